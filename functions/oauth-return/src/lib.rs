@@ -1,0 +1,12 @@
+//! Completes the authorization-code flow when the browser comes back from the provider.
+
+use std::sync::Arc;
+
+use authbridge::context::AppContext;
+use authbridge::http::ApiError;
+use lambda_http::{Body, Request, Response};
+
+/// Handles one request.
+pub async fn handle(_context: Arc<AppContext>, _request: Request) -> Response<Body> {
+    ApiError::not_implemented("oauth-return").into_response()
+}

@@ -1,0 +1,12 @@
+//! Starts the authorization-code flow: sends the browser to the provider.
+
+use std::sync::Arc;
+
+use authbridge::context::AppContext;
+use authbridge::http::ApiError;
+use lambda_http::{Body, Request, Response};
+
+/// Handles one request.
+pub async fn handle(_context: Arc<AppContext>, _request: Request) -> Response<Body> {
+    ApiError::not_implemented("start-auth").into_response()
+}

@@ -1,0 +1,12 @@
+//! Creates and updates users posted by WordPress sites.
+
+use std::sync::Arc;
+
+use authbridge::context::AppContext;
+use authbridge::http::ApiError;
+use lambda_http::{Body, Request, Response};
+
+/// Handles one request.
+pub async fn handle(_context: Arc<AppContext>, _request: Request) -> Response<Body> {
+    ApiError::not_implemented("wp-sync-user").into_response()
+}

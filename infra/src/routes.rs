@@ -1,0 +1,53 @@
+//! The local stack's routes: the same paths `template.yaml` gives the HTTP API.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use authbridge::context::AppContext;
+use authbridge::http::ApiError;
+use lambda_http::{Body, Request, Response};
+
+/// Which function serves a request, as API Gateway would route it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Function {
+    StartAuth,
+    OAuthReturn,
+    ClientCredentials,
+    LoginAuthenticate,
+    WpSyncUser,
+}
+
+/// The function for a method and path, with the path parameters; `None` when no route matches.
+pub fn route(method: &http::Method, path: &str) -> Option<(Function, HashMap<String, String>)> {
+    use http::Method;
+    let none = HashMap::new();
+    let function = match (method, path) {
+        (&Method::GET | &Method::POST, "/oauth/start") => Function::StartAuth,
+        (&Method::GET, "/oauth/return") => Function::OAuthReturn,
+        (&Method::POST, "/oauth/token") => Function::ClientCredentials,
+        (&Method::POST, "/auth/login") | (&Method::GET, "/auth/me") => Function::LoginAuthenticate,
+        (&Method::GET | &Method::POST, "/api/v1/wordpress/sync-user") => Function::WpSyncUser,
+        _ => return None,
+    };
+    Some((function, none))
+}
+
+/// Calls the function's handler, exactly as its Lambda would.
+pub async fn dispatch(
+    function: Function,
+    context: Arc<AppContext>,
+    req: Request,
+) -> Response<Body> {
+    match function {
+        Function::StartAuth => start_auth::handle(context, req).await,
+        Function::OAuthReturn => oauth_return::handle(context, req).await,
+        Function::ClientCredentials => client_credentials::handle(context, req).await,
+        Function::LoginAuthenticate => login_authenticate::handle(context, req).await,
+        Function::WpSyncUser => wp_sync_user::handle(context, req).await,
+    }
+}
+
+/// The answer when no route matches.
+pub fn not_found() -> Response<Body> {
+    ApiError::not_found("route").into_response()
+}

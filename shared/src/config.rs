@@ -1,0 +1,253 @@
+//! The typed configuration every function reads once at cold start from environment variables.
+//!
+//! Each value is validated here, and an error names the variable that is missing or bad, so a
+//! misconfigured deployment fails at start with a message an operator can act on.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use url::Url;
+
+/// Where the data lives: DynamoDB and Secrets Manager, or the embedded SQLite file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Backend {
+    /// DynamoDB table and Secrets Manager, through `aws-config`'s default credential chain.
+    Aws(AwsSettings),
+    /// One SQLite file holding every table and the secrets; the default when no AWS table is named.
+    Embedded { path: PathBuf },
+}
+
+/// How to reach AWS. Between a deployment and the local emulator only `endpoint_url` changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AwsSettings {
+    /// The DynamoDB table holding every aggregate (`AUTHBRIDGE_TABLE`).
+    pub table: String,
+    /// Region override (`AWS_REGION`); otherwise the default chain decides.
+    pub region: Option<String>,
+    /// Endpoint override for local use (`AWS_ENDPOINT_URL`), e.g. the moto server.
+    pub endpoint_url: Option<Url>,
+}
+
+/// The configuration shared by every function.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub backend: Backend,
+    /// Prefix of every secret id authbridge writes (`AUTHBRIDGE_SECRET_PREFIX`, default `authbridge/`).
+    pub secret_prefix: String,
+    /// Secret id of the token data key (`AUTHBRIDGE_TOKEN_KEY_SECRET`, default `<prefix>token-key`).
+    pub token_key_secret: String,
+    /// How long a warm process keeps a secret it has read (`AUTHBRIDGE_SECRET_CACHE_TTL`, seconds, default 300).
+    pub secret_cache_ttl: Duration,
+}
+
+/// A configuration variable that is missing or cannot be used.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("environment variable {name} is required: {why}")]
+    Missing {
+        name: &'static str,
+        why: &'static str,
+    },
+    #[error("environment variable {name} is invalid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+}
+
+/// Default location of the embedded store, under a git-ignored folder of the working directory.
+pub const DEFAULT_DB_PATH: &str = ".authbridge/authbridge.db";
+
+/// Reads environment-style variables; [`Env::process`] reads the real environment, tests pass maps.
+pub struct Env<'a> {
+    lookup: Lookup<'a>,
+}
+
+type Lookup<'a> = Box<dyn Fn(&str) -> Option<String> + 'a>;
+
+impl<'a> Env<'a> {
+    /// The process environment.
+    pub fn process() -> Env<'static> {
+        Env {
+            lookup: Box::new(|k| std::env::var(k).ok()),
+        }
+    }
+
+    /// Any lookup function, e.g. over a `HashMap` in tests.
+    pub fn from_fn(f: impl Fn(&str) -> Option<String> + 'a) -> Self {
+        Env {
+            lookup: Box::new(f),
+        }
+    }
+
+    /// The trimmed value, with empty strings read as absent.
+    pub fn get(&self, name: &str) -> Option<String> {
+        (self.lookup)(name)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    }
+
+    /// A value that must be present.
+    pub fn require(&self, name: &'static str, why: &'static str) -> Result<String, ConfigError> {
+        self.get(name).ok_or(ConfigError::Missing { name, why })
+    }
+
+    /// A value parsed with `parse`, or `default` when absent.
+    pub fn parse_or<T>(
+        &self,
+        name: &'static str,
+        default: T,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Result<T, ConfigError> {
+        match self.get(name) {
+            None => Ok(default),
+            Some(raw) => parse(&raw).map_err(|reason| ConfigError::Invalid { name, reason }),
+        }
+    }
+
+    /// An optional absolute URL.
+    pub fn url(&self, name: &'static str) -> Result<Option<Url>, ConfigError> {
+        self.get(name)
+            .map(|raw| parse_url(&raw).map_err(|reason| ConfigError::Invalid { name, reason }))
+            .transpose()
+    }
+
+    /// A boolean flag (`true/false`, `1/0`, `yes/no`, `on/off`).
+    pub fn flag(&self, name: &'static str, default: bool) -> Result<bool, ConfigError> {
+        self.parse_or(name, default, |raw| {
+            match raw.to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" | "on" => Ok(true),
+                "0" | "false" | "no" | "off" => Ok(false),
+                _ => Err(format!("expected true or false, got {raw:?}")),
+            }
+        })
+    }
+
+    /// A whole number of seconds.
+    pub fn seconds(&self, name: &'static str, default: u64) -> Result<Duration, ConfigError> {
+        self.parse_or(name, Duration::from_secs(default), |raw| {
+            raw.parse::<u64>()
+                .map(Duration::from_secs)
+                .map_err(|_| format!("expected a whole number of seconds, got {raw:?}"))
+        })
+    }
+}
+
+fn parse_url(raw: &str) -> Result<Url, String> {
+    let url = Url::parse(raw).map_err(|e| format!("{raw:?} is not an absolute URL: {e}"))?;
+    match url.scheme() {
+        "http" | "https" => Ok(url),
+        other => Err(format!(
+            "{raw:?} has scheme {other:?}; expected http or https"
+        )),
+    }
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from(&Env::process())
+    }
+
+    /// Reads any [`Env`].
+    pub fn from(env: &Env<'_>) -> Result<Self, ConfigError> {
+        let backend = match env.get("AUTHBRIDGE_BACKEND").as_deref() {
+            Some("aws") => Backend::Aws(aws_settings(env)?),
+            Some("embedded") => embedded(env),
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    name: "AUTHBRIDGE_BACKEND",
+                    reason: format!("expected aws or embedded, got {other:?}"),
+                });
+            }
+            None if env.get("AUTHBRIDGE_TABLE").is_some() => Backend::Aws(aws_settings(env)?),
+            None => embedded(env),
+        };
+        let secret_prefix = env
+            .get("AUTHBRIDGE_SECRET_PREFIX")
+            .unwrap_or_else(|| "authbridge/".to_string());
+        let token_key_secret = env
+            .get("AUTHBRIDGE_TOKEN_KEY_SECRET")
+            .unwrap_or_else(|| format!("{secret_prefix}token-key"));
+        Ok(Config {
+            backend,
+            secret_prefix,
+            token_key_secret,
+            secret_cache_ttl: env.seconds("AUTHBRIDGE_SECRET_CACHE_TTL", 300)?,
+        })
+    }
+}
+
+fn aws_settings(env: &Env<'_>) -> Result<AwsSettings, ConfigError> {
+    Ok(AwsSettings {
+        table: env.require(
+            "AUTHBRIDGE_TABLE",
+            "the DynamoDB table name is needed when AUTHBRIDGE_BACKEND=aws",
+        )?,
+        region: env.get("AWS_REGION"),
+        endpoint_url: env.url("AWS_ENDPOINT_URL")?,
+    })
+}
+
+fn embedded(env: &Env<'_>) -> Backend {
+    Backend::Embedded {
+        path: env
+            .get("AUTHBRIDGE_DB_PATH")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_DB_PATH)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from(&Env::from_fn(move |k| map.get(k).cloned()))
+    }
+
+    #[test]
+    fn embedded_store_is_the_default_without_aws_configuration() {
+        let cfg = config(&[]).unwrap();
+        assert_eq!(
+            cfg.backend,
+            Backend::Embedded {
+                path: PathBuf::from(DEFAULT_DB_PATH)
+            }
+        );
+        assert_eq!(cfg.token_key_secret, "authbridge/token-key");
+    }
+
+    #[test]
+    fn a_table_name_selects_aws_with_the_endpoint_override() {
+        let cfg = config(&[
+            ("AUTHBRIDGE_TABLE", "t1"),
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:5000"),
+        ])
+        .unwrap();
+        match cfg.backend {
+            Backend::Aws(aws) => {
+                assert_eq!(aws.table, "t1");
+                assert_eq!(aws.endpoint_url.unwrap().as_str(), "http://127.0.0.1:5000/");
+            }
+            other => panic!("expected AWS, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn errors_name_the_variable() {
+        let err = config(&[("AUTHBRIDGE_BACKEND", "aws")]).unwrap_err();
+        assert!(err.to_string().contains("AUTHBRIDGE_TABLE"), "{err}");
+        let err = config(&[("AUTHBRIDGE_TABLE", "t"), ("AWS_ENDPOINT_URL", "nope")]).unwrap_err();
+        assert!(err.to_string().contains("AWS_ENDPOINT_URL"), "{err}");
+        let err = config(&[("AUTHBRIDGE_SECRET_CACHE_TTL", "soon")]).unwrap_err();
+        assert!(
+            err.to_string().contains("AUTHBRIDGE_SECRET_CACHE_TTL"),
+            "{err}"
+        );
+        let err = config(&[("AUTHBRIDGE_BACKEND", "s3")]).unwrap_err();
+        assert!(err.to_string().contains("AUTHBRIDGE_BACKEND"), "{err}");
+    }
+}

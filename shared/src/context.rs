@@ -1,0 +1,55 @@
+//! What a function builds once at cold start and shares across invocations: the configuration, the
+//! stores and the secrets, on AWS or on the embedded file.
+
+use std::sync::Arc;
+
+use crate::config::{Backend, Config, ConfigError};
+use crate::secrets::{CachedSecrets, SecretStore, SecretsManagerStore};
+use crate::store::sqlite::SqliteStore;
+use crate::store::{StoreError, Stores, dynamo::DynamoStore};
+
+/// Why the context could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum ContextError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The shared context of every function.
+#[derive(Clone)]
+pub struct AppContext {
+    pub config: Config,
+    pub stores: Stores,
+    pub secrets: Arc<dyn SecretStore>,
+}
+
+impl AppContext {
+    /// Reads the environment and builds the context.
+    pub async fn from_env() -> Result<Self, ContextError> {
+        Self::build(Config::from_env()?).await
+    }
+
+    /// Builds the context for `config`: AWS clients once, or the embedded file.
+    pub async fn build(config: Config) -> Result<Self, ContextError> {
+        let (stores, secrets): (Stores, Arc<dyn SecretStore>) = match &config.backend {
+            Backend::Aws(aws) => {
+                let sdk = crate::aws::sdk_config(aws).await;
+                let dynamo = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), &aws.table);
+                let secrets = SecretsManagerStore::new(aws_sdk_secretsmanager::Client::new(&sdk));
+                (Stores::from_one(Arc::new(dynamo)), Arc::new(secrets))
+            }
+            Backend::Embedded { path } => {
+                let store = Arc::new(SqliteStore::open(path)?);
+                (Stores::from_one(store.clone()), store)
+            }
+        };
+        let secrets = Arc::new(CachedSecrets::new(secrets, config.secret_cache_ttl));
+        Ok(AppContext {
+            config,
+            stores,
+            secrets,
+        })
+    }
+}

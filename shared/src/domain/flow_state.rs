@@ -1,0 +1,42 @@
+//! The short-lived record of an authorization-code flow between start-auth and oauth-return.
+
+use serde::{Deserialize, Serialize};
+
+use super::ClientId;
+use crate::clock::Epoch;
+
+/// One started authorization-code flow, keyed by the SHA-256 of its `state` so the store never holds
+/// the value a browser presents. Consumed exactly once.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct FlowState {
+    /// Hex SHA-256 of the `state` parameter.
+    pub key: String,
+    pub client_id: ClientId,
+    pub scopes: Vec<String>,
+    pub tag: String,
+    #[serde(default)]
+    pub landing_url: Option<String>,
+    #[serde(default)]
+    pub prompt: Option<String>,
+    /// The PKCE code verifier (RFC 7636), sent with the code at the token endpoint.
+    pub pkce_verifier: String,
+    /// The redirect URI sent at the start; the token request must repeat it exactly.
+    pub redirect_uri: String,
+    pub created: Epoch,
+    /// After this instant the state reads as expired.
+    pub expires_at: Epoch,
+}
+
+impl std::fmt::Debug for FlowState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FlowState")
+            .field("key", &self.key)
+            .field("client_id", &self.client_id)
+            .field("scopes", &self.scopes)
+            .field("tag", &self.tag)
+            .field("landing_url", &self.landing_url)
+            .field("pkce_verifier", &"[redacted]")
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}

@@ -1,0 +1,13 @@
+//! The domain: what authbridge stores and reasons about, free of HTTP and of any database.
+
+pub mod client;
+pub mod flow_state;
+pub mod ids;
+pub mod token;
+pub mod user;
+
+pub use client::OAuthClient;
+pub use flow_state::FlowState;
+pub use ids::{ClientId, UserId};
+pub use token::StoredToken;
+pub use user::{User, UserSource, WordpressLink};

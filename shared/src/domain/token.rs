@@ -1,0 +1,74 @@
+//! A stored OAuth token record, as CiviCRM's `OAuthSysToken`, in the form the store holds it: every
+//! credential sealed (encrypted) before it reaches the store.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::ClientId;
+use crate::clock::Epoch;
+
+/// A value encrypted by the token vault: base64 of nonce and AES-256-GCM ciphertext. Opaque to the
+/// store, and never printed.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Sealed(pub String);
+
+impl std::fmt::Debug for Sealed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Sealed([redacted])")
+    }
+}
+
+/// Whether the token can still be refreshed without the user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenStatus {
+    #[default]
+    Active,
+    /// The provider refused the refresh token (`invalid_grant`): the user must connect again.
+    ReauthorizationRequired,
+}
+
+/// A token record with its credentials sealed. The store sees only this form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredToken {
+    /// Unique name of what the token is for, e.g. `MailSettings:3`.
+    pub tag: String,
+    pub client_id: ClientId,
+    pub grant_type: String,
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    #[serde(default)]
+    pub token_type: Option<String>,
+    #[serde(default)]
+    pub access_token: Option<Sealed>,
+    #[serde(default)]
+    pub refresh_token: Option<Sealed>,
+    #[serde(default)]
+    pub id_token: Option<Sealed>,
+    /// The token endpoint's whole response.
+    #[serde(default)]
+    pub raw: Option<Sealed>,
+    /// When the access token expires (epoch seconds); `None` when the provider did not say.
+    #[serde(default)]
+    pub expires: Option<Epoch>,
+    #[serde(default)]
+    pub resource_owner_name: Option<String>,
+    #[serde(default)]
+    pub resource_owner: Option<Value>,
+    /// The last failure, as JSON (RFC 6749 error code, description, time, attempts).
+    #[serde(default)]
+    pub error: Option<Value>,
+    #[serde(default)]
+    pub status: TokenStatus,
+    /// When the scheduled refresh should next look at this token; `None` takes it out of the sweep.
+    #[serde(default)]
+    pub due_at: Option<Epoch>,
+    /// When the token was last obtained or refreshed.
+    #[serde(default)]
+    pub refreshed_at: Option<Epoch>,
+    pub created: Epoch,
+    pub modified: Epoch,
+    #[serde(default)]
+    pub version: u64,
+}

@@ -1,0 +1,126 @@
+//! The one place where errors become HTTP responses.
+//!
+//! Every error a handler can meet converts into [`ApiError`] (a status, a JSON body, maybe a
+//! `Retry-After`), and [`ApiError::into_response`] renders it. Server-side failures are logged here
+//! with their cause and answered with a generic body, so no internal detail (and no secret) reaches
+//! a client.
+
+use lambda_http::{Body, Response};
+use serde_json::{Value, json};
+
+use super::response;
+use crate::secrets::SecretError;
+use crate::store::StoreError;
+
+/// An error ready to be answered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError {
+    pub status: u16,
+    pub body: Value,
+    pub retry_after: Option<u64>,
+}
+
+impl ApiError {
+    /// Any status with a JSON body.
+    pub fn new(status: u16, body: Value) -> Self {
+        ApiError {
+            status,
+            body,
+            retry_after: None,
+        }
+    }
+
+    /// 400 with an `error` code and a message naming what was wrong.
+    pub fn bad_request(error: &str, message: impl Into<String>) -> Self {
+        Self::new(400, json!({"error": error, "message": message.into()}))
+    }
+
+    /// 404 naming what was not found.
+    pub fn not_found(what: &str) -> Self {
+        Self::new(
+            404,
+            json!({"error": "not_found", "message": format!("{what} not found")}),
+        )
+    }
+
+    /// 405 for a method the route does not serve.
+    pub fn method_not_allowed() -> Self {
+        Self::new(
+            405,
+            json!({"error": "method_not_allowed", "message": "method not allowed"}),
+        )
+    }
+
+    /// 501 from a function that is declared but not built yet.
+    pub fn not_implemented(function: &str) -> Self {
+        Self::new(
+            501,
+            json!({"error": "not_implemented", "message": format!("{function} is not implemented yet")}),
+        )
+    }
+
+    /// 500: the cause is logged here, the client sees only a generic body.
+    pub fn internal(cause: &dyn std::fmt::Display) -> Self {
+        tracing::error!(error = %cause, "internal error");
+        Self::new(
+            500,
+            json!({"error": "internal_error", "message": "internal error"}),
+        )
+    }
+
+    /// 503 with `Retry-After`.
+    pub fn unavailable(error: &str, retry_after: u64) -> Self {
+        ApiError {
+            status: 503,
+            body: json!({"error": error}),
+            retry_after: Some(retry_after),
+        }
+    }
+
+    /// Adds `Retry-After`.
+    pub fn with_retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
+    }
+
+    /// The response.
+    pub fn into_response(self) -> Response<Body> {
+        let mut response = response::json(self.status, &self.body);
+        if let Some(seconds) = self.retry_after
+            && let Ok(value) = http::HeaderValue::from_str(&seconds.to_string())
+        {
+            response
+                .headers_mut()
+                .insert(http::header::RETRY_AFTER, value);
+        }
+        response
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::AlreadyExists(what) => Self::new(
+                409,
+                json!({"error": "conflict", "message": format!("{what} already exists")}),
+            ),
+            StoreError::StaleVersion => Self::new(
+                409,
+                json!({"error": "conflict", "message": "the record was changed concurrently; retry"}),
+            ),
+            StoreError::NotFound => Self::not_found("record"),
+            other @ StoreError::Backend { .. } => Self::internal(&other),
+        }
+    }
+}
+
+impl From<SecretError> for ApiError {
+    fn from(err: SecretError) -> Self {
+        Self::internal(&err)
+    }
+}
+
+/// The response for a handler's result.
+pub fn respond(result: Result<Response<Body>, ApiError>) -> Response<Body> {
+    result.unwrap_or_else(ApiError::into_response)
+}

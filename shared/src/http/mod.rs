@@ -1,0 +1,9 @@
+//! HTTP helpers shared by the functions: JSON responses, the one mapping from errors to responses,
+//! and reading requests as API Gateway delivers them.
+
+pub mod error;
+pub mod request;
+pub mod response;
+pub mod serve;
+
+pub use error::ApiError;

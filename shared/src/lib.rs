@@ -1,0 +1,16 @@
+//! Everything the authbridge functions have in common: configuration, the domain types (providers,
+//! clients, tokens, users, API tokens), the storage and secrets traits with their DynamoDB / Secrets
+//! Manager and embedded (SQLite) adapters, and the HTTP helpers that turn errors into responses.
+//!
+//! Data flows one way: event → function → domain → store. Nothing in this crate knows which
+//! function called it.
+
+pub mod aws;
+pub mod clock;
+pub mod config;
+pub mod context;
+pub mod domain;
+pub mod http;
+pub mod secrets;
+pub mod store;
+pub mod telemetry;

@@ -1,0 +1,83 @@
+//! Secrets in AWS Secrets Manager.
+
+use async_trait::async_trait;
+use aws_sdk_secretsmanager::Client;
+use aws_sdk_secretsmanager::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use secrecy::{ExposeSecret, SecretString};
+
+use super::{SecretError, SecretStore};
+
+/// Secrets Manager, through a client built once at cold start.
+#[derive(Clone)]
+pub struct SecretsManagerStore {
+    client: Client,
+}
+
+impl SecretsManagerStore {
+    pub fn new(client: Client) -> Self {
+        SecretsManagerStore { client }
+    }
+}
+
+fn code<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> Option<&str> {
+    err.as_service_error().and_then(|e| e.code())
+}
+
+fn fail<E, R>(context: &'static str, name: &str, err: SdkError<E, R>) -> SecretError
+where
+    E: std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    SecretError::backend(context, name, DisplayErrorContext(err))
+}
+
+#[async_trait]
+impl SecretStore for SecretsManagerStore {
+    async fn put_secret(&self, name: &str, value: &SecretString) -> Result<(), SecretError> {
+        let created = self
+            .client
+            .create_secret()
+            .name(name)
+            .secret_string(value.expose_secret())
+            .send()
+            .await;
+        match created {
+            Ok(_) => Ok(()),
+            Err(e) if code(&e) == Some("ResourceExistsException") => self
+                .client
+                .put_secret_value()
+                .secret_id(name)
+                .secret_string(value.expose_secret())
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| fail("replacing a secret", name, e)),
+            Err(e) => Err(fail("creating a secret", name, e)),
+        }
+    }
+
+    async fn get_secret(&self, name: &str) -> Result<Option<SecretString>, SecretError> {
+        match self.client.get_secret_value().secret_id(name).send().await {
+            Ok(out) => Ok(out.secret_string.map(SecretString::from)),
+            Err(e) if code(&e) == Some("ResourceNotFoundException") => Ok(None),
+            // A secret scheduled for deletion reads as absent.
+            Err(e) if code(&e) == Some("InvalidRequestException") => Ok(None),
+            Err(e) => Err(fail("reading a secret", name, e)),
+        }
+    }
+
+    async fn delete_secret(&self, name: &str) -> Result<bool, SecretError> {
+        match self
+            .client
+            .delete_secret()
+            .secret_id(name)
+            .recovery_window_in_days(7)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(e) if code(&e) == Some("ResourceNotFoundException") => Ok(false),
+            Err(e) => Err(fail("deleting a secret", name, e)),
+        }
+    }
+}

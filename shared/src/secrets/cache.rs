@@ -1,0 +1,113 @@
+//! A small in-process cache in front of a secret store, with a time-to-live.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use secrecy::SecretString;
+
+use super::{SecretError, SecretStore};
+
+/// Keeps what was read (absence included) for `ttl`; writes and deletes through it update the cache.
+pub struct CachedSecrets {
+    inner: Arc<dyn SecretStore>,
+    ttl: Duration,
+    entries: Mutex<HashMap<String, (Instant, Option<SecretString>)>>,
+}
+
+impl CachedSecrets {
+    pub fn new(inner: Arc<dyn SecretStore>, ttl: Duration) -> Self {
+        CachedSecrets {
+            inner,
+            ttl,
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn cached(&self, name: &str) -> Option<Option<SecretString>> {
+        let entries = self.entries.lock().ok()?;
+        entries
+            .get(name)
+            .filter(|(at, _)| at.elapsed() < self.ttl)
+            .map(|(_, value)| value.clone())
+    }
+
+    fn remember(&self, name: &str, value: Option<SecretString>) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.insert(name.to_string(), (Instant::now(), value));
+        }
+    }
+}
+
+#[async_trait]
+impl SecretStore for CachedSecrets {
+    async fn put_secret(&self, name: &str, value: &SecretString) -> Result<(), SecretError> {
+        self.inner.put_secret(name, value).await?;
+        self.remember(name, Some(value.clone()));
+        Ok(())
+    }
+
+    async fn get_secret(&self, name: &str) -> Result<Option<SecretString>, SecretError> {
+        if let Some(hit) = self.cached(name) {
+            return Ok(hit);
+        }
+        let value = self.inner.get_secret(name).await?;
+        self.remember(name, value.clone());
+        Ok(value)
+    }
+
+    async fn delete_secret(&self, name: &str) -> Result<bool, SecretError> {
+        let existed = self.inner.delete_secret(name).await?;
+        self.remember(name, None);
+        Ok(existed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// Counts reads so the test sees whether the cache answered.
+    struct Counting {
+        reads: AtomicUsize,
+    }
+
+    #[async_trait]
+    impl SecretStore for Counting {
+        async fn put_secret(&self, _: &str, _: &SecretString) -> Result<(), SecretError> {
+            Ok(())
+        }
+        async fn get_secret(&self, _: &str) -> Result<Option<SecretString>, SecretError> {
+            self.reads.fetch_add(1, Ordering::SeqCst);
+            Ok(Some(SecretString::from("s3cret")))
+        }
+        async fn delete_secret(&self, _: &str) -> Result<bool, SecretError> {
+            Ok(true)
+        }
+    }
+
+    #[tokio::test]
+    async fn a_warm_process_reads_each_secret_once_per_ttl() {
+        let inner = Arc::new(Counting {
+            reads: AtomicUsize::new(0),
+        });
+        let cache = CachedSecrets::new(inner.clone(), Duration::from_millis(200));
+        for _ in 0..5 {
+            let v = cache.get_secret("a").await.unwrap().unwrap();
+            assert_eq!(v.expose_secret(), "s3cret");
+        }
+        assert_eq!(inner.reads.load(Ordering::SeqCst), 1);
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        cache.get_secret("a").await.unwrap();
+        assert_eq!(inner.reads.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn secret_values_never_print() {
+        let s = SecretString::from("hunter2");
+        assert!(!format!("{s:?}").contains("hunter2"));
+    }
+}

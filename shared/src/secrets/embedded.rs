@@ -1,0 +1,52 @@
+//! Secrets in the embedded store's SQLite file, for local runs only: the file is the local
+//! developer's, and nothing in it leaves the machine.
+
+use async_trait::async_trait;
+use rusqlite::OptionalExtension;
+use secrecy::{ExposeSecret, SecretString};
+
+use super::{SecretError, SecretStore};
+use crate::store::sqlite::SqliteStore;
+
+#[async_trait]
+impl SecretStore for SqliteStore {
+    async fn put_secret(&self, name: &str, value: &SecretString) -> Result<(), SecretError> {
+        let (key, value) = (name.to_string(), value.expose_secret().to_string());
+        self.run("writing a secret", move |conn| {
+            conn.execute(
+                "INSERT INTO secrets (name, value) VALUES (?1, ?2)
+                 ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+                [key, value],
+            )
+            .map(|_| ())
+            .map_err(|e| crate::store::StoreError::backend("writing a secret", e))
+        })
+        .await
+        .map_err(|e| SecretError::backend("writing a secret", name, e))
+    }
+
+    async fn get_secret(&self, name: &str) -> Result<Option<SecretString>, SecretError> {
+        let key = name.to_string();
+        self.run("reading a secret", move |conn| {
+            conn.query_row("SELECT value FROM secrets WHERE name = ?1", [key], |row| {
+                row.get::<_, String>(0)
+            })
+            .optional()
+            .map_err(|e| crate::store::StoreError::backend("reading a secret", e))
+        })
+        .await
+        .map(|value| value.map(SecretString::from))
+        .map_err(|e| SecretError::backend("reading a secret", name, e))
+    }
+
+    async fn delete_secret(&self, name: &str) -> Result<bool, SecretError> {
+        let key = name.to_string();
+        self.run("deleting a secret", move |conn| {
+            conn.execute("DELETE FROM secrets WHERE name = ?1", [key])
+                .map(|n| n == 1)
+                .map_err(|e| crate::store::StoreError::backend("deleting a secret", e))
+        })
+        .await
+        .map_err(|e| SecretError::backend("deleting a secret", name, e))
+    }
+}

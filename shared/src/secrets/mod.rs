@@ -1,0 +1,48 @@
+//! Secrets: client secrets, the token data key, the WordPress bearer token. A trait with a Secrets
+//! Manager implementation and an embedded one in the SQLite file, and a small TTL cache so a warm
+//! Lambda does not call Secrets Manager on every request.
+//!
+//! Values are `secrecy::SecretString`: their `Debug` prints `[REDACTED]`, and reading one takes an
+//! explicit `expose_secret()`.
+
+use async_trait::async_trait;
+pub use secrecy::{ExposeSecret, SecretString};
+
+mod aws;
+mod cache;
+mod embedded;
+
+pub use aws::SecretsManagerStore;
+pub use cache::CachedSecrets;
+
+/// Why a secret operation failed. Never carries a secret value.
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    #[error("{context} ({name}): {message}")]
+    Backend {
+        context: &'static str,
+        name: String,
+        message: String,
+    },
+}
+
+impl SecretError {
+    pub(crate) fn backend(context: &'static str, name: &str, message: impl ToString) -> Self {
+        SecretError::Backend {
+            context,
+            name: name.to_string(),
+            message: message.to_string(),
+        }
+    }
+}
+
+/// A store of named secrets.
+#[async_trait]
+pub trait SecretStore: Send + Sync {
+    /// Creates or replaces the secret `name`.
+    async fn put_secret(&self, name: &str, value: &SecretString) -> Result<(), SecretError>;
+    /// The current value, or `None` when there is no such secret.
+    async fn get_secret(&self, name: &str) -> Result<Option<SecretString>, SecretError>;
+    /// Deletes the secret; `false` when there was none.
+    async fn delete_secret(&self, name: &str) -> Result<bool, SecretError>;
+}

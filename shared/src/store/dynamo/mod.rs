@@ -1,0 +1,314 @@
+//! The DynamoDB store: every aggregate in one table (see `docs/storage.md`).
+//!
+//! Records are converted to items with `serde_dynamo`; each item carries its partition key `pk`
+//! (`<KIND>#<id>`) and, when it is listed, the `kind`/`sort_key` pair of the listing index. Nothing
+//! here scans: every read is a `GetItem` or a `Query` on an index.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement,
+    KeyType, Projection, ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::schema::{self, AttrType};
+use super::{Page, PageRequest, StoreError, StoreResult};
+
+mod clients;
+mod flow_states;
+mod tokens;
+mod users;
+
+/// A DynamoDB item.
+pub(crate) type Item = HashMap<String, AttributeValue>;
+
+/// The DynamoDB store over one table.
+#[derive(Clone)]
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+}
+
+impl DynamoStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        DynamoStore {
+            client,
+            table: table.into(),
+        }
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    /// The record of `item`, ignoring the key attributes the store added.
+    pub(crate) fn decode<T: DeserializeOwned>(item: Item) -> StoreResult<T> {
+        serde_dynamo::from_item(item)
+            .map_err(|e| StoreError::backend("decoding a DynamoDB item", e))
+    }
+
+    /// The item of `record` under `pk`, listed under `kind` when given.
+    pub(crate) fn encode<T: Serialize>(
+        record: &T,
+        pk: String,
+        listed: Option<(&str, &str)>,
+    ) -> StoreResult<Item> {
+        let mut item: Item = serde_dynamo::to_item(record)
+            .map_err(|e| StoreError::backend("encoding a DynamoDB item", e))?;
+        item.insert(schema::PK.into(), AttributeValue::S(pk));
+        if let Some((kind, sort_key)) = listed {
+            item.insert(schema::GSI_KIND_PK.into(), AttributeValue::S(kind.into()));
+            item.insert(
+                schema::GSI_KIND_SK.into(),
+                AttributeValue::S(sort_key.into()),
+            );
+        }
+        Ok(item)
+    }
+
+    /// A consistent read of one item.
+    pub(crate) async fn get_item(
+        &self,
+        pk: String,
+        context: &'static str,
+    ) -> StoreResult<Option<Item>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(schema::PK, AttributeValue::S(pk))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| backend(context, e))?;
+        Ok(out.item)
+    }
+
+    /// Puts `item` unless an item with its key exists.
+    pub(crate) async fn put_new(
+        &self,
+        item: Item,
+        context: &'static str,
+        on_exists: StoreError,
+    ) -> StoreResult<()> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if is_condition_failure(&e) => Err(on_exists),
+            Err(e) => Err(backend(context, e)),
+        }
+    }
+
+    /// Puts `item` if the stored one still has `expected` as its version.
+    pub(crate) async fn put_versioned(
+        &self,
+        item: Item,
+        expected: u64,
+        context: &'static str,
+    ) -> StoreResult<()> {
+        let pk = match item.get(schema::PK) {
+            Some(AttributeValue::S(pk)) => pk.clone(),
+            _ => return Err(StoreError::backend(context, "item without a pk")),
+        };
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_exists(pk) AND version = :expected")
+            .expression_attribute_values(":expected", AttributeValue::N(expected.to_string()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if is_condition_failure(&e) => Err(self.stale_or_missing(pk, context).await),
+            Err(e) => Err(backend(context, e)),
+        }
+    }
+
+    /// After a failed version check: was the item changed, or is it gone?
+    pub(crate) async fn stale_or_missing(&self, pk: String, context: &'static str) -> StoreError {
+        match self.get_item(pk, context).await {
+            Ok(Some(_)) => StoreError::StaleVersion,
+            Ok(None) => StoreError::NotFound,
+            Err(e) => e,
+        }
+    }
+
+    /// Deletes one item; `true` when it existed.
+    pub(crate) async fn delete_item(&self, pk: String, context: &'static str) -> StoreResult<bool> {
+        let out = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key(schema::PK, AttributeValue::S(pk))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(|e| backend(context, e))?;
+        Ok(out.attributes.is_some())
+    }
+
+    /// One page of the items of `kind`, in `sort_key` order, through the listing index.
+    pub(crate) async fn list_kind<T: DeserializeOwned>(
+        &self,
+        kind: &str,
+        page: &PageRequest,
+        context: &'static str,
+    ) -> StoreResult<Page<T>> {
+        let mut query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(schema::INDEX_BY_KIND)
+            .limit(page.effective_limit() as i32)
+            .expression_attribute_names("#k", schema::GSI_KIND_PK)
+            .expression_attribute_values(":k", AttributeValue::S(kind.into()));
+        query = match &page.after {
+            Some(after) => query
+                .key_condition_expression("#k = :k AND #s > :after")
+                .expression_attribute_names("#s", schema::GSI_KIND_SK)
+                .expression_attribute_values(":after", AttributeValue::S(after.clone())),
+            None => query.key_condition_expression("#k = :k"),
+        };
+        let out = query.send().await.map_err(|e| backend(context, e))?;
+        let items = out.items.unwrap_or_default();
+        let next = match out.last_evaluated_key {
+            Some(_) => items
+                .last()
+                .and_then(|item| match item.get(schema::GSI_KIND_SK) {
+                    Some(AttributeValue::S(s)) => Some(s.clone()),
+                    _ => None,
+                }),
+            None => None,
+        };
+        let items = items
+            .into_iter()
+            .map(Self::decode)
+            .collect::<StoreResult<Vec<T>>>()?;
+        Ok(Page { items, next })
+    }
+
+    pub(crate) fn client(&self) -> &Client {
+        &self.client
+    }
+}
+
+/// True when a request failed on its condition expression.
+pub(crate) fn is_condition_failure<E, R>(err: &SdkError<E, R>) -> bool
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata,
+{
+    err.as_service_error()
+        .and_then(|e| e.code())
+        .is_some_and(|code| code == "ConditionalCheckFailedException")
+}
+
+/// A backend error with context, keeping the SDK's whole error chain.
+pub(crate) fn backend<E, R>(context: &'static str, err: SdkError<E, R>) -> StoreError
+where
+    E: std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    StoreError::backend(
+        context,
+        aws_sdk_dynamodb::error::DisplayErrorContext(err).to_string(),
+    )
+}
+
+/// The number in `N` form.
+pub(crate) fn number(n: impl ToString) -> AttributeValue {
+    AttributeValue::N(n.to_string())
+}
+
+/// Creates the table with exactly the key schema, indexes and TTL attribute of
+/// [`schema::table`], on-demand billing, and waits until it is active.
+pub async fn create_table(client: &Client, name: &str) -> StoreResult<()> {
+    let def = schema::table();
+    let context = "creating the DynamoDB table";
+    let attr = |(name, ty): &(&str, AttrType)| {
+        AttributeDefinition::builder()
+            .attribute_name(*name)
+            .attribute_type(match ty {
+                AttrType::S => ScalarAttributeType::S,
+                AttrType::N => ScalarAttributeType::N,
+            })
+            .build()
+            .map_err(|e| StoreError::backend(context, e))
+    };
+    let key = |name: &str, kind: KeyType| {
+        KeySchemaElement::builder()
+            .attribute_name(name)
+            .key_type(kind)
+            .build()
+            .map_err(|e| StoreError::backend(context, e))
+    };
+    let mut request = client
+        .create_table()
+        .table_name(name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .key_schema(key(def.hash_key, KeyType::Hash)?);
+    for a in &def.attributes {
+        request = request.attribute_definitions(attr(a)?);
+    }
+    for index in &def.indexes {
+        request = request.global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name(index.name)
+                .key_schema(key(index.hash_key, KeyType::Hash)?)
+                .key_schema(key(index.range_key, KeyType::Range)?)
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::All)
+                        .build(),
+                )
+                .build()
+                .map_err(|e| StoreError::backend(context, e))?,
+        );
+    }
+    request.send().await.map_err(|e| backend(context, e))?;
+    client
+        .update_time_to_live()
+        .table_name(name)
+        .time_to_live_specification(
+            TimeToLiveSpecification::builder()
+                .enabled(true)
+                .attribute_name(def.ttl_attribute)
+                .build()
+                .map_err(|e| StoreError::backend(context, e))?,
+        )
+        .send()
+        .await
+        .map_err(|e| backend(context, e))?;
+    for _ in 0..120 {
+        let out = client
+            .describe_table()
+            .table_name(name)
+            .send()
+            .await
+            .map_err(|e| backend(context, e))?;
+        let active = out
+            .table
+            .and_then(|t| t.table_status)
+            .is_some_and(|s| s == aws_sdk_dynamodb::types::TableStatus::Active);
+        if active {
+            return Ok(());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    Err(StoreError::backend(
+        context,
+        "the table did not become active in 60 s",
+    ))
+}

@@ -1,0 +1,72 @@
+//! Token records in DynamoDB: item `TOKEN#<tag>`, listed under `TOKENS`, and in the sparse `due`
+//! index while it has a `due_at`.
+
+use async_trait::async_trait;
+
+use super::{DynamoStore, Item, number};
+use crate::domain::StoredToken;
+use crate::store::schema;
+use crate::store::{Page, PageRequest, StoreError, StoreResult, TokenStore, Unique};
+use aws_sdk_dynamodb::types::AttributeValue;
+
+const KIND: &str = "TOKENS";
+
+/// Shard label of the due index. One shard holds every due token: a sweep reads only the due ones,
+/// and one partition takes thousands of writes a second, far above a refresh sweep's rate.
+pub(crate) const DUE_SHARD: &str = "due";
+
+fn pk(tag: &str) -> String {
+    format!("TOKEN#{tag}")
+}
+
+fn item(token: &StoredToken) -> StoreResult<Item> {
+    let mut item = DynamoStore::encode(token, pk(&token.tag), Some((KIND, token.tag.as_str())))?;
+    match token.due_at {
+        Some(due) => {
+            item.insert(
+                schema::GSI_DUE_PK.into(),
+                AttributeValue::S(DUE_SHARD.into()),
+            );
+            item.insert(schema::GSI_DUE_SK.into(), number(due));
+        }
+        None => {
+            item.remove(schema::GSI_DUE_SK);
+        }
+    }
+    Ok(item)
+}
+
+#[async_trait]
+impl TokenStore for DynamoStore {
+    async fn create_token(&self, token: &StoredToken) -> StoreResult<()> {
+        self.put_new(
+            item(token)?,
+            "creating a token record",
+            StoreError::AlreadyExists(Unique::Token),
+        )
+        .await
+    }
+
+    async fn get_token(&self, tag: &str) -> StoreResult<Option<StoredToken>> {
+        self.get_item(pk(tag), "reading a token record")
+            .await?
+            .map(Self::decode)
+            .transpose()
+    }
+
+    async fn update_token(&self, token: &StoredToken) -> StoreResult<StoredToken> {
+        let mut next = token.clone();
+        next.version = token.version + 1;
+        self.put_versioned(item(&next)?, token.version, "updating a token record")
+            .await?;
+        Ok(next)
+    }
+
+    async fn delete_token(&self, tag: &str) -> StoreResult<bool> {
+        self.delete_item(pk(tag), "deleting a token record").await
+    }
+
+    async fn list_tokens(&self, page: &PageRequest) -> StoreResult<Page<StoredToken>> {
+        self.list_kind(KIND, page, "listing token records").await
+    }
+}

@@ -1,0 +1,293 @@
+//! Users in DynamoDB. Uniqueness of e-mail (case-insensitive) and ext_id is kept by guard items
+//! (`EMAIL#<address>`, `EXTID#<id>`) written in the same transaction as the user (`USER#<id>`), so
+//! of two requests racing for one address exactly one wins. WordPress links are `WPLINK#<id>`.
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
+
+use super::{DynamoStore, Item, backend, number};
+use crate::domain::{User, UserId, WordpressLink};
+use crate::store::schema;
+use crate::store::{Page, PageRequest, StoreError, StoreResult, Unique, UserStore};
+
+const KIND: &str = "USERS";
+
+fn user_pk(id: &UserId) -> String {
+    format!("USER#{id}")
+}
+fn email_pk(email: &str) -> String {
+    format!("EMAIL#{}", User::email_key(email))
+}
+fn ext_pk(ext_id: &str) -> String {
+    format!("EXTID#{ext_id}")
+}
+fn link_pk(wordpress_id: u64) -> String {
+    format!("WPLINK#{wordpress_id}")
+}
+
+/// What a failed condition in one transaction entry means.
+type Outcome = StoreError;
+
+/// A transaction under construction, with the meaning of each entry's condition failure.
+struct Tx {
+    items: Vec<TransactWriteItem>,
+    on_fail: Vec<Outcome>,
+}
+
+impl Tx {
+    fn new() -> Self {
+        Tx {
+            items: Vec::new(),
+            on_fail: Vec::new(),
+        }
+    }
+
+    fn put_new(&mut self, table: &str, item: Item, on_fail: Outcome) -> StoreResult<()> {
+        let put = Put::builder()
+            .table_name(table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .map_err(|e| StoreError::backend("building a transaction", e))?;
+        self.items
+            .push(TransactWriteItem::builder().put(put).build());
+        self.on_fail.push(on_fail);
+        Ok(())
+    }
+
+    fn put_versioned(&mut self, table: &str, item: Item, expected: u64) -> StoreResult<()> {
+        let put = Put::builder()
+            .table_name(table)
+            .set_item(Some(item))
+            .condition_expression("attribute_exists(pk) AND version = :expected")
+            .expression_attribute_values(":expected", number(expected))
+            .build()
+            .map_err(|e| StoreError::backend("building a transaction", e))?;
+        self.items
+            .push(TransactWriteItem::builder().put(put).build());
+        self.on_fail.push(StoreError::StaleVersion);
+        Ok(())
+    }
+
+    /// Deletes a guard item, only while it still belongs to `owner`.
+    fn delete_owned(&mut self, table: &str, pk: String, owner: &UserId) -> StoreResult<()> {
+        let delete = Delete::builder()
+            .table_name(table)
+            .key(schema::PK, AttributeValue::S(pk))
+            .condition_expression("attribute_not_exists(pk) OR user_id = :owner")
+            .expression_attribute_values(":owner", AttributeValue::S(owner.to_string()))
+            .build()
+            .map_err(|e| StoreError::backend("building a transaction", e))?;
+        self.items
+            .push(TransactWriteItem::builder().delete(delete).build());
+        self.on_fail.push(StoreError::StaleVersion);
+        Ok(())
+    }
+
+    async fn commit(self, store: &DynamoStore, context: &'static str) -> StoreResult<()> {
+        let result = store
+            .client()
+            .transact_write_items()
+            .set_transact_items(Some(self.items))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(service)) => match service.err() {
+                TransactWriteItemsError::TransactionCanceledException(cancel) => {
+                    let failed = cancel
+                        .cancellation_reasons()
+                        .iter()
+                        .position(|reason| reason.code() == Some("ConditionalCheckFailed"));
+                    match failed {
+                        Some(i) => Err(self
+                            .on_fail
+                            .into_iter()
+                            .nth(i)
+                            .unwrap_or(StoreError::StaleVersion)),
+                        // Cancelled for another reason, e.g. a concurrent transaction on the same
+                        // items: the caller retries after re-reading, as after a stale version.
+                        None => Err(StoreError::StaleVersion),
+                    }
+                }
+                _ => Err(backend(context, SdkError::ServiceError(service))),
+            },
+            Err(e) => Err(backend(context, e)),
+        }
+    }
+}
+
+/// A guard item pointing at its user.
+fn guard(pk: String, user: &UserId) -> Item {
+    Item::from([
+        (schema::PK.to_string(), AttributeValue::S(pk)),
+        ("user_id".to_string(), AttributeValue::S(user.to_string())),
+    ])
+}
+
+fn user_item(user: &User) -> StoreResult<Item> {
+    DynamoStore::encode(user, user_pk(&user.id), Some((KIND, user.id.as_str())))
+}
+
+fn link_item(link: &WordpressLink) -> StoreResult<Item> {
+    DynamoStore::encode(link, link_pk(link.wordpress_id), None)
+}
+
+impl DynamoStore {
+    /// Follows a guard item to its user.
+    async fn user_by_guard(&self, pk: String, context: &'static str) -> StoreResult<Option<User>> {
+        let Some(guard) = self.get_item(pk, context).await? else {
+            return Ok(None);
+        };
+        match guard.get("user_id") {
+            Some(AttributeValue::S(id)) => self.get_user(&UserId::new(id.clone())).await,
+            _ => Err(StoreError::backend(context, "guard item without user_id")),
+        }
+    }
+}
+
+#[async_trait]
+impl UserStore for DynamoStore {
+    async fn create_user(&self, user: &User, link: Option<&WordpressLink>) -> StoreResult<()> {
+        let table = self.table();
+        let mut tx = Tx::new();
+        tx.put_new(
+            table,
+            user_item(user)?,
+            StoreError::AlreadyExists(Unique::User),
+        )?;
+        tx.put_new(
+            table,
+            guard(email_pk(&user.email), &user.id),
+            StoreError::AlreadyExists(Unique::Email),
+        )?;
+        if let Some(ext_id) = &user.ext_id {
+            tx.put_new(
+                table,
+                guard(ext_pk(ext_id), &user.id),
+                StoreError::AlreadyExists(Unique::ExtId),
+            )?;
+        }
+        if let Some(link) = link {
+            let mut link = link.clone();
+            link.version = 1;
+            tx.put_new(
+                table,
+                link_item(&link)?,
+                StoreError::AlreadyExists(Unique::WordpressLink),
+            )?;
+        }
+        tx.commit(self, "creating a user").await
+    }
+
+    async fn get_user(&self, id: &UserId) -> StoreResult<Option<User>> {
+        self.get_item(user_pk(id), "reading a user")
+            .await?
+            .map(Self::decode)
+            .transpose()
+    }
+
+    async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<User>> {
+        self.user_by_guard(email_pk(email), "finding a user by e-mail")
+            .await
+    }
+
+    async fn find_user_by_ext_id(&self, ext_id: &str) -> StoreResult<Option<User>> {
+        self.user_by_guard(ext_pk(ext_id), "finding a user by ext_id")
+            .await
+    }
+
+    async fn update_user(&self, user: &User) -> StoreResult<User> {
+        let Some(current) = self.get_user(&user.id).await? else {
+            return Err(StoreError::NotFound);
+        };
+        if current.version != user.version {
+            return Err(StoreError::StaleVersion);
+        }
+        let mut next = user.clone();
+        next.version = user.version + 1;
+        let table = self.table();
+        let mut tx = Tx::new();
+        tx.put_versioned(table, user_item(&next)?, user.version)?;
+        if User::email_key(&current.email) != User::email_key(&next.email) {
+            tx.delete_owned(table, email_pk(&current.email), &user.id)?;
+            tx.put_new(
+                table,
+                guard(email_pk(&next.email), &user.id),
+                StoreError::AlreadyExists(Unique::Email),
+            )?;
+        }
+        if current.ext_id != next.ext_id {
+            if let Some(old) = &current.ext_id {
+                tx.delete_owned(table, ext_pk(old), &user.id)?;
+            }
+            if let Some(new) = &next.ext_id {
+                tx.put_new(
+                    table,
+                    guard(ext_pk(new), &user.id),
+                    StoreError::AlreadyExists(Unique::ExtId),
+                )?;
+            }
+        }
+        tx.commit(self, "updating a user").await?;
+        Ok(next)
+    }
+
+    async fn delete_user(&self, id: &UserId) -> StoreResult<bool> {
+        let Some(current) = self.get_user(id).await? else {
+            return Ok(false);
+        };
+        let table = self.table();
+        let mut tx = Tx::new();
+        let delete = Delete::builder()
+            .table_name(table)
+            .key(schema::PK, AttributeValue::S(user_pk(id)))
+            .condition_expression("version = :expected")
+            .expression_attribute_values(":expected", number(current.version))
+            .build()
+            .map_err(|e| StoreError::backend("building a transaction", e))?;
+        tx.items
+            .push(TransactWriteItem::builder().delete(delete).build());
+        tx.on_fail.push(StoreError::StaleVersion);
+        tx.delete_owned(table, email_pk(&current.email), id)?;
+        if let Some(ext_id) = &current.ext_id {
+            tx.delete_owned(table, ext_pk(ext_id), id)?;
+        }
+        if let Some(wordpress_id) = current.wordpress_id {
+            tx.delete_owned(table, link_pk(wordpress_id), id)?;
+        }
+        tx.commit(self, "deleting a user").await?;
+        Ok(true)
+    }
+
+    async fn list_users(&self, page: &PageRequest) -> StoreResult<Page<User>> {
+        self.list_kind(KIND, page, "listing users").await
+    }
+
+    async fn get_wordpress_link(&self, wordpress_id: u64) -> StoreResult<Option<WordpressLink>> {
+        self.get_item(link_pk(wordpress_id), "reading a WordPress link")
+            .await?
+            .map(Self::decode)
+            .transpose()
+    }
+
+    async fn save_wordpress_link(&self, link: &WordpressLink) -> StoreResult<WordpressLink> {
+        let mut next = link.clone();
+        if link.version == 0 {
+            next.version = 1;
+            self.put_new(
+                link_item(&next)?,
+                "creating a WordPress link",
+                StoreError::AlreadyExists(Unique::WordpressLink),
+            )
+            .await?;
+        } else {
+            next.version = link.version + 1;
+            self.put_versioned(link_item(&next)?, link.version, "updating a WordPress link")
+                .await?;
+        }
+        Ok(next)
+    }
+}

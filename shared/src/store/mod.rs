@@ -1,0 +1,194 @@
+//! Storage: one small trait per aggregate, each with a DynamoDB and an embedded (SQLite)
+//! implementation that pass the same contract tests (`shared/tests/store_contract.rs`).
+//!
+//! The design of the DynamoDB table (items, keys, indexes, access patterns) is in
+//! `docs/storage.md`.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::clock::Epoch;
+use crate::domain::{ClientId, FlowState, OAuthClient, StoredToken, User, UserId, WordpressLink};
+
+pub mod dynamo;
+pub mod schema;
+pub mod sqlite;
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A conditional create lost: an item with the same unique key exists.
+    #[error("{0} already exists")]
+    AlreadyExists(Unique),
+    /// An optimistic update named a version that is no longer current.
+    #[error("the record was changed by someone else (stale version)")]
+    StaleVersion,
+    /// The item to update does not exist.
+    #[error("not found")]
+    NotFound,
+    /// The backend failed; `context` says what authbridge was doing.
+    #[error("{context}: {source}")]
+    Backend {
+        context: &'static str,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
+
+impl StoreError {
+    pub(crate) fn backend(
+        context: &'static str,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        StoreError::Backend {
+            context,
+            source: source.into(),
+        }
+    }
+}
+
+/// Which unique constraint a conditional create lost on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unique {
+    Client,
+    Token,
+    FlowState,
+    User,
+    Email,
+    ExtId,
+    WordpressLink,
+}
+
+impl std::fmt::Display for Unique {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Unique::Client => "client",
+            Unique::Token => "token tag",
+            Unique::FlowState => "flow state",
+            Unique::User => "user",
+            Unique::Email => "e-mail address",
+            Unique::ExtId => "ext_id",
+            Unique::WordpressLink => "WordPress link",
+        })
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A request for one page of a list, in key order.
+#[derive(Debug, Clone, Default)]
+pub struct PageRequest {
+    /// At most this many items (1..=1000; 0 means 100).
+    pub limit: u32,
+    /// The `next` cursor of the previous page.
+    pub after: Option<String>,
+}
+
+impl PageRequest {
+    pub fn first(limit: u32) -> Self {
+        PageRequest { limit, after: None }
+    }
+
+    pub(crate) fn effective_limit(&self) -> u32 {
+        match self.limit {
+            0 => 100,
+            n => n.min(1000),
+        }
+    }
+}
+
+/// One page of a list; `next` is set when more items may follow.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<String>,
+}
+
+/// The outcome of consuming a short-lived item.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Taken<T> {
+    /// It existed, had not expired, and is now gone.
+    Live(T),
+    /// It existed but had expired; it is gone too.
+    Expired,
+    /// Nothing was there: never created, or already consumed.
+    Absent,
+}
+
+/// OAuth clients.
+#[async_trait]
+pub trait ClientStore: Send + Sync {
+    /// Creates a client; loses with `AlreadyExists` when the id is taken.
+    async fn create_client(&self, client: &OAuthClient) -> StoreResult<()>;
+    async fn get_client(&self, id: &ClientId) -> StoreResult<Option<OAuthClient>>;
+    /// Writes `client` if its `version` is still current, and returns it with the next version.
+    async fn update_client(&self, client: &OAuthClient) -> StoreResult<OAuthClient>;
+    /// Deletes a client; `false` when there was none.
+    async fn delete_client(&self, id: &ClientId) -> StoreResult<bool>;
+    async fn list_clients(&self, page: &PageRequest) -> StoreResult<Page<OAuthClient>>;
+}
+
+/// Token records (credentials already sealed).
+#[async_trait]
+pub trait TokenStore: Send + Sync {
+    /// Creates a record; loses with `AlreadyExists` when the tag is taken.
+    async fn create_token(&self, token: &StoredToken) -> StoreResult<()>;
+    async fn get_token(&self, tag: &str) -> StoreResult<Option<StoredToken>>;
+    /// Writes `token` if its `version` is still current, and returns it with the next version.
+    async fn update_token(&self, token: &StoredToken) -> StoreResult<StoredToken>;
+    async fn delete_token(&self, tag: &str) -> StoreResult<bool>;
+    async fn list_tokens(&self, page: &PageRequest) -> StoreResult<Page<StoredToken>>;
+}
+
+/// Authorization-flow states (short-lived, consumed once).
+#[async_trait]
+pub trait FlowStateStore: Send + Sync {
+    /// Stores a new state; loses with `AlreadyExists` on a key collision.
+    async fn put_flow_state(&self, state: &FlowState) -> StoreResult<()>;
+    /// Removes the state atomically and says what was there: of two concurrent takes, one wins.
+    async fn take_flow_state(&self, key: &str, now: Epoch) -> StoreResult<Taken<FlowState>>;
+}
+
+/// Users, with unique e-mail addresses (case-insensitive) and unique `ext_id`s, and their
+/// WordPress links.
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    /// Creates a user, and its WordPress link when given, atomically; loses with
+    /// `AlreadyExists(Email | ExtId | WordpressLink)` when another holds one of them.
+    async fn create_user(&self, user: &User, link: Option<&WordpressLink>) -> StoreResult<()>;
+    async fn get_user(&self, id: &UserId) -> StoreResult<Option<User>>;
+    async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<User>>;
+    async fn find_user_by_ext_id(&self, ext_id: &str) -> StoreResult<Option<User>>;
+    /// Writes `user` if its version is current; moves the unique e-mail and ext_id with it.
+    async fn update_user(&self, user: &User) -> StoreResult<User>;
+    async fn delete_user(&self, id: &UserId) -> StoreResult<bool>;
+    async fn list_users(&self, page: &PageRequest) -> StoreResult<Page<User>>;
+    async fn get_wordpress_link(&self, wordpress_id: u64) -> StoreResult<Option<WordpressLink>>;
+    /// Writes a link: a create when its version is 0, else an optimistic update.
+    async fn save_wordpress_link(&self, link: &WordpressLink) -> StoreResult<WordpressLink>;
+}
+
+/// Every store, behind its trait, as the functions receive them.
+#[derive(Clone)]
+pub struct Stores {
+    pub clients: Arc<dyn ClientStore>,
+    pub tokens: Arc<dyn TokenStore>,
+    pub flow_states: Arc<dyn FlowStateStore>,
+    pub users: Arc<dyn UserStore>,
+}
+
+impl Stores {
+    /// All stores backed by one implementation.
+    pub fn from_one<S>(store: Arc<S>) -> Self
+    where
+        S: ClientStore + TokenStore + FlowStateStore + UserStore + 'static,
+    {
+        Stores {
+            clients: store.clone(),
+            tokens: store.clone(),
+            flow_states: store.clone(),
+            users: store,
+        }
+    }
+}

@@ -1,0 +1,87 @@
+//! OAuth clients in the embedded store.
+
+use async_trait::async_trait;
+use rusqlite::params;
+
+use super::{SqliteStore, check_updated, db, get_data, list_page, to_json};
+use crate::domain::{ClientId, OAuthClient};
+use crate::store::{ClientStore, Page, PageRequest, StoreError, StoreResult, Unique};
+
+#[async_trait]
+impl ClientStore for SqliteStore {
+    async fn create_client(&self, client: &OAuthClient) -> StoreResult<()> {
+        let (id, data, version) = (client.id.to_string(), to_json(client)?, client.version);
+        self.write("creating a client", move |tx| {
+            let inserted = tx
+                .execute(
+                    "INSERT INTO clients (id, data, version) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+                    params![id, data, version as i64],
+                )
+                .map_err(db("creating a client"))?;
+            match inserted {
+                1 => Ok(()),
+                _ => Err(StoreError::AlreadyExists(Unique::Client)),
+            }
+        })
+        .await
+    }
+
+    async fn get_client(&self, id: &ClientId) -> StoreResult<Option<OAuthClient>> {
+        let id = id.to_string();
+        self.run("reading a client", move |conn| {
+            get_data(
+                conn,
+                "SELECT data FROM clients WHERE id = ?1",
+                id,
+                "reading a client",
+            )
+        })
+        .await
+    }
+
+    async fn update_client(&self, client: &OAuthClient) -> StoreResult<OAuthClient> {
+        let mut next = client.clone();
+        next.version = client.version + 1;
+        let (id, data, expected) = (next.id.to_string(), to_json(&next)?, client.version as i64);
+        self.write("updating a client", move |tx| {
+            let changed = tx
+                .execute(
+                    "UPDATE clients SET data = ?2, version = ?3 WHERE id = ?1 AND version = ?4",
+                    params![id, data, expected + 1, expected],
+                )
+                .map_err(db("updating a client"))?;
+            check_updated(
+                tx,
+                changed,
+                "SELECT 1 FROM clients WHERE id = ?1",
+                id,
+                "updating a client",
+            )
+        })
+        .await?;
+        Ok(next)
+    }
+
+    async fn delete_client(&self, id: &ClientId) -> StoreResult<bool> {
+        let id = id.to_string();
+        self.run("deleting a client", move |conn| {
+            conn.execute("DELETE FROM clients WHERE id = ?1", [id])
+                .map(|n| n == 1)
+                .map_err(db("deleting a client"))
+        })
+        .await
+    }
+
+    async fn list_clients(&self, page: &PageRequest) -> StoreResult<Page<OAuthClient>> {
+        let page = page.clone();
+        self.run("listing clients", move |conn| {
+            list_page(
+                conn,
+                "SELECT id, data FROM clients WHERE id > ?1 ORDER BY id LIMIT ?2",
+                &page,
+                "listing clients",
+            )
+        })
+        .await
+    }
+}

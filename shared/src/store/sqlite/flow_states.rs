@@ -1,0 +1,56 @@
+//! Authorization-flow states in the embedded store.
+
+use async_trait::async_trait;
+use rusqlite::{OptionalExtension, params};
+
+use super::{SqliteStore, db, from_json, to_json};
+use crate::clock::Epoch;
+use crate::domain::FlowState;
+use crate::store::{FlowStateStore, StoreError, StoreResult, Taken, Unique};
+
+#[async_trait]
+impl FlowStateStore for SqliteStore {
+    async fn put_flow_state(&self, state: &FlowState) -> StoreResult<()> {
+        let (key, data, expires) = (state.key.clone(), to_json(state)?, state.expires_at);
+        self.write("storing a flow state", move |tx| {
+            // An expired state under the same key is garbage: replace it.
+            tx.execute(
+                "DELETE FROM flow_states WHERE key = ?1 AND expires_at <= strftime('%s','now')",
+                [&key],
+            )
+            .map_err(db("storing a flow state"))?;
+            let inserted = tx
+                .execute(
+                    "INSERT INTO flow_states (key, data, expires_at) VALUES (?1, ?2, ?3)
+                     ON CONFLICT DO NOTHING",
+                    params![key, data, expires],
+                )
+                .map_err(db("storing a flow state"))?;
+            match inserted {
+                1 => Ok(()),
+                _ => Err(StoreError::AlreadyExists(Unique::FlowState)),
+            }
+        })
+        .await
+    }
+
+    async fn take_flow_state(&self, key: &str, now: Epoch) -> StoreResult<Taken<FlowState>> {
+        let key = key.to_string();
+        self.write("consuming a flow state", move |tx| {
+            let row: Option<(String, Epoch)> = tx
+                .query_row(
+                    "DELETE FROM flow_states WHERE key = ?1 RETURNING data, expires_at",
+                    [key],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )
+                .optional()
+                .map_err(db("consuming a flow state"))?;
+            Ok(match row {
+                None => Taken::Absent,
+                Some((_, expires)) if expires <= now => Taken::Expired,
+                Some((data, _)) => Taken::Live(from_json(&data)?),
+            })
+        })
+        .await
+    }
+}

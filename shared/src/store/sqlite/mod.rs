@@ -1,0 +1,188 @@
+//! The embedded store: one SQLite file (bundled library) holding every table and the local secrets.
+//!
+//! Safe for several processes at once (the local stack and the admin CLI): WAL journal, a busy
+//! timeout, and every conditional write inside a `BEGIN IMMEDIATE` transaction, which takes the
+//! file's write lock before it reads.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::{Page, PageRequest, StoreError, StoreResult};
+
+mod clients;
+mod flow_states;
+mod tokens;
+mod users;
+
+/// Schema of the embedded store, applied when the file is opened.
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS clients (
+    id TEXT PRIMARY KEY, data TEXT NOT NULL, version INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS tokens (
+    tag TEXT PRIMARY KEY, data TEXT NOT NULL, version INTEGER NOT NULL, due_at INTEGER);
+CREATE INDEX IF NOT EXISTS tokens_due ON tokens(due_at) WHERE due_at IS NOT NULL;
+CREATE TABLE IF NOT EXISTS flow_states (
+    key TEXT PRIMARY KEY, data TEXT NOT NULL, expires_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS users (
+    id TEXT PRIMARY KEY, email_key TEXT NOT NULL UNIQUE, ext_id TEXT UNIQUE,
+    data TEXT NOT NULL, version INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS wordpress_links (
+    wordpress_id INTEGER PRIMARY KEY, user_id TEXT NOT NULL, data TEXT NOT NULL,
+    version INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+";
+
+/// The embedded store. Cheap to clone; clones share one connection.
+#[derive(Clone)]
+pub struct SqliteStore {
+    conn: Arc<Mutex<Connection>>,
+}
+
+impl SqliteStore {
+    /// Opens (creating when needed) the file at `path` and its parent folder.
+    pub fn open(path: &Path) -> StoreResult<Self> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StoreError::backend("creating the embedded store's folder", e))?;
+        }
+        let conn = Connection::open(path)
+            .map_err(|e| StoreError::backend("opening the embedded store", e))?;
+        Self::init(conn)
+    }
+
+    /// A private in-memory store, for tests and benchmarks.
+    pub fn in_memory() -> StoreResult<Self> {
+        let conn = Connection::open_in_memory()
+            .map_err(|e| StoreError::backend("opening an in-memory store", e))?;
+        Self::init(conn)
+    }
+
+    fn init(conn: Connection) -> StoreResult<Self> {
+        conn.busy_timeout(Duration::from_secs(10))
+            .and_then(|_| conn.pragma_update(None, "journal_mode", "WAL"))
+            .and_then(|_| conn.pragma_update(None, "synchronous", "NORMAL"))
+            .and_then(|_| conn.execute_batch(SCHEMA))
+            .map_err(|e| StoreError::backend("preparing the embedded store", e))?;
+        Ok(SqliteStore {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    /// Runs `f` on the connection off the async executor.
+    pub(crate) async fn run<T, F>(&self, context: &'static str, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
+    {
+        let conn = self.conn.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn
+                .lock()
+                .map_err(|_| StoreError::backend(context, "embedded store lock poisoned"))?;
+            f(&mut guard)
+        })
+        .await
+        .map_err(|e| StoreError::backend(context, e))?
+    }
+
+    /// Runs `f` inside a `BEGIN IMMEDIATE` transaction, committed when `f` succeeds.
+    pub(crate) async fn write<T, F>(&self, context: &'static str, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Transaction<'_>) -> StoreResult<T> + Send + 'static,
+    {
+        self.run(context, move |conn| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(|e| StoreError::backend(context, e))?;
+            let out = f(&tx)?;
+            tx.commit().map_err(|e| StoreError::backend(context, e))?;
+            Ok(out)
+        })
+        .await
+    }
+}
+
+/// Maps a SQLite error to a backend error with context.
+pub(crate) fn db(context: &'static str) -> impl Fn(rusqlite::Error) -> StoreError {
+    move |e| StoreError::backend(context, e)
+}
+
+pub(crate) fn to_json<T: Serialize>(value: &T) -> StoreResult<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::backend("encoding a record", e))
+}
+
+pub(crate) fn from_json<T: DeserializeOwned>(raw: &str) -> StoreResult<T> {
+    serde_json::from_str(raw).map_err(|e| StoreError::backend("decoding a stored record", e))
+}
+
+/// Reads one `data` column by key.
+pub(crate) fn get_data<T: DeserializeOwned>(
+    conn: &Connection,
+    sql: &str,
+    key: impl rusqlite::ToSql,
+    context: &'static str,
+) -> StoreResult<Option<T>> {
+    let raw: Option<String> = conn
+        .query_row(sql, [key], |row| row.get(0))
+        .optional()
+        .map_err(db(context))?;
+    raw.as_deref().map(from_json).transpose()
+}
+
+/// Lists `data` in key order after the cursor; `sql` selects `key, data` with `?1` the cursor and
+/// `?2` the limit.
+pub(crate) fn list_page<T: DeserializeOwned>(
+    conn: &Connection,
+    sql: &str,
+    page: &PageRequest,
+    context: &'static str,
+) -> StoreResult<Page<T>> {
+    let limit = page.effective_limit() as usize;
+    let after = page.after.clone().unwrap_or_default();
+    let mut stmt = conn.prepare_cached(sql).map_err(db(context))?;
+    let rows = stmt
+        .query_map(rusqlite::params![after, (limit + 1) as i64], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+        })
+        .map_err(db(context))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(db(context))?;
+    let more = rows.len() > limit;
+    let mut items = Vec::with_capacity(limit.min(rows.len()));
+    let mut last = None;
+    for (key, data) in rows.into_iter().take(limit) {
+        items.push(from_json(&data)?);
+        last = Some(key);
+    }
+    Ok(Page {
+        items,
+        next: if more { last } else { None },
+    })
+}
+
+/// Runs an `UPDATE ... WHERE key = ? AND version = ?` and tells stale from missing.
+pub(crate) fn check_updated(
+    tx: &rusqlite::Transaction<'_>,
+    changed: usize,
+    exists_sql: &str,
+    key: impl rusqlite::ToSql,
+    context: &'static str,
+) -> StoreResult<()> {
+    if changed == 1 {
+        return Ok(());
+    }
+    let exists: Option<i64> = tx
+        .query_row(exists_sql, [key], |row| row.get(0))
+        .optional()
+        .map_err(db(context))?;
+    Err(match exists {
+        Some(_) => StoreError::StaleVersion,
+        None => StoreError::NotFound,
+    })
+}

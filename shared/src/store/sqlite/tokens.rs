@@ -1,0 +1,91 @@
+//! Token records in the embedded store.
+
+use async_trait::async_trait;
+use rusqlite::params;
+
+use super::{SqliteStore, check_updated, db, get_data, list_page, to_json};
+use crate::domain::StoredToken;
+use crate::store::{Page, PageRequest, StoreError, StoreResult, TokenStore, Unique};
+
+#[async_trait]
+impl TokenStore for SqliteStore {
+    async fn create_token(&self, token: &StoredToken) -> StoreResult<()> {
+        let (tag, data, due) = (token.tag.clone(), to_json(token)?, token.due_at);
+        let version = token.version as i64;
+        self.write("creating a token record", move |tx| {
+            let inserted = tx
+                .execute(
+                    "INSERT INTO tokens (tag, data, version, due_at) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT DO NOTHING",
+                    params![tag, data, version, due],
+                )
+                .map_err(db("creating a token record"))?;
+            match inserted {
+                1 => Ok(()),
+                _ => Err(StoreError::AlreadyExists(Unique::Token)),
+            }
+        })
+        .await
+    }
+
+    async fn get_token(&self, tag: &str) -> StoreResult<Option<StoredToken>> {
+        let tag = tag.to_string();
+        self.run("reading a token record", move |conn| {
+            get_data(
+                conn,
+                "SELECT data FROM tokens WHERE tag = ?1",
+                tag,
+                "reading a token record",
+            )
+        })
+        .await
+    }
+
+    async fn update_token(&self, token: &StoredToken) -> StoreResult<StoredToken> {
+        let mut next = token.clone();
+        next.version = token.version + 1;
+        let (tag, data, due) = (next.tag.clone(), to_json(&next)?, next.due_at);
+        let expected = token.version as i64;
+        self.write("updating a token record", move |tx| {
+            let changed = tx
+                .execute(
+                    "UPDATE tokens SET data = ?2, version = ?3, due_at = ?4
+                     WHERE tag = ?1 AND version = ?5",
+                    params![tag, data, expected + 1, due, expected],
+                )
+                .map_err(db("updating a token record"))?;
+            check_updated(
+                tx,
+                changed,
+                "SELECT 1 FROM tokens WHERE tag = ?1",
+                tag,
+                "updating a token record",
+            )
+        })
+        .await?;
+        Ok(next)
+    }
+
+    async fn delete_token(&self, tag: &str) -> StoreResult<bool> {
+        let tag = tag.to_string();
+        self.run("deleting a token record", move |conn| {
+            conn.execute("DELETE FROM tokens WHERE tag = ?1", [tag])
+                .map(|n| n == 1)
+                .map_err(db("deleting a token record"))
+        })
+        .await
+    }
+
+    async fn list_tokens(&self, page: &PageRequest) -> StoreResult<Page<StoredToken>> {
+        let page = page.clone();
+        self.run("listing token records", move |conn| {
+            list_page(
+                conn,
+                "SELECT tag, data FROM tokens WHERE tag > ?1 ORDER BY tag LIMIT ?2",
+                &page,
+                "listing token records",
+            )
+        })
+        .await
+    }
+}

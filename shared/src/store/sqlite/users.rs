@@ -1,0 +1,239 @@
+//! Users and WordPress links in the embedded store.
+
+use async_trait::async_trait;
+use rusqlite::{OptionalExtension, Transaction, params};
+
+use super::{SqliteStore, check_updated, db, get_data, list_page, to_json};
+use crate::domain::{User, UserId, WordpressLink};
+use crate::store::{Page, PageRequest, StoreError, StoreResult, Unique, UserStore};
+
+/// Fails with `AlreadyExists` when another user holds the e-mail or the ext_id of `user`.
+fn check_unique(tx: &Transaction<'_>, user: &User, context: &'static str) -> StoreResult<()> {
+    let email_owner: Option<String> = tx
+        .query_row(
+            "SELECT id FROM users WHERE email_key = ?1",
+            [User::email_key(&user.email)],
+            |row| row.get(0),
+        )
+        .optional()
+        .map_err(db(context))?;
+    if email_owner.is_some_and(|id| id != user.id.as_str()) {
+        return Err(StoreError::AlreadyExists(Unique::Email));
+    }
+    if let Some(ext_id) = &user.ext_id {
+        let ext_owner: Option<String> = tx
+            .query_row("SELECT id FROM users WHERE ext_id = ?1", [ext_id], |row| {
+                row.get(0)
+            })
+            .optional()
+            .map_err(db(context))?;
+        if ext_owner.is_some_and(|id| id != user.id.as_str()) {
+            return Err(StoreError::AlreadyExists(Unique::ExtId));
+        }
+    }
+    Ok(())
+}
+
+fn insert_link(
+    tx: &Transaction<'_>,
+    link: &WordpressLink,
+    context: &'static str,
+) -> StoreResult<()> {
+    let inserted = tx
+        .execute(
+            "INSERT INTO wordpress_links (wordpress_id, user_id, data, version)
+             VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+            params![
+                link.wordpress_id as i64,
+                link.user_id.as_str(),
+                to_json(link)?,
+                link.version as i64
+            ],
+        )
+        .map_err(db(context))?;
+    match inserted {
+        1 => Ok(()),
+        _ => Err(StoreError::AlreadyExists(Unique::WordpressLink)),
+    }
+}
+
+#[async_trait]
+impl UserStore for SqliteStore {
+    async fn create_user(&self, user: &User, link: Option<&WordpressLink>) -> StoreResult<()> {
+        let (user, link) = (user.clone(), link.cloned());
+        let data = to_json(&user)?;
+        self.write("creating a user", move |tx| {
+            check_unique(tx, &user, "creating a user")?;
+            let inserted = tx
+                .execute(
+                    "INSERT INTO users (id, email_key, ext_id, data, version)
+                     VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(id) DO NOTHING",
+                    params![
+                        user.id.as_str(),
+                        User::email_key(&user.email),
+                        user.ext_id,
+                        data,
+                        user.version as i64
+                    ],
+                )
+                .map_err(db("creating a user"))?;
+            if inserted != 1 {
+                return Err(StoreError::AlreadyExists(Unique::User));
+            }
+            if let Some(mut link) = link {
+                link.version = 1;
+                insert_link(tx, &link, "creating a user")?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn get_user(&self, id: &UserId) -> StoreResult<Option<User>> {
+        let id = id.to_string();
+        self.run("reading a user", move |conn| {
+            get_data(
+                conn,
+                "SELECT data FROM users WHERE id = ?1",
+                id,
+                "reading a user",
+            )
+        })
+        .await
+    }
+
+    async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<User>> {
+        let key = User::email_key(email);
+        self.run("finding a user by e-mail", move |conn| {
+            get_data(
+                conn,
+                "SELECT data FROM users WHERE email_key = ?1",
+                key,
+                "finding a user by e-mail",
+            )
+        })
+        .await
+    }
+
+    async fn find_user_by_ext_id(&self, ext_id: &str) -> StoreResult<Option<User>> {
+        let ext_id = ext_id.to_string();
+        self.run("finding a user by ext_id", move |conn| {
+            get_data(
+                conn,
+                "SELECT data FROM users WHERE ext_id = ?1",
+                ext_id,
+                "finding a user by ext_id",
+            )
+        })
+        .await
+    }
+
+    async fn update_user(&self, user: &User) -> StoreResult<User> {
+        let mut next = user.clone();
+        next.version = user.version + 1;
+        let data = to_json(&next)?;
+        let expected = user.version as i64;
+        let check = next.clone();
+        self.write("updating a user", move |tx| {
+            check_unique(tx, &check, "updating a user")?;
+            let changed = tx
+                .execute(
+                    "UPDATE users SET email_key = ?2, ext_id = ?3, data = ?4, version = ?5
+                     WHERE id = ?1 AND version = ?6",
+                    params![
+                        check.id.as_str(),
+                        User::email_key(&check.email),
+                        check.ext_id,
+                        data,
+                        expected + 1,
+                        expected
+                    ],
+                )
+                .map_err(db("updating a user"))?;
+            check_updated(
+                tx,
+                changed,
+                "SELECT 1 FROM users WHERE id = ?1",
+                check.id.as_str(),
+                "updating a user",
+            )
+        })
+        .await?;
+        Ok(next)
+    }
+
+    async fn delete_user(&self, id: &UserId) -> StoreResult<bool> {
+        let id = id.to_string();
+        self.write("deleting a user", move |tx| {
+            tx.execute("DELETE FROM wordpress_links WHERE user_id = ?1", [&id])
+                .map_err(db("deleting a user"))?;
+            tx.execute("DELETE FROM users WHERE id = ?1", [&id])
+                .map(|n| n == 1)
+                .map_err(db("deleting a user"))
+        })
+        .await
+    }
+
+    async fn list_users(&self, page: &PageRequest) -> StoreResult<Page<User>> {
+        let page = page.clone();
+        self.run("listing users", move |conn| {
+            list_page(
+                conn,
+                "SELECT id, data FROM users WHERE id > ?1 ORDER BY id LIMIT ?2",
+                &page,
+                "listing users",
+            )
+        })
+        .await
+    }
+
+    async fn get_wordpress_link(&self, wordpress_id: u64) -> StoreResult<Option<WordpressLink>> {
+        self.run("reading a WordPress link", move |conn| {
+            get_data(
+                conn,
+                "SELECT data FROM wordpress_links WHERE wordpress_id = ?1",
+                wordpress_id as i64,
+                "reading a WordPress link",
+            )
+        })
+        .await
+    }
+
+    async fn save_wordpress_link(&self, link: &WordpressLink) -> StoreResult<WordpressLink> {
+        let mut next = link.clone();
+        if link.version == 0 {
+            next.version = 1;
+            let created = next.clone();
+            self.write("creating a WordPress link", move |tx| {
+                insert_link(tx, &created, "creating a WordPress link")
+            })
+            .await?;
+            return Ok(next);
+        }
+        next.version = link.version + 1;
+        let data = to_json(&next)?;
+        let (wp, user_id, expected) = (
+            next.wordpress_id as i64,
+            next.user_id.to_string(),
+            link.version as i64,
+        );
+        self.write("updating a WordPress link", move |tx| {
+            let changed = tx
+                .execute(
+                    "UPDATE wordpress_links SET user_id = ?2, data = ?3, version = ?4
+                     WHERE wordpress_id = ?1 AND version = ?5",
+                    params![wp, user_id, data, expected + 1, expected],
+                )
+                .map_err(db("updating a WordPress link"))?;
+            check_updated(
+                tx,
+                changed,
+                "SELECT 1 FROM wordpress_links WHERE wordpress_id = ?1",
+                wp,
+                "updating a WordPress link",
+            )
+        })
+        .await?;
+        Ok(next)
+    }
+}
