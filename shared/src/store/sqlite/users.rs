@@ -135,6 +135,19 @@ impl UserStore for SqliteStore {
         let expected = user.version as i64;
         let check = next.clone();
         self.write("updating a user", move |tx| {
+            let current: Option<i64> = tx
+                .query_row(
+                    "SELECT version FROM users WHERE id = ?1",
+                    [check.id.as_str()],
+                    |row| row.get(0),
+                )
+                .optional()
+                .map_err(db("updating a user"))?;
+            match current {
+                None => return Err(StoreError::NotFound),
+                Some(v) if v != expected => return Err(StoreError::StaleVersion),
+                Some(_) => {}
+            }
             check_unique(tx, &check, "updating a user")?;
             let changed = tx
                 .execute(

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# The README's test command: sets up everything on a fresh machine and runs every test.
+#
+#   1. a Python virtualenv (.venv, git-ignored) with moto[server] and cfn-lint;
+#   2. the DynamoDB / Secrets Manager emulator (moto) on a free 127.0.0.1 port;
+#   3. cfn-lint on template.yaml, cargo fmt --check, cargo clippy -D warnings;
+#   4. the whole workspace's tests, with the servers' endpoints in the environment.
+#
+# Servers are stopped on exit, also when a step fails. Under this command a test that needs a
+# server fails when it cannot reach it (AUTHBRIDGE_TEST_REQUIRE_SERVERS=1).
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+run_dir="$root/.test-run"
+mkdir -p "$run_dir"
+
+say() { printf '\n==> %s\n' "$*"; }
+
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do
+        kill "$pid" 2>/dev/null || true
+    done
+    wait 2>/dev/null || true
+}
+trap cleanup EXIT INT TERM
+
+# --- Python tools -----------------------------------------------------------------------------
+venv="$root/.venv"
+stamp="$venv/.requirements.sha256"
+want=$(sha256sum infra/requirements-test.txt | cut -d' ' -f1)
+if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    say "Installing the Python test tools into .venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --upgrade pip
+    "$venv/bin/pip" install --quiet -r infra/requirements-test.txt
+    echo "$want" > "$stamp"
+fi
+
+free_port() {
+    "$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+wait_for() { # url, name, log
+    for _ in $(seq 1 150); do
+        if "$venv/bin/python" -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1], timeout=1)" "$1" 2>/dev/null; then
+            return 0
+        fi
+        sleep 0.2
+    done
+    echo "error: $2 did not start; its log follows" >&2
+    cat "$3" >&2 || true
+    return 1
+}
+
+# --- The AWS emulator -------------------------------------------------------------------------
+say "Starting the DynamoDB / Secrets Manager emulator (moto)"
+moto_port=$(free_port)
+"$venv/bin/moto_server" -H 127.0.0.1 -p "$moto_port" > "$run_dir/moto.log" 2>&1 &
+pids+=($!)
+wait_for "http://127.0.0.1:$moto_port/moto-api/" "moto" "$run_dir/moto.log"
+
+export AUTHBRIDGE_TEST_REQUIRE_SERVERS=1
+export AUTHBRIDGE_TEST_AWS_ENDPOINT="http://127.0.0.1:$moto_port"
+export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1
+unset AWS_PROFILE AWS_SESSION_TOKEN
+
+# --- Template and linters ---------------------------------------------------------------------
+say "cfn-lint template.yaml"
+"$venv/bin/cfn-lint" template.yaml
+
+say "cargo fmt --check"
+cargo fmt --all -- --check
+
+say "cargo clippy --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
+
+# --- Tests ------------------------------------------------------------------------------------
+say "cargo test --workspace"
+cargo test --workspace
+
+say "All checks and tests passed"

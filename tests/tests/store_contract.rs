@@ -1,0 +1,530 @@
+//! The store contract: one suite, run against the embedded store (SQLite) and DynamoDB (the
+//! emulator the test command starts). Both must behave the same for every access path the functions
+//! use.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use authbridge::clock;
+use authbridge::domain::token::{Sealed, TokenStatus};
+use authbridge::domain::{
+    ClientId, FlowState, OAuthClient, StoredToken, User, UserId, UserSource, WordpressLink,
+};
+use authbridge::secrets::{ExposeSecret, SecretString};
+use authbridge::store::{PageRequest, StoreError, Taken, Unique};
+use authbridge_tests::{Backend, unique};
+
+fn client(guid: &str) -> OAuthClient {
+    OAuthClient {
+        id: ClientId::generate(),
+        guid: guid.to_string(),
+        provider: "demo".into(),
+        tenant: None,
+        options: serde_json::Map::new(),
+        is_active: true,
+        created: clock::now(),
+        modified: clock::now(),
+        version: 0,
+    }
+}
+
+fn user(email: &str) -> User {
+    User {
+        id: UserId::generate(),
+        email: email.to_string(),
+        password_hash: None,
+        first_name: Some("Ada".into()),
+        last_name: None,
+        ext_id: None,
+        active: true,
+        source: UserSource::Local,
+        wordpress_id: None,
+        created: clock::now(),
+        modified: clock::now(),
+        current_sign_in_at: None,
+        current_sign_in_ip: None,
+        last_sign_in_at: None,
+        last_sign_in_ip: None,
+        version: 0,
+    }
+}
+
+fn token(tag: &str) -> StoredToken {
+    StoredToken {
+        tag: tag.to_string(),
+        client_id: ClientId::generate(),
+        grant_type: "authorization_code".into(),
+        scopes: vec!["a".into(), "b".into()],
+        token_type: Some("Bearer".into()),
+        access_token: Some(Sealed("c2VhbGVk".into())),
+        refresh_token: None,
+        id_token: None,
+        raw: None,
+        expires: Some(clock::now() + 3600),
+        resource_owner_name: Some("ada@example.org".into()),
+        resource_owner: None,
+        error: None,
+        status: TokenStatus::Active,
+        due_at: Some(clock::now() + 3300),
+        refreshed_at: Some(clock::now()),
+        created: clock::now(),
+        modified: clock::now(),
+        version: 0,
+    }
+}
+
+fn flow_state(key: &str, expires_at: i64) -> FlowState {
+    FlowState {
+        key: key.to_string(),
+        client_id: ClientId::generate(),
+        scopes: vec!["profile".into()],
+        tag: "t".into(),
+        landing_url: None,
+        prompt: None,
+        pkce_verifier: "v".repeat(43),
+        redirect_uri: "http://127.0.0.1:3000/oauth/return".into(),
+        created: clock::now(),
+        expires_at,
+    }
+}
+
+fn link(wordpress_id: u64, user: &UserId, email: &str) -> WordpressLink {
+    WordpressLink {
+        wordpress_id,
+        user_id: user.clone(),
+        email: email.to_string(),
+        login: "ada".into(),
+        registered_at: "2020-03-13T14:02:44+00:00".into(),
+        nicename: None,
+        url: None,
+        display_name: None,
+        first_name: None,
+        last_name: None,
+        version: 0,
+    }
+}
+
+async fn clients_create_read_update_delete(b: Backend) {
+    let s = &b.stores.clients;
+    let c = client("guid-1");
+    s.create_client(&c).await.unwrap();
+    assert_eq!(s.get_client(&c.id).await.unwrap().as_ref(), Some(&c));
+
+    let mut changed = c.clone();
+    changed.tenant = Some("contoso".into());
+    let updated = s.update_client(&changed).await.unwrap();
+    assert_eq!(updated.version, c.version + 1);
+    assert_eq!(s.get_client(&c.id).await.unwrap(), Some(updated));
+
+    assert!(s.delete_client(&c.id).await.unwrap());
+    assert_eq!(s.get_client(&c.id).await.unwrap(), None);
+    assert!(!s.delete_client(&c.id).await.unwrap());
+}
+
+async fn a_duplicate_create_loses(b: Backend) {
+    let c = client("guid-dup");
+    b.stores.clients.create_client(&c).await.unwrap();
+    let err = b.stores.clients.create_client(&c).await.unwrap_err();
+    assert!(
+        matches!(err, StoreError::AlreadyExists(Unique::Client)),
+        "{err:?}"
+    );
+
+    let t = token(&unique("tag"));
+    b.stores.tokens.create_token(&t).await.unwrap();
+    let err = b.stores.tokens.create_token(&t).await.unwrap_err();
+    assert!(
+        matches!(err, StoreError::AlreadyExists(Unique::Token)),
+        "{err:?}"
+    );
+}
+
+async fn an_update_on_a_stale_version_fails(b: Backend) {
+    let s = &b.stores.clients;
+    let c = client("guid-stale");
+    s.create_client(&c).await.unwrap();
+    let first = s.update_client(&c).await.unwrap();
+    // `c` still carries the version read before `first` was written.
+    let err = s.update_client(&c).await.unwrap_err();
+    assert!(matches!(err, StoreError::StaleVersion), "{err:?}");
+    assert_eq!(s.get_client(&c.id).await.unwrap(), Some(first));
+
+    let missing = client("guid-missing");
+    let err = s.update_client(&missing).await.unwrap_err();
+    assert!(matches!(err, StoreError::NotFound), "{err:?}");
+
+    let t = token(&unique("tag"));
+    b.stores.tokens.create_token(&t).await.unwrap();
+    let mut refreshed = t.clone();
+    refreshed.expires = Some(clock::now() + 7200);
+    let written = b.stores.tokens.update_token(&refreshed).await.unwrap();
+    let err = b.stores.tokens.update_token(&t).await.unwrap_err();
+    assert!(matches!(err, StoreError::StaleVersion), "{err:?}");
+    assert_eq!(
+        b.stores.tokens.get_token(&t.tag).await.unwrap(),
+        Some(written)
+    );
+}
+
+async fn two_users_with_one_email_exactly_one_wins(b: Backend) {
+    let s = &b.stores.users;
+    let first = user("Ada@Example.org");
+    s.create_user(&first, None).await.unwrap();
+    let err = s
+        .create_user(&user("ada@example.ORG"), None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::AlreadyExists(Unique::Email)),
+        "{err:?}"
+    );
+    let found = s.find_user_by_email("ADA@example.org").await.unwrap();
+    assert_eq!(found.map(|u| u.id), Some(first.id));
+}
+
+async fn twenty_concurrent_creates_of_one_email_make_one_user(b: Backend) {
+    let users = b.stores.users.clone();
+    let email = format!("{}@example.org", unique("race"));
+    let attempts = (0..20).map(|_| {
+        let users = users.clone();
+        let candidate = user(&email);
+        tokio::spawn(async move { users.create_user(&candidate, None).await })
+    });
+    let results = futures::future::join_all(attempts).await;
+    let mut won = 0;
+    for result in results {
+        match result.expect("the task ran") {
+            Ok(()) => won += 1,
+            Err(StoreError::AlreadyExists(Unique::Email)) => {}
+            // DynamoDB may cancel a transaction that collides with another in flight; the
+            // caller sees it as a conflict and re-reads. It is never a second user.
+            Err(StoreError::StaleVersion) => {}
+            Err(other) => panic!("unexpected error: {other:?}"),
+        }
+    }
+    assert_eq!(won, 1, "exactly one of 20 concurrent creates wins");
+    assert!(users.find_user_by_email(&email).await.unwrap().is_some());
+}
+
+async fn a_user_update_moves_the_unique_email(b: Backend) {
+    let s = &b.stores.users;
+    let mut u = user("old@example.org");
+    u.ext_id = Some("wp-1".into());
+    s.create_user(&u, None).await.unwrap();
+    let other = user("taken@example.org");
+    s.create_user(&other, None).await.unwrap();
+
+    let mut clash = u.clone();
+    clash.email = "TAKEN@example.org".into();
+    let err = s.update_user(&clash).await.unwrap_err();
+    assert!(
+        matches!(err, StoreError::AlreadyExists(Unique::Email)),
+        "{err:?}"
+    );
+    assert_eq!(
+        s.get_user(&u.id).await.unwrap().map(|x| x.email),
+        Some(u.email.clone())
+    );
+
+    let mut moved = u.clone();
+    moved.email = "new@example.org".into();
+    moved.ext_id = Some("wp-2".into());
+    let moved = s.update_user(&moved).await.unwrap();
+    assert_eq!(
+        s.find_user_by_email("new@example.org").await.unwrap(),
+        Some(moved.clone())
+    );
+    assert_eq!(s.find_user_by_email("old@example.org").await.unwrap(), None);
+    assert_eq!(
+        s.find_user_by_ext_id("wp-2").await.unwrap(),
+        Some(moved.clone())
+    );
+    assert_eq!(s.find_user_by_ext_id("wp-1").await.unwrap(), None);
+    // The old address is free again.
+    s.create_user(&user("old@example.org"), None).await.unwrap();
+
+    let err = s.update_user(&u).await.unwrap_err();
+    assert!(matches!(err, StoreError::StaleVersion), "{err:?}");
+}
+
+async fn ext_ids_are_unique(b: Backend) {
+    let s = &b.stores.users;
+    let mut a = user("a@example.org");
+    a.ext_id = Some("42".into());
+    s.create_user(&a, None).await.unwrap();
+    let mut c = user("c@example.org");
+    c.ext_id = Some("42".into());
+    let err = s.create_user(&c, None).await.unwrap_err();
+    assert!(
+        matches!(err, StoreError::AlreadyExists(Unique::ExtId)),
+        "{err:?}"
+    );
+    // Nothing half-written: the loser's e-mail is still free.
+    assert_eq!(s.find_user_by_email("c@example.org").await.unwrap(), None);
+}
+
+async fn a_user_and_its_wordpress_link_are_written_together(b: Backend) {
+    let s = &b.stores.users;
+    let mut u = user("wp@example.org");
+    u.wordpress_id = Some(145);
+    let l = link(145, &u.id, &u.email);
+    s.create_user(&u, Some(&l)).await.unwrap();
+    let stored = s.get_wordpress_link(145).await.unwrap().expect("the link");
+    assert_eq!(stored.user_id, u.id);
+    assert_eq!(stored.version, 1);
+
+    // A second user claiming the same WordPress account loses, and is not created.
+    let mut v = user("other@example.org");
+    v.wordpress_id = Some(145);
+    let err = s
+        .create_user(&v, Some(&link(145, &v.id, &v.email)))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::AlreadyExists(Unique::WordpressLink)),
+        "{err:?}"
+    );
+    assert_eq!(s.get_user(&v.id).await.unwrap(), None);
+    assert_eq!(
+        s.find_user_by_email("other@example.org").await.unwrap(),
+        None
+    );
+
+    let mut changed = stored.clone();
+    changed.email = "wp2@example.org".into();
+    let saved = s.save_wordpress_link(&changed).await.unwrap();
+    assert_eq!(saved.version, 2);
+    let err = s.save_wordpress_link(&changed).await.unwrap_err();
+    assert!(matches!(err, StoreError::StaleVersion), "{err:?}");
+
+    assert!(s.delete_user(&u.id).await.unwrap());
+    assert_eq!(s.get_wordpress_link(145).await.unwrap(), None);
+    assert_eq!(s.find_user_by_email("wp@example.org").await.unwrap(), None);
+}
+
+async fn a_flow_state_is_taken_once(b: Backend) {
+    let s = &b.stores.flow_states;
+    let now = clock::now();
+    let live = flow_state(&unique("state"), now + 600);
+    s.put_flow_state(&live).await.unwrap();
+    let err = s.put_flow_state(&live).await.unwrap_err();
+    assert!(
+        matches!(err, StoreError::AlreadyExists(Unique::FlowState)),
+        "{err:?}"
+    );
+    assert_eq!(
+        s.take_flow_state(&live.key, now).await.unwrap(),
+        Taken::Live(live.clone())
+    );
+    assert_eq!(
+        s.take_flow_state(&live.key, now).await.unwrap(),
+        Taken::Absent
+    );
+    assert_eq!(
+        s.take_flow_state("never-made", now).await.unwrap(),
+        Taken::Absent
+    );
+}
+
+async fn an_expired_flow_state_reads_as_expired(b: Backend) {
+    let s = &b.stores.flow_states;
+    let now = clock::now();
+    let state = flow_state(&unique("state"), now + 60);
+    s.put_flow_state(&state).await.unwrap();
+    // Read two minutes later: the emulator never deletes expired items, so the store checks.
+    assert_eq!(
+        s.take_flow_state(&state.key, now + 120).await.unwrap(),
+        Taken::Expired
+    );
+    assert_eq!(
+        s.take_flow_state(&state.key, now + 120).await.unwrap(),
+        Taken::Absent
+    );
+}
+
+async fn concurrent_takes_of_one_state_have_one_winner(b: Backend) {
+    let s = b.stores.flow_states.clone();
+    let now = clock::now();
+    let state = flow_state(&unique("state"), now + 600);
+    s.put_flow_state(&state).await.unwrap();
+    let takes = (0..10).map(|_| {
+        let s = s.clone();
+        let key = state.key.clone();
+        tokio::spawn(async move { s.take_flow_state(&key, now).await })
+    });
+    let live = futures::future::join_all(takes)
+        .await
+        .into_iter()
+        .filter(|r| matches!(r, Ok(Ok(Taken::Live(_)))))
+        .count();
+    assert_eq!(live, 1);
+}
+
+async fn lists_are_paginated_in_key_order(b: Backend) {
+    let s = &b.stores.clients;
+    let mut created = Vec::new();
+    for i in 0..23 {
+        let c = client(&format!("guid-{i}"));
+        s.create_client(&c).await.unwrap();
+        created.push(c.id);
+    }
+    let mut seen = Vec::new();
+    let mut page = PageRequest::first(10);
+    let mut pages = 0;
+    loop {
+        let got = s.list_clients(&page).await.unwrap();
+        assert!(got.items.len() <= 10);
+        pages += 1;
+        seen.extend(got.items.into_iter().map(|c| c.id));
+        match got.next {
+            Some(next) => page.after = Some(next),
+            None => break,
+        }
+        assert!(pages < 10, "pagination does not end");
+    }
+    assert!(pages >= 3);
+    let mut sorted = created.clone();
+    sorted.sort();
+    assert_eq!(seen, sorted, "every client once, in id order");
+
+    for i in 0..5 {
+        b.stores
+            .tokens
+            .create_token(&token(&format!("tag-{i:02}")))
+            .await
+            .unwrap();
+        b.stores
+            .users
+            .create_user(&user(&format!("u{i}@example.org")), None)
+            .await
+            .unwrap();
+    }
+    let tokens = b
+        .stores
+        .tokens
+        .list_tokens(&PageRequest::first(3))
+        .await
+        .unwrap();
+    assert_eq!(
+        tokens
+            .items
+            .iter()
+            .map(|t| t.tag.as_str())
+            .collect::<Vec<_>>(),
+        ["tag-00", "tag-01", "tag-02"]
+    );
+    let rest = b
+        .stores
+        .tokens
+        .list_tokens(&PageRequest {
+            limit: 3,
+            after: tokens.next,
+        })
+        .await
+        .unwrap();
+    assert_eq!(rest.items.len(), 2);
+    let users: HashSet<_> = b
+        .stores
+        .users
+        .list_users(&PageRequest::first(100))
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|u| u.email)
+        .collect();
+    assert_eq!(users.len(), 5);
+}
+
+async fn secrets_put_get_replace_delete(b: Backend) {
+    let s = &b.secrets;
+    let name = format!("{}/clients/x", unique("authbridge-test"));
+    assert!(s.get_secret(&name).await.unwrap().is_none());
+    s.put_secret(&name, &SecretString::from("first"))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.get_secret(&name).await.unwrap().unwrap().expose_secret(),
+        "first"
+    );
+    s.put_secret(&name, &SecretString::from("second"))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.get_secret(&name).await.unwrap().unwrap().expose_secret(),
+        "second"
+    );
+    assert!(s.delete_secret(&name).await.unwrap());
+    assert!(s.get_secret(&name).await.unwrap().is_none());
+}
+
+macro_rules! contract {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $test() {
+                    super::$test(authbridge_tests::sqlite_backend()).await
+                }
+            )*
+        }
+        mod dynamodb {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $test() {
+                    let Some(backend) = authbridge_tests::dynamo_backend().await else { return };
+                    super::$test(backend).await
+                }
+            )*
+        }
+    };
+}
+
+contract!(
+    clients_create_read_update_delete,
+    a_duplicate_create_loses,
+    an_update_on_a_stale_version_fails,
+    two_users_with_one_email_exactly_one_wins,
+    twenty_concurrent_creates_of_one_email_make_one_user,
+    a_user_update_moves_the_unique_email,
+    ext_ids_are_unique,
+    a_user_and_its_wordpress_link_are_written_together,
+    a_flow_state_is_taken_once,
+    an_expired_flow_state_reads_as_expired,
+    concurrent_takes_of_one_state_have_one_winner,
+    lists_are_paginated_in_key_order,
+    secrets_put_get_replace_delete,
+);
+
+/// The embedded file survives a restart, and two handles on it (the local stack and the admin CLI)
+/// see each other's writes and race safely.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_embedded_file_is_shared_and_survives_a_restart() {
+    use authbridge::store::sqlite::SqliteStore;
+    use authbridge::store::{ClientStore, UserStore};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nested/authbridge.db");
+    let c = client("persisted");
+    {
+        let store = SqliteStore::open(&path).unwrap();
+        store.create_client(&c).await.unwrap();
+    }
+    let first = Arc::new(SqliteStore::open(&path).unwrap());
+    let second = Arc::new(SqliteStore::open(&path).unwrap());
+    assert_eq!(second.get_client(&c.id).await.unwrap(), Some(c));
+
+    let attempts = (0..20).map(|i| {
+        let store = if i % 2 == 0 {
+            first.clone()
+        } else {
+            second.clone()
+        };
+        tokio::spawn(async move { store.create_user(&user("shared@example.org"), None).await })
+    });
+    let won = futures::future::join_all(attempts)
+        .await
+        .into_iter()
+        .filter(|r| matches!(r, Ok(Ok(()))))
+        .count();
+    assert_eq!(won, 1);
+}
