@@ -1,0 +1,84 @@
+//! What the OAuth functions build once at cold start: the shared context plus the provider registry,
+//! the outbound HTTP client, the settings, and (on first use) the token vault.
+
+use tokio::sync::OnceCell;
+
+use super::http::OutboundHttp;
+use super::settings::OAuthSettings;
+use crate::config::{Backend, Config, Env};
+use crate::context::{AppContext, ContextError};
+use crate::providers::{ProviderError, ProviderRegistry};
+use crate::vault::{TokenVault, VaultError};
+
+/// Why the OAuth context could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum OAuthContextError {
+    #[error(transparent)]
+    Context(#[from] ContextError),
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error(transparent)]
+    Providers(#[from] ProviderError),
+    #[error("building the outbound HTTP client: {0}")]
+    Http(#[from] reqwest::Error),
+}
+
+/// The context of the OAuth functions.
+pub struct OAuthContext {
+    pub app: AppContext,
+    pub settings: OAuthSettings,
+    pub providers: ProviderRegistry,
+    pub http: OutboundHttp,
+    vault: OnceCell<TokenVault>,
+}
+
+impl OAuthContext {
+    /// Reads the process environment.
+    pub async fn from_env() -> Result<Self, OAuthContextError> {
+        let env = Env::process();
+        let config = Config::from(&env).map_err(ContextError::from)?;
+        let settings = OAuthSettings::from(&env, &config)?;
+        let app = AppContext::build(config).await?;
+        let http = OutboundHttp::new(settings.timeouts)?;
+        let providers = ProviderRegistry::from_env(&env, http.client().clone())?;
+        Ok(Self::new(app, settings, providers, http))
+    }
+
+    /// Assembles a context from its parts (tests, the local stack).
+    pub fn new(
+        app: AppContext,
+        settings: OAuthSettings,
+        providers: ProviderRegistry,
+        http: OutboundHttp,
+    ) -> Self {
+        OAuthContext {
+            app,
+            settings,
+            providers,
+            http,
+            vault: OnceCell::new(),
+        }
+    }
+
+    /// The token vault, loaded from the secret store on first use. On the embedded store a missing
+    /// key is created; on AWS it must exist (the template declares it).
+    pub async fn vault(&self) -> Result<&TokenVault, VaultError> {
+        self.vault
+            .get_or_try_init(|| async {
+                let create = matches!(self.app.config.backend, Backend::Embedded { .. });
+                TokenVault::load(
+                    self.app.secrets.as_ref(),
+                    &self.app.config.token_key_secret,
+                    create,
+                )
+                .await
+            })
+            .await
+    }
+
+    /// The local stack's base URL, which fills `{{local}}` in the demo provider.
+    pub fn local_base(&self) -> Option<&url::Url> {
+        matches!(self.app.config.backend, Backend::Embedded { .. })
+            .then_some(&self.settings.public_url)
+    }
+}

@@ -1,0 +1,16 @@
+//! The OAuth2 client half: settings, the outbound HTTP client, the grants, the authorization-code
+//! flow, and token records.
+
+pub mod context;
+pub mod error;
+pub mod flow;
+pub mod grant;
+pub mod http;
+pub mod landing;
+pub mod owner;
+pub mod records;
+pub mod settings;
+pub mod token_response;
+
+pub use context::OAuthContext;
+pub use error::OAuthError;

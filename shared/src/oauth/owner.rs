@@ -1,0 +1,71 @@
+//! The resource owner: who granted the token, read from the provider's owner endpoint or from the
+//! ID token's claims, and the display name CiviCRM users see (`name`, else `upn`,
+//! `userPrincipalName`, `mail`, `email`, `id`).
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::Value;
+
+/// The claims of a JWT's payload, without verifying its signature.
+///
+/// Used only for an ID token received directly from the token endpoint over TLS, where OpenID
+/// Connect Core §3.1.3.7 allows TLS server validation in place of checking the signature.
+pub fn id_token_claims(id_token: &str) -> Option<Value> {
+    let payload = id_token.split('.').nth(1)?;
+    let bytes = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
+    let claims: Value = serde_json::from_slice(&bytes).ok()?;
+    claims.is_object().then_some(claims)
+}
+
+/// The display name of an owner, by CiviCRM's order of preference.
+pub fn owner_name(owner: &Value) -> Option<String> {
+    [
+        "name",
+        "upn",
+        "userPrincipalName",
+        "mail",
+        "email",
+        "id",
+        "login",
+        "sub",
+    ]
+    .iter()
+    .find_map(|key| match owner.get(key) {
+        Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_name_follows_civicrms_preference() {
+        assert_eq!(
+            owner_name(&json!({"name": "Ada", "email": "a@x"})).as_deref(),
+            Some("Ada")
+        );
+        assert_eq!(
+            owner_name(&json!({"upn": "ada@contoso", "mail": "m"})).as_deref(),
+            Some("ada@contoso")
+        );
+        assert_eq!(
+            owner_name(&json!({"name": " ", "email": "a@x"})).as_deref(),
+            Some("a@x")
+        );
+        assert_eq!(owner_name(&json!({"id": 42})).as_deref(), Some("42"));
+        assert_eq!(owner_name(&json!({})), None);
+    }
+
+    #[test]
+    fn id_token_claims_are_read_from_the_payload() {
+        let payload = URL_SAFE_NO_PAD.encode(br#"{"sub":"1","email":"a@example.org"}"#);
+        let claims = id_token_claims(&format!("e30.{payload}.sig")).unwrap();
+        assert_eq!(claims["email"], "a@example.org");
+        assert!(id_token_claims("not-a-jwt").is_none());
+        assert!(id_token_claims("a.!!!.c").is_none());
+    }
+}

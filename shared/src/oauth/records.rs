@@ -1,0 +1,271 @@
+//! Token records: a provider's token response sealed into a [`StoredToken`], written under its tag,
+//! and read back redacted. Only the refresh path opens the sealed credentials.
+
+use oauth2::TokenResponse;
+use secrecy::SecretString;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::token_response::ProviderTokenResponse;
+use crate::clock::Epoch;
+use crate::domain::ClientId;
+use crate::domain::token::{StoredToken, TokenStatus};
+use crate::store::{StoreError, TokenStore};
+use crate::vault::{TokenVault, VaultError};
+
+/// Field labels bound into each sealed value, so one cannot be moved into another's place.
+pub mod field {
+    pub const ACCESS_TOKEN: &str = "access_token";
+    pub const REFRESH_TOKEN: &str = "refresh_token";
+    pub const ID_TOKEN: &str = "id_token";
+    pub const RAW: &str = "raw";
+}
+
+/// An idle refresh token is exercised at least this often, so providers do not revoke it.
+pub const IDLE_REFRESH_INTERVAL: Epoch = 24 * 3600;
+
+/// Where a new record comes from.
+#[derive(Debug, Clone)]
+pub struct Grant<'a> {
+    pub tag: &'a str,
+    pub client_id: &'a ClientId,
+    pub grant_type: &'a str,
+    /// The scopes asked for; used when the provider does not say which it granted.
+    pub requested_scopes: &'a [String],
+    pub owner: Option<Value>,
+    pub owner_name: Option<String>,
+}
+
+/// A new sealed record for `response`.
+pub fn seal_new(
+    vault: &TokenVault,
+    grant: Grant<'_>,
+    response: &ProviderTokenResponse,
+    refresh_margin: Epoch,
+    now: Epoch,
+) -> Result<StoredToken, VaultError> {
+    let mut record = StoredToken {
+        tag: grant.tag.to_string(),
+        client_id: grant.client_id.clone(),
+        grant_type: grant.grant_type.to_string(),
+        scopes: grant.requested_scopes.to_vec(),
+        token_type: None,
+        access_token: None,
+        refresh_token: None,
+        id_token: None,
+        raw: None,
+        expires: None,
+        resource_owner_name: grant.owner_name,
+        resource_owner: grant.owner,
+        error: None,
+        status: TokenStatus::Active,
+        due_at: None,
+        refreshed_at: None,
+        created: now,
+        modified: now,
+        version: 0,
+    };
+    apply_response(vault, &mut record, response, refresh_margin, now)?;
+    Ok(record)
+}
+
+/// Writes a fresh response into `record`: the access token, expiry and scopes replaced; the refresh
+/// token replaced only when the provider sent a new one (RFC 6749 §6); the error cleared.
+pub fn apply_response(
+    vault: &TokenVault,
+    record: &mut StoredToken,
+    response: &ProviderTokenResponse,
+    refresh_margin: Epoch,
+    now: Epoch,
+) -> Result<(), VaultError> {
+    let tag = record.tag.clone();
+    let seal = |field: &str, value: &str| vault.seal(&tag, field, &SecretString::from(value));
+    record.access_token = Some(seal(field::ACCESS_TOKEN, response.access_token().secret())?);
+    if let Some(refresh) = response.refresh_token() {
+        record.refresh_token = Some(seal(field::REFRESH_TOKEN, refresh.secret())?);
+    }
+    if let Some(id_token) = response.id_token() {
+        record.id_token = Some(seal(field::ID_TOKEN, id_token)?);
+    }
+    record.raw = Some(seal(field::RAW, &response.to_raw_json())?);
+    record.token_type = Some(response.token_type_name());
+    record.expires = response
+        .expires_in()
+        .map(|d| now.saturating_add(d.as_secs() as Epoch));
+    if let Some(scopes) = response.scopes() {
+        record.scopes = scopes.iter().map(|s| s.to_string()).collect();
+    }
+    record.status = TokenStatus::Active;
+    record.error = None;
+    record.refreshed_at = Some(now);
+    record.modified = now;
+    record.due_at = due_at(record, refresh_margin);
+    Ok(())
+}
+
+/// When the scheduled refresh should next look at `record`: `refresh_margin` before it expires, or
+/// a day after its last refresh when it holds a refresh token, whichever is first. `None` when it
+/// cannot be refreshed without the user.
+pub fn due_at(record: &StoredToken, refresh_margin: Epoch) -> Option<Epoch> {
+    if record.status != TokenStatus::Active {
+        return None;
+    }
+    let renewable = record.refresh_token.is_some() || record.grant_type == "client_credentials";
+    if !renewable {
+        return None;
+    }
+    let by_expiry = record.expires.map(|e| e.saturating_sub(refresh_margin));
+    let by_idle = record
+        .refresh_token
+        .as_ref()
+        .map(|_| record.refreshed_at.unwrap_or(record.created) + IDLE_REFRESH_INTERVAL);
+    match (by_expiry, by_idle) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Stores `record` under its tag: created when the tag is new, else replacing the current record
+/// (version-checked, retried when a concurrent writer got there first).
+pub async fn save(store: &dyn TokenStore, record: StoredToken) -> Result<StoredToken, StoreError> {
+    for _ in 0..5 {
+        match store.get_token(&record.tag).await? {
+            None => match store.create_token(&record).await {
+                Ok(()) => return Ok(record),
+                Err(StoreError::AlreadyExists(_)) => continue,
+                Err(e) => return Err(e),
+            },
+            Some(current) => {
+                let mut replacement = record.clone();
+                replacement.version = current.version;
+                replacement.created = current.created;
+                match store.update_token(&replacement).await {
+                    Ok(saved) => return Ok(saved),
+                    Err(StoreError::StaleVersion | StoreError::NotFound) => continue,
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+    }
+    Err(StoreError::StaleVersion)
+}
+
+/// A token record as every reader outside the refresh path sees it: no credential, only whether
+/// one is held.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TokenView {
+    pub tag: String,
+    pub client_id: ClientId,
+    pub grant_type: String,
+    pub scopes: Vec<String>,
+    pub token_type: Option<String>,
+    pub has_access_token: bool,
+    pub has_refresh_token: bool,
+    pub expires: Option<Epoch>,
+    pub resource_owner_name: Option<String>,
+    pub resource_owner: Option<Value>,
+    pub error: Option<Value>,
+    pub status: TokenStatus,
+    pub refreshed_at: Option<Epoch>,
+    pub created: Epoch,
+    pub modified: Epoch,
+}
+
+impl From<&StoredToken> for TokenView {
+    fn from(t: &StoredToken) -> Self {
+        TokenView {
+            tag: t.tag.clone(),
+            client_id: t.client_id.clone(),
+            grant_type: t.grant_type.clone(),
+            scopes: t.scopes.clone(),
+            token_type: t.token_type.clone(),
+            has_access_token: t.access_token.is_some(),
+            has_refresh_token: t.refresh_token.is_some(),
+            expires: t.expires,
+            resource_owner_name: t.resource_owner_name.clone(),
+            resource_owner: t.resource_owner.clone(),
+            error: t.error.clone(),
+            status: t.status,
+            refreshed_at: t.refreshed_at,
+            created: t.created,
+            modified: t.modified,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+
+    fn vault() -> TokenVault {
+        TokenVault::from_secret(&SecretString::from("k".repeat(64))).unwrap()
+    }
+
+    fn response(json: &str) -> ProviderTokenResponse {
+        serde_json::from_str(json).unwrap()
+    }
+
+    fn grant<'a>(client: &'a ClientId, scopes: &'a [String]) -> Grant<'a> {
+        Grant {
+            tag: "mail:1",
+            client_id: client,
+            grant_type: "authorization_code",
+            requested_scopes: scopes,
+            owner: None,
+            owner_name: None,
+        }
+    }
+
+    #[test]
+    fn a_sealed_record_holds_no_credential_in_clear_and_opens_again() {
+        let v = vault();
+        let client = ClientId::new("c1");
+        let scopes = vec!["mail".to_string()];
+        let r = response(
+            r#"{"access_token":"AT-123","token_type":"Bearer","expires_in":"3600","refresh_token":"RT-456"}"#,
+        );
+        let rec = seal_new(&v, grant(&client, &scopes), &r, 300, 1000).unwrap();
+        let json = serde_json::to_string(&rec).unwrap();
+        assert!(
+            !json.contains("AT-123") && !json.contains("RT-456"),
+            "{json}"
+        );
+        assert_eq!(rec.expires, Some(4600));
+        assert_eq!(rec.due_at, Some(4300));
+        let at = v
+            .open(
+                "mail:1",
+                field::ACCESS_TOKEN,
+                rec.access_token.as_ref().unwrap(),
+            )
+            .unwrap();
+        assert_eq!(at.expose_secret(), "AT-123");
+        let view = serde_json::to_string(&TokenView::from(&rec)).unwrap();
+        assert!(!view.contains("AT-123") && !view.contains("RT-456"));
+        assert!(view.contains("\"has_refresh_token\":true"));
+    }
+
+    #[test]
+    fn a_response_without_refresh_token_keeps_the_old_one_and_without_expiry_has_none() {
+        let v = vault();
+        let client = ClientId::new("c1");
+        let scopes = vec![];
+        let first = response(r#"{"access_token":"A1","token_type":"Bearer","refresh_token":"R1"}"#);
+        let mut rec = seal_new(&v, grant(&client, &scopes), &first, 300, 1000).unwrap();
+        assert_eq!(rec.expires, None);
+        // No expiry, but an idle refresh token is exercised within a day.
+        assert_eq!(rec.due_at, Some(1000 + IDLE_REFRESH_INTERVAL));
+        let second = response(r#"{"access_token":"A2","token_type":"Bearer","expires_in":60}"#);
+        apply_response(&v, &mut rec, &second, 300, 2000).unwrap();
+        let refresh = v
+            .open(
+                "mail:1",
+                field::REFRESH_TOKEN,
+                rec.refresh_token.as_ref().unwrap(),
+            )
+            .unwrap();
+        assert_eq!(refresh.expose_secret(), "R1");
+        assert_eq!(rec.due_at, Some(2060 - 300));
+    }
+}

@@ -1,0 +1,145 @@
+//! Settings of the OAuth half, read once at cold start.
+
+use std::time::Duration;
+
+use url::Url;
+
+use super::http::Timeouts;
+use super::landing::LandingAllowlist;
+use crate::config::{Backend, Config, ConfigError, Env};
+
+/// Default lifetime of an authorization-flow state (10 minutes).
+pub const DEFAULT_FLOW_TTL: Duration = Duration::from_secs(600);
+/// Longest lifetime a caller may ask for (1 hour).
+pub const MAX_FLOW_TTL: Duration = Duration::from_secs(3600);
+/// The local stack's address, the default public URL of embedded runs.
+pub const LOCAL_PUBLIC_URL: &str = "http://127.0.0.1:3000";
+
+/// Settings of the OAuth functions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OAuthSettings {
+    /// Where authbridge is reached (`AUTHBRIDGE_PUBLIC_URL`; default the local stack for embedded runs).
+    pub public_url: Url,
+    /// The redirect URI sent to providers (`AUTHBRIDGE_REDIRECT_URL`, like CiviCRM's
+    /// `oauthClientRedirectUrl`; default `<public url>/oauth/return`).
+    pub redirect_url: Url,
+    /// Where browsers may land after a flow (`AUTHBRIDGE_LANDING_ALLOWLIST`).
+    pub landing_allowlist: LandingAllowlist,
+    /// Default lifetime of a flow state (`AUTHBRIDGE_FLOW_TTL`, seconds).
+    pub flow_ttl: Duration,
+    /// Outbound timeouts (`AUTHBRIDGE_HTTP_CONNECT_TIMEOUT`, `AUTHBRIDGE_HTTP_TIMEOUT`, seconds).
+    pub timeouts: Timeouts,
+}
+
+impl OAuthSettings {
+    /// Reads the settings; the public URL is required on AWS.
+    pub fn from(env: &Env<'_>, config: &Config) -> Result<Self, ConfigError> {
+        let public_url = match (env.url("AUTHBRIDGE_PUBLIC_URL")?, &config.backend) {
+            (Some(url), _) => url,
+            (None, Backend::Embedded { .. }) => {
+                let port = env.get("AUTHBRIDGE_PORT").unwrap_or_else(|| "3000".into());
+                Url::parse(&format!("http://127.0.0.1:{port}")).map_err(|e| {
+                    ConfigError::Invalid {
+                        name: "AUTHBRIDGE_PORT",
+                        reason: e.to_string(),
+                    }
+                })?
+            }
+            (None, Backend::Aws(_)) => {
+                return Err(ConfigError::Missing {
+                    name: "AUTHBRIDGE_PUBLIC_URL",
+                    why: "the base URL of the HTTP API is needed to build the return URL",
+                });
+            }
+        };
+        let redirect_url = match env.url("AUTHBRIDGE_REDIRECT_URL")? {
+            Some(url) => url,
+            None => join(&public_url, "oauth/return"),
+        };
+        let landing_allowlist = match env.get("AUTHBRIDGE_LANDING_ALLOWLIST") {
+            Some(raw) => LandingAllowlist::parse(&raw).map_err(|reason| ConfigError::Invalid {
+                name: "AUTHBRIDGE_LANDING_ALLOWLIST",
+                reason,
+            })?,
+            None => LandingAllowlist::from_urls(vec![public_url.clone()]),
+        };
+        let flow_ttl = env.seconds("AUTHBRIDGE_FLOW_TTL", DEFAULT_FLOW_TTL.as_secs())?;
+        if flow_ttl.is_zero() || flow_ttl > MAX_FLOW_TTL {
+            return Err(ConfigError::Invalid {
+                name: "AUTHBRIDGE_FLOW_TTL",
+                reason: "must be between 1 and 3600 seconds".into(),
+            });
+        }
+        Ok(OAuthSettings {
+            public_url,
+            redirect_url,
+            landing_allowlist,
+            flow_ttl,
+            timeouts: Timeouts {
+                connect: env.seconds("AUTHBRIDGE_HTTP_CONNECT_TIMEOUT", 3)?,
+                total: env.seconds("AUTHBRIDGE_HTTP_TIMEOUT", 10)?,
+            },
+        })
+    }
+
+    /// A URL under the public URL, e.g. `oauth/start`.
+    pub fn public(&self, path: &str) -> Url {
+        join(&self.public_url, path)
+    }
+}
+
+fn join(base: &Url, path: &str) -> Url {
+    let mut url = base.clone();
+    let joined = format!("{}/{}", base.path().trim_end_matches('/'), path);
+    url.set_path(&joined);
+    url
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(vars: &[(&str, &str)]) -> Result<OAuthSettings, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let env = Env::from_fn(move |k| map.get(k).cloned());
+        let config = Config::from(&env)?;
+        OAuthSettings::from(&env, &config)
+    }
+
+    #[test]
+    fn local_runs_default_to_the_local_stack() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(
+            s.redirect_url.as_str(),
+            "http://127.0.0.1:3000/oauth/return"
+        );
+        assert!(s.landing_allowlist.check("http://127.0.0.1:3000/").is_ok());
+        assert_eq!(s.flow_ttl, DEFAULT_FLOW_TTL);
+    }
+
+    #[test]
+    fn the_redirect_url_setting_overrides_the_return_url() {
+        let s = settings(&[
+            ("AUTHBRIDGE_PUBLIC_URL", "https://api.example.org/prod"),
+            ("AUTHBRIDGE_REDIRECT_URL", "https://public.example.org/fwd"),
+        ])
+        .unwrap();
+        assert_eq!(
+            s.public("oauth/return").as_str(),
+            "https://api.example.org/prod/oauth/return"
+        );
+        assert_eq!(s.redirect_url.as_str(), "https://public.example.org/fwd");
+    }
+
+    #[test]
+    fn aws_needs_the_public_url() {
+        let err = settings(&[("AUTHBRIDGE_TABLE", "t")]).unwrap_err();
+        assert!(err.to_string().contains("AUTHBRIDGE_PUBLIC_URL"));
+        let err = settings(&[("AUTHBRIDGE_FLOW_TTL", "7200")]).unwrap_err();
+        assert!(err.to_string().contains("AUTHBRIDGE_FLOW_TTL"));
+    }
+}

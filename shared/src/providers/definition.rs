@@ -1,0 +1,243 @@
+//! A provider definition as written in its JSON file: CiviCRM's keys, plus `issuer` and
+//! `refreshMargin`. Unknown keys are refused, so a misspelt option is caught at load instead of
+//! being silently ignored.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use url::Url;
+
+use super::ProviderError;
+use super::endpoint::{FieldProblem, Template};
+use super::resolved::{DEFAULT_TENANT, plan};
+
+/// One provider file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ProviderDefinition {
+    /// Human-readable name, shown by `authbridge providers list`.
+    pub title: String,
+    /// CiviCRM's implementation class; accepted for compatibility and ignored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class: Option<String>,
+    /// Free-form labels, e.g. `local-only`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// Endpoints and defaults; a client's own `options` override them key by key.
+    #[serde(default)]
+    pub options: ProviderOptions,
+    /// The OpenID Connect issuer (may use `{{tenant}}`): checked against `iss` in authorization
+    /// responses (RFC 9207), and the source of the endpoints the options leave out (OpenID Connect
+    /// Discovery 1.0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+    /// Refresh a token this many seconds before it expires, instead of the deployment's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_margin: Option<u64>,
+}
+
+/// The `options` of a provider file, and of a client's overrides (same keys). Every key is optional
+/// so an override can name only what it changes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ProviderOptions {
+    /// The authorization endpoint (RFC 6749 §3.1); may use `{{tenant}}` and `{{local}}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url_authorize: Option<String>,
+    /// The token endpoint (RFC 6749 §3.2); may use `{{tenant}}` and `{{local}}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url_access_token: Option<String>,
+    /// Where the resource owner is described: a URL, or `{{use_id_token}}` for the id_token claims.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url_resource_owner_details: Option<String>,
+    /// The scopes requested when a flow names none (RFC 6749 §3.3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<Vec<String>>,
+    /// What joins scopes in the `scope` parameter; a space when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope_separator: Option<String>,
+    /// The `prompt` parameter of the authorization request (OpenID Connect Core §3.1.2.1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt: Option<String>,
+    /// Google's `access_type` parameter (`offline` asks for a refresh token).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_type: Option<String>,
+    /// Whether clients of this provider name a tenant (Microsoft Entra ID).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenancy: Option<bool>,
+}
+
+impl ProviderOptions {
+    /// Reads a client's `options` map; the error is the JSON path of the bad key and why.
+    pub fn from_map(map: &Map<String, Value>) -> Result<Self, (String, String)> {
+        serde_path_to_error::deserialize(Value::Object(map.clone())).map_err(|e| {
+            (
+                json_path("options", &e.path().to_string()),
+                e.inner().to_string(),
+            )
+        })
+    }
+
+    /// These options with every key `overrides` sets taking its value from there.
+    pub fn overridden_by(&self, overrides: &ProviderOptions) -> ProviderOptions {
+        fn pick<T: Clone>(base: &Option<T>, over: &Option<T>) -> Option<T> {
+            over.clone().or_else(|| base.clone())
+        }
+        ProviderOptions {
+            url_authorize: pick(&self.url_authorize, &overrides.url_authorize),
+            url_access_token: pick(&self.url_access_token, &overrides.url_access_token),
+            url_resource_owner_details: pick(
+                &self.url_resource_owner_details,
+                &overrides.url_resource_owner_details,
+            ),
+            scopes: pick(&self.scopes, &overrides.scopes),
+            scope_separator: pick(&self.scope_separator, &overrides.scope_separator),
+            prompt: pick(&self.prompt, &overrides.prompt),
+            access_type: pick(&self.access_type, &overrides.access_type),
+            tenancy: pick(&self.tenancy, &overrides.tenancy),
+        }
+    }
+}
+
+impl ProviderDefinition {
+    /// Parses and checks the text of the provider file `file` (named in every error).
+    ///
+    /// Beyond the JSON shape, every URL is checked with the default tenant and a loopback local
+    /// base, so a typo in a URL fails here and not at a user's first sign-in.
+    pub fn parse(file: &str, text: &str) -> Result<Self, ProviderError> {
+        let mut json = serde_json::Deserializer::from_str(text);
+        let definition: ProviderDefinition =
+            serde_path_to_error::deserialize(&mut json).map_err(|e| {
+                ProviderError::InvalidFile {
+                    file: file.to_string(),
+                    field: json_path("", &e.path().to_string()),
+                    message: e.inner().to_string(),
+                }
+            })?;
+        definition.check(file)?;
+        Ok(definition)
+    }
+
+    /// Whether the endpoints come from the issuer's discovery document.
+    pub fn needs_discovery(&self) -> bool {
+        self.options.url_authorize.is_none() || self.options.url_access_token.is_none()
+    }
+
+    fn check(&self, file: &str) -> Result<(), ProviderError> {
+        let invalid = |field: &str, message: String| ProviderError::InvalidFile {
+            file: file.to_string(),
+            field: field.to_string(),
+            message,
+        };
+        if self.title.trim().is_empty() {
+            return Err(invalid("title", "must not be empty".into()));
+        }
+        if self.needs_discovery() && self.issuer.is_none() {
+            return Err(ProviderError::MissingEndpoints {
+                file: file.to_string(),
+            });
+        }
+        if self.options.scope_separator.as_deref() == Some("") {
+            return Err(invalid(
+                "options.scopeSeparator",
+                "must not be empty".into(),
+            ));
+        }
+        let local = Url::parse("http://127.0.0.1:3000/")
+            .map_err(|e| invalid("options", format!("internal: {e}")))?;
+        let template = Template {
+            tenant: DEFAULT_TENANT,
+            local: Some(&local),
+        };
+        plan(self, &self.options, &template)
+            .map(|_| ())
+            .map_err(|(field, problem)| {
+                let message = match problem {
+                    FieldProblem::LocalBaseRequired => "needs the local base URL".to_string(),
+                    FieldProblem::Invalid(reason) => reason,
+                };
+                invalid(field, message)
+            })
+    }
+}
+
+/// A readable JSON path: `prefix.path`, with serde_path_to_error's `.` (the root) as `prefix` alone
+/// or `top level`.
+fn json_path(prefix: &str, path: &str) -> String {
+    match (prefix, path) {
+        ("", ".") => "top level".to_string(),
+        (_, ".") => prefix.to_string(),
+        ("", _) => path.to_string(),
+        _ => format!("{prefix}.{path}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(text: &str) -> String {
+        ProviderDefinition::parse("acme.json", text)
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn a_misspelt_option_is_refused_naming_file_and_field() {
+        let msg =
+            error(r#"{"title": "Acme", "options": {"urlAuthorise": "https://a.example/auth"}}"#);
+        assert!(msg.contains("acme.json"), "{msg}");
+        assert!(msg.contains("options"), "{msg}");
+        assert!(msg.contains("urlAuthorise"), "{msg}");
+    }
+
+    #[test]
+    fn a_wrong_type_names_the_nested_field() {
+        let msg = error(
+            r#"{"title": "Acme", "options": {"urlAuthorize": "https://a.example/a",
+                "urlAccessToken": "https://a.example/t", "scopes": "email"}}"#,
+        );
+        assert!(msg.contains("acme.json: options.scopes:"), "{msg}");
+    }
+
+    #[test]
+    fn a_bad_url_is_refused_at_load() {
+        let msg = error(
+            r#"{"title": "Acme", "options": {"urlAuthorize": "http://a.example/a",
+                "urlAccessToken": "https://a.example/t"}}"#,
+        );
+        assert!(msg.contains("acme.json: options.urlAuthorize:"), "{msg}");
+        assert!(msg.contains("plain http"), "{msg}");
+    }
+
+    #[test]
+    fn endpoints_or_an_issuer_are_required() {
+        let msg = error(r#"{"title": "Acme", "options": {"urlAuthorize": "https://a.example/a"}}"#);
+        assert!(msg.contains("acme.json"), "{msg}");
+        assert!(msg.contains("urlAccessToken"), "{msg}");
+        let issuer_only = r#"{"title": "Acme", "issuer": "https://idp.example"}"#;
+        let def = ProviderDefinition::parse("acme.json", issuer_only).unwrap();
+        assert!(def.needs_discovery());
+    }
+
+    #[test]
+    fn civicrm_class_is_accepted_and_overrides_replace_only_what_they_name() {
+        let def = ProviderDefinition::parse(
+            "acme.json",
+            r#"{"title": "Acme", "class": "League\\Generic", "options": {
+                "urlAuthorize": "https://a.example/a", "urlAccessToken": "https://a.example/t",
+                "scopes": ["a"], "prompt": "consent"}}"#,
+        )
+        .unwrap();
+        let mut map = Map::new();
+        map.insert("scopes".into(), serde_json::json!(["b", "c"]));
+        let merged = def
+            .options
+            .overridden_by(&ProviderOptions::from_map(&map).unwrap());
+        assert_eq!(merged.scopes, Some(vec!["b".to_string(), "c".to_string()]));
+        assert_eq!(merged.prompt.as_deref(), Some("consent"));
+        map.insert("promt".into(), serde_json::json!("none"));
+        let (field, message) = ProviderOptions::from_map(&map).unwrap_err();
+        assert_eq!(field, "options.promt");
+        assert!(message.contains("promt"), "{message}");
+    }
+}

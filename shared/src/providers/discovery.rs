@@ -1,0 +1,260 @@
+//! OpenID Connect Discovery 1.0: a provider's endpoints read from
+//! `{issuer}/.well-known/openid-configuration`, and kept in-process for a while so a warm Lambda
+//! does not fetch them on every request.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+use url::Url;
+
+use super::endpoint::{Issuer, parse_endpoint};
+
+/// How long a fetched discovery document is used before it is fetched again.
+pub const DEFAULT_DISCOVERY_TTL: Duration = Duration::from_secs(3600);
+
+/// Longest wait for a discovery document.
+const FETCH_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Largest discovery document accepted; real ones are a few KiB.
+const MAX_DOCUMENT_BYTES: usize = 256 * 1024;
+
+/// The parts of an OpenID Provider's metadata authbridge uses (OpenID Connect Discovery §3,
+/// RFC 9207 §3), every URL checked like a configured one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OidcMetadata {
+    /// The issuer, identical to the configured one.
+    pub issuer: Issuer,
+    /// `authorization_endpoint`.
+    pub authorization_endpoint: Url,
+    /// `token_endpoint`.
+    pub token_endpoint: Url,
+    /// `userinfo_endpoint`, when the provider has one.
+    pub userinfo_endpoint: Option<Url>,
+    /// `authorization_response_iss_parameter_supported` (RFC 9207 §3), `false` when absent.
+    pub authorization_response_iss_parameter_supported: bool,
+}
+
+/// The discovery document as sent; unknown members are ignored, as OpenID Connect Discovery §3 asks.
+#[derive(Deserialize)]
+struct Document {
+    issuer: String,
+    authorization_endpoint: String,
+    #[serde(default)]
+    token_endpoint: Option<String>,
+    #[serde(default)]
+    userinfo_endpoint: Option<String>,
+    #[serde(default)]
+    authorization_response_iss_parameter_supported: bool,
+}
+
+/// Why a provider's discovery document could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum DiscoveryError {
+    /// The request failed (connection, timeout, reading the body).
+    #[error("fetching {url}: {source}")]
+    Fetch {
+        url: String,
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The server answered with an error status.
+    #[error("{url} answered HTTP {status}")]
+    Status { url: String, status: u16 },
+    /// The body is not a usable discovery document.
+    #[error("{url}: {reason}")]
+    Document { url: String, reason: String },
+    /// The document names another issuer (OpenID Connect Discovery §4.3): possibly an
+    /// impersonation attempt, never used.
+    #[error(
+        "the discovery document of {expected} names issuer {found:?}; they must be identical (OpenID Connect Discovery §4.3)"
+    )]
+    IssuerMismatch { expected: String, found: String },
+}
+
+/// Fetches and caches discovery documents, one fetch at a time per issuer.
+///
+/// The `reqwest::Client` is the caller's; it should not follow redirects (an issuer that redirects
+/// its metadata elsewhere is not trusted here) and should carry the deployment's proxy settings.
+pub struct OidcDiscovery {
+    http: reqwest::Client,
+    ttl: Duration,
+    slots: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Option<Fetched>>>>>,
+}
+
+struct Fetched {
+    at: Instant,
+    metadata: Arc<OidcMetadata>,
+}
+
+impl std::fmt::Debug for OidcDiscovery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OidcDiscovery")
+            .field("ttl", &self.ttl)
+            .finish_non_exhaustive()
+    }
+}
+
+impl OidcDiscovery {
+    /// Discovery through `http`, keeping each document for [`DEFAULT_DISCOVERY_TTL`].
+    pub fn new(http: reqwest::Client) -> Self {
+        OidcDiscovery {
+            http,
+            ttl: DEFAULT_DISCOVERY_TTL,
+            slots: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The same, keeping documents for `ttl` instead.
+    pub fn with_ttl(mut self, ttl: Duration) -> Self {
+        self.ttl = ttl;
+        self
+    }
+
+    /// The issuer's metadata: from the cache while fresh, else fetched and checked. Concurrent
+    /// callers for one issuer share one fetch; a failed fetch is not cached.
+    pub async fn metadata(&self, issuer: &Issuer) -> Result<Arc<OidcMetadata>, DiscoveryError> {
+        let slot = self
+            .slots
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(issuer.as_str().to_string())
+            .or_default()
+            .clone();
+        let mut cached = slot.lock().await;
+        if let Some(hit) = cached.as_ref().filter(|c| c.at.elapsed() < self.ttl) {
+            return Ok(hit.metadata.clone());
+        }
+        let metadata = Arc::new(self.fetch(issuer).await?);
+        *cached = Some(Fetched {
+            at: Instant::now(),
+            metadata: metadata.clone(),
+        });
+        Ok(metadata)
+    }
+
+    async fn fetch(&self, issuer: &Issuer) -> Result<OidcMetadata, DiscoveryError> {
+        let url = issuer.discovery_url();
+        let fetch_error = |source| DiscoveryError::Fetch {
+            url: url.to_string(),
+            source,
+        };
+        let mut response = self
+            .http
+            .get(url.clone())
+            .header(reqwest::header::ACCEPT, "application/json")
+            .timeout(FETCH_TIMEOUT)
+            .send()
+            .await
+            .map_err(fetch_error)?;
+        if !response.status().is_success() {
+            return Err(DiscoveryError::Status {
+                url: url.to_string(),
+                status: response.status().as_u16(),
+            });
+        }
+        let bad = |reason: String| DiscoveryError::Document {
+            url: url.to_string(),
+            reason,
+        };
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(fetch_error)? {
+            if body.len() + chunk.len() > MAX_DOCUMENT_BYTES {
+                return Err(bad(format!(
+                    "the document is larger than {MAX_DOCUMENT_BYTES} bytes"
+                )));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let document: Document = serde_json::from_slice(&body)
+            .map_err(|e| bad(format!("not an OpenID Provider metadata document: {e}")))?;
+        if !issuer.matches(&document.issuer) {
+            return Err(DiscoveryError::IssuerMismatch {
+                expected: issuer.to_string(),
+                found: document.issuer,
+            });
+        }
+        let endpoint =
+            |name: &str, raw: &str| parse_endpoint(raw).map_err(|e| bad(format!("{name}: {e}")));
+        let token_endpoint = document
+            .token_endpoint
+            .as_deref()
+            .ok_or_else(|| bad("token_endpoint is missing".to_string()))?;
+        Ok(OidcMetadata {
+            issuer: issuer.clone(),
+            authorization_endpoint: endpoint(
+                "authorization_endpoint",
+                &document.authorization_endpoint,
+            )?,
+            token_endpoint: endpoint("token_endpoint", token_endpoint)?,
+            userinfo_endpoint: document
+                .userinfo_endpoint
+                .as_deref()
+                .map(|raw| endpoint("userinfo_endpoint", raw))
+                .transpose()?,
+            authorization_response_iss_parameter_supported: document
+                .authorization_response_iss_parameter_supported,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::providers::test_idp::{FakeIdp, test_http};
+
+    #[tokio::test]
+    async fn a_fresh_document_is_served_from_the_cache() {
+        let idp = FakeIdp::start(None).await;
+        let discovery = OidcDiscovery::new(test_http());
+        let issuer = Issuer::parse(&idp.issuer).unwrap();
+        let first = discovery.metadata(&issuer).await.unwrap();
+        let second = discovery.metadata(&issuer).await.unwrap();
+        assert_eq!(idp.hits(), 1);
+        assert_eq!(first, second);
+        assert_eq!(
+            first.token_endpoint.as_str(),
+            format!("{}/token", idp.issuer)
+        );
+        assert!(first.authorization_response_iss_parameter_supported);
+    }
+
+    #[tokio::test]
+    async fn an_expired_document_is_fetched_again() {
+        let idp = FakeIdp::start(None).await;
+        let discovery = OidcDiscovery::new(test_http()).with_ttl(Duration::from_millis(50));
+        let issuer = Issuer::parse(&idp.issuer).unwrap();
+        discovery.metadata(&issuer).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(80)).await;
+        discovery.metadata(&issuer).await.unwrap();
+        assert_eq!(idp.hits(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_document_naming_another_issuer_is_refused() {
+        let idp = FakeIdp::start(Some("https://evil.example")).await;
+        let discovery = OidcDiscovery::new(test_http());
+        let issuer = Issuer::parse(&idp.issuer).unwrap();
+        let err = discovery.metadata(&issuer).await.unwrap_err();
+        assert!(
+            matches!(&err, DiscoveryError::IssuerMismatch { found, .. } if found == "https://evil.example"),
+            "{err}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_failed_fetch_is_not_cached() {
+        let idp = FakeIdp::start(None).await;
+        let discovery = OidcDiscovery::new(test_http());
+        let issuer = Issuer::parse(&idp.issuer).unwrap();
+        idp.set_down(true);
+        let err = discovery.metadata(&issuer).await.unwrap_err();
+        assert!(
+            matches!(err, DiscoveryError::Status { status: 503, .. }),
+            "{err}"
+        );
+        idp.set_down(false);
+        assert!(discovery.metadata(&issuer).await.is_ok());
+    }
+}

@@ -1,0 +1,218 @@
+//! The providers a deployment knows: the ones shipped in the binary, extended and overridden by an
+//! operator folder of JSON files.
+//!
+//! In Lambda, the operator folder is shipped inside the function package or in a Lambda layer, which
+//! Lambda extracts under `/opt`: put the files in a layer's `authbridge/providers/` folder and they
+//! appear at [`LAMBDA_PROVIDERS_DIR`], which is used when it exists and
+//! `AUTHBRIDGE_PROVIDERS_DIR` is not set.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+use url::Url;
+
+use super::ProviderError;
+use super::definition::{ProviderDefinition, ProviderOptions};
+use super::discovery::OidcDiscovery;
+use super::endpoint::{FieldProblem, Template};
+use super::resolved::{ResolvedProvider, plan, tenant_or_default};
+use crate::config::Env;
+
+/// Environment variable naming the operator folder of provider files.
+pub const PROVIDERS_DIR_VAR: &str = "AUTHBRIDGE_PROVIDERS_DIR";
+
+/// Where a Lambda layer (or the function package) puts the operator's provider files.
+pub const LAMBDA_PROVIDERS_DIR: &str = "/opt/authbridge/providers";
+
+/// The providers compiled into the binary, by name.
+const SHIPPED: [(&str, &str); 4] = [
+    ("demo", include_str!("../../providers/demo.json")),
+    ("github", include_str!("../../providers/github.json")),
+    ("gmail", include_str!("../../providers/gmail.json")),
+    (
+        "ms-exchange",
+        include_str!("../../providers/ms-exchange.json"),
+    ),
+];
+
+/// The operator folder: `AUTHBRIDGE_PROVIDERS_DIR` when set, else [`LAMBDA_PROVIDERS_DIR`] when it
+/// exists, else none (shipped providers only).
+pub fn providers_dir(env: &Env<'_>) -> Option<PathBuf> {
+    env.get(PROVIDERS_DIR_VAR).map(PathBuf::from).or_else(|| {
+        let lambda = Path::new(LAMBDA_PROVIDERS_DIR);
+        lambda.is_dir().then(|| lambda.to_path_buf())
+    })
+}
+
+/// Every known provider definition, and the discovery cache for those given by issuer.
+#[derive(Debug)]
+pub struct ProviderRegistry {
+    definitions: BTreeMap<String, ProviderDefinition>,
+    discovery: OidcDiscovery,
+}
+
+impl ProviderRegistry {
+    /// The shipped providers only. `http` fetches discovery documents.
+    pub fn shipped(http: reqwest::Client) -> Result<Self, ProviderError> {
+        Self::load(None, http)
+    }
+
+    /// The shipped providers, then every `*.json` file of `dir` (replacing a shipped provider of the
+    /// same name). Any bad file refuses the whole load, with an error naming it.
+    pub fn load(dir: Option<&Path>, http: reqwest::Client) -> Result<Self, ProviderError> {
+        let mut definitions = BTreeMap::new();
+        for (name, text) in SHIPPED {
+            let file = format!("{name}.json (shipped)");
+            definitions.insert(name.to_string(), ProviderDefinition::parse(&file, text)?);
+        }
+        if let Some(dir) = dir {
+            for (name, path) in provider_files(dir)? {
+                let file = path.display().to_string();
+                let text =
+                    std::fs::read_to_string(&path).map_err(|source| ProviderError::Read {
+                        path: file.clone(),
+                        source,
+                    })?;
+                definitions.insert(name, ProviderDefinition::parse(&file, &text)?);
+            }
+        }
+        Ok(ProviderRegistry {
+            definitions,
+            discovery: OidcDiscovery::new(http),
+        })
+    }
+
+    /// The shipped providers and the folder [`providers_dir`] finds in `env`.
+    pub fn from_env(env: &Env<'_>, http: reqwest::Client) -> Result<Self, ProviderError> {
+        Self::load(providers_dir(env).as_deref(), http)
+    }
+
+    /// Keeps discovery documents for `ttl` instead of the default hour.
+    pub fn with_discovery_ttl(mut self, ttl: Duration) -> Self {
+        self.discovery = self.discovery.with_ttl(ttl);
+        self
+    }
+
+    /// `(name, title)` of every provider, sorted by name.
+    pub fn list(&self) -> Vec<(&str, &str)> {
+        self.definitions
+            .iter()
+            .map(|(name, def)| (name.as_str(), def.title.as_str()))
+            .collect()
+    }
+
+    /// The definition named `name`.
+    pub fn get(&self, name: &str) -> Option<&ProviderDefinition> {
+        self.definitions.get(name)
+    }
+
+    /// Whether a provider named `name` exists (a client naming another is refused).
+    pub fn contains(&self, name: &str) -> bool {
+        self.definitions.contains_key(name)
+    }
+
+    /// The provider `name` made concrete for one client: its `tenant` (default `common`) fills
+    /// `{{tenant}}`, `local_base` (the local stack's base URL) fills `{{local}}`, and
+    /// `client_options` override the provider's options key by key. Endpoints the options leave
+    /// out are discovered from the issuer (cached).
+    pub async fn resolve(
+        &self,
+        name: &str,
+        tenant: Option<&str>,
+        client_options: &Map<String, Value>,
+        local_base: Option<&Url>,
+    ) -> Result<ResolvedProvider, ProviderError> {
+        let definition = self.get(name).ok_or_else(|| ProviderError::Unknown {
+            name: name.to_string(),
+        })?;
+        let overrides = ProviderOptions::from_map(client_options).map_err(|(field, message)| {
+            ProviderError::ClientOptions {
+                provider: name.to_string(),
+                field,
+                message,
+            }
+        })?;
+        let options = definition.options.overridden_by(&overrides);
+        let tenant = tenant_or_default(tenant).ok_or_else(|| ProviderError::InvalidTenant {
+            tenant: tenant.unwrap_or_default().to_string(),
+        })?;
+        let template = Template {
+            tenant,
+            local: local_base,
+        };
+        let plan = plan(definition, &options, &template).map_err(|(field, problem)| {
+            let (provider, field) = (name.to_string(), field.to_string());
+            match problem {
+                FieldProblem::LocalBaseRequired => {
+                    ProviderError::LocalBaseRequired { provider, field }
+                }
+                FieldProblem::Invalid(reason) => ProviderError::InvalidUrl {
+                    provider,
+                    field,
+                    reason,
+                },
+            }
+        })?;
+        let missing = || ProviderError::MissingEndpoints {
+            file: format!("{name}.json"),
+        };
+        let metadata = match (&plan.issuer, plan.needs_discovery()) {
+            (_, false) => None,
+            (None, true) => return Err(missing()),
+            (Some(issuer), true) => {
+                Some(self.discovery.metadata(issuer).await.map_err(|source| {
+                    ProviderError::Discovery {
+                        provider: name.to_string(),
+                        source,
+                    }
+                })?)
+            }
+        };
+        plan.complete(name, definition, &options, metadata.as_deref())
+            .ok_or_else(missing)
+    }
+}
+
+/// The `*.json` files of `dir` as `(provider name, path)`, sorted by name.
+fn provider_files(dir: &Path) -> Result<Vec<(String, PathBuf)>, ProviderError> {
+    let read_error = |path: &Path| {
+        let path = path.display().to_string();
+        move |source| ProviderError::Read { path, source }
+    };
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(read_error(dir))? {
+        let path = entry.map_err(read_error(dir))?.path();
+        let file_name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let Some(name) = file_name.strip_suffix(".json") else {
+            continue;
+        };
+        if !path.is_file() {
+            continue;
+        }
+        if !is_provider_name(name) {
+            return Err(ProviderError::InvalidFile {
+                file: path.display().to_string(),
+                field: "file name".to_string(),
+                message: "a provider name starts with a letter or digit and has only letters, digits, '.', '-' and '_'".to_string(),
+            });
+        }
+        files.push((name.to_string(), path));
+    }
+    files.sort();
+    Ok(files)
+}
+
+fn is_provider_name(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,282 @@
+//! Tests of the provider registry: shipped files, the operator folder, resolution, discovery.
+
+use super::*;
+use crate::providers::test_idp::{FakeIdp, test_http};
+use crate::providers::{DiscoveryError, OwnerSource};
+use serde_json::json;
+
+fn shipped() -> ProviderRegistry {
+    ProviderRegistry::shipped(test_http()).unwrap()
+}
+
+fn options(value: Value) -> Map<String, Value> {
+    match value {
+        Value::Object(map) => map,
+        other => panic!("not an object: {other}"),
+    }
+}
+
+fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn shipped_providers_load_and_list_sorted_by_name() {
+    assert_eq!(
+        shipped().list(),
+        vec![
+            ("demo", "Local Demo (local stack only)"),
+            ("github", "GitHub"),
+            ("gmail", "Google Mail"),
+            ("ms-exchange", "Microsoft Exchange Online"),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn gmail_asks_for_offline_access_and_names_its_issuer() {
+    let gmail = shipped()
+        .resolve("gmail", None, &Map::new(), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        gmail.authorize_url.as_str(),
+        "https://accounts.google.com/o/oauth2/v2/auth"
+    );
+    assert_eq!(
+        gmail.token_url.as_str(),
+        "https://oauth2.googleapis.com/token"
+    );
+    assert_eq!(gmail.access_type.as_deref(), Some("offline"));
+    assert_eq!(gmail.prompt.as_deref(), Some("select_account consent"));
+    assert_eq!(
+        gmail.issuer.as_ref().map(|i| i.as_str()),
+        Some("https://accounts.google.com")
+    );
+    assert_eq!(
+        gmail.scope_param(&gmail.scopes),
+        "https://mail.google.com/ openid email profile"
+    );
+    assert!(
+        matches!(gmail.owner, OwnerSource::Url(ref u) if u.as_str() == "https://openidconnect.googleapis.com/v1/userinfo")
+    );
+}
+
+#[tokio::test]
+async fn the_tenant_fills_microsoft_urls_and_defaults_to_common() {
+    let registry = shipped();
+    let ms = registry
+        .resolve(
+            "ms-exchange",
+            Some("contoso.onmicrosoft.com"),
+            &Map::new(),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        ms.token_url.as_str(),
+        "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token"
+    );
+    assert_eq!(ms.owner, OwnerSource::IdToken);
+    assert!(ms.tenancy);
+    assert!(ms.scopes.iter().any(|s| s == "offline_access"));
+    let common = registry
+        .resolve("ms-exchange", None, &Map::new(), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        common.authorize_url.as_str(),
+        "https://login.microsoftonline.com/common/oauth2/v2.0/authorize"
+    );
+    let err = registry
+        .resolve("ms-exchange", Some("evil.example/x?"), &Map::new(), None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ProviderError::InvalidTenant { .. }), "{err}");
+}
+
+#[tokio::test]
+async fn the_demo_provider_needs_the_local_stack() {
+    let registry = shipped();
+    let err = registry
+        .resolve("demo", None, &Map::new(), None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, ProviderError::LocalBaseRequired { field, .. } if field == "options.urlAuthorize"),
+        "{err}"
+    );
+    let local = Url::parse("http://127.0.0.1:3000/").unwrap();
+    let demo = registry
+        .resolve("demo", None, &Map::new(), Some(&local))
+        .await
+        .unwrap();
+    assert_eq!(demo.token_url.as_str(), "http://127.0.0.1:3000/demo/token");
+    assert_eq!(demo.tags, vec!["local-only".to_string()]);
+}
+
+#[tokio::test]
+async fn client_options_override_the_provider() {
+    let registry = shipped();
+    let overrides = options(json!({
+        "urlAccessToken": "https://proxy.example/token",
+        "scopes": ["read:org"],
+    }));
+    let github = registry
+        .resolve("github", None, &overrides, None)
+        .await
+        .unwrap();
+    assert_eq!(github.token_url.as_str(), "https://proxy.example/token");
+    assert_eq!(
+        github.authorize_url.as_str(),
+        "https://github.com/login/oauth/authorize"
+    );
+    assert_eq!(github.scopes, vec!["read:org".to_string()]);
+
+    let plain = options(json!({"urlAccessToken": "http://proxy.example/token"}));
+    let err = registry
+        .resolve("github", None, &plain, None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, ProviderError::InvalidUrl { field, .. } if field == "options.urlAccessToken"),
+        "{err}"
+    );
+    let typo = options(json!({"scope": ["x"]}));
+    let err = registry
+        .resolve("github", None, &typo, None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ProviderError::ClientOptions { .. }), "{err}");
+}
+
+#[tokio::test]
+async fn an_unknown_provider_is_named() {
+    let err = shipped()
+        .resolve("yahoo", None, &Map::new(), None)
+        .await
+        .unwrap_err();
+    assert!(matches!(&err, ProviderError::Unknown { name } if name == "yahoo"));
+    assert_eq!(err.to_string(), "unknown provider \"yahoo\"");
+}
+
+#[tokio::test]
+async fn the_operator_folder_replaces_and_extends_shipped_providers() {
+    let dir = folder(&[
+        (
+            "gmail.json",
+            r#"{"title": "Workspace Mail", "options": {
+                "urlAuthorize": "https://accounts.google.com/o/oauth2/v2/auth",
+                "urlAccessToken": "https://oauth2.googleapis.com/token"}}"#,
+        ),
+        (
+            "acme.json",
+            r#"{"title": "Acme", "refreshMargin": 900, "options": {
+                "urlAuthorize": "https://acme.example/auth",
+                "urlAccessToken": "https://acme.example/token"}}"#,
+        ),
+        ("README.md", "not a provider"),
+    ]);
+    let registry = ProviderRegistry::load(Some(dir.path()), test_http()).unwrap();
+    let names: Vec<_> = registry.list().into_iter().map(|(n, _)| n).collect();
+    assert_eq!(
+        names,
+        vec!["acme", "demo", "github", "gmail", "ms-exchange"]
+    );
+    assert_eq!(registry.get("gmail").unwrap().title, "Workspace Mail");
+    let gmail = registry
+        .resolve("gmail", None, &Map::new(), None)
+        .await
+        .unwrap();
+    assert_eq!(gmail.access_type, None, "the shipped options are replaced");
+    let acme = registry
+        .resolve("acme", None, &Map::new(), None)
+        .await
+        .unwrap();
+    assert_eq!(acme.refresh_margin, Some(Duration::from_secs(900)));
+}
+
+#[test]
+fn a_bad_operator_file_is_refused_naming_file_and_field() {
+    let dir = folder(&[(
+        "acme.json",
+        r#"{"title": "Acme", "options": {"urlAuthorize": "https://a.example/a",
+            "urlAccessToken": "https://a.example/t", "tennancy": true}}"#,
+    )]);
+    let err = ProviderRegistry::load(Some(dir.path()), test_http()).unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("acme.json"), "{msg}");
+    assert!(msg.contains("options"), "{msg}");
+    assert!(msg.contains("tennancy"), "{msg}");
+
+    let dir = folder(&[("acme.json", r#"{"title": "Acme"}"#)]);
+    let err = ProviderRegistry::load(Some(dir.path()), test_http()).unwrap_err();
+    assert!(
+        matches!(&err, ProviderError::MissingEndpoints { file } if file.ends_with("acme.json")),
+        "{err}"
+    );
+    let missing = dir.path().join("nope");
+    let err = ProviderRegistry::load(Some(&missing), test_http()).unwrap_err();
+    assert!(matches!(err, ProviderError::Read { .. }), "{err}");
+}
+
+#[test]
+fn the_folder_comes_from_the_environment() {
+    let env = Env::from_fn(|k| (k == PROVIDERS_DIR_VAR).then(|| "/etc/ab".to_string()));
+    assert_eq!(providers_dir(&env), Some(PathBuf::from("/etc/ab")));
+}
+
+#[tokio::test]
+async fn an_issuer_alone_is_resolved_by_discovery_once() {
+    let idp = FakeIdp::start(None).await;
+    let text = json!({"title": "Keycloak", "issuer": idp.issuer}).to_string();
+    let dir = folder(&[("keycloak.json", &text)]);
+    let registry = ProviderRegistry::load(Some(dir.path()), test_http()).unwrap();
+    let first = registry
+        .resolve("keycloak", None, &Map::new(), None)
+        .await
+        .unwrap();
+    let second = registry
+        .resolve("keycloak", None, &Map::new(), None)
+        .await
+        .unwrap();
+    assert_eq!(idp.hits(), 1, "the second resolve is served from the cache");
+    assert_eq!(first, second);
+    assert_eq!(
+        first.authorize_url.as_str(),
+        format!("{}/authorize", idp.issuer)
+    );
+    assert_eq!(
+        first.owner,
+        OwnerSource::Url(Url::parse(&format!("{}/userinfo", idp.issuer)).unwrap())
+    );
+    assert_eq!(first.scopes, vec!["openid".to_string()]);
+    assert!(first.requires_iss);
+}
+
+#[tokio::test]
+async fn a_discovered_issuer_must_match_the_configured_one() {
+    let idp = FakeIdp::start(Some("https://impostor.example")).await;
+    let text = json!({"title": "Keycloak", "issuer": idp.issuer}).to_string();
+    let dir = folder(&[("keycloak.json", &text)]);
+    let registry = ProviderRegistry::load(Some(dir.path()), test_http()).unwrap();
+    let err = registry
+        .resolve("keycloak", None, &Map::new(), None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ProviderError::Discovery {
+                source: DiscoveryError::IssuerMismatch { .. },
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
