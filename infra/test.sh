@@ -3,8 +3,10 @@
 #
 #   1. a Python virtualenv (.venv, git-ignored) with moto[server] and cfn-lint;
 #   2. the DynamoDB / Secrets Manager emulator (moto) on a free 127.0.0.1 port;
-#   3. cfn-lint on template.yaml, cargo fmt --check, cargo clippy -D warnings;
-#   4. the whole workspace's tests, with the servers' endpoints in the environment.
+#   3. the OpenID Connect authorization server (oidc-provider, installed with npm ci into
+#      infra/oidc-server/node_modules, git-ignored) on another free port;
+#   4. cfn-lint on template.yaml, cargo fmt --check, cargo clippy -D warnings;
+#   5. the whole workspace's tests, with the servers' endpoints in the environment.
 #
 # Servers are stopped on exit, also when a step fails. Under this command a test that needs a
 # server fails when it cannot reach it (AUTHBRIDGE_TEST_REQUIRE_SERVERS=1).
@@ -65,6 +67,32 @@ export AUTHBRIDGE_TEST_REQUIRE_SERVERS=1
 export AUTHBRIDGE_TEST_AWS_ENDPOINT="http://127.0.0.1:$moto_port"
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1
 unset AWS_PROFILE AWS_SESSION_TOKEN
+
+# --- The OpenID Connect authorization server --------------------------------------------------
+# panva's oidc-provider (infra/oidc-server, pinned in its package-lock.json): client authentication,
+# PKCE, rotating refresh tokens, development login pages. Its auth-code clients accept any
+# http://127.0.0.1:<port>/oauth/return, so each test runs its return handler on a port of its own.
+oidc_dir="$root/infra/oidc-server"
+if ! command -v node > /dev/null || ! command -v npm > /dev/null; then
+    echo "error: the OpenID Connect test server needs Node.js (20 or later) and npm" >&2
+    exit 1
+fi
+oidc_stamp="$oidc_dir/node_modules/.package-lock.sha256"
+want=$(sha256sum "$oidc_dir/package-lock.json" | cut -d' ' -f1)
+if [ ! -d "$oidc_dir/node_modules/oidc-provider" ] || [ "$(cat "$oidc_stamp" 2>/dev/null)" != "$want" ]; then
+    say "Installing the OpenID Connect test server (npm ci)"
+    (cd "$oidc_dir" && npm ci --no-audit --no-fund --loglevel=error)
+    echo "$want" > "$oidc_stamp"
+fi
+
+say "Starting the OpenID Connect test server (oidc-provider)"
+oidc_port=$(free_port)
+OIDC_CLIENTS_FILE="$oidc_dir/clients.json" node "$oidc_dir/server.mjs" "$oidc_port" > "$run_dir/oidc.log" 2>&1 &
+pids+=($!)
+wait_for "http://127.0.0.1:$oidc_port/.well-known/openid-configuration" "the OpenID Connect test server" "$run_dir/oidc.log"
+
+export AUTHBRIDGE_TEST_OIDC_ISSUER="http://127.0.0.1:$oidc_port"
+export AUTHBRIDGE_TEST_OIDC_CLIENTS="$oidc_dir/clients.json"
 
 # --- Template and linters ---------------------------------------------------------------------
 say "cfn-lint template.yaml"

@@ -1,6 +1,6 @@
 //! Helpers for the tests that cross functions and implementations: reaching the servers the
-//! README's test command starts (the DynamoDB / Secrets Manager emulator, and later the OAuth2
-//! authorization server and WordPress), and making isolated stores.
+//! README's test command starts (the DynamoDB / Secrets Manager emulator, the OpenID Connect
+//! authorization server in [`oidc`], and later WordPress), and making isolated stores.
 //!
 //! Under the test command (`AUTHBRIDGE_TEST_REQUIRE_SERVERS=1`) a test that needs a server fails when
 //! it cannot reach it. Under plain `cargo test` such a test prints why and returns early.
@@ -11,6 +11,8 @@ use authbridge::secrets::SecretStore;
 use authbridge::store::Stores;
 use authbridge::store::dynamo::{DynamoStore, create_table};
 use authbridge::store::sqlite::SqliteStore;
+
+pub mod oidc;
 
 /// One implementation of every store, as a contract test receives it.
 pub struct Backend {
