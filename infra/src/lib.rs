@@ -3,4 +3,8 @@
 //! through `lambda_http`'s own conversion, so handlers see exactly what they see in AWS.
 
 pub mod apigw;
+pub mod demo;
+pub mod demo_setup;
+pub mod index;
 pub mod routes;
+pub mod stack;

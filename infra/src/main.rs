@@ -1,12 +1,16 @@
-//! `authbridge-local`: the local stack on `http://127.0.0.1:3000`, on the embedded store by default.
+//! `authbridge-local`: the local stack on `http://127.0.0.1:3000`, on the embedded store by default,
+//! with the local-only `demo` provider and a demo client registered, so a person can click through
+//! the whole authorization-code flow in a browser.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use authbridge::context::AppContext;
-use authbridge_infra::{apigw, routes};
-use axum::body::Bytes;
-use axum::extract::{ConnectInfo, State};
+use authbridge::config::Env;
+use authbridge::http::api_auth::ConfiguredApiTokens;
+use authbridge::oauth::OAuthContext;
+use authbridge_infra::demo::{DemoClient, DemoProvider};
+use authbridge_infra::index::{self, IndexPage};
+use authbridge_infra::{demo_setup, stack};
 use clap::Parser;
 
 /// Runs every authbridge function behind one local HTTP endpoint.
@@ -18,38 +22,33 @@ struct Args {
     port: u16,
 }
 
-async fn handle(
-    State(context): State<Arc<AppContext>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
-    let (parts, body) = request.into_parts();
-    let Ok(body): Result<Bytes, _> = axum::body::to_bytes(body, 1 << 20).await else {
-        return apigw::to_http_response(
-            authbridge::http::ApiError::new(
-                413,
-                serde_json::json!({"error": "payload_too_large", "message": "the body is over 1 MiB"}),
-            )
-            .into_response(),
-        );
-    };
-    let response = match routes::route(&parts.method, parts.uri.path()) {
-        None => routes::not_found(),
-        Some((function, params)) => match apigw::to_lambda_request(&parts, &body, peer, &params) {
-            Ok(req) => routes::dispatch(function, context, req).await,
-            Err(e) => authbridge::http::ApiError::bad_request("invalid_request", e).into_response(),
-        },
-    };
-    tracing::info!(method = %parts.method, path = parts.uri.path(), status = response.status().as_u16(), "request");
-    apigw::to_http_response(response)
-}
-
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     authbridge::telemetry::init();
     let args = Args::parse();
-    let context = Arc::new(AppContext::from_env().await?);
-    let app = axum::Router::new().fallback(handle).with_state(context);
+    // The public URL follows the port unless it is set explicitly.
+    if std::env::var_os("AUTHBRIDGE_PUBLIC_URL").is_none() {
+        // SAFETY: set before any other thread starts reading the environment.
+        unsafe { std::env::set_var("AUTHBRIDGE_PORT", args.port.to_string()) };
+    }
+    let oauth = OAuthContext::from_env().await?;
+    let api_tokens = ConfiguredApiTokens::from(&Env::process())?;
+    let (demo, demo_secret) = demo_setup::demo_client(&oauth).await?;
+    let demo_provider = Arc::new(DemoProvider::new(
+        DemoClient {
+            client_id: demo.guid.clone(),
+            client_secret: demo_secret,
+            redirect_uri: oauth.settings.redirect_url.to_string(),
+        },
+        &oauth.settings.public_url,
+    ));
+    let stack = Arc::new(stack::LocalStack::new(oauth, api_tokens));
+    let app = index::router(IndexPage {
+        stack: stack.clone(),
+        demo_client_id: demo.id.to_string(),
+    })
+    .merge(demo_provider.router())
+    .merge(stack::router(stack));
     let addr = SocketAddr::from(([127, 0, 0, 1], args.port));
     let listener = tokio::net::TcpListener::bind(addr).await?;
     println!("authbridge local stack on http://{addr}/  (Ctrl-C to stop)");

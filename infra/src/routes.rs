@@ -1,11 +1,11 @@
 //! The local stack's routes: the same paths `template.yaml` gives the HTTP API.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
-use authbridge::context::AppContext;
 use authbridge::http::ApiError;
 use lambda_http::{Body, Request, Response};
+
+use crate::stack::LocalStack;
 
 /// Which function serves a request, as API Gateway would route it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,17 +33,15 @@ pub fn route(method: &http::Method, path: &str) -> Option<(Function, HashMap<Str
 }
 
 /// Calls the function's handler, exactly as its Lambda would.
-pub async fn dispatch(
-    function: Function,
-    context: Arc<AppContext>,
-    req: Request,
-) -> Response<Body> {
+pub async fn dispatch(function: Function, stack: &LocalStack, req: Request) -> Response<Body> {
     match function {
-        Function::StartAuth => start_auth::handle(context, req).await,
-        Function::OAuthReturn => oauth_return::handle(context, req).await,
-        Function::ClientCredentials => client_credentials::handle(context, req).await,
-        Function::LoginAuthenticate => login_authenticate::handle(context, req).await,
-        Function::WpSyncUser => wp_sync_user::handle(context, req).await,
+        Function::StartAuth => start_auth::handle(stack.oauth.clone(), req).await,
+        Function::OAuthReturn => oauth_return::handle(stack.oauth.clone(), req).await,
+        Function::ClientCredentials => {
+            client_credentials::handle(stack.client_credentials.clone(), req).await
+        }
+        Function::LoginAuthenticate => login_authenticate::handle(stack.app.clone(), req).await,
+        Function::WpSyncUser => wp_sync_user::handle(stack.app.clone(), req).await,
     }
 }
 

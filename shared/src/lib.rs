@@ -6,6 +6,7 @@
 //! function called it.
 
 pub mod aws;
+pub mod clients;
 pub mod clock;
 pub mod config;
 pub mod context;

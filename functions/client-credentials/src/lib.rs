@@ -1,12 +1,140 @@
-//! Runs the client-credentials and password grants for API callers.
+//! client-credentials: runs the grants that need no browser for API callers, authorised by a bearer
+//! API token. `POST /oauth/token` with JSON
+//! `{"client": ID, "grant": "client_credentials" | "password", "scopes": [...], "tag": T,
+//! "username": ..., "password": ...}`; answers 200 with the stored record, redacted.
+//!
+//! The password grant is for legacy providers only: RFC 9700 §2.4 forbids it for new work.
 
 use std::sync::Arc;
 
-use authbridge::context::AppContext;
-use authbridge::http::ApiError;
+use authbridge::clock;
+use authbridge::config::Env;
+use authbridge::http::api_auth::ConfiguredApiTokens;
+use authbridge::http::request::parse_body;
+use authbridge::http::{ApiError, error::respond, response};
+use authbridge::oauth::flow::{active_client, auth_method, provider_for, refresh_margin};
+use authbridge::oauth::grant::GrantClient;
+use authbridge::oauth::records::{self, Grant, TokenView};
+use authbridge::oauth::{OAuthContext, OAuthError};
+use authbridge::secrets::SecretString;
 use lambda_http::{Body, Request, Response};
+use serde::Deserialize;
+
+/// What client-credentials builds at cold start.
+pub struct Context {
+    pub oauth: Arc<OAuthContext>,
+    pub api_tokens: ConfiguredApiTokens,
+}
+
+impl Context {
+    /// Reads the process environment.
+    pub async fn from_env() -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Context {
+            oauth: Arc::new(OAuthContext::from_env().await?),
+            api_tokens: ConfiguredApiTokens::from(&Env::process())?,
+        })
+    }
+}
+
+/// Which grant to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantType {
+    ClientCredentials,
+    Password,
+}
+
+/// The request body.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenRequest {
+    pub client: String,
+    pub grant: GrantType,
+    #[serde(default)]
+    pub scopes: Option<Vec<String>>,
+    #[serde(default)]
+    pub tag: Option<String>,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub password: Option<SecretString>,
+}
 
 /// Handles one request.
-pub async fn handle(_context: Arc<AppContext>, _request: Request) -> Response<Body> {
-    ApiError::not_implemented("client-credentials").into_response()
+pub async fn handle(context: Arc<Context>, req: Request) -> Response<Body> {
+    respond(run(&context, &req).await)
+}
+
+async fn run(context: &Context, req: &Request) -> Result<Response<Body>, ApiError> {
+    if req.method() != lambda_http::http::Method::POST {
+        return Err(ApiError::method_not_allowed());
+    }
+    context.api_tokens.authorize(req)?;
+    let request: TokenRequest = parse_body(req)?;
+    let record = run_grant(&context.oauth, request).await?;
+    Ok(response::json(200, &TokenView::from(&record)))
+}
+
+async fn run_grant(
+    ctx: &OAuthContext,
+    request: TokenRequest,
+) -> Result<authbridge::domain::StoredToken, OAuthError> {
+    let client = active_client(ctx, &request.client).await?;
+    let provider = provider_for(ctx, &client).await?;
+    let scopes = request
+        .scopes
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| provider.scopes.clone());
+    let tag = request
+        .tag
+        .filter(|t| !t.trim().is_empty())
+        .unwrap_or_else(|| format!("client:{}", client.id));
+    let secret = ctx
+        .app
+        .secrets
+        .get_secret(&client.secret_name(&ctx.app.config.secret_prefix))
+        .await?
+        .ok_or_else(|| OAuthError::MissingSecret(client.id.to_string()))?;
+    let grant = GrantClient::new(
+        &provider,
+        &client.guid,
+        Some(&secret),
+        None,
+        auth_method(&provider),
+        ctx.http.clone(),
+    )?;
+    let (grant_type, response) = match request.grant {
+        GrantType::ClientCredentials => (
+            "client_credentials",
+            grant.client_credentials(&scopes).await?,
+        ),
+        GrantType::Password => {
+            let username = request.username.filter(|u| !u.is_empty()).ok_or_else(|| {
+                OAuthError::InvalidRequest("username is required for the password grant".into())
+            })?;
+            let password = request.password.ok_or_else(|| {
+                OAuthError::InvalidRequest("password is required for the password grant".into())
+            })?;
+            (
+                "password",
+                grant.password(&username, &password, &scopes).await?,
+            )
+        }
+    };
+    let now = clock::now();
+    let record = records::seal_new(
+        ctx.vault().await?,
+        Grant {
+            tag: &tag,
+            client_id: &client.id,
+            grant_type,
+            requested_scopes: &scopes,
+            owner: None,
+            owner_name: None,
+        },
+        &response,
+        refresh_margin(&provider),
+        now,
+    )?;
+    Ok(records::save(ctx.app.stores.tokens.as_ref(), record).await?)
 }

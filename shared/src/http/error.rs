@@ -124,3 +124,61 @@ impl From<SecretError> for ApiError {
 pub fn respond(result: Result<Response<Body>, ApiError>) -> Response<Body> {
     result.unwrap_or_else(ApiError::into_response)
 }
+
+impl From<crate::oauth::OAuthError> for ApiError {
+    fn from(err: crate::oauth::OAuthError) -> Self {
+        use crate::oauth::OAuthError as E;
+        use crate::oauth::grant::GrantError as G;
+        let message = err.to_string();
+        match err {
+            E::InvalidRequest(_) => Self::bad_request("invalid_request", message),
+            E::Landing(_) => Self::bad_request("invalid_landing_url", message),
+            E::UnknownClient(_) => {
+                Self::new(404, json!({"error": "unknown_client", "message": message}))
+            }
+            E::ClientDisabled(_) => {
+                Self::new(409, json!({"error": "client_disabled", "message": message}))
+            }
+            E::UnknownState | E::ExpiredState => Self::bad_request("invalid_state", message),
+            E::IssuerMismatch => Self::bad_request("issuer_mismatch", message),
+            E::Grant(G::Rejected { code, description }) => Self::new(
+                502,
+                json!({
+                    "error": "provider_rejected",
+                    "message": "the provider refused the token request",
+                    "provider_error": code,
+                    "provider_error_description": description,
+                }),
+            ),
+            E::Grant(G::Unavailable(_)) => {
+                tracing::warn!(error = %message, "provider unavailable");
+                Self::unavailable("provider_unavailable", 30)
+            }
+            E::Grant(G::BadResponse(_)) => {
+                tracing::warn!(error = %message, "bad provider response");
+                Self::new(
+                    502,
+                    json!({"error": "provider_bad_response", "message": "the provider's answer was not a valid token response"}),
+                )
+            }
+            E::Store(e) => e.into(),
+            E::Grant(G::Config(_))
+            | E::MissingSecret(_)
+            | E::Provider(_)
+            | E::Secrets(_)
+            | E::Vault(_) => Self::internal(&message),
+        }
+    }
+}
+
+impl ApiError {
+    /// The human-readable message of the body, for pages.
+    pub fn message(&self) -> String {
+        self.body
+            .get("message")
+            .or_else(|| self.body.get("error"))
+            .and_then(Value::as_str)
+            .unwrap_or("error")
+            .to_string()
+    }
+}

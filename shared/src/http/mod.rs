@@ -1,7 +1,9 @@
 //! HTTP helpers shared by the functions: JSON responses, the one mapping from errors to responses,
 //! and reading requests as API Gateway delivers them.
 
+pub mod api_auth;
 pub mod error;
+pub mod page;
 pub mod request;
 pub mod response;
 pub mod serve;

@@ -18,7 +18,7 @@ use super::owner;
 use super::records::{self, Grant};
 use crate::clock::Epoch;
 use crate::domain::{ClientId, FlowState, OAuthClient};
-use crate::providers::{OwnerSource, ResolvedProvider};
+use crate::providers::{OwnerSource, ResolvedProvider, TokenAuthMethod};
 use crate::store::Taken;
 
 /// Default refresh margin: refresh five minutes before expiry.
@@ -88,10 +88,7 @@ pub enum Completed {
 
 /// The SHA-256 (hex) of a state value: the key it is stored under.
 pub fn state_key(state: &str) -> String {
-    Sha256::digest(state.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(Sha256::digest(state.as_bytes()))
 }
 
 /// A fresh state: 256 random bits, URL-safe.
@@ -135,15 +132,11 @@ pub async fn provider_for(
         .await?)
 }
 
-/// How this provider wants the client to authenticate (client option `tokenAuthMethod`).
-pub fn auth_method(client: &OAuthClient) -> ClientAuthMethod {
-    match client
-        .options
-        .get("tokenAuthMethod")
-        .and_then(Value::as_str)
-    {
-        Some("client_secret_post") => ClientAuthMethod::Post,
-        _ => ClientAuthMethod::Basic,
+/// How the client authenticates at the provider's token endpoint.
+pub fn auth_method(provider: &ResolvedProvider) -> ClientAuthMethod {
+    match provider.token_auth_method {
+        TokenAuthMethod::ClientSecretBasic => ClientAuthMethod::Basic,
+        TokenAuthMethod::ClientSecretPost => ClientAuthMethod::Post,
     }
 }
 
@@ -193,7 +186,7 @@ pub async fn start(
         &client.guid,
         None,
         Some(&redirect_uri),
-        auth_method(&client),
+        auth_method(&provider),
         ctx.http.clone(),
     )?;
     let state = new_state();
@@ -275,7 +268,7 @@ pub async fn complete(
         &client.guid,
         Some(&secret),
         Some(&redirect_uri),
-        auth_method(&client),
+        auth_method(&provider),
         ctx.http.clone(),
     )?;
     let response = grant.exchange_code(&code, &flow.pkce_verifier).await?;

@@ -19,6 +19,12 @@ pub struct ProviderDefinition {
     /// CiviCRM's implementation class; accepted for compatibility and ignored.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub class: Option<String>,
+    /// CiviCRM's templates for what to do with a new token (`mailSettingsTemplate`,
+    /// `contactTemplate`); accepted so CiviCRM's files load unchanged, and ignored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mail_settings_template: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_template: Option<serde_json::Value>,
     /// Free-form labels, e.g. `local-only`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
@@ -64,6 +70,21 @@ pub struct ProviderOptions {
     /// Whether clients of this provider name a tenant (Microsoft Entra ID).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenancy: Option<bool>,
+    /// How the client authenticates at the token endpoint (RFC 6749 §2.3.1):
+    /// `client_secret_basic` (the default) or `client_secret_post`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_auth_method: Option<TokenAuthMethod>,
+}
+
+/// Client authentication at the token endpoint (OAuth 2.0 Dynamic Registration's names).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenAuthMethod {
+    /// HTTP Basic, which every server must accept.
+    #[default]
+    ClientSecretBasic,
+    /// `client_id` and `client_secret` in the form body.
+    ClientSecretPost,
 }
 
 impl ProviderOptions {
@@ -94,6 +115,7 @@ impl ProviderOptions {
             prompt: pick(&self.prompt, &overrides.prompt),
             access_type: pick(&self.access_type, &overrides.access_type),
             tenancy: pick(&self.tenancy, &overrides.tenancy),
+            token_auth_method: pick(&self.token_auth_method, &overrides.token_auth_method),
         }
     }
 }

@@ -17,7 +17,7 @@ mod resolved;
 #[cfg(test)]
 mod test_idp;
 
-pub use definition::{ProviderDefinition, ProviderOptions};
+pub use definition::{ProviderDefinition, ProviderOptions, TokenAuthMethod};
 pub use discovery::{DEFAULT_DISCOVERY_TTL, DiscoveryError, OidcDiscovery, OidcMetadata};
 pub use endpoint::Issuer;
 pub use registry::{LAMBDA_PROVIDERS_DIR, PROVIDERS_DIR_VAR, ProviderRegistry, providers_dir};

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use url::Url;
 
-use super::definition::{ProviderDefinition, ProviderOptions};
+use super::definition::{ProviderDefinition, ProviderOptions, TokenAuthMethod};
 use super::discovery::OidcMetadata;
 use super::endpoint::{FieldProblem, Issuer, Template, USE_ID_TOKEN};
 
@@ -44,6 +44,8 @@ pub struct ResolvedProvider {
     pub prompt: Option<String>,
     /// The `access_type` parameter to send, if any.
     pub access_type: Option<String>,
+    /// How the client authenticates at the token endpoint.
+    pub token_auth_method: TokenAuthMethod,
     /// Whether the provider is multi-tenant.
     pub tenancy: bool,
     /// The issuer to check `iss` against (RFC 9207), when known.
@@ -158,6 +160,7 @@ impl Plan {
                 .unwrap_or_else(|| " ".to_string()),
             prompt: options.prompt.clone(),
             access_type: options.access_type.clone(),
+            token_auth_method: options.token_auth_method.unwrap_or_default(),
             tenancy: options.tenancy.unwrap_or(false),
             issuer: self.issuer,
             requires_iss: metadata

@@ -1,0 +1,83 @@
+//! The local stack itself: the functions' contexts, built once, and the router that converts each
+//! request to the API Gateway shape and hands it to the function API Gateway would call.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use authbridge::context::AppContext;
+use authbridge::http::ApiError;
+use authbridge::http::api_auth::ConfiguredApiTokens;
+use authbridge::oauth::OAuthContext;
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, State};
+
+use crate::{apigw, routes};
+
+/// Largest request body the local stack accepts (API Gateway's own limit is higher; no route needs it).
+const MAX_BODY: usize = 1 << 20;
+
+/// Every function's context.
+pub struct LocalStack {
+    pub app: Arc<AppContext>,
+    pub oauth: Arc<OAuthContext>,
+    pub client_credentials: Arc<client_credentials::Context>,
+}
+
+impl LocalStack {
+    /// The stack around one OAuth context (which holds the shared stores and secrets).
+    pub fn new(oauth: OAuthContext, api_tokens: ConfiguredApiTokens) -> Self {
+        let app = Arc::new(oauth.app.clone());
+        let oauth = Arc::new(oauth);
+        LocalStack {
+            app,
+            client_credentials: Arc::new(client_credentials::Context {
+                oauth: oauth.clone(),
+                api_tokens,
+            }),
+            oauth,
+        }
+    }
+}
+
+async fn handle(
+    State(stack): State<Arc<LocalStack>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let (parts, body) = request.into_parts();
+    let response = match axum::body::to_bytes(body, MAX_BODY).await {
+        Err(_) => ApiError::new(
+            413,
+            serde_json::json!({"error": "payload_too_large", "message": "the body is over 1 MiB"}),
+        )
+        .into_response(),
+        Ok(body) => dispatch(&stack, &parts, &body, peer).await,
+    };
+    tracing::info!(
+        method = %parts.method,
+        path = parts.uri.path(),
+        status = response.status().as_u16(),
+        "request"
+    );
+    apigw::to_http_response(response)
+}
+
+async fn dispatch(
+    stack: &LocalStack,
+    parts: &http::request::Parts,
+    body: &Bytes,
+    peer: SocketAddr,
+) -> lambda_http::Response<lambda_http::Body> {
+    let Some((function, params)) = routes::route(&parts.method, parts.uri.path()) else {
+        return routes::not_found();
+    };
+    match apigw::to_lambda_request(parts, body, peer, &params) {
+        Ok(req) => routes::dispatch(function, stack, req).await,
+        Err(e) => ApiError::bad_request("invalid_request", e).into_response(),
+    }
+}
+
+/// The functions' router: every path API Gateway routes, and a JSON 404 for the rest.
+pub fn router(stack: Arc<LocalStack>) -> axum::Router {
+    axum::Router::new().fallback(handle).with_state(stack)
+}

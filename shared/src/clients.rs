@@ -1,0 +1,192 @@
+//! Registering and administering OAuth clients. The secret goes to the secret store, never to the
+//! client record, and no read returns it. Nothing is half written: the secret is stored first and
+//! removed again when the client record cannot be created.
+
+use secrecy::SecretString;
+use serde_json::{Map, Value};
+
+use crate::clock;
+use crate::context::AppContext;
+use crate::domain::{ClientId, OAuthClient};
+use crate::providers::{ProviderError, ProviderOptions, ProviderRegistry};
+use crate::secrets::SecretError;
+use crate::store::{Page, PageRequest, StoreError};
+
+/// Why a client operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientAdminError {
+    #[error("unknown provider {0:?}; `authbridge providers list` shows the known ones")]
+    UnknownProvider(String),
+    #[error("option {field}: {message}")]
+    InvalidOption { field: String, message: String },
+    #[error("{0} must not be empty")]
+    Empty(&'static str),
+    #[error("no client {0:?}")]
+    NotFound(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Secrets(#[from] SecretError),
+    #[error(transparent)]
+    Provider(#[from] ProviderError),
+}
+
+/// A client to register.
+pub struct NewClient {
+    pub provider: String,
+    pub guid: String,
+    pub secret: Option<SecretString>,
+    pub tenant: Option<String>,
+    pub options: Map<String, Value>,
+}
+
+/// Changes to a client; `None` leaves a field as it is.
+#[derive(Default)]
+pub struct ClientChanges {
+    pub guid: Option<String>,
+    pub secret: Option<SecretString>,
+    pub tenant: Option<Option<String>>,
+    pub options: Option<Map<String, Value>>,
+    pub is_active: Option<bool>,
+}
+
+fn check_options(options: &Map<String, Value>) -> Result<(), ClientAdminError> {
+    ProviderOptions::from_map(options)
+        .map(|_| ())
+        .map_err(|(field, message)| ClientAdminError::InvalidOption { field, message })
+}
+
+/// Client administration over the shared context.
+pub struct ClientAdmin<'a> {
+    pub app: &'a AppContext,
+    pub providers: &'a ProviderRegistry,
+}
+
+impl ClientAdmin<'_> {
+    fn secret_name(&self, client: &OAuthClient) -> String {
+        client.secret_name(&self.app.config.secret_prefix)
+    }
+
+    /// Registers a client. An unknown provider is refused.
+    pub async fn create(&self, new: NewClient) -> Result<OAuthClient, ClientAdminError> {
+        if !self.providers.contains(&new.provider) {
+            return Err(ClientAdminError::UnknownProvider(new.provider));
+        }
+        if new.guid.trim().is_empty() {
+            return Err(ClientAdminError::Empty("guid"));
+        }
+        check_options(&new.options)?;
+        let now = clock::now();
+        let client = OAuthClient {
+            id: ClientId::generate(),
+            guid: new.guid.trim().to_string(),
+            provider: new.provider,
+            tenant: new.tenant.filter(|t| !t.is_empty()),
+            options: new.options,
+            is_active: true,
+            created: now,
+            modified: now,
+            version: 0,
+        };
+        if let Some(secret) = &new.secret {
+            self.app
+                .secrets
+                .put_secret(&self.secret_name(&client), secret)
+                .await?;
+        }
+        if let Err(e) = self.app.stores.clients.create_client(&client).await {
+            if new.secret.is_some()
+                && let Err(cleanup) = self
+                    .app
+                    .secrets
+                    .delete_secret(&self.secret_name(&client))
+                    .await
+            {
+                tracing::error!(error = %cleanup, client = %client.id, "could not remove the secret of a client that was not created");
+            }
+            return Err(e.into());
+        }
+        Ok(client)
+    }
+
+    /// The client with this id.
+    pub async fn get(&self, id: &str) -> Result<OAuthClient, ClientAdminError> {
+        self.app
+            .stores
+            .clients
+            .get_client(&ClientId::new(id))
+            .await?
+            .ok_or_else(|| ClientAdminError::NotFound(id.to_string()))
+    }
+
+    /// One page of clients.
+    pub async fn list(&self, page: &PageRequest) -> Result<Page<OAuthClient>, ClientAdminError> {
+        Ok(self.app.stores.clients.list_clients(page).await?)
+    }
+
+    /// Every client, following the pages.
+    pub async fn list_all(&self) -> Result<Vec<OAuthClient>, ClientAdminError> {
+        let mut all = Vec::new();
+        let mut page = PageRequest::first(100);
+        loop {
+            let got = self.list(&page).await?;
+            all.extend(got.items);
+            match got.next {
+                Some(next) => page.after = Some(next),
+                None => return Ok(all),
+            }
+        }
+    }
+
+    /// Applies `changes` (version-checked).
+    pub async fn update(
+        &self,
+        id: &str,
+        changes: ClientChanges,
+    ) -> Result<OAuthClient, ClientAdminError> {
+        let mut client = self.get(id).await?;
+        if let Some(guid) = changes.guid {
+            if guid.trim().is_empty() {
+                return Err(ClientAdminError::Empty("guid"));
+            }
+            client.guid = guid.trim().to_string();
+        }
+        if let Some(tenant) = changes.tenant {
+            client.tenant = tenant.filter(|t| !t.is_empty());
+        }
+        if let Some(options) = changes.options {
+            check_options(&options)?;
+            client.options = options;
+        }
+        if let Some(active) = changes.is_active {
+            client.is_active = active;
+        }
+        client.modified = clock::now();
+        if let Some(secret) = &changes.secret {
+            self.app
+                .secrets
+                .put_secret(&self.secret_name(&client), secret)
+                .await?;
+        }
+        Ok(self.app.stores.clients.update_client(&client).await?)
+    }
+
+    /// Deletes a client and its secret; `false` when there was none.
+    pub async fn delete(&self, id: &str) -> Result<bool, ClientAdminError> {
+        let Some(client) = self
+            .app
+            .stores
+            .clients
+            .get_client(&ClientId::new(id))
+            .await?
+        else {
+            return Ok(false);
+        };
+        let deleted = self.app.stores.clients.delete_client(&client.id).await?;
+        self.app
+            .secrets
+            .delete_secret(&self.secret_name(&client))
+            .await?;
+        Ok(deleted)
+    }
+}

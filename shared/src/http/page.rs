@@ -1,0 +1,21 @@
+//! Small HTML pages for browsers (the end of an OAuth flow). Every value is HTML-escaped.
+
+use lambda_http::{Body, Response};
+
+use super::response;
+
+/// A page with a title and a paragraph; both are escaped here.
+pub fn message(status: u16, title: &str, text: &str) -> Response<Body> {
+    let title = html_escape::encode_text(title);
+    let text = html_escape::encode_text(text);
+    response::html(
+        status,
+        format!(
+            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+             <title>{title}</title>\
+             <style>body{{font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;color:#222}}</style>\
+             </head><body><h1>{title}</h1><p>{text}</p></body></html>"
+        ),
+    )
+}
