@@ -13,6 +13,7 @@ use authbridge::store::dynamo::{DynamoStore, create_table};
 use authbridge::store::sqlite::SqliteStore;
 
 pub mod oidc;
+pub mod stack;
 
 /// One implementation of every store, as a contract test receives it.
 pub struct Backend {

@@ -203,6 +203,11 @@ impl DynamoStore {
     pub(crate) fn client(&self) -> &Client {
         &self.client
     }
+
+    /// The SDK client, for tests that look at raw items.
+    pub fn raw_client(&self) -> &Client {
+        &self.client
+    }
 }
 
 /// True when a request failed on its condition expression.

@@ -1,0 +1,216 @@
+//! A local stack per test: the real handlers behind real HTTP on a random 127.0.0.1 port, on the
+//! test's own backend (SQLite file or emulator table), with provider files the test writes.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use authbridge::clients::{ClientAdmin, NewClient};
+use authbridge::config::{AwsSettings, Backend as ConfigBackend, Config};
+use authbridge::context::AppContext;
+use authbridge::domain::OAuthClient;
+use authbridge::http::api_auth::ConfiguredApiTokens;
+use authbridge::oauth::OAuthContext;
+use authbridge::oauth::http::{OutboundHttp, Timeouts};
+use authbridge::oauth::landing::LandingAllowlist;
+use authbridge::oauth::settings::OAuthSettings;
+use authbridge::providers::ProviderRegistry;
+use authbridge::secrets::SecretString;
+use authbridge_infra::stack::{LocalStack, router};
+use url::Url;
+
+use crate::{Backend, unique};
+
+/// The API token the test stacks accept.
+pub const TEST_API_TOKEN: &str = "test-api-token-0123456789abcdef0123456789abcdef";
+
+/// Where test stacks let browsers land.
+pub const LANDING: &str = "https://app.example.test/landing";
+
+/// A running stack.
+pub struct TestStack {
+    pub base: Url,
+    pub stack: Arc<LocalStack>,
+    pub backend: Backend,
+    _providers: tempfile::TempDir,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for TestStack {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// Options of a test stack.
+pub struct StackOptions {
+    /// `(name, JSON)` provider files.
+    pub providers: Vec<(String, String)>,
+    pub timeouts: Timeouts,
+}
+
+impl Default for StackOptions {
+    fn default() -> Self {
+        StackOptions {
+            providers: Vec::new(),
+            timeouts: Timeouts {
+                connect: Duration::from_secs(2),
+                total: Duration::from_secs(5),
+            },
+        }
+    }
+}
+
+fn write_providers(dir: &Path, providers: &[(String, String)]) {
+    for (name, json) in providers {
+        std::fs::write(dir.join(format!("{name}.json")), json).expect("writing a provider file");
+    }
+}
+
+/// Starts the stack on `backend`.
+pub async fn start(backend: Backend, options: StackOptions) -> TestStack {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a free port");
+    let addr = listener.local_addr().expect("the bound address");
+    let base = Url::parse(&format!("http://{addr}")).expect("a base URL");
+    let providers_dir = tempfile::tempdir().expect("a provider folder");
+    write_providers(providers_dir.path(), &options.providers);
+
+    let prefix = format!("{}/", unique("authbridge-test"));
+    let config = Config {
+        backend: match &backend.file {
+            Some(dir) => ConfigBackend::Embedded {
+                path: dir.path().join("authbridge.db"),
+            },
+            None => ConfigBackend::Aws(AwsSettings {
+                table: backend
+                    .dynamo
+                    .as_ref()
+                    .map(|d| d.table().to_string())
+                    .unwrap_or_default(),
+                region: None,
+                endpoint_url: None,
+            }),
+        },
+        token_key_secret: format!("{prefix}token-key"),
+        secret_prefix: prefix,
+        secret_cache_ttl: Duration::from_secs(60),
+    };
+    if backend.file.is_none() {
+        // On AWS the template creates the data key; here the test does.
+        backend
+            .secrets
+            .put_secret(
+                &config.token_key_secret,
+                &SecretString::from(unique("key").repeat(2)),
+            )
+            .await
+            .expect("storing the token key");
+    }
+    let app = AppContext {
+        config,
+        stores: backend.stores.clone(),
+        secrets: backend.secrets.clone(),
+    };
+    let http = OutboundHttp::new(options.timeouts).expect("an HTTP client");
+    let providers = ProviderRegistry::load(Some(providers_dir.path()), http.client().clone())
+        .expect("loading the test providers");
+    let settings = OAuthSettings {
+        public_url: base.clone(),
+        redirect_url: base.join("/oauth/return").expect("the return URL"),
+        landing_allowlist: LandingAllowlist::parse(&format!("{LANDING} {base}"))
+            .expect("an allow-list"),
+        flow_ttl: Duration::from_secs(600),
+        timeouts: options.timeouts,
+    };
+    let oauth = OAuthContext::new(app, settings, providers, http);
+    let stack = Arc::new(LocalStack::new(
+        oauth,
+        ConfiguredApiTokens::allowing(&[TEST_API_TOKEN]),
+    ));
+    let app = router(stack.clone());
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await;
+    });
+    TestStack {
+        base,
+        stack,
+        backend,
+        _providers: providers_dir,
+        server,
+    }
+}
+
+impl TestStack {
+    /// Registers a client.
+    pub async fn register(
+        &self,
+        provider: &str,
+        guid: &str,
+        secret: &str,
+        options: serde_json::Map<String, serde_json::Value>,
+    ) -> OAuthClient {
+        ClientAdmin {
+            app: &self.stack.oauth.app,
+            providers: &self.stack.oauth.providers,
+        }
+        .create(NewClient {
+            provider: provider.into(),
+            guid: guid.into(),
+            secret: Some(SecretString::from(secret)),
+            tenant: None,
+            options,
+        })
+        .await
+        .expect("registering a client")
+    }
+
+    /// A URL on the stack.
+    pub fn url(&self, path: &str) -> Url {
+        self.base.join(path).expect("a stack URL")
+    }
+
+    /// The raw stored form of a token record (the DynamoDB item, or the SQLite row), as text.
+    pub async fn raw_token_item(&self, tag: &str) -> String {
+        match (&self.backend.dynamo, &self.backend.file) {
+            (Some(dynamo), _) => {
+                let item = dynamo
+                    .raw_client()
+                    .get_item()
+                    .table_name(dynamo.table())
+                    .key(
+                        "pk",
+                        aws_sdk_dynamodb::types::AttributeValue::S(format!("TOKEN#{tag}")),
+                    )
+                    .send()
+                    .await
+                    .expect("reading the raw item");
+                format!("{:?}", item.item)
+            }
+            (None, Some(dir)) => {
+                let conn = rusqlite::Connection::open(dir.path().join("authbridge.db"))
+                    .expect("opening the SQLite file");
+                conn.query_row("SELECT data FROM tokens WHERE tag = ?1", [tag], |row| {
+                    row.get::<_, String>(0)
+                })
+                .unwrap_or_default()
+            }
+            _ => String::new(),
+        }
+    }
+}
+
+/// An HTTP client that follows no redirects, like a test that wants to see each hop.
+pub fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(20))
+        .build()
+        .expect("an HTTP client")
+}
