@@ -5,8 +5,10 @@
 #   2. the DynamoDB / Secrets Manager emulator (moto) on a free 127.0.0.1 port;
 #   3. the OpenID Connect authorization server (oidc-provider, installed with npm ci into
 #      infra/oidc-server/node_modules, git-ignored) on another free port;
-#   4. cfn-lint on template.yaml, cargo fmt --check, cargo clippy -D warnings;
-#   5. the whole workspace's tests, with the servers' endpoints in the environment.
+#   4. headless Chromium and ChromeDriver (Debian's chromium and chromium-driver, installed with
+#      apt-get when missing), ChromeDriver on a third free port, for the real-browser tests;
+#   5. cfn-lint on template.yaml, cargo fmt --check, cargo clippy -D warnings;
+#   6. the whole workspace's tests, with the servers' endpoints in the environment.
 #
 # Servers are stopped on exit, also when a step fails. Under this command a test that needs a
 # server fails when it cannot reach it (AUTHBRIDGE_TEST_REQUIRE_SERVERS=1).
@@ -93,6 +95,24 @@ wait_for "http://127.0.0.1:$oidc_port/.well-known/openid-configuration" "the Ope
 
 export AUTHBRIDGE_TEST_OIDC_ISSUER="http://127.0.0.1:$oidc_port"
 export AUTHBRIDGE_TEST_OIDC_CLIENTS="$oidc_dir/clients.json"
+
+# --- Headless Chromium and ChromeDriver ------------------------------------------------------
+# Debian's packages, not a test tool's own browser download (this network refuses those). The
+# browser tests start Chromium through ChromeDriver with the flags a closed network needs.
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+    say "Installing Chromium and ChromeDriver (apt-get)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium chromium-driver > /dev/null
+fi
+
+say "Starting ChromeDriver"
+webdriver_port=$(free_port)
+/usr/bin/chromedriver --port="$webdriver_port" > "$run_dir/chromedriver.log" 2>&1 &
+pids+=($!)
+wait_for "http://127.0.0.1:$webdriver_port/status" "ChromeDriver" "$run_dir/chromedriver.log"
+
+export AUTHBRIDGE_TEST_WEBDRIVER="http://127.0.0.1:$webdriver_port"
+export AUTHBRIDGE_TEST_CHROMIUM=/usr/bin/chromium
 
 # --- Template and linters ---------------------------------------------------------------------
 say "cfn-lint template.yaml"

@@ -1,7 +1,25 @@
-//! `authbridge`: the admin command-line tool, against the same configuration as the functions.
+//! `authbridge`: the admin command-line tool, against the same configuration as the functions
+//! (`AUTHBRIDGE_TABLE` / `AUTHBRIDGE_BACKEND` for AWS, else the embedded file at
+//! `AUTHBRIDGE_DB_PATH`).
+//!
+//! Tables for people by default, `--json` for scripts. An error prints `error: <message>` on
+//! standard error and exits 1; a usage error exits 2.
 
-use clap::{Parser, Subcommand};
+use std::process::ExitCode;
 
+use clap::Parser;
+
+mod commands;
+mod deployment;
+mod error;
+mod output;
+mod secret_input;
+mod views;
+
+use commands::Command;
+use output::Output;
+
+/// Administer an authbridge deployment.
 #[derive(Debug, Parser)]
 #[command(
     name = "authbridge",
@@ -9,44 +27,34 @@ use clap::{Parser, Subcommand};
     about = "Administer an authbridge deployment"
 )]
 struct Cli {
+    /// Print JSON (one document per command) instead of tables.
+    #[arg(long, global = true)]
+    json: bool,
     #[command(subcommand)]
     command: Command,
 }
 
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// Creates the DynamoDB table (for the emulator or a stack without CloudFormation).
-    CreateTable {
-        /// Table name; defaults to AUTHBRIDGE_TABLE.
-        #[arg(long, env = "AUTHBRIDGE_TABLE")]
-        name: String,
-    },
-}
-
 #[tokio::main]
-async fn main() -> std::process::ExitCode {
+async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
-        Command::CreateTable { name } => create_table(&name).await,
-    };
-    match result {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("error: {message}");
-            std::process::ExitCode::FAILURE
+    init_logging();
+    match cli.command.run(&Output::new(cli.json)).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
         }
     }
 }
 
-async fn create_table(name: &str) -> Result<(), String> {
-    let config = authbridge::config::Config::from_env().map_err(|e| e.to_string())?;
-    let authbridge::config::Backend::Aws(aws) = &config.backend else {
-        return Err("create-table needs AWS configuration (AUTHBRIDGE_TABLE)".into());
-    };
-    let client = authbridge::aws::dynamodb(aws).await;
-    authbridge::store::dynamo::create_table(&client, name)
-        .await
-        .map_err(|e| e.to_string())?;
-    println!("created table {name}");
-    Ok(())
+/// Warnings from the shared crate go to standard error (never to standard output, which may be
+/// JSON); `RUST_LOG` changes the level.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .without_time()
+        .try_init();
 }

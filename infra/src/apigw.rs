@@ -37,6 +37,13 @@ pub fn to_lambda_request(
             }
         }
     }
+    // API Gateway adds these; lambda_http builds the request URI's scheme from the first.
+    headers
+        .entry("x-forwarded-proto")
+        .or_insert_with(|| Value::from("http"));
+    headers
+        .entry("x-forwarded-for")
+        .or_insert_with(|| Value::from(peer.ip().to_string()));
     let mut query = Map::new();
     for (k, v) in url::form_urlencoded::parse(raw_query.as_bytes()) {
         let (k, v) = (k.into_owned(), v.into_owned());

@@ -35,8 +35,10 @@ async fn show(State(page): State<Arc<IndexPage>>, Query(landing): Query<Landing>
         .oauth
         .settings
         .public_url
-        .as_str()
-        .trim_end_matches('/');
+        .as_ref()
+        .map(|u| u.as_str().trim_end_matches('/').to_string())
+        .unwrap_or_default();
+    let base = base.as_str();
     let start = url::Url::parse_with_params(
         &format!("{base}/oauth/start"),
         &[

@@ -26,21 +26,32 @@ struct Args {
 async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     authbridge::telemetry::init();
     let args = Args::parse();
-    // The public URL follows the port unless it is set explicitly.
-    if std::env::var_os("AUTHBRIDGE_PUBLIC_URL").is_none() {
-        // SAFETY: set before any other thread starts reading the environment.
-        unsafe { std::env::set_var("AUTHBRIDGE_PORT", args.port.to_string()) };
-    }
-    let oauth = OAuthContext::from_env().await?;
+    // The public URL follows the port (a flag may differ from the environment).
+    let port = args.port.to_string();
+    let env = Env::from_fn(|name| match name {
+        "AUTHBRIDGE_PORT" => Some(port.clone()),
+        other => std::env::var(other).ok(),
+    });
+    let oauth = OAuthContext::from(&env).await?;
     let api_tokens = ConfiguredApiTokens::from(&Env::process())?;
     let (demo, demo_secret) = demo_setup::demo_client(&oauth).await?;
+    let public_url = oauth
+        .settings
+        .public_url
+        .clone()
+        .ok_or("the local stack needs a public URL")?;
+    let redirect_url = oauth
+        .settings
+        .redirect_url
+        .clone()
+        .ok_or("the local stack needs a return URL")?;
     let demo_provider = Arc::new(DemoProvider::new(
         DemoClient {
             client_id: demo.guid.clone(),
             client_secret: demo_secret,
-            redirect_uri: oauth.settings.redirect_url.to_string(),
+            redirect_uri: redirect_url.to_string(),
         },
-        &oauth.settings.public_url,
+        &public_url,
     ));
     let stack = Arc::new(stack::LocalStack::new(oauth, api_tokens));
     let app = index::router(IndexPage {
@@ -56,9 +67,23 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
+    .with_graceful_shutdown(shutdown())
     .await?;
     Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate => {}
+    }
 }

@@ -48,7 +48,7 @@ async fn handle(
     let response = match axum::body::to_bytes(body, MAX_BODY).await {
         Err(_) => ApiError::new(
             413,
-            serde_json::json!({"error": "payload_too_large", "message": "the body is over 1 MiB"}),
+            serde_json::json!({"error": "payload_too_large", "message": "the body is over 1 MiB or could not be read"}),
         )
         .into_response(),
         Ok(body) => dispatch(&stack, &parts, &body, peer).await,

@@ -21,7 +21,7 @@ pub enum ClientAdminError {
     InvalidOption { field: String, message: String },
     #[error("{0} must not be empty")]
     Empty(&'static str),
-    #[error("no client {0:?}")]
+    #[error("no client {0:?}; `authbridge clients list` shows the registered ones")]
     NotFound(String),
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -162,13 +162,15 @@ impl ClientAdmin<'_> {
             client.is_active = active;
         }
         client.modified = clock::now();
+        // The record first: a stale version then changes nothing, not even the secret.
+        let updated = self.app.stores.clients.update_client(&client).await?;
         if let Some(secret) = &changes.secret {
             self.app
                 .secrets
-                .put_secret(&self.secret_name(&client), secret)
+                .put_secret(&self.secret_name(&updated), secret)
                 .await?;
         }
-        Ok(self.app.stores.clients.update_client(&client).await?)
+        Ok(updated)
     }
 
     /// Deletes a client and its secret; `false` when there was none.

@@ -118,8 +118,8 @@ pub async fn start(backend: Backend, options: StackOptions) -> TestStack {
     let providers = ProviderRegistry::load(Some(providers_dir.path()), http.client().clone())
         .expect("loading the test providers");
     let settings = OAuthSettings {
-        public_url: base.clone(),
-        redirect_url: base.join("/oauth/return").expect("the return URL"),
+        public_url: Some(base.clone()),
+        redirect_url: Some(base.join("/oauth/return").expect("the return URL")),
         landing_allowlist: LandingAllowlist::parse(&format!("{LANDING} {base}"))
             .expect("an allow-list"),
         flow_ttl: Duration::from_secs(600),

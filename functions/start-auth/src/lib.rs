@@ -29,7 +29,10 @@ async fn start(context: &Context, req: &Request) -> Result<Response<Body>, ApiEr
         http::Method::POST => (parse_body::<StartRequest>(req)?, true),
         _ => return Err(ApiError::method_not_allowed()),
     };
-    let started = flow::start(context, request, clock::now()).await?;
+    let redirect_uri = context.settings.redirect_for(req.uri()).ok_or_else(|| {
+        ApiError::internal(&"no public URL is configured or known from the request")
+    })?;
+    let started = flow::start(context, request, redirect_uri, clock::now()).await?;
     if wants_json {
         Ok(response::json(
             200,

@@ -35,12 +35,16 @@ pub struct OAuthContext {
 impl OAuthContext {
     /// Reads the process environment.
     pub async fn from_env() -> Result<Self, OAuthContextError> {
-        let env = Env::process();
-        let config = Config::from(&env).map_err(ContextError::from)?;
-        let settings = OAuthSettings::from(&env, &config)?;
+        Self::from(&Env::process()).await
+    }
+
+    /// Reads any [`Env`].
+    pub async fn from(env: &Env<'_>) -> Result<Self, OAuthContextError> {
+        let config = Config::from(env).map_err(ContextError::from)?;
+        let settings = OAuthSettings::from(env, &config)?;
         let app = AppContext::build(config).await?;
         let http = OutboundHttp::new(settings.timeouts)?;
-        let providers = ProviderRegistry::from_env(&env, http.client().clone())?;
+        let providers = ProviderRegistry::from_env(env, http.client().clone())?;
         Ok(Self::new(app, settings, providers, http))
     }
 
@@ -79,6 +83,7 @@ impl OAuthContext {
     /// The local stack's base URL, which fills `{{local}}` in the demo provider.
     pub fn local_base(&self) -> Option<&url::Url> {
         matches!(self.app.config.backend, Backend::Embedded { .. })
-            .then_some(&self.settings.public_url)
+            .then_some(self.settings.public_url.as_ref())
+            .flatten()
     }
 }

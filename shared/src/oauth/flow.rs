@@ -144,6 +144,7 @@ pub fn auth_method(provider: &ResolvedProvider) -> ClientAuthMethod {
 pub async fn start(
     ctx: &OAuthContext,
     request: StartRequest,
+    redirect_uri: Url,
     now: Epoch,
 ) -> Result<Started, OAuthError> {
     let client = active_client(ctx, &request.client).await?;
@@ -180,7 +181,6 @@ pub async fn start(
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| provider.scopes.clone());
     let prompt = request.prompt.or_else(|| provider.prompt.clone());
-    let redirect_uri = ctx.settings.redirect_url.clone();
     let grant = GrantClient::new(
         &provider,
         &client.guid,

@@ -14,15 +14,18 @@ pub const DEFAULT_FLOW_TTL: Duration = Duration::from_secs(600);
 pub const MAX_FLOW_TTL: Duration = Duration::from_secs(3600);
 /// The local stack's address, the default public URL of embedded runs.
 pub const LOCAL_PUBLIC_URL: &str = "http://127.0.0.1:3000";
+/// Where oauth-return is routed.
+pub const RETURN_PATH: &str = "oauth/return";
 
 /// Settings of the OAuth functions.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OAuthSettings {
-    /// Where authbridge is reached (`AUTHBRIDGE_PUBLIC_URL`; default the local stack for embedded runs).
-    pub public_url: Url,
-    /// The redirect URI sent to providers (`AUTHBRIDGE_REDIRECT_URL`, like CiviCRM's
+    /// Where authbridge is reached (`AUTHBRIDGE_PUBLIC_URL`; default the local stack for embedded
+    /// runs). On AWS it may be left unset: it is then the host the request came in on.
+    pub public_url: Option<Url>,
+    /// The redirect URI sent to providers (`AUTHBRIDGE_RETURN_URL`, like CiviCRM's
     /// `oauthClientRedirectUrl`; default `<public url>/oauth/return`).
-    pub redirect_url: Url,
+    pub redirect_url: Option<Url>,
     /// Where browsers may land after a flow (`AUTHBRIDGE_LANDING_ALLOWLIST`).
     pub landing_allowlist: LandingAllowlist,
     /// Default lifetime of a flow state (`AUTHBRIDGE_FLOW_TTL`, seconds).
@@ -35,33 +38,29 @@ impl OAuthSettings {
     /// Reads the settings; the public URL is required on AWS.
     pub fn from(env: &Env<'_>, config: &Config) -> Result<Self, ConfigError> {
         let public_url = match (env.url("AUTHBRIDGE_PUBLIC_URL")?, &config.backend) {
-            (Some(url), _) => url,
+            (Some(url), _) => Some(url),
             (None, Backend::Embedded { .. }) => {
                 let port = env.get("AUTHBRIDGE_PORT").unwrap_or_else(|| "3000".into());
-                Url::parse(&format!("http://127.0.0.1:{port}")).map_err(|e| {
-                    ConfigError::Invalid {
-                        name: "AUTHBRIDGE_PORT",
-                        reason: e.to_string(),
-                    }
-                })?
+                Some(
+                    Url::parse(&format!("http://127.0.0.1:{port}")).map_err(|e| {
+                        ConfigError::Invalid {
+                            name: "AUTHBRIDGE_PORT",
+                            reason: e.to_string(),
+                        }
+                    })?,
+                )
             }
-            (None, Backend::Aws(_)) => {
-                return Err(ConfigError::Missing {
-                    name: "AUTHBRIDGE_PUBLIC_URL",
-                    why: "the base URL of the HTTP API is needed to build the return URL",
-                });
-            }
+            (None, Backend::Aws(_)) => None,
         };
-        let redirect_url = match env.url("AUTHBRIDGE_REDIRECT_URL")? {
-            Some(url) => url,
-            None => join(&public_url, "oauth/return"),
-        };
+        let redirect_url = env
+            .url("AUTHBRIDGE_RETURN_URL")?
+            .or_else(|| public_url.as_ref().map(|base| join(base, RETURN_PATH)));
         let landing_allowlist = match env.get("AUTHBRIDGE_LANDING_ALLOWLIST") {
             Some(raw) => LandingAllowlist::parse(&raw).map_err(|reason| ConfigError::Invalid {
                 name: "AUTHBRIDGE_LANDING_ALLOWLIST",
                 reason,
             })?,
-            None => LandingAllowlist::from_urls(vec![public_url.clone()]),
+            None => LandingAllowlist::from_urls(public_url.iter().cloned().collect()),
         };
         let flow_ttl = env.seconds("AUTHBRIDGE_FLOW_TTL", DEFAULT_FLOW_TTL.as_secs())?;
         if flow_ttl.is_zero() || flow_ttl > MAX_FLOW_TTL {
@@ -82,9 +81,20 @@ impl OAuthSettings {
         })
     }
 
-    /// A URL under the public URL, e.g. `oauth/start`.
-    pub fn public(&self, path: &str) -> Url {
-        join(&self.public_url, path)
+    /// The public base URL: configured, or else the scheme and host the request came in on.
+    pub fn public_base(&self, request_uri: &http::Uri) -> Option<Url> {
+        self.public_url.clone().or_else(|| {
+            let scheme = request_uri.scheme_str().unwrap_or("https");
+            let host = request_uri.authority()?.as_str();
+            Url::parse(&format!("{scheme}://{host}/")).ok()
+        })
+    }
+
+    /// The redirect URI to send to providers for a request that arrived at `request_uri`.
+    pub fn redirect_for(&self, request_uri: &http::Uri) -> Option<Url> {
+        self.redirect_url
+            .clone()
+            .or_else(|| self.public_base(request_uri).map(|b| join(&b, RETURN_PATH)))
     }
 }
 
@@ -110,11 +120,15 @@ mod tests {
         OAuthSettings::from(&env, &config)
     }
 
+    fn uri(raw: &str) -> http::Uri {
+        raw.parse().unwrap()
+    }
+
     #[test]
     fn local_runs_default_to_the_local_stack() {
         let s = settings(&[]).unwrap();
         assert_eq!(
-            s.redirect_url.as_str(),
+            s.redirect_url.unwrap().as_str(),
             "http://127.0.0.1:3000/oauth/return"
         );
         assert!(s.landing_allowlist.check("http://127.0.0.1:3000/").is_ok());
@@ -122,23 +136,32 @@ mod tests {
     }
 
     #[test]
-    fn the_redirect_url_setting_overrides_the_return_url() {
+    fn the_return_url_setting_overrides_the_derived_one() {
         let s = settings(&[
             ("AUTHBRIDGE_PUBLIC_URL", "https://api.example.org/prod"),
-            ("AUTHBRIDGE_REDIRECT_URL", "https://public.example.org/fwd"),
+            ("AUTHBRIDGE_RETURN_URL", "https://public.example.org/fwd"),
         ])
         .unwrap();
+        let request = uri("https://other.example/x");
         assert_eq!(
-            s.public("oauth/return").as_str(),
+            s.redirect_for(&request).unwrap().as_str(),
+            "https://public.example.org/fwd"
+        );
+        let s = settings(&[("AUTHBRIDGE_PUBLIC_URL", "https://api.example.org/prod")]).unwrap();
+        assert_eq!(
+            s.redirect_for(&request).unwrap().as_str(),
             "https://api.example.org/prod/oauth/return"
         );
-        assert_eq!(s.redirect_url.as_str(), "https://public.example.org/fwd");
     }
 
     #[test]
-    fn aws_needs_the_public_url() {
-        let err = settings(&[("AUTHBRIDGE_TABLE", "t")]).unwrap_err();
-        assert!(err.to_string().contains("AUTHBRIDGE_PUBLIC_URL"));
+    fn on_aws_without_a_public_url_the_request_host_is_used() {
+        let s = settings(&[("AUTHBRIDGE_TABLE", "t")]).unwrap();
+        let request = uri("https://abc.execute-api.eu-west-1.amazonaws.com/oauth/start?client=1");
+        assert_eq!(
+            s.redirect_for(&request).unwrap().as_str(),
+            "https://abc.execute-api.eu-west-1.amazonaws.com/oauth/return"
+        );
         let err = settings(&[("AUTHBRIDGE_FLOW_TTL", "7200")]).unwrap_err();
         assert!(err.to_string().contains("AUTHBRIDGE_FLOW_TTL"));
     }

@@ -1,0 +1,42 @@
+//! The command tree. Each group of subcommands lives in its own module with its arguments and its
+//! handler; adding one (`users`, `api-tokens`) is a module, a variant here and a line in
+//! [`Command::run`].
+
+use clap::Subcommand;
+
+use crate::error::CliError;
+use crate::output::Output;
+
+mod client_options;
+mod clients;
+mod create_table;
+mod providers;
+mod tokens;
+
+/// The top-level commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// The provider definitions this deployment knows (shipped and AUTHBRIDGE_PROVIDERS_DIR).
+    #[command(subcommand)]
+    Providers(providers::ProvidersCommand),
+    /// Register and administer OAuth clients; secrets go to the secret store and are never shown.
+    #[command(subcommand)]
+    Clients(clients::ClientsCommand),
+    /// Stored OAuth tokens, always redacted.
+    #[command(subcommand)]
+    Tokens(tokens::TokensCommand),
+    /// Creates the DynamoDB table (for the emulator or a stack without CloudFormation).
+    CreateTable(create_table::CreateTableArgs),
+}
+
+impl Command {
+    /// Runs the command and prints its result to `out`.
+    pub async fn run(self, out: &Output) -> Result<(), CliError> {
+        match self {
+            Command::Providers(command) => command.run(out),
+            Command::Clients(command) => command.run(out).await,
+            Command::Tokens(command) => command.run(out).await,
+            Command::CreateTable(args) => args.run(out).await,
+        }
+    }
+}

@@ -1,0 +1,78 @@
+//! `authbridge tokens ...`: the stored token records, as CiviCRM's `OAuthSysToken`. Always the
+//! redacted view: whether an access or refresh token is held, never the (sealed) value.
+
+use authbridge::oauth::records::TokenView;
+use authbridge::store::{PageRequest, TokenStore};
+use clap::Subcommand;
+use serde_json::json;
+
+use crate::deployment;
+use crate::error::CliError;
+use crate::output::Output;
+use crate::views::TokenOutput;
+
+/// The `tokens` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum TokensCommand {
+    /// Lists every token record.
+    List,
+    /// Shows one token record (redacted).
+    Show {
+        /// The record's tag, e.g. MailSettings:3.
+        tag: String,
+    },
+    /// Deletes a token record; whoever used it must connect again.
+    Delete {
+        /// The record's tag.
+        tag: String,
+    },
+}
+
+impl TokensCommand {
+    /// Runs the subcommand.
+    pub async fn run(self, out: &Output) -> Result<(), CliError> {
+        let app = deployment::app().await?;
+        let store = app.stores.tokens.as_ref();
+        match self {
+            TokensCommand::List => list(store, out).await,
+            TokensCommand::Show { tag } => show(store, &tag, out).await,
+            TokensCommand::Delete { tag } => delete(store, &tag, out).await,
+        }
+    }
+}
+
+async fn list(store: &dyn TokenStore, out: &Output) -> Result<(), CliError> {
+    let mut tokens = Vec::new();
+    let mut page = PageRequest::first(100);
+    loop {
+        let got = store.list_tokens(&page).await?;
+        tokens.extend(
+            got.items
+                .iter()
+                .map(|t| TokenOutput::from(TokenView::from(t))),
+        );
+        match got.next {
+            Some(next) => page.after = Some(next),
+            None => break,
+        }
+    }
+    out.list(&tokens)
+}
+
+async fn show(store: &dyn TokenStore, tag: &str, out: &Output) -> Result<(), CliError> {
+    let record = store
+        .get_token(tag)
+        .await?
+        .ok_or_else(|| CliError::TokenNotFound(tag.to_string()))?;
+    out.record(&TokenOutput::from(TokenView::from(&record)))
+}
+
+async fn delete(store: &dyn TokenStore, tag: &str, out: &Output) -> Result<(), CliError> {
+    if !store.delete_token(tag).await? {
+        return Err(CliError::TokenNotFound(tag.to_string()));
+    }
+    out.outcome(
+        &json!({ "tag": tag, "deleted": true }),
+        &format!("deleted token {tag}"),
+    )
+}

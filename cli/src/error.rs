@@ -1,0 +1,54 @@
+//! Why a command failed. Every message is printed as `error: <message>`, and none carries a secret.
+
+use authbridge::clients::ClientAdminError;
+use authbridge::config::ConfigError;
+use authbridge::context::ContextError;
+use authbridge::providers::ProviderError;
+use authbridge::secrets::SecretError;
+use authbridge::store::StoreError;
+
+/// A failed command.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// The configuration in the environment is missing or bad.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The stores or secrets could not be opened.
+    #[error(transparent)]
+    Context(#[from] ContextError),
+    /// The provider definitions could not be loaded.
+    #[error(transparent)]
+    Providers(#[from] ProviderError),
+    /// The HTTP client used for provider discovery could not be built.
+    #[error("building the HTTP client: {0}")]
+    Http(#[from] reqwest::Error),
+    /// A client operation was refused or failed.
+    #[error(transparent)]
+    Clients(#[from] ClientAdminError),
+    /// A store operation failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A secret-store operation failed.
+    #[error(transparent)]
+    Secrets(#[from] SecretError),
+    /// `tokens show` or `tokens delete` named a tag that has no record.
+    #[error("no token with tag {0:?}; `authbridge tokens list` shows the stored ones")]
+    TokenNotFound(String),
+    /// Standard input could not be read.
+    #[error("reading the secret from standard input: {0}")]
+    Stdin(#[source] std::io::Error),
+    /// The secret given was empty.
+    #[error("the client secret is empty")]
+    EmptySecret,
+    /// `clients update` was given nothing to change.
+    #[error(
+        "nothing to update: give --guid, --tenant, --no-tenant, --option, --no-options, --secret or --secret-stdin"
+    )]
+    NothingToUpdate,
+    /// `create-table` needs DynamoDB, and the configuration names the embedded store.
+    #[error("create-table needs AWS configuration (AUTHBRIDGE_TABLE, or AUTHBRIDGE_BACKEND=aws)")]
+    NotAws,
+    /// The result could not be written to standard output.
+    #[error("writing the output: {0}")]
+    Output(#[source] std::io::Error),
+}

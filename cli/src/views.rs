@@ -1,0 +1,10 @@
+//! What the commands print, one view per kind of item: the JSON document scripts rely on and the
+//! table people read. No view holds a secret or a sealed credential, so nothing printed can leak one.
+
+mod client;
+mod provider;
+mod token;
+
+pub use client::ClientView;
+pub use provider::ProviderView;
+pub use token::TokenOutput;

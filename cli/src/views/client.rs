@@ -1,0 +1,88 @@
+//! An OAuth client as the `clients` commands show it. The secret is never part of it: at most
+//! whether one is stored.
+
+use authbridge::clock::Epoch;
+use authbridge::domain::OAuthClient;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::output::{NONE, Record, Row, or_none, rfc3339, yes_no};
+
+/// A client, without its secret.
+#[derive(Debug, Serialize)]
+pub struct ClientView {
+    /// The internal id the other commands take.
+    pub id: String,
+    /// The public client id registered at the provider.
+    pub guid: String,
+    pub provider: String,
+    pub tenant: Option<String>,
+    /// Overrides of the provider's options.
+    pub options: Map<String, Value>,
+    pub is_active: bool,
+    /// Epoch seconds.
+    pub created: Epoch,
+    /// Epoch seconds.
+    pub modified: Epoch,
+    /// Whether a secret is stored; left out when it was not looked up (lists).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub has_secret: Option<bool>,
+}
+
+impl ClientView {
+    /// The view of `client`; `has_secret` when it is known.
+    pub fn new(client: OAuthClient, has_secret: Option<bool>) -> Self {
+        ClientView {
+            id: client.id.to_string(),
+            guid: client.guid,
+            provider: client.provider,
+            tenant: client.tenant,
+            options: client.options,
+            is_active: client.is_active,
+            created: client.created,
+            modified: client.modified,
+            has_secret,
+        }
+    }
+
+    fn options_text(&self) -> String {
+        if self.options.is_empty() {
+            return NONE.to_string();
+        }
+        Value::Object(self.options.clone()).to_string()
+    }
+}
+
+impl Row for ClientView {
+    const HEADERS: &'static [&'static str] = &["id", "provider", "guid", "tenant", "active"];
+
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.id.clone(),
+            self.provider.clone(),
+            self.guid.clone(),
+            or_none(self.tenant.as_deref()),
+            yes_no(self.is_active),
+        ]
+    }
+}
+
+impl Record for ClientView {
+    fn fields(&self) -> Vec<(&'static str, String)> {
+        let mut fields = vec![
+            ("id", self.id.clone()),
+            ("guid", self.guid.clone()),
+            ("provider", self.provider.clone()),
+            ("tenant", or_none(self.tenant.as_deref())),
+            ("options", self.options_text()),
+            ("active", yes_no(self.is_active)),
+        ];
+        if let Some(stored) = self.has_secret {
+            let text = if stored { "(stored)" } else { "(none)" };
+            fields.push(("secret", text.to_string()));
+        }
+        fields.push(("created", rfc3339(self.created)));
+        fields.push(("modified", rfc3339(self.modified)));
+        fields
+    }
+}

@@ -1,0 +1,7 @@
+//! The real `authbridge` binary against an embedded store in a temporary folder, as an operator
+//! would run it: what it prints, what it stores, and that no secret ever reaches its output.
+
+mod clients;
+mod providers;
+mod support;
+mod tokens;

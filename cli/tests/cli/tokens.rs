@@ -1,0 +1,132 @@
+//! `authbridge tokens ...`: records written through the store API, always shown redacted.
+
+use authbridge::domain::ClientId;
+use authbridge::domain::token::{Sealed, StoredToken, TokenStatus};
+use authbridge::store::TokenStore;
+use serde_json::{Value, json};
+
+use crate::support::Deployment;
+
+fn token(tag: &str, client: &str) -> StoredToken {
+    StoredToken {
+        tag: tag.to_string(),
+        client_id: ClientId::new(client),
+        grant_type: "authorization_code".to_string(),
+        scopes: vec!["Mail.Read".to_string(), "offline_access".to_string()],
+        token_type: Some("Bearer".to_string()),
+        access_token: Some(Sealed("SEALED-ACCESS-9d2e".into())),
+        refresh_token: Some(Sealed("SEALED-REFRESH-77ab".into())),
+        id_token: Some(Sealed("SEALED-ID-51c0".into())),
+        raw: Some(Sealed("SEALED-RAW-e3f8".into())),
+        expires: Some(1_700_000_000),
+        resource_owner_name: Some("jane@example.org".to_string()),
+        resource_owner: Some(json!({"email": "jane@example.org"})),
+        error: None,
+        status: TokenStatus::Active,
+        due_at: Some(1_699_999_700),
+        refreshed_at: Some(1_699_996_400),
+        created: 1_699_996_400,
+        modified: 1_699_996_400,
+        version: 0,
+    }
+}
+
+const SEALED: [&str; 4] = [
+    "SEALED-ACCESS-9d2e",
+    "SEALED-REFRESH-77ab",
+    "SEALED-ID-51c0",
+    "SEALED-RAW-e3f8",
+];
+
+#[tokio::test]
+async fn tokens_are_listed_shown_and_deleted_redacted() {
+    let deployment = Deployment::new();
+    let store = deployment.store();
+    store
+        .create_token(&token("MailSettings:3", "client-1"))
+        .await
+        .unwrap();
+    let mut bare = token("Contact:9", "client-2");
+    bare.refresh_token = None;
+    bare.expires = None;
+    store.create_token(&bare).await.unwrap();
+
+    let runs = [
+        deployment.run(&["tokens", "list"]).ok(),
+        deployment.run(&["tokens", "list", "--json"]).ok(),
+        deployment.run(&["tokens", "show", "MailSettings:3"]).ok(),
+        deployment
+            .run(&["tokens", "show", "MailSettings:3", "--json"])
+            .ok(),
+    ];
+    for run in &runs {
+        for sealed in SEALED {
+            run.assert_never_shows(sealed);
+        }
+    }
+
+    let table = &runs[0].stdout;
+    for shown in [
+        "MailSettings:3",
+        "Contact:9",
+        "client-1",
+        "2023-11-14T22:13:20Z",
+        "jane@example.org",
+        "Mail.Read offline_access",
+        "active",
+    ] {
+        assert!(table.contains(shown), "{shown}: {table}");
+    }
+
+    let listed = runs[1].json();
+    let records = listed.as_array().unwrap();
+    assert_eq!(records.len(), 2);
+    let mail = records
+        .iter()
+        .find(|t| t["tag"] == "MailSettings:3")
+        .unwrap();
+    assert_eq!(mail["expires"], 1_700_000_000);
+    assert_eq!(mail["expires_rfc3339"], "2023-11-14T22:13:20Z");
+    assert_eq!(mail["has_refresh_token"], true);
+    assert_eq!(mail["client_id"], "client-1");
+    assert_eq!(mail["resource_owner_name"], "jane@example.org");
+    assert_eq!(mail["status"], "active");
+    let contact = records.iter().find(|t| t["tag"] == "Contact:9").unwrap();
+    assert_eq!(contact["has_refresh_token"], false);
+    assert_eq!(contact["expires_rfc3339"], Value::Null);
+
+    assert!(runs[2].stdout.contains("(stored)"), "{}", runs[2].stdout);
+    assert_eq!(runs[3].json()["grant_type"], "authorization_code");
+
+    let unknown = deployment.run(&["tokens", "show", "Nope:1"]);
+    assert_eq!(unknown.code, Some(1));
+    assert!(unknown.stderr.contains("Nope:1"), "{}", unknown.stderr);
+
+    deployment.run(&["tokens", "delete", "MailSettings:3"]).ok();
+    assert!(store.get_token("MailSettings:3").await.unwrap().is_none());
+    assert_eq!(
+        deployment.run(&["tokens", "show", "MailSettings:3"]).code,
+        Some(1)
+    );
+    assert_eq!(
+        deployment.run(&["tokens", "delete", "MailSettings:3"]).code,
+        Some(1)
+    );
+    let left = deployment.run(&["tokens", "list", "--json"]).ok().json();
+    assert_eq!(left.as_array().map(Vec::len), Some(1));
+}
+
+#[test]
+fn an_empty_store_lists_nothing() {
+    let deployment = Deployment::new();
+    assert_eq!(
+        deployment.run(&["clients", "list", "--json"]).ok().json(),
+        json!([])
+    );
+    assert_eq!(
+        deployment.run(&["tokens", "list", "--json"]).ok().json(),
+        json!([])
+    );
+    let table = deployment.run(&["tokens", "list"]).ok();
+    assert!(table.stdout.contains("| tag "), "{}", table.stdout);
+}

@@ -1,0 +1,408 @@
+//! In a real browser: headless Chromium (Debian's `chromium`), driven through ChromeDriver over
+//! WebDriver, clicks through the local stack's demo flow and checks the landing page.
+//!
+//! The stack under test is the real `authbridge-local` binary, started as a child process on a
+//! free 127.0.0.1 port with an embedded store of its own, so what is tested is exactly what a
+//! person gets from the README's Quick start: the index page, `GET /oauth/start`, the local demo
+//! provider's consent page, the return handler, and the landing back on the index page.
+//!
+//! Needs ChromeDriver (`AUTHBRIDGE_TEST_WEBDRIVER`), which the README's test command starts; under
+//! plain `cargo test` each test prints why it is skipped and returns.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use authbridge_infra::demo::LOCAL_ONLY_NOTICE;
+use fantoccini::error::CmdError;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+use url::Url;
+
+/// Chromium's flags on this closed network: no sandbox (we run as root), and none of the
+/// background connections to Google's hosts that the network refuses.
+const CHROMIUM_FLAGS: &[&str] = &[
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--window-size=1200,900",
+];
+
+/// How long the stack may take to answer `/` after it is spawned.
+const STACK_START_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A whole run of a token, without spaces, longer than this looks like a secret on the page.
+const LONGEST_PLAIN_WORD: usize = 40;
+
+fn workspace_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the tests crate is inside the workspace")
+}
+
+/// The `authbridge-local` binary of this build. It is in another package, so
+/// `CARGO_BIN_EXE_authbridge-local` does not exist here: cargo builds it (a no-op when it is up to
+/// date, so a stale binary is never tested) into the same `target/<profile>/` as this test binary.
+fn local_stack_binary() -> &'static Path {
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    BINARY.get_or_init(build_local_stack)
+}
+
+fn build_local_stack() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    // target/<profile>/deps/browser_demo-<hash>
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("the test binary is in target/<profile>/deps");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| env!("CARGO").into());
+    let mut build = Command::new(cargo);
+    build.current_dir(workspace_root()).args([
+        "build",
+        "--quiet",
+        "-p",
+        "authbridge-infra",
+        "--bin",
+        "authbridge-local",
+    ]);
+    match profile_dir.file_name().and_then(|n| n.to_str()) {
+        Some("debug") | None => {}
+        Some("release") => {
+            build.arg("--release");
+        }
+        Some(profile) => {
+            build.args(["--profile", profile]);
+        }
+    }
+    let status = build
+        .status()
+        .unwrap_or_else(|e| panic!("running `cargo build -p authbridge-infra`: {e}"));
+    assert!(
+        status.success(),
+        "`cargo build -p authbridge-infra --bin authbridge-local` failed: {status}"
+    );
+    let binary = profile_dir.join(format!("authbridge-local{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        binary.is_file(),
+        "cargo built authbridge-local, but not at {}",
+        binary.display()
+    );
+    binary
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free 127.0.0.1 port")
+        .port()
+}
+
+/// The real `authbridge-local` on its own port and embedded store; killed when dropped.
+struct LocalStackProcess {
+    base: Url,
+    child: Child,
+    log: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl LocalStackProcess {
+    /// Spawns the stack and waits until `/` answers.
+    async fn start() -> Self {
+        let binary = local_stack_binary();
+        let dir = tempfile::tempdir().expect("a folder for the stack's store and log");
+        let port = free_port();
+        let log = dir.path().join("authbridge-local.log");
+        let out = File::create(&log).expect("the stack's log file");
+        let err = out.try_clone().expect("the stack's log file, twice");
+        let mut command = Command::new(binary);
+        // Only what this test sets: not the test command's endpoints, not an AWS table.
+        for (key, _) in std::env::vars_os() {
+            if key.to_str().is_some_and(|k| k.starts_with("AUTHBRIDGE_"))
+                || key == "AWS_ENDPOINT_URL"
+            {
+                command.env_remove(key);
+            }
+        }
+        let child = command
+            .env("AUTHBRIDGE_DB_PATH", dir.path().join("authbridge.db"))
+            .env("AUTHBRIDGE_PORT", port.to_string())
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting {}: {e}", binary.display()));
+        let mut stack = LocalStackProcess {
+            base: Url::parse(&format!("http://127.0.0.1:{port}/")).expect("the stack's URL"),
+            child,
+            log,
+            _dir: dir,
+        };
+        stack.wait_until_up().await;
+        stack
+    }
+
+    async fn wait_until_up(&mut self) {
+        let http = reqwest::Client::new();
+        let deadline = Instant::now() + STACK_START_TIMEOUT;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("the stack's exit status") {
+                panic!(
+                    "authbridge-local exited ({status}) before answering; its log:\n{}",
+                    self.log_text()
+                );
+            }
+            if let Ok(response) = http.get(self.base.clone()).send().await
+                && response.status().is_success()
+            {
+                return;
+            }
+            if Instant::now() > deadline {
+                panic!(
+                    "authbridge-local did not answer {} within {STACK_START_TIMEOUT:?}; its log:\n{}",
+                    self.base,
+                    self.log_text()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for LocalStackProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Opens a headless Chromium session, runs `flow` in it and always closes the session, also
+/// when the flow fails. Flows return errors instead of panicking and leave the assertions to
+/// the test, so that a failed check never leaves a browser behind.
+async fn in_browser<T>(
+    webdriver: &str,
+    flow: impl AsyncFnOnce(&Client) -> Result<T, CmdError>,
+) -> T {
+    let profile = tempfile::tempdir().expect("a fresh Chromium profile folder");
+    let chromium =
+        std::env::var("AUTHBRIDGE_TEST_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|f| f.to_string()).collect();
+    args.push(format!("--user-data-dir={}", profile.path().display()));
+    let capabilities = json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": { "binary": chromium, "args": args },
+    });
+    let serde_json::Value::Object(capabilities) = capabilities else {
+        unreachable!("a JSON object")
+    };
+    let client = ClientBuilder::rustls()
+        .expect("a WebDriver HTTP client")
+        .capabilities(capabilities)
+        .connect(webdriver)
+        .await
+        .unwrap_or_else(|e| panic!("opening a Chromium session through {webdriver}: {e}"));
+    let outcome = flow(&client).await;
+    let closed = client.close().await;
+    let value = outcome.unwrap_or_else(|e| panic!("the browser flow failed: {e}"));
+    closed.expect("closing the WebDriver session");
+    value
+}
+
+/// What the browser saw on the demo provider's consent page.
+struct ConsentPage {
+    url: Url,
+    notice: String,
+    heading: String,
+}
+
+/// What the browser saw on the index page after the flow.
+struct LandingPage {
+    url: Url,
+    status: String,
+    /// Every row of `#tokens`, header first; empty when no table is shown.
+    tokens: Vec<Vec<String>>,
+    body: String,
+    screenshot: Vec<u8>,
+}
+
+/// Opens `/`, clicks "Connect demo", answers the consent page with the button `decision`
+/// (`approve` or `deny`) and reads the page the browser lands on.
+async fn demo_flow(
+    browser: &Client,
+    base: &Url,
+    decision: &str,
+) -> Result<(ConsentPage, LandingPage), CmdError> {
+    browser.goto(base.as_str()).await?;
+    browser
+        .find(Locator::Css("#connect-demo"))
+        .await?
+        .click()
+        .await?;
+    let button = browser
+        .wait()
+        .for_element(Locator::Css(&format!("button[value={decision}]")))
+        .await?;
+    let consent = ConsentPage {
+        url: browser.current_url().await?,
+        notice: browser.find(Locator::Css(".banner")).await?.text().await?,
+        heading: browser.find(Locator::Css("h1")).await?.text().await?,
+    };
+    button.click().await?;
+    let status = browser
+        .wait()
+        .for_element(Locator::Css("#status"))
+        .await?
+        .text()
+        .await?;
+    let mut tokens = Vec::new();
+    for row in browser.find_all(Locator::Css("#tokens tr")).await? {
+        let mut cells = Vec::new();
+        for cell in row.find_all(Locator::Css("th, td")).await? {
+            cells.push(cell.text().await?);
+        }
+        tokens.push(cells);
+    }
+    let landing = LandingPage {
+        url: browser.current_url().await?,
+        status,
+        tokens,
+        body: browser.find(Locator::Css("body")).await?.text().await?,
+        screenshot: browser.screenshot().await?,
+    };
+    Ok((consent, landing))
+}
+
+fn query_keys(url: &Url) -> Vec<String> {
+    url.query_pairs().map(|(k, _)| k.into_owned()).collect()
+}
+
+fn query(url: &Url, key: &str) -> Option<String> {
+    url.query_pairs()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.into_owned())
+}
+
+fn assert_local_consent_page(consent: &ConsentPage, stack: &LocalStackProcess) {
+    assert_eq!(
+        consent.url.origin(),
+        stack.base.origin(),
+        "the consent page is served by the local stack"
+    );
+    assert!(
+        consent.url.path().starts_with("/demo/authorize"),
+        "Connect demo leads to the demo provider's authorize page, not {}",
+        consent.url
+    );
+    assert_eq!(
+        consent.notice, LOCAL_ONLY_NOTICE,
+        "the consent page says it is local-only"
+    );
+    assert_eq!(consent.heading, "Authorize authbridge-demo?");
+}
+
+#[tokio::test]
+async fn approving_the_demo_provider_lands_connected_with_the_token_redacted() {
+    let Some(webdriver) =
+        authbridge_tests::server_endpoint("AUTHBRIDGE_TEST_WEBDRIVER", "ChromeDriver")
+    else {
+        return;
+    };
+    let stack = LocalStackProcess::start().await;
+    let (consent, landing) = in_browser(&webdriver, async |browser| {
+        demo_flow(browser, &stack.base, "approve").await
+    })
+    .await;
+
+    let shot = workspace_root().join(".test-run").join("browser-demo.png");
+    std::fs::create_dir_all(shot.parent().expect("a parent folder")).expect("creating .test-run");
+    std::fs::write(&shot, &landing.screenshot).expect("writing the screenshot");
+    eprintln!("screenshot of the landing page: {}", shot.display());
+
+    assert_local_consent_page(&consent, &stack);
+    assert_eq!(
+        landing.url.path(),
+        "/",
+        "the browser lands on the index page"
+    );
+    assert_eq!(query(&landing.url, "status").as_deref(), Some("connected"));
+    assert_eq!(query(&landing.url, "tag").as_deref(), Some("demo"));
+    assert_eq!(
+        query_keys(&landing.url),
+        ["status", "tag"],
+        "no code or token in the landing URL: {}",
+        landing.url
+    );
+    assert!(
+        landing.status.contains("Connected") && landing.status.contains("demo"),
+        "the status line says connected: {:?}",
+        landing.status
+    );
+
+    let (header, rows) = landing
+        .tokens
+        .split_first()
+        .unwrap_or_else(|| panic!("a #tokens table on the landing page:\n{}", landing.body));
+    assert_eq!(header.last().map(String::as_str), Some("access token"));
+    let demo = rows
+        .iter()
+        .find(|row| row.first().map(String::as_str) == Some("demo"))
+        .unwrap_or_else(|| panic!("a token tagged demo in {:?}", landing.tokens));
+    assert_eq!(
+        demo.last().map(String::as_str),
+        Some("[redacted]"),
+        "the access token column is redacted: {demo:?}"
+    );
+    for cell in landing.tokens.iter().flatten() {
+        let longest = cell.split_whitespace().map(str::len).max().unwrap_or(0);
+        assert!(
+            longest <= LONGEST_PLAIN_WORD,
+            "a cell of #tokens looks like a secret: {cell:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn denying_the_demo_provider_lands_with_access_denied() {
+    let Some(webdriver) =
+        authbridge_tests::server_endpoint("AUTHBRIDGE_TEST_WEBDRIVER", "ChromeDriver")
+    else {
+        return;
+    };
+    let stack = LocalStackProcess::start().await;
+    let (consent, landing) = in_browser(&webdriver, async |browser| {
+        demo_flow(browser, &stack.base, "deny").await
+    })
+    .await;
+
+    assert_local_consent_page(&consent, &stack);
+    assert_eq!(
+        landing.url.path(),
+        "/",
+        "the browser lands on the index page"
+    );
+    assert_eq!(query(&landing.url, "status").as_deref(), Some("error"));
+    assert_eq!(
+        query(&landing.url, "error").as_deref(),
+        Some("access_denied")
+    );
+    assert!(
+        landing.status.contains("Not connected") && landing.status.contains("access_denied"),
+        "the status line shows the error: {:?}",
+        landing.status
+    );
+    assert!(
+        landing.tokens.is_empty() && landing.body.contains("No tokens stored yet."),
+        "no token is stored after a denial:\n{}",
+        landing.body
+    );
+}
