@@ -205,6 +205,9 @@ async fn in_browser<T>(
     let serde_json::Value::Object(capabilities) = capabilities else {
         unreachable!("a JSON object")
     };
+    // Two rustls crypto providers are compiled in, so rustls cannot pick one by itself; an `Err`
+    // only says another test of this binary installed it first.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let client = ClientBuilder::rustls()
         .expect("a WebDriver HTTP client")
         .capabilities(capabilities)
