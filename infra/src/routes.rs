@@ -15,12 +15,25 @@ pub enum Function {
     ClientCredentials,
     LoginAuthenticate,
     WpSyncUser,
+    TokenAccess,
 }
 
 /// The function for a method and path, with the path parameters; `None` when no route matches.
 pub fn route(method: &http::Method, path: &str) -> Option<(Function, HashMap<String, String>)> {
     use http::Method;
-    let none = HashMap::new();
+    let mut params = HashMap::new();
+    if method == Method::GET
+        && let Some(tag) = path.strip_prefix("/tokens/")
+        && !tag.is_empty()
+        && !tag.contains('/')
+    {
+        // API Gateway hands over the path parameter percent-decoded.
+        let decoded = percent_encoding::percent_decode_str(tag)
+            .decode_utf8_lossy()
+            .into_owned();
+        params.insert("tag".to_string(), decoded);
+        return Some((Function::TokenAccess, params));
+    }
     let function = match (method, path) {
         (&Method::GET | &Method::POST, "/oauth/start") => Function::StartAuth,
         (&Method::GET, "/oauth/return") => Function::OAuthReturn,
@@ -29,7 +42,7 @@ pub fn route(method: &http::Method, path: &str) -> Option<(Function, HashMap<Str
         (&Method::GET | &Method::POST, "/api/v1/wordpress/sync-user") => Function::WpSyncUser,
         _ => return None,
     };
-    Some((function, none))
+    Some((function, params))
 }
 
 /// Calls the function's handler, exactly as its Lambda would.
@@ -42,6 +55,7 @@ pub async fn dispatch(function: Function, stack: &LocalStack, req: Request) -> R
         }
         Function::LoginAuthenticate => login_authenticate::handle(stack.app.clone(), req).await,
         Function::WpSyncUser => wp_sync_user::handle(stack.app.clone(), req).await,
+        Function::TokenAccess => token_access::handle(stack.token_access.clone(), req).await,
     }
 }
 

@@ -21,6 +21,7 @@ pub struct LocalStack {
     pub app: Arc<AppContext>,
     pub oauth: Arc<OAuthContext>,
     pub client_credentials: Arc<client_credentials::Context>,
+    pub token_access: Arc<token_access::Context>,
 }
 
 impl LocalStack {
@@ -32,6 +33,11 @@ impl LocalStack {
             app,
             client_credentials: Arc::new(client_credentials::Context {
                 oauth: oauth.clone(),
+                api_tokens: api_tokens.clone(),
+            }),
+            token_access: Arc::new(token_access::Context {
+                oauth: oauth.clone(),
+                refresher: Default::default(),
                 api_tokens,
             }),
             oauth,

@@ -12,6 +12,7 @@ pub mod config;
 pub mod context;
 pub mod domain;
 pub mod http;
+pub mod login;
 pub mod oauth;
 pub mod passwords;
 pub mod providers;

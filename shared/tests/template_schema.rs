@@ -37,7 +37,7 @@ const ROUTES: &[(&str, &str, &str)] = &[
         "/api/v1/wordpress/sync-user",
         "functions/wp-sync-user",
     ),
-    ("GET", "/tokens/{tag}", "functions/token-refresh"),
+    ("GET", "/tokens/{tag}", "functions/token-access"),
 ];
 
 // ------------------------------------------------------------------ reading the template

@@ -67,6 +67,10 @@ fn token(tag: &str) -> StoredToken {
         status: TokenStatus::Active,
         due_at: Some(clock::now() + 3300),
         refreshed_at: Some(clock::now()),
+        attempts: 0,
+        next_attempt_at: None,
+        lease_owner: None,
+        lease_until: None,
         created: clock::now(),
         modified: clock::now(),
         version: 0,
@@ -458,6 +462,42 @@ async fn secrets_put_get_replace_delete(b: Backend) {
     assert!(s.get_secret(&name).await.unwrap().is_none());
 }
 
+async fn due_tokens_come_from_the_index_in_due_order(b: Backend) {
+    let s = &b.stores.tokens;
+    let now = clock::now();
+    let mut due = Vec::new();
+    for i in 0..24 {
+        let mut t = token(&format!("due-{i:02}"));
+        t.due_at = match i % 3 {
+            0 => Some(now - 100 + i),  // due
+            1 => Some(now + 1000 + i), // later
+            _ => None,                 // never (needs the user again)
+        };
+        if i % 3 == 0 {
+            due.push(t.tag.clone());
+        }
+        s.create_token(&t).await.unwrap();
+    }
+    // A record leaves the due list when it is refreshed (its due_at moves on).
+    let mut moved = s.get_token("due-00").await.unwrap().unwrap();
+    moved.due_at = Some(now + 5000);
+    s.update_token(&moved).await.unwrap();
+    due.retain(|t| t != "due-00");
+
+    let mut seen = Vec::new();
+    let mut page = PageRequest::first(3);
+    for _ in 0..10 {
+        let got = s.due_tokens(now, &page).await.unwrap();
+        assert!(got.items.len() <= 3);
+        seen.extend(got.items.into_iter().map(|t| t.tag));
+        match got.next {
+            Some(next) => page.after = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(seen, due, "exactly the due records, earliest first");
+}
+
 macro_rules! contract {
     ($($test:ident),* $(,)?) => {
         mod sqlite {
@@ -494,6 +534,7 @@ contract!(
     concurrent_takes_of_one_state_have_one_winner,
     lists_are_paginated_in_key_order,
     secrets_put_get_replace_delete,
+    due_tokens_come_from_the_index_in_due_order,
 );
 
 /// The embedded file survives a restart, and two handles on it (the local stack and the admin CLI)

@@ -1,12 +1,75 @@
-//! Logs users in: local users first, WordPress as the migration fallback.
+//! login-authenticate: password login over local users first and WordPress as the migration
+//! fallback (`POST /auth/login`), and the user of a session (`GET /auth/me`).
+//!
+//! The chain, throttling, migration and sessions are the domain's (`authbridge::login`); this
+//! crate reads the request and writes the answer.
+
+mod request;
+mod view;
 
 use std::sync::Arc;
 
+use authbridge::config::{Config, Env};
 use authbridge::context::AppContext;
-use authbridge::http::ApiError;
+use authbridge::http::request::{bearer_token, source_ip};
+use authbridge::http::{ApiError, error::respond, response};
+use authbridge::login::{LoginError, LoginService, LoginSettings, SetupError};
+use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
 
-/// Handles one request.
-pub async fn handle(_context: Arc<AppContext>, _request: Request) -> Response<Body> {
-    ApiError::not_implemented("login-authenticate").into_response()
+pub use view::{LoginView, MeView, UserView};
+
+/// What login-authenticate builds at cold start.
+pub struct Context {
+    pub login: LoginService,
+}
+
+impl Context {
+    /// Reads the process environment.
+    pub async fn from_env() -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        let env = Env::process();
+        let config = Config::from(&env)?;
+        let settings = LoginSettings::from(&env, &config)?;
+        let app = AppContext::build(config).await?;
+        Ok(Self::new(&app, &settings)?)
+    }
+
+    /// The context over `app` with `settings` (tests, the local stack).
+    pub fn new(app: &AppContext, settings: &LoginSettings) -> Result<Self, SetupError> {
+        Ok(Context {
+            login: LoginService::new(app, settings)?,
+        })
+    }
+}
+
+/// Handles one request: `POST` logs in, `GET` answers the session's user (the only two routes
+/// API Gateway sends here).
+pub async fn handle(context: Arc<Context>, req: Request) -> Response<Body> {
+    let result = match *req.method() {
+        Method::POST => login(&context, &req).await,
+        Method::GET => me(&context, &req).await,
+        _ => Err(ApiError::method_not_allowed()),
+    };
+    respond(result)
+}
+
+async fn login(context: &Context, req: &Request) -> Result<Response<Body>, ApiError> {
+    let credentials = request::credentials(req)?;
+    let address = source_ip(req);
+    let success = context
+        .login
+        .login(&credentials, address.as_deref())
+        .await?;
+    Ok(response::json(200, &LoginView::from(&success)))
+}
+
+async fn me(context: &Context, req: &Request) -> Result<Response<Body>, ApiError> {
+    let token = bearer_token(req).ok_or(LoginError::InvalidToken)?;
+    let user = context.login.current_user(token).await?;
+    Ok(response::json(
+        200,
+        &MeView {
+            user: UserView::from(&user),
+        },
+    ))
 }

@@ -3,6 +3,6 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     authbridge::telemetry::init();
-    let context = authbridge::context::AppContext::from_env().await?;
+    let context = login_authenticate::Context::from_env().await?;
     authbridge::http::serve::lambda(context, login_authenticate::handle).await
 }

@@ -1,9 +1,17 @@
-//! The scheduled token refresh: an EventBridge schedule invokes it to keep stored tokens fresh.
+//! token-refresh: the scheduled sweep. An EventBridge schedule (every 5 minutes) invokes it; it
+//! refreshes the token records that are due (see `authbridge::oauth::sweep`) and logs one summary
+//! line with the counts.
 
-use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
-use authbridge::context::AppContext;
-use serde::{Deserialize, Serialize};
+use authbridge::config::{ConfigError, Env};
+use authbridge::oauth::OAuthContext;
+use authbridge::oauth::refresh::Refresher;
+use authbridge::oauth::sweep::{self, DEFAULT_CONCURRENCY, SweepOptions, SweepSummary};
+use serde::Deserialize;
+
+/// Time kept back from the function's timeout for refreshes already in flight.
+pub const RESERVE: Duration = Duration::from_secs(15);
 
 /// The fields of an EventBridge scheduled event that the sweep reads.
 #[derive(Debug, Clone, Deserialize)]
@@ -15,23 +23,54 @@ pub struct ScheduledEvent {
     pub time: String,
 }
 
-/// What one sweep did, logged as one line and returned to the invoker.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct SweepSummary {
-    pub refreshed: u32,
-    pub failed: u32,
-    pub skipped: u32,
+/// What the function builds at cold start.
+pub struct Context {
+    pub oauth: OAuthContext,
+    pub refresher: Refresher,
+    /// Refreshes in flight at once (`AUTHBRIDGE_REFRESH_CONCURRENCY`, default 8).
+    pub concurrency: usize,
 }
 
-/// Handles one scheduled invocation.
-pub async fn handle(_context: Arc<AppContext>, event: ScheduledEvent) -> SweepSummary {
-    let summary = SweepSummary::default();
-    tracing::info!(
-        event_id = %event.id,
-        refreshed = summary.refreshed,
-        failed = summary.failed,
-        skipped = summary.skipped,
-        "token sweep finished"
-    );
-    summary
+impl Context {
+    /// Reads the process environment.
+    pub async fn from_env() -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        let env = Env::process();
+        Ok(Context {
+            oauth: OAuthContext::from(&env).await?,
+            refresher: Refresher::default(),
+            concurrency: concurrency(&env)?,
+        })
+    }
+}
+
+/// `AUTHBRIDGE_REFRESH_CONCURRENCY`.
+pub fn concurrency(env: &Env<'_>) -> Result<usize, ConfigError> {
+    env.parse_or(
+        "AUTHBRIDGE_REFRESH_CONCURRENCY",
+        DEFAULT_CONCURRENCY,
+        |raw| {
+            raw.parse::<usize>()
+                .ok()
+                .filter(|n| (1..=64).contains(n))
+                .ok_or_else(|| format!("expected a number from 1 to 64, got {raw:?}"))
+        },
+    )
+}
+
+/// Handles one scheduled invocation that must end by `deadline`.
+pub async fn handle(
+    context: &Context,
+    event: ScheduledEvent,
+    deadline: SystemTime,
+) -> SweepSummary {
+    let budget = deadline
+        .duration_since(SystemTime::now())
+        .unwrap_or_default();
+    tracing::info!(event_id = %event.id, source = %event.source, "token sweep starting");
+    sweep::sweep(
+        &context.oauth,
+        &context.refresher,
+        SweepOptions::within(budget, RESERVE, context.concurrency),
+    )
+    .await
 }

@@ -8,11 +8,14 @@ use token_refresh::ScheduledEvent;
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     authbridge::telemetry::init();
-    let context = Arc::new(authbridge::context::AppContext::from_env().await?);
+    let context = Arc::new(token_refresh::Context::from_env().await?);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<ScheduledEvent>| {
         let context = context.clone();
         async move {
-            Ok::<_, lambda_runtime::Error>(token_refresh::handle(context, event.payload).await)
+            let deadline = event.context.deadline();
+            Ok::<_, lambda_runtime::Error>(
+                token_refresh::handle(&context, event.payload, deadline).await,
+            )
         }
     }))
     .await

@@ -3,11 +3,13 @@
 pub mod client;
 pub mod flow_state;
 pub mod ids;
+pub mod session;
 pub mod token;
 pub mod user;
 
 pub use client::OAuthClient;
 pub use flow_state::FlowState;
 pub use ids::{ClientId, UserId};
+pub use session::Session;
 pub use token::StoredToken;
 pub use user::{User, UserSource, WordpressLink};

@@ -7,8 +7,8 @@ use serde_json::Value;
 use super::ClientId;
 use crate::clock::Epoch;
 
-/// A value encrypted by the token vault: base64 of nonce and AES-256-GCM ciphertext. Opaque to the
-/// store, and never printed.
+/// A value encrypted by the token vault: base64 of a version byte, the nonce and the AES-256-GCM
+/// ciphertext. Opaque to the store, and never printed.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Sealed(pub String);
@@ -67,6 +67,18 @@ pub struct StoredToken {
     /// When the token was last obtained or refreshed.
     #[serde(default)]
     pub refreshed_at: Option<Epoch>,
+    /// Failed refresh attempts since the last success.
+    #[serde(default)]
+    pub attempts: u32,
+    /// After a transient failure: no automatic attempt before this instant (backoff).
+    #[serde(default)]
+    pub next_attempt_at: Option<Epoch>,
+    /// The process holding the refresh lease, while one does.
+    #[serde(default)]
+    pub lease_owner: Option<String>,
+    /// When the refresh lease lapses if its holder never releases it.
+    #[serde(default)]
+    pub lease_until: Option<Epoch>,
     pub created: Epoch,
     pub modified: Epoch,
     #[serde(default)]

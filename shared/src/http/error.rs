@@ -182,3 +182,57 @@ impl ApiError {
             .to_string()
     }
 }
+
+impl From<crate::oauth::refresh::RefreshError> for ApiError {
+    fn from(err: crate::oauth::refresh::RefreshError) -> Self {
+        use crate::oauth::refresh::RefreshError as E;
+        let message = err.to_string();
+        match err {
+            E::NotFound(_) => Self::new(404, json!({"error": "not_found", "message": message})),
+            E::ReauthorizationRequired { .. } => Self::new(
+                409,
+                json!({"error": "reauthorization_required", "message": message}),
+            ),
+            E::Unavailable(_) => {
+                tracing::warn!(error = %message, "no usable token");
+                Self::new(
+                    503,
+                    json!({"error": "provider_unavailable", "message": message}),
+                )
+                .with_retry_after(30)
+            }
+            E::Busy => Self::new(
+                503,
+                json!({"error": "refresh_in_progress", "message": message}),
+            )
+            .with_retry_after(2),
+            E::OAuth(e) => e.into(),
+        }
+    }
+}
+
+impl From<crate::login::LoginError> for ApiError {
+    fn from(err: crate::login::LoginError) -> Self {
+        use crate::login::LoginError as E;
+        match err {
+            E::InvalidRequest(invalid) => Self::new(
+                400,
+                json!({
+                    "error": "invalid_request",
+                    "field": invalid.field,
+                    "message": invalid.to_string(),
+                }),
+            ),
+            E::InvalidCredentials => Self::new(401, json!({"error": "invalid_credentials"})),
+            E::InvalidToken => Self::new(401, json!({"error": "invalid_token"})),
+            E::Throttled { retry_after } => {
+                Self::new(429, json!({"error": "too_many_attempts"})).with_retry_after(retry_after)
+            }
+            E::Unavailable { retry_after } => {
+                Self::unavailable("authentication_unavailable", retry_after)
+            }
+            E::Store(e) => Self::internal(&e),
+            E::Password(e) => Self::internal(&e),
+        }
+    }
+}

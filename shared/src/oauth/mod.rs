@@ -9,7 +9,9 @@ pub mod http;
 pub mod landing;
 pub mod owner;
 pub mod records;
+pub mod refresh;
 pub mod settings;
+pub mod sweep;
 pub mod token_response;
 
 pub use context::OAuthContext;

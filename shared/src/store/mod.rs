@@ -13,7 +13,10 @@ use crate::domain::{ClientId, FlowState, OAuthClient, StoredToken, User, UserId,
 
 pub mod dynamo;
 pub mod schema;
+mod sessions;
 pub mod sqlite;
+
+pub use sessions::{AttemptStore, Attempts, SessionStore};
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -58,6 +61,7 @@ pub enum Unique {
     Email,
     ExtId,
     WordpressLink,
+    Session,
 }
 
 impl std::fmt::Display for Unique {
@@ -70,6 +74,7 @@ impl std::fmt::Display for Unique {
             Unique::Email => "e-mail address",
             Unique::ExtId => "ext_id",
             Unique::WordpressLink => "WordPress link",
+            Unique::Session => "session",
         })
     }
 }
@@ -139,6 +144,9 @@ pub trait TokenStore: Send + Sync {
     async fn update_token(&self, token: &StoredToken) -> StoreResult<StoredToken>;
     async fn delete_token(&self, tag: &str) -> StoreResult<bool>;
     async fn list_tokens(&self, page: &PageRequest) -> StoreResult<Page<StoredToken>>;
+    /// Records whose `due_at` is at or before `now`, earliest first, through an index: the items
+    /// read grow with the number due, not with the number stored. The cursor is opaque.
+    async fn due_tokens(&self, now: Epoch, page: &PageRequest) -> StoreResult<Page<StoredToken>>;
 }
 
 /// Authorization-flow states (short-lived, consumed once).
@@ -176,19 +184,29 @@ pub struct Stores {
     pub tokens: Arc<dyn TokenStore>,
     pub flow_states: Arc<dyn FlowStateStore>,
     pub users: Arc<dyn UserStore>,
+    pub sessions: Arc<dyn SessionStore>,
+    pub attempts: Arc<dyn AttemptStore>,
 }
 
 impl Stores {
     /// All stores backed by one implementation.
     pub fn from_one<S>(store: Arc<S>) -> Self
     where
-        S: ClientStore + TokenStore + FlowStateStore + UserStore + 'static,
+        S: ClientStore
+            + TokenStore
+            + FlowStateStore
+            + UserStore
+            + SessionStore
+            + AttemptStore
+            + 'static,
     {
         Stores {
             clients: store.clone(),
             tokens: store.clone(),
             flow_states: store.clone(),
-            users: store,
+            users: store.clone(),
+            sessions: store.clone(),
+            attempts: store,
         }
     }
 }

@@ -20,6 +20,7 @@ use super::{Page, PageRequest, StoreError, StoreResult};
 
 mod clients;
 mod flow_states;
+mod sessions;
 mod tokens;
 mod users;
 

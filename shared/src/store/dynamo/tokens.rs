@@ -3,7 +3,8 @@
 
 use async_trait::async_trait;
 
-use super::{DynamoStore, Item, number};
+use super::{DynamoStore, Item, backend, number};
+use crate::clock::Epoch;
 use crate::domain::StoredToken;
 use crate::store::schema;
 use crate::store::{Page, PageRequest, StoreError, StoreResult, TokenStore, Unique};
@@ -64,6 +65,41 @@ impl TokenStore for DynamoStore {
 
     async fn delete_token(&self, tag: &str) -> StoreResult<bool> {
         self.delete_item(pk(tag), "deleting a token record").await
+    }
+
+    async fn due_tokens(&self, now: Epoch, page: &PageRequest) -> StoreResult<Page<StoredToken>> {
+        let context = "listing due token records";
+        let mut query = self
+            .client()
+            .query()
+            .table_name(self.table())
+            .index_name(schema::INDEX_DUE)
+            .key_condition_expression("#shard = :shard AND #due <= :now")
+            .expression_attribute_names("#shard", schema::GSI_DUE_PK)
+            .expression_attribute_names("#due", schema::GSI_DUE_SK)
+            .expression_attribute_values(":shard", AttributeValue::S(DUE_SHARD.into()))
+            .expression_attribute_values(":now", number(now))
+            .limit(page.effective_limit() as i32);
+        if let Some((due, tag)) = page.after.as_deref().and_then(|c| c.split_once('|')) {
+            query = query
+                .exclusive_start_key(schema::PK, AttributeValue::S(pk(tag)))
+                .exclusive_start_key(schema::GSI_DUE_PK, AttributeValue::S(DUE_SHARD.into()))
+                .exclusive_start_key(schema::GSI_DUE_SK, AttributeValue::N(due.to_string()));
+        }
+        let out = query.send().await.map_err(|e| backend(context, e))?;
+        let items = out
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(Self::decode)
+            .collect::<StoreResult<Vec<StoredToken>>>()?;
+        let next = match out.last_evaluated_key {
+            Some(_) => items
+                .last()
+                .and_then(|t| t.due_at.map(|due| format!("{due}|{}", t.tag))),
+            None => None,
+        };
+        Ok(Page { items, next })
     }
 
     async fn list_tokens(&self, page: &PageRequest) -> StoreResult<Page<StoredToken>> {

@@ -16,6 +16,7 @@ use super::{Page, PageRequest, StoreError, StoreResult};
 
 mod clients;
 mod flow_states;
+mod sessions;
 mod tokens;
 mod users;
 
@@ -35,6 +36,12 @@ CREATE TABLE IF NOT EXISTS wordpress_links (
     wordpress_id INTEGER PRIMARY KEY, user_id TEXT NOT NULL, data TEXT NOT NULL,
     version INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sessions (
+    key TEXT PRIMARY KEY, data TEXT NOT NULL, expires_at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS sessions_expiry ON sessions(expires_at);
+CREATE TABLE IF NOT EXISTS login_attempts (
+    key TEXT PRIMARY KEY, count INTEGER NOT NULL, window_ends INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS login_attempts_expiry ON login_attempts(window_ends);
 ";
 
 /// The embedded store. Cheap to clone; clones share one connection.

@@ -3,7 +3,8 @@
 use async_trait::async_trait;
 use rusqlite::params;
 
-use super::{SqliteStore, check_updated, db, get_data, list_page, to_json};
+use super::{SqliteStore, check_updated, db, from_json, get_data, list_page, to_json};
+use crate::clock::Epoch;
 use crate::domain::StoredToken;
 use crate::store::{Page, PageRequest, StoreError, StoreResult, TokenStore, Unique};
 
@@ -76,6 +77,47 @@ impl TokenStore for SqliteStore {
         .await
     }
 
+    async fn due_tokens(&self, now: Epoch, page: &PageRequest) -> StoreResult<Page<StoredToken>> {
+        let limit = page.effective_limit() as usize;
+        let (after_due, after_tag) = parse_cursor(page.after.as_deref());
+        self.run("listing due token records", move |conn| {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT due_at, tag, data FROM tokens
+                     WHERE due_at IS NOT NULL AND due_at <= ?1
+                       AND (due_at > ?2 OR (due_at = ?2 AND tag > ?3))
+                     ORDER BY due_at, tag LIMIT ?4",
+                )
+                .map_err(db("listing due token records"))?;
+            let rows = stmt
+                .query_map(
+                    params![now, after_due, after_tag, (limit + 1) as i64],
+                    |row| {
+                        Ok((
+                            row.get::<_, Epoch>(0)?,
+                            row.get::<_, String>(1)?,
+                            row.get::<_, String>(2)?,
+                        ))
+                    },
+                )
+                .map_err(db("listing due token records"))?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(db("listing due token records"))?;
+            let more = rows.len() > limit;
+            let mut items = Vec::with_capacity(rows.len().min(limit));
+            let mut next = None;
+            for (due, tag, data) in rows.into_iter().take(limit) {
+                items.push(from_json(&data)?);
+                next = Some(format!("{due}|{tag}"));
+            }
+            Ok(Page {
+                items,
+                next: if more { next } else { None },
+            })
+        })
+        .await
+    }
+
     async fn list_tokens(&self, page: &PageRequest) -> StoreResult<Page<StoredToken>> {
         let page = page.clone();
         self.run("listing token records", move |conn| {
@@ -88,4 +130,12 @@ impl TokenStore for SqliteStore {
         })
         .await
     }
+}
+
+/// The `(due_at, tag)` a due-list cursor names; the start when there is none.
+fn parse_cursor(cursor: Option<&str>) -> (Epoch, String) {
+    cursor
+        .and_then(|c| c.split_once('|'))
+        .and_then(|(due, tag)| Some((due.parse().ok()?, tag.to_string())))
+        .unwrap_or((Epoch::MIN, String::new()))
 }

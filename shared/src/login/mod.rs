@@ -1,0 +1,28 @@
+//! The WordPress login bridge: password login over local users first and, during a migration
+//! period, WordPress as a fallback that creates the local user with the password it validated
+//! (lazy migration, like Cognito's user-migration trigger or Auth0's automatic migration).
+//!
+//! - [`credentials`]: the name (e-mail or WordPress username) and password, parsed at the boundary;
+//! - [`chain`]: authenticators by priority; [`local`] and [`wordpress`] are the two;
+//! - [`migration`]: what a WordPress-validated login finds, creates or links locally;
+//! - [`throttle`]: failed attempts per account and per address; [`session`]: bearer sessions;
+//! - [`service`]: all of it in order, as `login-authenticate` calls it; [`settings`]: configuration.
+//!
+//! No password reaches a log line or an error: it is a `SecretString` from the request on, and
+//! every instrumented function skips it.
+
+pub mod chain;
+pub mod credentials;
+pub mod error;
+pub mod local;
+pub mod migration;
+pub mod service;
+pub mod session;
+pub mod settings;
+pub mod throttle;
+pub mod wordpress;
+
+pub use credentials::{Credentials, InvalidField, LoginName};
+pub use error::{LoginError, SetupError};
+pub use service::{LoginService, LoginSuccess};
+pub use settings::{LoginSettings, MigrationOptions, ThrottleLimits, WordpressSettings};

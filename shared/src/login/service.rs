@@ -1,0 +1,195 @@
+//! The login service: throttling, the authenticator chain, the sign-in record and the session,
+//! in that order; and the user behind a session token.
+
+use std::sync::Arc;
+
+use super::chain::{Authenticated, Authenticator, Chain, UserChanges};
+use super::credentials::Credentials;
+use super::error::{LoginError, SetupError};
+use super::local::LocalAuthenticator;
+use super::migration::Migration;
+use super::session::{SessionToken, Sessions};
+use super::settings::LoginSettings;
+use super::throttle::Throttle;
+use super::wordpress::{WordpressAuthenticator, WordpressClient};
+use crate::clock::{self, Epoch};
+use crate::context::AppContext;
+use crate::domain::User;
+use crate::store::{StoreError, UserStore};
+
+/// How often the sign-in record is retried after a concurrent change of the user.
+const MAX_SIGN_IN_RACES: usize = 3;
+
+/// A successful login.
+#[derive(Debug)]
+pub struct LoginSuccess {
+    /// The user, with this sign-in recorded.
+    pub user: User,
+    /// The session's bearer token.
+    pub token: SessionToken,
+    /// Seconds until the session expires.
+    pub expires_in: u64,
+}
+
+/// Logs users in and resolves their sessions.
+pub struct LoginService {
+    chain: Chain,
+    users: Arc<dyn UserStore>,
+    sessions: Sessions,
+    throttle: Throttle,
+}
+
+impl LoginService {
+    /// The service over the context's stores and secrets: local users, and WordPress when the
+    /// settings switch it on. Fails only when the HTTP client cannot be built.
+    pub fn new(app: &AppContext, settings: &LoginSettings) -> Result<Self, SetupError> {
+        let users = app.stores.users.clone();
+        let mut members: Vec<(i32, Box<dyn Authenticator>)> = vec![(
+            settings.local_priority,
+            Box::new(LocalAuthenticator::new(users.clone())),
+        )];
+        if let Some(wordpress) = &settings.wordpress {
+            let client = WordpressClient::new(wordpress, app.secrets.clone())?;
+            let migration = Migration::new(users.clone(), settings.migration);
+            members.push((
+                wordpress.priority,
+                Box::new(WordpressAuthenticator::new(client, migration)),
+            ));
+        }
+        Ok(LoginService {
+            chain: Chain::new(members),
+            users,
+            sessions: Sessions::new(app.stores.sessions.clone(), settings.session_ttl),
+            throttle: Throttle::new(app.stores.attempts.clone(), settings.throttle),
+        })
+    }
+
+    /// The authenticators in the order they run.
+    pub fn order(&self) -> Vec<&'static str> {
+        self.chain.order()
+    }
+
+    /// Logs in with `credentials` from the client `address` (as API Gateway saw it).
+    #[tracing::instrument(name = "login", skip_all)]
+    pub async fn login(
+        &self,
+        credentials: &Credentials,
+        address: Option<&str>,
+    ) -> Result<LoginSuccess, LoginError> {
+        let now = clock::now();
+        let counted = self.throttle.count(&credentials.name, address, now).await?;
+        let found = match self.chain.authenticate(credentials).await {
+            Ok(found) => found,
+            Err(LoginError::InvalidCredentials) => {
+                tracing::info!(
+                    client_address = address.unwrap_or("-"),
+                    "login refused: invalid credentials"
+                );
+                return Err(LoginError::InvalidCredentials);
+            }
+            Err(e) => {
+                self.throttle.inconclusive(&counted).await;
+                return Err(e);
+            }
+        };
+        let user = self.record_sign_in(found, address, now).await?;
+        self.throttle.succeeded(&counted).await;
+        let token = self.sessions.issue(&user.id, now).await?;
+        Ok(LoginSuccess {
+            user,
+            token,
+            expires_in: self.sessions.ttl_seconds(),
+        })
+    }
+
+    /// The active user behind a session token.
+    pub async fn current_user(&self, token: &str) -> Result<User, LoginError> {
+        let session = self
+            .sessions
+            .resolve(token, clock::now())
+            .await?
+            .ok_or(LoginError::InvalidToken)?;
+        match self.users.get_user(&session.user_id).await? {
+            Some(user) if user.active => Ok(user),
+            _ => Err(LoginError::InvalidToken),
+        }
+    }
+
+    /// Writes the sign-in (current and last time and address) together with the login's changes.
+    async fn record_sign_in(
+        &self,
+        found: Authenticated,
+        address: Option<&str>,
+        now: Epoch,
+    ) -> Result<User, LoginError> {
+        let Authenticated { mut user, changes } = found;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let next = signed_in(&user, &changes, address, now);
+            match self.users.update_user(&next).await {
+                Ok(saved) => return Ok(saved),
+                Err(StoreError::StaleVersion) if attempt < MAX_SIGN_IN_RACES => {
+                    user = match self.users.get_user(&user.id).await? {
+                        Some(fresh) if fresh.active => fresh,
+                        _ => return Err(LoginError::InvalidCredentials),
+                    };
+                }
+                Err(StoreError::AlreadyExists(what)) => {
+                    tracing::warn!(conflict = true, user_id = %user.id, %what, "login refused: {what} belongs to another user");
+                    return Err(LoginError::InvalidCredentials);
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+}
+
+/// `user` with `changes` applied and the sign-in at `now` from `address` recorded.
+fn signed_in(user: &User, changes: &UserChanges, address: Option<&str>, now: Epoch) -> User {
+    let mut next = user.clone();
+    changes.apply(&mut next);
+    if next != *user {
+        next.modified = now;
+    }
+    next.last_sign_in_at = next.current_sign_in_at.take();
+    next.last_sign_in_ip = next.current_sign_in_ip.take();
+    next.current_sign_in_at = Some(now);
+    next.current_sign_in_ip = address.map(str::to_string);
+    next
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{UserId, UserSource};
+
+    #[test]
+    fn a_sign_in_moves_the_current_one_to_last() {
+        let user = User {
+            id: UserId::generate(),
+            email: "ada@example.org".into(),
+            password_hash: None,
+            first_name: None,
+            last_name: None,
+            ext_id: None,
+            active: true,
+            source: UserSource::Local,
+            wordpress_id: None,
+            created: 1,
+            modified: 1,
+            current_sign_in_at: Some(100),
+            current_sign_in_ip: Some("192.0.2.1".into()),
+            last_sign_in_at: Some(50),
+            last_sign_in_ip: None,
+            version: 3,
+        };
+        let next = signed_in(&user, &UserChanges::default(), Some("198.51.100.7"), 200);
+        assert_eq!(next.current_sign_in_at, Some(200));
+        assert_eq!(next.current_sign_in_ip.as_deref(), Some("198.51.100.7"));
+        assert_eq!(next.last_sign_in_at, Some(100));
+        assert_eq!(next.last_sign_in_ip.as_deref(), Some("192.0.2.1"));
+        assert_eq!(next.modified, 1, "a sign-in alone is no modification");
+        assert_eq!(next.version, 3);
+    }
+}

@@ -1,0 +1,136 @@
+//! The WordPress fallback: the client of the credential check that WordPress sites serve through
+//! the REMP plugin (`POST {WP_URL}/api/v1/remp/auth`), and the authenticator that migrates the
+//! accounts it validates.
+//!
+//! The request is a form with `email` when the name is an e-mail address and `login` otherwise,
+//! plus `password`, and `Authorization: Bearer <token>` with the token from the secret store.
+//! Connect and total timeouts bound every call; redirects are not followed.
+
+mod answer;
+mod authenticator;
+mod user;
+
+use std::sync::Arc;
+
+use secrecy::{ExposeSecret, SecretString};
+use url::Url;
+
+pub use answer::{Check, interpret};
+pub use authenticator::WordpressAuthenticator;
+pub use user::{WordpressUser, parse_wordpress_time, rfc3339};
+
+use super::credentials::LoginName;
+use super::settings::WordpressSettings;
+use crate::oauth::http::OutboundHttp;
+use crate::secrets::{SecretError, SecretStore};
+
+/// Largest answer read from WordPress; the plugin's are a few hundred bytes.
+const MAX_ANSWER: usize = 64 * 1024;
+
+/// Why WordPress could not tell whether the credentials are valid. Never carries the password.
+#[derive(Debug, thiserror::Error)]
+pub enum WordpressError {
+    #[error("the WordPress token secret {0:?} does not exist (AUTHBRIDGE_WP_TOKEN_SECRET)")]
+    MissingToken(String),
+    #[error("reading the WordPress token: {0}")]
+    Secrets(#[from] SecretError),
+    #[error("WordPress did not answer within the timeout")]
+    Timeout,
+    #[error("WordPress is unreachable: {0}")]
+    Unreachable(String),
+    #[error(
+        "WordPress refused authbridge's bearer token (401 Invalid authorization token provided): the token secret does not match the plugin's"
+    )]
+    TokenRefused,
+    #[error("WordPress refused the request as malformed (400): {0}")]
+    RequestRefused(String),
+    #[error("WordPress answered HTTP {0}")]
+    Status(u16),
+    #[error("WordPress's answer is not the credential check's: {0}")]
+    BadAnswer(String),
+}
+
+/// A client of one WordPress site's credential check.
+pub struct WordpressClient {
+    endpoint: Url,
+    token_secret: String,
+    secrets: Arc<dyn SecretStore>,
+    http: OutboundHttp,
+}
+
+impl WordpressClient {
+    /// A client with the timeouts of `settings`; follows no redirects.
+    pub fn new(
+        settings: &WordpressSettings,
+        secrets: Arc<dyn SecretStore>,
+    ) -> Result<Self, reqwest::Error> {
+        Ok(WordpressClient {
+            endpoint: settings.endpoint(),
+            token_secret: settings.token_secret.clone(),
+            secrets,
+            http: OutboundHttp::new(settings.timeouts)?,
+        })
+    }
+
+    /// Asks WordPress whether `password` is the password of `name`.
+    #[tracing::instrument(name = "wordpress credential check", skip_all)]
+    pub async fn check(
+        &self,
+        name: &LoginName,
+        password: &SecretString,
+    ) -> Result<Check, WordpressError> {
+        let token = self
+            .secrets
+            .get_secret(&self.token_secret)
+            .await?
+            .ok_or_else(|| WordpressError::MissingToken(self.token_secret.clone()))?;
+        let field = match name {
+            LoginName::Email(_) => "email",
+            LoginName::Username(_) => "login",
+        };
+        let form = [
+            (field, name.as_str()),
+            ("password", password.expose_secret()),
+        ];
+        let response = self
+            .http
+            .client()
+            .post(self.endpoint.clone())
+            .bearer_auth(token.expose_secret())
+            .form(&form)
+            .send()
+            .await
+            .map_err(transport)?;
+        let status = response.status().as_u16();
+        let body = read_limited(response).await?;
+        interpret(status, &body)
+    }
+}
+
+/// A transport failure, told apart from a timeout. reqwest's message names the URL, never the body.
+fn transport(err: reqwest::Error) -> WordpressError {
+    if err.is_timeout() {
+        return WordpressError::Timeout;
+    }
+    let mut message = err.to_string();
+    let mut source = std::error::Error::source(&err);
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    WordpressError::Unreachable(message)
+}
+
+async fn read_limited(mut response: reqwest::Response) -> Result<Vec<u8>, WordpressError> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(transport)? {
+        if body.len() + chunk.len() > MAX_ANSWER {
+            return Err(WordpressError::BadAnswer(format!(
+                "an answer over {MAX_ANSWER} bytes"
+            )));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}

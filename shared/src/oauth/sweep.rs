@@ -1,0 +1,110 @@
+//! The scheduled sweep: finds the token records that are due through the `due` index (never a
+//! scan), refreshes them with bounded concurrency, and stops starting new work in time to finish
+//! inside the function's timeout, leaving the rest to the next run.
+
+use std::time::Duration;
+
+use futures::StreamExt;
+use serde::Serialize;
+use tokio::time::Instant;
+
+use super::context::OAuthContext;
+use super::refresh::{Outcome, Refresher, Want};
+use crate::clock;
+use crate::store::PageRequest;
+
+/// Default number of refreshes in flight at once.
+pub const DEFAULT_CONCURRENCY: usize = 8;
+
+/// How a sweep runs.
+#[derive(Debug, Clone, Copy)]
+pub struct SweepOptions {
+    pub concurrency: usize,
+    /// No refresh starts after this instant.
+    pub stop_at: Instant,
+    /// Records read per index query.
+    pub page_size: u32,
+}
+
+impl SweepOptions {
+    /// Options for a run that must end within `budget`, keeping `reserve` for refreshes in flight.
+    pub fn within(budget: Duration, reserve: Duration, concurrency: usize) -> Self {
+        SweepOptions {
+            concurrency: concurrency.max(1),
+            stop_at: Instant::now() + budget.saturating_sub(reserve),
+            page_size: 100,
+        }
+    }
+}
+
+/// What one sweep did; logged as one line.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SweepSummary {
+    /// Records the index queries returned.
+    pub read: u64,
+    pub refreshed: u64,
+    pub failed: u64,
+    /// Not refreshed: fresh already, refreshed by another caller, backing off, or needing the user.
+    pub skipped: u64,
+    /// Due, but left to the next run because time ran out.
+    pub deferred: u64,
+}
+
+/// Runs one sweep.
+pub async fn sweep(
+    ctx: &OAuthContext,
+    refresher: &Refresher,
+    options: SweepOptions,
+) -> SweepSummary {
+    let mut summary = SweepSummary::default();
+    let now = clock::now();
+    let mut page = PageRequest::first(options.page_size);
+    loop {
+        let due = match ctx.app.stores.tokens.due_tokens(now, &page).await {
+            Ok(due) => due,
+            Err(e) => {
+                tracing::error!(error = %e, "reading the due tokens failed");
+                break;
+            }
+        };
+        summary.read += due.items.len() as u64;
+        let tags: Vec<String> = due.items.into_iter().map(|t| t.tag).collect();
+        let outcomes: Vec<Option<Outcome>> = futures::stream::iter(tags)
+            .map(|tag| async move {
+                if Instant::now() >= options.stop_at {
+                    return None;
+                }
+                Some(match refresher.refresh(ctx, &tag, Want::IfDue).await {
+                    Ok((_, outcome)) => outcome,
+                    Err(e) => {
+                        tracing::warn!(tag = %tag, error = %e, "sweep: refresh failed");
+                        Outcome::Failed
+                    }
+                })
+            })
+            .buffer_unordered(options.concurrency)
+            .collect()
+            .await;
+        for outcome in outcomes {
+            match outcome {
+                Some(Outcome::Refreshed) => summary.refreshed += 1,
+                Some(Outcome::Failed) => summary.failed += 1,
+                Some(Outcome::Skipped) => summary.skipped += 1,
+                None => summary.deferred += 1,
+            }
+        }
+        match due.next {
+            Some(next) if Instant::now() < options.stop_at => page.after = Some(next),
+            _ => break,
+        }
+    }
+    tracing::info!(
+        read = summary.read,
+        refreshed = summary.refreshed,
+        failed = summary.failed,
+        skipped = summary.skipped,
+        deferred = summary.deferred,
+        "token sweep finished"
+    );
+    summary
+}

@@ -1,0 +1,122 @@
+//! Login sessions and login-attempt counters in the embedded store. Expired rows are removed by
+//! the next write of their kind, and every read compares expiry with the time it is given.
+
+use async_trait::async_trait;
+use rusqlite::{OptionalExtension, params};
+
+use super::{SqliteStore, db, from_json, to_json};
+use crate::clock::{self, Epoch};
+use crate::domain::Session;
+use crate::store::{AttemptStore, Attempts, SessionStore, StoreError, StoreResult, Unique};
+
+#[async_trait]
+impl SessionStore for SqliteStore {
+    async fn put_session(&self, session: &Session) -> StoreResult<()> {
+        let (key, data, expires) = (session.key.clone(), to_json(session)?, session.expires_at);
+        let context = "storing a session";
+        self.write(context, move |tx| {
+            tx.execute(
+                "DELETE FROM sessions WHERE expires_at <= ?1",
+                [clock::now()],
+            )
+            .map_err(db(context))?;
+            let inserted = tx
+                .execute(
+                    "INSERT INTO sessions (key, data, expires_at) VALUES (?1, ?2, ?3)
+                     ON CONFLICT DO NOTHING",
+                    params![key, data, expires],
+                )
+                .map_err(db(context))?;
+            match inserted {
+                1 => Ok(()),
+                _ => Err(StoreError::AlreadyExists(Unique::Session)),
+            }
+        })
+        .await
+    }
+
+    async fn get_session(&self, key: &str, now: Epoch) -> StoreResult<Option<Session>> {
+        let key = key.to_string();
+        let context = "reading a session";
+        self.run(context, move |conn| {
+            let raw: Option<String> = conn
+                .query_row(
+                    "SELECT data FROM sessions WHERE key = ?1 AND expires_at > ?2",
+                    params![key, now],
+                    |row| row.get(0),
+                )
+                .optional()
+                .map_err(db(context))?;
+            raw.as_deref().map(from_json).transpose()
+        })
+        .await
+    }
+
+    async fn delete_session(&self, key: &str) -> StoreResult<bool> {
+        let key = key.to_string();
+        let context = "deleting a session";
+        self.write(context, move |tx| {
+            tx.execute("DELETE FROM sessions WHERE key = ?1", [key])
+                .map(|n| n == 1)
+                .map_err(db(context))
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl AttemptStore for SqliteStore {
+    async fn add_attempt(&self, key: &str, window: u64, now: Epoch) -> StoreResult<Attempts> {
+        let key = key.to_string();
+        let window_ends = now.saturating_add(Epoch::try_from(window).unwrap_or(Epoch::MAX));
+        let context = "counting a login attempt";
+        self.write(context, move |tx| {
+            tx.execute("DELETE FROM login_attempts WHERE window_ends <= ?1", [now])
+                .map_err(db(context))?;
+            // One statement: the insert, or the increment within the window, is atomic.
+            tx.query_row(
+                "INSERT INTO login_attempts (key, count, window_ends) VALUES (?1, 1, ?2)
+                 ON CONFLICT(key) DO UPDATE SET
+                   count = CASE WHEN window_ends > ?3 THEN count + 1 ELSE 1 END,
+                   window_ends = CASE WHEN window_ends > ?3 THEN window_ends
+                                      ELSE excluded.window_ends END
+                 RETURNING count, window_ends",
+                params![key, window_ends, now],
+                |row| {
+                    Ok(Attempts {
+                        count: row.get(0)?,
+                        window_ends: row.get(1)?,
+                    })
+                },
+            )
+            .map_err(db(context))
+        })
+        .await
+    }
+
+    async fn forgive_attempt(&self, key: &str, window_ends: Epoch) -> StoreResult<()> {
+        let key = key.to_string();
+        let context = "taking back a login attempt";
+        self.write(context, move |tx| {
+            tx.execute(
+                "UPDATE login_attempts SET count = count - 1
+                 WHERE key = ?1 AND window_ends = ?2 AND count > 0",
+                params![key, window_ends],
+            )
+            .map(|_| ())
+            .map_err(db(context))
+        })
+        .await
+    }
+
+    async fn clear_attempts(&self, key: &str) -> StoreResult<()> {
+        let key = key.to_string();
+        let context = "clearing login attempts";
+        self.write(context, move |tx| {
+            tx.execute("DELETE FROM login_attempts WHERE key = ?1", [key])
+                .map(|_| ())
+                .map_err(db(context))
+        })
+        .await
+    }
+}
