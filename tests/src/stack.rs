@@ -11,6 +11,7 @@ use authbridge::config::{AwsSettings, Backend as ConfigBackend, Config};
 use authbridge::context::AppContext;
 use authbridge::domain::OAuthClient;
 use authbridge::http::api_auth::ConfiguredApiTokens;
+use authbridge::login::LoginSettings;
 use authbridge::oauth::OAuthContext;
 use authbridge::oauth::http::{OutboundHttp, Timeouts};
 use authbridge::oauth::landing::LandingAllowlist;
@@ -33,7 +34,7 @@ pub struct TestStack {
     pub base: Url,
     pub stack: Arc<LocalStack>,
     pub backend: Backend,
-    _providers: tempfile::TempDir,
+    providers: tempfile::TempDir,
     server: tokio::task::JoinHandle<()>,
 }
 
@@ -68,8 +69,17 @@ fn write_providers(dir: &Path, providers: &[(String, String)]) {
     }
 }
 
-/// Starts the stack on `backend`.
+/// Starts the stack on `backend`, with local logins only.
 pub async fn start(backend: Backend, options: StackOptions) -> TestStack {
+    start_with_login(backend, options, LoginSettings::default()).await
+}
+
+/// Starts the stack on `backend` with `login` as login-authenticate's settings.
+pub async fn start_with_login(
+    backend: Backend,
+    options: StackOptions,
+    login: LoginSettings,
+) -> TestStack {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("a free port");
@@ -125,10 +135,12 @@ pub async fn start(backend: Backend, options: StackOptions) -> TestStack {
         flow_ttl: Duration::from_secs(600),
         timeouts: options.timeouts,
     };
+    let login = login_authenticate::Context::new(&app, &login).expect("the login context");
     let oauth = OAuthContext::new(app, settings, providers, http);
     let stack = Arc::new(LocalStack::new(
         oauth,
         ConfiguredApiTokens::allowing(&[TEST_API_TOKEN]),
+        login,
     ));
     let app = router(stack.clone());
     let server = tokio::spawn(async move {
@@ -142,12 +154,49 @@ pub async fn start(backend: Backend, options: StackOptions) -> TestStack {
         base,
         stack,
         backend,
-        _providers: providers_dir,
+        providers: providers_dir,
         server,
     }
 }
 
 impl TestStack {
+    /// The folder of the stack's provider files.
+    pub fn providers_dir(&self) -> &Path {
+        self.providers.path()
+    }
+
+    /// The environment a separate process needs to work on this stack's data: the same store,
+    /// secrets, key and providers.
+    pub fn process_env(&self) -> Vec<(String, String)> {
+        let config = &self.stack.oauth.app.config;
+        let mut env = vec![
+            ("AUTHBRIDGE_SECRET_PREFIX".to_string(), config.secret_prefix.clone()),
+            ("AUTHBRIDGE_TOKEN_KEY_SECRET".to_string(), config.token_key_secret.clone()),
+            (
+                "AUTHBRIDGE_PROVIDERS_DIR".to_string(),
+                self.providers.path().display().to_string(),
+            ),
+            ("AUTHBRIDGE_PUBLIC_URL".to_string(), self.base.to_string()),
+        ];
+        match &config.backend {
+            ConfigBackend::Embedded { path } => {
+                env.push(("AUTHBRIDGE_BACKEND".into(), "embedded".into()));
+                env.push(("AUTHBRIDGE_DB_PATH".into(), path.display().to_string()));
+            }
+            ConfigBackend::Aws(aws) => {
+                env.push(("AUTHBRIDGE_BACKEND".into(), "aws".into()));
+                env.push(("AUTHBRIDGE_TABLE".into(), aws.table.clone()));
+                if let Some(endpoint) = crate::emulator_endpoint() {
+                    env.push(("AWS_ENDPOINT_URL".into(), endpoint));
+                }
+                env.push(("AWS_REGION".into(), "us-east-1".into()));
+                env.push(("AWS_ACCESS_KEY_ID".into(), "testing".into()));
+                env.push(("AWS_SECRET_ACCESS_KEY".into(), "testing".into()));
+            }
+        }
+        env
+    }
+
     /// Registers a client.
     pub async fn register(
         &self,

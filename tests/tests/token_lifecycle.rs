@@ -1,0 +1,341 @@
+//! The token lifecycle against the real authorization server (refresh-token rotation on): fresh
+//! tokens on demand through `GET /tokens/{tag}`, refresh when stale, `invalid_grant` → reauthorize,
+//! transient failures backed off, and 50 concurrent callers in several processes sharing one
+//! refresh. Each runs on the embedded store and on DynamoDB (the emulator).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use authbridge::clock;
+use authbridge::domain::StoredToken;
+use authbridge::domain::token::TokenStatus;
+use authbridge::oauth::records::field;
+use authbridge::secrets::ExposeSecret;
+use authbridge_tests::oidc::{self, CODE_CLIENT_BASIC};
+use authbridge_tests::stack::{self, StackOptions, TEST_API_TOKEN, TestStack};
+use authbridge_tests::{Backend, dynamo_backend, sqlite_backend};
+use axum::extract::State;
+use axum::response::IntoResponse;
+use serde_json::{Map, Value, json};
+
+const PROVIDER: &str = "test-oidc";
+
+/// Counts the refresh requests that reach the server: a proxy in front of its token endpoint.
+struct TokenProxy {
+    target: String,
+    refreshes: AtomicUsize,
+    http: reqwest::Client,
+}
+
+async fn proxy_token(
+    State(proxy): State<Arc<TokenProxy>>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> axum::response::Response {
+    if String::from_utf8_lossy(&body).contains("grant_type=refresh_token") {
+        proxy.refreshes.fetch_add(1, Ordering::SeqCst);
+    }
+    let mut request = proxy.http.post(&proxy.target).body(body.to_vec());
+    for name in ["authorization", "content-type", "accept"] {
+        if let Some(value) = headers.get(name) {
+            request = request.header(name, value.as_bytes());
+        }
+    }
+    match request.send().await {
+        Ok(response) => {
+            let status = response.status().as_u16();
+            let bytes = response.bytes().await.unwrap_or_default();
+            (
+                axum::http::StatusCode::from_u16(status)
+                    .unwrap_or(axum::http::StatusCode::BAD_GATEWAY),
+                [("content-type", "application/json")],
+                bytes,
+            )
+                .into_response()
+        }
+        Err(_) => axum::http::StatusCode::BAD_GATEWAY.into_response(),
+    }
+}
+
+/// A stack whose provider is the test server, with its token endpoint behind a counting proxy.
+async fn stack_on(backend: Backend) -> Option<(TestStack, Arc<TokenProxy>)> {
+    let issuer = oidc::issuer()?;
+    let discovery: Value = reqwest::get(format!("{issuer}/.well-known/openid-configuration"))
+        .await
+        .expect("discovery answers")
+        .json()
+        .await
+        .expect("a discovery document");
+    let proxy = Arc::new(TokenProxy {
+        target: discovery["token_endpoint"]
+            .as_str()
+            .expect("a token endpoint")
+            .to_string(),
+        refreshes: AtomicUsize::new(0),
+        http: reqwest::Client::new(),
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let proxy_url = format!("http://{}/token", listener.local_addr().unwrap());
+    let app = axum::Router::new()
+        .route("/token", axum::routing::post(proxy_token))
+        .with_state(proxy.clone());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let provider = json!({
+        "title": "Test OpenID Connect server",
+        "issuer": issuer,
+        "options": {
+            "urlAuthorize": discovery["authorization_endpoint"],
+            "urlAccessToken": proxy_url,
+            "urlResourceOwnerDetails": discovery["userinfo_endpoint"],
+            "scopes": ["openid", "profile", "email", "offline_access"]
+        }
+    });
+    let s = stack::start(
+        backend,
+        StackOptions {
+            providers: vec![(PROVIDER.into(), provider.to_string())],
+            ..Default::default()
+        },
+    )
+    .await;
+    Some((s, proxy))
+}
+
+/// Connects `tag` through the whole authorization-code flow.
+async fn connect(s: &TestStack, tag: &str) -> StoredToken {
+    let client = s
+        .register(
+            PROVIDER,
+            CODE_CLIENT_BASIC.id,
+            CODE_CLIENT_BASIC.secret,
+            Map::new(),
+        )
+        .await;
+    let response = stack::http()
+        .get(s.url("/oauth/start"))
+        .query(&[("client", client.id.as_str()), ("tag", tag)])
+        .send()
+        .await
+        .unwrap();
+    let authorize = response.headers()["location"].to_str().unwrap().to_string();
+    let back = oidc::authorize(&authorize, "rita", true)
+        .await
+        .expect("consent");
+    let done = stack::http().get(back).send().await.unwrap();
+    assert_eq!(done.status(), 200, "connected page");
+    record(s, tag).await
+}
+
+async fn record(s: &TestStack, tag: &str) -> StoredToken {
+    s.stack
+        .app
+        .stores
+        .tokens
+        .get_token(tag)
+        .await
+        .unwrap()
+        .expect("a record")
+}
+
+/// Makes the stored access token look expired, as time would.
+async fn make_stale(s: &TestStack, tag: &str) -> StoredToken {
+    let mut r = record(s, tag).await;
+    r.expires = Some(clock::now() - 10);
+    r.due_at = Some(clock::now() - 310);
+    s.stack.app.stores.tokens.update_token(&r).await.unwrap()
+}
+
+async fn get_token(s: &TestStack, tag: &str) -> (u16, Value) {
+    let response = stack::http()
+        .get(s.url(&format!("/tokens/{tag}")))
+        .bearer_auth(TEST_API_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn open(s: &TestStack, r: &StoredToken, which: &str) -> String {
+    let sealed = match which {
+        field::ACCESS_TOKEN => r.access_token.as_ref(),
+        _ => r.refresh_token.as_ref(),
+    }
+    .expect("a sealed value");
+    let vault = s.stack.oauth.vault().await.unwrap();
+    vault
+        .open(&r.tag, which, sealed)
+        .unwrap()
+        .expose_secret()
+        .to_string()
+}
+
+async fn a_fresh_token_is_served_and_a_stale_one_refreshed_first(
+    s: TestStack,
+    proxy: Arc<TokenProxy>,
+) {
+    let first = connect(&s, "svc:mail").await;
+    let (status, body) = get_token(&s, "svc:mail").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["access_token"],
+        open(&s, &first, field::ACCESS_TOKEN).await
+    );
+    assert_eq!(body["token_type"], "Bearer");
+    assert!(body["scopes"].as_array().is_some_and(|a| !a.is_empty()));
+    assert_eq!(
+        proxy.refreshes.load(Ordering::SeqCst),
+        0,
+        "a fresh token is not refreshed"
+    );
+
+    let old_refresh = open(&s, &first, field::REFRESH_TOKEN).await;
+    make_stale(&s, "svc:mail").await;
+    let (status, body) = get_token(&s, "svc:mail").await;
+    assert_eq!(status, 200, "{body}");
+    let refreshed = record(&s, "svc:mail").await;
+    assert_eq!(proxy.refreshes.load(Ordering::SeqCst), 1);
+    assert_eq!(
+        body["access_token"],
+        open(&s, &refreshed, field::ACCESS_TOKEN).await
+    );
+    assert_ne!(
+        body["access_token"],
+        open(&s, &first, field::ACCESS_TOKEN).await
+    );
+    assert_ne!(
+        open(&s, &refreshed, field::REFRESH_TOKEN).await,
+        old_refresh,
+        "rotated"
+    );
+    assert!(refreshed.expires.unwrap() > clock::now());
+    assert!(refreshed.lease_owner.is_none(), "the lease is released");
+
+    let (status, body) = get_token(&s, "no-such-tag").await;
+    assert_eq!(status, 404, "{body}");
+    let unauthorised = stack::http()
+        .get(s.url("/tokens/svc:mail"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unauthorised.status(), 403);
+}
+
+async fn a_refused_refresh_token_needs_the_user_again(s: TestStack, _proxy: Arc<TokenProxy>) {
+    let first = connect(&s, "revoked").await;
+    // The user revokes the grant at the provider.
+    let issuer = oidc::issuer().unwrap();
+    let revoked = reqwest::Client::new()
+        .post(format!("{issuer}/token/revocation"))
+        .basic_auth(CODE_CLIENT_BASIC.id, Some(CODE_CLIENT_BASIC.secret))
+        .form(&[("token", open(&s, &first, field::REFRESH_TOKEN).await)])
+        .send()
+        .await
+        .unwrap();
+    assert!(revoked.status().is_success());
+    make_stale(&s, "revoked").await;
+    let (status, body) = get_token(&s, "revoked").await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["error"], "reauthorization_required");
+    let start = body["start_url"].as_str().expect("a start URL");
+    assert!(
+        start.contains("/oauth/start?client=") && start.contains("tag=revoked"),
+        "{start}"
+    );
+    let after = record(&s, "revoked").await;
+    assert_eq!(after.status, TokenStatus::ReauthorizationRequired);
+    assert_eq!(after.error.as_ref().unwrap()["error"], "invalid_grant");
+    assert!(after.error.as_ref().unwrap()["time"].is_number());
+    assert_eq!(after.due_at, None, "no further automatic attempts");
+    assert_eq!(
+        open(&s, &after, field::ACCESS_TOKEN).await,
+        open(&s, &first, field::ACCESS_TOKEN).await,
+        "the old token is kept"
+    );
+}
+
+/// 50 callers in 5 processes on one stale token: one refresh reaches the server, all get its token.
+async fn fifty_callers_in_five_processes_share_one_refresh(s: TestStack, proxy: Arc<TokenProxy>) {
+    connect(&s, "shared").await;
+    make_stale(&s, "shared").await;
+    let env = s.process_env();
+    let workers: Vec<_> = (0..5)
+        .map(|_| {
+            let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_refresh-worker"));
+            cmd.args(["shared", "10"])
+                .env_remove("AUTHBRIDGE_TABLE")
+                .env_remove("AUTHBRIDGE_BACKEND")
+                .env_remove("AWS_ENDPOINT_URL")
+                .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+                .kill_on_drop(true);
+            cmd.output()
+        })
+        .collect();
+    let mut hashes = std::collections::HashSet::new();
+    let mut callers = 0;
+    for output in futures::future::join_all(workers).await {
+        let output = output.expect("the worker ran");
+        assert!(
+            output.status.success(),
+            "a worker failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        for line in String::from_utf8_lossy(&output.stdout).lines() {
+            callers += 1;
+            hashes.insert(line.to_string());
+        }
+    }
+    assert_eq!(callers, 50, "every caller got a token");
+    assert_eq!(
+        proxy.refreshes.load(Ordering::SeqCst),
+        1,
+        "exactly one refresh reached the server"
+    );
+    assert_eq!(hashes.len(), 1, "every caller got the same, new token");
+    let after = record(&s, "shared").await;
+    use sha2::Digest;
+    let stored = hex::encode(sha2::Sha256::digest(
+        open(&s, &after, field::ACCESS_TOKEN).await.as_bytes(),
+    ));
+    assert!(
+        hashes.contains(&stored),
+        "the token the callers got is the stored one"
+    );
+    // The rotated refresh token still works: nothing was lost.
+    make_stale(&s, "shared").await;
+    let (status, _) = get_token(&s, "shared").await;
+    assert_eq!(status, 200);
+    assert_eq!(proxy.refreshes.load(Ordering::SeqCst), 2);
+}
+
+macro_rules! on_both_backends {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $test() {
+                    let Some((s, proxy)) = super::stack_on(super::sqlite_backend()).await else { return };
+                    super::$test(s, proxy).await
+                }
+            )*
+        }
+        mod dynamodb {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $test() {
+                    let Some(backend) = super::dynamo_backend().await else { return };
+                    let Some((s, proxy)) = super::stack_on(backend).await else { return };
+                    super::$test(s, proxy).await
+                }
+            )*
+        }
+    };
+}
+
+on_both_backends!(
+    a_fresh_token_is_served_and_a_stale_one_refreshed_first,
+    a_refused_refresh_token_needs_the_user_again,
+    fifty_callers_in_five_processes_share_one_refresh,
+);
