@@ -37,3 +37,8 @@ pub fn providers() -> Result<ProviderRegistry, CliError> {
         http.client().clone(),
     )?)
 }
+
+/// Everything the OAuth functions have, for commands that talk to providers (`tokens refresh`).
+pub async fn oauth() -> Result<authbridge::oauth::OAuthContext, CliError> {
+    Ok(authbridge::oauth::OAuthContext::from_env().await?)
+}

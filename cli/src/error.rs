@@ -31,6 +31,17 @@ pub enum CliError {
     /// A secret-store operation failed.
     #[error(transparent)]
     Secrets(#[from] SecretError),
+    /// The OAuth context could not be built (for `tokens refresh`).
+    #[error(transparent)]
+    OAuthContext(#[from] authbridge::oauth::context::OAuthContextError),
+    /// `tokens refresh` failed.
+    #[error(transparent)]
+    Refresh(#[from] authbridge::oauth::refresh::RefreshError),
+    /// The provider refused or failed the refresh; the record says why.
+    #[error(
+        "refreshing {tag:?} failed: {error} (the record keeps the old token; `authbridge tokens show` has details)"
+    )]
+    RefreshFailed { tag: String, error: String },
     /// `tokens show` or `tokens delete` named a tag that has no record.
     #[error("no token with tag {0:?}; `authbridge tokens list` shows the stored ones")]
     TokenNotFound(String),

@@ -21,6 +21,12 @@ pub enum TokensCommand {
         /// The record's tag, e.g. MailSettings:3.
         tag: String,
     },
+    /// Refreshes a token record now, serialized with every other refresh of it (a rotating
+    /// refresh token is never spent twice).
+    Refresh {
+        /// The record's tag.
+        tag: String,
+    },
     /// Deletes a token record; whoever used it must connect again.
     Delete {
         /// The record's tag.
@@ -31,12 +37,16 @@ pub enum TokensCommand {
 impl TokensCommand {
     /// Runs the subcommand.
     pub async fn run(self, out: &Output) -> Result<(), CliError> {
+        if let TokensCommand::Refresh { tag } = &self {
+            return refresh(tag, out).await;
+        }
         let app = deployment::app().await?;
         let store = app.stores.tokens.as_ref();
         match self {
             TokensCommand::List => list(store, out).await,
             TokensCommand::Show { tag } => show(store, &tag, out).await,
             TokensCommand::Delete { tag } => delete(store, &tag, out).await,
+            TokensCommand::Refresh { tag } => refresh(&tag, out).await,
         }
     }
 }
@@ -75,4 +85,25 @@ async fn delete(store: &dyn TokenStore, tag: &str, out: &Output) -> Result<(), C
         &json!({ "tag": tag, "deleted": true }),
         &format!("deleted token {tag}"),
     )
+}
+
+async fn refresh(tag: &str, out: &Output) -> Result<(), CliError> {
+    use authbridge::oauth::refresh::{Outcome, Refresher, Want};
+    let ctx = deployment::oauth().await?;
+    let (record, outcome) = Refresher::default()
+        .refresh(&ctx, tag, Want::Always)
+        .await?;
+    if outcome == Outcome::Failed {
+        let error = record
+            .error
+            .as_ref()
+            .and_then(|e| e.get("error"))
+            .and_then(|e| e.as_str())
+            .unwrap_or("unknown error");
+        return Err(CliError::RefreshFailed {
+            tag: tag.to_string(),
+            error: error.to_string(),
+        });
+    }
+    out.record(&TokenOutput::from(TokenView::from(&record)))
 }

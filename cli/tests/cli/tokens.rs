@@ -134,3 +134,32 @@ fn an_empty_store_lists_nothing() {
     let table = deployment.run(&["tokens", "list"]).ok();
     assert!(table.stdout.contains("| tag "), "{}", table.stdout);
 }
+
+#[tokio::test]
+async fn refreshing_an_unknown_or_disconnected_token_is_a_clear_error() {
+    let deployment = Deployment::new();
+    let unknown = deployment.run(&["tokens", "refresh", "nope"]);
+    assert_eq!(unknown.code, Some(1));
+    assert!(
+        unknown.stderr.contains("no token record with tag \"nope\""),
+        "{}",
+        unknown.stderr
+    );
+
+    // A record whose client is gone cannot be refreshed, and nothing in it leaks.
+    deployment
+        .store()
+        .create_token(&token("Orphan:1", "client-gone"))
+        .await
+        .unwrap();
+    let orphan = deployment.run(&["tokens", "refresh", "Orphan:1"]);
+    assert_eq!(orphan.code, Some(1));
+    assert!(
+        orphan.stderr.contains("unknown client"),
+        "{}",
+        orphan.stderr
+    );
+    for sealed in SEALED {
+        orphan.assert_never_shows(sealed);
+    }
+}
