@@ -8,7 +8,8 @@
 #   4. headless Chromium and ChromeDriver (Debian's chromium and chromium-driver, installed with
 #      apt-get when missing), ChromeDriver on a third free port, for the real-browser tests;
 #   5. cfn-lint on template.yaml, cargo fmt --check, cargo clippy -D warnings;
-#   6. the whole workspace's tests, with the servers' endpoints in the environment.
+#   6. the local stack binary, which the browser tests start, and the whole workspace's tests,
+#      with the servers' endpoints in the environment.
 #
 # Servers are stopped on exit, also when a step fails. Under this command a test that needs a
 # server fails when it cannot reach it (AUTHBRIDGE_TEST_REQUIRE_SERVERS=1).
@@ -125,6 +126,12 @@ say "cargo clippy --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 
 # --- Tests ------------------------------------------------------------------------------------
+# The browser tests run the real local stack binary; they build it into a target folder of its
+# own (tests/tests/browser_demo.rs), so it never changes the features of the shared dependencies
+# here. Building it first makes that a no-op, and a compile error shows up as one.
+say "cargo build -p authbridge-infra --bin authbridge-local (for the browser tests)"
+cargo build -p authbridge-infra --bin authbridge-local --target-dir "${CARGO_TARGET_DIR:-$root/target}/tmp/local-stack"
+
 say "cargo test --workspace"
 cargo test --workspace
 

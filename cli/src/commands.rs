@@ -7,11 +7,13 @@ use clap::Subcommand;
 use crate::error::CliError;
 use crate::output::Output;
 
+mod api_tokens;
 mod client_options;
 mod clients;
 mod create_table;
 mod providers;
 mod tokens;
+mod users;
 
 /// The top-level commands.
 #[derive(Debug, Subcommand)]
@@ -25,6 +27,12 @@ pub enum Command {
     /// Stored OAuth tokens, always redacted.
     #[command(subcommand)]
     Tokens(tokens::TokensCommand),
+    /// Local users of the login bridge; passwords are stored only as hashes and never shown.
+    #[command(subcommand)]
+    Users(users::UsersCommand),
+    /// Bearer API tokens for server-to-server calls; a value is shown once, at creation.
+    #[command(subcommand)]
+    ApiTokens(api_tokens::ApiTokensCommand),
     /// Creates the DynamoDB table (for the emulator or a stack without CloudFormation).
     CreateTable(create_table::CreateTableArgs),
 }
@@ -36,6 +44,8 @@ impl Command {
             Command::Providers(command) => command.run(out),
             Command::Clients(command) => command.run(out).await,
             Command::Tokens(command) => command.run(out).await,
+            Command::Users(command) => command.run(out).await,
+            Command::ApiTokens(command) => command.run(out).await,
             Command::CreateTable(args) => args.run(out).await,
         }
     }

@@ -6,6 +6,8 @@ use authbridge::context::ContextError;
 use authbridge::providers::ProviderError;
 use authbridge::secrets::SecretError;
 use authbridge::store::StoreError;
+use authbridge::users::UserAdminError;
+use authbridge::users::import::ImportError;
 
 /// A failed command.
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +39,12 @@ pub enum CliError {
     /// `tokens refresh` failed.
     #[error(transparent)]
     Refresh(#[from] authbridge::oauth::refresh::RefreshError),
+    /// An API-token operation was refused or failed.
+    #[error(transparent)]
+    ApiTokens(#[from] authbridge::api_tokens::ApiTokenError),
+    /// An argument's value is not usable.
+    #[error("{0}")]
+    Invalid(String),
     /// The provider refused or failed the refresh; the record says why.
     #[error(
         "refreshing {tag:?} failed: {error} (the record keeps the old token; `authbridge tokens show` has details)"
@@ -59,6 +67,22 @@ pub enum CliError {
     /// `create-table` needs DynamoDB, and the configuration names the embedded store.
     #[error("create-table needs AWS configuration (AUTHBRIDGE_TABLE, or AUTHBRIDGE_BACKEND=aws)")]
     NotAws,
+    /// A user operation was refused or failed.
+    #[error(transparent)]
+    Users(#[from] UserAdminError),
+    /// `users import` stopped before the end of its file.
+    #[error(transparent)]
+    Import(#[from] ImportError),
+    /// `users import` could not open its file.
+    #[error("opening {path}: {source}")]
+    ImportFile {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// `users import` finished, but some lines were not imported.
+    #[error("{0} line(s) were not imported; the summary above says why")]
+    NotImported(usize),
     /// The result could not be written to standard output.
     #[error("writing the output: {0}")]
     Output(#[source] std::io::Error),

@@ -1,10 +1,14 @@
 //! What the commands print, one view per kind of item: the JSON document scripts rely on and the
 //! table people read. No view holds a secret or a sealed credential, so nothing printed can leak one.
 
+mod api_token;
 mod client;
 mod provider;
 mod token;
+mod user;
 
+pub use api_token::ApiTokenView;
 pub use client::ClientView;
 pub use provider::ProviderView;
 pub use token::TokenOutput;
+pub use user::UserView;

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use authbridge::config::Env;
-use authbridge::http::api_auth::ConfiguredApiTokens;
+use authbridge::login::LoginSettings;
 use authbridge::oauth::OAuthContext;
 use authbridge_infra::demo::{DemoClient, DemoProvider};
 use authbridge_infra::index::{self, IndexPage};
@@ -33,7 +33,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         other => std::env::var(other).ok(),
     });
     let oauth = OAuthContext::from(&env).await?;
-    let api_tokens = ConfiguredApiTokens::from(&Env::process())?;
     let (demo, demo_secret) = demo_setup::demo_client(&oauth).await?;
     let public_url = oauth
         .settings
@@ -53,7 +52,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         },
         &public_url,
     ));
-    let stack = Arc::new(stack::LocalStack::new(oauth, api_tokens));
+    let login_settings = LoginSettings::from(&env, &oauth.app.config)?;
+    let login = login_authenticate::Context::new(&oauth.app, &login_settings)?;
+    let stack = Arc::new(stack::LocalStack::new(oauth, login));
     let app = index::router(IndexPage {
         stack: stack.clone(),
         demo_client_id: demo.id.to_string(),

@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use authbridge::context::AppContext;
 use authbridge::http::ApiError;
-use authbridge::http::api_auth::ConfiguredApiTokens;
 use authbridge::oauth::OAuthContext;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, State};
@@ -22,25 +21,26 @@ pub struct LocalStack {
     pub oauth: Arc<OAuthContext>,
     pub client_credentials: Arc<client_credentials::Context>,
     pub token_access: Arc<token_access::Context>,
+    pub login: Arc<login_authenticate::Context>,
 }
 
 impl LocalStack {
-    /// The stack around one OAuth context (which holds the shared stores and secrets).
-    pub fn new(oauth: OAuthContext, api_tokens: ConfiguredApiTokens) -> Self {
+    /// The stack around one OAuth context (which holds the shared stores and secrets) and the
+    /// login function's context.
+    pub fn new(oauth: OAuthContext, login: login_authenticate::Context) -> Self {
         let app = Arc::new(oauth.app.clone());
         let oauth = Arc::new(oauth);
         LocalStack {
             app,
             client_credentials: Arc::new(client_credentials::Context {
                 oauth: oauth.clone(),
-                api_tokens: api_tokens.clone(),
             }),
             token_access: Arc::new(token_access::Context {
                 oauth: oauth.clone(),
                 refresher: Default::default(),
-                api_tokens,
             }),
             oauth,
+            login: Arc::new(login),
         }
     }
 }

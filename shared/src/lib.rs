@@ -5,6 +5,7 @@
 //! Data flows one way: event → function → domain → store. Nothing in this crate knows which
 //! function called it.
 
+pub mod api_tokens;
 pub mod aws;
 pub mod clients;
 pub mod clock;
@@ -19,4 +20,5 @@ pub mod providers;
 pub mod secrets;
 pub mod store;
 pub mod telemetry;
+pub mod users;
 pub mod vault;

@@ -1,6 +1,7 @@
 //! Helpers for the tests that cross functions and implementations: reaching the servers the
 //! README's test command starts (the DynamoDB / Secrets Manager emulator, the OpenID Connect
-//! authorization server in [`oidc`], and later WordPress), and making isolated stores.
+//! authorization server in [`oidc`]), the WordPress stand-in ([`wordpress`]), the real WordPress
+//! with the authbridge plugin ([`wordpress_site`]), and making isolated stores.
 //!
 //! Under the test command (`AUTHBRIDGE_TEST_REQUIRE_SERVERS=1`) a test that needs a server fails when
 //! it cannot reach it. Under plain `cargo test` such a test prints why and returns early.
@@ -12,8 +13,11 @@ use authbridge::store::Stores;
 use authbridge::store::dynamo::{DynamoStore, create_table};
 use authbridge::store::sqlite::SqliteStore;
 
+pub mod login;
 pub mod oidc;
 pub mod stack;
+pub mod wordpress;
+pub mod wordpress_site;
 
 /// One implementation of every store, as a contract test receives it.
 pub struct Backend {

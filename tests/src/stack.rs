@@ -10,7 +10,8 @@ use authbridge::clients::{ClientAdmin, NewClient};
 use authbridge::config::{AwsSettings, Backend as ConfigBackend, Config};
 use authbridge::context::AppContext;
 use authbridge::domain::OAuthClient;
-use authbridge::http::api_auth::ConfiguredApiTokens;
+use authbridge::domain::{ApiToken, Endpoint, IpRestriction};
+use authbridge::http::api_auth::token_hash;
 use authbridge::login::LoginSettings;
 use authbridge::oauth::OAuthContext;
 use authbridge::oauth::http::{OutboundHttp, Timeouts};
@@ -136,12 +137,23 @@ pub async fn start_with_login(
         timeouts: options.timeouts,
     };
     let login = login_authenticate::Context::new(&app, &login).expect("the login context");
+    // The test API token may call every endpoint, from anywhere.
+    app.stores
+        .api_tokens
+        .create_api_token(&ApiToken {
+            name: "tests".into(),
+            token_hash: token_hash(TEST_API_TOKEN),
+            active: true,
+            ip_restriction: IpRestriction::Any,
+            endpoints: Endpoint::ALL.to_vec(),
+            created: authbridge::clock::now(),
+            last_used: None,
+            version: 0,
+        })
+        .await
+        .expect("storing the test API token");
     let oauth = OAuthContext::new(app, settings, providers, http);
-    let stack = Arc::new(LocalStack::new(
-        oauth,
-        ConfiguredApiTokens::allowing(&[TEST_API_TOKEN]),
-        login,
-    ));
+    let stack = Arc::new(LocalStack::new(oauth, login));
     let app = router(stack.clone());
     let server = tokio::spawn(async move {
         let _ = axum::serve(

@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use authbridge_infra::demo::LOCAL_ONLY_NOTICE;
 use fantoccini::error::CmdError;
 use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
 use url::Url;
 
@@ -47,53 +48,47 @@ fn workspace_root() -> &'static Path {
         .expect("the tests crate is inside the workspace")
 }
 
-/// The `authbridge-local` binary of this build. It is in another package, so
-/// `CARGO_BIN_EXE_authbridge-local` does not exist here: cargo builds it (a no-op when it is up to
-/// date, so a stale binary is never tested) into the same `target/<profile>/` as this test binary.
+/// Where cargo builds the stack for these tests: a target folder of its own, so that building
+/// `authbridge-infra` alone never changes the features of the shared dependencies in the main
+/// target folder (which would make the next `cargo test` rebuild the AWS SDK, and this build the
+/// one after). The test command builds it there first; keep the two in step.
+fn local_stack_target_dir() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("local-stack")
+}
+
+/// The real `authbridge-local`. It is in another package, so `CARGO_BIN_EXE_authbridge-local`
+/// does not exist here: cargo builds it once per test binary (a no-op when it is up to date, so a
+/// stale binary is never tested).
 fn local_stack_binary() -> &'static Path {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
     BINARY.get_or_init(build_local_stack)
 }
 
 fn build_local_stack() -> PathBuf {
-    let exe = std::env::current_exe().expect("the test binary's path");
-    // target/<profile>/deps/browser_demo-<hash>
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("the test binary is in target/<profile>/deps");
+    let target_dir = local_stack_target_dir();
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| env!("CARGO").into());
-    let mut build = Command::new(cargo);
-    build.current_dir(workspace_root()).args([
-        "build",
-        "--quiet",
-        "-p",
-        "authbridge-infra",
-        "--bin",
-        "authbridge-local",
-    ]);
-    match profile_dir.file_name().and_then(|n| n.to_str()) {
-        Some("debug") | None => {}
-        Some("release") => {
-            build.arg("--release");
-        }
-        Some(profile) => {
-            build.args(["--profile", profile]);
-        }
-    }
-    let status = build
+    let started = Instant::now();
+    let status = Command::new(cargo)
+        .current_dir(workspace_root())
+        .args(["build", "--quiet", "-p", "authbridge-infra", "--bin"])
+        .arg("authbridge-local")
+        .arg("--target-dir")
+        .arg(&target_dir)
         .status()
         .unwrap_or_else(|e| panic!("running `cargo build -p authbridge-infra`: {e}"));
     assert!(
         status.success(),
         "`cargo build -p authbridge-infra --bin authbridge-local` failed: {status}"
     );
-    let binary = profile_dir.join(format!("authbridge-local{}", std::env::consts::EXE_SUFFIX));
+    let binary = target_dir
+        .join("debug")
+        .join(format!("authbridge-local{}", std::env::consts::EXE_SUFFIX));
     assert!(
         binary.is_file(),
         "cargo built authbridge-local, but not at {}",
         binary.display()
     );
+    eprintln!("cargo build of authbridge-local: {:.1?}", started.elapsed());
     binary
 }
 
@@ -144,7 +139,9 @@ impl LocalStackProcess {
             log,
             _dir: dir,
         };
+        let started = Instant::now();
         stack.wait_until_up().await;
+        eprintln!("authbridge-local answered after {:.1?}", started.elapsed());
         stack
     }
 
@@ -205,16 +202,15 @@ async fn in_browser<T>(
     let serde_json::Value::Object(capabilities) = capabilities else {
         unreachable!("a JSON object")
     };
-    // Two rustls crypto providers are compiled in, so rustls cannot pick one by itself; an `Err`
-    // only says another test of this binary installed it first.
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    let client = ClientBuilder::rustls()
-        .expect("a WebDriver HTTP client")
+    // ChromeDriver only listens on loopback and only speaks plain HTTP.
+    let client = ClientBuilder::new(HttpConnector::new())
         .capabilities(capabilities)
         .connect(webdriver)
         .await
         .unwrap_or_else(|e| panic!("opening a Chromium session through {webdriver}: {e}"));
+    let started = Instant::now();
     let outcome = flow(&client).await;
+    eprintln!("browser flow: {:.1?}", started.elapsed());
     let closed = client.close().await;
     let value = outcome.unwrap_or_else(|e| panic!("the browser flow failed: {e}"));
     closed.expect("closing the WebDriver session");

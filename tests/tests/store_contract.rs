@@ -498,6 +498,142 @@ async fn due_tokens_come_from_the_index_in_due_order(b: Backend) {
     assert_eq!(seen, due, "exactly the due records, earliest first");
 }
 
+fn session(key: &str, expires_at: i64) -> authbridge::domain::Session {
+    authbridge::domain::Session {
+        key: key.to_string(),
+        user_id: UserId::generate(),
+        created: clock::now(),
+        expires_at,
+    }
+}
+
+async fn a_session_reads_back_until_it_expires(b: Backend) {
+    let s = &b.stores.sessions;
+    let now = clock::now();
+    let live = session(&unique("session"), now + 60);
+    s.put_session(&live).await.unwrap();
+    assert_eq!(
+        s.get_session(&live.key, now).await.unwrap(),
+        Some(live.clone())
+    );
+    assert_eq!(
+        s.get_session(&live.key, now + 59).await.unwrap(),
+        Some(live.clone())
+    );
+    // From its expiry on it reads as absent, although DynamoDB (and the emulator) may still hold it.
+    assert_eq!(s.get_session(&live.key, now + 60).await.unwrap(), None);
+    assert_eq!(s.get_session("never-issued", now).await.unwrap(), None);
+
+    let err = s.put_session(&live).await.unwrap_err();
+    assert!(
+        matches!(err, StoreError::AlreadyExists(Unique::Session)),
+        "{err:?}"
+    );
+
+    assert!(s.delete_session(&live.key).await.unwrap());
+    assert_eq!(s.get_session(&live.key, now).await.unwrap(), None);
+    assert!(!s.delete_session(&live.key).await.unwrap());
+}
+
+async fn an_expired_session_reads_as_absent(b: Backend) {
+    let s = &b.stores.sessions;
+    let now = clock::now();
+    let expired = session(&unique("session"), now - 1);
+    s.put_session(&expired).await.unwrap();
+    assert_eq!(s.get_session(&expired.key, now).await.unwrap(), None);
+    // Its key may be issued again: the expired item is garbage.
+    let again = session(&expired.key, now + 60);
+    s.put_session(&again).await.unwrap();
+    assert_eq!(s.get_session(&again.key, now).await.unwrap(), Some(again));
+}
+
+async fn attempts_count_within_the_window_and_restart_after_it(b: Backend) {
+    let s = &b.stores.attempts;
+    let key = unique("account");
+    let now = clock::now();
+    let first_window = now + 60;
+    for expected in 1..=3 {
+        let got = s.add_attempt(&key, 60, now).await.unwrap();
+        assert_eq!((got.count, got.window_ends), (expected, first_window));
+    }
+    let later = s.add_attempt(&key, 60, now + 30).await.unwrap();
+    assert_eq!((later.count, later.window_ends), (4, first_window));
+    // Other keys count on their own.
+    assert_eq!(
+        s.add_attempt(&unique("address"), 60, now)
+            .await
+            .unwrap()
+            .count,
+        1
+    );
+
+    let restarted = s.add_attempt(&key, 60, now + 60).await.unwrap();
+    assert_eq!((restarted.count, restarted.window_ends), (1, now + 120));
+
+    // Taking an attempt back applies to its own window only, and never goes below zero.
+    s.forgive_attempt(&key, first_window).await.unwrap();
+    assert_eq!(s.add_attempt(&key, 60, now + 61).await.unwrap().count, 2);
+    s.forgive_attempt(&key, now + 120).await.unwrap();
+    assert_eq!(s.add_attempt(&key, 60, now + 61).await.unwrap().count, 2);
+
+    s.clear_attempts(&key).await.unwrap();
+    let fresh = s.add_attempt(&key, 60, now + 62).await.unwrap();
+    assert_eq!((fresh.count, fresh.window_ends), (1, now + 122));
+    for _ in 0..3 {
+        s.forgive_attempt(&key, fresh.window_ends).await.unwrap();
+    }
+    assert_eq!(s.add_attempt(&key, 60, now + 62).await.unwrap().count, 1);
+}
+
+async fn concurrent_attempts_are_never_lost(b: Backend) {
+    let s = b.stores.attempts.clone();
+    let key = unique("account");
+    let now = clock::now();
+    s.add_attempt(&key, 60, now).await.unwrap();
+    // Twenty attempts at once, just after that window ended: one new window, every one counted.
+    let racing = (0..20).map(|_| {
+        let (s, key) = (s.clone(), key.clone());
+        tokio::spawn(async move { s.add_attempt(&key, 60, now + 61).await })
+    });
+    let mut counts = Vec::new();
+    for result in futures::future::join_all(racing).await {
+        let attempts = result.expect("the task ran").unwrap();
+        assert_eq!(attempts.window_ends, now + 121, "one window for all");
+        counts.push(attempts.count);
+    }
+    counts.sort_unstable();
+    assert_eq!(counts, (1..=20).collect::<Vec<u32>>());
+    assert_eq!(s.add_attempt(&key, 60, now + 62).await.unwrap().count, 21);
+}
+
+async fn api_tokens_are_found_by_hash_and_versioned(b: Backend) {
+    use authbridge::domain::{ApiToken, Endpoint, IpRestriction};
+    let s = &b.stores.api_tokens;
+    let token = ApiToken {
+        name: "site".into(),
+        token_hash: "ab".repeat(32),
+        active: true,
+        ip_restriction: IpRestriction::parse("10.0.0.0/8").unwrap(),
+        endpoints: vec![Endpoint::SyncUser],
+        created: clock::now(),
+        last_used: None,
+        version: 0,
+    };
+    s.create_api_token(&token).await.unwrap();
+    let err = s.create_api_token(&token).await.unwrap_err();
+    assert!(matches!(err, StoreError::AlreadyExists(Unique::ApiToken)), "{err:?}");
+    assert_eq!(s.get_api_token(&token.token_hash).await.unwrap(), Some(token.clone()));
+    let mut used = token.clone();
+    used.last_used = Some(clock::now());
+    let saved = s.update_api_token(&used).await.unwrap();
+    assert_eq!(saved.version, 1);
+    assert!(matches!(s.update_api_token(&token).await.unwrap_err(), StoreError::StaleVersion));
+    let listed = s.list_api_tokens(&PageRequest::first(10)).await.unwrap();
+    assert_eq!(listed.items, vec![saved]);
+    assert!(s.delete_api_token(&token.token_hash).await.unwrap());
+    assert_eq!(s.get_api_token(&token.token_hash).await.unwrap(), None);
+}
+
 macro_rules! contract {
     ($($test:ident),* $(,)?) => {
         mod sqlite {
@@ -534,7 +670,12 @@ contract!(
     concurrent_takes_of_one_state_have_one_winner,
     lists_are_paginated_in_key_order,
     secrets_put_get_replace_delete,
+    a_session_reads_back_until_it_expires,
+    an_expired_session_reads_as_absent,
+    attempts_count_within_the_window_and_restart_after_it,
+    concurrent_attempts_are_never_lost,
     due_tokens_come_from_the_index_in_due_order,
+    api_tokens_are_found_by_hash_and_versioned,
 );
 
 /// The embedded file survives a restart, and two handles on it (the local stack and the admin CLI)

@@ -1,7 +1,9 @@
 //! The real `authbridge` binary against an embedded store in a temporary folder, as an operator
 //! would run it: what it prints, what it stores, and that no secret ever reaches its output.
 
+mod api_tokens;
 mod clients;
 mod providers;
 mod support;
 mod tokens;
+mod users;

@@ -8,8 +8,8 @@
 use std::sync::Arc;
 
 use authbridge::clock;
-use authbridge::config::Env;
-use authbridge::http::api_auth::ConfiguredApiTokens;
+use authbridge::domain::Endpoint;
+use authbridge::http::api_auth;
 use authbridge::http::request::parse_body;
 use authbridge::http::{ApiError, error::respond, response};
 use authbridge::oauth::flow::{active_client, auth_method, provider_for, refresh_margin};
@@ -23,7 +23,6 @@ use serde::Deserialize;
 /// What client-credentials builds at cold start.
 pub struct Context {
     pub oauth: Arc<OAuthContext>,
-    pub api_tokens: ConfiguredApiTokens,
 }
 
 impl Context {
@@ -31,7 +30,6 @@ impl Context {
     pub async fn from_env() -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
         Ok(Context {
             oauth: Arc::new(OAuthContext::from_env().await?),
-            api_tokens: ConfiguredApiTokens::from(&Env::process())?,
         })
     }
 }
@@ -69,7 +67,12 @@ async fn run(context: &Context, req: &Request) -> Result<Response<Body>, ApiErro
     if req.method() != lambda_http::http::Method::POST {
         return Err(ApiError::method_not_allowed());
     }
-    context.api_tokens.authorize(req)?;
+    api_auth::authorize(
+        context.oauth.app.stores.api_tokens.as_ref(),
+        req,
+        Endpoint::OauthToken,
+    )
+    .await?;
     let request: TokenRequest = parse_body(req)?;
     let record = run_grant(&context.oauth, request).await?;
     Ok(response::json(200, &TokenView::from(&record)))

@@ -45,8 +45,12 @@ pub fn credentials(req: &Request) -> Result<Credentials, LoginError> {
 }
 
 fn json_fields(body: &[u8]) -> Result<Fields, LoginError> {
-    let object: Map<String, Value> = serde_json::from_slice(body)
-        .map_err(|_| invalid("body", "is not a JSON object (or a form with its Content-Type)"))?;
+    let object: Map<String, Value> = serde_json::from_slice(body).map_err(|_| {
+        invalid(
+            "body",
+            "is not a JSON object (or a form with its Content-Type)",
+        )
+    })?;
     let mut fields = Fields::default();
     for (key, value) in object {
         let field = match key.as_str() {
@@ -64,8 +68,8 @@ fn json_fields(body: &[u8]) -> Result<Fields, LoginError> {
 }
 
 fn form_fields(body: &[u8]) -> Result<Fields, LoginError> {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
-        .map_err(|_| invalid("body", "is not a valid form"))?;
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_bytes(body).map_err(|_| invalid("body", "is not a valid form"))?;
     let mut fields = Fields::default();
     for (key, value) in pairs {
         for field in ["username", "email", "password"] {
@@ -119,9 +123,11 @@ mod tests {
         .unwrap();
         assert_eq!(json.name, form.name);
         assert_eq!(json.name, LoginName::Email("ada@example.org".into()));
-        let by_username =
-            credentials(&request("application/json", r#"{"username":"ada","password":"pw"}"#))
-                .unwrap();
+        let by_username = credentials(&request(
+            "application/json",
+            r#"{"username":"ada","password":"pw"}"#,
+        ))
+        .unwrap();
         assert_eq!(by_username.name, LoginName::Username("ada".into()));
     }
 
@@ -132,7 +138,10 @@ mod tests {
             (r#"{"username":"ada"}"#, "password"),
             (r#"{"username":"ada","password":""}"#, "password"),
             (r#"{"email":"not-an-address","password":"pw"}"#, "email"),
-            (r#"{"username":"a","email":"a@example.org","password":"pw"}"#, "email"),
+            (
+                r#"{"username":"a","email":"a@example.org","password":"pw"}"#,
+                "email",
+            ),
             (r#"{"username":"ada","password":123456}"#, "password"),
             (r#"["ada","pw"]"#, "body"),
             ("", "body"),

@@ -9,7 +9,8 @@
 use std::sync::Arc;
 
 use authbridge::config::Env;
-use authbridge::http::api_auth::ConfiguredApiTokens;
+use authbridge::domain::Endpoint;
+use authbridge::http::api_auth;
 use authbridge::http::{ApiError, error::respond, response};
 use authbridge::oauth::OAuthContext;
 use authbridge::oauth::refresh::{RefreshError, Refresher};
@@ -21,7 +22,6 @@ use serde_json::json;
 pub struct Context {
     pub oauth: Arc<OAuthContext>,
     pub refresher: Refresher,
-    pub api_tokens: ConfiguredApiTokens,
 }
 
 impl Context {
@@ -31,7 +31,6 @@ impl Context {
         Ok(Context {
             oauth: Arc::new(OAuthContext::from(&env).await?),
             refresher: Refresher::default(),
-            api_tokens: ConfiguredApiTokens::from(&env)?,
         })
     }
 }
@@ -57,7 +56,12 @@ async fn serve(context: &Context, req: &Request) -> Result<Response<Body>, ApiEr
     if req.method() != lambda_http::http::Method::GET {
         return Err(ApiError::method_not_allowed());
     }
-    context.api_tokens.authorize(req)?;
+    api_auth::authorize(
+        context.oauth.app.stores.api_tokens.as_ref(),
+        req,
+        Endpoint::Tokens,
+    )
+    .await?;
     let tag =
         tag(req).ok_or_else(|| ApiError::bad_request("invalid_request", "the tag is missing"))?;
     match context.refresher.fresh_token(&context.oauth, &tag).await {

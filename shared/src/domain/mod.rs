@@ -1,5 +1,6 @@
 //! The domain: what authbridge stores and reasons about, free of HTTP and of any database.
 
+pub mod api_token;
 pub mod client;
 pub mod flow_state;
 pub mod ids;
@@ -7,6 +8,7 @@ pub mod session;
 pub mod token;
 pub mod user;
 
+pub use api_token::{ApiToken, Endpoint, IpRestriction};
 pub use client::OAuthClient;
 pub use flow_state::FlowState;
 pub use ids::{ClientId, UserId};

@@ -1,8 +1,11 @@
-//! Bearer API tokens for server-to-server calls (`/oauth/token`, `/tokens/{tag}`).
+//! Bearer API tokens on server-to-server endpoints (`/oauth/token`, `/tokens/{tag}`, sync-user).
 //!
-//! Until API tokens live in the store, the allowed tokens come from configuration as SHA-256
-//! hashes (`AUTHBRIDGE_API_TOKEN_HASHES`, hex, comma-separated), so no token is ever in clear in
-//! the configuration. A presented token is hashed and compared in constant time.
+//! The checks run in the reference's order, each refusal a 403 with `no_authorization` and the
+//! reason: a missing or malformed `Authorization: Bearer` header, an unknown token, an inactive
+//! token, an address not allowed, an endpoint not allowed. The presented token is hashed and the
+//! stored record found by its hash; the caller's address is API Gateway's `sourceIp`, never a header.
+
+use std::net::IpAddr;
 
 use lambda_http::Request;
 use serde_json::json;
@@ -10,14 +13,13 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::ApiError;
-use super::request::bearer_token;
-use crate::config::{ConfigError, Env};
+use super::request::{bearer_token, source_ip};
+use crate::clock;
+use crate::domain::{ApiToken, Endpoint};
+use crate::store::ApiTokenStore;
 
-/// The API tokens allowed by configuration.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ConfiguredApiTokens {
-    hashes: Vec<[u8; 32]>,
-}
+/// How often `last_used` is written at most (a write per call would double the cost of each).
+const LAST_USED_RESOLUTION: i64 = 60;
 
 /// The refusal of the reference API: 403 with `no_authorization` and a reason.
 pub fn not_authorized(reason: &str) -> ApiError {
@@ -31,53 +33,43 @@ pub fn not_authorized(reason: &str) -> ApiError {
     )
 }
 
-/// The SHA-256 of a token, as stored.
-pub fn token_hash(token: &str) -> [u8; 32] {
-    Sha256::digest(token.as_bytes()).into()
+/// Hex SHA-256 of a token value, as stored.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-impl ConfiguredApiTokens {
-    /// Reads `AUTHBRIDGE_API_TOKEN_HASHES`.
-    pub fn from(env: &Env<'_>) -> Result<Self, ConfigError> {
-        let Some(raw) = env.get("AUTHBRIDGE_API_TOKEN_HASHES") else {
-            return Ok(Self::default());
-        };
-        let hashes = raw
-            .split([',', ' ', '\n'])
-            .filter(|s| !s.is_empty())
-            .map(|entry| {
-                hex::decode(entry)
-                    .ok()
-                    .and_then(|b| <[u8; 32]>::try_from(b).ok())
-                    .ok_or_else(|| ConfigError::Invalid {
-                        name: "AUTHBRIDGE_API_TOKEN_HASHES",
-                        reason: "each entry must be a SHA-256 in hex (64 characters)".into(),
-                    })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(ConfiguredApiTokens { hashes })
+/// Checks the request's bearer token for `endpoint` and returns the token's record.
+pub async fn authorize(
+    store: &dyn ApiTokenStore,
+    req: &Request,
+    endpoint: Endpoint,
+) -> Result<ApiToken, ApiError> {
+    let presented = bearer_token(req)
+        .ok_or_else(|| not_authorized("missing or malformed Authorization: Bearer header"))?;
+    let hash = token_hash(presented);
+    let token = store
+        .get_api_token(&hash)
+        .await?
+        .filter(|t| bool::from(t.token_hash.as_bytes().ct_eq(hash.as_bytes())))
+        .ok_or_else(|| not_authorized("unknown token"))?;
+    if !token.active {
+        return Err(not_authorized("inactive token"));
     }
-
-    /// Allows the tokens whose plain values are given (tests, the local stack).
-    pub fn allowing(tokens: &[&str]) -> Self {
-        ConfiguredApiTokens {
-            hashes: tokens.iter().map(|t| token_hash(t)).collect(),
+    let address = source_ip(req).and_then(|ip| ip.parse::<IpAddr>().ok());
+    if !token.ip_restriction.allows(address) {
+        return Err(not_authorized("address not allowed"));
+    }
+    if !token.endpoints.contains(&endpoint) {
+        return Err(not_authorized("no access to this endpoint"));
+    }
+    let now = clock::now();
+    if token.last_used.is_none_or(|t| now - t >= LAST_USED_RESOLUTION) {
+        let mut touched = token.clone();
+        touched.last_used = Some(now);
+        // A concurrent call may have written it first; either write is as good.
+        if let Err(e) = store.update_api_token(&touched).await {
+            tracing::debug!(error = %e, name = %token.name, "last_used not written");
         }
     }
-
-    /// Checks the request's bearer token.
-    pub fn authorize(&self, req: &Request) -> Result<(), ApiError> {
-        let token = bearer_token(req)
-            .ok_or_else(|| not_authorized("missing or malformed Authorization: Bearer header"))?;
-        let presented = token_hash(token);
-        let mut found = subtle::Choice::from(0);
-        for allowed in &self.hashes {
-            found |= allowed.ct_eq(&presented);
-        }
-        if bool::from(found) {
-            Ok(())
-        } else {
-            Err(not_authorized("unknown token"))
-        }
-    }
+    Ok(token)
 }

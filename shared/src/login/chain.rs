@@ -23,7 +23,7 @@ pub trait Authenticator: Send + Sync {
 /// What an authenticator concluded.
 #[derive(Debug)]
 pub enum Outcome {
-    Authenticated(Authenticated),
+    Authenticated(Box<Authenticated>),
     Failed(Failure),
 }
 
@@ -118,7 +118,7 @@ impl Chain {
                         user_id = %found.user.id,
                         "login accepted"
                     );
-                    return Ok(found);
+                    return Ok(*found);
                 }
                 Outcome::Failed(failure) if failure.is_final() => {
                     return Err(LoginError::InvalidCredentials);
@@ -184,13 +184,13 @@ mod tests {
         async fn authenticate(&self, _: &Credentials) -> Result<Outcome, LoginError> {
             self.calls.fetch_add(1, Ordering::SeqCst);
             Ok(match self.answer {
-                None => Outcome::Authenticated(Authenticated {
+                None => Outcome::Authenticated(Box::new(Authenticated {
                     user: User {
                         email: format!("{}@example.org", self.name),
                         ..user()
                     },
                     changes: UserChanges::default(),
-                }),
+                })),
                 Some(failure) => Outcome::Failed(failure),
             })
         }

@@ -67,12 +67,12 @@ impl Authenticator for LocalAuthenticator {
         } else {
             None
         };
-        Ok(Outcome::Authenticated(Authenticated {
+        Ok(Outcome::Authenticated(Box::new(Authenticated {
             user,
             changes: UserChanges {
                 password_hash,
                 ..UserChanges::default()
             },
-        }))
+        })))
     }
 }

@@ -157,7 +157,10 @@ impl Migration {
             first_name: account.first_name.clone(),
             last_name: account.last_name.clone(),
         };
-        Ok(Outcome::Authenticated(Authenticated { user, changes }))
+        Ok(Outcome::Authenticated(Box::new(Authenticated {
+            user,
+            changes,
+        })))
     }
 
     async fn create(
@@ -191,9 +194,9 @@ impl Migration {
             .create_user(&user, Some(&link_for(account, &user.id, now)))
             .await?;
         tracing::info!(user_id = %user.id, "created the local user of a WordPress account");
-        Ok(Outcome::Authenticated(Authenticated {
+        Ok(Outcome::Authenticated(Box::new(Authenticated {
             user,
             changes: UserChanges::default(),
-        }))
+        })))
     }
 }

@@ -11,11 +11,13 @@ use async_trait::async_trait;
 use crate::clock::Epoch;
 use crate::domain::{ClientId, FlowState, OAuthClient, StoredToken, User, UserId, WordpressLink};
 
+mod api_tokens;
 pub mod dynamo;
 pub mod schema;
 mod sessions;
 pub mod sqlite;
 
+pub use api_tokens::ApiTokenStore;
 pub use sessions::{AttemptStore, Attempts, SessionStore};
 
 /// Why a store operation failed.
@@ -62,6 +64,7 @@ pub enum Unique {
     ExtId,
     WordpressLink,
     Session,
+    ApiToken,
 }
 
 impl std::fmt::Display for Unique {
@@ -74,6 +77,7 @@ impl std::fmt::Display for Unique {
             Unique::Email => "e-mail address",
             Unique::ExtId => "ext_id",
             Unique::WordpressLink => "WordPress link",
+            Unique::ApiToken => "API token",
             Unique::Session => "session",
         })
     }
@@ -186,6 +190,7 @@ pub struct Stores {
     pub users: Arc<dyn UserStore>,
     pub sessions: Arc<dyn SessionStore>,
     pub attempts: Arc<dyn AttemptStore>,
+    pub api_tokens: Arc<dyn ApiTokenStore>,
 }
 
 impl Stores {
@@ -198,6 +203,7 @@ impl Stores {
             + UserStore
             + SessionStore
             + AttemptStore
+            + ApiTokenStore
             + 'static,
     {
         Stores {
@@ -206,7 +212,8 @@ impl Stores {
             flow_states: store.clone(),
             users: store.clone(),
             sessions: store.clone(),
-            attempts: store,
+            attempts: store.clone(),
+            api_tokens: store,
         }
     }
 }

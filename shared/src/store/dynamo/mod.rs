@@ -18,6 +18,7 @@ use serde::de::DeserializeOwned;
 use super::schema::{self, AttrType};
 use super::{Page, PageRequest, StoreError, StoreResult};
 
+mod api_tokens;
 mod clients;
 mod flow_states;
 mod sessions;

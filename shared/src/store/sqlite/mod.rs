@@ -14,6 +14,7 @@ use serde::de::DeserializeOwned;
 
 use super::{Page, PageRequest, StoreError, StoreResult};
 
+mod api_tokens;
 mod clients;
 mod flow_states;
 mod sessions;
@@ -36,6 +37,7 @@ CREATE TABLE IF NOT EXISTS wordpress_links (
     wordpress_id INTEGER PRIMARY KEY, user_id TEXT NOT NULL, data TEXT NOT NULL,
     version INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS api_tokens (hash TEXT PRIMARY KEY, data TEXT NOT NULL, version INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS sessions (
     key TEXT PRIMARY KEY, data TEXT NOT NULL, expires_at INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS sessions_expiry ON sessions(expires_at);

@@ -1,0 +1,113 @@
+//! A user as the `users` commands show it: never the password hash, only its format, so an
+//! operator can follow the migration away from WordPress hashes.
+
+use authbridge::clock::Epoch;
+use authbridge::domain::{User, UserSource};
+use authbridge::passwords::HashFormat;
+use serde::Serialize;
+
+use crate::output::{NONE, Record, Row, or_none, rfc3339, yes_no};
+
+/// A user, without its password hash.
+#[derive(Debug, Serialize)]
+pub struct UserView {
+    pub id: String,
+    pub email: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub ext_id: Option<String>,
+    pub active: bool,
+    pub source: UserSource,
+    pub wordpress_id: Option<u64>,
+    /// The stored hash's format (`Argon2`, `phpass`, ...); `null` when the user has no password.
+    pub password: Option<String>,
+    /// Epoch seconds.
+    pub created: Epoch,
+    /// Epoch seconds.
+    pub current_sign_in_at: Option<Epoch>,
+    pub current_sign_in_ip: Option<String>,
+    /// Epoch seconds.
+    pub last_sign_in_at: Option<Epoch>,
+}
+
+impl From<User> for UserView {
+    fn from(user: User) -> Self {
+        let password = user
+            .password_hash
+            .as_ref()
+            .map(|hash| match HashFormat::of(hash) {
+                Some(format) => format.to_string(),
+                None => "unrecognised".to_string(),
+            });
+        UserView {
+            id: user.id.to_string(),
+            email: user.email,
+            first_name: user.first_name,
+            last_name: user.last_name,
+            ext_id: user.ext_id,
+            active: user.active,
+            source: user.source,
+            wordpress_id: user.wordpress_id,
+            password,
+            created: user.created,
+            current_sign_in_at: user.current_sign_in_at,
+            current_sign_in_ip: user.current_sign_in_ip,
+            last_sign_in_at: user.last_sign_in_at,
+        }
+    }
+}
+
+impl UserView {
+    fn source(&self) -> &'static str {
+        match self.source {
+            UserSource::Local => "local",
+            UserSource::Wordpress => "wordpress",
+        }
+    }
+
+    fn time(epoch: Option<Epoch>) -> String {
+        epoch.map(rfc3339).unwrap_or_else(|| NONE.to_string())
+    }
+}
+
+impl Row for UserView {
+    const HEADERS: &'static [&'static str] =
+        &["id", "email", "source", "active", "password", "signed in"];
+
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.id.clone(),
+            self.email.clone(),
+            self.source().to_string(),
+            yes_no(self.active),
+            or_none(self.password.as_deref()),
+            Self::time(self.current_sign_in_at),
+        ]
+    }
+}
+
+impl Record for UserView {
+    fn fields(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("id", self.id.clone()),
+            ("email", self.email.clone()),
+            ("first name", or_none(self.first_name.as_deref())),
+            ("last name", or_none(self.last_name.as_deref())),
+            ("ext_id", or_none(self.ext_id.as_deref())),
+            ("active", yes_no(self.active)),
+            ("source", self.source().to_string()),
+            (
+                "wordpress id",
+                or_none(self.wordpress_id.map(|id| id.to_string()).as_deref()),
+            ),
+            ("password", or_none(self.password.as_deref())),
+            ("created", rfc3339(self.created)),
+            ("signed in", Self::time(self.current_sign_in_at)),
+            (
+                "signed in from",
+                or_none(self.current_sign_in_ip.as_deref()),
+            ),
+            ("previous sign-in", Self::time(self.last_sign_in_at)),
+        ]
+    }
+}

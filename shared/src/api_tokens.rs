@@ -1,0 +1,110 @@
+//! Administering API tokens: a new token's value has 256 random bits, is shown once, and only its
+//! SHA-256 is stored. Names are unique.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::RngCore;
+use secrecy::SecretString;
+
+use crate::clock;
+use crate::domain::{ApiToken, Endpoint, IpRestriction};
+use crate::http::api_auth::token_hash;
+use crate::store::{ApiTokenStore, PageRequest, StoreError};
+
+/// Why an API-token operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiTokenError {
+    #[error("an API token named {0:?} exists already")]
+    NameTaken(String),
+    #[error("no API token named {0:?}; `authbridge api-tokens list` shows them")]
+    NotFound(String),
+    #[error("the name must not be empty")]
+    EmptyName,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A fresh token value: 256 random bits, URL-safe.
+pub fn new_token_value() -> SecretString {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    SecretString::from(URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// Every token, following the pages.
+pub async fn list_all(store: &dyn ApiTokenStore) -> Result<Vec<ApiToken>, ApiTokenError> {
+    let mut all = Vec::new();
+    let mut page = PageRequest::first(100);
+    loop {
+        let got = store.list_api_tokens(&page).await?;
+        all.extend(got.items);
+        match got.next {
+            Some(next) => page.after = Some(next),
+            None => return Ok(all),
+        }
+    }
+}
+
+/// The token named `name`.
+pub async fn find(store: &dyn ApiTokenStore, name: &str) -> Result<ApiToken, ApiTokenError> {
+    list_all(store)
+        .await?
+        .into_iter()
+        .find(|t| t.name == name)
+        .ok_or_else(|| ApiTokenError::NotFound(name.to_string()))
+}
+
+/// Creates a token and returns it with its value, which is never shown again.
+pub async fn create(
+    store: &dyn ApiTokenStore,
+    name: &str,
+    endpoints: Vec<Endpoint>,
+    ip_restriction: IpRestriction,
+) -> Result<(ApiToken, SecretString), ApiTokenError> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(ApiTokenError::EmptyName);
+    }
+    if list_all(store).await?.iter().any(|t| t.name == name) {
+        return Err(ApiTokenError::NameTaken(name.to_string()));
+    }
+    let value = new_token_value();
+    let token = ApiToken {
+        name: name.to_string(),
+        token_hash: token_hash(secrecy::ExposeSecret::expose_secret(&value)),
+        active: true,
+        ip_restriction,
+        endpoints,
+        created: clock::now(),
+        last_used: None,
+        version: 0,
+    };
+    store.create_api_token(&token).await?;
+    Ok((token, value))
+}
+
+/// Applies `change` to the token named `name` (version-checked, retried once on a race with a
+/// `last_used` write).
+pub async fn update(
+    store: &dyn ApiTokenStore,
+    name: &str,
+    change: impl Fn(&mut ApiToken),
+) -> Result<ApiToken, ApiTokenError> {
+    for _ in 0..3 {
+        let mut token = find(store, name).await?;
+        change(&mut token);
+        match store.update_api_token(&token).await {
+            Ok(saved) => return Ok(saved),
+            Err(StoreError::StaleVersion) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(StoreError::StaleVersion.into())
+}
+
+/// Deletes the token named `name`.
+pub async fn delete(store: &dyn ApiTokenStore, name: &str) -> Result<(), ApiTokenError> {
+    let token = find(store, name).await?;
+    store.delete_api_token(&token.token_hash).await?;
+    Ok(())
+}

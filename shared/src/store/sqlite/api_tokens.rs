@@ -1,0 +1,77 @@
+//! API tokens in the embedded store.
+
+use async_trait::async_trait;
+use rusqlite::params;
+
+use super::{SqliteStore, check_updated, db, get_data, list_page, to_json};
+use crate::domain::ApiToken;
+use crate::store::{ApiTokenStore, Page, PageRequest, StoreError, StoreResult, Unique};
+
+#[async_trait]
+impl ApiTokenStore for SqliteStore {
+    async fn create_api_token(&self, token: &ApiToken) -> StoreResult<()> {
+        let (hash, data, version) = (token.token_hash.clone(), to_json(token)?, token.version as i64);
+        self.write("creating an API token", move |tx| {
+            let inserted = tx
+                .execute(
+                    "INSERT INTO api_tokens (hash, data, version) VALUES (?1, ?2, ?3)
+                     ON CONFLICT DO NOTHING",
+                    params![hash, data, version],
+                )
+                .map_err(db("creating an API token"))?;
+            match inserted {
+                1 => Ok(()),
+                _ => Err(StoreError::AlreadyExists(Unique::ApiToken)),
+            }
+        })
+        .await
+    }
+
+    async fn get_api_token(&self, token_hash: &str) -> StoreResult<Option<ApiToken>> {
+        let hash = token_hash.to_string();
+        self.run("reading an API token", move |conn| {
+            get_data(conn, "SELECT data FROM api_tokens WHERE hash = ?1", hash, "reading an API token")
+        })
+        .await
+    }
+
+    async fn update_api_token(&self, token: &ApiToken) -> StoreResult<ApiToken> {
+        let mut next = token.clone();
+        next.version = token.version + 1;
+        let (hash, data, expected) = (next.token_hash.clone(), to_json(&next)?, token.version as i64);
+        self.write("updating an API token", move |tx| {
+            let changed = tx
+                .execute(
+                    "UPDATE api_tokens SET data = ?2, version = ?3 WHERE hash = ?1 AND version = ?4",
+                    params![hash, data, expected + 1, expected],
+                )
+                .map_err(db("updating an API token"))?;
+            check_updated(tx, changed, "SELECT 1 FROM api_tokens WHERE hash = ?1", hash, "updating an API token")
+        })
+        .await?;
+        Ok(next)
+    }
+
+    async fn delete_api_token(&self, token_hash: &str) -> StoreResult<bool> {
+        let hash = token_hash.to_string();
+        self.run("deleting an API token", move |conn| {
+            conn.execute("DELETE FROM api_tokens WHERE hash = ?1", [hash])
+                .map(|n| n == 1)
+                .map_err(db("deleting an API token"))
+        })
+        .await
+    }
+
+    async fn list_api_tokens(&self, page: &PageRequest) -> StoreResult<Page<ApiToken>> {
+        let page = page.clone();
+        self.run("listing API tokens", move |conn| {
+            list_page(
+                conn,
+                "SELECT hash, data FROM api_tokens WHERE hash > ?1 ORDER BY hash LIMIT ?2",
+                &page,
+                "listing API tokens",
+            )
+        })
+        .await
+    }
+}

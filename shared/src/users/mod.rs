@@ -1,0 +1,164 @@
+//! Administering local users (the admin CLI's `users` commands): create, find, enable or disable,
+//! set a password, and import users exported from WordPress with their hashes ([`import`]).
+//!
+//! Passwords arrive as `SecretString`s and leave only as Argon2id hashes; no error carries one.
+
+pub mod import;
+
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::clock;
+use crate::domain::{User, UserId, UserSource};
+use crate::login::credentials::{MAX_PASSWORD_LEN, is_email};
+use crate::passwords::{PasswordError, hash_password_blocking};
+use crate::store::{PageRequest, StoreError, Unique, UserStore};
+
+/// Shortest password an administrator may set (NIST SP 800-63B's minimum).
+pub const MIN_PASSWORD_CHARS: usize = 8;
+
+/// How often a change is retried after a concurrent write to the same user.
+const MAX_RACES: usize = 3;
+
+/// Why a user operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum UserAdminError {
+    #[error("no user {0:?}; `authbridge users list` shows them")]
+    NotFound(String),
+    #[error("{0:?} is not an e-mail address")]
+    InvalidEmail(String),
+    #[error("the password must have at least 8 characters and at most 4096 bytes")]
+    UnacceptablePassword,
+    #[error("another user already has this {0}")]
+    Taken(Unique),
+    #[error(transparent)]
+    Store(StoreError),
+    #[error(transparent)]
+    Password(#[from] PasswordError),
+}
+
+impl From<StoreError> for UserAdminError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::AlreadyExists(what) => UserAdminError::Taken(what),
+            other => UserAdminError::Store(other),
+        }
+    }
+}
+
+/// A user to create.
+pub struct NewUser {
+    pub email: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub ext_id: Option<String>,
+    pub password: SecretString,
+}
+
+/// User administration over a user store.
+pub struct UserAdmin<'a> {
+    pub users: &'a dyn UserStore,
+}
+
+fn check_password(password: &SecretString) -> Result<(), UserAdminError> {
+    let text = password.expose_secret();
+    if text.chars().count() < MIN_PASSWORD_CHARS || text.len() > MAX_PASSWORD_LEN {
+        return Err(UserAdminError::UnacceptablePassword);
+    }
+    Ok(())
+}
+
+impl UserAdmin<'_> {
+    /// Creates a local user with an Argon2id hash of its password.
+    pub async fn create(&self, new: NewUser) -> Result<User, UserAdminError> {
+        let email = new.email.trim().to_string();
+        if !is_email(&email) {
+            return Err(UserAdminError::InvalidEmail(email));
+        }
+        check_password(&new.password)?;
+        let now = clock::now();
+        let user = User {
+            id: UserId::generate(),
+            email,
+            password_hash: Some(hash_password_blocking(&new.password).await?),
+            first_name: new.first_name,
+            last_name: new.last_name,
+            ext_id: new.ext_id,
+            active: true,
+            source: UserSource::Local,
+            wordpress_id: None,
+            created: now,
+            modified: now,
+            current_sign_in_at: None,
+            current_sign_in_ip: None,
+            last_sign_in_at: None,
+            last_sign_in_ip: None,
+            version: 0,
+        };
+        self.users.create_user(&user, None).await?;
+        Ok(user)
+    }
+
+    /// The user with this id, or with this e-mail address when it holds an `@`.
+    pub async fn find(&self, id_or_email: &str) -> Result<User, UserAdminError> {
+        let found = if id_or_email.contains('@') {
+            self.users.find_user_by_email(id_or_email).await?
+        } else {
+            self.users.get_user(&UserId::new(id_or_email)).await?
+        };
+        found.ok_or_else(|| UserAdminError::NotFound(id_or_email.to_string()))
+    }
+
+    /// Every user, in id order.
+    pub async fn list_all(&self) -> Result<Vec<User>, UserAdminError> {
+        let mut users = Vec::new();
+        let mut page = PageRequest::first(1000);
+        loop {
+            let got = self.users.list_users(&page).await?;
+            users.extend(got.items);
+            match got.next {
+                Some(next) => page.after = Some(next),
+                None => return Ok(users),
+            }
+        }
+    }
+
+    /// Lets the user log in again, or stops it (its sessions stop working too).
+    pub async fn set_active(
+        &self,
+        id_or_email: &str,
+        active: bool,
+    ) -> Result<User, UserAdminError> {
+        self.change(id_or_email, |user| user.active = active).await
+    }
+
+    /// Replaces the user's password.
+    pub async fn set_password(
+        &self,
+        id_or_email: &str,
+        password: &SecretString,
+    ) -> Result<User, UserAdminError> {
+        check_password(password)?;
+        let hash = hash_password_blocking(password).await?;
+        self.change(id_or_email, |user| user.password_hash = Some(hash.clone()))
+            .await
+    }
+
+    /// Applies `edit` to a fresh copy of the user until the write is not stale.
+    async fn change(
+        &self,
+        id_or_email: &str,
+        edit: impl Fn(&mut User),
+    ) -> Result<User, UserAdminError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let mut user = self.find(id_or_email).await?;
+            edit(&mut user);
+            user.modified = clock::now();
+            match self.users.update_user(&user).await {
+                Err(StoreError::StaleVersion) if attempt < MAX_RACES => continue,
+                other => return Ok(other?),
+            }
+        }
+    }
+}

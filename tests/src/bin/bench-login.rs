@@ -1,0 +1,167 @@
+//! `bench-login`: login latency over HTTP on a local stack (a local-user hit, and a first login
+//! through the WordPress fallback against the stand-in site, which migrates the account), and what
+//! Argon2id costs on this machine under the current policy.
+//!
+//! `cargo run --profile measure -p authbridge-tests --bin bench-login -- [--logins N]`
+//!
+//! On the embedded store; with `AUTHBRIDGE_TEST_AWS_ENDPOINT` set (the emulator), on DynamoDB too.
+//! The stand-in answers at once from 127.0.0.1, so the fallback figures are authbridge's own cost
+//! plus a loopback round trip: add the WordPress site's own time to them.
+
+use std::time::{Duration, Instant};
+
+use authbridge::login::{LoginSettings, ThrottleLimits};
+use authbridge::passwords::{Policy, hash_password, verify_dummy, verify_password};
+use authbridge::secrets::SecretString;
+use authbridge_tests::login::{self, save_user, user};
+use authbridge_tests::wordpress::{Account, WordpressStandIn};
+use authbridge_tests::{Backend, dynamo_backend, sqlite_backend};
+use serde_json::json;
+
+const PASSWORD: &str = "correct horse battery staple";
+
+/// Median, 95th percentile and mean of some durations.
+struct Summary {
+    p50: Duration,
+    p95: Duration,
+    mean: Duration,
+}
+
+fn summary(mut samples: Vec<Duration>) -> Summary {
+    samples.sort();
+    let n = samples.len().max(1);
+    let at = |q: usize| {
+        samples
+            .get((n * q / 100).min(n - 1))
+            .copied()
+            .unwrap_or_default()
+    };
+    Summary {
+        p50: at(50),
+        p95: at(95),
+        mean: samples.iter().sum::<Duration>() / n as u32,
+    }
+}
+
+fn print(label: &str, samples: Vec<Duration>) {
+    let n = samples.len();
+    let s = summary(samples);
+    println!(
+        "{label:<52} {:>8.1} ms {:>8.1} ms {:>8.1} ms  (n={n})",
+        s.p50.as_secs_f64() * 1e3,
+        s.p95.as_secs_f64() * 1e3,
+        s.mean.as_secs_f64() * 1e3,
+    );
+}
+
+fn time<T>(work: impl FnOnce() -> T) -> Duration {
+    let started = Instant::now();
+    let _ = work();
+    started.elapsed()
+}
+
+fn argon2_costs(runs: usize) {
+    let password = SecretString::from(PASSWORD);
+    let hash = hash_password(&password).expect("hashing");
+    print(
+        &format!("Argon2id hash ({})", Policy::CURRENT),
+        (0..runs)
+            .map(|_| time(|| hash_password(&password)))
+            .collect(),
+    );
+    print(
+        "Argon2id verify",
+        (0..runs)
+            .map(|_| time(|| verify_password(&password, &hash)))
+            .collect(),
+    );
+    print(
+        "Argon2id dummy verify (unknown user)",
+        (0..runs)
+            .map(|_| time(|| verify_dummy(&password)))
+            .collect(),
+    );
+}
+
+async fn logins(name: &str, backend: Backend, count: usize) {
+    let accounts = (0..count)
+        .map(|i| {
+            Account::new(
+                10_000 + i as u64,
+                &format!("reader{i}"),
+                &format!("reader{i}@example.org"),
+                PASSWORD,
+            )
+        })
+        .collect();
+    let site = WordpressStandIn::start(accounts).await;
+    let settings = LoginSettings {
+        throttle: ThrottleLimits {
+            per_account: u32::MAX,
+            per_address: u32::MAX,
+            ..ThrottleLimits::default()
+        },
+        ..LoginSettings::default()
+    };
+    let stack = login::start(backend, Some(&site), settings).await;
+    let hash = hash_password(&SecretString::from(PASSWORD)).expect("hashing");
+    save_user(&stack, user("local@example.org", Some(&hash.0)), None).await;
+
+    let warm = login::login(
+        &stack,
+        json!({"email": "local@example.org", "password": PASSWORD}),
+    )
+    .await;
+    assert_eq!(warm.status, 200, "{warm:?}");
+    let mut local = Vec::with_capacity(count);
+    for _ in 0..count {
+        let answer = login::login(
+            &stack,
+            json!({"email": "local@example.org", "password": PASSWORD}),
+        )
+        .await;
+        assert_eq!(answer.status, 200, "{answer:?}");
+        local.push(answer.elapsed);
+    }
+    print(&format!("{name}: local user"), local);
+
+    let mut fallback = Vec::with_capacity(count);
+    for i in 0..count {
+        let answer = login::login(
+            &stack,
+            json!({"email": format!("reader{i}@example.org"), "password": PASSWORD}),
+        )
+        .await;
+        assert_eq!(answer.status, 200, "{answer:?}");
+        fallback.push(answer.elapsed);
+    }
+    assert_eq!(site.calls(), count);
+    print(
+        &format!("{name}: WordPress fallback, first login"),
+        fallback,
+    );
+}
+
+fn logins_arg() -> usize {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == "--logins")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(50)
+}
+
+#[tokio::main]
+async fn main() {
+    let count = logins_arg();
+    let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+    println!("authbridge login benchmark, {cpus} CPUs, sequential requests over HTTP on 127.0.0.1");
+    println!("{:<52} {:>11} {:>11} {:>11}", "", "p50", "p95", "mean");
+    argon2_costs(20);
+    logins("SQLite", sqlite_backend(), count).await;
+    if std::env::var("AUTHBRIDGE_TEST_AWS_ENDPOINT").is_ok_and(|v| !v.is_empty())
+        && let Some(backend) = dynamo_backend().await
+    {
+        logins("DynamoDB (emulator)", backend, count).await;
+    }
+}

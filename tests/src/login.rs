@@ -1,0 +1,212 @@
+//! Helpers for the login tests: a test stack with login settings and, when asked, the WordPress
+//! stand-in wired in as the fallback; calls to `/auth/login` and `/auth/me`; local users written
+//! straight to the store; and [`on_both_backends!`](crate::on_both_backends).
+
+use std::time::{Duration, Instant};
+
+use authbridge::clock;
+use authbridge::domain::user::PasswordHash;
+use authbridge::domain::{User, UserId, UserSource, WordpressLink};
+use authbridge::login::LoginSettings;
+use authbridge::login::settings::WordpressSettings;
+use authbridge::oauth::http::Timeouts;
+use authbridge::secrets::SecretString;
+use serde_json::Value;
+
+use crate::stack::{self, StackOptions, TestStack};
+use crate::wordpress::{WORDPRESS_TOKEN, WordpressStandIn};
+use crate::{Backend, unique};
+
+/// Runs each listed `async fn(Backend)` as two tests, `sqlite::<name>` and `dynamodb::<name>`;
+/// the DynamoDB one needs the emulator (skipped under plain `cargo test` without it).
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $test() {
+                    super::$test($crate::sqlite_backend()).await
+                }
+            )*
+        }
+        mod dynamodb {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $test() {
+                    let Some(backend) = $crate::dynamo_backend().await else { return };
+                    super::$test(backend).await
+                }
+            )*
+        }
+    };
+}
+
+/// The WordPress timeouts of test stacks: short, so a slow site is given up on quickly.
+pub const WORDPRESS_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// The fallback settings for `site`, with the token in the secret `token_secret`.
+pub fn wordpress_settings(site: &WordpressStandIn, token_secret: &str) -> WordpressSettings {
+    WordpressSettings {
+        url: site.base.clone(),
+        token_secret: token_secret.to_string(),
+        timeouts: Timeouts {
+            connect: WORDPRESS_TIMEOUT,
+            total: WORDPRESS_TIMEOUT,
+        },
+        priority: 100,
+    }
+}
+
+/// Starts a stack on `backend` with `settings`; with `site`, WordPress is the fallback and the
+/// plugin's token is in the backend's secret store.
+pub async fn start(
+    backend: Backend,
+    site: Option<&WordpressStandIn>,
+    mut settings: LoginSettings,
+) -> TestStack {
+    if let Some(site) = site {
+        let secret = format!("{}/wordpress-token", unique("authbridge-test"));
+        backend
+            .secrets
+            .put_secret(&secret, &SecretString::from(WORDPRESS_TOKEN))
+            .await
+            .expect("storing the WordPress token");
+        settings.wordpress = Some(wordpress_settings(site, &secret));
+    }
+    stack::start_with_login(backend, StackOptions::default(), settings).await
+}
+
+/// An answer of the stack.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub retry_after: Option<u64>,
+    pub body: Value,
+    pub elapsed: Duration,
+}
+
+impl Answer {
+    async fn from(response: reqwest::Response, started: Instant) -> Self {
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok());
+        let text = response.text().await.expect("reading the answer");
+        Answer {
+            status,
+            retry_after,
+            body: serde_json::from_str(&text).unwrap_or(Value::String(text)),
+            elapsed: started.elapsed(),
+        }
+    }
+
+    /// The session token of a successful login.
+    pub fn token(&self) -> String {
+        self.body["access_token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no access_token in {}", self.body))
+            .to_string()
+    }
+}
+
+/// `POST /auth/login` with a JSON body.
+pub async fn login(stack: &TestStack, body: Value) -> Answer {
+    let started = Instant::now();
+    let response = stack::http()
+        .post(stack.url("/auth/login"))
+        .json(&body)
+        .send()
+        .await
+        .expect("POST /auth/login");
+    Answer::from(response, started).await
+}
+
+/// `POST /auth/login` with a form body.
+pub async fn login_form(stack: &TestStack, fields: &[(&str, &str)]) -> Answer {
+    let started = Instant::now();
+    let response = stack::http()
+        .post(stack.url("/auth/login"))
+        .form(fields)
+        .send()
+        .await
+        .expect("POST /auth/login");
+    Answer::from(response, started).await
+}
+
+/// `GET /auth/me`, with `token` as the bearer token when given.
+pub async fn me(stack: &TestStack, token: Option<&str>) -> Answer {
+    let started = Instant::now();
+    let mut request = stack::http().get(stack.url("/auth/me"));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    Answer::from(request.send().await.expect("GET /auth/me"), started).await
+}
+
+/// A local, active user with `email` and the stored `hash` (none: no usable password).
+pub fn user(email: &str, hash: Option<&str>) -> User {
+    let now = clock::now();
+    User {
+        id: UserId::generate(),
+        email: email.to_string(),
+        password_hash: hash.map(|h| PasswordHash(h.to_string())),
+        first_name: None,
+        last_name: None,
+        ext_id: None,
+        active: true,
+        source: UserSource::Local,
+        wordpress_id: None,
+        created: now,
+        modified: now,
+        current_sign_in_at: None,
+        current_sign_in_ip: None,
+        last_sign_in_at: None,
+        last_sign_in_ip: None,
+        version: 0,
+    }
+}
+
+/// The link row of `user` to WordPress account `wordpress_id`.
+pub fn link(user: &User, wordpress_id: u64) -> WordpressLink {
+    WordpressLink {
+        wordpress_id,
+        user_id: user.id.clone(),
+        email: user.email.clone(),
+        login: user.email.clone(),
+        registered_at: "2020-03-13T14:02:44Z".into(),
+        nicename: None,
+        url: None,
+        display_name: None,
+        first_name: None,
+        last_name: None,
+        version: 0,
+    }
+}
+
+/// Writes `user` (linked to `wordpress_id` when given) to the stack's store.
+pub async fn save_user(stack: &TestStack, mut user: User, wordpress_id: Option<u64>) -> User {
+    user.wordpress_id = wordpress_id;
+    let link = wordpress_id.map(|id| link(&user, id));
+    stack
+        .backend
+        .stores
+        .users
+        .create_user(&user, link.as_ref())
+        .await
+        .expect("creating a local user");
+    user
+}
+
+/// The stored user with `email`.
+pub async fn stored_user(stack: &TestStack, email: &str) -> Option<User> {
+    stack
+        .backend
+        .stores
+        .users
+        .find_user_by_email(email)
+        .await
+        .expect("reading a user")
+}

@@ -1,0 +1,109 @@
+//! Bearer API tokens over HTTP: the reference's checks in its order, each refusal a 403 with
+//! `no_authorization` and the reason; the caller's address is API Gateway's, never a header.
+
+use authbridge::api_tokens;
+use authbridge::domain::{Endpoint, IpRestriction};
+use authbridge::secrets::ExposeSecret;
+use authbridge_tests::sqlite_backend;
+use authbridge_tests::stack::{self, StackOptions};
+use serde_json::Value;
+
+async fn call(s: &stack::TestStack, auth: Option<&str>, forwarded: Option<&str>) -> (u16, Value) {
+    let mut request = stack::http().get(s.url("/tokens/some-tag"));
+    if let Some(auth) = auth {
+        request = request.header("authorization", auth);
+    }
+    if let Some(ip) = forwarded {
+        request = request.header("x-forwarded-for", ip);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+fn reason(body: &Value) -> String {
+    assert_eq!(body["status"], "error", "{body}");
+    assert_eq!(body["error"], "no_authorization", "{body}");
+    body["message"].as_str().unwrap().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_refusal_says_why_in_the_references_order() {
+    let s = stack::start(sqlite_backend(), StackOptions::default()).await;
+    let store = s.stack.app.stores.api_tokens.as_ref();
+    let (_, good) = api_tokens::create(store, "good", vec![Endpoint::Tokens], IpRestriction::Any)
+        .await
+        .unwrap();
+    let (_, inactive) =
+        api_tokens::create(store, "off", vec![Endpoint::Tokens], IpRestriction::Any)
+            .await
+            .unwrap();
+    api_tokens::update(store, "off", |t| t.active = false)
+        .await
+        .unwrap();
+    let (_, far) = api_tokens::create(
+        store,
+        "far",
+        vec![Endpoint::Tokens],
+        IpRestriction::parse("10.0.0.0/8").unwrap(),
+    )
+    .await
+    .unwrap();
+    let (_, other) =
+        api_tokens::create(store, "other", vec![Endpoint::SyncUser], IpRestriction::Any)
+            .await
+            .unwrap();
+    let (_, none) = api_tokens::create(store, "none", vec![], IpRestriction::Any)
+        .await
+        .unwrap();
+    let bearer = |v: &authbridge::secrets::SecretString| format!("Bearer {}", v.expose_secret());
+
+    for (auth, expected) in [
+        (
+            None,
+            "Not authorized: missing or malformed Authorization: Bearer header",
+        ),
+        (
+            Some("Basic abc".to_string()),
+            "Not authorized: missing or malformed Authorization: Bearer header",
+        ),
+        (
+            Some("Bearer".to_string()),
+            "Not authorized: missing or malformed Authorization: Bearer header",
+        ),
+        (
+            Some(format!("Token {}", good.expose_secret())),
+            "Not authorized: missing or malformed Authorization: Bearer header",
+        ),
+        (
+            Some("Bearer not-a-token".to_string()),
+            "Not authorized: unknown token",
+        ),
+        (Some(bearer(&inactive)), "Not authorized: inactive token"),
+        (Some(bearer(&far)), "Not authorized: address not allowed"),
+        (
+            Some(bearer(&other)),
+            "Not authorized: no access to this endpoint",
+        ),
+        (
+            Some(bearer(&none)),
+            "Not authorized: no access to this endpoint",
+        ),
+    ] {
+        let (status, body) = call(&s, auth.as_deref(), None).await;
+        assert_eq!(status, 403, "{auth:?}: {body}");
+        assert_eq!(reason(&body), expected, "{auth:?}");
+    }
+    // A forwarded header does not change the caller's address.
+    let (status, body) = call(&s, Some(&bearer(&far)), Some("10.1.2.3")).await;
+    assert_eq!(
+        (status, reason(&body).as_str()),
+        (403, "Not authorized: address not allowed")
+    );
+
+    // The good token passes the checks (and finds no such tag).
+    let (status, _) = call(&s, Some(&bearer(&good)), None).await;
+    assert_eq!(status, 404);
+    let used = api_tokens::find(store, "good").await.unwrap();
+    assert!(used.last_used.is_some(), "last use is recorded");
+}

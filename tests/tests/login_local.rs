@@ -1,0 +1,406 @@
+//! `POST /auth/login` and `GET /auth/me` against local users, over HTTP on a test stack, on the
+//! embedded store and on DynamoDB: the answers, the session, sign-in times, equal answers for an
+//! unknown user and a wrong password, inactive users, throttling, and every imported hash format.
+
+use std::time::Duration;
+
+use authbridge::login::LoginSettings;
+use authbridge::login::session::key_of;
+use authbridge::passwords::hash_password;
+use authbridge::secrets::SecretString;
+use authbridge_tests::login::{self, Answer, login, login_form, me, save_user, stored_user, user};
+use authbridge_tests::on_both_backends;
+use authbridge_tests::stack::TestStack;
+use authbridge_tests::{Backend, unique};
+use serde_json::json;
+
+const PASSWORD: &str = "correct horse battery staple";
+
+/// Hashes of [`PASSWORD`] made by PHP and WordPress (the vectors of `shared/src/passwords/tests.rs`).
+const IMPORTED_HASHES: [(&str, &str); 6] = [
+    ("phpass", "$P$Bp0yk9i4TDmplt.CIArirkQ0fbLq6E0"),
+    (
+        "WordPress 6.8 bcrypt",
+        "$wp$2y$10$.kA8BpnGb2DF22djDolSse0x9cxzClPVZ83WKNTcRetPdj2JUGUBS",
+    ),
+    (
+        "bcrypt",
+        "$2y$10$MkIssov0xAeXMvDkGQcJ9uartf41rKUuE.FvoWuji2eqnxtoOZ1Aq",
+    ),
+    ("MD5", "9cc2ae8a1ba7a93da39b46fc1019c481"),
+    (
+        "weak Argon2id",
+        "$argon2id$v=19$m=4096,t=1,p=1$TUhNTUNhRjE1Q0pzN2lIYg$IOWG0/NrSYDKg2v6mdtyojiHxKta3X3sc3qU7SqeJYs",
+    ),
+    (
+        "Argon2i",
+        "$argon2i$v=19$m=19456,t=2,p=1$anFXd0cwYXBwc3VkNjNwWg$eIGhENuivbHqB6E+Y4tiLM1p8PZ3n9nWdr/vM1n3cRA",
+    ),
+];
+
+/// The prefix of a hash under the current policy.
+const CURRENT_POLICY: &str = "$argon2id$v=19$m=19456,t=2,p=1$";
+
+fn argon2(password: &str) -> String {
+    hash_password(&SecretString::from(password)).unwrap().0
+}
+
+async fn stack(b: Backend, tune: impl FnOnce(&mut LoginSettings)) -> TestStack {
+    let mut settings = LoginSettings::default();
+    tune(&mut settings);
+    login::start(b, None, settings).await
+}
+
+fn assert_refused(answer: &Answer) {
+    assert_eq!(answer.status, 401, "{answer:?}");
+    assert_eq!(answer.body, json!({"error": "invalid_credentials"}));
+}
+
+/// The whole text of the stored session rows or items, to look for the token in.
+async fn raw_sessions(stack: &TestStack, token: &str) -> String {
+    match (&stack.backend.dynamo, &stack.backend.file) {
+        (Some(dynamo), _) => {
+            let item = dynamo
+                .raw_client()
+                .get_item()
+                .table_name(dynamo.table())
+                .key(
+                    "pk",
+                    aws_sdk_dynamodb::types::AttributeValue::S(format!(
+                        "SESSION#{}",
+                        key_of(token)
+                    )),
+                )
+                .send()
+                .await
+                .unwrap();
+            format!("{:?}", item.item.expect("the session item"))
+        }
+        (None, Some(dir)) => {
+            let conn = rusqlite::Connection::open(dir.path().join("authbridge.db")).unwrap();
+            let mut stmt = conn.prepare("SELECT key || data FROM sessions").unwrap();
+            let rows: Vec<String> = stmt
+                .query_map([], |row| row.get(0))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            assert_eq!(rows.len(), 1);
+            rows.join("\n")
+        }
+        _ => unreachable!("a backend is SQLite or DynamoDB"),
+    }
+}
+
+async fn a_local_user_logs_in_and_the_token_finds_it(b: Backend) {
+    let stack = stack(b, |_| {}).await;
+    let mut ada = user("Ada@Example.org", Some(&argon2(PASSWORD)));
+    ada.first_name = Some("Ada".into());
+    ada.last_name = Some("Lovelace".into());
+    let ada = save_user(&stack, ada, None).await;
+
+    let answer = login(
+        &stack,
+        json!({"email": "ada@example.org", "password": PASSWORD}),
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+    assert_eq!(
+        answer.body["user"],
+        json!({
+            "id": ada.id.to_string(), "email": "Ada@Example.org", "first_name": "Ada",
+            "last_name": "Lovelace", "source": "local"
+        })
+    );
+    assert_eq!(answer.body["token_type"], "Bearer");
+    assert_eq!(answer.body["expires_in"], 3600);
+    let token = answer.token();
+    assert!(token.len() >= 43, "at least 256 bits: {token}");
+
+    let found = me(&stack, Some(&token)).await;
+    assert_eq!(found.status, 200, "{found:?}");
+    assert_eq!(found.body["user"]["id"], ada.id.to_string());
+
+    // The store holds the token's hash only.
+    let stored = raw_sessions(&stack, &token).await;
+    assert!(stored.contains(&key_of(&token)), "{stored}");
+    assert!(
+        !stored.contains(&token),
+        "the token itself is stored: {stored}"
+    );
+
+    // The sign-in is recorded; a second one moves it to "last".
+    let signed_in = stored_user(&stack, "ada@example.org").await.unwrap();
+    let first = signed_in.current_sign_in_at.expect("a sign-in time");
+    assert_eq!(signed_in.current_sign_in_ip.as_deref(), Some("127.0.0.1"));
+    let again = login_form(
+        &stack,
+        &[("username", "ADA@example.org"), ("password", PASSWORD)],
+    )
+    .await;
+    assert_eq!(again.status, 200, "{again:?}");
+    assert_ne!(again.token(), token, "every login gets its own session");
+    let twice = stored_user(&stack, "ada@example.org").await.unwrap();
+    assert_eq!(twice.last_sign_in_at, Some(first));
+    assert_eq!(twice.last_sign_in_ip.as_deref(), Some("127.0.0.1"));
+
+    for bad in [Some("not-a-session"), Some(&key_of(&token)[..]), None] {
+        let refused = me(&stack, bad).await;
+        assert_eq!(refused.status, 401, "{bad:?}: {refused:?}");
+        assert_eq!(refused.body, json!({"error": "invalid_token"}));
+    }
+}
+
+async fn a_session_ends_when_it_expires_or_its_user_is_disabled(b: Backend) {
+    let stack = stack(b, |s| s.session_ttl = Duration::from_secs(2)).await;
+    save_user(
+        &stack,
+        user("ada@example.org", Some(&argon2(PASSWORD))),
+        None,
+    )
+    .await;
+    let answer = login(
+        &stack,
+        json!({"email": "ada@example.org", "password": PASSWORD}),
+    )
+    .await;
+    assert_eq!(answer.body["expires_in"], 2);
+    let token = answer.token();
+    assert_eq!(me(&stack, Some(&token)).await.status, 200);
+    tokio::time::sleep(Duration::from_millis(3100)).await;
+    assert_eq!(me(&stack, Some(&token)).await.status, 401, "expired");
+
+    let token = login(
+        &stack,
+        json!({"email": "ada@example.org", "password": PASSWORD}),
+    )
+    .await
+    .token();
+    let mut ada = stored_user(&stack, "ada@example.org").await.unwrap();
+    ada.active = false;
+    stack.backend.stores.users.update_user(&ada).await.unwrap();
+    assert_eq!(me(&stack, Some(&token)).await.status, 401, "disabled");
+}
+
+async fn an_unknown_user_and_a_wrong_password_get_the_same_answer(b: Backend) {
+    let stack = stack(b, |_| {}).await;
+    save_user(
+        &stack,
+        user("ada@example.org", Some(&argon2(PASSWORD))),
+        None,
+    )
+    .await;
+    let mut unknown = Vec::new();
+    let mut wrong = Vec::new();
+    // Interleaved, so both see the same load; each name is tried once, below the throttle.
+    for i in 0..5 {
+        let a = login(
+            &stack,
+            json!({"email": format!("nobody{i}@example.org"), "password": PASSWORD}),
+        )
+        .await;
+        assert_refused(&a);
+        unknown.push(a.elapsed);
+        let w = login(
+            &stack,
+            json!({"email": "ada@example.org", "password": format!("wrong {i}")}),
+        )
+        .await;
+        assert_refused(&w);
+        wrong.push(w.elapsed);
+        if i == 3 {
+            // Stay below the account's limit of 5.
+            assert_eq!(
+                login(
+                    &stack,
+                    json!({"email": "ada@example.org", "password": PASSWORD})
+                )
+                .await
+                .status,
+                200
+            );
+        }
+    }
+    unknown.sort();
+    wrong.sort();
+    let (u, w) = (unknown[2].as_secs_f64(), wrong[2].as_secs_f64());
+    // Both verify one Argon2id hash of the same cost: an unknown user is not measurably cheaper.
+    assert!(
+        u > w / 3.0 && u < w * 3.0,
+        "median unknown user {u:.3} s, median wrong password {w:.3} s"
+    );
+}
+
+async fn an_inactive_user_is_refused(b: Backend) {
+    let stack = stack(b, |_| {}).await;
+    let mut ada = user("ada@example.org", Some(&argon2(PASSWORD)));
+    ada.active = false;
+    save_user(&stack, ada, None).await;
+    let answer = login(
+        &stack,
+        json!({"email": "ada@example.org", "password": PASSWORD}),
+    )
+    .await;
+    assert_refused(&answer);
+}
+
+async fn failed_attempts_are_throttled_per_account_and_per_address(b: Backend) {
+    let stack = stack(b, |s| {
+        s.throttle.per_account = 3;
+        s.throttle.per_address = 8;
+    })
+    .await;
+    for email in ["ada@example.org", "bob@example.org", "cy@example.org"] {
+        save_user(&stack, user(email, Some(&argon2(PASSWORD))), None).await;
+    }
+    let attempt = |email: &'static str, password: &'static str| {
+        let stack = &stack;
+        async move { login(stack, json!({"email": email, "password": password})).await }
+    };
+
+    // A success starts the account afresh (address count: 2 failures, the success given back).
+    assert_refused(&attempt("cy@example.org", "wrong").await);
+    assert_refused(&attempt("cy@example.org", "wrong").await);
+    assert_eq!(attempt("cy@example.org", PASSWORD).await.status, 200);
+
+    // Three failures for one account; the fourth attempt is refused even with the right
+    // password, before it is checked (address count: 2 + 3 + 1).
+    for _ in 0..3 {
+        assert_refused(&attempt("ada@example.org", "wrong").await);
+    }
+    let throttled = attempt("ada@example.org", PASSWORD).await;
+    assert_eq!(throttled.status, 429, "{throttled:?}");
+    assert_eq!(throttled.body, json!({"error": "too_many_attempts"}));
+    let wait = throttled.retry_after.expect("Retry-After");
+    assert!((1..=900).contains(&wait), "Retry-After {wait}");
+    // The name's case does not make a new account (address count: 7).
+    assert_eq!(attempt("ADA@example.org", PASSWORD).await.status, 429);
+
+    // Another account from the same address still gets in, until the address is over its limit
+    // of 8 (address count: 8 with the success given back, 8, then 9).
+    assert_eq!(attempt("bob@example.org", PASSWORD).await.status, 200);
+    assert_refused(&attempt("bob@example.org", "wrong").await);
+    let by_address = attempt("bob@example.org", PASSWORD).await;
+    assert_eq!(by_address.status, 429, "{by_address:?}");
+    assert!(by_address.retry_after.is_some());
+}
+
+async fn a_throttle_window_ends(b: Backend) {
+    let stack = stack(b, |s| {
+        s.throttle.per_account = 1;
+        s.throttle.window = Duration::from_secs(2);
+    })
+    .await;
+    save_user(
+        &stack,
+        user("ada@example.org", Some(&argon2(PASSWORD))),
+        None,
+    )
+    .await;
+    assert_refused(
+        &login(
+            &stack,
+            json!({"email": "ada@example.org", "password": "wrong"}),
+        )
+        .await,
+    );
+    let throttled = login(
+        &stack,
+        json!({"email": "ada@example.org", "password": PASSWORD}),
+    )
+    .await;
+    assert_eq!(throttled.status, 429);
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let answer = login(
+        &stack,
+        json!({"email": "ada@example.org", "password": PASSWORD}),
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+}
+
+async fn every_imported_hash_format_logs_in_and_is_upgraded(b: Backend) {
+    let stack = stack(b, |s| s.throttle.per_account = 10).await;
+    for (format, hash) in IMPORTED_HASHES {
+        let email = format!("{}@example.org", unique("imported"));
+        save_user(&stack, user(&email, Some(hash)), None).await;
+
+        let wrong = login(
+            &stack,
+            json!({"email": email, "password": "Correct horse battery staple"}),
+        )
+        .await;
+        assert_refused(&wrong);
+        assert_eq!(
+            stored_user(&stack, &email)
+                .await
+                .unwrap()
+                .password_hash
+                .unwrap()
+                .0,
+            hash,
+            "{format}: a failed login changes nothing"
+        );
+
+        let answer = login(&stack, json!({"email": email, "password": PASSWORD})).await;
+        assert_eq!(answer.status, 200, "{format}: {answer:?}");
+        let upgraded = stored_user(&stack, &email)
+            .await
+            .unwrap()
+            .password_hash
+            .unwrap()
+            .0;
+        assert!(
+            upgraded.starts_with(CURRENT_POLICY),
+            "{format}: stored hash not upgraded"
+        );
+        let again = login(&stack, json!({"email": email, "password": PASSWORD})).await;
+        assert_eq!(again.status, 200, "{format}: the new hash verifies");
+        assert_eq!(
+            stored_user(&stack, &email)
+                .await
+                .unwrap()
+                .password_hash
+                .unwrap()
+                .0,
+            upgraded,
+            "{format}: a current hash is not rehashed"
+        );
+    }
+}
+
+on_both_backends!(
+    a_local_user_logs_in_and_the_token_finds_it,
+    a_session_ends_when_it_expires_or_its_user_is_disabled,
+    an_unknown_user_and_a_wrong_password_get_the_same_answer,
+    an_inactive_user_is_refused,
+    failed_attempts_are_throttled_per_account_and_per_address,
+    a_throttle_window_ends,
+    every_imported_hash_format_logs_in_and_is_upgraded,
+);
+
+/// Malformed requests: 400 naming the field, and the password never in the answer.
+#[tokio::test]
+async fn a_malformed_login_is_a_400_naming_the_field() {
+    let stack = stack(authbridge_tests::sqlite_backend(), |_| {}).await;
+    let cases = [
+        (json!({"password": "s3cret-pw"}), "username"),
+        (json!({"username": "ada"}), "password"),
+        (json!({"email": "ada", "password": "s3cret-pw"}), "email"),
+        (json!({"username": "ada", "password": 424242}), "password"),
+        (json!(["ada", "s3cret-pw"]), "body"),
+    ];
+    for (body, field) in cases {
+        let answer = login(&stack, body.clone()).await;
+        assert_eq!(answer.status, 400, "{body}: {answer:?}");
+        assert_eq!(answer.body["error"], "invalid_request");
+        assert_eq!(answer.body["field"], field, "{body}");
+        let text = answer.body.to_string();
+        assert!(
+            !text.contains("s3cret-pw") && !text.contains("424242"),
+            "{text}"
+        );
+    }
+    let empty = login_form(&stack, &[]).await;
+    assert_eq!(empty.status, 400);
+    assert_eq!(empty.body["field"], "body");
+}

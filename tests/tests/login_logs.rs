@@ -1,0 +1,102 @@
+//! What login leaves in the logs: no password on any path (success, wrong password, WordPress
+//! trouble, a malformed request), and WordPress trouble told apart from wrong credentials.
+//!
+//! One test in its own process, because it installs the process's log subscriber.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use authbridge::login::LoginSettings;
+use authbridge_tests::login::{self, login, save_user, user};
+use authbridge_tests::sqlite_backend;
+use authbridge_tests::wordpress::{Account, Mode, WordpressStandIn};
+use serde_json::json;
+
+/// Collects every log line of the process.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("log buffer").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    fn take(&self) -> String {
+        String::from_utf8_lossy(&std::mem::take(&mut *self.0.lock().expect("log buffer"))).into()
+    }
+}
+
+const WP_PASSWORD: &str = "Wp-Pa55word-7d1e";
+const LOCAL_PASSWORD: &str = "Local-Pa55word-93b2";
+const WRONG_PASSWORD: &str = "Wrong-Pa55word-5c40";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn no_password_reaches_a_log_line_and_wordpress_trouble_stands_out() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(tracing_subscriber::EnvFilter::new("debug"))
+        .with_writer(move || writer.clone())
+        .init();
+
+    let site = WordpressStandIn::start(vec![Account::new(
+        123,
+        "admin.admin",
+        "admin@example.com",
+        WP_PASSWORD,
+    )])
+    .await;
+    let stack = login::start(sqlite_backend(), Some(&site), LoginSettings::default()).await;
+    let hash = authbridge::passwords::hash_password(&LOCAL_PASSWORD.to_string().into()).unwrap();
+    save_user(&stack, user("local@example.org", Some(&hash.0)), None).await;
+    captured.take();
+
+    let attempts = [
+        json!({"email": "local@example.org", "password": LOCAL_PASSWORD}),
+        json!({"email": "admin@example.com", "password": WP_PASSWORD}),
+        json!({"username": "admin.admin", "password": WRONG_PASSWORD}),
+        json!({"email": "nobody@example.org", "password": WRONG_PASSWORD}),
+        json!({"email": "bad address", "password": LOCAL_PASSWORD}),
+    ];
+    for body in &attempts {
+        login(&stack, body.clone()).await;
+    }
+    let refused = captured.take();
+    assert!(
+        refused.contains("WordPress refused the credentials"),
+        "{refused}"
+    );
+    assert!(
+        refused.contains("login refused: invalid credentials"),
+        "{refused}"
+    );
+    assert!(!refused.contains("wordpress_trouble"), "{refused}");
+
+    site.set_mode(Mode::ServerError);
+    let answer = login(
+        &stack,
+        json!({"email": "admin2@example.com", "password": WRONG_PASSWORD}),
+    )
+    .await;
+    assert_eq!(answer.status, 503);
+    let trouble = captured.take();
+    assert!(trouble.contains("\"wordpress_trouble\":true"), "{trouble}");
+    assert!(trouble.contains("HTTP 500"), "{trouble}");
+    assert!(
+        !trouble.contains("login refused: invalid credentials"),
+        "{trouble}"
+    );
+
+    for (logs, what) in [(&refused, "refusals"), (&trouble, "trouble")] {
+        for password in [WP_PASSWORD, LOCAL_PASSWORD, WRONG_PASSWORD] {
+            assert!(!logs.contains(password), "a password in the {what} logs");
+        }
+    }
+}
