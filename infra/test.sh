@@ -7,8 +7,10 @@
 #      infra/oidc-server/node_modules, git-ignored) on another free port;
 #   4. headless Chromium and ChromeDriver (Debian's chromium and chromium-driver, installed with
 #      apt-get when missing), ChromeDriver on a third free port, for the real-browser tests;
-#   5. cfn-lint on template.yaml, cargo fmt --check, cargo clippy -D warnings;
-#   6. the local stack binary, which the browser tests start, and the whole workspace's tests,
+#   5. a real WordPress with the authbridge plugin (Debian's wordpress and mariadb-server, installed
+#      with apt-get when missing; infra/wordpress/setup.sh), served by `php -S` on a fourth port;
+#   6. cfn-lint on template.yaml, cargo fmt --check, cargo clippy -D warnings;
+#   7. the whole workspace's tests (the browser tests start the real local stack binary),
 #      with the servers' endpoints in the environment.
 #
 # Servers are stopped on exit, also when a step fails. Under this command a test that needs a
@@ -115,6 +117,18 @@ wait_for "http://127.0.0.1:$webdriver_port/status" "ChromeDriver" "$run_dir/chro
 export AUTHBRIDGE_TEST_WEBDRIVER="http://127.0.0.1:$webdriver_port"
 export AUTHBRIDGE_TEST_CHROMIUM=/usr/bin/chromium
 
+# --- WordPress with the authbridge plugin -----------------------------------------------------
+# A throwaway MariaDB (Unix socket only) and a fresh site every run, under .test-run/wordpress;
+# about 45 s the first time (apt-get), 3 s after. The setup stops what it started when it fails;
+# after that, the servers are ours to stop. It exports AUTHBRIDGE_TEST_WORDPRESS_URL, _DIR and
+# _AUTH_TOKEN (tests/src/wordpress_site.rs).
+say "Starting WordPress with the authbridge plugin (infra/wordpress/setup.sh)"
+infra/wordpress/setup.sh "$run_dir/wordpress" > /dev/null
+while read -r pid; do pids+=("$pid"); done < "$run_dir/wordpress/pids"
+set -a
+. "$run_dir/wordpress/env"
+set +a
+
 # --- Template and linters ---------------------------------------------------------------------
 say "cfn-lint template.yaml"
 "$venv/bin/cfn-lint" template.yaml
@@ -126,11 +140,6 @@ say "cargo clippy --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 
 # --- Tests ------------------------------------------------------------------------------------
-# The browser tests run the real local stack binary; they build it into a target folder of its
-# own (tests/tests/browser_demo.rs), so it never changes the features of the shared dependencies
-# here. Building it first makes that a no-op, and a compile error shows up as one.
-say "cargo build -p authbridge-infra --bin authbridge-local (for the browser tests)"
-cargo build -p authbridge-infra --bin authbridge-local --target-dir "${CARGO_TARGET_DIR:-$root/target}/tmp/local-stack"
 
 say "cargo test --workspace"
 cargo test --workspace

@@ -54,7 +54,7 @@ pub async fn dispatch(function: Function, stack: &LocalStack, req: Request) -> R
             client_credentials::handle(stack.client_credentials.clone(), req).await
         }
         Function::LoginAuthenticate => login_authenticate::handle(stack.login.clone(), req).await,
-        Function::WpSyncUser => wp_sync_user::handle(stack.app.clone(), req).await,
+        Function::WpSyncUser => wp_sync_user::handle(stack.wp_sync.clone(), req).await,
         Function::TokenAccess => token_access::handle(stack.token_access.clone(), req).await,
     }
 }

@@ -22,12 +22,18 @@ pub struct LocalStack {
     pub client_credentials: Arc<client_credentials::Context>,
     pub token_access: Arc<token_access::Context>,
     pub login: Arc<login_authenticate::Context>,
+    pub wp_sync: Arc<wp_sync_user::Context>,
 }
 
 impl LocalStack {
     /// The stack around one OAuth context (which holds the shared stores and secrets) and the
     /// login function's context.
-    pub fn new(oauth: OAuthContext, login: login_authenticate::Context) -> Self {
+    /// `ext_id_referencing` is the WordPress option of the same name, shared by login and sync.
+    pub fn new(
+        oauth: OAuthContext,
+        login: login_authenticate::Context,
+        ext_id_referencing: bool,
+    ) -> Self {
         let app = Arc::new(oauth.app.clone());
         let oauth = Arc::new(oauth);
         LocalStack {
@@ -38,6 +44,10 @@ impl LocalStack {
             token_access: Arc::new(token_access::Context {
                 oauth: oauth.clone(),
                 refresher: Default::default(),
+            }),
+            wp_sync: Arc::new(wp_sync_user::Context {
+                app: Arc::new(oauth.app.clone()),
+                ext_id_referencing,
             }),
             oauth,
             login: Arc::new(login),

@@ -46,7 +46,7 @@ stop_servers() {
     [ -f "$run/pids" ] || return 0
     local ours=()
     while read -r pid; do
-        if [ -n "$pid" ] && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$run"; then
+        if [ -n "$pid" ] && { tr '\0' ' ' < "/proc/$pid/cmdline"; } 2>/dev/null | grep -qF -- "$run"; then
             kill "$pid" 2>/dev/null || true
             ours+=("$pid")
         fi

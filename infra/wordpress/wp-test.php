@@ -9,11 +9,12 @@
  *                    wp_insert_user(): user_register, so the plugin posts the user
  *   update-email     {"id","email"}          wp_update_user(): profile_update
  *   set-password     {"id","password"}       wp_update_user(): profile_update
- *   pending-retries  {"id"}                  -> [{"at": UNIX TIME, "failures": N}]: the plugin's
- *                                            WP-Cron retries queued for that user
- *   run-cron         {"ids": [N, ...]}       -> {"ran": N}: makes the plugin's retries of those
- *                                            users due now and runs them as wp-cron.php does
- *                                            (only theirs: other tests' retries are left alone)
+ *   pending-retry    {"id"}                  -> {"at": UNIX TIME, "failures": N, "event_at": UNIX
+ *                                            TIME} or null: the retry the plugin queued for that
+ *                                            user, and when its WP-Cron event is due
+ *   run-cron         {"ids": [N, ...]}       -> {"ran": N}: makes those users' retries due now and
+ *                                            runs the plugin's retry event for them (only them:
+ *                                            other tests' retries are left alone)
  *
  * AUTHBRIDGE_URL and AUTHBRIDGE_API_TOKEN in the environment say where the plugin posts users
  * (the test site's wp-config.php reads them). The answer is one JSON value on standard output;
@@ -44,21 +45,6 @@ function answer( $value ) {
 		exit( 1 );
 	}
 	echo wp_json_encode( $value ), "\n";
-}
-
-/**
- * The plugin's queued retries, as [timestamp, args] pairs.
- *
- * @return array
- */
-function queued_retries() {
-	$found = array();
-	foreach ( (array) _get_cron_array() as $timestamp => $hooks ) {
-		foreach ( isset( $hooks[ AUTHBRIDGE_RETRY_HOOK ] ) ? $hooks[ AUTHBRIDGE_RETRY_HOOK ] : array() as $event ) {
-			$found[] = array( $timestamp, $event['args'] );
-		}
-	}
-	return $found;
 }
 
 switch ( $command ) {
@@ -96,31 +82,25 @@ switch ( $command ) {
 		answer( is_wp_error( $id ) ? $id : array() );
 		break;
 
-	case 'pending-retries':
-		$pending = array();
-		foreach ( queued_retries() as list( $timestamp, $event_args ) ) {
-			if ( (int) $event_args[0] === (int) $args['id'] ) {
-				$pending[] = array(
-					'at'       => $timestamp,
-					'failures' => (int) get_user_meta( $args['id'], AUTHBRIDGE_FAILURES_META, true ),
-				);
-			}
-		}
-		answer( $pending );
+	case 'pending-retry':
+		$at = (int) get_user_meta( $args['id'], AUTHBRIDGE_RETRY_AT_META, true );
+		answer(
+			$at > 0 ? array(
+				'at'       => $at,
+				'failures' => (int) get_user_meta( $args['id'], AUTHBRIDGE_FAILURES_META, true ),
+				'event_at' => wp_next_scheduled( AUTHBRIDGE_RETRY_HOOK ),
+			) : null
+		);
 		break;
 
 	case 'run-cron':
 		$ids = array_map( 'intval', $args['ids'] );
-		$ran = 0;
-		foreach ( queued_retries() as list( $timestamp, $event_args ) ) {
-			if ( in_array( (int) $event_args[0], $ids, true ) ) {
-				// What wp-cron.php does with a due single event: unschedule it, then run its hook.
-				wp_unschedule_event( $timestamp, AUTHBRIDGE_RETRY_HOOK, $event_args );
-				do_action_ref_array( AUTHBRIDGE_RETRY_HOOK, $event_args );
-				++$ran;
+		foreach ( $ids as $id ) {
+			if ( get_user_meta( $id, AUTHBRIDGE_RETRY_AT_META, true ) ) {
+				update_user_meta( $id, AUTHBRIDGE_RETRY_AT_META, time() );
 			}
 		}
-		answer( array( 'ran' => $ran ) );
+		answer( array( 'ran' => authbridge_run_retries( $ids ) ) );
 		break;
 
 	default:

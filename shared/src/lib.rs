@@ -22,3 +22,4 @@ pub mod store;
 pub mod telemetry;
 pub mod users;
 pub mod vault;
+pub mod wp_sync;

@@ -136,6 +136,7 @@ pub async fn start_with_login(
         flow_ttl: Duration::from_secs(600),
         timeouts: options.timeouts,
     };
+    let ext_id_referencing = login.migration.ext_id_referencing;
     let login = login_authenticate::Context::new(&app, &login).expect("the login context");
     // The test API token may call every endpoint, from anywhere.
     app.stores
@@ -153,7 +154,7 @@ pub async fn start_with_login(
         .await
         .expect("storing the test API token");
     let oauth = OAuthContext::new(app, settings, providers, http);
-    let stack = Arc::new(LocalStack::new(oauth, login));
+    let stack = Arc::new(LocalStack::new(oauth, login, ext_id_referencing));
     let app = router(stack.clone());
     let server = tokio::spawn(async move {
         let _ = axum::serve(

@@ -72,13 +72,15 @@ impl PhpRun {
     }
 }
 
-/// A retry the plugin queued in WP-Cron for a user.
+/// The retry the plugin queued for a user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Retry {
     /// When it is due (Unix time).
     pub at: i64,
     /// The user's failed posts so far.
     pub failures: u32,
+    /// When the plugin's WP-Cron event, which runs due retries, is next due.
+    pub event_at: Option<i64>,
 }
 
 fn infra_dir() -> PathBuf {
@@ -101,7 +103,10 @@ impl WordPress {
 
     /// A user login (and e-mail local part) no other test uses.
     pub fn unique_login(prefix: &str) -> String {
-        format!("{prefix}-{}", &uuid::Uuid::new_v4().simple().to_string()[..12])
+        format!(
+            "{prefix}-{}",
+            &uuid::Uuid::new_v4().simple().to_string()[..12]
+        )
     }
 
     /// Runs `php <script> <args>` in the site's environment, off the async executor (the plugin
@@ -183,22 +188,22 @@ impl WordPress {
         run
     }
 
-    /// The plugin's WP-Cron retries queued for user `id`.
-    pub async fn pending_retries(&self, id: u64) -> Vec<Retry> {
-        let run = self.wp_test("pending-retries", json!({"id": id})).await;
-        run.json()
-            .as_array()
-            .unwrap_or_else(|| panic!("not a list: {run:?}"))
-            .iter()
-            .map(|r| Retry {
-                at: r["at"].as_i64().expect("a due time"),
-                failures: r["failures"].as_u64().expect("a count") as u32,
-            })
-            .collect()
+    /// The retry the plugin queued for user `id`, if any.
+    pub async fn pending_retry(&self, id: u64) -> Option<Retry> {
+        let run = self.wp_test("pending-retry", json!({"id": id})).await;
+        let retry = run.json();
+        if retry.is_null() {
+            return None;
+        }
+        Some(Retry {
+            at: retry["at"].as_i64().expect("a due time"),
+            failures: retry["failures"].as_u64().expect("a count") as u32,
+            event_at: retry["event_at"].as_i64(),
+        })
     }
 
-    /// Runs the plugin's queued retries for `users` now, as WP-Cron would once they are due;
-    /// other users' retries are left alone. The run, whose JSON says how many ran (`ran`).
+    /// Makes the retries of `users` due now and runs the plugin's WP-Cron retry event for them
+    /// (other users' retries are left alone). The run, whose JSON says how many ran (`ran`).
     pub async fn run_cron(&self, users: &[u64]) -> PhpRun {
         self.wp_test("run-cron", json!({ "ids": users })).await
     }

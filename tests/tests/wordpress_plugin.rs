@@ -186,9 +186,13 @@ async fn an_unknown_user_is_404_with_an_empty_body_and_a_wrong_password_401() {
     let auth = bearer(&wp);
     let unknown = WordPress::unique_login("nobody");
 
-    check(&wp, Some(&auth), &[("login", &unknown), ("password", PASSWORD)])
-        .await
-        .assert_no_such_user();
+    check(
+        &wp,
+        Some(&auth),
+        &[("login", &unknown), ("password", PASSWORD)],
+    )
+    .await
+    .assert_no_such_user();
     check(
         &wp,
         Some(&auth),
@@ -200,9 +204,13 @@ async fn an_unknown_user_is_404_with_an_empty_body_and_a_wrong_password_401() {
     .await
     .assert_no_such_user();
     // `login` is a user_login only: an e-mail address sent as the login is no user.
-    check(&wp, Some(&auth), &[("login", &email), ("password", PASSWORD)])
-        .await
-        .assert_no_such_user();
+    check(
+        &wp,
+        Some(&auth),
+        &[("login", &email), ("password", PASSWORD)],
+    )
+    .await
+    .assert_no_such_user();
 
     for password in ["wrong", "", &PASSWORD.replace('\\', "")] {
         for field in [("login", login.as_str()), ("email", email.as_str())] {
@@ -232,7 +240,10 @@ async fn only_post_is_answered() {
         .expect("GET /api/v1/remp/auth");
     assert_eq!(response.status().as_u16(), 405);
     assert_eq!(
-        response.headers().get("allow").and_then(|v| v.to_str().ok()),
+        response
+            .headers()
+            .get("allow")
+            .and_then(|v| v.to_str().ok()),
         Some("POST")
     );
 }

@@ -10,10 +10,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use authbridge_tests::wordpress_site::{PhpRun, WordPress, wordpress};
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::IntoResponse;
-use authbridge_tests::wordpress_site::{PhpRun, WordPress, wordpress};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use url::Url;
@@ -56,10 +56,7 @@ impl Recorder {
         let base = Url::parse(&format!("http://{}", listener.local_addr().unwrap())).unwrap();
         let state = Arc::new(Recorded::default());
         let app = axum::Router::new()
-            .route(
-                "/api/v1/wordpress/sync-user",
-                axum::routing::any(sync_user),
-            )
+            .route("/api/v1/wordpress/sync-user", axum::routing::any(sync_user))
             .with_state(state.clone());
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
@@ -117,7 +114,12 @@ async fn sync_user(
         .unwrap()
         .get(email)
         .cloned()
-        .unwrap_or_else(|| (200, json!({"user_id": "u1", "wordpress_id": body["wordpress_id"], "email": email})));
+        .unwrap_or_else(|| {
+            (
+                200,
+                json!({"user_id": "u1", "wordpress_id": body["wordpress_id"], "email": email}),
+            )
+        });
     (StatusCode::from_u16(status).unwrap(), axum::Json(answer))
 }
 
@@ -168,7 +170,9 @@ fn assert_no_token(run: &PhpRun) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_registration_and_an_email_change_are_each_posted_once_with_the_seed_body() {
     let recorder = Recorder::start().await;
-    let Some(wp) = site(&recorder.base) else { return };
+    let Some(wp) = site(&recorder.base) else {
+        return;
+    };
     let (id, login, email, run) = register(&wp, "sync").await;
     assert_no_token(&run);
     assert_eq!(run.stderr, "", "nothing to log");
@@ -184,7 +188,9 @@ async fn a_registration_and_an_email_change_are_each_posted_once_with_the_seed_b
     assert_eq!(posted.content_type.as_deref(), Some("application/json"));
     let registered_at = posted.body["registered_at"].as_str().unwrap_or_default();
     assert!(
-        registered_at.len() == 25 && registered_at.ends_with("+00:00") && &registered_at[10..11] == "T",
+        registered_at.len() == 25
+            && registered_at.ends_with("+00:00")
+            && &registered_at[10..11] == "T",
         "RFC 3339 in UTC: {registered_at}"
     );
     // The optional fields that are empty (user_url) are left out.
@@ -209,25 +215,33 @@ async fn a_registration_and_an_email_change_are_each_posted_once_with_the_seed_b
     assert_eq!(posts.len(), 2, "one post for the change: {posts:?}");
     assert_eq!(posts[1].body["email"], json!(new_email));
     assert_eq!(posts[1].body["registered_at"], json!(registered_at));
-    assert!(wp.pending_retries(id).await.is_empty());
+    assert_eq!(wp.pending_retry(id).await, None);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn authbridge_down_neither_fails_nor_holds_up_a_registration_and_a_retry_is_queued() {
-    let Some(wp) = site(&closed_port().await) else { return };
+    let Some(wp) = site(&closed_port().await) else {
+        return;
+    };
     let (id, _, _, run) = register(&wp, "down").await;
     assert!(run.elapsed < Duration::from_secs(5), "{run:?}");
     assert!(
-        run.stderr.contains(&format!("authbridge: user {id} not synced: authbridge unreachable")),
+        run.stderr.contains(&format!(
+            "authbridge: user {id} not synced: authbridge unreachable"
+        )),
         "{run:?}"
     );
     assert_no_token(&run);
 
-    let retries = wp.pending_retries(id).await;
-    assert_eq!(retries.len(), 1, "{retries:?}");
-    assert_eq!(retries[0].failures, 1);
-    let delay = retries[0].at - now();
-    assert!((50..=61).contains(&delay), "first retry after a minute: {delay}");
+    let retry = wp.pending_retry(id).await.expect("a retry");
+    assert_eq!(retry.failures, 1);
+    let delay = retry.at - now();
+    assert!(
+        (50..=61).contains(&delay),
+        "first retry after a minute: {delay}"
+    );
+    let event = retry.event_at.expect("the WP-Cron event is scheduled");
+    assert!(event <= retry.at, "{retry:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -243,22 +257,24 @@ async fn a_hanging_authbridge_holds_up_a_registration_by_the_timeout_only() {
         run.elapsed
     );
     assert!(run.stderr.contains("timed out"), "{run:?}");
-    assert_eq!(wp.pending_retries(id).await.len(), 1);
+    assert_eq!(wp.pending_retry(id).await.map(|r| r.failures), Some(1));
     drop(hanging);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retries_back_off_stop_after_ten_attempts_and_end_on_success() {
-    let Some(mut wp) = site(&closed_port().await) else { return };
+    let Some(mut wp) = site(&closed_port().await) else {
+        return;
+    };
     let (id, _, _, _) = register(&wp, "retry").await;
     for failures in 2..=9u32 {
         let run = wp.run_cron(&[id]).await;
         assert_eq!(run.json()["ran"], 1, "{run:?}");
-        let retries = wp.pending_retries(id).await;
-        assert_eq!(retries.len(), 1, "{retries:?}");
-        assert_eq!(retries[0].failures, failures);
+        let retry = wp.pending_retry(id).await.expect("a retry");
+        assert_eq!(retry.failures, failures);
+        assert!(retry.event_at.is_some_and(|at| at <= retry.at), "{retry:?}");
         let expected = 60 * 2i64.pow(failures - 1);
-        let delay = retries[0].at - now();
+        let delay = retry.at - now();
         assert!(
             (expected - 10..=expected + 1).contains(&delay),
             "retry {failures}: {delay} s, not about {expected}"
@@ -266,32 +282,50 @@ async fn retries_back_off_stop_after_ten_attempts_and_end_on_success() {
     }
     let run = wp.run_cron(&[id]).await;
     assert!(
-        run.stderr.contains(&format!("user {id}: giving up after 10 attempts")),
+        run.stderr
+            .contains(&format!("user {id}: giving up after 10 attempts")),
         "{run:?}"
     );
-    assert!(wp.pending_retries(id).await.is_empty());
+    assert_eq!(wp.pending_retry(id).await, None);
 
     // Another user queued while authbridge was down goes through once it is back.
     let (other, _, _, _) = register(&wp, "retry").await;
-    assert_eq!(wp.pending_retries(other).await.len(), 1);
+    assert!(wp.pending_retry(other).await.is_some());
     let recorder = Recorder::start().await;
     wp.set_authbridge(&recorder.base, API_TOKEN);
     let run = wp.run_cron(&[other]).await;
     assert_eq!(run.json()["ran"], 1);
     assert_eq!(recorder.posts_for(other).len(), 1);
-    assert!(wp.pending_retries(other).await.is_empty());
-    assert!(recorder.posts_for(id).is_empty(), "the given-up user stays given up");
+    assert_eq!(wp.pending_retry(other).await, None);
+    assert!(
+        recorder.posts_for(id).is_empty(),
+        "the given-up user stays given up"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refusals_are_logged_not_retried_while_5xx_and_429_are_retried() {
     let recorder = Recorder::start().await;
-    let Some(wp) = site(&recorder.base) else { return };
+    let Some(wp) = site(&recorder.base) else {
+        return;
+    };
     let conflict = "User with following email already exists, cannot synchronize";
     let cases = [
-        (409, json!({"status": "error", "message": conflict, "code": "email_conflict"}), false),
-        (400, json!({"status": "error", "message": "Payload error", "errors": [{"email": "not an e-mail address"}]}), false),
-        (403, json!({"status": "error", "message": "Not authorized: unknown token", "error": "no_authorization"}), false),
+        (
+            409,
+            json!({"status": "error", "message": conflict, "code": "email_conflict"}),
+            false,
+        ),
+        (
+            400,
+            json!({"status": "error", "message": "Payload error", "errors": [{"email": "not an e-mail address"}]}),
+            false,
+        ),
+        (
+            403,
+            json!({"status": "error", "message": "Not authorized: unknown token", "error": "no_authorization"}),
+            false,
+        ),
         (500, json!({"message": "Internal Server Error"}), true),
         (503, json!({"message": "Service Unavailable"}), true),
         (429, json!({"error": "too_many_requests"}), true),
@@ -310,7 +344,8 @@ async fn refusals_are_logged_not_retried_while_5xx_and_429_are_retried() {
         let id = run.json()["id"].as_u64().unwrap();
         assert_eq!(recorder.posts_for(id).len(), 1);
         assert!(
-            run.stderr.contains(&format!("user {id} not synced: HTTP {status}")),
+            run.stderr
+                .contains(&format!("user {id} not synced: HTTP {status}")),
             "{run:?}"
         );
         if let Some(message) = body["message"].as_str() {
@@ -318,8 +353,8 @@ async fn refusals_are_logged_not_retried_while_5xx_and_429_are_retried() {
         }
         assert_no_token(&run);
         assert_eq!(
-            wp.pending_retries(id).await.len(),
-            usize::from(retried),
+            wp.pending_retry(id).await.is_some(),
+            retried,
             "HTTP {status}"
         );
     }
@@ -327,11 +362,13 @@ async fn refusals_are_logged_not_retried_while_5xx_and_429_are_retried() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_all_posts_every_user_and_sums_up() {
-    let Some(mut wp) = site(&closed_port().await) else { return };
+    let Some(mut wp) = site(&closed_port().await) else {
+        return;
+    };
     let (first, _, _, _) = register(&wp, "bulk").await;
     let (second, _, _, _) = register(&wp, "bulk").await;
     let (conflicting, _, conflict_email, _) = register(&wp, "bulk").await;
-    assert_eq!(wp.pending_retries(first).await.len(), 1);
+    assert!(wp.pending_retry(first).await.is_some());
 
     let recorder = Recorder::start().await;
     recorder.answer(
@@ -365,14 +402,16 @@ async fn sync_all_posts_every_user_and_sums_up() {
     }
     // Synced (or refused) users need no retry any more.
     for id in [first, second, conflicting] {
-        assert!(wp.pending_retries(id).await.is_empty(), "user {id}");
+        assert_eq!(wp.pending_retry(id).await, None, "user {id}");
     }
 
     // Without AUTHBRIDGE_URL it says so and posts nothing.
     let unconfigured = wordpress().expect("the site").sync_all().await;
     assert_eq!(unconfigured.stdout, "");
     assert!(
-        unconfigured.stderr.contains("define AUTHBRIDGE_URL and AUTHBRIDGE_API_TOKEN"),
+        unconfigured
+            .stderr
+            .contains("define AUTHBRIDGE_URL and AUTHBRIDGE_API_TOKEN"),
         "{unconfigured:?}"
     );
     assert!(!unconfigured.success);
@@ -381,7 +420,9 @@ async fn sync_all_posts_every_user_and_sums_up() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_export_has_every_user_with_its_password_hash() {
     let recorder = Recorder::start().await;
-    let Some(wp) = site(&recorder.base) else { return };
+    let Some(wp) = site(&recorder.base) else {
+        return;
+    };
     let (id, login, email, _) = register(&wp, "export").await;
     let export = wp.export_users().await;
     let lines: Vec<Value> = export
@@ -394,7 +435,10 @@ async fn the_export_has_every_user_with_its_password_hash() {
         .find(|l| l["ID"] == id)
         .unwrap_or_else(|| panic!("user {id} not in the export"));
     let hash = line["user_pass"].as_str().unwrap_or_default();
-    assert!(hash.starts_with("$P$B") && hash.len() == 34, "phpass: {hash}");
+    assert!(
+        hash.starts_with("$P$B") && hash.len() == 34,
+        "phpass: {hash}"
+    );
     let registered = line["user_registered"].as_str().unwrap_or_default();
     assert_eq!(
         registered,

@@ -3,6 +3,6 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     authbridge::telemetry::init();
-    let context = authbridge::context::AppContext::from_env().await?;
+    let context = wp_sync_user::Context::from_env().await?;
     authbridge::http::serve::lambda(context, wp_sync_user::handle).await
 }

@@ -236,3 +236,44 @@ impl From<crate::login::LoginError> for ApiError {
         }
     }
 }
+
+impl From<crate::wp_sync::PayloadError> for ApiError {
+    fn from(err: crate::wp_sync::PayloadError) -> Self {
+        use crate::wp_sync::PayloadError as E;
+        match err {
+            E::Empty => Self::new(400, json!({"status": "error", "message": "Empty request"})),
+            E::TooLarge => Self::new(
+                413,
+                json!({"status": "error", "message": "Request too large"}),
+            ),
+            E::Malformed(reason) => Self::new(
+                400,
+                json!({"status": "error", "message": "Malformed JSON", "errors": [reason]}),
+            ),
+            E::Invalid(problems) => Self::new(
+                400,
+                json!({
+                    "status": "error",
+                    "message": "Payload error",
+                    "errors": problems
+                        .into_iter()
+                        .map(|(field, message)| json!({ field: message }))
+                        .collect::<Vec<_>>(),
+                }),
+            ),
+        }
+    }
+}
+
+impl From<crate::wp_sync::SyncError> for ApiError {
+    fn from(err: crate::wp_sync::SyncError) -> Self {
+        use crate::wp_sync::SyncError as E;
+        match err {
+            E::EmailConflict(_) => Self::new(
+                409,
+                json!({"status": "error", "message": err.to_string(), "code": "email_conflict"}),
+            ),
+            E::Store(e) => e.into(),
+        }
+    }
+}

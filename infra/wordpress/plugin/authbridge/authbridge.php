@@ -24,6 +24,7 @@ define( 'AUTHBRIDGE_PLUGIN_VERSION', '1.0.0' );
 require_once __DIR__ . '/includes/common.php';
 require_once __DIR__ . '/includes/credential-check.php';
 require_once __DIR__ . '/includes/sync.php';
+require_once __DIR__ . '/includes/retry.php';
 require_once __DIR__ . '/includes/bulk.php';
 
 if ( defined( 'WP_CLI' ) && WP_CLI ) {
@@ -34,8 +35,10 @@ if ( defined( 'WP_CLI' ) && WP_CLI ) {
 register_deactivation_hook( __FILE__, 'authbridge_deactivate' );
 
 /**
- * Removes the plugin's pending WP-Cron retries.
+ * Removes the plugin's queued retries and their WP-Cron event.
  */
 function authbridge_deactivate() {
 	wp_unschedule_hook( AUTHBRIDGE_RETRY_HOOK );
+	delete_metadata( 'user', 0, AUTHBRIDGE_RETRY_AT_META, '', true );
+	delete_metadata( 'user', 0, AUTHBRIDGE_FAILURES_META, '', true );
 }

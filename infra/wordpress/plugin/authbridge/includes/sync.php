@@ -9,29 +9,23 @@
  *
  * Never blocking the page: under PHP-FPM the response is finished before posting; elsewhere the
  * post waits at most AUTHBRIDGE_SYNC_TIMEOUT seconds. When authbridge cannot be reached, or answers
- * 5xx or 429, a retry is queued through WP-Cron with a doubling delay (1 minute, 2, 4, ..., at most
- * AUTHBRIDGE_SYNC_MAX_ATTEMPTS attempts in all); the retry posts the user as it is then. Any other
- * 4xx (409 email_conflict, 400 payload error, 401/403 token refused) is logged and not retried:
- * trying again would give the same answer. `wp authbridge sync-all` catches up on anything lost.
+ * 5xx or 429, a retry is queued (retry.php). Any other 4xx (409 email_conflict, 400 payload error,
+ * 401/403 token refused) is logged and not retried: trying again would give the same answer.
+ * `wp authbridge sync-all` catches up on anything lost.
  *
  * @package authbridge
  */
 
 defined( 'ABSPATH' ) || exit;
 
-const AUTHBRIDGE_SYNC_PATH         = '/api/v1/wordpress/sync-user';
-const AUTHBRIDGE_SYNC_TIMEOUT      = 3;
-const AUTHBRIDGE_SYNC_MAX_ATTEMPTS = 10;
-const AUTHBRIDGE_RETRY_HOOK        = 'authbridge_sync_retry';
-const AUTHBRIDGE_RETRY_FIRST_DELAY = 60;
-const AUTHBRIDGE_FAILURES_META     = 'authbridge_sync_failures';
+const AUTHBRIDGE_SYNC_PATH    = '/api/v1/wordpress/sync-user';
+const AUTHBRIDGE_SYNC_TIMEOUT = 3;
 
 add_action( 'user_register', 'authbridge_note_user' );
 add_action( 'profile_update', 'authbridge_note_user' );
 add_action( 'added_user_meta', 'authbridge_note_user_meta', 10, 3 );
 add_action( 'updated_user_meta', 'authbridge_note_user_meta', 10, 3 );
 add_action( 'shutdown', 'authbridge_sync_noted_users', 100 );
-add_action( AUTHBRIDGE_RETRY_HOOK, 'authbridge_retry_user' );
 
 /**
  * The users noted during this request, as keys.
@@ -82,15 +76,6 @@ function authbridge_sync_noted_users() {
 }
 
 /**
- * Posts user `$user_id` again (the WP-Cron retry).
- *
- * @param int $user_id The user.
- */
-function authbridge_retry_user( $user_id ) {
-	authbridge_sync_user( (int) $user_id, true );
-}
-
-/**
  * Posts one user and records the outcome: anything but a failure ends its retries. In the
  * background (a hook or a retry), a failure queues a retry and every problem is logged; otherwise
  * (the bulk sync) the caller reports.
@@ -102,8 +87,7 @@ function authbridge_retry_user( $user_id ) {
 function authbridge_sync_user( $user_id, $background ) {
 	$outcome = authbridge_post_user( $user_id );
 	if ( 'failed' !== $outcome['result'] ) {
-		delete_user_meta( $user_id, AUTHBRIDGE_FAILURES_META );
-		wp_clear_scheduled_hook( AUTHBRIDGE_RETRY_HOOK, array( $user_id ) );
+		authbridge_forget_retry( $user_id );
 	} elseif ( $background ) {
 		authbridge_queue_retry( $user_id );
 	}
@@ -120,27 +104,6 @@ function authbridge_sync_user( $user_id, $background ) {
  */
 function authbridge_sync_configured() {
 	return '' !== authbridge_setting( 'AUTHBRIDGE_URL' ) && '' !== authbridge_setting( 'AUTHBRIDGE_API_TOKEN' );
-}
-
-/**
- * Queues the next retry for a user whose post failed, unless one is queued already (it will post
- * the user as it is then) or the user has had all its attempts.
- *
- * @param int $user_id The user.
- */
-function authbridge_queue_retry( $user_id ) {
-	$failures = (int) get_user_meta( $user_id, AUTHBRIDGE_FAILURES_META, true ) + 1;
-	if ( $failures >= AUTHBRIDGE_SYNC_MAX_ATTEMPTS ) {
-		delete_user_meta( $user_id, AUTHBRIDGE_FAILURES_META );
-		wp_clear_scheduled_hook( AUTHBRIDGE_RETRY_HOOK, array( $user_id ) );
-		authbridge_log( sprintf( 'user %d: giving up after %d attempts; run "wp authbridge sync-all" once authbridge is reachable', $user_id, $failures ) );
-		return;
-	}
-	update_user_meta( $user_id, AUTHBRIDGE_FAILURES_META, $failures );
-	if ( false === wp_next_scheduled( AUTHBRIDGE_RETRY_HOOK, array( $user_id ) ) ) {
-		$delay = AUTHBRIDGE_RETRY_FIRST_DELAY * ( 2 ** ( $failures - 1 ) );
-		wp_schedule_single_event( time() + $delay, AUTHBRIDGE_RETRY_HOOK, array( $user_id ) );
-	}
 }
 
 /**

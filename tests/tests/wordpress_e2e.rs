@@ -1,0 +1,310 @@
+//! WordPress and authbridge together: the real WordPress of the test command, whose authbridge
+//! plugin posts users to a test stack's sync-user, and the stack's login falling back to the
+//! plugin's credential check. On the embedded store and on DynamoDB.
+//!
+//! Each test starts its own stack with an API token allowed `sync-user` from 127.0.0.1 and points
+//! its handle on the site at it (`AUTHBRIDGE_URL` / `AUTHBRIDGE_API_TOKEN` of its PHP processes);
+//! the stack's WordPress fallback is the site, with the plugin's token as its secret.
+//!
+//! These need the wp-sync-user handler (issue 6) and the login bridge (issue 5):
+//!   - `POST /api/v1/wordpress/sync-user` with `Authorization: Bearer <API token>` creates the
+//!     user without a usable password and its link, and moves the e-mail address on a change;
+//!   - `POST /auth/login` `{"username", "password"}` asks WordPress when no local password
+//!     matches, sets the local password from a validated login, and answers 401
+//!     `{"error": "invalid_credentials"}` to a wrong one.
+//! The export-and-import test needs only `authbridge users import` and local login.
+
+use std::time::Duration;
+
+use authbridge::api_tokens;
+use authbridge::domain::{Endpoint, IpRestriction, User};
+use authbridge::login::{LoginSettings, MigrationOptions, WordpressSettings};
+use authbridge::oauth::http::Timeouts;
+use authbridge::secrets::{ExposeSecret, SecretString};
+use authbridge::users::import;
+use authbridge_tests::login::{login, save_user, stored_user, user};
+use authbridge_tests::on_both_backends;
+use authbridge_tests::stack::{self, StackOptions, TestStack};
+use authbridge_tests::wordpress_site::{WordPress, wordpress};
+use authbridge_tests::{Backend, unique};
+use serde_json::json;
+use tokio::net::TcpListener;
+use url::Url;
+
+const PASSWORD: &str = "Tr0ub4dor&3 wordpress";
+
+/// A stack (whose WordPress fallback, with `fallback`, is the test site), the site posting to
+/// it, and the API token it posts with.
+async fn start(b: Backend, fallback: bool) -> Option<(TestStack, WordPress, String)> {
+    let mut wp = wordpress()?;
+    let mut settings = LoginSettings::default();
+    if fallback {
+        let secret = format!("{}/wordpress-token", unique("authbridge-test"));
+        b.secrets
+            .put_secret(&secret, &SecretString::from(wp.auth_token.as_str()))
+            .await
+            .expect("storing the plugin's token");
+        settings.wordpress = Some(WordpressSettings {
+            url: wp.url.clone(),
+            token_secret: secret,
+            timeouts: Timeouts {
+                connect: Duration::from_secs(5),
+                total: Duration::from_secs(10),
+            },
+            priority: 100,
+        });
+    }
+    let stack = stack::start_with_login(b, StackOptions::default(), settings).await;
+    let (_, token) = api_tokens::create(
+        stack.backend.stores.api_tokens.as_ref(),
+        "wordpress",
+        vec![Endpoint::SyncUser],
+        IpRestriction::parse("127.0.0.1").expect("an address"),
+    )
+    .await
+    .expect("an API token for sync-user");
+    let token = token.expose_secret().to_string();
+    wp.set_authbridge(&stack.base, &token);
+    Some((stack, wp, token))
+}
+
+/// A URL where nothing listens.
+async fn nowhere() -> Url {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = Url::parse(&format!("http://{}", listener.local_addr().unwrap())).unwrap();
+    drop(listener);
+    url
+}
+
+/// Registers a subscriber in WordPress: (ID, login, e-mail).
+async fn register(wp: &WordPress) -> (u64, String, String) {
+    let login = WordPress::unique_login("e2e");
+    let email = format!("{login}@example.org");
+    let id = wp
+        .create_user(&login, &email, PASSWORD, "Katherine", "Johnson")
+        .await;
+    (id, login, email)
+}
+
+async fn linked_user(stack: &TestStack, wordpress_id: u64) -> Option<User> {
+    let link = stack
+        .backend
+        .stores
+        .users
+        .get_wordpress_link(wordpress_id)
+        .await
+        .expect("reading a link")?;
+    stack
+        .backend
+        .stores
+        .users
+        .get_user(&link.user_id)
+        .await
+        .expect("reading a user")
+}
+
+async fn log_in(stack: &TestStack, name: &str, password: &str) -> u16 {
+    login(stack, json!({"username": name, "password": password}))
+        .await
+        .status
+}
+
+async fn a_wordpress_registration_appears_in_authbridge_with_its_link(b: Backend) {
+    let Some((stack, wp, _)) = start(b, false).await else {
+        return;
+    };
+    let (id, login, email) = register(&wp).await;
+
+    let link = stack
+        .backend
+        .stores
+        .users
+        .get_wordpress_link(id)
+        .await
+        .unwrap()
+        .expect("the link to the WordPress account");
+    assert_eq!(link.email, email);
+    assert_eq!(link.login, login);
+    assert_eq!(link.first_name.as_deref(), Some("Katherine"));
+    assert_eq!(link.last_name.as_deref(), Some("Johnson"));
+    assert_eq!(link.display_name.as_deref(), Some("Katherine Johnson"));
+    let user = stored_user(&stack, &email).await.expect("the user");
+    assert_eq!(user.id, link.user_id);
+    assert!(
+        user.password_hash.is_none(),
+        "no usable password until the first login"
+    );
+    assert_eq!(wp.pending_retry(id).await, None);
+}
+
+async fn a_wordpress_email_change_moves_the_user_to_the_new_address(b: Backend) {
+    let Some((stack, wp, _)) = start(b, false).await else {
+        return;
+    };
+    let (id, _, email) = register(&wp).await;
+    let before = stored_user(&stack, &email).await.expect("the user");
+
+    let new_email = format!("moved-{email}");
+    let run = wp.update_user_email(id, &new_email).await;
+    assert!(!run.stderr.contains("not synced"), "{run:?}");
+    let after = stored_user(&stack, &new_email)
+        .await
+        .expect("the user, at the new address");
+    assert_eq!(after.id, before.id);
+    assert!(stored_user(&stack, &email).await.is_none());
+    let link = stack
+        .backend
+        .stores
+        .users
+        .get_wordpress_link(id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(link.email, new_email);
+}
+
+async fn the_wordpress_password_logs_in_through_the_fallback_then_locally(b: Backend) {
+    let Some((stack, wp, _)) = start(b, true).await else {
+        return;
+    };
+    let (id, _, email) = register(&wp).await;
+    assert!(
+        linked_user(&stack, id)
+            .await
+            .unwrap()
+            .password_hash
+            .is_none()
+    );
+
+    assert_eq!(log_in(&stack, &email, PASSWORD).await, 200);
+    let migrated = linked_user(&stack, id).await.expect("the linked user");
+    assert!(
+        migrated.password_hash.is_some(),
+        "the validated password is kept"
+    );
+
+    // WordPress no longer takes that password; authbridge still does, on its own.
+    wp.set_password(id, "a different WordPress password").await;
+    assert_eq!(log_in(&stack, &email, PASSWORD).await, 200);
+}
+
+async fn a_login_name_is_checked_by_wordpress_as_a_login(b: Backend) {
+    let Some((stack, wp, _)) = start(b, true).await else {
+        return;
+    };
+    let (id, login, _) = register(&wp).await;
+    assert_eq!(log_in(&stack, &login, PASSWORD).await, 200);
+    assert!(
+        linked_user(&stack, id)
+            .await
+            .unwrap()
+            .password_hash
+            .is_some()
+    );
+}
+
+async fn a_wrong_password_is_refused(b: Backend) {
+    let Some((stack, wp, _)) = start(b, true).await else {
+        return;
+    };
+    let (id, login, email) = register(&wp).await;
+    for name in [&email, &login] {
+        let answer = login(&stack, json!({"username": name, "password": "not it"})).await;
+        assert_eq!(answer.status, 401, "{answer:?}");
+        assert_eq!(answer.body, json!({"error": "invalid_credentials"}));
+    }
+    assert!(
+        linked_user(&stack, id)
+            .await
+            .unwrap()
+            .password_hash
+            .is_none()
+    );
+}
+
+async fn a_user_registered_while_authbridge_was_down_arrives_with_the_retry(b: Backend) {
+    let Some((stack, mut wp, token)) = start(b, false).await else {
+        return;
+    };
+    wp.set_authbridge(&nowhere().await, &token);
+    let (id, _, email) = register(&wp).await;
+    assert!(stored_user(&stack, &email).await.is_none());
+    assert!(wp.pending_retry(id).await.is_some());
+
+    wp.set_authbridge(&stack.base, &token);
+    assert_eq!(wp.run_cron(&[id]).await.json()["ran"], 1);
+    assert!(linked_user(&stack, id).await.is_some());
+    assert_eq!(wp.pending_retry(id).await, None);
+}
+
+async fn the_bulk_sync_links_existing_users_and_reports_conflicts(b: Backend) {
+    let Some((stack, mut wp, token)) = start(b, false).await else {
+        return;
+    };
+    wp.set_authbridge(&nowhere().await, &token);
+    let (first, _, _) = register(&wp).await;
+    let (second, _, _) = register(&wp).await;
+    let (taken, _, taken_email) = register(&wp).await;
+    // authbridge already has someone else at that address.
+    let other = save_user(&stack, user(&taken_email, None), None).await;
+
+    wp.set_authbridge(&stack.base, &token);
+    let run = wp.sync_all().await;
+    assert!(!run.success, "a conflict exits with 1: {run:?}");
+    let summary = run.stdout.lines().last().unwrap_or_default();
+    assert!(
+        summary.starts_with("synced ") && summary.ends_with(", conflicts 1, failed 0"),
+        "{run:?}"
+    );
+    assert!(
+        run.stdout
+            .contains(&format!("user {taken}: conflict: HTTP 409")),
+        "{run:?}"
+    );
+    for id in [1, first, second] {
+        assert!(linked_user(&stack, id).await.is_some(), "user {id}");
+    }
+    assert!(linked_user(&stack, taken).await.is_none());
+    assert_eq!(
+        stored_user(&stack, &taken_email).await.unwrap().id,
+        other.id
+    );
+}
+
+async fn exported_users_import_with_their_hashes_and_log_in_locally(b: Backend) {
+    let Some((stack, mut wp, token)) = start(b, false).await else {
+        return;
+    };
+    wp.set_authbridge(&nowhere().await, &token);
+    let (id, _, email) = register(&wp).await;
+
+    let export = wp.export_users().await;
+    let line = export
+        .lines()
+        .find(|l| l.starts_with(&format!("{{\"ID\":{id},")))
+        .unwrap_or_else(|| panic!("user {id} not exported"));
+    let summary = import::import(
+        stack.backend.stores.users.as_ref(),
+        MigrationOptions::default(),
+        line.as_bytes(),
+    )
+    .await
+    .expect("importing the export");
+    assert_eq!(summary.created, 1, "{summary:?}");
+
+    // No WordPress fallback on this stack: the phpass hash is checked locally.
+    assert_eq!(log_in(&stack, &email, PASSWORD).await, 200);
+    assert_eq!(log_in(&stack, &email, "wrong").await, 401);
+    assert!(linked_user(&stack, id).await.is_some());
+}
+
+on_both_backends!(
+    a_wordpress_registration_appears_in_authbridge_with_its_link,
+    a_wordpress_email_change_moves_the_user_to_the_new_address,
+    the_wordpress_password_logs_in_through_the_fallback_then_locally,
+    a_login_name_is_checked_by_wordpress_as_a_login,
+    a_wrong_password_is_refused,
+    a_user_registered_while_authbridge_was_down_arrives_with_the_retry,
+    the_bulk_sync_links_existing_users_and_reports_conflicts,
+    exported_users_import_with_their_hashes_and_log_in_locally,
+);
