@@ -121,13 +121,13 @@ export AUTHBRIDGE_TEST_CHROMIUM=/usr/bin/chromium
 # A throwaway MariaDB (Unix socket only) and a fresh site every run, under .test-run/wordpress;
 # about 45 s the first time (apt-get), 3 s after. The setup stops what it started when it fails;
 # after that, the servers are ours to stop. It exports AUTHBRIDGE_TEST_WORDPRESS_URL, _DIR and
-# _AUTH_TOKEN (tests/src/wordpress_site.rs).
+# _AUTH_TOKEN (tests/src/wordpress_site.rs), and _RUN_DIR (its folder, with the process ids).
 say "Starting WordPress with the authbridge plugin (infra/wordpress/setup.sh)"
-infra/wordpress/setup.sh "$run_dir/wordpress" > /dev/null
-while read -r pid; do pids+=("$pid"); done < "$run_dir/wordpress/pids"
+wordpress_env=$(infra/wordpress/setup.sh "$run_dir/wordpress")
 set -a
-. "$run_dir/wordpress/env"
+eval "$wordpress_env"
 set +a
+while read -r pid; do pids+=("$pid"); done < "$AUTHBRIDGE_TEST_WORDPRESS_RUN_DIR/pids"
 
 # --- Template and linters ---------------------------------------------------------------------
 say "cfn-lint template.yaml"

@@ -4,9 +4,11 @@
 # active.
 #
 #   infra/wordpress/setup.sh RUN_DIR         set up and start; prints the tests' environment as
-#                                            KEY=VALUE lines on standard output (also written to
-#                                            RUN_DIR/env); the servers' process ids go to
-#                                            RUN_DIR/pids, their logs to RUN_DIR/*.log
+#                                            KEY=VALUE lines (shell-quoted) on standard output,
+#                                            also written to RUN_DIR/env; the servers' process
+#                                            ids go to RUN_DIR/pids, their logs to RUN_DIR/*.log
+#                                            (RUN_DIR is AUTHBRIDGE_TEST_WORDPRESS_RUN_DIR: another
+#                                            folder when a concurrent run holds this one)
 #   infra/wordpress/setup.sh stop RUN_DIR    stop them
 #
 # The test command (infra/test.sh) runs it and stops the servers in its exit trap. By hand:
@@ -69,6 +71,23 @@ fi
 
 mkdir -p "$1"
 run=$(cd "$1" && pwd)
+
+# One test run per folder at a time: the servers inherit a lock on RUN_DIR/lock (file descriptor
+# 9) and hold it as long as they run. When another run still holds it after a few seconds (the
+# last run's MariaDB may be shutting down; or two test commands run at once in one checkout), this
+# run takes a folder of its own next to it, RUN_DIR.<pid>, which a later run removes once free.
+for other in "$run".*; do
+    [ -d "$other" ] || continue
+    if (flock -n 9) 9> "$other/lock"; then rm -rf "$other"; fi
+done
+exec 9> "$run/lock"
+if ! flock -w 5 9; then
+    log "$run is in use by another test run; using $run.$$"
+    run="$run.$$"
+    mkdir -p "$run"
+    exec 9> "$run/lock"
+    flock -n 9
+fi
 stop_servers "$run" # a previous run's, when its exit trap never ran
 
 # Anything started here is stopped again when a later step fails.
@@ -220,10 +239,11 @@ fi
 # process id stops them all.
 pgrep -P "$(tail -n1 "$run/pids")" >> "$run/pids" || true
 
-cat > "$run/env" <<ENV
-AUTHBRIDGE_TEST_WORDPRESS_URL=$url
-AUTHBRIDGE_TEST_WORDPRESS_DIR=$site
-AUTHBRIDGE_TEST_WORDPRESS_AUTH_TOKEN=$auth_token
-ENV
+{
+    printf 'AUTHBRIDGE_TEST_WORDPRESS_URL=%q\n' "$url"
+    printf 'AUTHBRIDGE_TEST_WORDPRESS_DIR=%q\n' "$site"
+    printf 'AUTHBRIDGE_TEST_WORDPRESS_AUTH_TOKEN=%q\n' "$auth_token"
+    printf 'AUTHBRIDGE_TEST_WORDPRESS_RUN_DIR=%q\n' "$run"
+} > "$run/env"
 cat "$run/env"
 trap - EXIT

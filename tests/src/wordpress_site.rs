@@ -7,7 +7,9 @@
 //! to sync-user. Where it posts is the environment of each of those PHP processes
 //! ([`WordPress::set_authbridge`]): every test points its own handle at its own authbridge, and
 //! tests run in parallel on the one site. Make names unique ([`WordPress::unique_login`]): the
-//! site lives for the whole test run.
+//! site lives for the whole test run. A bulk sync posts every user of the site, other tests' too,
+//! and so ends their queued retries: a test that runs one holds [`WordPress::exclusive`], a test
+//! that counts on its users' retries holds [`WordPress::shared`].
 //!
 //! The test command exports `AUTHBRIDGE_TEST_WORDPRESS_URL` (the site),
 //! `AUTHBRIDGE_TEST_WORDPRESS_DIR` (its folder, holding `wp-load.php`) and
@@ -19,9 +21,13 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+use tokio::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use url::Url;
 
 use crate::server_endpoint;
+
+/// Bulk syncs (writers) against tests that count on their users' retries (readers).
+static SITE: RwLock<()> = RwLock::const_new(());
 
 /// How long one PHP command may run before the test gives up on it.
 const PHP_TIME_LIMIT: Duration = Duration::from_secs(60);
@@ -99,6 +105,17 @@ impl WordPress {
     /// `api_token` (the plugin's `AUTHBRIDGE_URL` and `AUTHBRIDGE_API_TOKEN`).
     pub fn set_authbridge(&mut self, url: &Url, api_token: &str) {
         self.authbridge = Some((url.clone(), api_token.to_string()));
+    }
+
+    /// Held by a test that counts on its users' queued retries: no bulk sync of this test binary
+    /// runs meanwhile.
+    pub async fn shared() -> RwLockReadGuard<'static, ()> {
+        SITE.read().await
+    }
+
+    /// Held by a test that runs a bulk sync, alone among the tests that hold [`Self::shared`].
+    pub async fn exclusive() -> RwLockWriteGuard<'static, ()> {
+        SITE.write().await
     }
 
     /// A user login (and e-mail local part) no other test uses.

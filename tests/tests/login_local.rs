@@ -225,7 +225,7 @@ async fn an_unknown_user_and_a_wrong_password_get_the_same_answer(b: Backend) {
     let (u, w) = (unknown[2].as_secs_f64(), wrong[2].as_secs_f64());
     // Both verify one Argon2id hash of the same cost: an unknown user is not measurably cheaper.
     assert!(
-        u > w / 3.0 && u < w * 3.0,
+        u > w / 2.0 && u < w * 2.0,
         "median unknown user {u:.3} s, median wrong password {w:.3} s"
     );
 }

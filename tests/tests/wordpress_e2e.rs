@@ -6,12 +6,13 @@
 //! its handle on the site at it (`AUTHBRIDGE_URL` / `AUTHBRIDGE_API_TOKEN` of its PHP processes);
 //! the stack's WordPress fallback is the site, with the plugin's token as its secret.
 //!
-//! These need the wp-sync-user handler (issue 6) and the login bridge (issue 5):
-//!   - `POST /api/v1/wordpress/sync-user` with `Authorization: Bearer <API token>` creates the
-//!     user without a usable password and its link, and moves the e-mail address on a change;
-//!   - `POST /auth/login` `{"username", "password"}` asks WordPress when no local password
-//!     matches, sets the local password from a validated login, and answers 401
-//!     `{"error": "invalid_credentials"}` to a wrong one.
+//! What they count on of authbridge:
+//! - `POST /api/v1/wordpress/sync-user` with `Authorization: Bearer <API token>` creates the user
+//!   without a usable password, with its link, and moves the e-mail address on a change;
+//! - `POST /auth/login` `{"username", "password"}` asks WordPress when no local password matches,
+//!   keeps a validated password locally, and answers 401 `{"error": "invalid_credentials"}` to a
+//!   wrong one.
+//!
 //! The export-and-import test needs only `authbridge users import` and local login.
 
 use std::time::Duration;
@@ -207,8 +208,8 @@ async fn a_wrong_password_is_refused(b: Backend) {
     let Some((stack, wp, _)) = start(b, true).await else {
         return;
     };
-    let (id, login, email) = register(&wp).await;
-    for name in [&email, &login] {
+    let (id, login_name, email) = register(&wp).await;
+    for name in [&email, &login_name] {
         let answer = login(&stack, json!({"username": name, "password": "not it"})).await;
         assert_eq!(answer.status, 401, "{answer:?}");
         assert_eq!(answer.body, json!({"error": "invalid_credentials"}));
@@ -223,6 +224,7 @@ async fn a_wrong_password_is_refused(b: Backend) {
 }
 
 async fn a_user_registered_while_authbridge_was_down_arrives_with_the_retry(b: Backend) {
+    let _site = WordPress::shared().await;
     let Some((stack, mut wp, token)) = start(b, false).await else {
         return;
     };
@@ -238,6 +240,7 @@ async fn a_user_registered_while_authbridge_was_down_arrives_with_the_retry(b: B
 }
 
 async fn the_bulk_sync_links_existing_users_and_reports_conflicts(b: Backend) {
+    let _site = WordPress::exclusive().await;
     let Some((stack, mut wp, token)) = start(b, false).await else {
         return;
     };

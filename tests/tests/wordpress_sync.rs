@@ -169,6 +169,7 @@ fn assert_no_token(run: &PhpRun) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_registration_and_an_email_change_are_each_posted_once_with_the_seed_body() {
+    let _site = WordPress::shared().await;
     let recorder = Recorder::start().await;
     let Some(wp) = site(&recorder.base) else {
         return;
@@ -220,6 +221,7 @@ async fn a_registration_and_an_email_change_are_each_posted_once_with_the_seed_b
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn authbridge_down_neither_fails_nor_holds_up_a_registration_and_a_retry_is_queued() {
+    let _site = WordPress::shared().await;
     let Some(wp) = site(&closed_port().await) else {
         return;
     };
@@ -246,6 +248,7 @@ async fn authbridge_down_neither_fails_nor_holds_up_a_registration_and_a_retry_i
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hanging_authbridge_holds_up_a_registration_by_the_timeout_only() {
+    let _site = WordPress::shared().await;
     // Connections are accepted (by the kernel) and never answered.
     let hanging = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = Url::parse(&format!("http://{}", hanging.local_addr().unwrap())).unwrap();
@@ -263,6 +266,7 @@ async fn a_hanging_authbridge_holds_up_a_registration_by_the_timeout_only() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retries_back_off_stop_after_ten_attempts_and_end_on_success() {
+    let _site = WordPress::shared().await;
     let Some(mut wp) = site(&closed_port().await) else {
         return;
     };
@@ -305,6 +309,7 @@ async fn retries_back_off_stop_after_ten_attempts_and_end_on_success() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refusals_are_logged_not_retried_while_5xx_and_429_are_retried() {
+    let _site = WordPress::shared().await;
     let recorder = Recorder::start().await;
     let Some(wp) = site(&recorder.base) else {
         return;
@@ -362,6 +367,7 @@ async fn refusals_are_logged_not_retried_while_5xx_and_429_are_retried() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_all_posts_every_user_and_sums_up() {
+    let _site = WordPress::exclusive().await;
     let Some(mut wp) = site(&closed_port().await) else {
         return;
     };

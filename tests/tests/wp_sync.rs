@@ -2,7 +2,6 @@
 //! error bodies, idempotence, and 20 concurrent posts of one new user.
 
 use authbridge::login::{LoginSettings, MigrationOptions};
-use authbridge::store::UserStore;
 use authbridge_tests::stack::{self, StackOptions, TEST_API_TOKEN, TestStack};
 use authbridge_tests::{Backend, dynamo_backend, sqlite_backend};
 use serde_json::{Value, json};
