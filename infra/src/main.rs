@@ -54,7 +54,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     ));
     let login_settings = LoginSettings::from(&env, &oauth.app.config)?;
     let login = login_authenticate::Context::new(&oauth.app, &login_settings)?;
-    let stack = Arc::new(stack::LocalStack::new(oauth, login, login_settings.migration.ext_id_referencing));
+    let stack = Arc::new(stack::LocalStack::new(
+        oauth,
+        login,
+        login_settings.migration.ext_id_referencing,
+    ));
     let app = index::router(IndexPage {
         stack: stack.clone(),
         demo_client_id: demo.id.to_string(),

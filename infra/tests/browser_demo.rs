@@ -56,7 +56,9 @@ fn webdriver() -> Option<String> {
             panic!("AUTHBRIDGE_TEST_WEBDRIVER is not set: the test command must start ChromeDriver")
         }
         _ => {
-            eprintln!("skipped: ChromeDriver is not running (AUTHBRIDGE_TEST_WEBDRIVER unset); run the README's test command");
+            eprintln!(
+                "skipped: ChromeDriver is not running (AUTHBRIDGE_TEST_WEBDRIVER unset); run the README's test command"
+            );
             None
         }
     }
@@ -281,9 +283,7 @@ fn assert_local_consent_page(consent: &ConsentPage, stack: &LocalStackProcess) {
 
 #[tokio::test]
 async fn approving_the_demo_provider_lands_connected_with_the_token_redacted() {
-    let Some(webdriver) =
-        webdriver()
-    else {
+    let Some(webdriver) = webdriver() else {
         return;
     };
     let stack = LocalStackProcess::start().await;
@@ -344,9 +344,7 @@ async fn approving_the_demo_provider_lands_connected_with_the_token_redacted() {
 
 #[tokio::test]
 async fn denying_the_demo_provider_lands_with_access_denied() {
-    let Some(webdriver) =
-        webdriver()
-    else {
+    let Some(webdriver) = webdriver() else {
         return;
     };
     let stack = LocalStackProcess::start().await;

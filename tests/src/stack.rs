@@ -183,8 +183,14 @@ impl TestStack {
     pub fn process_env(&self) -> Vec<(String, String)> {
         let config = &self.stack.oauth.app.config;
         let mut env = vec![
-            ("AUTHBRIDGE_SECRET_PREFIX".to_string(), config.secret_prefix.clone()),
-            ("AUTHBRIDGE_TOKEN_KEY_SECRET".to_string(), config.token_key_secret.clone()),
+            (
+                "AUTHBRIDGE_SECRET_PREFIX".to_string(),
+                config.secret_prefix.clone(),
+            ),
+            (
+                "AUTHBRIDGE_TOKEN_KEY_SECRET".to_string(),
+                config.token_key_secret.clone(),
+            ),
             (
                 "AUTHBRIDGE_PROVIDERS_DIR".to_string(),
                 self.providers.path().display().to_string(),

@@ -621,13 +621,22 @@ async fn api_tokens_are_found_by_hash_and_versioned(b: Backend) {
     };
     s.create_api_token(&token).await.unwrap();
     let err = s.create_api_token(&token).await.unwrap_err();
-    assert!(matches!(err, StoreError::AlreadyExists(Unique::ApiToken)), "{err:?}");
-    assert_eq!(s.get_api_token(&token.token_hash).await.unwrap(), Some(token.clone()));
+    assert!(
+        matches!(err, StoreError::AlreadyExists(Unique::ApiToken)),
+        "{err:?}"
+    );
+    assert_eq!(
+        s.get_api_token(&token.token_hash).await.unwrap(),
+        Some(token.clone())
+    );
     let mut used = token.clone();
     used.last_used = Some(clock::now());
     let saved = s.update_api_token(&used).await.unwrap();
     assert_eq!(saved.version, 1);
-    assert!(matches!(s.update_api_token(&token).await.unwrap_err(), StoreError::StaleVersion));
+    assert!(matches!(
+        s.update_api_token(&token).await.unwrap_err(),
+        StoreError::StaleVersion
+    ));
     let listed = s.list_api_tokens(&PageRequest::first(10)).await.unwrap();
     assert_eq!(listed.items, vec![saved]);
     assert!(s.delete_api_token(&token.token_hash).await.unwrap());

@@ -61,8 +61,12 @@ impl ApiTokensCommand {
         match self {
             ApiTokensCommand::Create { name, allow, ip } => {
                 let restriction = IpRestriction::parse(&ip.join(",")).map_err(CliError::Invalid)?;
-                let (token, value) = api_tokens::create(store, &name, dedup(allow), restriction).await?;
-                out.record(&ApiTokenView::new(&token, Some(value.expose_secret().to_string())))
+                let (token, value) =
+                    api_tokens::create(store, &name, dedup(allow), restriction).await?;
+                out.record(&ApiTokenView::new(
+                    &token,
+                    Some(value.expose_secret().to_string()),
+                ))
             }
             ApiTokensCommand::List => {
                 let tokens = api_tokens::list_all(store).await?;

@@ -30,7 +30,11 @@ impl ApiTokenView {
             name: token.name.clone(),
             active: token.active,
             ip_restriction: token.ip_restriction.to_string(),
-            endpoints: token.endpoints.iter().map(|e| e.name().to_string()).collect(),
+            endpoints: token
+                .endpoints
+                .iter()
+                .map(|e| e.name().to_string())
+                .collect(),
             hash_prefix: token.token_hash.chars().take(12).collect(),
             created: token.created,
             last_used: token.last_used,
@@ -48,7 +52,8 @@ impl ApiTokenView {
 }
 
 impl Row for ApiTokenView {
-    const HEADERS: &'static [&'static str] = &["name", "active", "endpoints", "addresses", "last used"];
+    const HEADERS: &'static [&'static str] =
+        &["name", "active", "endpoints", "addresses", "last used"];
 
     fn cells(&self) -> Vec<String> {
         vec![
@@ -56,7 +61,9 @@ impl Row for ApiTokenView {
             yes_no(self.active),
             self.endpoints_text(),
             self.ip_restriction.clone(),
-            self.last_used.map(rfc3339).unwrap_or_else(|| NONE.to_string()),
+            self.last_used
+                .map(rfc3339)
+                .unwrap_or_else(|| NONE.to_string()),
         ]
     }
 }
@@ -70,7 +77,12 @@ impl Record for ApiTokenView {
             ("addresses", self.ip_restriction.clone()),
             ("hash", format!("{}…", self.hash_prefix)),
             ("created", rfc3339(self.created)),
-            ("last used", self.last_used.map(rfc3339).unwrap_or_else(|| NONE.to_string())),
+            (
+                "last used",
+                self.last_used
+                    .map(rfc3339)
+                    .unwrap_or_else(|| NONE.to_string()),
+            ),
         ];
         if let Some(token) = &self.token {
             fields.push(("token", format!("{token}   (shown once: store it now)")));

@@ -10,10 +10,22 @@ use crate::support::Deployment;
 async fn a_token_is_shown_once_stored_as_a_hash_and_administered_by_name() {
     let deployment = Deployment::new();
     let created = deployment
-        .run(&["--json", "api-tokens", "create", "crm-site", "--allow", "sync-user", "--ip", "10.0.0.0/8"])
+        .run(&[
+            "--json",
+            "api-tokens",
+            "create",
+            "crm-site",
+            "--allow",
+            "sync-user",
+            "--ip",
+            "10.0.0.0/8",
+        ])
         .ok()
         .json();
-    let value = created["token"].as_str().expect("the value, once").to_string();
+    let value = created["token"]
+        .as_str()
+        .expect("the value, once")
+        .to_string();
     assert!(value.len() >= 43, "256 bits, base64url");
     let stored = deployment
         .store()
@@ -30,10 +42,19 @@ async fn a_token_is_shown_once_stored_as_a_hash_and_administered_by_name() {
     let json = deployment.run(&["--json", "api-tokens", "list"]).ok();
     json.assert_never_shows(&value);
 
-    deployment.run(&["api-tokens", "allow", "crm-site", "oauth-token", "tokens"]).ok();
-    deployment.run(&["api-tokens", "deny", "crm-site", "sync-user"]).ok();
+    deployment
+        .run(&["api-tokens", "allow", "crm-site", "oauth-token", "tokens"])
+        .ok();
+    deployment
+        .run(&["api-tokens", "deny", "crm-site", "sync-user"])
+        .ok();
     deployment.run(&["api-tokens", "disable", "crm-site"]).ok();
-    let now = deployment.store().get_api_token(&token_hash(&value)).await.unwrap().unwrap();
+    let now = deployment
+        .store()
+        .get_api_token(&token_hash(&value))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(now.endpoints, [Endpoint::OauthToken, Endpoint::Tokens]);
     assert!(!now.active);
     deployment.run(&["api-tokens", "enable", "crm-site"]).ok();
@@ -44,6 +65,16 @@ async fn a_token_is_shown_once_stored_as_a_hash_and_administered_by_name() {
     assert_eq!(bad.code, Some(2), "unknown endpoints are a usage error");
 
     deployment.run(&["api-tokens", "delete", "crm-site"]).ok();
-    assert!(deployment.store().get_api_token(&token_hash(&value)).await.unwrap().is_none());
-    assert_eq!(deployment.run(&["api-tokens", "delete", "crm-site"]).code, Some(1));
+    assert!(
+        deployment
+            .store()
+            .get_api_token(&token_hash(&value))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        deployment.run(&["api-tokens", "delete", "crm-site"]).code,
+        Some(1)
+    );
 }

@@ -63,7 +63,10 @@ pub async fn authorize(
         return Err(not_authorized("no access to this endpoint"));
     }
     let now = clock::now();
-    if token.last_used.is_none_or(|t| now - t >= LAST_USED_RESOLUTION) {
+    if token
+        .last_used
+        .is_none_or(|t| now - t >= LAST_USED_RESOLUTION)
+    {
         let mut touched = token.clone();
         touched.last_used = Some(now);
         // A concurrent call may have written it first; either write is as good.

@@ -15,9 +15,17 @@ fn pk(hash: &str) -> String {
 #[async_trait]
 impl ApiTokenStore for DynamoStore {
     async fn create_api_token(&self, token: &ApiToken) -> StoreResult<()> {
-        let item = Self::encode(token, pk(&token.token_hash), Some((KIND, token.token_hash.as_str())))?;
-        self.put_new(item, "creating an API token", StoreError::AlreadyExists(Unique::ApiToken))
-            .await
+        let item = Self::encode(
+            token,
+            pk(&token.token_hash),
+            Some((KIND, token.token_hash.as_str())),
+        )?;
+        self.put_new(
+            item,
+            "creating an API token",
+            StoreError::AlreadyExists(Unique::ApiToken),
+        )
+        .await
     }
 
     async fn get_api_token(&self, token_hash: &str) -> StoreResult<Option<ApiToken>> {
@@ -30,13 +38,19 @@ impl ApiTokenStore for DynamoStore {
     async fn update_api_token(&self, token: &ApiToken) -> StoreResult<ApiToken> {
         let mut next = token.clone();
         next.version = token.version + 1;
-        let item = Self::encode(&next, pk(&next.token_hash), Some((KIND, next.token_hash.as_str())))?;
-        self.put_versioned(item, token.version, "updating an API token").await?;
+        let item = Self::encode(
+            &next,
+            pk(&next.token_hash),
+            Some((KIND, next.token_hash.as_str())),
+        )?;
+        self.put_versioned(item, token.version, "updating an API token")
+            .await?;
         Ok(next)
     }
 
     async fn delete_api_token(&self, token_hash: &str) -> StoreResult<bool> {
-        self.delete_item(pk(token_hash), "deleting an API token").await
+        self.delete_item(pk(token_hash), "deleting an API token")
+            .await
     }
 
     async fn list_api_tokens(&self, page: &PageRequest) -> StoreResult<Page<ApiToken>> {

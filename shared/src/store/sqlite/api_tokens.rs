@@ -10,7 +10,11 @@ use crate::store::{ApiTokenStore, Page, PageRequest, StoreError, StoreResult, Un
 #[async_trait]
 impl ApiTokenStore for SqliteStore {
     async fn create_api_token(&self, token: &ApiToken) -> StoreResult<()> {
-        let (hash, data, version) = (token.token_hash.clone(), to_json(token)?, token.version as i64);
+        let (hash, data, version) = (
+            token.token_hash.clone(),
+            to_json(token)?,
+            token.version as i64,
+        );
         self.write("creating an API token", move |tx| {
             let inserted = tx
                 .execute(
@@ -30,7 +34,12 @@ impl ApiTokenStore for SqliteStore {
     async fn get_api_token(&self, token_hash: &str) -> StoreResult<Option<ApiToken>> {
         let hash = token_hash.to_string();
         self.run("reading an API token", move |conn| {
-            get_data(conn, "SELECT data FROM api_tokens WHERE hash = ?1", hash, "reading an API token")
+            get_data(
+                conn,
+                "SELECT data FROM api_tokens WHERE hash = ?1",
+                hash,
+                "reading an API token",
+            )
         })
         .await
     }
@@ -38,7 +47,11 @@ impl ApiTokenStore for SqliteStore {
     async fn update_api_token(&self, token: &ApiToken) -> StoreResult<ApiToken> {
         let mut next = token.clone();
         next.version = token.version + 1;
-        let (hash, data, expected) = (next.token_hash.clone(), to_json(&next)?, token.version as i64);
+        let (hash, data, expected) = (
+            next.token_hash.clone(),
+            to_json(&next)?,
+            token.version as i64,
+        );
         self.write("updating an API token", move |tx| {
             let changed = tx
                 .execute(
