@@ -4,8 +4,8 @@
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
-use super::{DynamoStore, backend, is_condition_failure, number};
-use crate::clock::{self, Epoch};
+use super::{DynamoStore, backend};
+use crate::clock::Epoch;
 use crate::domain::FlowState;
 use crate::store::schema;
 use crate::store::{FlowStateStore, StoreError, StoreResult, Taken, Unique};
@@ -17,24 +17,14 @@ fn pk(key: &str) -> String {
 #[async_trait]
 impl FlowStateStore for DynamoStore {
     async fn put_flow_state(&self, state: &FlowState) -> StoreResult<()> {
-        let context = "storing a flow state";
-        let mut item = Self::encode(state, pk(&state.key), None)?;
-        item.insert(schema::TTL.into(), number(state.expires_at));
-        let result = self
-            .client()
-            .put_item()
-            .table_name(self.table())
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk) OR #ttl <= :now")
-            .expression_attribute_names("#ttl", schema::TTL)
-            .expression_attribute_values(":now", number(clock::now()))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) if is_condition_failure(&e) => Err(StoreError::AlreadyExists(Unique::FlowState)),
-            Err(e) => Err(backend(context, e)),
-        }
+        let item = Self::encode(state, pk(&state.key), None)?;
+        self.put_short_lived(
+            item,
+            state.expires_at,
+            "storing a flow state",
+            StoreError::AlreadyExists(Unique::FlowState),
+        )
+        .await
     }
 
     async fn take_flow_state(&self, key: &str, now: Epoch) -> StoreResult<Taken<FlowState>> {

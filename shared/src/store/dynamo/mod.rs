@@ -112,6 +112,33 @@ impl DynamoStore {
         }
     }
 
+    /// Puts a short-lived `item` with its DynamoDB TTL, unless a live item has its key (an expired
+    /// one, which DynamoDB may not have deleted yet, is replaced).
+    pub(crate) async fn put_short_lived(
+        &self,
+        mut item: Item,
+        expires_at: crate::clock::Epoch,
+        context: &'static str,
+        on_exists: StoreError,
+    ) -> StoreResult<()> {
+        item.insert(schema::TTL.into(), number(expires_at));
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk) OR #ttl <= :now")
+            .expression_attribute_names("#ttl", schema::TTL)
+            .expression_attribute_values(":now", number(crate::clock::now()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if is_condition_failure(&e) => Err(on_exists),
+            Err(e) => Err(backend(context, e)),
+        }
+    }
+
     /// Puts `item` if the stored one still has `expected` as its version.
     pub(crate) async fn put_versioned(
         &self,

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
 use super::{DynamoStore, Item, backend, is_condition_failure, number};
-use crate::clock::{self, Epoch};
+use crate::clock::Epoch;
 use crate::domain::Session;
 use crate::store::schema;
 use crate::store::{AttemptStore, Attempts, SessionStore, StoreError, StoreResult, Unique};
@@ -25,24 +25,14 @@ const MAX_WINDOW_RACES: usize = 5;
 #[async_trait]
 impl SessionStore for DynamoStore {
     async fn put_session(&self, session: &Session) -> StoreResult<()> {
-        let context = "storing a session";
-        let mut item = Self::encode(session, session_pk(&session.key), None)?;
-        item.insert(schema::TTL.into(), number(session.expires_at));
-        let result = self
-            .client()
-            .put_item()
-            .table_name(self.table())
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk) OR #ttl <= :now")
-            .expression_attribute_names("#ttl", schema::TTL)
-            .expression_attribute_values(":now", number(clock::now()))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) if is_condition_failure(&e) => Err(StoreError::AlreadyExists(Unique::Session)),
-            Err(e) => Err(backend(context, e)),
-        }
+        let item = Self::encode(session, session_pk(&session.key), None)?;
+        self.put_short_lived(
+            item,
+            session.expires_at,
+            "storing a session",
+            StoreError::AlreadyExists(Unique::Session),
+        )
+        .await
     }
 
     async fn get_session(&self, key: &str, now: Epoch) -> StoreResult<Option<Session>> {
