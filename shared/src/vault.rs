@@ -107,8 +107,7 @@ impl TokenVault {
     /// `create_if_missing` (the local stack, tests), a random 64-character secret is stored first;
     /// otherwise that is an error naming the secret id.
     ///
-    /// Two processes creating the secret at the same moment would each keep their own key; create
-    /// it once at deployment (or let one process do it) rather than from concurrent cold starts.
+    /// Of two processes creating the secret at the same moment, one wins and both use its key.
     pub async fn load(
         secrets: &dyn SecretStore,
         secret_id: &str,
@@ -122,8 +121,18 @@ impl TokenVault {
                 secret_id: secret_id.to_string(),
             });
         }
-        let secret = generate_secret();
-        secrets.put_secret(secret_id, &secret).await?;
+        let generated = generate_secret();
+        if secrets.create_secret(secret_id, &generated).await? {
+            return Self::from_secret(&generated);
+        }
+        // Another process created it first: use its key.
+        let secret =
+            secrets
+                .get_secret(secret_id)
+                .await?
+                .ok_or_else(|| VaultError::MissingSecret {
+                    secret_id: secret_id.to_string(),
+                })?;
         Self::from_secret(&secret)
     }
 
@@ -320,6 +329,30 @@ mod tests {
             !printed.contains(KEY_A) && printed.contains("redacted"),
             "{printed}"
         );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_first_loads_agree_on_one_key() {
+        let store = std::sync::Arc::new(SqliteStore::in_memory().unwrap());
+        let loads = (0..8).map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move { TokenVault::load(store.as_ref(), "race/key", true).await })
+        });
+        let vaults: Vec<TokenVault> = futures::future::join_all(loads)
+            .await
+            .into_iter()
+            .map(|r| r.unwrap().unwrap())
+            .collect();
+        let sealed = vaults[0].seal("t", field::RAW, &secret("v")).unwrap();
+        for vault in &vaults {
+            assert_eq!(
+                vault
+                    .open("t", field::RAW, &sealed)
+                    .unwrap()
+                    .expose_secret(),
+                "v"
+            );
+        }
     }
 
     #[tokio::test]

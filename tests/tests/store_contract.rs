@@ -460,6 +460,23 @@ async fn secrets_put_get_replace_delete(b: Backend) {
     );
     assert!(s.delete_secret(&name).await.unwrap());
     assert!(s.get_secret(&name).await.unwrap().is_none());
+
+    // Create-if-absent: the first value wins and is kept.
+    let key = format!("{}/token-key", unique("authbridge-test"));
+    assert!(
+        s.create_secret(&key, &SecretString::from("winner"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.create_secret(&key, &SecretString::from("loser"))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        s.get_secret(&key).await.unwrap().unwrap().expose_secret(),
+        "winner"
+    );
 }
 
 async fn due_tokens_come_from_the_index_in_due_order(b: Backend) {

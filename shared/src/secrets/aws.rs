@@ -56,6 +56,21 @@ impl SecretStore for SecretsManagerStore {
         }
     }
 
+    async fn create_secret(&self, name: &str, value: &SecretString) -> Result<bool, SecretError> {
+        match self
+            .client
+            .create_secret()
+            .name(name)
+            .secret_string(value.expose_secret())
+            .send()
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(e) if code(&e) == Some("ResourceExistsException") => Ok(false),
+            Err(e) => Err(fail("creating a secret", name, e)),
+        }
+    }
+
     async fn get_secret(&self, name: &str) -> Result<Option<SecretString>, SecretError> {
         match self.client.get_secret_value().secret_id(name).send().await {
             Ok(out) => Ok(out.secret_string.map(SecretString::from)),

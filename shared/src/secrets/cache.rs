@@ -48,6 +48,17 @@ impl SecretStore for CachedSecrets {
         Ok(())
     }
 
+    async fn create_secret(&self, name: &str, value: &SecretString) -> Result<bool, SecretError> {
+        let created = self.inner.create_secret(name, value).await?;
+        if created {
+            self.remember(name, Some(value.clone()));
+        } else if let Ok(mut entries) = self.entries.lock() {
+            // Another value is there: read it afresh next time.
+            entries.remove(name);
+        }
+        Ok(created)
+    }
+
     async fn get_secret(&self, name: &str) -> Result<Option<SecretString>, SecretError> {
         if let Some(hit) = self.cached(name) {
             return Ok(hit);
@@ -79,6 +90,9 @@ mod tests {
     impl SecretStore for Counting {
         async fn put_secret(&self, _: &str, _: &SecretString) -> Result<(), SecretError> {
             Ok(())
+        }
+        async fn create_secret(&self, _: &str, _: &SecretString) -> Result<bool, SecretError> {
+            Ok(false)
         }
         async fn get_secret(&self, _: &str) -> Result<Option<SecretString>, SecretError> {
             self.reads.fetch_add(1, Ordering::SeqCst);

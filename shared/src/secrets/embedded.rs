@@ -25,6 +25,20 @@ impl SecretStore for SqliteStore {
         .map_err(|e| SecretError::backend("writing a secret", name, e))
     }
 
+    async fn create_secret(&self, name: &str, value: &SecretString) -> Result<bool, SecretError> {
+        let (key, value) = (name.to_string(), value.expose_secret().to_string());
+        self.run("creating a secret", move |conn| {
+            conn.execute(
+                "INSERT INTO secrets (name, value) VALUES (?1, ?2) ON CONFLICT(name) DO NOTHING",
+                [key, value],
+            )
+            .map(|n| n == 1)
+            .map_err(|e| crate::store::StoreError::backend("creating a secret", e))
+        })
+        .await
+        .map_err(|e| SecretError::backend("creating a secret", name, e))
+    }
+
     async fn get_secret(&self, name: &str) -> Result<Option<SecretString>, SecretError> {
         let key = name.to_string();
         self.run("reading a secret", move |conn| {

@@ -41,6 +41,9 @@ impl SecretError {
 pub trait SecretStore: Send + Sync {
     /// Creates or replaces the secret `name`.
     async fn put_secret(&self, name: &str, value: &SecretString) -> Result<(), SecretError>;
+    /// Creates the secret only when it does not exist; `false` when another value was already
+    /// there (which is kept). Of two processes creating one secret at once, one wins.
+    async fn create_secret(&self, name: &str, value: &SecretString) -> Result<bool, SecretError>;
     /// The current value, or `None` when there is no such secret.
     async fn get_secret(&self, name: &str) -> Result<Option<SecretString>, SecretError>;
     /// Deletes the secret; `false` when there was none.
