@@ -77,6 +77,17 @@ impl<'a> Env<'a> {
         }
     }
 
+    /// Fixed `(name, value)` pairs, e.g. in tests.
+    pub fn from_pairs(pairs: &[(&str, &str)]) -> Env<'static> {
+        let map: std::collections::HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Env {
+            lookup: Box::new(move |k| map.get(k).cloned()),
+        }
+    }
+
     /// The trimmed value, with empty strings read as absent.
     pub fn get(&self, name: &str) -> Option<String> {
         (self.lookup)(name)
@@ -198,14 +209,9 @@ fn embedded(env: &Env<'_>) -> Backend {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
 
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        Config::from(&Env::from_fn(move |k| map.get(k).cloned()))
+        Config::from(&Env::from_pairs(vars))
     }
 
     #[test]

@@ -89,9 +89,9 @@ async fn set(s: &TestStack, tag: &str, change: impl FnOnce(&mut StoredToken)) {
     s.stack.app.stores.tokens.update_token(&r).await.unwrap();
 }
 
-fn access(s: &TestStack, r: &StoredToken) -> String {
+async fn access(s: &TestStack, r: &StoredToken) -> String {
     use authbridge::secrets::ExposeSecret;
-    let vault = futures::executor::block_on(s.stack.oauth.vault()).unwrap();
+    let vault = s.stack.oauth.vault().await.unwrap();
     vault
         .open(&r.tag, "access_token", r.access_token.as_ref().unwrap())
         .unwrap()
@@ -181,8 +181,8 @@ async fn a_transient_failure_is_backed_off_and_a_success_clears_it() {
         "temporarily_unavailable"
     );
     assert_eq!(
-        access(&s, &failed),
-        access(&s, &original),
+        access(&s, &failed).await,
+        access(&s, &original).await,
         "the old token is kept"
     );
 
@@ -201,7 +201,7 @@ async fn a_transient_failure_is_backed_off_and_a_success_clears_it() {
         .unwrap();
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.unwrap();
-    assert_eq!(body["access_token"], access(&s, &original));
+    assert_eq!(body["access_token"], access(&s, &original).await);
     // ...and a clear 503 once it has expired.
     set(&s, "t", |r| r.expires = Some(clock::now() - 1)).await;
     let response = stack::http()
@@ -241,5 +241,5 @@ async fn a_transient_failure_is_backed_off_and_a_success_clears_it() {
         ),
         (0, None, None)
     );
-    assert_ne!(access(&s, &healed), access(&s, &original));
+    assert_ne!(access(&s, &healed).await, access(&s, &original).await);
 }

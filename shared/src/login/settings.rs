@@ -252,14 +252,9 @@ fn bounded_seconds(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
 
     fn settings(vars: &[(&str, &str)]) -> Result<LoginSettings, ConfigError> {
-        let map: HashMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        let env = Env::from_fn(move |k| map.get(k).cloned());
+        let env = Env::from_pairs(vars);
         let config = Config::from(&env)?;
         LoginSettings::from(&env, &config)
     }

@@ -24,8 +24,9 @@ use super::flow::{auth_method, provider_for, refresh_margin};
 use super::grant::{GrantClient, GrantError};
 use super::records::{self, field};
 use crate::clock::{self, Epoch};
-use crate::domain::ClientId;
 use crate::domain::token::{StoredToken, TokenStatus};
+use crate::domain::{ClientId, OAuthClient};
+use crate::providers::ResolvedProvider;
 use crate::store::StoreError;
 
 /// How long a lease holds when its holder never releases it (longer than a refresh can take).
@@ -209,6 +210,8 @@ impl Refresher {
         let _held = tag_lock.lock.lock().await;
         let deadline = tokio::time::Instant::now() + WAIT_FOR_OTHERS;
         let mut want = want;
+        // The client and its provider, resolved once for all the polls of this call.
+        let mut resolved: Option<(OAuthClient, ResolvedProvider)> = None;
         loop {
             let now = clock::now();
             let record = ctx
@@ -221,8 +224,14 @@ impl Refresher {
             if record.status == TokenStatus::ReauthorizationRequired {
                 return Ok((record, Outcome::Skipped));
             }
-            let client = super::flow::active_client(ctx, record.client_id.as_str()).await?;
-            let provider = provider_for(ctx, &client).await?;
+            let (client, provider) = match resolved.take() {
+                Some((client, provider)) if client.id == record.client_id => (client, provider),
+                _ => {
+                    let client = super::flow::active_client(ctx, record.client_id.as_str()).await?;
+                    let provider = provider_for(ctx, &client).await?;
+                    (client, provider)
+                }
+            };
             let margin = refresh_margin(&provider);
             if !wanted(&record, want, margin, now) {
                 return Ok((record, Outcome::Skipped));
@@ -239,6 +248,7 @@ impl Refresher {
                     want = Want::IfExpiring;
                 }
                 tokio::time::sleep(POLL).await;
+                resolved = Some((client, provider));
                 continue;
             }
             if want != Want::Always && record.next_attempt_at.is_some_and(|t| t > now) {
@@ -251,7 +261,10 @@ impl Refresher {
             leased.lease_until = Some(now + LEASE);
             let leased = match ctx.app.stores.tokens.update_token(&leased).await {
                 Ok(leased) => leased,
-                Err(StoreError::StaleVersion) => continue,
+                Err(StoreError::StaleVersion) => {
+                    resolved = Some((client, provider));
+                    continue;
+                }
                 Err(e) => return Err(e.into()),
             };
             let result = self.call_provider(ctx, &client, &provider, &leased).await;
@@ -263,8 +276,8 @@ impl Refresher {
     async fn call_provider(
         &self,
         ctx: &OAuthContext,
-        client: &crate::domain::OAuthClient,
-        provider: &crate::providers::ResolvedProvider,
+        client: &OAuthClient,
+        provider: &ResolvedProvider,
         record: &StoredToken,
     ) -> Result<super::token_response::ProviderTokenResponse, RefreshAttemptError> {
         let secret = ctx

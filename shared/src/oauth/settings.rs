@@ -108,14 +108,9 @@ fn join(base: &Url, path: &str) -> Url {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
 
     fn settings(vars: &[(&str, &str)]) -> Result<OAuthSettings, ConfigError> {
-        let map: HashMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        let env = Env::from_fn(move |k| map.get(k).cloned());
+        let env = Env::from_pairs(vars);
         let config = Config::from(&env)?;
         OAuthSettings::from(&env, &config)
     }
