@@ -10,6 +10,7 @@ use crate::output::Output;
 mod api_tokens;
 mod client_options;
 mod clients;
+mod connect;
 mod create_table;
 mod providers;
 mod tokens;
@@ -24,6 +25,8 @@ pub enum Command {
     /// Register and administer OAuth clients; secrets go to the secret store and are never shown.
     #[command(subcommand)]
     Clients(clients::ClientsCommand),
+    /// Makes an authorization-code flow and prints the one-time link a browser must open.
+    Connect(connect::ConnectArgs),
     /// Stored OAuth tokens, always redacted.
     #[command(subcommand)]
     Tokens(tokens::TokensCommand),
@@ -43,6 +46,7 @@ impl Command {
         match self {
             Command::Providers(command) => command.run(out),
             Command::Clients(command) => command.run(out).await,
+            Command::Connect(args) => args.run(out).await,
             Command::Tokens(command) => command.run(out).await,
             Command::Users(command) => command.run(out).await,
             Command::ApiTokens(command) => command.run(out).await,

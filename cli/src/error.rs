@@ -42,6 +42,17 @@ pub enum CliError {
     /// An API-token operation was refused or failed.
     #[error(transparent)]
     ApiTokens(#[from] authbridge::api_tokens::ApiTokenError),
+    /// Starting a flow failed.
+    #[error(transparent)]
+    OAuth(#[from] authbridge::oauth::OAuthError),
+    /// Deleting a client was refused or failed.
+    #[error(transparent)]
+    DeleteClient(#[from] authbridge::oauth::connections::DeleteClientError),
+    /// `connect` needs to know where authbridge is reached.
+    #[error(
+        "no public URL: set AUTHBRIDGE_PUBLIC_URL to the deployment's URL (the stack output PublicUrl) so the link points at it"
+    )]
+    NoPublicUrl,
     /// An argument's value is not usable.
     #[error("{0}")]
     Invalid(String),

@@ -3,10 +3,14 @@
 
 use std::sync::Arc;
 
+use authbridge::clock;
+use authbridge::http::response::PAGE_HEADERS;
+use authbridge::oauth::OAuthError;
+use authbridge::oauth::flow::{self, Initiator, StartRequest};
 use authbridge::oauth::records::TokenView;
 use authbridge::store::PageRequest;
 use axum::extract::{Query, State};
-use axum::response::Html;
+use axum::response::{Html, IntoResponse};
 use serde::Deserialize;
 
 use crate::stack::LocalStack;
@@ -29,7 +33,34 @@ fn esc(s: &str) -> String {
     html_escape::encode_text(s).into_owned()
 }
 
-async fn show(State(page): State<Arc<IndexPage>>, Query(landing): Query<Landing>) -> Html<String> {
+/// A one-time link for the demo connection (tag `demo`, replacing the previous one).
+async fn demo_link(page: &IndexPage, base: &str) -> Result<String, OAuthError> {
+    let oauth = &page.stack.oauth;
+    let urls = oauth
+        .settings
+        .configured_flow_urls()
+        .ok_or_else(|| OAuthError::InvalidRequest("the local stack has no public URL".into()))?;
+    let started = flow::start(
+        oauth,
+        StartRequest {
+            client: page.demo_client_id.clone(),
+            tag: Some("demo".into()),
+            landing_url: Some(format!("{base}/")),
+            replace: true,
+            ..Default::default()
+        },
+        &urls,
+        &Initiator::local_index(),
+        clock::now(),
+    )
+    .await?;
+    Ok(started.url.to_string())
+}
+
+async fn show(
+    State(page): State<Arc<IndexPage>>,
+    Query(landing): Query<Landing>,
+) -> impl IntoResponse {
     let base = page
         .stack
         .oauth
@@ -39,16 +70,15 @@ async fn show(State(page): State<Arc<IndexPage>>, Query(landing): Query<Landing>
         .map(|u| u.as_str().trim_end_matches('/').to_string())
         .unwrap_or_default();
     let base = base.as_str();
-    let start = url::Url::parse_with_params(
-        &format!("{base}/oauth/start"),
-        &[
-            ("client", page.demo_client_id.as_str()),
-            ("tag", "demo"),
-            ("landing_url", &format!("{base}/")),
-        ],
-    )
-    .map(|u| u.to_string())
-    .unwrap_or_default();
+    // The link is made here, server side, the way any caller with authority makes one; the index
+    // page is the local stack's own caller. A fresh one-time link on every view.
+    let start = match demo_link(&page, base).await {
+        Ok(url) => url,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot make the demo link");
+            String::new()
+        }
+    };
     let banner = match (landing.status.as_deref(), landing.tag, landing.error) {
         (Some("connected"), Some(tag), _) => {
             format!(
@@ -98,8 +128,11 @@ async fn show(State(page): State<Arc<IndexPage>>, Query(landing): Query<Landing>
             esc(&e.to_string())
         ),
     };
-    Html(format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>authbridge (local)</title>\
+    let headers = PAGE_HEADERS.map(|(name, value)| (name, value));
+    (
+        headers,
+        Html(format!(
+            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>authbridge (local)</title>\
          <style>body{{font-family:system-ui,sans-serif;max-width:50rem;margin:3rem auto;padding:0 1rem}}\
          .ok{{color:#060}}.err{{color:#a00}}td,th{{border:1px solid #ccc;padding:.2rem .5rem}}table{{border-collapse:collapse}}\
          a.button{{display:inline-block;padding:.5rem 1rem;background:#246;color:#fff;text-decoration:none;border-radius:4px}}</style>\
@@ -108,8 +141,9 @@ async fn show(State(page): State<Arc<IndexPage>>, Query(landing): Query<Landing>
          served by this local stack itself, for local development only.</p>\
          <p><a class=\"button\" id=\"connect-demo\" href=\"{start}\">Connect demo</a></p>\
          <h2>Stored tokens</h2>{tokens}</body></html>",
-        start = esc(&start),
-    ))
+            start = esc(&start),
+        )),
+    )
 }
 
 /// The `/` route.

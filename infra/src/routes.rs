@@ -34,6 +34,14 @@ pub fn route(method: &http::Method, path: &str) -> Option<(Function, HashMap<Str
         params.insert("tag".to_string(), decoded);
         return Some((Function::TokenAccess, params));
     }
+    if method == Method::GET
+        && let Some(link) = path.strip_prefix("/oauth/go/")
+        && !link.is_empty()
+        && !link.contains('/')
+    {
+        params.insert("link".to_string(), link.to_string());
+        return Some((Function::StartAuth, params));
+    }
     let function = match (method, path) {
         (&Method::GET | &Method::POST, "/oauth/start") => Function::StartAuth,
         (&Method::GET, "/oauth/return") => Function::OAuthReturn,

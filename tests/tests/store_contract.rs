@@ -11,7 +11,7 @@ use authbridge::domain::{
     ClientId, FlowState, OAuthClient, StoredToken, User, UserId, UserSource, WordpressLink,
 };
 use authbridge::secrets::{ExposeSecret, SecretString};
-use authbridge::store::{PageRequest, StoreError, Taken, Unique};
+use authbridge::store::{Opened, PageRequest, StoreError, Taken, Unique};
 use authbridge_tests::{Backend, unique};
 
 fn client(guid: &str) -> OAuthClient {
@@ -71,6 +71,7 @@ fn token(tag: &str) -> StoredToken {
         next_attempt_at: None,
         lease_owner: None,
         lease_until: None,
+        created_by: None,
         created: clock::now(),
         modified: clock::now(),
         version: 0,
@@ -89,6 +90,9 @@ fn flow_state(key: &str, expires_at: i64) -> FlowState {
         redirect_uri: "http://127.0.0.1:3000/oauth/return".into(),
         created: clock::now(),
         expires_at,
+        replace: false,
+        created_by: "tests".into(),
+        binding: None,
     }
 }
 
@@ -362,6 +366,55 @@ async fn concurrent_takes_of_one_state_have_one_winner(b: Backend) {
         .filter(|r| matches!(r, Ok(Ok(Taken::Live(_)))))
         .count();
     assert_eq!(live, 1);
+}
+
+async fn a_flow_state_is_opened_once_and_keeps_its_binding(b: Backend) {
+    let s = b.stores.flow_states.clone();
+    let now = clock::now();
+    let state = flow_state(&unique("state"), now + 600);
+    s.put_flow_state(&state).await.unwrap();
+    let opens = (0..10).map(|i| {
+        let s = s.clone();
+        let key = state.key.clone();
+        tokio::spawn(async move { s.open_flow_state(&key, &format!("binding-{i}"), now).await })
+    });
+    let results: Vec<_> = futures::future::join_all(opens)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap().unwrap())
+        .collect();
+    let winners: Vec<_> = results
+        .iter()
+        .filter_map(|r| match r {
+            Opened::Opened(flow) => Some(flow.binding.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(winners.len(), 1, "{results:?}");
+    assert_eq!(
+        results
+            .iter()
+            .filter(|r| **r == Opened::AlreadyOpened)
+            .count(),
+        9
+    );
+    // The state keeps the winner's binding until it is taken.
+    match s.take_flow_state(&state.key, now).await.unwrap() {
+        Taken::Live(flow) => assert_eq!(flow.binding, winners[0]),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        s.open_flow_state(&state.key, "late", now).await.unwrap(),
+        Opened::Absent
+    );
+    let expired = flow_state(&unique("state"), now + 60);
+    s.put_flow_state(&expired).await.unwrap();
+    assert_eq!(
+        s.open_flow_state(&expired.key, "b", now + 120)
+            .await
+            .unwrap(),
+        Opened::Expired
+    );
 }
 
 async fn lists_are_paginated_in_key_order(b: Backend) {
@@ -694,6 +747,7 @@ contract!(
     a_flow_state_is_taken_once,
     an_expired_flow_state_reads_as_expired,
     concurrent_takes_of_one_state_have_one_winner,
+    a_flow_state_is_opened_once_and_keeps_its_binding,
     lists_are_paginated_in_key_order,
     secrets_put_get_replace_delete,
     a_session_reads_back_until_it_expires,

@@ -24,7 +24,7 @@ pub enum ApiTokensCommand {
     Create {
         /// A unique name, e.g. the calling site.
         name: String,
-        /// An endpoint it may call: oauth-token, tokens, sync-user (repeatable).
+        /// An endpoint it may call: oauth-start, oauth-token, tokens, sync-user (repeatable).
         #[arg(long = "allow", value_parser = endpoint)]
         allow: Vec<Endpoint>,
         /// An address or CIDR range it may come from (repeatable); anywhere when absent.

@@ -39,10 +39,13 @@ pub enum ClientsCommand {
         /// The client's id.
         id: String,
     },
-    /// Deletes a client and its secret.
+    /// Deletes a client and its secret; refused while it has token records, unless --with-tokens.
     Delete {
         /// The client's id.
         id: String,
+        /// Also revoke (at the provider) and delete the client's token records.
+        #[arg(long)]
+        with_tokens: bool,
     },
 }
 
@@ -113,7 +116,7 @@ impl ClientsCommand {
             ClientsCommand::Update(args) => update(&admin, args, out).await,
             ClientsCommand::Enable { id } => set_active(&admin, &id, true, out).await,
             ClientsCommand::Disable { id } => set_active(&admin, &id, false, out).await,
-            ClientsCommand::Delete { id } => delete(&admin, &id, out).await,
+            ClientsCommand::Delete { id, with_tokens } => delete(&id, with_tokens, out).await,
         }
     }
 }
@@ -190,13 +193,17 @@ async fn set_active(
     out.record(&ClientView::new(client, None))
 }
 
-async fn delete(admin: &ClientAdmin<'_>, id: &str, out: &Output) -> Result<(), CliError> {
-    if !admin.delete(id).await? {
-        return Err(ClientAdminError::NotFound(id.to_string()).into());
-    }
+async fn delete(id: &str, with_tokens: bool, out: &Output) -> Result<(), CliError> {
+    let ctx = deployment::oauth().await?;
+    let tokens = authbridge::oauth::connections::delete_client(&ctx, id, with_tokens).await?;
     out.outcome(
-        &json!({ "id": id, "deleted": true }),
-        &format!("deleted client {id} and its secret"),
+        &json!({ "id": id, "deleted": true, "tokens_deleted": tokens }),
+        &match tokens.len() {
+            0 => format!("deleted client {id} and its secret"),
+            n => format!(
+                "deleted client {id}, its secret and {n} token record(s), revoked at the provider"
+            ),
+        },
     )
 }
 

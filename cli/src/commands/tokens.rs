@@ -27,7 +27,8 @@ pub enum TokensCommand {
         /// The record's tag.
         tag: String,
     },
-    /// Deletes a token record; whoever used it must connect again.
+    /// Revokes a token record's grant at the provider (when it has a revocation endpoint) and
+    /// deletes the record; whoever used it must connect again.
     Delete {
         /// The record's tag.
         tag: String,
@@ -37,15 +38,17 @@ pub enum TokensCommand {
 impl TokensCommand {
     /// Runs the subcommand.
     pub async fn run(self, out: &Output) -> Result<(), CliError> {
-        if let TokensCommand::Refresh { tag } = &self {
-            return refresh(tag, out).await;
+        match &self {
+            TokensCommand::Refresh { tag } => return refresh(tag, out).await,
+            TokensCommand::Delete { tag } => return delete(tag, out).await,
+            _ => {}
         }
         let app = deployment::app().await?;
         let store = app.stores.tokens.as_ref();
         match self {
             TokensCommand::List => list(store, out).await,
             TokensCommand::Show { tag } => show(store, &tag, out).await,
-            TokensCommand::Delete { tag } => delete(store, &tag, out).await,
+            TokensCommand::Delete { tag } => delete(&tag, out).await,
             TokensCommand::Refresh { tag } => refresh(&tag, out).await,
         }
     }
@@ -77,13 +80,20 @@ async fn show(store: &dyn TokenStore, tag: &str, out: &Output) -> Result<(), Cli
     out.record(&TokenOutput::from(TokenView::from(&record)))
 }
 
-async fn delete(store: &dyn TokenStore, tag: &str, out: &Output) -> Result<(), CliError> {
-    if !store.delete_token(tag).await? {
-        return Err(CliError::TokenNotFound(tag.to_string()));
-    }
+async fn delete(tag: &str, out: &Output) -> Result<(), CliError> {
+    use authbridge::oauth::revocation::Revoked;
+    let ctx = deployment::oauth().await?;
+    let revoked = authbridge::oauth::connections::delete_connection(&ctx, tag)
+        .await?
+        .ok_or_else(|| CliError::TokenNotFound(tag.to_string()))?;
+    let revoked = revoked != Revoked::Skipped;
     out.outcome(
-        &json!({ "tag": tag, "deleted": true }),
-        &format!("deleted token {tag}"),
+        &json!({ "tag": tag, "deleted": true, "revoked": revoked }),
+        &if revoked {
+            format!("revoked at the provider and deleted token {tag}")
+        } else {
+            format!("deleted token {tag} (not revoked at the provider)")
+        },
     )
 }
 

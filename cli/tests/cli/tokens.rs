@@ -29,6 +29,7 @@ fn token(tag: &str, client: &str) -> StoredToken {
         next_attempt_at: None,
         lease_owner: None,
         lease_until: None,
+        created_by: None,
         created: 1_699_996_400,
         modified: 1_699_996_400,
         version: 0,

@@ -12,7 +12,9 @@ use authbridge::domain::Endpoint;
 use authbridge::http::api_auth;
 use authbridge::http::request::parse_body;
 use authbridge::http::{ApiError, error::respond, response};
-use authbridge::oauth::flow::{active_client, auth_method, provider_for, refresh_margin};
+use authbridge::oauth::flow::{
+    Initiator, active_client, auth_method, provider_for, refresh_margin,
+};
 use authbridge::oauth::grant::GrantClient;
 use authbridge::oauth::records::{self, Grant, TokenView};
 use authbridge::oauth::{OAuthContext, OAuthError};
@@ -67,20 +69,21 @@ async fn run(context: &Context, req: &Request) -> Result<Response<Body>, ApiErro
     if req.method() != lambda_http::http::Method::POST {
         return Err(ApiError::method_not_allowed());
     }
-    api_auth::authorize(
+    let token = api_auth::authorize(
         context.oauth.app.stores.api_tokens.as_ref(),
         req,
         Endpoint::OauthToken,
     )
     .await?;
     let request: TokenRequest = parse_body(req)?;
-    let record = run_grant(&context.oauth, request).await?;
+    let record = run_grant(&context.oauth, request, &Initiator::api_token(&token.name)).await?;
     Ok(response::json(200, &TokenView::from(&record)))
 }
 
 async fn run_grant(
     ctx: &OAuthContext,
     request: TokenRequest,
+    initiator: &Initiator,
 ) -> Result<authbridge::domain::StoredToken, OAuthError> {
     let client = active_client(ctx, &request.client).await?;
     let provider = provider_for(ctx, &client).await?;
@@ -134,6 +137,7 @@ async fn run_grant(
             requested_scopes: &scopes,
             owner: None,
             owner_name: None,
+            created_by: Some(initiator.as_str().to_string()),
         },
         &response,
         refresh_margin(&provider),

@@ -1,22 +1,25 @@
-//! oauth-return: step 2 of the authorization-code flow, where the provider sends the browser back.
-//! Consumes the state once, checks `iss`, exchanges the code with the PKCE verifier, stores the
-//! token record, and sends the browser to its landing URL (303) or shows a small page.
+//! oauth-return: step 3 of the authorization-code flow, where the provider sends the browser back.
+//! Consumes the state once, checks the browser's binding cookie and `iss`, exchanges the code with
+//! the PKCE verifier, stores the token record, and sends the browser to its landing URL (303) or
+//! shows a small page. Every failure after the state is accepted lands the same way, with
+//! `status=error&error=<code>`.
 
 use std::sync::Arc;
 
 use authbridge::clock;
 use authbridge::http::request::query;
-use authbridge::http::{ApiError, page, response};
+use authbridge::http::{ApiError, cookie, page, response};
 use authbridge::oauth::OAuthContext;
-use authbridge::oauth::flow::{self, Completed, ReturnParams};
-use lambda_http::{Body, Request, Response};
+use authbridge::oauth::flow::binding::cookie_name;
+use authbridge::oauth::flow::{self, Completed, Failure, ReturnParams};
+use lambda_http::{Body, Request, Response, http};
 
 /// The context oauth-return builds at cold start.
 pub type Context = OAuthContext;
 
 /// Handles one request.
 pub async fn handle(context: Arc<Context>, req: Request) -> Response<Body> {
-    if req.method() != lambda_http::http::Method::GET {
+    if req.method() != http::Method::GET {
         return ApiError::method_not_allowed().into_response();
     }
     let mut q = query(&req);
@@ -27,7 +30,15 @@ pub async fn handle(context: Arc<Context>, req: Request) -> Response<Body> {
         error_description: q.remove("error_description"),
         iss: q.remove("iss"),
     };
-    match flow::complete(&context, params, clock::now()).await {
+    let state = params.state.clone().unwrap_or_default();
+    let completed = flow::complete(
+        &context,
+        params,
+        |name| cookie::read(&req, name),
+        clock::now(),
+    )
+    .await;
+    let mut response = match completed {
         Ok(Completed::Connected {
             tag,
             landing_url,
@@ -45,26 +56,42 @@ pub async fn handle(context: Arc<Context>, req: Request) -> Response<Body> {
                 },
             ),
         },
-        Ok(Completed::Refused {
-            error,
-            description,
-            landing_url,
-        }) => match landing_url {
-            Some(landing) => land(&landing, &[("status", "error"), ("error", &error)]),
-            None => page::message(
-                400,
-                "Not connected",
-                &format!(
-                    "The provider said: {error}{}",
-                    description.map(|d| format!(" — {d}")).unwrap_or_default()
-                ),
-            ),
-        },
+        Ok(Completed::Failed(failure)) => failed(failure),
         Err(err) => {
             let api: ApiError = err.into();
-            page::message(api.status, "Not connected", &api.message())
+            return page::message(api.status, "Not connected", &api.message());
         }
+    };
+    // The flow is consumed: its binding cookie has done its work.
+    let clear = context
+        .settings
+        .cookie_scope(req.uri())
+        .clear(&cookie_name(&state));
+    if let Ok(value) = http::HeaderValue::from_str(&clear) {
+        response
+            .headers_mut()
+            .append(http::header::SET_COOKIE, value);
     }
+    response
+}
+
+/// Where a failed flow sends the browser: its landing URL with the error, or a page in words.
+fn failed(failure: Failure) -> Response<Body> {
+    if let Some(landing) = &failure.landing_url {
+        let mut params = vec![("status", "error"), ("error", failure.code.as_str())];
+        if let Some(description) = failure.description.as_deref() {
+            params.push(("error_description", description));
+        }
+        return land(landing, &params);
+    }
+    let denied = failure.code == "access_denied";
+    let api: ApiError = failure.error.into();
+    let text = if denied {
+        "You did not allow access, so nothing was connected. You can close this page.".to_string()
+    } else {
+        api.message()
+    };
+    page::message(api.status, "Not connected", &text)
 }
 
 /// A 303 to the landing URL with `params` added.

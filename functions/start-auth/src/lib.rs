@@ -1,18 +1,22 @@
-//! start-auth: step 1 of the authorization-code flow. Makes a one-time state and a PKCE verifier,
-//! stores them with a TTL, and sends the browser to the provider (302), or answers
-//! `{"url": ...}` to API callers.
+//! start-auth: steps 1 and 2 of the authorization-code flow.
 //!
-//! `GET /oauth/start?client=ID&scopes=a,b&landing_url=URL&tag=T&prompt=P&ttl=S`, or `POST` with the
-//! same fields as JSON (`scopes` an array).
+//! - `POST /oauth/start` (JSON body, `Authorization: Bearer <API token>` allowed `oauth-start`)
+//!   makes a flow and answers `{"url", "expires_at", "tag"}`: authbridge's own one-time link.
+//! - `GET /oauth/go/{link}` is that link: opened once by a browser, it binds the flow to that
+//!   browser with a cookie and sends it (302) to the provider.
+//! - `GET /oauth/start` starts nothing: 401, as JSON or as a short page for a browser.
 
 use std::sync::Arc;
 
 use authbridge::clock;
-use authbridge::http::request::{parse_body, query};
-use authbridge::http::{ApiError, error::respond, response};
+use authbridge::domain::Endpoint;
+use authbridge::http::request::parse_body;
+use authbridge::http::{ApiError, api_auth, error::respond, page, response};
 use authbridge::oauth::OAuthContext;
-use authbridge::oauth::flow::{self, StartRequest};
-use lambda_http::{Body, Request, Response, http};
+use authbridge::oauth::flow::binding::LINK_PATH;
+use authbridge::oauth::flow::{self, FlowLink, Initiator, StartRequest};
+use authbridge::secrets::ExposeSecret;
+use lambda_http::{Body, Request, RequestExt, Response, http};
 use serde_json::json;
 
 /// The context start-auth builds at cold start.
@@ -20,63 +24,101 @@ pub type Context = OAuthContext;
 
 /// Handles one request.
 pub async fn handle(context: Arc<Context>, req: Request) -> Response<Body> {
-    respond(start(&context, &req).await)
-}
-
-async fn start(context: &Context, req: &Request) -> Result<Response<Body>, ApiError> {
-    let (request, wants_json) = match *req.method() {
-        http::Method::GET => (from_query(req)?, wants_json(req)),
-        http::Method::POST => (parse_body::<StartRequest>(req)?, true),
-        _ => return Err(ApiError::method_not_allowed()),
-    };
-    let redirect_uri = context.settings.redirect_for(req.uri()).ok_or_else(|| {
-        ApiError::internal(&"no public URL is configured or known from the request")
-    })?;
-    let started = flow::start(context, request, redirect_uri, clock::now()).await?;
-    if wants_json {
-        Ok(response::json(
-            200,
-            &json!({"url": started.url.as_str(), "expires_at": started.expires_at}),
-        ))
-    } else {
-        Ok(response::redirect(302, started.url.as_str()))
+    if let Some(link) = link_param(&req) {
+        return match *req.method() {
+            http::Method::GET => go(&context, &req, &link).await,
+            _ => ApiError::method_not_allowed().into_response(),
+        };
+    }
+    match *req.method() {
+        http::Method::POST => respond(start(&context, &req).await),
+        http::Method::GET => unauthorized(&req),
+        _ => ApiError::method_not_allowed().into_response(),
     }
 }
 
-/// True when a GET caller asked for JSON (`Accept: application/json` or `format=json`).
-fn wants_json(req: &Request) -> bool {
-    let accept = req
-        .headers()
-        .get(http::header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    accept.contains("application/json") || query(req).get("format").is_some_and(|f| f == "json")
+/// `POST /oauth/start`.
+async fn start(context: &Context, req: &Request) -> Result<Response<Body>, ApiError> {
+    let token = api_auth::authorize(
+        context.app.stores.api_tokens.as_ref(),
+        req,
+        Endpoint::OauthStart,
+    )
+    .await?;
+    let request = parse_body::<StartRequest>(req)?;
+    let urls = context.settings.flow_urls(req.uri()).ok_or_else(|| {
+        ApiError::internal(&"no public URL is configured or known from the request")
+    })?;
+    let started = flow::start(
+        context,
+        request,
+        &urls,
+        &Initiator::api_token(&token.name),
+        clock::now(),
+    )
+    .await?;
+    Ok(response::json(
+        200,
+        &json!({"url": started.url.as_str(), "expires_at": started.expires_at, "tag": started.tag}),
+    ))
 }
 
-/// The start request from query parameters; `scopes` is comma-separated.
-fn from_query(req: &Request) -> Result<StartRequest, ApiError> {
-    let mut q = query(req);
-    let ttl = q
-        .remove("ttl")
-        .map(|raw| {
-            raw.parse::<u64>().map_err(|_| {
-                ApiError::bad_request("invalid_request", "ttl must be a whole number of seconds")
-            })
-        })
-        .transpose()?;
-    Ok(StartRequest {
-        client: q
-            .remove("client")
-            .ok_or_else(|| ApiError::bad_request("invalid_request", "client is required"))?,
-        scopes: q.remove("scopes").map(|s| {
-            s.split([',', ' '])
-                .filter(|p| !p.is_empty())
-                .map(str::to_string)
-                .collect()
-        }),
-        landing_url: q.remove("landing_url"),
-        tag: q.remove("tag"),
-        prompt: q.remove("prompt"),
-        ttl,
-    })
+/// `GET /oauth/go/{link}`: bind and redirect, or a page saying why not.
+async fn go(context: &Context, req: &Request, raw: &str) -> Response<Body> {
+    let Some(link) = FlowLink::parse(raw) else {
+        return page::message(
+            404,
+            "Unknown link",
+            "This sign-in link is not valid. Start the connection again from the application that sent you here.",
+        );
+    };
+    let now = clock::now();
+    match flow::open(context, &link, now).await {
+        Ok(opened) => {
+            let cookie = context.settings.cookie_scope(req.uri()).set(
+                &opened.binding.name,
+                opened.binding.value.expose_secret(),
+                opened.expires_at - now,
+            );
+            let mut response = response::redirect(302, opened.authorize_url.as_str());
+            if let Ok(value) = http::HeaderValue::from_str(&cookie) {
+                response
+                    .headers_mut()
+                    .append(http::header::SET_COOKIE, value);
+            }
+            response
+        }
+        Err(err) => {
+            tracing::warn!(code = err.code(), reason = %err, "a flow link was refused");
+            let api: ApiError = err.into();
+            page::message(api.status, "Cannot continue", &api.message())
+        }
+    }
+}
+
+/// `GET /oauth/start`: starting needs authority, which a browser link cannot carry.
+fn unauthorized(req: &Request) -> Response<Body> {
+    const MESSAGE: &str = "Starting a connection needs authority: an application with an API token \
+        calls POST /oauth/start (or an operator runs `authbridge connect`) and sends the browser \
+        to the one-time link it gets back.";
+    let mut response = if response::wants_html(req.headers()) {
+        page::message(401, "Not allowed", MESSAGE)
+    } else {
+        ApiError::new(401, json!({"error": "unauthorized", "message": MESSAGE})).into_response()
+    };
+    response.headers_mut().insert(
+        http::header::WWW_AUTHENTICATE,
+        http::HeaderValue::from_static("Bearer"),
+    );
+    response
+}
+
+/// The `{link}` of `/oauth/go/{link}`, from API Gateway's path parameters or else the path.
+fn link_param(req: &Request) -> Option<String> {
+    if let Some(link) = req.path_parameters_ref().and_then(|p| p.first("link")) {
+        return Some(link.to_string());
+    }
+    let path = req.uri().path();
+    let at = path.find(&format!("/{LINK_PATH}"))?;
+    Some(path[at + LINK_PATH.len() + 1..].to_string())
 }

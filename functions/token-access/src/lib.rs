@@ -13,7 +13,7 @@ use authbridge::domain::Endpoint;
 use authbridge::http::api_auth;
 use authbridge::http::{ApiError, error::respond, response};
 use authbridge::oauth::OAuthContext;
-use authbridge::oauth::refresh::{RefreshError, Refresher};
+use authbridge::oauth::refresh::Refresher;
 use authbridge::secrets::ExposeSecret;
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde_json::json;
@@ -74,32 +74,6 @@ async fn serve(context: &Context, req: &Request) -> Result<Response<Body>, ApiEr
                 "scopes": token.scopes,
             }),
         )),
-        Err(RefreshError::ReauthorizationRequired {
-            tag,
-            client_id,
-            scopes,
-        }) => {
-            let start_url = context
-                .oauth
-                .settings
-                .public_base(req.uri())
-                .and_then(|base| base.join("oauth/start").ok())
-                .map(|mut url| {
-                    url.query_pairs_mut()
-                        .append_pair("client", client_id.as_str())
-                        .append_pair("tag", &tag)
-                        .append_pair("scopes", &scopes.join(","));
-                    url.to_string()
-                });
-            Err(ApiError::new(
-                409,
-                json!({
-                    "error": "reauthorization_required",
-                    "message": "the provider refused the refresh token; the user must connect again",
-                    "start_url": start_url,
-                }),
-            ))
-        }
         Err(e) => Err(e.into()),
     }
 }

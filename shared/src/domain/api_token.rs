@@ -14,6 +14,8 @@ use crate::clock::Epoch;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Endpoint {
+    /// `POST /oauth/start`: starting an authorization-code flow.
+    OauthStart,
     /// `POST /oauth/token`.
     OauthToken,
     /// `GET /tokens/{tag}`.
@@ -24,11 +26,17 @@ pub enum Endpoint {
 
 impl Endpoint {
     /// Every endpoint, for help texts.
-    pub const ALL: [Endpoint; 3] = [Endpoint::OauthToken, Endpoint::Tokens, Endpoint::SyncUser];
+    pub const ALL: [Endpoint; 4] = [
+        Endpoint::OauthStart,
+        Endpoint::OauthToken,
+        Endpoint::Tokens,
+        Endpoint::SyncUser,
+    ];
 
     /// The name used in configuration and the CLI.
     pub fn name(self) -> &'static str {
         match self {
+            Endpoint::OauthStart => "oauth-start",
             Endpoint::OauthToken => "oauth-token",
             Endpoint::Tokens => "tokens",
             Endpoint::SyncUser => "sync-user",

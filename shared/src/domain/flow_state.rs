@@ -25,6 +25,16 @@ pub struct FlowState {
     pub created: Epoch,
     /// After this instant the state reads as expired.
     pub expires_at: Epoch,
+    /// Whether the flow may replace a record already stored under its tag.
+    #[serde(default)]
+    pub replace: bool,
+    /// Who started the flow: an API token's name, or `cli`.
+    #[serde(default)]
+    pub created_by: String,
+    /// Hex SHA-256 of the cookie that binds the flow to the browser that opened its link; `None`
+    /// until the link is opened, which can happen once. Absent from the stored item until then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub binding: Option<String>,
 }
 
 impl std::fmt::Debug for FlowState {
@@ -37,6 +47,9 @@ impl std::fmt::Debug for FlowState {
             .field("landing_url", &self.landing_url)
             .field("pkce_verifier", &"[redacted]")
             .field("expires_at", &self.expires_at)
+            .field("replace", &self.replace)
+            .field("created_by", &self.created_by)
+            .field("opened", &self.binding.is_some())
             .finish()
     }
 }

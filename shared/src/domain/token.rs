@@ -79,6 +79,9 @@ pub struct StoredToken {
     /// When the refresh lease lapses if its holder never releases it.
     #[serde(default)]
     pub lease_until: Option<Epoch>,
+    /// Who made the connection: an API token's name, `cli`, or the local stack's index page.
+    #[serde(default)]
+    pub created_by: Option<String>,
     pub created: Epoch,
     pub modified: Epoch,
     #[serde(default)]

@@ -139,7 +139,18 @@ impl From<crate::oauth::OAuthError> for ApiError {
             E::ClientDisabled(_) => {
                 Self::new(409, json!({"error": "client_disabled", "message": message}))
             }
-            E::UnknownState | E::ExpiredState => Self::bad_request("invalid_state", message),
+            E::UnknownState | E::ExpiredState | E::LinkAlreadyUsed => {
+                Self::bad_request("invalid_state", message)
+            }
+            E::OtherBrowser => Self::bad_request("browser_mismatch", message),
+            E::ConnectionExists(_) => Self::new(
+                409,
+                json!({"error": "connection_exists", "message": message}),
+            ),
+            E::Refused { code, description } => Self::new(
+                400,
+                json!({"error": code, "message": message, "error_description": description}),
+            ),
             E::IssuerMismatch => Self::bad_request("issuer_mismatch", message),
             E::Grant(G::Rejected { code, description }) => Self::new(
                 502,
@@ -189,9 +200,24 @@ impl From<crate::oauth::refresh::RefreshError> for ApiError {
         let message = err.to_string();
         match err {
             E::NotFound(_) => Self::new(404, json!({"error": "not_found", "message": message})),
-            E::ReauthorizationRequired { .. } => Self::new(
+            E::ReauthorizationRequired {
+                tag,
+                client_id,
+                scopes,
+            } => Self::new(
                 409,
-                json!({"error": "reauthorization_required", "message": message}),
+                json!({
+                    "error": "reauthorization_required",
+                    "message": message,
+                    "tag": tag,
+                    // How to make the new connection: a start by a caller with authority
+                    // (an API token allowed `oauth-start`), whose link the user then opens.
+                    "reauthorize": {
+                        "method": "POST",
+                        "path": "/oauth/start",
+                        "body": {"client": client_id, "tag": tag, "scopes": scopes, "replace": true},
+                    },
+                }),
             ),
             E::Unavailable(_) => {
                 tracing::warn!(error = %message, "no usable token");

@@ -2,6 +2,7 @@
 //! and reading requests as API Gateway delivers them.
 
 pub mod api_auth;
+pub mod cookie;
 pub mod error;
 pub mod page;
 pub mod request;

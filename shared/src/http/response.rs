@@ -20,7 +20,20 @@ pub fn json<T: Serialize>(status: u16, value: &T) -> Response<Body> {
     response
 }
 
-/// An HTML page with `status`.
+/// The headers every HTML page authbridge serves carries: no scripts, no framing, no referrer
+/// (a return URL carries the authorization code), no sniffing, no caching.
+pub const PAGE_HEADERS: [(&str, &str); 5] = [
+    (
+        "content-security-policy",
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    ),
+    ("x-frame-options", "DENY"),
+    ("referrer-policy", "no-referrer"),
+    ("x-content-type-options", "nosniff"),
+    ("cache-control", "no-store"),
+];
+
+/// An HTML page with `status`, with [`PAGE_HEADERS`].
 pub fn html(status: u16, page: String) -> Response<Body> {
     let mut response = Response::new(Body::Text(page));
     *response.status_mut() =
@@ -29,10 +42,20 @@ pub fn html(status: u16, page: String) -> Response<Body> {
         CONTENT_TYPE,
         HeaderValue::from_static("text/html; charset=utf-8"),
     );
+    for (name, value) in PAGE_HEADERS {
+        response
+            .headers_mut()
+            .insert(name, HeaderValue::from_static(value));
+    }
     response
-        .headers_mut()
-        .insert("cache-control", HeaderValue::from_static("no-store"));
-    response
+}
+
+/// True when the caller is a browser asking for a page (`Accept` names `text/html`).
+pub fn wants_html(headers: &http::HeaderMap) -> bool {
+    headers
+        .get(http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"))
 }
 
 /// A redirect (`302` or `303`) to `location`.
@@ -45,5 +68,9 @@ pub fn redirect(status: u16, location: &str) -> Response<Body> {
     response
         .headers_mut()
         .insert("cache-control", HeaderValue::from_static("no-store"));
+    // The URL redirected from may carry a code or a state: the next page must not learn it.
+    response
+        .headers_mut()
+        .insert("referrer-policy", HeaderValue::from_static("no-referrer"));
     response
 }

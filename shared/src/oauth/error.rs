@@ -25,6 +25,23 @@ pub enum OAuthError {
     /// The flow took longer than its state's lifetime.
     #[error("this sign-in link has expired; start again")]
     ExpiredState,
+    /// The one-time link was already opened (by this browser or another).
+    #[error("this sign-in link was already used; start the connection again")]
+    LinkAlreadyUsed,
+    /// The browser that came back is not the one that opened the link, or it lost the cookie.
+    #[error(
+        "this sign-in was finished in another browser than the one that started it, or it has expired; start the connection again"
+    )]
+    OtherBrowser,
+    /// The tag already holds a connection and the start did not say `replace`.
+    #[error("a connection with tag {0:?} exists; start with replace to replace it")]
+    ConnectionExists(String),
+    /// The provider sent an error to the return URL (e.g. `access_denied` when the user refused).
+    #[error("the provider said: {code}")]
+    Refused {
+        code: String,
+        description: Option<String>,
+    },
     /// The authorization response's `iss` is not the provider's issuer (RFC 9207 mix-up defence).
     #[error("the authorization response came from an unexpected issuer")]
     IssuerMismatch,
@@ -41,4 +58,44 @@ pub enum OAuthError {
     Secrets(#[from] SecretError),
     #[error(transparent)]
     Vault(#[from] VaultError),
+}
+
+impl OAuthError {
+    /// A short, stable code for this failure: the `error` of a JSON body and of a landing URL.
+    /// A provider's refusal keeps the provider's own code (`access_denied`, `invalid_grant`, ...).
+    pub fn code(&self) -> &str {
+        use super::grant::GrantError as G;
+        match self {
+            OAuthError::InvalidRequest(_) => "invalid_request",
+            OAuthError::UnknownClient(_) => "unknown_client",
+            OAuthError::ClientDisabled(_) => "client_disabled",
+            OAuthError::Landing(_) => "invalid_landing_url",
+            OAuthError::UnknownState | OAuthError::ExpiredState | OAuthError::LinkAlreadyUsed => {
+                "invalid_state"
+            }
+            OAuthError::OtherBrowser => "browser_mismatch",
+            OAuthError::ConnectionExists(_) => "connection_exists",
+            OAuthError::Refused { code, .. } => code,
+            OAuthError::IssuerMismatch => "issuer_mismatch",
+            OAuthError::Grant(G::Rejected { code, .. }) => code,
+            OAuthError::Grant(G::Unavailable(_)) => "provider_unavailable",
+            OAuthError::Grant(G::BadResponse(_)) => "provider_bad_response",
+            OAuthError::Grant(G::Config(_))
+            | OAuthError::MissingSecret(_)
+            | OAuthError::Provider(_)
+            | OAuthError::Store(_)
+            | OAuthError::Secrets(_)
+            | OAuthError::Vault(_) => "server_error",
+        }
+    }
+
+    /// The provider's own `error_description`, when it sent one.
+    pub fn provider_description(&self) -> Option<&str> {
+        use super::grant::GrantError as G;
+        match self {
+            OAuthError::Refused { description, .. }
+            | OAuthError::Grant(G::Rejected { description, .. }) => description.as_deref(),
+            _ => None,
+        }
+    }
 }

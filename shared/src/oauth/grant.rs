@@ -84,14 +84,44 @@ pub struct GrantClient {
     scope_separator: String,
 }
 
-/// What the browser is sent to, and what must be kept to finish the flow.
-pub struct AuthorizationStart {
-    pub url: Url,
-    /// The PKCE verifier to send with the code.
-    pub pkce_verifier: String,
+/// A fresh PKCE code verifier (RFC 7636 §4.1): 32 random bytes, base64url.
+pub fn new_pkce_verifier() -> String {
+    let (_, verifier) = PkceCodeChallenge::new_random_sha256();
+    verifier.secret().to_string()
 }
 
 impl GrantClient {
+    /// A client for the authorization endpoint only: no secret, the redirect URI set. It makes
+    /// authorization URLs; it cannot authenticate at the token endpoint.
+    pub fn public(
+        provider: &ResolvedProvider,
+        guid: &str,
+        redirect_uri: &Url,
+        http: OutboundHttp,
+    ) -> Self {
+        Self::build(
+            provider,
+            guid,
+            None,
+            Some(redirect_uri),
+            ClientAuthMethod::default(),
+            http,
+        )
+    }
+
+    /// A confidential client for the token endpoint, authenticating with `secret` by `auth`;
+    /// `redirect_uri` is the one the authorization request used, for the code exchange.
+    pub fn confidential(
+        provider: &ResolvedProvider,
+        guid: &str,
+        secret: &SecretString,
+        auth: ClientAuthMethod,
+        redirect_uri: Option<&Url>,
+        http: OutboundHttp,
+    ) -> Self {
+        Self::build(provider, guid, Some(secret), redirect_uri, auth, http)
+    }
+
     /// A client for `provider` with the public client id `guid` and its `secret`.
     pub fn new(
         provider: &ResolvedProvider,
@@ -101,6 +131,24 @@ impl GrantClient {
         auth: ClientAuthMethod,
         http: OutboundHttp,
     ) -> Result<Self, GrantError> {
+        Ok(Self::build(
+            provider,
+            guid,
+            secret,
+            redirect_uri,
+            auth,
+            http,
+        ))
+    }
+
+    fn build(
+        provider: &ResolvedProvider,
+        guid: &str,
+        secret: Option<&SecretString>,
+        redirect_uri: Option<&Url>,
+        auth: ClientAuthMethod,
+        http: OutboundHttp,
+    ) -> Self {
         let mut client = oauth2::Client::new(oauth2::ClientId::new(guid.to_string()))
             .set_auth_uri(AuthUrl::from_url(provider.authorize_url.clone()))
             .set_token_uri(TokenUrl::from_url(provider.token_url.clone()))
@@ -115,22 +163,26 @@ impl GrantClient {
         if let Some(uri) = redirect_uri {
             client = client.set_redirect_uri(RedirectUrl::from_url(uri.clone()));
         }
-        Ok(GrantClient {
+        GrantClient {
             client,
             http,
             scope_separator: provider.scope_separator.clone(),
-        })
+        }
     }
 
-    /// The authorization URL (RFC 6749 §4.1.1) with `state` and a fresh PKCE S256 challenge.
+    /// The authorization URL (RFC 6749 §4.1.1) with `state` and the S256 challenge of
+    /// `pkce_verifier` (RFC 7636 §4.2). The same inputs give the same URL, so it can be made again
+    /// from a stored flow when its browser opens the link.
     pub fn authorize_url(
         &self,
         scopes: &[String],
         state: &str,
         prompt: Option<&str>,
         access_type: Option<&str>,
-    ) -> AuthorizationStart {
-        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        pkce_verifier: &str,
+    ) -> Url {
+        let verifier = PkceCodeVerifier::new(pkce_verifier.to_string());
+        let challenge = PkceCodeChallenge::from_code_verifier_sha256(&verifier);
         let state = state.to_string();
         let mut request = self
             .client
@@ -146,11 +198,7 @@ impl GrantClient {
         if let Some(access_type) = access_type {
             request = request.add_extra_param("access_type", access_type.to_string());
         }
-        let (url, _) = request.url();
-        AuthorizationStart {
-            url,
-            pkce_verifier: verifier.secret().to_string(),
-        }
+        request.url().0
     }
 
     /// Exchanges an authorization code with its PKCE verifier (RFC 7636 §4.5).

@@ -1,6 +1,7 @@
 //! The OAuth2 client half: settings, the outbound HTTP client, the grants, the authorization-code
 //! flow, and token records.
 
+pub mod connections;
 pub mod context;
 pub mod error;
 pub mod flow;
@@ -10,6 +11,7 @@ pub mod landing;
 pub mod owner;
 pub mod records;
 pub mod refresh;
+pub mod revocation;
 pub mod settings;
 pub mod sweep;
 pub mod token_response;

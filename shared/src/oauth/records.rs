@@ -34,6 +34,8 @@ pub struct Grant<'a> {
     pub requested_scopes: &'a [String],
     pub owner: Option<Value>,
     pub owner_name: Option<String>,
+    /// Who made the connection (an API token's name, `cli`).
+    pub created_by: Option<String>,
 }
 
 /// A new sealed record for `response`.
@@ -65,6 +67,7 @@ pub fn seal_new(
         next_attempt_at: None,
         lease_owner: None,
         lease_until: None,
+        created_by: grant.created_by,
         created: now,
         modified: now,
         version: 0,
@@ -132,19 +135,27 @@ pub fn due_at(record: &StoredToken, refresh_margin: Epoch) -> Option<Epoch> {
 /// Stores `record` under its tag: created when the tag is new, else replacing the current record
 /// (version-checked, retried when a concurrent writer got there first).
 pub async fn save(store: &dyn TokenStore, record: StoredToken) -> Result<StoredToken, StoreError> {
+    replace(store, record).await.map(|(saved, _)| saved)
+}
+
+/// Like [`save`], and also answers the record that was replaced, if any, so its grant can be
+/// revoked. The new record is a new connection: its `created` and `created_by` are its own.
+pub async fn replace(
+    store: &dyn TokenStore,
+    record: StoredToken,
+) -> Result<(StoredToken, Option<StoredToken>), StoreError> {
     for _ in 0..5 {
         match store.get_token(&record.tag).await? {
             None => match store.create_token(&record).await {
-                Ok(()) => return Ok(record),
+                Ok(()) => return Ok((record, None)),
                 Err(StoreError::AlreadyExists(_)) => continue,
                 Err(e) => return Err(e),
             },
             Some(current) => {
                 let mut replacement = record.clone();
                 replacement.version = current.version;
-                replacement.created = current.created;
                 match store.update_token(&replacement).await {
-                    Ok(saved) => return Ok(saved),
+                    Ok(saved) => return Ok((saved, Some(current))),
                     Err(StoreError::StaleVersion | StoreError::NotFound) => continue,
                     Err(e) => return Err(e),
                 }
@@ -171,6 +182,7 @@ pub struct TokenView {
     pub error: Option<Value>,
     pub status: TokenStatus,
     pub refreshed_at: Option<Epoch>,
+    pub created_by: Option<String>,
     pub created: Epoch,
     pub modified: Epoch,
 }
@@ -191,6 +203,7 @@ impl From<&StoredToken> for TokenView {
             error: t.error.clone(),
             status: t.status,
             refreshed_at: t.refreshed_at,
+            created_by: t.created_by.clone(),
             created: t.created,
             modified: t.modified,
         }
@@ -218,6 +231,7 @@ mod tests {
             requested_scopes: scopes,
             owner: None,
             owner_name: None,
+            created_by: None,
         }
     }
 

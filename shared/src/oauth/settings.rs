@@ -4,9 +4,12 @@ use std::time::Duration;
 
 use url::Url;
 
+use super::flow::FlowUrls;
+use super::flow::binding::{cookie_path, cookie_secure};
 use super::http::Timeouts;
 use super::landing::LandingAllowlist;
 use crate::config::{Backend, Config, ConfigError, Env};
+use crate::http::cookie::CookieScope;
 
 /// Default lifetime of an authorization-flow state (10 minutes).
 pub const DEFAULT_FLOW_TTL: Duration = Duration::from_secs(600);
@@ -95,6 +98,36 @@ impl OAuthSettings {
         self.redirect_url
             .clone()
             .or_else(|| self.public_base(request_uri).map(|b| join(&b, RETURN_PATH)))
+    }
+}
+
+impl OAuthSettings {
+    /// The public base and redirect URI of a flow started by a request that arrived at
+    /// `request_uri` (any URI, for callers outside a request: then only configured URLs count).
+    pub fn flow_urls(&self, request_uri: &http::Uri) -> Option<FlowUrls> {
+        Some(FlowUrls {
+            public_base: self.public_base(request_uri)?,
+            redirect_uri: self.redirect_for(request_uri)?,
+        })
+    }
+
+    /// The flow URLs from configuration alone, for callers outside a request (the CLI).
+    pub fn configured_flow_urls(&self) -> Option<FlowUrls> {
+        self.flow_urls(&http::Uri::default())
+    }
+
+    /// Where the flow-binding cookie is set, for a request that arrived at `request_uri`.
+    pub fn cookie_scope(&self, request_uri: &http::Uri) -> CookieScope {
+        match self.public_base(request_uri) {
+            Some(base) => CookieScope {
+                path: cookie_path(&base),
+                secure: cookie_secure(&base),
+            },
+            None => CookieScope {
+                path: "/oauth".into(),
+                secure: true,
+            },
+        }
     }
 }
 

@@ -55,6 +55,9 @@ pub struct ProviderOptions {
     /// Where the resource owner is described: a URL, or `{{use_id_token}}` for the id_token claims.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url_resource_owner_details: Option<String>,
+    /// The token revocation endpoint (RFC 7009); may use `{{tenant}}` and `{{local}}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url_revoke_token: Option<String>,
     /// The scopes requested when a flow names none (RFC 6749 §3.3).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Vec<String>>,
@@ -110,6 +113,7 @@ impl ProviderOptions {
                 &self.url_resource_owner_details,
                 &overrides.url_resource_owner_details,
             ),
+            url_revoke_token: pick(&self.url_revoke_token, &overrides.url_revoke_token),
             scopes: pick(&self.scopes, &overrides.scopes),
             scope_separator: pick(&self.scope_separator, &overrides.scope_separator),
             prompt: pick(&self.prompt, &overrides.prompt),

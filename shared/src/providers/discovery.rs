@@ -32,6 +32,8 @@ pub struct OidcMetadata {
     pub token_endpoint: Url,
     /// `userinfo_endpoint`, when the provider has one.
     pub userinfo_endpoint: Option<Url>,
+    /// `revocation_endpoint` (RFC 8414 §2, RFC 7009), when the provider has one.
+    pub revocation_endpoint: Option<Url>,
     /// `authorization_response_iss_parameter_supported` (RFC 9207 §3), `false` when absent.
     pub authorization_response_iss_parameter_supported: bool,
 }
@@ -45,6 +47,8 @@ struct Document {
     token_endpoint: Option<String>,
     #[serde(default)]
     userinfo_endpoint: Option<String>,
+    #[serde(default)]
+    revocation_endpoint: Option<String>,
     #[serde(default)]
     authorization_response_iss_parameter_supported: bool,
 }
@@ -192,6 +196,11 @@ impl OidcDiscovery {
                 .userinfo_endpoint
                 .as_deref()
                 .map(|raw| endpoint("userinfo_endpoint", raw))
+                .transpose()?,
+            revocation_endpoint: document
+                .revocation_endpoint
+                .as_deref()
+                .map(|raw| endpoint("revocation_endpoint", raw))
                 .transpose()?,
             authorization_response_iss_parameter_supported: document
                 .authorization_response_iss_parameter_supported,

@@ -36,6 +36,8 @@ pub struct ResolvedProvider {
     pub token_url: Url,
     /// Where the resource owner is described.
     pub owner: OwnerSource,
+    /// The token revocation endpoint (RFC 7009), when the provider has one.
+    pub revocation_url: Option<Url>,
     /// The scopes requested when a flow names none.
     pub scopes: Vec<String>,
     /// What joins scopes in the `scope` parameter.
@@ -72,6 +74,7 @@ pub(crate) struct Plan {
     authorize: Option<Url>,
     token: Option<Url>,
     owner: Option<OwnerSource>,
+    revocation: Option<Url>,
     pub issuer: Option<Issuer>,
 }
 
@@ -89,6 +92,7 @@ pub(crate) fn plan(
     };
     let authorize = url("options.urlAuthorize", &options.url_authorize)?;
     let token = url("options.urlAccessToken", &options.url_access_token)?;
+    let revocation = url("options.urlRevokeToken", &options.url_revoke_token)?;
     let owner = match options.url_resource_owner_details.as_deref() {
         Some(USE_ID_TOKEN) => Some(OwnerSource::IdToken),
         Some(_) => url(
@@ -110,6 +114,7 @@ pub(crate) fn plan(
         authorize,
         token,
         owner,
+        revocation,
         issuer,
     })
 }
@@ -142,6 +147,9 @@ impl Plan {
                 .map_or(OwnerSource::IdToken, OwnerSource::Url),
             None => OwnerSource::None,
         });
+        let revocation_url = self
+            .revocation
+            .or_else(|| metadata.and_then(|m| m.revocation_endpoint.clone()));
         // OpenID Connect Core §3.1.2.1: an OpenID request must carry the `openid` scope.
         let scopes = options.scopes.clone().unwrap_or_else(|| match metadata {
             Some(_) => vec!["openid".to_string()],
@@ -153,6 +161,7 @@ impl Plan {
             authorize_url,
             token_url,
             owner,
+            revocation_url,
             scopes,
             scope_separator: options
                 .scope_separator

@@ -1,5 +1,5 @@
 //! Storage: one small trait per aggregate, each with a DynamoDB and an embedded (SQLite)
-//! implementation that pass the same contract tests (`shared/tests/store_contract.rs`).
+//! implementation that pass the same contract tests (`tests/tests/store_contract.rs`).
 //!
 //! The design of the DynamoDB table (items, keys, indexes, access patterns) is in
 //! `docs/storage.md`.
@@ -125,6 +125,19 @@ pub enum Taken<T> {
     Absent,
 }
 
+/// The outcome of opening a flow's one-time link.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Opened<T> {
+    /// It was live and unopened; it is now bound to the browser. The item as it is now.
+    Opened(T),
+    /// It was opened before: a link works once.
+    AlreadyOpened,
+    /// It existed but had expired.
+    Expired,
+    /// Nothing was there: never created, or already consumed.
+    Absent,
+}
+
 /// OAuth clients.
 #[async_trait]
 pub trait ClientStore: Send + Sync {
@@ -160,6 +173,14 @@ pub trait FlowStateStore: Send + Sync {
     async fn put_flow_state(&self, state: &FlowState) -> StoreResult<()>;
     /// Removes the state atomically and says what was there: of two concurrent takes, one wins.
     async fn take_flow_state(&self, key: &str, now: Epoch) -> StoreResult<Taken<FlowState>>;
+    /// Sets the state's browser `binding` (a hash) if it has none yet, atomically: of two
+    /// concurrent opens, one wins and the other reads `AlreadyOpened`.
+    async fn open_flow_state(
+        &self,
+        key: &str,
+        binding: &str,
+        now: Epoch,
+    ) -> StoreResult<Opened<FlowState>>;
 }
 
 /// Users, with unique e-mail addresses (case-insensitive) and unique `ext_id`s, and their

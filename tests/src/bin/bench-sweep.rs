@@ -52,6 +52,7 @@ fn token(
         next_attempt_at: None,
         lease_owner: None,
         lease_until: None,
+        created_by: None,
         created: now,
         modified: now,
         version: 0,

@@ -4,11 +4,11 @@
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
-use super::{DynamoStore, backend};
+use super::{DynamoStore, backend, is_condition_failure, number};
 use crate::clock::Epoch;
 use crate::domain::FlowState;
 use crate::store::schema;
-use crate::store::{FlowStateStore, StoreError, StoreResult, Taken, Unique};
+use crate::store::{FlowStateStore, Opened, StoreError, StoreResult, Taken, Unique};
 
 fn pk(key: &str) -> String {
     format!("STATE#{key}")
@@ -46,5 +46,51 @@ impl FlowStateStore for DynamoStore {
         } else {
             Taken::Live(state)
         })
+    }
+
+    async fn open_flow_state(
+        &self,
+        key: &str,
+        binding: &str,
+        now: Epoch,
+    ) -> StoreResult<Opened<FlowState>> {
+        let result = self
+            .client()
+            .update_item()
+            .table_name(self.table())
+            .key(schema::PK, AttributeValue::S(pk(key)))
+            .update_expression("SET #binding = :binding")
+            .condition_expression(
+                "attribute_exists(pk) AND attribute_not_exists(#binding) AND #expires > :now",
+            )
+            .expression_attribute_names("#binding", "binding")
+            .expression_attribute_names("#expires", "expires_at")
+            .expression_attribute_values(":binding", AttributeValue::S(binding.to_string()))
+            .expression_attribute_values(":now", number(now))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await;
+        match result {
+            Ok(out) => match out.attributes {
+                Some(item) => Ok(Opened::Opened(Self::decode(item)?)),
+                None => Err(StoreError::backend(
+                    "opening a flow state",
+                    "no item in the answer",
+                )),
+            },
+            Err(e) if is_condition_failure(&e) => {
+                // Why it lost: read what is there now.
+                let Some(item) = self.get_item(pk(key), "opening a flow state").await? else {
+                    return Ok(Opened::Absent);
+                };
+                let state: FlowState = Self::decode(item)?;
+                Ok(if state.expires_at <= now {
+                    Opened::Expired
+                } else {
+                    Opened::AlreadyOpened
+                })
+            }
+            Err(e) => Err(backend("opening a flow state", e)),
+        }
     }
 }

@@ -6,7 +6,7 @@ use rusqlite::{OptionalExtension, params};
 use super::{SqliteStore, db, from_json, to_json};
 use crate::clock::Epoch;
 use crate::domain::FlowState;
-use crate::store::{FlowStateStore, StoreError, StoreResult, Taken, Unique};
+use crate::store::{FlowStateStore, Opened, StoreError, StoreResult, Taken, Unique};
 
 #[async_trait]
 impl FlowStateStore for SqliteStore {
@@ -50,6 +50,43 @@ impl FlowStateStore for SqliteStore {
                 Some((_, expires)) if expires <= now => Taken::Expired,
                 Some((data, _)) => Taken::Live(from_json(&data)?),
             })
+        })
+        .await
+    }
+
+    async fn open_flow_state(
+        &self,
+        key: &str,
+        binding: &str,
+        now: Epoch,
+    ) -> StoreResult<Opened<FlowState>> {
+        let (key, binding) = (key.to_string(), binding.to_string());
+        self.write("opening a flow state", move |tx| {
+            let row: Option<(String, Epoch)> = tx
+                .query_row(
+                    "SELECT data, expires_at FROM flow_states WHERE key = ?1",
+                    [&key],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )
+                .optional()
+                .map_err(db("opening a flow state"))?;
+            let Some((data, expires)) = row else {
+                return Ok(Opened::Absent);
+            };
+            if expires <= now {
+                return Ok(Opened::Expired);
+            }
+            let mut state: FlowState = from_json(&data)?;
+            if state.binding.is_some() {
+                return Ok(Opened::AlreadyOpened);
+            }
+            state.binding = Some(binding);
+            tx.execute(
+                "UPDATE flow_states SET data = ?2 WHERE key = ?1",
+                params![key, to_json(&state)?],
+            )
+            .map_err(db("opening a flow state"))?;
+            Ok(Opened::Opened(state))
         })
         .await
     }

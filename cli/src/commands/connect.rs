@@ -1,0 +1,70 @@
+//! `authbridge connect CLIENT ...`: makes an authorization-code flow as an operator, the way an
+//! application does with `POST /oauth/start`, and prints the one-time link a browser must open
+//! (CiviCRM's `OAuthClient.authorizationCode` answers the same `url`).
+
+use authbridge::clock;
+use authbridge::oauth::flow::{self, Initiator, StartRequest};
+use clap::Args;
+use serde_json::json;
+
+use crate::deployment;
+use crate::error::CliError;
+use crate::output::{Output, rfc3339};
+
+/// Arguments of `connect`.
+#[derive(Debug, Args)]
+pub struct ConnectArgs {
+    /// The client's id (from `clients list`).
+    client: String,
+    /// The tag to store the connection under (default: client:<id>).
+    #[arg(long)]
+    tag: Option<String>,
+    /// Scopes, comma-separated (default: the provider's).
+    #[arg(long, value_delimiter = ',')]
+    scopes: Vec<String>,
+    /// Where the browser lands afterwards (must be on AUTHBRIDGE_LANDING_ALLOWLIST).
+    #[arg(long)]
+    landing_url: Option<String>,
+    /// Replace the connection stored under the tag; its old grant is revoked at the provider.
+    #[arg(long)]
+    replace: bool,
+    /// Seconds the link stays usable (default 600, at most 3600).
+    #[arg(long)]
+    ttl: Option<u64>,
+}
+
+impl ConnectArgs {
+    /// Runs the command.
+    pub async fn run(self, out: &Output) -> Result<(), CliError> {
+        let ctx = deployment::oauth().await?;
+        let urls = ctx
+            .settings
+            .configured_flow_urls()
+            .ok_or(CliError::NoPublicUrl)?;
+        let started = flow::start(
+            &ctx,
+            StartRequest {
+                client: self.client,
+                scopes: (!self.scopes.is_empty()).then_some(self.scopes),
+                landing_url: self.landing_url,
+                tag: self.tag,
+                prompt: None,
+                ttl: self.ttl,
+                replace: self.replace,
+            },
+            &urls,
+            &Initiator::cli(),
+            clock::now(),
+        )
+        .await?;
+        out.outcome(
+            &json!({"url": started.url.as_str(), "expires_at": started.expires_at, "tag": started.tag}),
+            &format!(
+                "{}\n\nOpen this link once, in the browser that should sign in, before {} (connection {}).",
+                started.url,
+                rfc3339(started.expires_at),
+                started.tag
+            ),
+        )
+    }
+}

@@ -1,0 +1,171 @@
+//! The authorization-code flow, in three steps:
+//!
+//! 1. [`start`]: a caller with authority (an API token allowed `oauth-start`, or the CLI) asks for
+//!    a connection; authbridge stores the flow and answers a one-time link of its own,
+//!    `/oauth/go/<id>`.
+//! 2. [`open`]: the browser opens that link once; authbridge binds the flow to that browser with a
+//!    cookie (RFC 9700 §4.7.1) and sends it to the provider with the state and a PKCE challenge.
+//! 3. [`complete`]: the provider sends the browser back; authbridge consumes the state once, checks
+//!    the cookie and `iss`, exchanges the code, reads the resource owner and stores the record.
+//!
+//! Only the SHA-256 of the state and of the cookie are stored; the link's id is never stored at all
+//! (the state is derived from it, see [`binding`]).
+
+use secrecy::SecretString;
+use serde::Deserialize;
+use std::time::Duration;
+use url::Url;
+
+use super::context::OAuthContext;
+use super::error::OAuthError;
+use super::grant::ClientAuthMethod;
+use crate::clock::Epoch;
+use crate::domain::{ClientId, OAuthClient};
+use crate::providers::{ResolvedProvider, TokenAuthMethod};
+
+pub mod binding;
+mod complete;
+mod open;
+mod start;
+
+pub use binding::{BrowserBinding, FlowLink, state_key};
+pub use complete::{Completed, Failure, ReturnParams, complete};
+pub use open::{OpenedFlow, open};
+pub use start::{Started, start};
+
+/// Default refresh margin: refresh five minutes before expiry.
+pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(300);
+
+/// The longest tag a connection may have.
+pub const MAX_TAG_LEN: usize = 200;
+
+/// A request to start the flow (the JSON body of `POST /oauth/start`, or the CLI's `connect`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StartRequest {
+    /// The internal client id.
+    pub client: String,
+    /// Scopes; the provider's defaults when absent.
+    #[serde(default)]
+    pub scopes: Option<Vec<String>>,
+    /// Where the browser lands afterwards; must be on the allow-list.
+    #[serde(default)]
+    pub landing_url: Option<String>,
+    /// What the token is for; the token record's unique tag. Default: `client:<id>`.
+    #[serde(default)]
+    pub tag: Option<String>,
+    /// The `prompt` parameter; the provider's default when absent.
+    #[serde(default)]
+    pub prompt: Option<String>,
+    /// Seconds the flow may take (default 10 minutes, at most 1 hour).
+    #[serde(default)]
+    pub ttl: Option<u64>,
+    /// Whether the flow may replace a connection already stored under the tag.
+    #[serde(default)]
+    pub replace: bool,
+}
+
+/// Where authbridge is reached, for the links and redirect URI of a flow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlowUrls {
+    /// The public base URL: the one-time link is `<base>/oauth/go/<id>`.
+    pub public_base: Url,
+    /// The redirect URI sent to the provider.
+    pub redirect_uri: Url,
+}
+
+/// Who starts a flow: an API token's name, `cli`, or the local stack's index page. Kept on the
+/// flow and on the record it makes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Initiator(String);
+
+impl Initiator {
+    /// The caller holding the API token named `name`.
+    pub fn api_token(name: &str) -> Self {
+        Initiator(format!("api-token:{name}"))
+    }
+
+    /// The admin CLI.
+    pub fn cli() -> Self {
+        Initiator("cli".into())
+    }
+
+    /// The local stack's own index page.
+    pub fn local_index() -> Self {
+        Initiator("local-index".into())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The registered, active client with this id.
+pub async fn active_client(ctx: &OAuthContext, id: &str) -> Result<OAuthClient, OAuthError> {
+    let client = active_client_or_disabled(ctx, id).await?;
+    if !client.is_active {
+        return Err(OAuthError::ClientDisabled(id.to_string()));
+    }
+    Ok(client)
+}
+
+/// The registered client with this id, active or not (revoking a disabled client's grants is
+/// still right).
+pub async fn active_client_or_disabled(
+    ctx: &OAuthContext,
+    id: &str,
+) -> Result<OAuthClient, OAuthError> {
+    if id.trim().is_empty() {
+        return Err(OAuthError::InvalidRequest("client is required".into()));
+    }
+    ctx.app
+        .stores
+        .clients
+        .get_client(&ClientId::new(id))
+        .await?
+        .ok_or_else(|| OAuthError::UnknownClient(id.to_string()))
+}
+
+/// The client's secret from the secret store.
+pub async fn client_secret(
+    ctx: &OAuthContext,
+    client: &OAuthClient,
+) -> Result<SecretString, OAuthError> {
+    ctx.app
+        .secrets
+        .get_secret(&client.secret_name(&ctx.app.config.secret_prefix))
+        .await?
+        .ok_or_else(|| OAuthError::MissingSecret(client.id.to_string()))
+}
+
+/// The client's provider, made concrete for it.
+pub async fn provider_for(
+    ctx: &OAuthContext,
+    client: &OAuthClient,
+) -> Result<ResolvedProvider, OAuthError> {
+    Ok(ctx
+        .providers
+        .resolve(
+            &client.provider,
+            client.tenant.as_deref(),
+            &client.options,
+            ctx.local_base(),
+        )
+        .await?)
+}
+
+/// How the client authenticates at the provider's token endpoint.
+pub fn auth_method(provider: &ResolvedProvider) -> ClientAuthMethod {
+    match provider.token_auth_method {
+        TokenAuthMethod::ClientSecretBasic => ClientAuthMethod::Basic,
+        TokenAuthMethod::ClientSecretPost => ClientAuthMethod::Post,
+    }
+}
+
+/// The refresh margin of a provider, in seconds.
+pub fn refresh_margin(provider: &ResolvedProvider) -> Epoch {
+    provider
+        .refresh_margin
+        .unwrap_or(DEFAULT_REFRESH_MARGIN)
+        .as_secs() as Epoch
+}

@@ -1,0 +1,100 @@
+//! Step 1: a caller with authority makes a flow and gets the one-time link a browser must open.
+
+use std::time::Duration;
+
+use url::Url;
+
+use super::binding::{FlowLink, state_key};
+use super::{FlowUrls, Initiator, MAX_TAG_LEN, StartRequest, active_client, provider_for};
+use crate::clock::Epoch;
+use crate::domain::FlowState;
+use crate::oauth::context::OAuthContext;
+use crate::oauth::error::OAuthError;
+use crate::oauth::grant::new_pkce_verifier;
+use crate::oauth::settings::MAX_FLOW_TTL;
+
+/// A started flow: the link to hand to the browser, and when it stops working.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Started {
+    /// authbridge's own one-time link, `<public URL>/oauth/go/<id>`.
+    pub url: Url,
+    pub expires_at: Epoch,
+    /// The tag the connection will be stored under.
+    pub tag: String,
+}
+
+/// Makes a flow for `request`, started by `initiator`.
+///
+/// Refused with `ConnectionExists` when the tag already holds a record and the request does not
+/// say `replace`.
+pub async fn start(
+    ctx: &OAuthContext,
+    request: StartRequest,
+    urls: &FlowUrls,
+    initiator: &Initiator,
+    now: Epoch,
+) -> Result<Started, OAuthError> {
+    let client = active_client(ctx, &request.client).await?;
+    let landing_url = request
+        .landing_url
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(|raw| ctx.settings.landing_allowlist.check(raw))
+        .transpose()?
+        .map(String::from);
+    let ttl = match request.ttl {
+        None => ctx.settings.flow_ttl,
+        Some(s) if (1..=MAX_FLOW_TTL.as_secs()).contains(&s) => Duration::from_secs(s),
+        Some(_) => {
+            return Err(OAuthError::InvalidRequest(
+                "ttl must be between 1 and 3600 seconds".into(),
+            ));
+        }
+    };
+    let tag = request
+        .tag
+        .filter(|t| !t.trim().is_empty())
+        .unwrap_or_else(|| format!("client:{}", client.id));
+    if tag.len() > MAX_TAG_LEN {
+        return Err(OAuthError::InvalidRequest(format!(
+            "tag is longer than {MAX_TAG_LEN} characters"
+        )));
+    }
+    if !request.replace && ctx.app.stores.tokens.get_token(&tag).await?.is_some() {
+        return Err(OAuthError::ConnectionExists(tag));
+    }
+    // Resolving now makes a misconfigured provider fail here, not in the person's browser.
+    let provider = provider_for(ctx, &client).await?;
+    let scopes = request
+        .scopes
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| provider.scopes.clone());
+    let prompt = request.prompt.or_else(|| provider.prompt.clone());
+    let link = FlowLink::generate();
+    let expires_at = now + ttl.as_secs() as Epoch;
+    ctx.app
+        .stores
+        .flow_states
+        .put_flow_state(&FlowState {
+            key: state_key(&link.state()),
+            client_id: client.id.clone(),
+            scopes,
+            tag: tag.clone(),
+            landing_url,
+            prompt,
+            pkce_verifier: new_pkce_verifier(),
+            redirect_uri: urls.redirect_uri.to_string(),
+            created: now,
+            expires_at,
+            replace: request.replace,
+            created_by: initiator.as_str().to_string(),
+            binding: None,
+        })
+        .await?;
+    tracing::info!(%tag, client = %client.id, by = initiator.as_str(), replace = request.replace, "authorization code flow started");
+    Ok(Started {
+        url: link.url(&urls.public_base),
+        expires_at,
+        tag,
+    })
+}
