@@ -23,6 +23,7 @@ const BILLING_MODE: &str = "PAY_PER_REQUEST";
 const ROUTES: &[(&str, &str, &str)] = &[
     ("GET", "/oauth/start", "functions/start-auth"),
     ("POST", "/oauth/start", "functions/start-auth"),
+    ("GET", "/oauth/go/{link}", "functions/start-auth"),
     ("GET", "/oauth/return", "functions/oauth-return"),
     ("POST", "/oauth/token", "functions/client-credentials"),
     ("POST", "/auth/login", "functions/login-authenticate"),

@@ -282,3 +282,99 @@ pub fn http() -> reqwest::Client {
         .build()
         .expect("an HTTP client")
 }
+
+/// A browser for authbridge's own pages: its own cookie jar, no redirects followed, so a test sees
+/// each hop and the binding cookie does its work (or, in a second `Browser`, does not).
+pub struct Browser {
+    client: reqwest::Client,
+}
+
+impl Default for Browser {
+    fn default() -> Self {
+        Browser {
+            client: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .timeout(Duration::from_secs(20))
+                .build()
+                .expect("an HTTP client"),
+        }
+    }
+}
+
+impl Browser {
+    /// GET `url` with the jar's cookies.
+    pub async fn get(&self, url: impl reqwest::IntoUrl) -> reqwest::Response {
+        self.client
+            .get(url)
+            .header("accept", "text/html")
+            .send()
+            .await
+            .expect("authbridge answers")
+    }
+
+    /// Opens a one-time link: expects the 302 to the provider and returns that URL.
+    pub async fn open(&self, link: &str) -> Url {
+        let response = self.get(link).await;
+        assert_eq!(response.status(), 302, "the link redirects to the provider");
+        assert!(
+            response.headers().get("set-cookie").is_some(),
+            "the link sets the binding cookie"
+        );
+        location(&response)
+    }
+}
+
+/// The absolute `Location` of a redirect.
+pub fn location(response: &reqwest::Response) -> Url {
+    let raw = response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_else(|| panic!("a Location header on {}", response.status()));
+    Url::parse(raw).expect("an absolute Location")
+}
+
+impl TestStack {
+    /// `POST /oauth/start` with `body`, authorised by the test API token.
+    pub async fn post_start(&self, body: &serde_json::Value) -> reqwest::Response {
+        http()
+            .post(self.url("/oauth/start"))
+            .bearer_auth(TEST_API_TOKEN)
+            .json(body)
+            .send()
+            .await
+            .expect("start-auth answers")
+    }
+
+    /// Starts a flow for `client` and `tag` (with any other fields of `extra`) and returns the
+    /// one-time link.
+    pub async fn start_link(&self, client: &str, tag: &str, extra: serde_json::Value) -> String {
+        let mut body = serde_json::json!({"client": client, "tag": tag});
+        if let (Some(body), serde_json::Value::Object(extra)) = (body.as_object_mut(), extra) {
+            body.extend(extra);
+        }
+        let response = self.post_start(&body).await;
+        assert_eq!(response.status(), 200, "the start is accepted");
+        let started: serde_json::Value = response.json().await.expect("a JSON answer");
+        started["url"].as_str().expect("a link").to_string()
+    }
+
+    /// The whole flow in one browser: start, open the link, sign in at the test server as
+    /// `login` and approve, come back. Returns authbridge's answer to the return.
+    pub async fn connect_as(
+        &self,
+        client: &str,
+        tag: &str,
+        login: &str,
+        extra: serde_json::Value,
+    ) -> reqwest::Response {
+        let browser = Browser::default();
+        let link = self.start_link(client, tag, extra).await;
+        let authorize = browser.open(&link).await;
+        let back = crate::oidc::authorize(authorize.as_str(), login, true)
+            .await
+            .expect("the provider sends the browser back");
+        browser.get(back).await
+    }
+}

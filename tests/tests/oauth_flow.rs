@@ -3,11 +3,14 @@
 //! starts (oidc-provider: client authentication and PKCE enforced, refresh tokens issued). Each flow
 //! test runs on the embedded store and on DynamoDB (the emulator).
 
-use authbridge::domain::StoredToken;
+use authbridge::domain::{ApiToken, Endpoint, IpRestriction, StoredToken};
+use authbridge::http::api_auth::token_hash;
 use authbridge::oauth::records::field;
 use authbridge::secrets::ExposeSecret;
 use authbridge_tests::oidc::{self, CODE_CLIENT_BASIC, CODE_CLIENT_POST, SERVICE_CLIENT};
-use authbridge_tests::stack::{self, LANDING, StackOptions, TEST_API_TOKEN, TestStack};
+use authbridge_tests::stack::{
+    self, Browser, LANDING, StackOptions, TEST_API_TOKEN, TestStack, location,
+};
 use authbridge_tests::{Backend, dynamo_backend, sqlite_backend};
 use serde_json::{Map, Value, json};
 use url::Url;
@@ -48,25 +51,66 @@ fn query(url: &Url, key: &str) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
-fn location(response: &reqwest::Response) -> Url {
-    let raw = response
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_else(|| panic!("a Location header on {}", response.status()));
-    Url::parse(raw).expect("an absolute Location")
+/// Starts a flow through `POST /oauth/start` with a landing URL, opens its link in `browser` and
+/// returns the provider URL the link redirects to.
+async fn start_flow(s: &TestStack, browser: &Browser, client: &str, tag: &str) -> Url {
+    let link = s
+        .start_link(client, tag, json!({"landing_url": LANDING}))
+        .await;
+    assert!(
+        link.starts_with(s.url("/oauth/go/").as_str()),
+        "authbridge's own one-time link: {link}"
+    );
+    browser.open(&link).await
 }
 
-/// Starts a flow through `GET /oauth/start` and returns the provider URL it redirects to.
-async fn start_flow(s: &TestStack, client: &str, tag: &str) -> Url {
-    let response = stack::http()
-        .get(s.url("/oauth/start"))
-        .query(&[("client", client), ("tag", tag), ("landing_url", LANDING)])
+/// What the test server answers to a refresh with `refresh_token`: `true` when it still works.
+async fn refresh_token_works(refresh_token: &str) -> bool {
+    let issuer = oidc::issuer().expect("the test server");
+    let response = reqwest::Client::new()
+        .post(format!("{issuer}/token"))
+        .basic_auth(CODE_CLIENT_BASIC.id, Some(CODE_CLIENT_BASIC.secret))
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+        ])
         .send()
         .await
-        .expect("start-auth answers");
-    assert_eq!(response.status(), 302, "start-auth redirects the browser");
-    location(&response)
+        .expect("the test server answers");
+    response.status().is_success()
+}
+
+async fn open_field(s: &TestStack, record: &StoredToken, which: &str) -> String {
+    let sealed = match which {
+        field::REFRESH_TOKEN => record.refresh_token.as_ref(),
+        _ => record.access_token.as_ref(),
+    }
+    .expect("a sealed token");
+    let vault = s.stack.oauth.vault().await.expect("the vault");
+    vault
+        .open(&record.tag, which, sealed)
+        .expect("the token opens")
+        .expose_secret()
+        .to_string()
+}
+
+/// The security headers every page carries.
+fn assert_page_headers(response: &reqwest::Response) {
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(header("content-type").starts_with("text/html"));
+    assert!(header("content-security-policy").contains("frame-ancestors 'none'"));
+    assert!(!header("content-security-policy").contains("script-src"));
+    assert_eq!(header("x-frame-options"), "DENY");
+    assert_eq!(header("referrer-policy"), "no-referrer");
+    assert_eq!(header("x-content-type-options"), "nosniff");
+    assert_eq!(header("cache-control"), "no-store");
 }
 
 async fn stored(s: &TestStack, tag: &str) -> Option<StoredToken> {
@@ -100,7 +144,25 @@ async fn the_whole_flow_connects_and_stores_an_encrypted_token(s: TestStack, cli
             options(&[("tokenAuthMethod", auth)]),
         )
         .await;
-    let authorize = start_flow(&s, client.id.as_str(), "mail:1").await;
+    let browser = Browser::default();
+    let link = s
+        .start_link(
+            client.id.as_str(),
+            "mail:1",
+            json!({"landing_url": LANDING}),
+        )
+        .await;
+    let opened = browser.get(&link).await;
+    assert_eq!(opened.status(), 302);
+    let cookie = opened.headers()["set-cookie"].to_str().unwrap().to_string();
+    for attribute in ["HttpOnly", "SameSite=Lax", "Path=/oauth", "Max-Age="] {
+        assert!(cookie.contains(attribute), "{cookie}");
+    }
+    assert!(
+        !cookie.contains("Secure"),
+        "plain HTTP on loopback: {cookie}"
+    );
+    let authorize = location(&opened);
     assert_eq!(
         query(&authorize, "code_challenge_method").as_deref(),
         Some("S256")
@@ -109,16 +171,16 @@ async fn the_whole_flow_connects_and_stores_an_encrypted_token(s: TestStack, cli
         query(&authorize, "state").is_some_and(|st| st.len() >= 22),
         "128+ bits of state"
     );
+    assert!(
+        !link.contains(&query(&authorize, "state").unwrap()),
+        "the link is not the state"
+    );
 
     let back = oidc::authorize(authorize.as_str(), "alice", true)
         .await
         .expect("the provider sends the browser back");
     assert!(query(&back, "code").is_some(), "{back}");
-    let response = stack::http()
-        .get(back.clone())
-        .send()
-        .await
-        .expect("oauth-return answers");
+    let response = browser.get(back.clone()).await;
     assert_eq!(response.status(), 303);
     let landed = location(&response);
     assert!(landed.as_str().starts_with(LANDING), "{landed}");
@@ -131,46 +193,234 @@ async fn the_whole_flow_connects_and_stores_an_encrypted_token(s: TestStack, cli
         Some("Test User alice")
     );
     assert_eq!(record.grant_type, "authorization_code");
+    assert_eq!(record.created_by.as_deref(), Some("api-token:tests"));
     assert!(
         record.refresh_token.is_some(),
         "the server issued a refresh token"
     );
     assert!(record.expires.is_some());
-    let vault = s.stack.oauth.vault().await.expect("the vault");
-    let access = vault
-        .open(
-            "mail:1",
-            field::ACCESS_TOKEN,
-            record.access_token.as_ref().unwrap(),
-        )
-        .expect("the access token opens");
-    let refresh = vault
-        .open(
-            "mail:1",
-            field::REFRESH_TOKEN,
-            record.refresh_token.as_ref().unwrap(),
-        )
-        .expect("the refresh token opens");
+    let access = open_field(&s, &record, field::ACCESS_TOKEN).await;
+    let refresh = open_field(&s, &record, field::REFRESH_TOKEN).await;
     let raw = s.raw_token_item("mail:1").await;
     assert!(raw.contains("mail:1"), "the raw item was read: {raw}");
-    for secret in [access.expose_secret(), refresh.expose_secret()] {
+    for secret in [&access, &refresh] {
         assert!(
-            !raw.contains(secret),
+            !raw.contains(secret.as_str()),
             "a token is in clear in the stored item"
         );
     }
 
     // The same return URL again is a replay: refused, and the record is untouched.
-    let replay = stack::http()
-        .get(back)
-        .send()
-        .await
-        .expect("oauth-return answers");
+    let replay = browser.get(back).await;
     assert_eq!(replay.status(), 400);
     assert!(replay.text().await.unwrap().contains("already used"));
     assert_eq!(
         stored(&s, "mail:1").await.map(|r| r.version),
         Some(record.version)
+    );
+}
+
+async fn a_start_without_authority_starts_nothing(s: TestStack) {
+    let client = s
+        .register(
+            PROVIDER,
+            CODE_CLIENT_BASIC.id,
+            CODE_CLIENT_BASIC.secret,
+            Map::new(),
+        )
+        .await;
+    let start = s.url("/oauth/start");
+    let params = [("client", client.id.as_str()), ("tag", "outsider")];
+    let json = stack::http()
+        .get(start.clone())
+        .query(&params)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json.status(), 401);
+    assert!(json.headers().get("location").is_none());
+    assert_eq!(json.headers()["www-authenticate"], "Bearer");
+    let body: Value = json.json().await.unwrap();
+    assert_eq!(body["error"], "unauthorized");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("POST /oauth/start")
+    );
+
+    let page = Browser::default().get(start.clone()).await;
+    assert_eq!(page.status(), 401);
+    assert_page_headers(&page);
+    assert!(page.text().await.unwrap().contains("needs authority"));
+
+    // POST without a token, and with a token not allowed `oauth-start`.
+    let body = json!({"client": client.id, "tag": "outsider"});
+    let anonymous = stack::http()
+        .post(start.clone())
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 403);
+    let limited = "limited-token-0123456789abcdef0123456789abcdef";
+    s.stack
+        .app
+        .stores
+        .api_tokens
+        .create_api_token(&ApiToken {
+            name: "limited".into(),
+            token_hash: token_hash(limited),
+            active: true,
+            ip_restriction: IpRestriction::Any,
+            endpoints: vec![Endpoint::Tokens],
+            created: authbridge::clock::now(),
+            last_used: None,
+            version: 0,
+        })
+        .await
+        .unwrap();
+    let refused = stack::http()
+        .post(start)
+        .bearer_auth(limited)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+    let refusal: Value = refused.json().await.unwrap();
+    assert_eq!(refusal["error"], "no_authorization");
+    assert!(stored(&s, "outsider").await.is_none());
+}
+
+async fn a_flow_finished_in_another_browser_is_refused(s: TestStack) {
+    let client = s
+        .register(
+            PROVIDER,
+            CODE_CLIENT_BASIC.id,
+            CODE_CLIENT_BASIC.secret,
+            Map::new(),
+        )
+        .await;
+    // The outsider opens the link and approves with their own account...
+    let outsider = Browser::default();
+    let link = s.start_link(client.id.as_str(), "victim", json!({})).await;
+    let authorize = outsider.open(&link).await;
+    let back = oidc::authorize(authorize.as_str(), "mallory", true)
+        .await
+        .unwrap();
+    // ...and has the victim's browser finish it.
+    let victim = Browser::default();
+    let response = victim.get(back.clone()).await;
+    assert_eq!(response.status(), 400);
+    assert_page_headers(&response);
+    let page = response.text().await.unwrap();
+    assert!(page.contains("another browser"), "{page}");
+    assert!(stored(&s, "victim").await.is_none(), "nothing stored");
+    // The flow is consumed: not even the browser that opened it can finish it now.
+    assert_eq!(outsider.get(back).await.status(), 400);
+    assert!(stored(&s, "victim").await.is_none());
+}
+
+async fn a_link_opened_twice_is_refused(s: TestStack) {
+    let client = s
+        .register(
+            PROVIDER,
+            CODE_CLIENT_BASIC.id,
+            CODE_CLIENT_BASIC.secret,
+            Map::new(),
+        )
+        .await;
+    let link = s.start_link(client.id.as_str(), "twice", json!({})).await;
+    let first = Browser::default();
+    first.open(&link).await;
+    for browser in [Browser::default(), first] {
+        let again = browser.get(&link).await;
+        assert_eq!(again.status(), 400);
+        assert!(again.headers().get("location").is_none());
+        assert!(again.text().await.unwrap().contains("already used"));
+    }
+    let forged = Browser::default()
+        .get(s.url(&format!("/oauth/go/{}", "A".repeat(43))))
+        .await;
+    assert_eq!(forged.status(), 400);
+}
+
+async fn an_existing_connection_is_replaced_only_on_request_and_its_grant_revoked(s: TestStack) {
+    let client = s
+        .register(
+            PROVIDER,
+            CODE_CLIENT_BASIC.id,
+            CODE_CLIENT_BASIC.secret,
+            Map::new(),
+        )
+        .await;
+    let done = s
+        .connect_as(client.id.as_str(), "shared", "alice", json!({}))
+        .await;
+    assert_eq!(done.status(), 200);
+    let first = stored(&s, "shared").await.expect("a record");
+    let old_refresh = open_field(&s, &first, field::REFRESH_TOKEN).await;
+
+    let refused = s
+        .post_start(&json!({"client": client.id, "tag": "shared"}))
+        .await;
+    assert_eq!(refused.status(), 409);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"], "connection_exists");
+    assert_eq!(stored(&s, "shared").await, Some(first.clone()), "unchanged");
+
+    let done = s
+        .connect_as(
+            client.id.as_str(),
+            "shared",
+            "bob",
+            json!({"replace": true}),
+        )
+        .await;
+    assert_eq!(done.status(), 200);
+    let second = stored(&s, "shared").await.expect("a record");
+    assert_eq!(second.resource_owner_name.as_deref(), Some("Test User bob"));
+    let new_refresh = open_field(&s, &second, field::REFRESH_TOKEN).await;
+    assert!(
+        !refresh_token_works(&old_refresh).await,
+        "the replaced grant is revoked at the provider"
+    );
+    assert!(refresh_token_works(&new_refresh).await, "the new one works");
+}
+
+async fn deleting_a_client_with_connections_needs_with_tokens_and_revokes(s: TestStack) {
+    use authbridge::oauth::connections::{DeleteClientError, delete_client};
+    let client = s
+        .register(
+            PROVIDER,
+            CODE_CLIENT_BASIC.id,
+            CODE_CLIENT_BASIC.secret,
+            Map::new(),
+        )
+        .await;
+    let done = s
+        .connect_as(client.id.as_str(), "doomed", "carol", json!({}))
+        .await;
+    assert_eq!(done.status(), 200);
+    let record = stored(&s, "doomed").await.expect("a record");
+    let refresh = open_field(&s, &record, field::REFRESH_TOKEN).await;
+
+    let refused = delete_client(&s.stack.oauth, client.id.as_str(), false).await;
+    assert!(
+        matches!(&refused, Err(DeleteClientError::HasTokens { count: 1, .. })),
+        "{refused:?}"
+    );
+    assert_eq!(stored(&s, "doomed").await, Some(record), "nothing changed");
+
+    let removed = delete_client(&s.stack.oauth, client.id.as_str(), true)
+        .await
+        .expect("deleted with its tokens");
+    assert_eq!(removed, ["doomed"]);
+    assert!(stored(&s, "doomed").await.is_none());
+    assert!(
+        !refresh_token_works(&refresh).await,
+        "revoked at the provider"
     );
 }
 
@@ -183,37 +433,57 @@ async fn a_denied_consent_lands_with_the_error_and_stores_nothing(s: TestStack) 
             Map::new(),
         )
         .await;
-    let authorize = start_flow(&s, client.id.as_str(), "denied").await;
+    let browser = Browser::default();
+    let authorize = start_flow(&s, &browser, client.id.as_str(), "denied").await;
     let back = oidc::authorize(authorize.as_str(), "bob", false)
         .await
         .expect("the provider sends the browser back");
     assert_eq!(query(&back, "error").as_deref(), Some("access_denied"));
-    let response = stack::http().get(back.clone()).send().await.unwrap();
+    let response = browser.get(back.clone()).await;
     assert_eq!(response.status(), 303);
     let landed = location(&response);
     assert_eq!(query(&landed, "status").as_deref(), Some("error"));
     assert_eq!(query(&landed, "error").as_deref(), Some("access_denied"));
     assert!(stored(&s, "denied").await.is_none());
     // The state was consumed.
-    assert_eq!(stack::http().get(back).send().await.unwrap().status(), 400);
+    assert_eq!(browser.get(back).await.status(), 400);
 }
 
-async fn a_wrong_client_secret_fails_cleanly(s: TestStack) {
+async fn an_exchange_failure_lands_on_the_landing_url_or_explains_itself(s: TestStack) {
     let client = s
         .register(PROVIDER, CODE_CLIENT_BASIC.id, "not-the-secret", Map::new())
         .await;
-    let authorize = start_flow(&s, client.id.as_str(), "wrong-secret").await;
+    let browser = Browser::default();
+    let authorize = start_flow(&s, &browser, client.id.as_str(), "wrong-secret").await;
     let back = oidc::authorize(authorize.as_str(), "carol", true)
         .await
         .unwrap();
-    let response = stack::http().get(back).send().await.unwrap();
-    assert_eq!(response.status(), 502);
-    let page = response.text().await.unwrap();
-    assert!(page.contains("refused"), "{page}");
+    let response = browser.get(back).await;
+    assert_eq!(response.status(), 303);
+    let landed = location(&response);
+    assert!(landed.as_str().starts_with(LANDING), "{landed}");
+    assert_eq!(query(&landed, "status").as_deref(), Some("error"));
+    assert_eq!(query(&landed, "error").as_deref(), Some("invalid_client"));
     assert!(
         stored(&s, "wrong-secret").await.is_none(),
         "no half-written record"
     );
+
+    // Without a landing URL: a page that says what happened.
+    let browser = Browser::default();
+    let link = s
+        .start_link(client.id.as_str(), "wrong-secret", json!({}))
+        .await;
+    let authorize = browser.open(&link).await;
+    let back = oidc::authorize(authorize.as_str(), "carol", true)
+        .await
+        .unwrap();
+    let response = browser.get(back).await;
+    assert_eq!(response.status(), 502);
+    assert_page_headers(&response);
+    let page = response.text().await.unwrap();
+    assert!(page.contains("refused"), "{page}");
+    assert!(stored(&s, "wrong-secret").await.is_none());
 }
 
 async fn an_iss_from_another_server_is_refused(s: TestStack) {
@@ -225,7 +495,9 @@ async fn an_iss_from_another_server_is_refused(s: TestStack) {
             Map::new(),
         )
         .await;
-    let authorize = start_flow(&s, client.id.as_str(), "mixup").await;
+    let browser = Browser::default();
+    let link = s.start_link(client.id.as_str(), "mixup", json!({})).await;
+    let authorize = browser.open(&link).await;
     let back = oidc::authorize(authorize.as_str(), "dave", true)
         .await
         .unwrap();
@@ -242,7 +514,7 @@ async fn an_iss_from_another_server_is_refused(s: TestStack) {
         })
         .collect();
     forged.query_pairs_mut().clear().extend_pairs(pairs);
-    let response = stack::http().get(forged).send().await.unwrap();
+    let response = browser.get(forged).await;
     assert_eq!(response.status(), 400);
     assert!(response.text().await.unwrap().contains("unexpected issuer"));
     assert!(stored(&s, "mixup").await.is_none());
@@ -257,37 +529,25 @@ async fn an_expired_or_unknown_state_is_refused(s: TestStack) {
             Map::new(),
         )
         .await;
-    let response = stack::http()
-        .get(s.url("/oauth/start"))
-        .query(&[
-            ("client", client.id.as_str()),
-            ("tag", "late"),
-            ("ttl", "1"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let authorize = location(&response);
+    let browser = Browser::default();
+    let link = s
+        .start_link(client.id.as_str(), "late", json!({"ttl": 2}))
+        .await;
+    let authorize = browser.open(&link).await;
     let back = oidc::authorize(authorize.as_str(), "erin", true)
         .await
         .unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
-    let response = stack::http().get(back).send().await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
+    let response = browser.get(back).await;
     assert_eq!(response.status(), 400);
     assert!(response.text().await.unwrap().contains("expired"));
     assert!(stored(&s, "late").await.is_none());
 
-    let unknown = stack::http()
+    let unknown = browser
         .get(s.url("/oauth/return?code=x&state=never-issued"))
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(unknown.status(), 400);
-    let missing = stack::http()
-        .get(s.url("/oauth/return?code=x"))
-        .send()
-        .await
-        .unwrap();
+    let missing = browser.get(s.url("/oauth/return?code=x")).await;
     assert_eq!(missing.status(), 400);
 }
 
@@ -304,32 +564,23 @@ async fn a_foreign_landing_url_is_refused(s: TestStack) {
         "https://evil.example/landing",
         "https://app.example.test/elsewhere",
     ] {
-        let response = stack::http()
-            .get(s.url("/oauth/start"))
-            .query(&[("client", client.id.as_str()), ("landing_url", landing)])
-            .send()
-            .await
-            .unwrap();
+        let response = s
+            .post_start(&json!({"client": client.id, "landing_url": landing}))
+            .await;
         assert_eq!(response.status(), 400, "{landing}");
         assert!(response.headers().get("location").is_none());
         let body: Value = response.json().await.unwrap();
         assert_eq!(body["error"], "invalid_landing_url");
     }
-    let unknown = stack::http()
-        .get(s.url("/oauth/start?client=nope"))
-        .send()
-        .await
-        .unwrap();
+    let unknown = s.post_start(&json!({"client": "nope"})).await;
     assert_eq!(unknown.status(), 404);
-    let json = stack::http()
-        .post(s.url("/oauth/start"))
-        .json(&json!({"client": client.id, "tag": "api", "scopes": ["openid"]}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(json.status(), 200);
-    let body: Value = json.json().await.unwrap();
-    assert!(body["url"].as_str().unwrap().contains("code_challenge="));
+    let started = s
+        .post_start(&json!({"client": client.id, "tag": "api", "scopes": ["openid"]}))
+        .await;
+    assert_eq!(started.status(), 200);
+    let body: Value = started.json().await.unwrap();
+    assert!(body["url"].as_str().unwrap().contains("/oauth/go/"));
+    assert!(body["expires_at"].is_number());
 }
 
 async fn client_credentials_store_a_redacted_token(s: TestStack) {
@@ -420,8 +671,13 @@ macro_rules! on_both_backends {
 
 on_both_backends!(
     the_whole_flow_connects_and_stores_an_encrypted_token("basic"),
+    a_start_without_authority_starts_nothing,
+    a_flow_finished_in_another_browser_is_refused,
+    a_link_opened_twice_is_refused,
+    an_existing_connection_is_replaced_only_on_request_and_its_grant_revoked,
+    deleting_a_client_with_connections_needs_with_tokens_and_revokes,
     a_denied_consent_lands_with_the_error_and_stores_nothing,
-    a_wrong_client_secret_fails_cleanly,
+    an_exchange_failure_lands_on_the_landing_url_or_explains_itself,
     an_iss_from_another_server_is_refused,
     an_expired_or_unknown_state_is_refused,
     a_foreign_landing_url_is_refused,

@@ -113,17 +113,9 @@ async fn connect(s: &TestStack, tag: &str) -> StoredToken {
             Map::new(),
         )
         .await;
-    let response = stack::http()
-        .get(s.url("/oauth/start"))
-        .query(&[("client", client.id.as_str()), ("tag", tag)])
-        .send()
-        .await
-        .unwrap();
-    let authorize = response.headers()["location"].to_str().unwrap().to_string();
-    let back = oidc::authorize(&authorize, "rita", true)
-        .await
-        .expect("consent");
-    let done = stack::http().get(back).send().await.unwrap();
+    let done = s
+        .connect_as(client.id.as_str(), tag, "rita", serde_json::json!({}))
+        .await;
     assert_eq!(done.status(), 200, "connected page");
     record(s, tag).await
 }
@@ -239,11 +231,11 @@ async fn a_refused_refresh_token_needs_the_user_again(s: TestStack, _proxy: Arc<
     let (status, body) = get_token(&s, "revoked").await;
     assert_eq!(status, 409, "{body}");
     assert_eq!(body["error"], "reauthorization_required");
-    let start = body["start_url"].as_str().expect("a start URL");
-    assert!(
-        start.contains("/oauth/start?client=") && start.contains("tag=revoked"),
-        "{start}"
-    );
+    // The way to connect again: a start by a caller with authority, replacing the record.
+    assert_eq!(body["reauthorize"]["method"], "POST");
+    assert_eq!(body["reauthorize"]["path"], "/oauth/start");
+    assert_eq!(body["reauthorize"]["body"]["tag"], "revoked");
+    assert_eq!(body["reauthorize"]["body"]["replace"], true);
     let after = record(&s, "revoked").await;
     assert_eq!(after.status, TokenStatus::ReauthorizationRequired);
     assert_eq!(after.error.as_ref().unwrap()["error"], "invalid_grant");

@@ -164,3 +164,58 @@ async fn refreshing_an_unknown_or_disconnected_token_is_a_clear_error() {
         orphan.assert_never_shows(sealed);
     }
 }
+
+#[tokio::test]
+async fn connect_prints_a_one_time_link_and_refuses_a_taken_tag_without_replace() {
+    let deployment = Deployment::new();
+    let client = deployment.create_client("gmail", "s3cret-value");
+    let started = deployment
+        .run(&["connect", &client, "--tag", "Mail:1", "--json"])
+        .ok()
+        .json();
+    let url = started["url"].as_str().unwrap();
+    assert!(
+        url.starts_with("http://127.0.0.1:3000/oauth/go/"),
+        "{started}"
+    );
+    assert_eq!(started["tag"], "Mail:1");
+    assert!(started["expires_at"].is_number());
+    let text = deployment.run(&["connect", &client]).ok();
+    assert!(text.stdout.contains("/oauth/go/"), "{}", text.stdout);
+    assert!(text.stdout.contains("client:"), "{}", text.stdout);
+
+    deployment
+        .store()
+        .create_token(&token("Mail:1", &client))
+        .await
+        .unwrap();
+    let taken = deployment.run(&["connect", &client, "--tag", "Mail:1"]);
+    assert_eq!(taken.code, Some(1));
+    assert!(taken.stderr.contains("replace"), "{}", taken.stderr);
+    deployment
+        .run(&["connect", &client, "--tag", "Mail:1", "--replace"])
+        .ok();
+}
+
+#[tokio::test]
+async fn a_client_with_tokens_is_deleted_only_with_its_tokens() {
+    let deployment = Deployment::new();
+    let client = deployment.create_client("gmail", "s3cret-value");
+    let store = deployment.store();
+    store.create_token(&token("Mail:2", &client)).await.unwrap();
+    let refused = deployment.run(&["clients", "delete", &client]);
+    assert_eq!(refused.code, Some(1));
+    assert!(
+        refused.stderr.contains("--with-tokens") && refused.stderr.contains("Mail:2"),
+        "{}",
+        refused.stderr
+    );
+    assert!(store.get_token("Mail:2").await.unwrap().is_some());
+    let deleted = deployment
+        .run(&["clients", "delete", &client, "--with-tokens", "--json"])
+        .ok()
+        .json();
+    assert_eq!(deleted["tokens_deleted"], json!(["Mail:2"]));
+    assert!(store.get_token("Mail:2").await.unwrap().is_none());
+    assert_eq!(deployment.run(&["clients", "show", &client]).code, Some(1));
+}

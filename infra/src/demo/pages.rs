@@ -1,20 +1,15 @@
 //! The demo provider's HTML: the consent page and the error page. Every reflected value is
 //! HTML-escaped, and every page says it is local-only.
 
+use authbridge::http::response::PAGE_HEADERS;
 use axum::response::{IntoResponse, Response};
 use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
 use http::StatusCode;
-use http::header::{
-    CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY, X_FRAME_OPTIONS,
-};
+use http::header::CONTENT_TYPE;
 
 use super::LOCAL_ONLY_NOTICE;
 use super::grants::AuthorizationRequest;
 use super::userinfo::{DEMO_EMAIL, DEMO_NAME};
-
-/// Inline styles only; no scripts, no framing (a consent page must not be clickjacked).
-const CSP: &str =
-    "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'";
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;background:#f4f4f6;margin:0}\
 main{max-width:34rem;margin:3rem auto;background:#fff;padding:1.5rem 2rem;border-radius:8px;\
@@ -89,15 +84,12 @@ fn html(status: StatusCode, title: &str, body: &str) -> Response {
 </main></body></html>
 "#
     );
+    // The headers every authbridge page carries: inline styles only, no scripts, no framing (a consent
+    // page must not be clickjacked).
     (
         status,
-        [
-            (CONTENT_TYPE, "text/html; charset=utf-8"),
-            (CACHE_CONTROL, "no-store"),
-            (CONTENT_SECURITY_POLICY, CSP),
-            (X_FRAME_OPTIONS, "DENY"),
-            (REFERRER_POLICY, "no-referrer"),
-        ],
+        [(CONTENT_TYPE, "text/html; charset=utf-8")],
+        PAGE_HEADERS,
         page,
     )
         .into_response()
