@@ -29,13 +29,14 @@ pub async fn app() -> Result<AppContext, CliError> {
     Ok(AppContext::build(config).await?)
 }
 
-/// The shipped providers and the operator's folder (`AUTHBRIDGE_PROVIDERS_DIR`).
+/// The shipped providers and the operator's folder (`AUTHBRIDGE_PROVIDERS_DIR`); on AWS, without the local stack's own `demo` provider.
 pub fn providers() -> Result<ProviderRegistry, CliError> {
     let http = OutboundHttp::new(Timeouts::default())?;
-    Ok(ProviderRegistry::from_env(
-        &Env::process(),
-        http.client().clone(),
-    )?)
+    let registry = ProviderRegistry::from_env(&Env::process(), http.client().clone())?;
+    Ok(match config()?.backend {
+        Backend::Aws(_) => registry.without_local_only(),
+        Backend::Embedded { .. } => registry,
+    })
 }
 
 /// Everything the OAuth functions have, for commands that talk to providers (`tokens refresh`).

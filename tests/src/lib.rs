@@ -13,6 +13,7 @@ use authbridge::store::Stores;
 use authbridge::store::dynamo::{DynamoStore, create_table};
 use authbridge::store::sqlite::SqliteStore;
 
+pub mod faults;
 pub mod login;
 pub mod oidc;
 pub mod stack;
@@ -71,6 +72,8 @@ pub fn dynamodb_client(endpoint: &str) -> aws_sdk_dynamodb::Client {
         .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
         .credentials_provider(credentials())
         .endpoint_url(endpoint)
+        .retry_config(authbridge::aws::retry_config())
+        .timeout_config(authbridge::aws::timeout_config())
         .build();
     aws_sdk_dynamodb::Client::from_conf(config)
 }
@@ -82,6 +85,8 @@ pub fn secretsmanager_client(endpoint: &str) -> aws_sdk_secretsmanager::Client {
         .region(aws_sdk_secretsmanager::config::Region::new("us-east-1"))
         .credentials_provider(credentials())
         .endpoint_url(endpoint)
+        .retry_config(authbridge::aws::retry_config())
+        .timeout_config(authbridge::aws::timeout_config())
         .build();
     aws_sdk_secretsmanager::Client::from_conf(config)
 }
@@ -109,13 +114,20 @@ pub fn sqlite_backend() -> Backend {
 /// A fresh table of its own in the emulator, or `None` when the emulator is not running.
 pub async fn dynamo_backend() -> Option<Backend> {
     let endpoint = emulator_endpoint()?;
+    Some(dynamo_backend_at(&endpoint).await)
+}
+
+/// A fresh table of its own in the emulator reached at `endpoint` (the emulator itself, or a
+/// proxy in front of it).
+pub async fn dynamo_backend_at(endpoint: &str) -> Backend {
+    let endpoint = endpoint.to_string();
     let client = dynamodb_client(&endpoint);
     let table = unique("authbridge-test");
     create_table(&client, &table)
         .await
         .unwrap_or_else(|e| panic!("creating table {table} in the emulator at {endpoint}: {e}"));
     let store = DynamoStore::new(client, table);
-    Some(Backend {
+    Backend {
         name: "dynamodb",
         stores: Stores::from_one(Arc::new(store.clone())),
         secrets: Arc::new(authbridge::secrets::SecretsManagerStore::new(
@@ -123,5 +135,5 @@ pub async fn dynamo_backend() -> Option<Backend> {
         )),
         file: None,
         dynamo: Some(store),
-    })
+    }
 }

@@ -109,6 +109,7 @@ impl From<StoreError> for ApiError {
                 json!({"error": "conflict", "message": "the record was changed concurrently; retry"}),
             ),
             StoreError::NotFound => Self::not_found("record"),
+            unavailable @ StoreError::Unavailable { .. } => Self::store_unavailable(&unavailable),
             other @ StoreError::Backend { .. } => Self::internal(&other),
         }
     }
@@ -116,7 +117,34 @@ impl From<StoreError> for ApiError {
 
 impl From<SecretError> for ApiError {
     fn from(err: SecretError) -> Self {
-        Self::internal(&err)
+        match err {
+            SecretError::Unavailable { .. } => Self::store_unavailable(&err),
+            SecretError::Backend { .. } => Self::internal(&err),
+        }
+    }
+}
+
+impl ApiError {
+    /// How long a caller should wait before trying again after a store outage.
+    pub const STORE_RETRY_AFTER: u64 = 2;
+
+    /// 503 for a store or secret store that is unreachable or throttling after the SDK's own
+    /// retries: "try again", as opposed to a 500 for a bug. The cause is logged.
+    pub fn store_unavailable(cause: &dyn std::fmt::Display) -> Self {
+        tracing::warn!(error = %cause, "store unavailable");
+        Self::new(
+            503,
+            json!({"error": "store_unavailable", "message": "the store is unavailable for now; retry shortly"}),
+        )
+        .with_retry_after(Self::STORE_RETRY_AFTER)
+    }
+
+    /// A store error on a path where only an outage is expected: 503 for an outage, else 500.
+    pub fn from_store_failure(err: StoreError) -> Self {
+        match err {
+            StoreError::Unavailable { .. } => Self::store_unavailable(&err),
+            other => Self::internal(&other),
+        }
     }
 }
 
@@ -173,11 +201,10 @@ impl From<crate::oauth::OAuthError> for ApiError {
                 )
             }
             E::Store(e) => e.into(),
-            E::Grant(G::Config(_))
-            | E::MissingSecret(_)
-            | E::Provider(_)
-            | E::Secrets(_)
-            | E::Vault(_) => Self::internal(&message),
+            E::Secrets(e) => e.into(),
+            E::Grant(G::Config(_)) | E::MissingSecret(_) | E::Provider(_) | E::Vault(_) => {
+                Self::internal(&message)
+            }
         }
     }
 }
@@ -257,7 +284,7 @@ impl From<crate::login::LoginError> for ApiError {
             E::Unavailable { retry_after } => {
                 Self::unavailable("authentication_unavailable", retry_after)
             }
-            E::Store(e) => Self::internal(&e),
+            E::Store(e) => Self::from_store_failure(e),
             E::Password(e) => Self::internal(&e),
         }
     }

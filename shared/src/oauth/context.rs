@@ -44,7 +44,10 @@ impl OAuthContext {
         let settings = OAuthSettings::from(env, &config)?;
         let app = AppContext::build(config).await?;
         let http = OutboundHttp::new(settings.timeouts)?;
-        let providers = ProviderRegistry::from_env(env, http.client().clone())?;
+        let mut providers = ProviderRegistry::from_env(env, http.client().clone())?;
+        if matches!(app.config.backend, Backend::Aws(_)) {
+            providers = providers.without_local_only();
+        }
         Ok(Self::new(app, settings, providers, http))
     }
 

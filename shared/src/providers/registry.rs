@@ -26,6 +26,9 @@ pub const PROVIDERS_DIR_VAR: &str = "AUTHBRIDGE_PROVIDERS_DIR";
 /// Where a Lambda layer (or the function package) puts the operator's provider files.
 pub const LAMBDA_PROVIDERS_DIR: &str = "/opt/authbridge/providers";
 
+/// The tag of providers that only the local stack serves (the shipped `demo`).
+pub const LOCAL_ONLY_TAG: &str = "local-only";
+
 /// The providers compiled into the binary, by name.
 const SHIPPED: [(&str, &str); 4] = [
     ("demo", include_str!("../../providers/demo.json")),
@@ -87,6 +90,14 @@ impl ProviderRegistry {
     /// The shipped providers and the folder [`providers_dir`] finds in `env`.
     pub fn from_env(env: &Env<'_>, http: reqwest::Client) -> Result<Self, ProviderError> {
         Self::load(providers_dir(env).as_deref(), http)
+    }
+
+    /// The registry without the providers tagged `local-only` (the shipped `demo`), for
+    /// deployments where no local stack serves them: a client of one would only fail there.
+    pub fn without_local_only(mut self) -> Self {
+        self.definitions
+            .retain(|_, d| !d.tags.iter().any(|t| t == LOCAL_ONLY_TAG));
+        self
     }
 
     /// Keeps discovery documents for `ttl` instead of the default hour.

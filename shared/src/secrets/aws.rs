@@ -2,6 +2,7 @@
 
 use async_trait::async_trait;
 use aws_sdk_secretsmanager::Client;
+use aws_sdk_secretsmanager::config::http::HttpResponse;
 use aws_sdk_secretsmanager::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use secrecy::{ExposeSecret, SecretString};
 
@@ -23,11 +24,17 @@ fn code<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> Option<&str> {
     err.as_service_error().and_then(|e| e.code())
 }
 
-fn fail<E, R>(context: &'static str, name: &str, err: SdkError<E, R>) -> SecretError
+fn fail<E>(context: &'static str, name: &str, err: SdkError<E, HttpResponse>) -> SecretError
 where
-    E: std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
+    E: std::error::Error + ProvideErrorMetadata + Send + Sync + 'static,
 {
+    if crate::aws::is_transient(&err) {
+        return SecretError::Unavailable {
+            context,
+            name: name.to_string(),
+            message: DisplayErrorContext(err).to_string(),
+        };
+    }
     SecretError::backend(context, name, DisplayErrorContext(err))
 }
 

@@ -18,6 +18,13 @@ pub use cache::CachedSecrets;
 /// Why a secret operation failed. Never carries a secret value.
 #[derive(Debug, thiserror::Error)]
 pub enum SecretError {
+    /// The secret store is unreachable, throttling or failing for now (after the SDK's retries).
+    #[error("{context} ({name}): the secret store is unavailable for now: {message}")]
+    Unavailable {
+        context: &'static str,
+        name: String,
+        message: String,
+    },
     #[error("{context} ({name}): {message}")]
     Backend {
         context: &'static str,

@@ -32,6 +32,13 @@ pub enum StoreError {
     /// The item to update does not exist.
     #[error("not found")]
     NotFound,
+    /// The backend is unreachable, throttling or failing for now (after the SDK's own retries):
+    /// worth trying again shortly. `context` says what authbridge was doing.
+    #[error("{context}: the store is unavailable for now: {reason}")]
+    Unavailable {
+        context: &'static str,
+        reason: String,
+    },
     /// The backend failed; `context` says what authbridge was doing.
     #[error("{context}: {source}")]
     Backend {

@@ -86,6 +86,9 @@ impl FlowStateStore for DynamoStore {
                 let state: FlowState = Self::decode(item)?;
                 Ok(if state.expires_at <= now {
                     Opened::Expired
+                } else if state.binding.as_deref() == Some(binding) {
+                    // A retry after a lost answer met this very open.
+                    Opened::Opened(state)
                 } else {
                     Opened::AlreadyOpened
                 })

@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement,
@@ -101,14 +102,15 @@ impl DynamoStore {
             .client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(item))
+            .set_item(Some(item.clone()))
             .condition_expression("attribute_not_exists(pk)")
             .send()
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(e) if is_condition_failure(&e) => Err(on_exists),
-            Err(e) => Err(backend(context, e)),
+            Err(e) if is_condition_failure(&e) => self.own_write(&item, context, on_exists).await,
+            // The last attempt's answer may have been the lost one.
+            Err(e) => self.own_write(&item, context, backend(context, e)).await,
         }
     }
 
@@ -126,7 +128,7 @@ impl DynamoStore {
             .client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(item))
+            .set_item(Some(item.clone()))
             .condition_expression("attribute_not_exists(pk) OR #ttl <= :now")
             .expression_attribute_names("#ttl", schema::TTL)
             .expression_attribute_values(":now", number(crate::clock::now()))
@@ -134,8 +136,9 @@ impl DynamoStore {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(e) if is_condition_failure(&e) => Err(on_exists),
-            Err(e) => Err(backend(context, e)),
+            Err(e) if is_condition_failure(&e) => self.own_write(&item, context, on_exists).await,
+            // The last attempt's answer may have been the lost one.
+            Err(e) => self.own_write(&item, context, backend(context, e)).await,
         }
     }
 
@@ -154,24 +157,39 @@ impl DynamoStore {
             .client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(item))
+            .set_item(Some(item.clone()))
             .condition_expression("attribute_exists(pk) AND version = :expected")
             .expression_attribute_values(":expected", AttributeValue::N(expected.to_string()))
             .send()
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(e) if is_condition_failure(&e) => Err(self.stale_or_missing(pk, context).await),
-            Err(e) => Err(backend(context, e)),
+            Err(e) if is_condition_failure(&e) => match self.get_item(pk, context).await? {
+                // The SDK retried a write whose answer was lost: the item is the one we wrote.
+                Some(stored) if stored == item => Ok(()),
+                Some(_) => Err(StoreError::StaleVersion),
+                None => Err(StoreError::NotFound),
+            },
+            // The last attempt's answer may have been the lost one.
+            Err(e) => self.own_write(&item, context, backend(context, e)).await,
         }
     }
 
-    /// After a failed version check: was the item changed, or is it gone?
-    pub(crate) async fn stale_or_missing(&self, pk: String, context: &'static str) -> StoreError {
-        match self.get_item(pk, context).await {
-            Ok(Some(_)) => StoreError::StaleVersion,
-            Ok(None) => StoreError::NotFound,
-            Err(e) => e,
+    /// After a put failed: `Ok` when the stored item is exactly `item` (the write took effect and
+    /// its answer was lost: the SDK's retry met the write itself, or the last attempt's answer
+    /// never came), else `lost`.
+    pub(crate) async fn own_write(
+        &self,
+        item: &Item,
+        context: &'static str,
+        lost: StoreError,
+    ) -> StoreResult<()> {
+        let Some(AttributeValue::S(pk)) = item.get(schema::PK) else {
+            return Err(lost);
+        };
+        match self.get_item(pk.clone(), context).await? {
+            Some(stored) if &stored == item => Ok(()),
+            _ => Err(lost),
         }
     }
 
@@ -249,16 +267,19 @@ where
         .is_some_and(|code| code == "ConditionalCheckFailedException")
 }
 
-/// A backend error with context, keeping the SDK's whole error chain.
-pub(crate) fn backend<E, R>(context: &'static str, err: SdkError<E, R>) -> StoreError
+/// A backend error with context, keeping the SDK's whole error chain: `Unavailable` when it is
+/// worth trying again (timeouts, dropped connections, 5xx, throttling), else `Backend`.
+pub(crate) fn backend<E>(context: &'static str, err: SdkError<E, HttpResponse>) -> StoreError
 where
-    E: std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
+    E: std::error::Error + aws_sdk_dynamodb::error::ProvideErrorMetadata + Send + Sync + 'static,
 {
-    StoreError::backend(
-        context,
-        aws_sdk_dynamodb::error::DisplayErrorContext(err).to_string(),
-    )
+    let transient = crate::aws::is_transient(&err);
+    let reason = aws_sdk_dynamodb::error::DisplayErrorContext(err).to_string();
+    if transient {
+        StoreError::Unavailable { context, reason }
+    } else {
+        StoreError::backend(context, reason)
+    }
 }
 
 /// The number in `N` form.

@@ -34,6 +34,9 @@ type Outcome = StoreError;
 struct Tx {
     items: Vec<TransactWriteItem>,
     on_fail: Vec<Outcome>,
+    /// What the transaction puts and deletes, to recognise it when a retry meets it stored.
+    puts: Vec<Item>,
+    deletes: Vec<String>,
 }
 
 impl Tx {
@@ -41,10 +44,13 @@ impl Tx {
         Tx {
             items: Vec::new(),
             on_fail: Vec::new(),
+            puts: Vec::new(),
+            deletes: Vec::new(),
         }
     }
 
     fn put_new(&mut self, table: &str, item: Item, on_fail: Outcome) -> StoreResult<()> {
+        self.puts.push(item.clone());
         let put = Put::builder()
             .table_name(table)
             .set_item(Some(item))
@@ -58,6 +64,7 @@ impl Tx {
     }
 
     fn put_versioned(&mut self, table: &str, item: Item, expected: u64) -> StoreResult<()> {
+        self.puts.push(item.clone());
         let put = Put::builder()
             .table_name(table)
             .set_item(Some(item))
@@ -73,6 +80,7 @@ impl Tx {
 
     /// Deletes a guard item, only while it still belongs to `owner`.
     fn delete_owned(&mut self, table: &str, pk: String, owner: &UserId) -> StoreResult<()> {
+        self.deletes.push(pk.clone());
         let delete = Delete::builder()
             .table_name(table)
             .key(schema::PK, AttributeValue::S(pk))
@@ -86,11 +94,43 @@ impl Tx {
         Ok(())
     }
 
+    /// Whether every item this transaction puts is stored exactly as written, and every item it
+    /// deletes is gone.
+    async fn took_effect(&self, store: &DynamoStore, context: &'static str) -> StoreResult<bool> {
+        for item in &self.puts {
+            let Some(AttributeValue::S(pk)) = item.get(schema::PK) else {
+                return Ok(false);
+            };
+            if store.get_item(pk.clone(), context).await?.as_ref() != Some(item) {
+                return Ok(false);
+            }
+        }
+        for pk in &self.deletes {
+            if store.get_item(pk.clone(), context).await?.is_some() {
+                return Ok(false);
+            }
+        }
+        Ok(!self.puts.is_empty() || !self.deletes.is_empty())
+    }
+
+    /// `Ok` when the transaction took effect after all, else `err`.
+    async fn or_took_effect(
+        &self,
+        store: &DynamoStore,
+        context: &'static str,
+        err: StoreError,
+    ) -> StoreResult<()> {
+        match self.took_effect(store, context).await? {
+            true => Ok(()),
+            false => Err(err),
+        }
+    }
+
     async fn commit(self, store: &DynamoStore, context: &'static str) -> StoreResult<()> {
         let result = store
             .client()
             .transact_write_items()
-            .set_transact_items(Some(self.items))
+            .set_transact_items(Some(self.items.clone()))
             .send()
             .await;
         match result {
@@ -102,6 +142,9 @@ impl Tx {
                         .iter()
                         .position(|reason| reason.code() == Some("ConditionalCheckFailed"));
                     match failed {
+                        // The SDK retried a transaction whose answer was lost, and the retry
+                        // met the transaction itself: every put is stored as written.
+                        Some(_) if self.took_effect(store, context).await? => Ok(()),
                         Some(i) => Err(self
                             .on_fail
                             .into_iter()
@@ -112,9 +155,20 @@ impl Tx {
                         None => Err(StoreError::StaleVersion),
                     }
                 }
-                _ => Err(backend(context, SdkError::ServiceError(service))),
+                _ => {
+                    self.or_took_effect(
+                        store,
+                        context,
+                        backend(context, SdkError::ServiceError(service)),
+                    )
+                    .await
+                }
             },
-            Err(e) => Err(backend(context, e)),
+            // The last attempt's answer may have been the lost one.
+            Err(e) => {
+                self.or_took_effect(store, context, backend(context, e))
+                    .await
+            }
         }
     }
 }
