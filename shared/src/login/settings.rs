@@ -66,12 +66,18 @@ pub struct MigrationOptions {
     /// `extIdReferencing` (`AUTHBRIDGE_WP_EXT_ID_REFERENCING`, default off): the WordPress ID is
     /// also written to the user's `ext_id` (a hard link).
     pub ext_id_referencing: bool,
+    /// `AUTHBRIDGE_WP_LINK_BY_EMAIL` (default off): a WordPress-validated login may link a local
+    /// user found by e-mail alone even when that user has a password of its own and came from
+    /// elsewhere. Off, such a login is refused (401) and logged as a conflict: with it on, whoever
+    /// holds a WordPress account with someone's e-mail address gets into that person's account.
+    pub link_by_email: bool,
 }
 
 /// Failed attempts allowed in one window before logins are refused with 429.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ThrottleLimits {
-    /// Per account, i.e. per name typed (`AUTHBRIDGE_LOGIN_MAX_FAILURES_PER_ACCOUNT`, default 5).
+    /// Per account: per local user whatever the name typed, else per name
+    /// (`AUTHBRIDGE_LOGIN_MAX_FAILURES_PER_ACCOUNT`, default 5).
     pub per_account: u32,
     /// Per client address (`AUTHBRIDGE_LOGIN_MAX_FAILURES_PER_ADDRESS`, default 20).
     pub per_address: u32,
@@ -115,6 +121,7 @@ impl MigrationOptions {
         Ok(MigrationOptions {
             password_reset: env.flag("AUTHBRIDGE_WP_PASSWORD_RESET", false)?,
             ext_id_referencing: env.flag("AUTHBRIDGE_WP_EXT_ID_REFERENCING", false)?,
+            link_by_email: env.flag("AUTHBRIDGE_WP_LINK_BY_EMAIL", false)?,
         })
     }
 }
@@ -341,6 +348,7 @@ mod tests {
         let s = settings(&[
             ("AUTHBRIDGE_WP_PASSWORD_RESET", "true"),
             ("AUTHBRIDGE_WP_EXT_ID_REFERENCING", "yes"),
+            ("AUTHBRIDGE_WP_LINK_BY_EMAIL", "on"),
             ("AUTHBRIDGE_SESSION_TTL", "7200"),
             ("AUTHBRIDGE_LOGIN_MAX_FAILURES_PER_ACCOUNT", "3"),
             ("AUTHBRIDGE_LOGIN_MAX_FAILURES_PER_ADDRESS", "50"),
@@ -348,6 +356,11 @@ mod tests {
         ])
         .unwrap();
         assert!(s.migration.password_reset && s.migration.ext_id_referencing);
+        assert!(s.migration.link_by_email);
+        assert!(
+            !settings(&[]).unwrap().migration.link_by_email,
+            "off by default"
+        );
         assert_eq!(s.session_ttl, Duration::from_secs(7200));
         assert_eq!(
             s.throttle,
