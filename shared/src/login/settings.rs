@@ -187,9 +187,7 @@ fn wordpress_settings(env: &Env<'_>, config: &Config) -> Result<WordpressSetting
         name: "AUTHBRIDGE_WP_URL",
         reason,
     })?;
-    let token_secret = env
-        .get("AUTHBRIDGE_WP_TOKEN_SECRET")
-        .unwrap_or_else(|| format!("{}wordpress-token", config.secret_prefix));
+    let token_secret = wordpress_token_secret(env, config);
     let timeouts = Timeouts {
         connect: bounded_seconds(env, "AUTHBRIDGE_WP_CONNECT_TIMEOUT", 3, 1..=25)?,
         total: bounded_seconds(env, "AUTHBRIDGE_WP_TIMEOUT", 3, 1..=25)?,
@@ -200,6 +198,13 @@ fn wordpress_settings(env: &Env<'_>, config: &Config) -> Result<WordpressSetting
         timeouts,
         priority: priority(env, "AUTHBRIDGE_WP_PRIORITY", DEFAULT_WORDPRESS_PRIORITY)?,
     })
+}
+
+/// The secret id of the WordPress plugin's bearer token: `AUTHBRIDGE_WP_TOKEN_SECRET`, else
+/// `<prefix>wordpress-token` (what `authbridge wordpress set-token` writes).
+pub fn wordpress_token_secret(env: &Env<'_>, config: &Config) -> String {
+    env.get("AUTHBRIDGE_WP_TOKEN_SECRET")
+        .unwrap_or_else(|| format!("{}wordpress-token", config.secret_prefix))
 }
 
 /// Passwords go to WordPress in the request body: only over TLS, except to this machine.

@@ -88,7 +88,11 @@ pub async fn sync(
             }
             Err(SyncError::Store(StoreError::StaleVersion))
             | Err(SyncError::Store(StoreError::AlreadyExists(_)))
-            | Err(SyncError::Store(StoreError::NotFound)) => continue,
+            | Err(SyncError::Store(StoreError::NotFound)) => {
+                // Let the request that won finish its write (DynamoDB transactions take a moment,
+                // and are not seen all at once by every reader of the emulator).
+                tokio::time::sleep(std::time::Duration::from_millis(5 * n as u64)).await;
+            }
             other => return other,
         }
     }
