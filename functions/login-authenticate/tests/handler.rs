@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use authbridge::config::{Backend, Config};
 use authbridge::context::AppContext;
-use authbridge::domain::{User, UserId, UserSource};
+use authbridge::domain::{User, UserSource};
 use authbridge::login::LoginSettings;
 use authbridge::passwords::hash_password;
 use authbridge::secrets::SecretString;

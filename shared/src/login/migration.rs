@@ -30,7 +30,7 @@ const MAX_RACES: usize = 3;
 /// How the local user was found.
 #[derive(Debug, Clone, PartialEq)]
 enum FoundBy {
-    Link(WordpressLink),
+    Link(Box<WordpressLink>),
     ExtId,
     Email,
 }
@@ -107,7 +107,7 @@ impl Migration {
     ) -> Result<Option<(User, FoundBy)>, LoginError> {
         if let Some(link) = self.users.get_wordpress_link(account.id).await? {
             if let Some(user) = self.users.get_user(&link.user_id).await? {
-                return Ok(Some((user, FoundBy::Link(link))));
+                return Ok(Some((user, FoundBy::Link(Box::new(link)))));
             }
             tracing::warn!(user_id = %link.user_id, "the WordPress link points to no user");
         }
@@ -169,7 +169,7 @@ impl Migration {
             // Keeps the link's login (and names) as WordPress has them now; also gives a link
             // written before logins were kept its lookup key.
             FoundBy::Link(link) => {
-                let mut link = link.clone();
+                let mut link = WordpressLink::clone(link);
                 account.update_link(&mut link, now);
                 self.users.save_wordpress_link(&link).await?;
             }
