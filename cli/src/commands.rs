@@ -13,8 +13,10 @@ mod clients;
 mod connect;
 mod create_table;
 mod providers;
+mod secrets;
 mod tokens;
 mod users;
+mod wordpress;
 
 /// The top-level commands.
 #[derive(Debug, Subcommand)]
@@ -36,6 +38,12 @@ pub enum Command {
     /// Bearer API tokens for server-to-server calls; a value is shown once, at creation.
     #[command(subcommand)]
     ApiTokens(api_tokens::ApiTokensCommand),
+    /// Named secrets of the deployment: set a value, list the names (values are never shown).
+    #[command(subcommand)]
+    Secrets(secrets::SecretsCommand),
+    /// The WordPress login fallback: store the plugin's token.
+    #[command(subcommand)]
+    Wordpress(wordpress::WordpressCommand),
     /// Creates the DynamoDB table (for the emulator or a stack without CloudFormation).
     CreateTable(create_table::CreateTableArgs),
 }
@@ -50,6 +58,8 @@ impl Command {
             Command::Tokens(command) => command.run(out).await,
             Command::Users(command) => command.run(out).await,
             Command::ApiTokens(command) => command.run(out).await,
+            Command::Secrets(command) => command.run(out).await,
+            Command::Wordpress(command) => command.run(out).await,
             Command::CreateTable(args) => args.run(out).await,
         }
     }

@@ -68,7 +68,7 @@ pub enum CliError {
     #[error("reading the secret from standard input: {0}")]
     Stdin(#[source] std::io::Error),
     /// The secret given was empty.
-    #[error("the client secret is empty")]
+    #[error("the secret is empty")]
     EmptySecret,
     /// `clients update` was given nothing to change.
     #[error(

@@ -55,12 +55,25 @@ fn parse_secret(raw: &str) -> Result<SecretString, String> {
 }
 
 fn read(from_stdin: bool, given: Option<SecretString>) -> Result<Option<SecretString>, CliError> {
+    read_value(from_stdin, given, "client secret")
+}
+
+/// `given`, or with `from_stdin` the first line of standard input (prompting for `what` on a
+/// terminal); an empty value is refused.
+pub fn read_value(
+    from_stdin: bool,
+    given: Option<SecretString>,
+    what: &str,
+) -> Result<Option<SecretString>, CliError> {
     if !from_stdin {
-        return Ok(given);
+        return match given {
+            Some(value) if value.expose_secret().is_empty() => Err(CliError::EmptySecret),
+            other => Ok(other),
+        };
     }
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
-        eprint!("client secret (one line): ");
+        eprint!("{what} (one line): ");
     }
     read_line(stdin.lock()).map(Some)
 }

@@ -53,6 +53,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         &public_url,
     ));
     let login_settings = LoginSettings::from(&env, &oauth.app.config)?;
+    warn_without_wordpress_token(&oauth, &login_settings).await;
     let login = login_authenticate::Context::new(&oauth.app, &login_settings)?;
     let stack = Arc::new(stack::LocalStack::new(
         oauth,
@@ -75,6 +76,26 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     .with_graceful_shutdown(shutdown())
     .await?;
     Ok(())
+}
+
+/// With the WordPress fallback on, says at start when the plugin's token is not in the secret
+/// store: every fallback login would answer 503 until it is.
+async fn warn_without_wordpress_token(oauth: &OAuthContext, settings: &LoginSettings) {
+    let Some(wordpress) = &settings.wordpress else {
+        return;
+    };
+    match oauth.app.secrets.get_secret(&wordpress.token_secret).await {
+        Ok(Some(_)) => println!(
+            "WordPress fallback on: {} (token in secret {})",
+            wordpress.endpoint(),
+            wordpress.token_secret
+        ),
+        Ok(None) => eprintln!(
+            "warning: the WordPress fallback is on (AUTHBRIDGE_WP_FALLBACK) but the secret {:?} holds no token: every login that needs WordPress will answer 503 until you run\n    authbridge wordpress set-token --stdin\n(with the plugin's DN_REMP_WP_AUTH_TOKEN or AUTHBRIDGE_AUTH_TOKEN on standard input)",
+            wordpress.token_secret
+        ),
+        Err(e) => eprintln!("warning: could not read the WordPress token secret: {e}"),
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

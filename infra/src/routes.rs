@@ -46,7 +46,9 @@ pub fn route(method: &http::Method, path: &str) -> Option<(Function, HashMap<Str
         (&Method::GET | &Method::POST, "/oauth/start") => Function::StartAuth,
         (&Method::GET, "/oauth/return") => Function::OAuthReturn,
         (&Method::POST, "/oauth/token") => Function::ClientCredentials,
-        (&Method::POST, "/auth/login") | (&Method::GET, "/auth/me") => Function::LoginAuthenticate,
+        (&Method::POST, "/auth/login" | "/auth/logout") | (&Method::GET, "/auth/me") => {
+            Function::LoginAuthenticate
+        }
         (&Method::GET | &Method::POST, "/api/v1/wordpress/sync-user") => Function::WpSyncUser,
         _ => return None,
     };

@@ -28,6 +28,7 @@ const ROUTES: &[(&str, &str, &str)] = &[
     ("POST", "/oauth/token", "functions/client-credentials"),
     ("POST", "/auth/login", "functions/login-authenticate"),
     ("GET", "/auth/me", "functions/login-authenticate"),
+    ("POST", "/auth/logout", "functions/login-authenticate"),
     (
         "GET",
         "/api/v1/wordpress/sync-user",

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use authbridge::clock;
 use authbridge::domain::user::PasswordHash;
-use authbridge::domain::{User, UserId, UserSource, WordpressLink};
+use authbridge::domain::{User, UserSource, WordpressLink};
 use authbridge::login::LoginSettings;
 use authbridge::login::settings::WordpressSettings;
 use authbridge::oauth::http::Timeouts;
@@ -146,26 +146,24 @@ pub async fn me(stack: &TestStack, token: Option<&str>) -> Answer {
     Answer::from(request.send().await.expect("GET /auth/me"), started).await
 }
 
+/// `POST /auth/logout` with `token` as the bearer token.
+pub async fn logout(stack: &TestStack, token: &str) -> Answer {
+    let started = Instant::now();
+    let response = stack::http()
+        .post(stack.url("/auth/logout"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("POST /auth/logout");
+    Answer::from(response, started).await
+}
+
 /// A local, active user with `email` and the stored `hash` (none: no usable password).
 pub fn user(email: &str, hash: Option<&str>) -> User {
     let now = clock::now();
     User {
-        id: UserId::generate(),
-        email: email.to_string(),
         password_hash: hash.map(|h| PasswordHash(h.to_string())),
-        first_name: None,
-        last_name: None,
-        ext_id: None,
-        active: true,
-        source: UserSource::Local,
-        wordpress_id: None,
-        created: now,
-        modified: now,
-        current_sign_in_at: None,
-        current_sign_in_ip: None,
-        last_sign_in_at: None,
-        last_sign_in_ip: None,
-        version: 0,
+        ..User::new(email.to_string(), UserSource::Local, now)
     }
 }
 
@@ -186,10 +184,20 @@ pub fn link(user: &User, wordpress_id: u64) -> WordpressLink {
     }
 }
 
-/// Writes `user` (linked to `wordpress_id` when given) to the stack's store.
-pub async fn save_user(stack: &TestStack, mut user: User, wordpress_id: Option<u64>) -> User {
-    user.wordpress_id = wordpress_id;
-    let link = wordpress_id.map(|id| link(&user, id));
+/// Writes `user` (linked to `wordpress_id` when given, the link's login being the e-mail
+/// address) to the stack's store.
+pub async fn save_user(stack: &TestStack, user: User, wordpress_id: Option<u64>) -> User {
+    let login = user.email.clone();
+    save_linked(stack, user, wordpress_id.map(|id| (id, login.as_str()))).await
+}
+
+/// Writes `user`, linked to WordPress account `id` with `user_login` `login` when given.
+pub async fn save_linked(stack: &TestStack, mut user: User, linked: Option<(u64, &str)>) -> User {
+    user.wordpress_id = linked.map(|(id, _)| id);
+    let link = linked.map(|(id, login)| WordpressLink {
+        login: login.to_string(),
+        ..link(&user, id)
+    });
     stack
         .backend
         .stores

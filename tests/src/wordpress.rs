@@ -1,6 +1,15 @@
-//! A stand-in for a WordPress site with the REMP authentication plugin: `POST /api/v1/remp/auth`
-//! answering exactly as the plugin does (see `../shared/reference/wordpress-bridge.md`), and
-//! failing on demand: slow, down (connections dropped), a 500 page, or HTML where JSON belongs.
+//! A stand-in for a WordPress site with REMP's original `dn-remp-wp-auth` plugin: `POST
+//! /api/v1/remp/auth` answering exactly as that plugin's `handle_request` does (see
+//! `../shared/reference/wordpress-bridge.md`), and failing on demand: slow, down (connections
+//! dropped), a 500 page, or HTML where JSON belongs.
+//!
+//! The plugin's rules, as its code has them: no `Authorization` header is 400; a header that is
+//! not two words split on one space is 400; the first word is not checked (the plugin's test of
+//! it never fails); a token other than the site's is 401. Then the first field *present* decides,
+//! in this order: `token` (a logged-in cookie, which this stand-in never validates, so 404),
+//! `login` (a `user_login` only), `email` (a `user_email` only); none of them is 404. No such user
+//! is 404 with an empty body; a wrong or missing password 401. Both lookups ignore case, as
+//! MySQL's collation does.
 //!
 //! Every answer closes its connection, so a change of [`Mode`] applies to the very next request.
 
@@ -184,6 +193,15 @@ fn message(status: StatusCode, text: &str) -> Response {
     (status, axum::Json(json!({ "message": text }))).into_response()
 }
 
+/// The plugin's 404: its JSON content type, and no body.
+fn not_found() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+    )
+        .into_response()
+}
+
 /// The plugin's route: `Authorization: Bearer <token>`, then `token`, `login` (a `user_login`
 /// only) or `email` (a `user_email` only), and `password`.
 async fn credential_check(
@@ -231,18 +249,28 @@ async fn credential_check(
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
     let Some(authorization) = authorization else {
-        return message(StatusCode::BAD_REQUEST, "Authorization header missing");
+        return message(
+            StatusCode::BAD_REQUEST,
+            "Authorization header with Bearer token is not set",
+        );
     };
-    let words: Vec<&str> = authorization.split_whitespace().collect();
+    // `explode(' ', ...)`: one space separates, two make an empty word.
+    let words: Vec<&str> = authorization.split(' ').collect();
     let [_, token] = words.as_slice() else {
-        return message(StatusCode::BAD_REQUEST, "Invalid Authorization header");
+        return message(
+            StatusCode::BAD_REQUEST,
+            "Authorization header contains invalid structure",
+        );
     };
     if *token != WORDPRESS_TOKEN {
         return message(StatusCode::UNAUTHORIZED, TOKEN_REFUSED);
     }
 
     let accounts = site.accounts.lock().expect("accounts lock").clone();
-    let account = if let Some(login) = field("login") {
+    let account = if field("token").is_some() {
+        // wp_validate_auth_cookie: no cookie of this stand-in is valid.
+        None
+    } else if let Some(login) = field("login") {
         accounts
             .iter()
             .find(|a| a.login.eq_ignore_ascii_case(&login))
@@ -251,10 +279,10 @@ async fn credential_check(
             .iter()
             .find(|a| a.email.eq_ignore_ascii_case(&email))
     } else {
-        return message(StatusCode::BAD_REQUEST, "No login or email provided");
+        None
     };
     let Some(account) = account else {
-        return StatusCode::NOT_FOUND.into_response();
+        return not_found();
     };
     if field("password").as_deref() != Some(account.password.as_str()) {
         return message(StatusCode::UNAUTHORIZED, WRONG_PASSWORD);

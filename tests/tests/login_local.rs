@@ -1,6 +1,7 @@
 //! `POST /auth/login` and `GET /auth/me` against local users, over HTTP on a test stack, on the
-//! embedded store and on DynamoDB: the answers, the session, sign-in times, equal answers for an
-//! unknown user and a wrong password, inactive users, throttling, and every imported hash format.
+//! embedded store and on DynamoDB: the answers, the session and its end (logout, new password,
+//! disabling), sign-in times, one Argon2id verification for every refusal, inactive users,
+//! throttling per account whatever the spelling, and every imported hash format.
 
 use std::time::Duration;
 
@@ -8,8 +9,12 @@ use authbridge::login::LoginSettings;
 use authbridge::login::session::key_of;
 use authbridge::passwords::hash_password;
 use authbridge::secrets::SecretString;
-use authbridge_tests::login::{self, Answer, login, login_form, me, save_user, stored_user, user};
+use authbridge::users::UserAdmin;
+use authbridge_tests::login::{
+    self, Answer, login, login_form, logout, me, save_linked, save_user, stored_user, user,
+};
 use authbridge_tests::on_both_backends;
+use authbridge_tests::stack;
 use authbridge_tests::stack::TestStack;
 use authbridge_tests::{Backend, unique};
 use serde_json::json;
@@ -181,7 +186,96 @@ async fn a_session_ends_when_it_expires_or_its_user_is_disabled(b: Backend) {
     assert_eq!(me(&stack, Some(&token)).await.status, 401, "disabled");
 }
 
-async fn an_unknown_user_and_a_wrong_password_get_the_same_answer(b: Backend) {
+/// Every refusal costs exactly one Argon2id verification, whatever its reason, so the time of an
+/// answer does not tell which names exist, which are disabled, or which still hold an imported
+/// hash (the timings themselves are in the login bench, `bench-login`).
+async fn every_refusal_costs_one_argon2_verification(b: Backend) {
+    let stack = stack(b, |s| s.throttle.per_address = 100).await;
+    save_linked(
+        &stack,
+        user("ada@example.org", Some(&argon2(PASSWORD))),
+        Some((5, "ada")),
+    )
+    .await;
+    let mut disabled = user("off@example.org", Some(&argon2(PASSWORD)));
+    disabled.active = false;
+    save_user(&stack, disabled, None).await;
+    save_user(&stack, user("synced@example.org", None), Some(6)).await;
+    save_user(
+        &stack,
+        user("broken@example.org", Some("$1$not$a-format")),
+        None,
+    )
+    .await;
+    let mut legacy = Vec::new();
+    for (format, hash) in IMPORTED_HASHES {
+        let email = format!("{}@example.org", unique("legacy"));
+        save_user(&stack, user(&email, Some(hash)), None).await;
+        legacy.push((format, email));
+    }
+    let mut disabled_md5 = user("off-md5@example.org", Some(IMPORTED_HASHES[3].1));
+    disabled_md5.active = false;
+    save_user(&stack, disabled_md5, None).await;
+
+    let mut cases = vec![
+        (
+            "an unknown address",
+            json!({"email": "nobody@example.org", "password": PASSWORD}),
+        ),
+        (
+            "an unknown username",
+            json!({"username": "nobody", "password": PASSWORD}),
+        ),
+        (
+            "a wrong password",
+            json!({"email": "ada@example.org", "password": "wrong"}),
+        ),
+        (
+            "a wrong password by username",
+            json!({"username": "ada", "password": "wrong"}),
+        ),
+        (
+            "a disabled user",
+            json!({"email": "off@example.org", "password": PASSWORD}),
+        ),
+        (
+            "a disabled user, wrong password",
+            json!({"email": "off@example.org", "password": "wrong"}),
+        ),
+        (
+            "a disabled user with an MD5 hash",
+            json!({"email": "off-md5@example.org", "password": PASSWORD}),
+        ),
+        (
+            "no usable password",
+            json!({"email": "synced@example.org", "password": PASSWORD}),
+        ),
+        (
+            "an unusable hash",
+            json!({"email": "broken@example.org", "password": PASSWORD}),
+        ),
+    ];
+    for (format, email) in &legacy {
+        cases.push((format, json!({"email": email, "password": "wrong"})));
+    }
+    for (what, body) in cases {
+        let answer = login(&stack, body).await;
+        assert_refused(&answer);
+        let work = stack
+            .stack
+            .login
+            .login
+            .last_refusal()
+            .expect("a refusal was recorded");
+        assert_eq!(work.argon2, 1, "{what}: {work:?}");
+    }
+    // The count is of this login alone: a success records nothing.
+    let ok = login(&stack, json!({"username": "ada", "password": PASSWORD})).await;
+    assert_eq!(ok.status, 200, "{ok:?}");
+}
+
+/// Sessions end on logout, on a new password and on disabling; enabling revives none.
+async fn sessions_end_on_logout_password_change_and_disabling(b: Backend) {
     let stack = stack(b, |_| {}).await;
     save_user(
         &stack,
@@ -189,45 +283,113 @@ async fn an_unknown_user_and_a_wrong_password_get_the_same_answer(b: Backend) {
         None,
     )
     .await;
-    let mut unknown = Vec::new();
-    let mut wrong = Vec::new();
-    // Interleaved, so both see the same load; each name is tried once, below the throttle.
-    for i in 0..5 {
-        let a = login(
-            &stack,
-            json!({"email": format!("nobody{i}@example.org"), "password": PASSWORD}),
-        )
-        .await;
-        assert_refused(&a);
-        unknown.push(a.elapsed);
-        let w = login(
-            &stack,
-            json!({"email": "ada@example.org", "password": format!("wrong {i}")}),
-        )
-        .await;
-        assert_refused(&w);
-        wrong.push(w.elapsed);
-        if i == 3 {
-            // Stay below the account's limit of 5.
-            assert_eq!(
-                login(
-                    &stack,
-                    json!({"email": "ada@example.org", "password": PASSWORD})
-                )
-                .await
-                .status,
-                200
-            );
+    let log_in = |password: &'static str| {
+        let stack = &stack;
+        async move {
+            login(
+                stack,
+                json!({"email": "ada@example.org", "password": password}),
+            )
+            .await
         }
-    }
-    unknown.sort();
-    wrong.sort();
-    let (u, w) = (unknown[2].as_secs_f64(), wrong[2].as_secs_f64());
-    // Both verify one Argon2id hash of the same cost: an unknown user is not measurably cheaper.
-    assert!(
-        u > w / 2.0 && u < w * 2.0,
-        "median unknown user {u:.3} s, median wrong password {w:.3} s"
+    };
+    let first = log_in(PASSWORD).await.token();
+    let second = log_in(PASSWORD).await.token();
+
+    // Logout ends that session only; a second logout answers the same.
+    let out = logout(&stack, &first).await;
+    assert_eq!(out.status, 204, "{out:?}");
+    assert_eq!(me(&stack, Some(&first)).await.status, 401);
+    assert_eq!(me(&stack, Some(&second)).await.status, 200);
+    assert_eq!(logout(&stack, &first).await.status, 204);
+    let anonymous = stack::http()
+        .post(stack.url("/auth/logout"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+
+    // A new password ends every session.
+    let admin = UserAdmin {
+        users: stack.backend.stores.users.as_ref(),
+    };
+    admin
+        .set_password("ada@example.org", &SecretString::from("a new passphrase"))
+        .await
+        .unwrap();
+    assert_eq!(
+        me(&stack, Some(&second)).await.status,
+        401,
+        "password changed"
     );
+    assert_refused(&log_in(PASSWORD).await);
+    let third = log_in("a new passphrase").await.token();
+    assert_eq!(me(&stack, Some(&third)).await.status, 200);
+
+    // Disabling ends it; enabling again does not bring it back.
+    admin.set_active("ada@example.org", false).await.unwrap();
+    assert_eq!(me(&stack, Some(&third)).await.status, 401, "disabled");
+    admin.set_active("ada@example.org", true).await.unwrap();
+    assert_eq!(me(&stack, Some(&third)).await.status, 401, "not revived");
+    let fourth = log_in("a new passphrase").await.token();
+    assert_eq!(me(&stack, Some(&fourth)).await.status, 200);
+
+    // An upgrade of the stored hash (same password) ends nothing.
+    let mut ada = stored_user(&stack, "ada@example.org").await.unwrap();
+    ada.password_hash = Some(authbridge::domain::user::PasswordHash(
+        IMPORTED_HASHES[3].1.into(),
+    ));
+    stack.backend.stores.users.update_user(&ada).await.unwrap();
+    let fifth = log_in(PASSWORD).await.token();
+    assert_eq!(
+        me(&stack, Some(&fourth)).await.status,
+        200,
+        "rehash keeps sessions"
+    );
+    assert_eq!(me(&stack, Some(&fifth)).await.status, 200);
+}
+
+/// One counter per account: every spelling of a user's name counts against that user; names of
+/// nobody count by their lower-case form.
+async fn every_spelling_of_an_account_meets_in_one_counter(b: Backend) {
+    let stack = stack(b, |s| {
+        s.throttle.per_account = 3;
+        s.throttle.per_address = 100;
+    })
+    .await;
+    save_linked(
+        &stack,
+        user("alice@example.test", Some(&argon2(PASSWORD))),
+        Some((7, "alice")),
+    )
+    .await;
+    assert_refused(&login(&stack, json!({"username": "alice", "password": "guess 1"})).await);
+    assert_refused(&login(&stack, json!({"username": "ALICE", "password": "guess 2"})).await);
+    assert_refused(
+        &login(
+            &stack,
+            json!({"email": "Alice@example.test", "password": "guess 3"}),
+        )
+        .await,
+    );
+    let throttled = login(
+        &stack,
+        json!({"email": "alice@example.test", "password": PASSWORD}),
+    )
+    .await;
+    assert_eq!(throttled.status, 429, "three guesses in all: {throttled:?}");
+    assert_eq!(
+        login(&stack, json!({"username": "alice", "password": PASSWORD}))
+            .await
+            .status,
+        429
+    );
+
+    for name in ["nobody", "NoBody", "NOBODY"] {
+        assert_refused(&login(&stack, json!({"username": name, "password": "guess"})).await);
+    }
+    let again = login(&stack, json!({"username": "nobody", "password": "guess"})).await;
+    assert_eq!(again.status, 429, "{again:?}");
 }
 
 async fn an_inactive_user_is_refused(b: Backend) {
@@ -371,7 +533,9 @@ async fn every_imported_hash_format_logs_in_and_is_upgraded(b: Backend) {
 on_both_backends!(
     a_local_user_logs_in_and_the_token_finds_it,
     a_session_ends_when_it_expires_or_its_user_is_disabled,
-    an_unknown_user_and_a_wrong_password_get_the_same_answer,
+    every_refusal_costs_one_argon2_verification,
+    sessions_end_on_logout_password_change_and_disabling,
+    every_spelling_of_an_account_meets_in_one_counter,
     an_inactive_user_is_refused,
     failed_attempts_are_throttled_per_account_and_per_address,
     a_throttle_window_ends,

@@ -7,7 +7,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use authbridge::login::LoginSettings;
-use authbridge_tests::login::{self, login, save_user, user};
+use authbridge_tests::login::{self, login, save_user, stored_user, user};
 use authbridge_tests::sqlite_backend;
 use authbridge_tests::wordpress::{Account, Mode, WordpressStandIn};
 use serde_json::json;
@@ -94,7 +94,32 @@ async fn no_password_reaches_a_log_line_and_wordpress_trouble_stands_out() {
         "{trouble}"
     );
 
-    for (logs, what) in [(&refused, "refusals"), (&trouble, "trouble")] {
+    // A WordPress account with the address of a local user who has a password of its own: refused,
+    // and a WARN line names both, in plain values (no Rust debug text).
+    site.set_mode(Mode::Normal);
+    site.put_account(Account::new(124, "taken", "local@example.org", WP_PASSWORD));
+    let local = stored_user(&stack, "local@example.org").await.unwrap();
+    let answer = login(
+        &stack,
+        json!({"username": "taken", "password": WP_PASSWORD}),
+    )
+    .await;
+    assert_eq!(answer.status, 401, "{answer:?}");
+    let conflict = captured.take();
+    let line = conflict
+        .lines()
+        .find(|l| l.contains("\"conflict\":true"))
+        .unwrap_or_else(|| panic!("no conflict line: {conflict}"));
+    assert!(line.contains("\"level\":\"WARN\""), "{line}");
+    assert!(line.contains(&local.id.to_string()), "{line}");
+    assert!(line.contains("\"wordpress_id\":124"), "{line}");
+    assert!(!line.contains("Some("), "{line}");
+
+    for (logs, what) in [
+        (&refused, "refusals"),
+        (&trouble, "trouble"),
+        (&conflict, "conflict"),
+    ] {
         for password in [WP_PASSWORD, LOCAL_PASSWORD, WRONG_PASSWORD] {
             assert!(!logs.contains(password), "a password in the {what} logs");
         }

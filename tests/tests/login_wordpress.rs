@@ -1,7 +1,9 @@
 //! The WordPress fallback over HTTP, against the stand-in site (`authbridge_tests::wordpress`), on
 //! the embedded store and on DynamoDB: the seven cases of the reference module's own test suite,
-//! then the second login without WordPress, e-mail versus username, inactive users, throttling
-//! before WordPress is asked, and 503 (never "wrong password") when WordPress is in trouble.
+//! then the second login without WordPress (by e-mail or by username), e-mail versus username,
+//! look-alike usernames asked again as `login`, no silent take-over of a local account, inactive
+//! users, throttling before WordPress is asked, and 503 (never "wrong password") when WordPress
+//! is in trouble.
 
 use std::time::Duration;
 
@@ -152,7 +154,8 @@ async fn invalid_credentials_without_a_local_user(b: Backend) {
     let stack = stack(b, &site, |_| {}).await;
     assert_refused(&log_in(&stack, EMAIL, "not the password").await);
     assert_refused(&log_in(&stack, "nobody@example.com", WP_PASSWORD).await);
-    assert_eq!(site.calls(), 2, "WordPress answered both");
+    // The unknown address is asked once more as a username.
+    assert_eq!(site.calls(), 3, "WordPress answered both");
     assert!(
         stored_user(&stack, EMAIL).await.is_none(),
         "nobody is created"
@@ -208,28 +211,33 @@ async fn an_ext_id_naming_another_account_is_a_conflict(b: Backend) {
 
 async fn an_email_goes_to_wordpress_as_email_and_a_username_as_login(b: Backend) {
     let site = site().await;
+    site.put_account(Account::new(124, "grace", "grace@example.com", WP_PASSWORD));
     let stack = stack(b, &site, |_| {}).await;
     // The reference sent the typed e-mail as `login`, which the plugin looks up as a username only.
-    assert_eq!(log_in(&stack, EMAIL, WP_PASSWORD).await.status, 200);
+    assert_eq!(log_in(&stack, LOGIN, WP_PASSWORD).await.status, 200);
     let by_email = login(
         &stack,
-        json!({"email": "Admin@Example.com", "password": WP_PASSWORD}),
+        json!({"email": "Grace@Example.com", "password": WP_PASSWORD}),
     )
     .await;
     assert_eq!(by_email.status, 200, "{by_email:?}");
-    assert_eq!(log_in(&stack, LOGIN, WP_PASSWORD).await.status, 200);
 
     let received = site.received();
-    assert_eq!(
-        received.len(),
-        2,
-        "the e-mail logins after the first are local"
-    );
-    assert_eq!(received[0].fields, ["email", "password"]);
-    assert_eq!(received[0].email.as_deref(), Some(EMAIL));
-    assert_eq!(received[1].fields, ["login", "password"]);
-    assert_eq!(received[1].login.as_deref(), Some(LOGIN));
-    // Both found the one local user.
+    assert_eq!(received.len(), 2, "{received:?}");
+    assert_eq!(received[0].fields, ["login", "password"]);
+    assert_eq!(received[0].login.as_deref(), Some(LOGIN));
+    assert_eq!(received[1].fields, ["email", "password"]);
+    assert_eq!(received[1].email.as_deref(), Some("Grace@Example.com"));
+
+    // Each account is one local user, whichever name it logs in by from now on, locally.
+    for name in [EMAIL, LOGIN, "grace", "GRACE@example.com"] {
+        assert_eq!(
+            log_in(&stack, name, WP_PASSWORD).await.status,
+            200,
+            "{name}"
+        );
+    }
+    assert_eq!(site.calls(), 2, "no more WordPress calls");
     let users = stack
         .backend
         .stores
@@ -237,7 +245,89 @@ async fn an_email_goes_to_wordpress_as_email_and_a_username_as_login(b: Backend)
         .list_users(&Default::default())
         .await
         .unwrap();
-    assert_eq!(users.items.len(), 1);
+    assert_eq!(users.items.len(), 2);
+}
+
+async fn a_migrated_user_logs_in_by_username_with_wordpress_down(b: Backend) {
+    let site = site().await;
+    let stack = stack(b, &site, |_| {}).await;
+    let first = log_in(&stack, LOGIN, WP_PASSWORD).await;
+    assert_eq!(first.status, 200, "{first:?}");
+    let (user, _) = migrated(&stack).await;
+    site.set_mode(Mode::Down);
+    for name in [LOGIN, "Admin.Admin", EMAIL] {
+        let again = log_in(&stack, name, WP_PASSWORD).await;
+        assert_eq!(again.status, 200, "{name}: {again:?}");
+        assert_eq!(again.body["user"]["id"], user.id.to_string());
+    }
+    assert_eq!(site.calls(), 1, "only the first login asked WordPress");
+    // A wrong password is refused locally, then WordPress cannot be asked: unavailable.
+    assert_eq!(log_in(&stack, LOGIN, "wrong").await.status, 503);
+}
+
+async fn a_username_that_looks_like_an_email_is_asked_again_as_login(b: Backend) {
+    let site = site().await;
+    site.put_account(Account::new(
+        321,
+        "bob@old.example",
+        "bob@new.example",
+        WP_PASSWORD,
+    ));
+    let stack = stack(b, &site, |_| {}).await;
+    let answer = log_in(&stack, "bob@old.example", WP_PASSWORD).await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+    assert_eq!(answer.body["user"]["email"], "bob@new.example");
+    let received = site.received();
+    assert_eq!(received.len(), 2, "{received:?}");
+    assert_eq!(received[0].email.as_deref(), Some("bob@old.example"));
+    assert_eq!(received[1].fields, ["login", "password"]);
+    assert_eq!(received[1].login.as_deref(), Some("bob@old.example"));
+
+    // From now on the look-alike finds the user locally.
+    site.set_mode(Mode::Down);
+    assert_eq!(
+        log_in(&stack, "BOB@old.example", WP_PASSWORD).await.status,
+        200
+    );
+    site.set_mode(Mode::Normal);
+
+    // Nobody by either: two questions, then "wrong credentials".
+    let before = site.calls();
+    assert_refused(&log_in(&stack, "ghost@example.com", WP_PASSWORD).await);
+    assert_eq!(site.calls(), before + 2);
+
+    // The WordPress timeout bounds both questions together: two answers that each come within
+    // it, but not both, are an unavailable check.
+    site.set_mode(Mode::Slow(login::WORDPRESS_TIMEOUT * 3 / 5));
+    let slow = log_in(&stack, "ghost2@example.com", WP_PASSWORD).await;
+    assert_eq!(slow.status, 503, "{slow:?}");
+}
+
+async fn a_wordpress_login_does_not_take_over_a_local_account(b: Backend) {
+    let site = site().await;
+    let stack = stack(b, &site, |_| {}).await;
+    // Made with `authbridge users create`: a password of its own, no link.
+    let local = local_user(&stack, LOCAL_PASSWORD, None).await;
+    assert_refused(&log_in(&stack, EMAIL, WP_PASSWORD).await);
+    assert_refused(&log_in(&stack, LOGIN, WP_PASSWORD).await);
+    let (user, link) = migrated(&stack).await;
+    assert_eq!(link, None, "not linked");
+    assert_eq!(user, local, "nothing changed");
+    assert!(verifies(&user.password_hash, LOCAL_PASSWORD));
+    assert!(!verifies(&user.password_hash, WP_PASSWORD));
+    assert_eq!(log_in(&stack, EMAIL, LOCAL_PASSWORD).await.status, 200);
+}
+
+async fn link_by_email_links_a_local_account_when_the_operator_says_so(b: Backend) {
+    let site = site().await;
+    let stack = stack(b, &site, |s| s.migration.link_by_email = true).await;
+    let local = local_user(&stack, LOCAL_PASSWORD, None).await;
+    let answer = log_in(&stack, EMAIL, WP_PASSWORD).await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+    assert_eq!(answer.body["user"]["id"], local.id.to_string());
+    let (user, link) = migrated(&stack).await;
+    assert_eq!(link, Some(local.id.to_string()));
+    assert_eq!(user.wordpress_id, Some(123));
 }
 
 async fn an_inactive_local_user_stays_refused(b: Backend) {
@@ -336,6 +426,10 @@ on_both_backends!(
     a_user_linked_to_another_wordpress_account_is_a_conflict,
     an_ext_id_naming_another_account_is_a_conflict,
     an_email_goes_to_wordpress_as_email_and_a_username_as_login,
+    a_migrated_user_logs_in_by_username_with_wordpress_down,
+    a_username_that_looks_like_an_email_is_asked_again_as_login,
+    a_wordpress_login_does_not_take_over_a_local_account,
+    link_by_email_links_a_local_account_when_the_operator_says_so,
     an_inactive_local_user_stays_refused,
     a_user_without_a_local_password_gets_the_validated_one,
     throttling_refuses_before_wordpress_is_asked,

@@ -30,22 +30,8 @@ fn client(guid: &str) -> OAuthClient {
 
 fn user(email: &str) -> User {
     User {
-        id: UserId::generate(),
-        email: email.to_string(),
-        password_hash: None,
         first_name: Some("Ada".into()),
-        last_name: None,
-        ext_id: None,
-        active: true,
-        source: UserSource::Local,
-        wordpress_id: None,
-        created: clock::now(),
-        modified: clock::now(),
-        current_sign_in_at: None,
-        current_sign_in_ip: None,
-        last_sign_in_at: None,
-        last_sign_in_ip: None,
-        version: 0,
+        ..User::new(email.to_string(), UserSource::Local, clock::now())
     }
 }
 
@@ -308,6 +294,71 @@ async fn a_user_and_its_wordpress_link_are_written_together(b: Backend) {
     assert!(s.delete_user(&u.id).await.unwrap());
     assert_eq!(s.get_wordpress_link(145).await.unwrap(), None);
     assert_eq!(s.find_user_by_email("wp@example.org").await.unwrap(), None);
+}
+
+async fn a_wordpress_login_finds_its_user_and_is_unique(b: Backend) {
+    let s = &b.stores.users;
+    let login = |id: u64, user: &User, name: &str| WordpressLink {
+        login: name.to_string(),
+        ..link(id, &user.id, &user.email)
+    };
+    let mut u = user("grace@example.org");
+    u.wordpress_id = Some(146);
+    s.create_user(&u, Some(&login(146, &u, "Grace.H")))
+        .await
+        .unwrap();
+    let found = |name: &'static str| async move {
+        s.find_user_by_wordpress_login(name)
+            .await
+            .unwrap()
+            .map(|user| user.id)
+    };
+    assert_eq!(
+        found("grace.h").await,
+        Some(u.id.clone()),
+        "case does not matter"
+    );
+    assert_eq!(found(" GRACE.H ").await, Some(u.id.clone()));
+    assert_eq!(found("grace").await, None);
+    assert_eq!(found("").await, None);
+
+    // Another WordPress account with the same login loses, and its user is not created.
+    let mut v = user("other-grace@example.org");
+    v.wordpress_id = Some(147);
+    let err = s
+        .create_user(&v, Some(&login(147, &v, "GRACE.h")))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::AlreadyExists(Unique::WordpressLogin)),
+        "{err:?}"
+    );
+    assert_eq!(s.get_user(&v.id).await.unwrap(), None);
+
+    // A rename moves the login: the old one finds nobody, and is free for another account.
+    let mut renamed = s.get_wordpress_link(146).await.unwrap().unwrap();
+    renamed.login = "grace2".into();
+    s.save_wordpress_link(&renamed).await.unwrap();
+    assert_eq!(found("grace2").await, Some(u.id.clone()));
+    assert_eq!(found("grace.h").await, None);
+    s.create_user(&v, Some(&login(147, &v, "grace.h")))
+        .await
+        .unwrap();
+    assert_eq!(found("grace.h").await, Some(v.id.clone()));
+
+    // A link may not take a login another link holds.
+    let mut taken = s.get_wordpress_link(147).await.unwrap().unwrap();
+    taken.login = "Grace2".into();
+    let err = s.save_wordpress_link(&taken).await.unwrap_err();
+    assert!(
+        matches!(err, StoreError::AlreadyExists(Unique::WordpressLogin)),
+        "{err:?}"
+    );
+    assert_eq!(found("grace.h").await, Some(v.id.clone()));
+
+    // Deleting the user frees its login.
+    assert!(s.delete_user(&u.id).await.unwrap());
+    assert_eq!(found("grace2").await, None);
 }
 
 async fn a_flow_state_is_taken_once(b: Backend) {
@@ -574,6 +625,7 @@ fn session(key: &str, expires_at: i64) -> authbridge::domain::Session {
         user_id: UserId::generate(),
         created: clock::now(),
         expires_at,
+        generation: 0,
     }
 }
 
@@ -744,6 +796,7 @@ contract!(
     a_user_update_moves_the_unique_email,
     ext_ids_are_unique,
     a_user_and_its_wordpress_link_are_written_together,
+    a_wordpress_login_finds_its_user_and_is_unique,
     a_flow_state_is_taken_once,
     an_expired_flow_state_reads_as_expired,
     concurrent_takes_of_one_state_have_one_winner,

@@ -115,6 +115,7 @@ async fn writes_that_took_effect_are_never_reported_as_failed() {
             user_id: UserId::new(format!("u{i}")),
             created: now,
             expires_at: now + 3600,
+            generation: 0,
         };
         match stores.sessions.put_session(&session).await {
             Ok(()) => ok += 1,

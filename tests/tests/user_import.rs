@@ -23,7 +23,7 @@ const EXPORT: &str = r#"{"ID":"145","user_login":"admin","user_email":"admin@exa
 async fn an_import_is_idempotent_and_its_users_log_in(b: Backend) {
     let options = MigrationOptions {
         ext_id_referencing: true,
-        password_reset: false,
+        ..MigrationOptions::default()
     };
     let test = stack::start(b, StackOptions::default()).await;
     let users = test.backend.stores.users.clone();

@@ -1,17 +1,24 @@
 //! sync-user over HTTP, on the embedded store and on DynamoDB: the reference's five cases, its
-//! error bodies, idempotence, and 20 concurrent posts of one new user.
+//! error bodies, idempotence, 20 concurrent posts of one new user (all 200, one body), control
+//! characters refused naming the field, and a WordPress login that another account's link holds.
 
 use authbridge::login::{LoginSettings, MigrationOptions};
 use authbridge_tests::stack::{self, StackOptions, TEST_API_TOKEN, TestStack};
 use authbridge_tests::{Backend, dynamo_backend, sqlite_backend};
 use serde_json::{Value, json};
 
+/// The seed's example payload; WordPress ID 145 is `admin`, any other `admin<ID>` (WordPress
+/// logins are unique, and so are the links' logins).
 fn payload(wordpress_id: u64, email: &str) -> Value {
+    let login = match wordpress_id {
+        145 => "admin".to_string(),
+        other => format!("admin{other}"),
+    };
     json!({
         "wordpress_id": wordpress_id,
         "email": email,
         "registered_at": "2020-03-13T14:02:44+00:00",
-        "user_login": "admin",
+        "user_login": login,
         "user_nicename": "admin",
         "user_url": "http://www.example.com",
         "display_name": "Example Admin",
@@ -40,8 +47,8 @@ async fn post_raw(s: &TestStack, body: String) -> (u16, Value) {
 async fn start(backend: Backend, ext_id_referencing: bool) -> TestStack {
     let login = LoginSettings {
         migration: MigrationOptions {
-            password_reset: false,
             ext_id_referencing,
+            ..MigrationOptions::default()
         },
         ..LoginSettings::default()
     };
@@ -124,14 +131,12 @@ async fn twenty_concurrent_posts_make_one_user_and_one_link(b: Backend) {
     let posts = (0..20).map(|_| post(&s, &body));
     let results = futures::future::join_all(posts).await;
     let mut ids = std::collections::HashSet::new();
-    for (status, body) in &results {
-        assert!(
-            *status == 200 || *status == 409,
-            "never a 500: {status} {body}"
-        );
-        if *status == 200 {
-            ids.insert(body["user_id"].as_str().unwrap().to_string());
-        }
+    let first = &results[0].1;
+    for (status, answer) in &results {
+        // Every post asked for the same user: none of them is told it conflicts with itself.
+        assert_eq!(*status, 200, "{answer}");
+        assert_eq!(answer, first, "one body for all");
+        ids.insert(answer["user_id"].as_str().unwrap().to_string());
     }
     assert_eq!(ids.len(), 1, "one user: {results:?}");
     let users = s.stack.app.stores.users.clone();
@@ -202,6 +207,58 @@ async fn bad_payloads_get_the_references_errors(b: Backend) {
     assert_eq!(get.status(), 200);
 }
 
+async fn control_characters_are_refused_naming_the_field(b: Backend) {
+    let s = start(b, false).await;
+    let cases = [
+        ("first_name", "Ada\u{0}"),
+        ("last_name", "\u{1b}[31mRed"),
+        ("display_name", "two\nlines"),
+        ("user_nicename", "evil\u{202e}gpj.exe"),
+        ("user_login", "ad\tmin"),
+        ("email", "ada\u{7}@example.fu"),
+    ];
+    for (field, raw) in cases {
+        let mut body = payload(300, "ctl@example.fu");
+        body[field] = json!(raw);
+        let (status, answer) = post(&s, &body).await;
+        assert_eq!(status, 400, "{field}: {answer}");
+        assert_eq!(answer["message"], "Payload error");
+        let named: Vec<String> = answer["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|e| e.as_object().unwrap().keys().cloned())
+            .collect();
+        assert_eq!(named, [field], "{answer}");
+    }
+    let users = s.stack.app.stores.users.clone();
+    assert!(users.get_wordpress_link(300).await.unwrap().is_none());
+    // Letters of every script are names, not control characters.
+    let mut body = payload(300, "ctl@example.fu");
+    body["first_name"] = json!("Zoë 李 مريم");
+    assert_eq!(post(&s, &body).await.0, 200);
+}
+
+async fn a_login_linked_to_another_account_is_a_conflict(b: Backend) {
+    let s = start(b, false).await;
+    assert_eq!(post(&s, &payload(145, "admin@example.fu")).await.0, 200);
+    // Another WordPress account posts the login 145 holds (a rename on the site not synced yet).
+    let mut other = payload(146, "other@example.fu");
+    other["user_login"] = json!("Admin");
+    let (status, body) = post(&s, &other).await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["code"], "login_conflict");
+    let users = s.stack.app.stores.users.clone();
+    assert!(users.get_wordpress_link(146).await.unwrap().is_none());
+    assert!(
+        users
+            .find_user_by_email("other@example.fu")
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
 macro_rules! on_both_backends {
     ($($test:ident),* $(,)?) => {
         mod sqlite {
@@ -228,4 +285,6 @@ on_both_backends!(
     the_five_cases_of_the_reference,
     twenty_concurrent_posts_make_one_user_and_one_link,
     bad_payloads_get_the_references_errors,
+    control_characters_are_refused_naming_the_field,
+    a_login_linked_to_another_account_is_a_conflict,
 );

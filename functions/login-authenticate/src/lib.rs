@@ -1,5 +1,6 @@
 //! login-authenticate: password login over local users first and WordPress as the migration
-//! fallback (`POST /auth/login`), and the user of a session (`GET /auth/me`).
+//! fallback (`POST /auth/login`), the user of a session (`GET /auth/me`), and the end of a
+//! session (`POST /auth/logout`).
 //!
 //! The chain, throttling, migration and sessions are the domain's (`authbridge::login`); this
 //! crate reads the request and writes the answer.
@@ -42,10 +43,11 @@ impl Context {
     }
 }
 
-/// Handles one request: `POST` logs in, `GET` answers the session's user (the only two routes
-/// API Gateway sends here).
+/// Handles one request: `POST /auth/logout` ends the session, any other `POST` logs in, `GET`
+/// answers the session's user (the only three routes API Gateway sends here).
 pub async fn handle(context: Arc<Context>, req: Request) -> Response<Body> {
     let result = match *req.method() {
+        Method::POST if req.uri().path().ends_with("/logout") => logout(&context, &req).await,
         Method::POST => login(&context, &req).await,
         Method::GET => me(&context, &req).await,
         _ => Err(ApiError::method_not_allowed()),
@@ -61,6 +63,14 @@ async fn login(context: &Context, req: &Request) -> Result<Response<Body>, ApiEr
         .login(&credentials, address.as_deref())
         .await?;
     Ok(response::json(200, &LoginView::from(&success)))
+}
+
+/// 204 whether or not the token was a live session (the answer is the same either way: the
+/// token no longer works); 401 without a bearer token.
+async fn logout(context: &Context, req: &Request) -> Result<Response<Body>, ApiError> {
+    let token = bearer_token(req).ok_or(LoginError::InvalidToken)?;
+    context.login.logout(token).await?;
+    Ok(response::empty(204))
 }
 
 async fn me(context: &Context, req: &Request) -> Result<Response<Body>, ApiError> {

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use authbridge::config::{Backend, Config};
 use authbridge::context::AppContext;
-use authbridge::domain::{User, UserId, UserSource};
+use authbridge::domain::{User, UserSource};
 use authbridge::login::LoginSettings;
 use authbridge::passwords::hash_password;
 use authbridge::secrets::SecretString;
@@ -44,24 +44,10 @@ async fn an_api_gateway_login_event_logs_in_from_the_source_ip() {
     let app = app();
     let now = authbridge::clock::now();
     let user = User {
-        id: UserId::generate(),
-        email: "ada@example.org".into(),
         password_hash: Some(
             hash_password(&SecretString::from("correct horse battery staple")).unwrap(),
         ),
-        first_name: None,
-        last_name: None,
-        ext_id: None,
-        active: true,
-        source: UserSource::Local,
-        wordpress_id: None,
-        created: now,
-        modified: now,
-        current_sign_in_at: None,
-        current_sign_in_ip: None,
-        last_sign_in_at: None,
-        last_sign_in_ip: None,
-        version: 0,
+        ..User::new("ada@example.org", UserSource::Local, now)
     };
     app.stores.users.create_user(&user, None).await.unwrap();
     let context = Arc::new(Context::new(&app, &LoginSettings::default()).unwrap());

@@ -2,16 +2,21 @@
 
 pub mod api_token;
 pub mod client;
+pub mod email;
 pub mod flow_state;
 pub mod ids;
 pub mod session;
+pub mod text;
 pub mod token;
 pub mod user;
+pub mod wordpress;
 
 pub use api_token::{ApiToken, Endpoint, IpRestriction};
 pub use client::OAuthClient;
+pub use email::Email;
 pub use flow_state::FlowState;
 pub use ids::{ClientId, UserId};
 pub use session::Session;
 pub use token::StoredToken;
 pub use user::{User, UserSource, WordpressLink};
+pub use wordpress::WordpressAccount;

@@ -15,4 +15,8 @@ pub struct Session {
     pub created: Epoch,
     /// From this instant on the session reads as absent.
     pub expires_at: Epoch,
+    /// The user's `session_generation` when the session was issued; the session works only while
+    /// it is still the user's.
+    #[serde(default)]
+    pub generation: u64,
 }

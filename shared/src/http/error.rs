@@ -326,6 +326,10 @@ impl From<crate::wp_sync::SyncError> for ApiError {
                 409,
                 json!({"status": "error", "message": err.to_string(), "code": "email_conflict"}),
             ),
+            E::LoginConflict(_) => Self::new(
+                409,
+                json!({"status": "error", "message": err.to_string(), "code": "login_conflict"}),
+            ),
             E::Store(e) => e.into(),
         }
     }

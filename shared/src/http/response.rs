@@ -74,3 +74,14 @@ pub fn redirect(status: u16, location: &str) -> Response<Body> {
         .insert("referrer-policy", HeaderValue::from_static("no-referrer"));
     response
 }
+
+/// A response with `status` and no body (`204`).
+pub fn empty(status: u16) -> Response<Body> {
+    let mut response = Response::new(Body::Empty);
+    *response.status_mut() =
+        http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+    response
+        .headers_mut()
+        .insert("cache-control", HeaderValue::from_static("no-store"));
+    response
+}

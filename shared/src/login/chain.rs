@@ -58,8 +58,10 @@ pub struct Authenticated {
 /// fresh copy when a concurrent write got there first.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserChanges {
-    /// A new hash of the password just validated (an upgrade, or WordPress's password).
-    pub password_hash: Option<PasswordHash>,
+    /// A stronger hash of the same password (an upgrade): sessions stay.
+    pub rehash: Option<PasswordHash>,
+    /// A hash of another password (WordPress's, just validated): every other session ends.
+    pub new_password: Option<PasswordHash>,
     pub ext_id: Option<String>,
     pub wordpress_id: Option<u64>,
     pub first_name: Option<String>,
@@ -69,8 +71,11 @@ pub struct UserChanges {
 impl UserChanges {
     /// Applies the changes to `user`; names only fill empty ones.
     pub fn apply(&self, user: &mut User) {
-        if let Some(hash) = &self.password_hash {
+        if let Some(hash) = &self.rehash {
             user.password_hash = Some(hash.clone());
+        }
+        if let Some(hash) = &self.new_password {
+            user.set_password(hash.clone());
         }
         if let Some(ext_id) = &self.ext_id {
             user.ext_id = Some(ext_id.clone());
@@ -145,28 +150,11 @@ mod tests {
     use secrecy::SecretString;
 
     use super::*;
-    use crate::domain::{UserId, UserSource};
+    use crate::domain::UserSource;
     use crate::login::credentials::LoginName;
 
     fn user() -> User {
-        User {
-            id: UserId::generate(),
-            email: "ada@example.org".into(),
-            password_hash: None,
-            first_name: None,
-            last_name: None,
-            ext_id: None,
-            active: true,
-            source: UserSource::Local,
-            wordpress_id: None,
-            created: 0,
-            modified: 0,
-            current_sign_in_at: None,
-            current_sign_in_ip: None,
-            last_sign_in_at: None,
-            last_sign_in_ip: None,
-            version: 0,
-        }
+        User::new("ada@example.org", UserSource::Local, 0)
     }
 
     /// Answers a fixed outcome and counts its calls.
@@ -282,7 +270,8 @@ mod tests {
             last_name: Some("Admin".into()),
             wordpress_id: Some(123),
             ext_id: Some("123".into()),
-            password_hash: Some(PasswordHash("$argon2id$x".into())),
+            rehash: None,
+            new_password: Some(PasswordHash("$argon2id$x".into())),
         }
         .apply(&mut u);
         assert_eq!(u.first_name.as_deref(), Some("Ada"));
@@ -290,5 +279,6 @@ mod tests {
         assert_eq!(u.wordpress_id, Some(123));
         assert_eq!(u.ext_id.as_deref(), Some("123"));
         assert!(u.password_hash.is_some());
+        assert_eq!(u.session_generation, 1, "a new password ends the sessions");
     }
 }

@@ -1,9 +1,11 @@
 //! What a person types to log in, parsed at the boundary: a name that is either an e-mail address
 //! or a WordPress username, and a password that is never printed.
 
-use email_address::{EmailAddress, Options};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
+
+use crate::domain::Email;
+use crate::domain::text::has_unsafe_chars;
 
 /// Longest name accepted (an e-mail address's limit, RFC 5321 §4.5.3.1.3).
 pub const MAX_NAME_LEN: usize = 254;
@@ -32,14 +34,9 @@ fn invalid(field: &'static str, reason: &'static str) -> InvalidField {
     InvalidField { field, reason }
 }
 
-/// Whether `raw` is an e-mail address as WordPress's `is_email` sees one: `local@domain.tld`, no
-/// display name, no address literal.
+/// Whether `raw` is an e-mail address by the one rule of [`Email`].
 pub fn is_email(raw: &str) -> bool {
-    let options = Options::default()
-        .with_required_tld()
-        .without_display_text()
-        .without_domain_literal();
-    EmailAddress::parse_with_options(raw, options).is_ok()
+    Email::is_valid(raw)
 }
 
 impl LoginName {
@@ -83,7 +80,7 @@ fn checked<'a>(field: &'static str, raw: &'a str) -> Result<&'a str, InvalidFiel
     if name.is_empty() {
         return Err(invalid(field, "is required"));
     }
-    if name.len() > MAX_NAME_LEN || name.chars().any(char::is_control) {
+    if name.len() > MAX_NAME_LEN || has_unsafe_chars(name) {
         return Err(invalid(
             field,
             "is longer than 254 characters or holds control characters",

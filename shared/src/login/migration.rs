@@ -1,10 +1,15 @@
 //! Lazy migration of an account WordPress has just validated: find the local user by its
 //! WordPress link, else by `ext_id`, else by e-mail; create it when absent, with the validated
-//! password hashed, the link and the names. Options as the reference's: `passwordReset` replaces an
-//! existing user's password, `extIdReferencing` writes the WordPress ID to `ext_id`.
+//! password hashed, the link (which keeps the WordPress login, so the next login by username is
+//! local) and the names. Options as the reference's: `passwordReset` replaces an existing user's
+//! password, `extIdReferencing` writes the WordPress ID to `ext_id`.
 //!
-//! An inactive local user stays refused. A local user linked (by link or `ext_id`) to another
-//! WordPress account is refused and logged as a conflict.
+//! Refused, and logged, without changing anything:
+//! - an inactive local user;
+//! - a local user linked (by link or `ext_id`) to another WordPress account: a conflict;
+//! - a local user found by e-mail alone that did not come from WordPress (it has a password of its
+//!   own and no link to this account), unless `AUTHBRIDGE_WP_LINK_BY_EMAIL` says to link it: the
+//!   WordPress password would otherwise silently open an account someone else made.
 
 use std::sync::Arc;
 
@@ -13,22 +18,31 @@ use secrecy::SecretString;
 use super::chain::{Authenticated, Failure, Outcome, UserChanges};
 use super::error::LoginError;
 use super::settings::MigrationOptions;
-use super::wordpress::WordpressUser;
-use crate::clock::{self, Epoch};
-use crate::domain::{User, UserId, UserSource, WordpressLink};
+use crate::clock;
+use crate::domain::{User, UserSource, WordpressAccount, WordpressLink};
 use crate::passwords::hash_password_blocking;
-use crate::store::{StoreError, UserStore};
+use crate::store::{StoreError, Unique, UserStore};
 
 /// How often a migration starts over after a concurrent login of the same account changed what it
 /// had read.
 const MAX_RACES: usize = 3;
 
 /// How the local user was found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 enum FoundBy {
-    Link,
+    Link(Box<WordpressLink>),
     ExtId,
     Email,
+}
+
+impl FoundBy {
+    fn name(&self) -> &'static str {
+        match self {
+            FoundBy::Link(_) => "link",
+            FoundBy::ExtId => "ext_id",
+            FoundBy::Email => "e-mail",
+        }
+    }
 }
 
 /// Migrates WordPress-validated accounts into the local users.
@@ -37,21 +51,12 @@ pub struct Migration {
     options: MigrationOptions,
 }
 
-/// The link row for a WordPress account.
-pub fn link_for(account: &WordpressUser, user: &UserId, now: Epoch) -> WordpressLink {
-    WordpressLink {
-        wordpress_id: account.id,
-        user_id: user.clone(),
-        email: account.email.clone(),
-        login: account.login.clone(),
-        registered_at: account.registered_at(now),
-        nicename: account.nicename.clone(),
-        url: account.url.clone(),
-        display_name: account.display_name.clone(),
-        first_name: account.first_name.clone(),
-        last_name: account.last_name.clone(),
-        version: 0,
-    }
+/// Whether a user found by e-mail alone came from WordPress: synced or imported (linked to this
+/// very account), or without a password of its own, which no one can have been using.
+fn came_from_wordpress(user: &User, account: &WordpressAccount) -> bool {
+    user.wordpress_id == Some(account.id)
+        || user.password_hash.is_none()
+        || (user.source == UserSource::Wordpress && user.wordpress_id.is_none())
 }
 
 impl Migration {
@@ -63,13 +68,20 @@ impl Migration {
     #[tracing::instrument(name = "wordpress migration", skip_all, fields(wordpress_id = account.id))]
     pub async fn sign_in(
         &self,
-        account: &WordpressUser,
+        account: &WordpressAccount,
         password: &SecretString,
     ) -> Result<Outcome, LoginError> {
         let mut attempt = 0;
         loop {
             attempt += 1;
             match self.attempt(account, password).await {
+                Err(LoginError::Store(StoreError::AlreadyExists(Unique::WordpressLogin))) => {
+                    tracing::warn!(
+                        conflict = true,
+                        "login refused: another WordPress account's link holds this account's login (a rename not yet synced?)"
+                    );
+                    return Ok(Outcome::Failed(Failure::Conflict));
+                }
                 // A concurrent login created or changed the user or link: look again.
                 Err(LoginError::Store(StoreError::StaleVersion | StoreError::AlreadyExists(_)))
                     if attempt < MAX_RACES => {}
@@ -80,7 +92,7 @@ impl Migration {
 
     async fn attempt(
         &self,
-        account: &WordpressUser,
+        account: &WordpressAccount,
         password: &SecretString,
     ) -> Result<Outcome, LoginError> {
         match self.find(account).await? {
@@ -89,10 +101,13 @@ impl Migration {
         }
     }
 
-    async fn find(&self, account: &WordpressUser) -> Result<Option<(User, FoundBy)>, LoginError> {
+    async fn find(
+        &self,
+        account: &WordpressAccount,
+    ) -> Result<Option<(User, FoundBy)>, LoginError> {
         if let Some(link) = self.users.get_wordpress_link(account.id).await? {
             if let Some(user) = self.users.get_user(&link.user_id).await? {
-                return Ok(Some((user, FoundBy::Link)));
+                return Ok(Some((user, FoundBy::Link(Box::new(link)))));
             }
             tracing::warn!(user_id = %link.user_id, "the WordPress link points to no user");
         }
@@ -114,22 +129,34 @@ impl Migration {
         &self,
         user: User,
         found_by: FoundBy,
-        account: &WordpressUser,
+        account: &WordpressAccount,
         password: &SecretString,
     ) -> Result<Outcome, LoginError> {
         let wordpress_id = account.id.to_string();
         let linked_elsewhere = user.wordpress_id.filter(|id| *id != account.id);
         let ext_id_elsewhere = user
             .ext_id
-            .as_ref()
-            .filter(|ext| self.options.ext_id_referencing && **ext != wordpress_id);
+            .as_deref()
+            .filter(|ext| self.options.ext_id_referencing && *ext != wordpress_id);
         if linked_elsewhere.is_some() || ext_id_elsewhere.is_some() {
             tracing::warn!(
                 conflict = true,
                 user_id = %user.id,
-                linked_wordpress_id = ?linked_elsewhere,
-                ext_id = ?ext_id_elsewhere,
+                linked_wordpress_id = linked_elsewhere,
+                ext_id = ext_id_elsewhere,
                 "login refused: the local user is linked to another WordPress account"
+            );
+            return Ok(Outcome::Failed(Failure::Conflict));
+        }
+        if found_by == FoundBy::Email
+            && !came_from_wordpress(&user, account)
+            && !self.options.link_by_email
+        {
+            tracing::warn!(
+                conflict = true,
+                user_id = %user.id,
+                wordpress_id = account.id,
+                "login refused: a local user with a password of its own has the WordPress account's e-mail address; AUTHBRIDGE_WP_LINK_BY_EMAIL=on would link them"
             );
             return Ok(Outcome::Failed(Failure::Conflict));
         }
@@ -137,20 +164,31 @@ impl Migration {
             tracing::info!(user_id = %user.id, "login refused: the account is disabled");
             return Ok(Outcome::Failed(Failure::Inactive));
         }
-        if found_by != FoundBy::Link {
+        let now = clock::now();
+        match &found_by {
+            // Keeps the link's login (and names) as WordPress has them now; also gives a link
+            // written before logins were kept its lookup key.
+            FoundBy::Link(link) => {
+                let mut link = WordpressLink::clone(link);
+                account.update_link(&mut link, now);
+                self.users.save_wordpress_link(&link).await?;
+            }
             // Fails with AlreadyExists when a concurrent login linked it first: the caller looks again.
-            self.users
-                .save_wordpress_link(&link_for(account, &user.id, clock::now()))
-                .await?;
-            tracing::info!(user_id = %user.id, ?found_by, "linked the local user to its WordPress account");
+            FoundBy::ExtId | FoundBy::Email => {
+                self.users
+                    .save_wordpress_link(&account.link(&user.id, now))
+                    .await?;
+                tracing::info!(user_id = %user.id, found_by = found_by.name(), "linked the local user to its WordPress account");
+            }
         }
-        let password_hash = if self.options.password_reset || user.password_hash.is_none() {
+        let new_password = if self.options.password_reset || user.password_hash.is_none() {
             Some(hash_password_blocking(password).await?)
         } else {
             None
         };
         let changes = UserChanges {
-            password_hash,
+            rehash: None,
+            new_password,
             ext_id: (self.options.ext_id_referencing && user.ext_id.is_none())
                 .then_some(wordpress_id),
             wordpress_id: (user.wordpress_id != Some(account.id)).then_some(account.id),
@@ -165,33 +203,14 @@ impl Migration {
 
     async fn create(
         &self,
-        account: &WordpressUser,
+        account: &WordpressAccount,
         password: &SecretString,
     ) -> Result<Outcome, LoginError> {
         let now = clock::now();
-        let user = User {
-            id: UserId::generate(),
-            email: account.email.clone(),
-            password_hash: Some(hash_password_blocking(password).await?),
-            first_name: account.first_name.clone(),
-            last_name: account.last_name.clone(),
-            ext_id: self
-                .options
-                .ext_id_referencing
-                .then(|| account.id.to_string()),
-            active: true,
-            source: UserSource::Wordpress,
-            wordpress_id: Some(account.id),
-            created: now,
-            modified: now,
-            current_sign_in_at: None,
-            current_sign_in_ip: None,
-            last_sign_in_at: None,
-            last_sign_in_ip: None,
-            version: 0,
-        };
+        let hash = hash_password_blocking(password).await?;
+        let user = account.new_user(Some(hash), self.options.ext_id_referencing, now);
         self.users
-            .create_user(&user, Some(&link_for(account, &user.id, now)))
+            .create_user(&user, Some(&account.link(&user.id, now)))
             .await?;
         tracing::info!(user_id = %user.id, "created the local user of a WordPress account");
         Ok(Outcome::Authenticated(Box::new(Authenticated {

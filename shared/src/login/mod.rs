@@ -3,6 +3,7 @@
 //! (lazy migration, like Cognito's user-migration trigger or Auth0's automatic migration).
 //!
 //! - [`credentials`]: the name (e-mail or WordPress username) and password, parsed at the boundary;
+//!   [`lookup`]: the local user a name stands for (by e-mail, or by the WordPress login its link keeps);
 //! - [`chain`]: authenticators by priority; [`local`] and [`wordpress`] are the two;
 //! - [`migration`]: what a WordPress-validated login finds, creates or links locally;
 //! - [`throttle`]: failed attempts per account and per address; [`session`]: bearer sessions;
@@ -15,6 +16,7 @@ pub mod chain;
 pub mod credentials;
 pub mod error;
 pub mod local;
+pub mod lookup;
 pub mod migration;
 pub mod service;
 pub mod session;

@@ -7,14 +7,16 @@ use super::chain::{Authenticated, Authenticator, Chain, UserChanges};
 use super::credentials::Credentials;
 use super::error::{LoginError, SetupError};
 use super::local::LocalAuthenticator;
+use super::lookup::local_user;
 use super::migration::Migration;
 use super::session::{SessionToken, Sessions};
 use super::settings::LoginSettings;
-use super::throttle::Throttle;
+use super::throttle::{Throttle, account_key};
 use super::wordpress::{WordpressAuthenticator, WordpressClient};
 use crate::clock::{self, Epoch};
 use crate::context::AppContext;
 use crate::domain::User;
+use crate::passwords::{Work, counting};
 use crate::store::{StoreError, UserStore};
 
 /// How often the sign-in record is retried after a concurrent change of the user.
@@ -37,6 +39,8 @@ pub struct LoginService {
     users: Arc<dyn UserStore>,
     sessions: Sessions,
     throttle: Throttle,
+    /// The password verifications of the last refused login (see [`LoginService::last_refusal`]).
+    last_refusal: std::sync::Mutex<Option<Work>>,
 }
 
 impl LoginService {
@@ -61,6 +65,7 @@ impl LoginService {
             users,
             sessions: Sessions::new(app.stores.sessions.clone(), settings.session_ttl),
             throttle: Throttle::new(app.stores.attempts.clone(), settings.throttle),
+            last_refusal: std::sync::Mutex::new(None),
         })
     }
 
@@ -77,14 +82,22 @@ impl LoginService {
         address: Option<&str>,
     ) -> Result<LoginSuccess, LoginError> {
         let now = clock::now();
-        let counted = self.throttle.count(&credentials.name, address, now).await?;
-        let found = match self.chain.authenticate(credentials).await {
+        let user = local_user(self.users.as_ref(), &credentials.name).await?;
+        let account = account_key(&credentials.name, user.as_ref().map(|u| &u.id));
+        let counted = self.throttle.count(account, address, now).await?;
+        let (outcome, work) = counting(self.chain.authenticate(credentials)).await;
+        let found = match outcome {
             Ok(found) => found,
             Err(LoginError::InvalidCredentials) => {
                 tracing::info!(
                     client_address = address.unwrap_or("-"),
+                    argon2_verifications = work.argon2,
+                    legacy_verifications = work.legacy,
                     "login refused: invalid credentials"
                 );
+                if let Ok(mut last) = self.last_refusal.lock() {
+                    *last = Some(work);
+                }
                 return Err(LoginError::InvalidCredentials);
             }
             Err(e) => {
@@ -94,7 +107,7 @@ impl LoginService {
         };
         let user = self.record_sign_in(found, address, now).await?;
         self.throttle.succeeded(&counted).await;
-        let token = self.sessions.issue(&user.id, now).await?;
+        let token = self.sessions.issue(&user, now).await?;
         Ok(LoginSuccess {
             user,
             token,
@@ -102,7 +115,15 @@ impl LoginService {
         })
     }
 
-    /// The active user behind a session token.
+    /// The password verifications the last refused login of this service performed: one Argon2id
+    /// verification whatever the reason (unknown name, wrong password, disabled account, legacy
+    /// hash), so a refusal's cost tells nothing. For tests and diagnostics.
+    pub fn last_refusal(&self) -> Option<Work> {
+        self.last_refusal.lock().ok().and_then(|last| *last)
+    }
+
+    /// The active user behind a session token: the session must be live and issued under the
+    /// user's current session generation (no password change or disabling since).
     pub async fn current_user(&self, token: &str) -> Result<User, LoginError> {
         let session = self
             .sessions
@@ -110,9 +131,18 @@ impl LoginService {
             .await?
             .ok_or(LoginError::InvalidToken)?;
         match self.users.get_user(&session.user_id).await? {
-            Some(user) if user.active => Ok(user),
+            Some(user) if user.accepts_session(session.generation) => Ok(user),
             _ => Err(LoginError::InvalidToken),
         }
+    }
+
+    /// Ends the session of `token` (`POST /auth/logout`); `false` when it was not a live session.
+    pub async fn logout(&self, token: &str) -> Result<bool, LoginError> {
+        let ended = self.sessions.end(token).await?;
+        if ended {
+            tracing::info!("session ended by logout");
+        }
+        Ok(ended)
     }
 
     /// Writes the sign-in (current and last time and address) together with the login's changes.
@@ -162,27 +192,16 @@ fn signed_in(user: &User, changes: &UserChanges, address: Option<&str>, now: Epo
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{UserId, UserSource};
+    use crate::domain::UserSource;
 
     #[test]
     fn a_sign_in_moves_the_current_one_to_last() {
         let user = User {
-            id: UserId::generate(),
-            email: "ada@example.org".into(),
-            password_hash: None,
-            first_name: None,
-            last_name: None,
-            ext_id: None,
-            active: true,
-            source: UserSource::Local,
-            wordpress_id: None,
-            created: 1,
-            modified: 1,
             current_sign_in_at: Some(100),
             current_sign_in_ip: Some("192.0.2.1".into()),
             last_sign_in_at: Some(50),
-            last_sign_in_ip: None,
             version: 3,
+            ..User::new("ada@example.org", UserSource::Local, 1)
         };
         let next = signed_in(&user, &UserChanges::default(), Some("198.51.100.7"), 200);
         assert_eq!(next.current_sign_in_at, Some(200));

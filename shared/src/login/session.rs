@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 
 use super::error::LoginError;
 use crate::clock::Epoch;
-use crate::domain::{Session, UserId};
+use crate::domain::{Session, User};
 use crate::store::SessionStore;
 
 /// Random bytes in a session token.
@@ -68,14 +68,15 @@ impl Sessions {
         self.ttl.as_secs()
     }
 
-    /// Starts a session for `user`.
-    pub async fn issue(&self, user: &UserId, now: Epoch) -> Result<SessionToken, LoginError> {
+    /// Starts a session for `user`, under its current session generation.
+    pub async fn issue(&self, user: &User, now: Epoch) -> Result<SessionToken, LoginError> {
         let token = SessionToken::generate();
         let session = Session {
             key: token.key(),
-            user_id: user.clone(),
+            user_id: user.id.clone(),
             created: now,
             expires_at: now.saturating_add(Epoch::try_from(self.ttl_seconds()).unwrap_or(0)),
+            generation: user.session_generation,
         };
         self.store.put_session(&session).await?;
         Ok(token)
@@ -84,6 +85,11 @@ impl Sessions {
     /// The live session of a presented token.
     pub async fn resolve(&self, token: &str, now: Epoch) -> Result<Option<Session>, LoginError> {
         Ok(self.store.get_session(&key_of(token), now).await?)
+    }
+
+    /// Ends the session of a presented token; `false` when there was none.
+    pub async fn end(&self, token: &str) -> Result<bool, LoginError> {
+        Ok(self.store.delete_session(&key_of(token)).await?)
     }
 }
 

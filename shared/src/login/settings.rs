@@ -66,12 +66,18 @@ pub struct MigrationOptions {
     /// `extIdReferencing` (`AUTHBRIDGE_WP_EXT_ID_REFERENCING`, default off): the WordPress ID is
     /// also written to the user's `ext_id` (a hard link).
     pub ext_id_referencing: bool,
+    /// `AUTHBRIDGE_WP_LINK_BY_EMAIL` (default off): a WordPress-validated login may link a local
+    /// user found by e-mail alone even when that user has a password of its own and came from
+    /// elsewhere. Off, such a login is refused (401) and logged as a conflict: with it on, whoever
+    /// holds a WordPress account with someone's e-mail address gets into that person's account.
+    pub link_by_email: bool,
 }
 
 /// Failed attempts allowed in one window before logins are refused with 429.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ThrottleLimits {
-    /// Per account, i.e. per name typed (`AUTHBRIDGE_LOGIN_MAX_FAILURES_PER_ACCOUNT`, default 5).
+    /// Per account: per local user whatever the name typed, else per name
+    /// (`AUTHBRIDGE_LOGIN_MAX_FAILURES_PER_ACCOUNT`, default 5).
     pub per_account: u32,
     /// Per client address (`AUTHBRIDGE_LOGIN_MAX_FAILURES_PER_ADDRESS`, default 20).
     pub per_address: u32,
@@ -115,6 +121,7 @@ impl MigrationOptions {
         Ok(MigrationOptions {
             password_reset: env.flag("AUTHBRIDGE_WP_PASSWORD_RESET", false)?,
             ext_id_referencing: env.flag("AUTHBRIDGE_WP_EXT_ID_REFERENCING", false)?,
+            link_by_email: env.flag("AUTHBRIDGE_WP_LINK_BY_EMAIL", false)?,
         })
     }
 }
@@ -180,9 +187,7 @@ fn wordpress_settings(env: &Env<'_>, config: &Config) -> Result<WordpressSetting
         name: "AUTHBRIDGE_WP_URL",
         reason,
     })?;
-    let token_secret = env
-        .get("AUTHBRIDGE_WP_TOKEN_SECRET")
-        .unwrap_or_else(|| format!("{}wordpress-token", config.secret_prefix));
+    let token_secret = wordpress_token_secret(env, config);
     let timeouts = Timeouts {
         connect: bounded_seconds(env, "AUTHBRIDGE_WP_CONNECT_TIMEOUT", 3, 1..=25)?,
         total: bounded_seconds(env, "AUTHBRIDGE_WP_TIMEOUT", 3, 1..=25)?,
@@ -193,6 +198,13 @@ fn wordpress_settings(env: &Env<'_>, config: &Config) -> Result<WordpressSetting
         timeouts,
         priority: priority(env, "AUTHBRIDGE_WP_PRIORITY", DEFAULT_WORDPRESS_PRIORITY)?,
     })
+}
+
+/// The secret id of the WordPress plugin's bearer token: `AUTHBRIDGE_WP_TOKEN_SECRET`, else
+/// `<prefix>wordpress-token` (what `authbridge wordpress set-token` writes).
+pub fn wordpress_token_secret(env: &Env<'_>, config: &Config) -> String {
+    env.get("AUTHBRIDGE_WP_TOKEN_SECRET")
+        .unwrap_or_else(|| format!("{}wordpress-token", config.secret_prefix))
 }
 
 /// Passwords go to WordPress in the request body: only over TLS, except to this machine.
@@ -341,6 +353,7 @@ mod tests {
         let s = settings(&[
             ("AUTHBRIDGE_WP_PASSWORD_RESET", "true"),
             ("AUTHBRIDGE_WP_EXT_ID_REFERENCING", "yes"),
+            ("AUTHBRIDGE_WP_LINK_BY_EMAIL", "on"),
             ("AUTHBRIDGE_SESSION_TTL", "7200"),
             ("AUTHBRIDGE_LOGIN_MAX_FAILURES_PER_ACCOUNT", "3"),
             ("AUTHBRIDGE_LOGIN_MAX_FAILURES_PER_ADDRESS", "50"),
@@ -348,6 +361,11 @@ mod tests {
         ])
         .unwrap();
         assert!(s.migration.password_reset && s.migration.ext_id_referencing);
+        assert!(s.migration.link_by_email);
+        assert!(
+            !settings(&[]).unwrap().migration.link_by_email,
+            "off by default"
+        );
         assert_eq!(s.session_ttl, Duration::from_secs(7200));
         assert_eq!(
             s.throttle,

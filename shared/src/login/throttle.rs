@@ -1,4 +1,4 @@
-//! Throttling of login attempts, per account (the name typed) and per client address, in fixed
+//! Throttling of login attempts, per account and per client address, in fixed
 //! windows of short-lived counters. Every attempt is counted before any password is checked, so
 //! concurrent guesses cannot slip past the limit; an attempt that turns out not to be a failure is
 //! taken back (a success clears the account's counter).
@@ -9,6 +9,7 @@ use super::credentials::LoginName;
 use super::error::LoginError;
 use super::settings::ThrottleLimits;
 use crate::clock::Epoch;
+use crate::domain::UserId;
 use crate::store::{AttemptStore, Attempts, StoreResult};
 
 /// Counts login attempts against the limits.
@@ -24,9 +25,13 @@ pub struct Counted {
     address: Option<(String, Attempts)>,
 }
 
-/// The counter key of an account.
-pub fn account_key(name: &LoginName) -> String {
-    format!("account:{}", name.account_key())
+/// The counter key of an account: the user's, when the name stands for a local user (so `alice`
+/// and `alice@example.org` share one counter); else the name's canonical form.
+pub fn account_key(name: &LoginName, user: Option<&UserId>) -> String {
+    match user {
+        Some(id) => format!("account:user:{id}"),
+        None => format!("account:{}", name.account_key()),
+    }
 }
 
 /// The counter key of a client address.
@@ -39,16 +44,15 @@ impl Throttle {
         Throttle { store, limits }
     }
 
-    /// Counts an attempt; refuses it with `Throttled` when the account or the address is over its
-    /// limit in the current window.
+    /// Counts an attempt against the account `account_key` (see [`account_key`]); refuses it
+    /// with `Throttled` when the account or the address is over its limit in the current window.
     pub async fn count(
         &self,
-        name: &LoginName,
+        account_key: String,
         address: Option<&str>,
         now: Epoch,
     ) -> Result<Counted, LoginError> {
         let window = self.limits.window.as_secs();
-        let account_key = account_key(name);
         let address_key = address.map(address_key);
         let (account, by_address) =
             tokio::join!(self.store.add_attempt(&account_key, window, now), async {

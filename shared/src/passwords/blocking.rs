@@ -3,7 +3,10 @@
 
 use secrecy::SecretString;
 
-use super::{PasswordError, Verification, hash_password, verify_dummy, verify_password};
+use super::work::record;
+use super::{
+    HashFormat, PasswordError, Verification, hash_password, verify_dummy, verify_password,
+};
 use crate::domain::user::PasswordHash;
 
 /// [`hash_password`] on a blocking thread.
@@ -21,6 +24,7 @@ pub async fn verify_password_blocking(
     password: &SecretString,
     stored: &PasswordHash,
 ) -> Result<Verification, PasswordError> {
+    record(HashFormat::of(stored) == Some(HashFormat::Argon2));
     let (password, stored) = (password.clone(), stored.clone());
     run_blocking(move || verify_password(&password, &stored)).await?
 }
@@ -28,6 +32,7 @@ pub async fn verify_password_blocking(
 /// [`verify_dummy`] on a blocking thread; fails only when the task does not complete.
 #[tracing::instrument(name = "verify dummy password", skip_all)]
 pub async fn verify_dummy_blocking(password: &SecretString) -> Result<(), PasswordError> {
+    record(true);
     let password = password.clone();
     run_blocking(move || verify_dummy(&password)).await
 }

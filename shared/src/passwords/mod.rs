@@ -15,6 +15,7 @@ mod format;
 mod legacy_md5;
 mod phpass;
 mod wordpress;
+pub mod work;
 
 #[cfg(test)]
 mod tests;
@@ -26,6 +27,7 @@ use crate::domain::user::PasswordHash;
 pub use argon::{Policy, hash_password, verify_dummy};
 pub use blocking::{hash_password_blocking, verify_dummy_blocking, verify_password_blocking};
 pub use format::HashFormat;
+pub use work::{Work, counting};
 
 /// The outcome of checking a password against a stored hash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use aws_sdk_secretsmanager::Client;
 use aws_sdk_secretsmanager::config::http::HttpResponse;
 use aws_sdk_secretsmanager::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_secretsmanager::types::{Filter, FilterNameStringType};
 use secrecy::{ExposeSecret, SecretString};
 
 use super::{SecretError, SecretStore};
@@ -86,6 +87,42 @@ impl SecretStore for SecretsManagerStore {
             Err(e) if code(&e) == Some("InvalidRequestException") => Ok(None),
             Err(e) => Err(fail("reading a secret", name, e)),
         }
+    }
+
+    async fn list_secrets(&self, prefix: &str) -> Result<Vec<String>, SecretError> {
+        let mut names = Vec::new();
+        let mut next: Option<String> = None;
+        loop {
+            let mut request = self.client.list_secrets().max_results(100);
+            if !prefix.is_empty() {
+                request = request.filters(
+                    Filter::builder()
+                        .key(FilterNameStringType::Name)
+                        .values(prefix)
+                        .build(),
+                );
+            }
+            let page = request
+                .set_next_token(next.take())
+                .send()
+                .await
+                .map_err(|e| fail("listing secrets", prefix, e))?;
+            names.extend(
+                page.secret_list()
+                    .iter()
+                    .filter_map(|entry| entry.name())
+                    // The name filter matches words of the name too: keep true prefixes only.
+                    .filter(|name| name.starts_with(prefix))
+                    .map(str::to_string),
+            );
+            match page.next_token {
+                Some(token) if !token.is_empty() => next = Some(token),
+                _ => break,
+            }
+        }
+        names.sort();
+        names.dedup();
+        Ok(names)
     }
 
     async fn delete_secret(&self, name: &str) -> Result<bool, SecretError> {

@@ -9,18 +9,35 @@ use secrecy::SecretString;
 
 use super::{SecretError, SecretStore};
 
-/// Keeps what was read (absence included) for `ttl`; writes and deletes through it update the cache.
+/// How long an absent secret is remembered: briefly, so a secret added after a failed read (the
+/// operator fixing a missing WordPress token) is seen within seconds, not after the whole `ttl`.
+pub const ABSENT_TTL: Duration = Duration::from_secs(5);
+
+/// Keeps what was read for `ttl` (an absence for [`ABSENT_TTL`] at most); writes and deletes
+/// through it update the cache.
 pub struct CachedSecrets {
     inner: Arc<dyn SecretStore>,
     ttl: Duration,
+    absent_ttl: Duration,
     entries: Mutex<HashMap<String, (Instant, Option<SecretString>)>>,
 }
 
 impl CachedSecrets {
+    /// A cache keeping values for `ttl` and absences for at most [`ABSENT_TTL`].
     pub fn new(inner: Arc<dyn SecretStore>, ttl: Duration) -> Self {
+        Self::with_absent_ttl(inner, ttl, ttl.min(ABSENT_TTL))
+    }
+
+    /// A cache keeping values for `ttl` and absences for `absent_ttl`.
+    pub fn with_absent_ttl(
+        inner: Arc<dyn SecretStore>,
+        ttl: Duration,
+        absent_ttl: Duration,
+    ) -> Self {
         CachedSecrets {
             inner,
             ttl,
+            absent_ttl,
             entries: Mutex::new(HashMap::new()),
         }
     }
@@ -29,7 +46,13 @@ impl CachedSecrets {
         let entries = self.entries.lock().ok()?;
         entries
             .get(name)
-            .filter(|(at, _)| at.elapsed() < self.ttl)
+            .filter(|(at, value)| {
+                let ttl = match value {
+                    Some(_) => self.ttl,
+                    None => self.absent_ttl,
+                };
+                at.elapsed() < ttl
+            })
             .map(|(_, value)| value.clone())
     }
 
@@ -68,6 +91,10 @@ impl SecretStore for CachedSecrets {
         Ok(value)
     }
 
+    async fn list_secrets(&self, prefix: &str) -> Result<Vec<String>, SecretError> {
+        self.inner.list_secrets(prefix).await
+    }
+
     async fn delete_secret(&self, name: &str) -> Result<bool, SecretError> {
         let existed = self.inner.delete_secret(name).await?;
         self.remember(name, None);
@@ -101,6 +128,9 @@ mod tests {
         async fn delete_secret(&self, _: &str) -> Result<bool, SecretError> {
             Ok(true)
         }
+        async fn list_secrets(&self, _: &str) -> Result<Vec<String>, SecretError> {
+            Ok(vec!["a".into()])
+        }
     }
 
     #[tokio::test]
@@ -117,6 +147,62 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(250)).await;
         cache.get_secret("a").await.unwrap();
         assert_eq!(inner.reads.load(Ordering::SeqCst), 2);
+    }
+
+    /// Answers `None` until `present` is set.
+    struct Appearing {
+        present: std::sync::atomic::AtomicBool,
+    }
+
+    #[async_trait]
+    impl SecretStore for Appearing {
+        async fn put_secret(&self, _: &str, _: &SecretString) -> Result<(), SecretError> {
+            Ok(())
+        }
+        async fn create_secret(&self, _: &str, _: &SecretString) -> Result<bool, SecretError> {
+            Ok(false)
+        }
+        async fn get_secret(&self, _: &str) -> Result<Option<SecretString>, SecretError> {
+            Ok(self
+                .present
+                .load(Ordering::SeqCst)
+                .then(|| SecretString::from("token")))
+        }
+        async fn delete_secret(&self, _: &str) -> Result<bool, SecretError> {
+            Ok(true)
+        }
+        async fn list_secrets(&self, _: &str) -> Result<Vec<String>, SecretError> {
+            Ok(Vec::new())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_missing_secret_is_remembered_briefly_and_a_present_one_for_the_ttl() {
+        let inner = Arc::new(Appearing {
+            present: false.into(),
+        });
+        let cache = CachedSecrets::with_absent_ttl(
+            inner.clone(),
+            Duration::from_secs(600),
+            Duration::from_millis(100),
+        );
+        assert!(cache.get_secret("t").await.unwrap().is_none());
+        inner.present.store(true, Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        assert!(
+            cache.get_secret("t").await.unwrap().is_some(),
+            "seen once added"
+        );
+        inner.present.store(false, Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        assert!(
+            cache.get_secret("t").await.unwrap().is_some(),
+            "kept for the ttl"
+        );
+        assert_eq!(
+            CachedSecrets::new(inner, Duration::from_secs(300)).absent_ttl,
+            ABSENT_TTL
+        );
     }
 
     #[test]

@@ -53,6 +53,23 @@ impl SecretStore for SqliteStore {
         .map_err(|e| SecretError::backend("reading a secret", name, e))
     }
 
+    async fn list_secrets(&self, prefix: &str) -> Result<Vec<String>, SecretError> {
+        let prefix = prefix.to_string();
+        let context = "listing secrets";
+        self.run(context, move |conn| {
+            let mut stmt = conn
+                .prepare(
+                    "SELECT name FROM secrets WHERE substr(name, 1, length(?1)) = ?1 ORDER BY name",
+                )
+                .map_err(|e| crate::store::StoreError::backend(context, e))?;
+            stmt.query_map([prefix], |row| row.get::<_, String>(0))
+                .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+                .map_err(|e| crate::store::StoreError::backend(context, e))
+        })
+        .await
+        .map_err(|e| SecretError::backend(context, "*", e))
+    }
+
     async fn delete_secret(&self, name: &str) -> Result<bool, SecretError> {
         let key = name.to_string();
         self.run("deleting a secret", move |conn| {

@@ -55,4 +55,6 @@ pub trait SecretStore: Send + Sync {
     async fn get_secret(&self, name: &str) -> Result<Option<SecretString>, SecretError>;
     /// Deletes the secret; `false` when there was none.
     async fn delete_secret(&self, name: &str) -> Result<bool, SecretError>;
+    /// The names (never the values) of the secrets whose name starts with `prefix`, sorted.
+    async fn list_secrets(&self, prefix: &str) -> Result<Vec<String>, SecretError>;
 }

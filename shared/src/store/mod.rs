@@ -70,6 +70,8 @@ pub enum Unique {
     Email,
     ExtId,
     WordpressLink,
+    /// A WordPress `user_login` already linked to another WordPress account.
+    WordpressLogin,
     Session,
     ApiToken,
 }
@@ -84,6 +86,7 @@ impl std::fmt::Display for Unique {
             Unique::Email => "e-mail address",
             Unique::ExtId => "ext_id",
             Unique::WordpressLink => "WordPress link",
+            Unique::WordpressLogin => "WordPress login",
             Unique::ApiToken => "API token",
             Unique::Session => "session",
         })
@@ -191,21 +194,25 @@ pub trait FlowStateStore: Send + Sync {
 }
 
 /// Users, with unique e-mail addresses (case-insensitive) and unique `ext_id`s, and their
-/// WordPress links.
+/// WordPress links, unique by WordPress ID and by WordPress login (case-insensitive).
 #[async_trait]
 pub trait UserStore: Send + Sync {
     /// Creates a user, and its WordPress link when given, atomically; loses with
-    /// `AlreadyExists(Email | ExtId | WordpressLink)` when another holds one of them.
+    /// `AlreadyExists(Email | ExtId | WordpressLink | WordpressLogin)` when another holds one of them.
     async fn create_user(&self, user: &User, link: Option<&WordpressLink>) -> StoreResult<()>;
     async fn get_user(&self, id: &UserId) -> StoreResult<Option<User>>;
     async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<User>>;
     async fn find_user_by_ext_id(&self, ext_id: &str) -> StoreResult<Option<User>>;
+    /// The user whose WordPress link has this `user_login` (case-insensitive), through a unique
+    /// key: no scan.
+    async fn find_user_by_wordpress_login(&self, login: &str) -> StoreResult<Option<User>>;
     /// Writes `user` if its version is current; moves the unique e-mail and ext_id with it.
     async fn update_user(&self, user: &User) -> StoreResult<User>;
     async fn delete_user(&self, id: &UserId) -> StoreResult<bool>;
     async fn list_users(&self, page: &PageRequest) -> StoreResult<Page<User>>;
     async fn get_wordpress_link(&self, wordpress_id: u64) -> StoreResult<Option<WordpressLink>>;
-    /// Writes a link: a create when its version is 0, else an optimistic update.
+    /// Writes a link: a create when its version is 0, else an optimistic update; moves its login
+    /// key with it, and loses with `AlreadyExists(WordpressLogin)` when another link holds the login.
     async fn save_wordpress_link(&self, link: &WordpressLink) -> StoreResult<WordpressLink>;
 }
 

@@ -13,13 +13,11 @@ use std::io::BufRead;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::clock::{self, Epoch};
+use crate::clock;
+use crate::domain::Email;
+use crate::domain::WordpressAccount;
 use crate::domain::user::PasswordHash;
-use crate::domain::{User, UserId, UserSource};
-use crate::login::credentials::is_email;
-use crate::login::migration::link_for;
 use crate::login::settings::MigrationOptions;
-use crate::login::wordpress::{WordpressUser, parse_wordpress_time};
 use crate::passwords::HashFormat;
 use crate::store::{StoreError, UserStore};
 
@@ -72,7 +70,7 @@ pub enum ImportError {
 
 /// One exported user, checked.
 struct Exported {
-    account: WordpressUser,
+    account: WordpressAccount,
     hash: Option<PasswordHash>,
 }
 
@@ -150,43 +148,18 @@ async fn import_one(
         return Ok(Imported::Conflict("a local user already has this ext_id"));
     }
     let now = clock::now();
-    let created = registered(account).unwrap_or(now);
-    let user = User {
-        id: UserId::generate(),
-        email: account.email.clone(),
-        password_hash: exported.hash,
-        first_name: account.first_name.clone(),
-        last_name: account.last_name.clone(),
-        ext_id,
-        active: true,
-        source: UserSource::Wordpress,
-        wordpress_id: Some(account.id),
-        created,
-        modified: now,
-        current_sign_in_at: None,
-        current_sign_in_ip: None,
-        last_sign_in_at: None,
-        last_sign_in_ip: None,
-        version: 0,
-    };
+    let mut user = account.new_user(exported.hash, options.ext_id_referencing, now);
+    user.created = account.registered_epoch().unwrap_or(now);
     match users
-        .create_user(&user, Some(&link_for(account, &user.id, now)))
+        .create_user(&user, Some(&account.link(&user.id, now)))
         .await
     {
         Ok(()) => Ok(Imported::Created),
         Err(StoreError::AlreadyExists(_)) => Ok(Imported::Conflict(
-            "another user took the e-mail address, ext_id or link meanwhile",
+            "another user holds the e-mail address, ext_id, link or WordPress login",
         )),
         Err(e) => Err(e),
     }
-}
-
-fn registered(account: &WordpressUser) -> Option<Epoch> {
-    account
-        .registered
-        .as_deref()
-        .and_then(parse_wordpress_time)
-        .map(|t| t.unix_timestamp())
 }
 
 type Invalid = (Option<u64>, String);
@@ -211,7 +184,7 @@ fn parse(line: &str) -> Result<Exported, Invalid> {
         .ok_or((None, "ID is missing or not a positive number".to_string()))?;
     let invalid = |reason: &str| (Some(id), reason.to_string());
     let email = text("user_email")
-        .filter(|e| is_email(e))
+        .filter(|e| Email::is_valid(e))
         .ok_or_else(|| invalid("user_email is missing or not an e-mail address"))?;
     let login = text("user_login").ok_or_else(|| invalid("user_login is missing"))?;
     let hash = match object.get("user_pass") {
@@ -226,7 +199,7 @@ fn parse(line: &str) -> Result<Exported, Invalid> {
         _ => return Err(invalid("user_pass is missing")),
     };
     Ok(Exported {
-        account: WordpressUser {
+        account: WordpressAccount {
             id,
             login,
             email,
@@ -253,7 +226,7 @@ mod tests {
         assert_eq!(exported.account.email, "admin@example.fu");
         assert_eq!(exported.account.first_name.as_deref(), Some("Example"));
         assert_eq!(exported.account.last_name, None);
-        assert_eq!(registered(&exported.account), Some(1_584_108_164));
+        assert_eq!(exported.account.registered_epoch(), Some(1_584_108_164));
         assert!(exported.hash.is_some());
     }
 

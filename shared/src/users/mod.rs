@@ -8,8 +8,9 @@ pub mod import;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::clock;
+use crate::domain::Email;
 use crate::domain::{User, UserId, UserSource};
-use crate::login::credentials::{MAX_PASSWORD_LEN, is_email};
+use crate::login::credentials::MAX_PASSWORD_LEN;
 use crate::passwords::{PasswordError, hash_password_blocking};
 use crate::store::{PageRequest, StoreError, Unique, UserStore};
 
@@ -70,29 +71,15 @@ fn check_password(password: &SecretString) -> Result<(), UserAdminError> {
 impl UserAdmin<'_> {
     /// Creates a local user with an Argon2id hash of its password.
     pub async fn create(&self, new: NewUser) -> Result<User, UserAdminError> {
-        let email = new.email.trim().to_string();
-        if !is_email(&email) {
-            return Err(UserAdminError::InvalidEmail(email));
-        }
+        let email = Email::parse(&new.email)
+            .map_err(|_| UserAdminError::InvalidEmail(new.email.trim().to_string()))?;
         check_password(&new.password)?;
-        let now = clock::now();
         let user = User {
-            id: UserId::generate(),
-            email,
             password_hash: Some(hash_password_blocking(&new.password).await?),
             first_name: new.first_name,
             last_name: new.last_name,
             ext_id: new.ext_id,
-            active: true,
-            source: UserSource::Local,
-            wordpress_id: None,
-            created: now,
-            modified: now,
-            current_sign_in_at: None,
-            current_sign_in_ip: None,
-            last_sign_in_at: None,
-            last_sign_in_ip: None,
-            version: 0,
+            ..User::new(email.to_string(), UserSource::Local, clock::now())
         };
         self.users.create_user(&user, None).await?;
         Ok(user)
@@ -122,16 +109,18 @@ impl UserAdmin<'_> {
         }
     }
 
-    /// Lets the user log in again, or stops it (its sessions stop working too).
+    /// Lets the user log in again, or stops it: disabling ends its sessions, and enabling it again
+    /// does not bring them back.
     pub async fn set_active(
         &self,
         id_or_email: &str,
         active: bool,
     ) -> Result<User, UserAdminError> {
-        self.change(id_or_email, |user| user.active = active).await
+        self.change(id_or_email, |user| user.set_active(active))
+            .await
     }
 
-    /// Replaces the user's password.
+    /// Replaces the user's password; every session of the user ends.
     pub async fn set_password(
         &self,
         id_or_email: &str,
@@ -139,7 +128,7 @@ impl UserAdmin<'_> {
     ) -> Result<User, UserAdminError> {
         check_password(password)?;
         let hash = hash_password_blocking(password).await?;
-        self.change(id_or_email, |user| user.password_hash = Some(hash.clone()))
+        self.change(id_or_email, |user| user.set_password(hash.clone()))
             .await
     }
 

@@ -12,13 +12,14 @@
 //!
 //! Idempotent, and safe under concurrency: the user and its link are created in one atomic write,
 //! and a request that loses a race starts over from a fresh read, so 20 concurrent posts of one new
-//! user make one user and one link.
+//! user make one user and one link, and all 20 answer 200 with the same body. The payload becomes a
+//! [`WordpressAccount`], which makes the user and the link exactly as the login fallback and the
+//! import do.
 
 use serde::Serialize;
-use time::format_description::well_known::Rfc3339;
 
 use crate::clock;
-use crate::domain::{User, UserId, UserSource, WordpressLink};
+use crate::domain::{User, UserId, WordpressAccount, WordpressLink};
 use crate::store::{StoreError, Unique, UserStore};
 
 pub mod payload;
@@ -34,6 +35,11 @@ pub enum SyncError {
     /// Another local user holds the e-mail address.
     #[error("User with following email already exists, cannot synchronize: {0}")]
     EmailConflict(String),
+    /// Another WordPress account's link holds the login (a rename on the site not yet synced).
+    #[error(
+        "User with following login is linked to another WordPress user, cannot synchronize: {0}"
+    )]
+    LoginConflict(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -68,35 +74,25 @@ fn response(link: &WordpressLink) -> SyncedUser {
     }
 }
 
-/// `link` with the payload's fields; `true` when something changed.
-fn apply(link: &mut WordpressLink, p: &SyncPayload, registered_at: &str) -> bool {
-    let before = link.clone();
-    link.email = p.email.clone();
-    link.login = p.user_login.clone();
-    link.registered_at = registered_at.to_string();
-    link.nicename = p.user_nicename.clone();
-    link.url = p.user_url.clone();
-    link.display_name = p.display_name.clone();
-    link.first_name = p.first_name.clone();
-    link.last_name = p.last_name.clone();
-    *link != before
-}
-
 /// Runs one sync.
 pub async fn sync(
     users: &dyn UserStore,
     payload: &SyncPayload,
     ext_id_referencing: bool,
 ) -> Result<SyncedUser, SyncError> {
-    let registered_at = payload
-        .registered_at
-        .format(&Rfc3339)
-        .unwrap_or_else(|_| payload.registered_at.to_string());
-    for _ in 0..ATTEMPTS {
-        match attempt(users, payload, &registered_at, ext_id_referencing).await {
+    let account = payload.account();
+    for n in 1..=ATTEMPTS {
+        match attempt(users, &account, ext_id_referencing, n == ATTEMPTS).await {
+            Err(SyncError::Store(StoreError::AlreadyExists(Unique::WordpressLogin))) => {
+                return Err(SyncError::LoginConflict(account.login.clone()));
+            }
             Err(SyncError::Store(StoreError::StaleVersion))
             | Err(SyncError::Store(StoreError::AlreadyExists(_)))
-            | Err(SyncError::Store(StoreError::NotFound)) => continue,
+            | Err(SyncError::Store(StoreError::NotFound)) => {
+                // Let the request that won finish its write (DynamoDB transactions take a moment,
+                // and are not seen all at once by every reader of the emulator).
+                tokio::time::sleep(std::time::Duration::from_millis(5 * n as u64)).await;
+            }
             other => return other,
         }
     }
@@ -105,87 +101,62 @@ pub async fn sync(
 
 async fn attempt(
     users: &dyn UserStore,
-    p: &SyncPayload,
-    registered_at: &str,
+    account: &WordpressAccount,
     ext_id_referencing: bool,
+    last_try: bool,
 ) -> Result<SyncedUser, SyncError> {
-    let link = users.get_wordpress_link(p.wordpress_id).await?;
-    let by_email = users.find_user_by_email(&p.email).await?;
+    let link = users.get_wordpress_link(account.id).await?;
+    let by_email = users.find_user_by_email(&account.email).await?;
+    let now = clock::now();
     match (link, by_email) {
         (Some(mut link), by_email) => {
             if let Some(other) = &by_email
                 && other.id != link.user_id
             {
-                return Err(SyncError::EmailConflict(p.email.clone()));
+                return Err(SyncError::EmailConflict(account.email.clone()));
             }
             let Some(mut user) = users.get_user(&link.user_id).await? else {
                 // A link to a user that is gone: nothing sensible to update.
                 return Err(SyncError::Store(StoreError::NotFound));
             };
             let mut changed = false;
-            if User::email_key(&user.email) != User::email_key(&p.email) || user.email != p.email {
-                user.email = p.email.clone();
+            if user.email != account.email {
+                user.email.clone_from(&account.email);
                 changed = true;
             }
             if ext_id_referencing && user.ext_id.is_none() {
-                user.ext_id = Some(p.wordpress_id.to_string());
+                user.ext_id = Some(account.id.to_string());
                 changed = true;
             }
-            if user.wordpress_id != Some(p.wordpress_id) {
-                user.wordpress_id = Some(p.wordpress_id);
+            if user.wordpress_id != Some(account.id) {
+                user.wordpress_id = Some(account.id);
                 changed = true;
             }
             if changed {
-                user.modified = clock::now();
+                user.modified = now;
                 match users.update_user(&user).await {
                     Err(StoreError::AlreadyExists(Unique::Email)) => {
-                        return Err(SyncError::EmailConflict(p.email.clone()));
+                        return Err(SyncError::EmailConflict(account.email.clone()));
                     }
                     other => {
                         other?;
                     }
                 }
             }
-            if apply(&mut link, p, registered_at) {
+            if account.update_link(&mut link, now) {
                 link = users.save_wordpress_link(&link).await?;
             }
             Ok(response(&link))
         }
-        (None, Some(_)) => Err(SyncError::EmailConflict(p.email.clone())),
+        // The user with this address was made for this very account by a request that has not
+        // finished (or whose link this request read too early): look again, do not answer 409.
+        (None, Some(user)) if user.wordpress_id == Some(account.id) && !last_try => {
+            Err(SyncError::Store(StoreError::StaleVersion))
+        }
+        (None, Some(_)) => Err(SyncError::EmailConflict(account.email.clone())),
         (None, None) => {
-            let now = clock::now();
-            let user = User {
-                id: UserId::generate(),
-                email: p.email.clone(),
-                password_hash: None,
-                first_name: p.first_name.clone(),
-                last_name: p.last_name.clone(),
-                ext_id: ext_id_referencing.then(|| p.wordpress_id.to_string()),
-                active: true,
-                source: UserSource::Wordpress,
-                wordpress_id: Some(p.wordpress_id),
-                created: now,
-                modified: now,
-                current_sign_in_at: None,
-                current_sign_in_ip: None,
-                last_sign_in_at: None,
-                last_sign_in_ip: None,
-                version: 0,
-            };
-            let mut link = WordpressLink {
-                wordpress_id: p.wordpress_id,
-                user_id: user.id.clone(),
-                email: String::new(),
-                login: String::new(),
-                registered_at: String::new(),
-                nicename: None,
-                url: None,
-                display_name: None,
-                first_name: None,
-                last_name: None,
-                version: 0,
-            };
-            apply(&mut link, p, registered_at);
+            let user: User = account.new_user(None, ext_id_referencing, now);
+            let link = account.link(&user.id, now);
             users.create_user(&user, Some(&link)).await?;
             Ok(response(&link))
         }

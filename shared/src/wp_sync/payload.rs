@@ -8,25 +8,29 @@ use serde_json::{Map, Value};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use crate::domain::text::has_unsafe_chars;
+use crate::domain::wordpress::rfc3339;
+use crate::domain::{Email, WordpressAccount};
+
 /// Largest body accepted, in bytes.
 pub const MAX_BODY: usize = 16 * 1024;
 
 /// Length limits of the optional strings, in characters (WordPress's own column sizes).
-const LIMITS: [(&str, usize); 7] = [
+/// (The e-mail address has the one rule of [`Email`].)
+const LIMITS: [(&str, usize); 6] = [
     ("user_login", 60),
     ("user_nicename", 50),
     ("user_url", 100),
     ("display_name", 250),
     ("first_name", 250),
     ("last_name", 250),
-    ("email", 100),
 ];
 
 /// A valid sync-user payload.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SyncPayload {
     pub wordpress_id: u64,
-    pub email: String,
+    pub email: Email,
     pub registered_at: OffsetDateTime,
     pub user_login: String,
     pub user_nicename: Option<String>,
@@ -66,6 +70,21 @@ const KNOWN: [&str; 9] = [
 ];
 
 impl SyncPayload {
+    /// The WordPress account the payload describes.
+    pub fn account(&self) -> WordpressAccount {
+        WordpressAccount {
+            id: self.wordpress_id,
+            login: self.user_login.clone(),
+            email: self.email.to_string(),
+            nicename: self.user_nicename.clone(),
+            url: self.user_url.clone(),
+            registered: Some(rfc3339(self.registered_at.unix_timestamp())),
+            display_name: self.display_name.clone(),
+            first_name: self.first_name.clone(),
+            last_name: self.last_name.clone(),
+        }
+    }
+
     /// Parses and validates a request body.
     pub fn parse(body: &[u8]) -> Result<Self, PayloadError> {
         if body.iter().all(u8::is_ascii_whitespace) {
@@ -130,13 +149,29 @@ impl SyncPayload {
         let display_name = optional("display_name");
         let first_name = optional("first_name");
         let last_name = optional("last_name");
-
-        let email = email.filter(|e| {
-            let ok = email_address::EmailAddress::is_valid(e);
-            if !ok {
-                problems.push(("email".into(), "Must be a valid e-mail address".into()));
+        for (field, value) in [
+            ("registered_at", &registered),
+            ("user_login", &user_login),
+            ("user_nicename", &user_nicename),
+            ("user_url", &user_url),
+            ("display_name", &display_name),
+            ("first_name", &first_name),
+            ("last_name", &last_name),
+        ] {
+            if value.as_deref().is_some_and(has_unsafe_chars) {
+                problems.push((
+                    field.to_string(),
+                    "Must not contain control characters".to_string(),
+                ));
             }
-            ok
+        }
+
+        let email = email.and_then(|e| match Email::parse(&e) {
+            Ok(email) => Some(email),
+            Err(_) => {
+                problems.push(("email".into(), "Must be a valid e-mail address".into()));
+                None
+            }
         });
         let registered_at = registered.and_then(|r| match OffsetDateTime::parse(&r, &Rfc3339) {
             Ok(t) => Some(t),
@@ -155,8 +190,7 @@ impl SyncPayload {
                 "user_url" => user_url.as_deref(),
                 "display_name" => display_name.as_deref(),
                 "first_name" => first_name.as_deref(),
-                "last_name" => last_name.as_deref(),
-                _ => email.as_deref(),
+                _ => last_name.as_deref(),
             };
             if value.is_some_and(|v| v.chars().count() > limit) {
                 problems.push((field.into(), format!("Must be at most {limit} characters")));

@@ -1,6 +1,10 @@
 //! `bench-login`: login latency over HTTP on a local stack (a local-user hit, and a first login
-//! through the WordPress fallback against the stand-in site, which migrates the account), and what
-//! Argon2id costs on this machine under the current policy.
+//! through the WordPress fallback against the stand-in site, which migrates the account), what
+//! Argon2id costs on this machine under the current policy, and what a *refused* login costs by
+//! its reason: an unknown name, a wrong password against Argon2id (migrated), against an imported
+//! phpass, bcrypt or MD5 hash (not migrated yet). Each refusal verifies one Argon2id hash (the
+//! test `every_refusal_costs_one_argon2_verification` counts it), so none is faster than an
+//! unknown name; bcrypt, slower than Argon2id by itself, still shows as slower.
 //!
 //! `cargo run --profile measure -p authbridge-tests --bin bench-login -- [--logins N]`
 //!
@@ -142,6 +146,55 @@ async fn logins(name: &str, backend: Backend, count: usize) {
     );
 }
 
+/// Hashes of the bench's password made by PHP and WordPress (as in the login tests).
+const LEGACY: [(&str, &str); 3] = [
+    ("phpass", "$P$Bp0yk9i4TDmplt.CIArirkQ0fbLq6E0"),
+    (
+        "bcrypt",
+        "$2y$10$MkIssov0xAeXMvDkGQcJ9uartf41rKUuE.FvoWuji2eqnxtoOZ1Aq",
+    ),
+    ("MD5", "9cc2ae8a1ba7a93da39b46fc1019c481"),
+];
+
+async fn refusals(name: &str, backend: Backend, count: usize) {
+    let settings = LoginSettings {
+        throttle: ThrottleLimits {
+            per_account: u32::MAX,
+            per_address: u32::MAX,
+            ..ThrottleLimits::default()
+        },
+        ..LoginSettings::default()
+    };
+    let stack = login::start(backend, None, settings).await;
+    let hash = hash_password(&SecretString::from(PASSWORD)).expect("hashing");
+    save_user(&stack, user("migrated@example.org", Some(&hash.0)), None).await;
+    let mut cases = vec![
+        ("unknown name".to_string(), "nobody@example.org".to_string()),
+        (
+            "wrong password, Argon2id (migrated)".to_string(),
+            "migrated@example.org".to_string(),
+        ),
+    ];
+    for (format, legacy) in LEGACY {
+        let email = format!("{}@example.org", format.to_lowercase());
+        save_user(&stack, user(&email, Some(legacy)), None).await;
+        cases.push((format!("wrong password, {format} (not migrated)"), email));
+    }
+    for (label, email) in cases {
+        let mut samples = Vec::with_capacity(count);
+        for i in 0..count {
+            let answer = login::login(
+                &stack,
+                json!({"email": email, "password": format!("wrong {i}")}),
+            )
+            .await;
+            assert_eq!(answer.status, 401, "{answer:?}");
+            samples.push(answer.elapsed);
+        }
+        print(&format!("{name}: refused, {label}"), samples);
+    }
+}
+
 fn logins_arg() -> usize {
     let args: Vec<String> = std::env::args().collect();
     args.iter()
@@ -159,6 +212,7 @@ async fn main() {
     println!("{:<52} {:>11} {:>11} {:>11}", "", "p50", "p95", "mean");
     argon2_costs(20);
     logins("SQLite", sqlite_backend(), count).await;
+    refusals("SQLite", sqlite_backend(), count).await;
     if std::env::var("AUTHBRIDGE_TEST_AWS_ENDPOINT").is_ok_and(|v| !v.is_empty())
         && let Some(backend) = dynamo_backend().await
     {

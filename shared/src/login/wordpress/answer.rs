@@ -14,12 +14,13 @@
 use serde::Deserialize;
 
 use super::WordpressError;
-use super::user::{RawUser, WordpressUser, present, wordpress_id};
+use super::user::{RawUser, present, wordpress_id};
+use crate::domain::WordpressAccount;
 
 /// What WordPress said about the credentials.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Check {
-    Valid(WordpressUser),
+    Valid(WordpressAccount),
     /// 404 with an empty body.
     UnknownUser,
     /// 401 "Unable to authenticate user".
@@ -70,7 +71,7 @@ pub fn interpret(status: u16, body: &[u8]) -> Result<Check, WordpressError> {
     }
 }
 
-fn valid(body: &[u8]) -> Result<WordpressUser, WordpressError> {
+fn valid(body: &[u8]) -> Result<WordpressAccount, WordpressError> {
     let bad = |why: &str| WordpressError::BadAnswer(format!("HTTP 200 but {why}"));
     let answer: Success =
         serde_json::from_slice(body).map_err(|_| bad("not the plugin's JSON user"))?;
@@ -87,7 +88,7 @@ fn valid(body: &[u8]) -> Result<WordpressUser, WordpressError> {
     }
     let email = present(data.user_email).ok_or_else(|| bad("data.user_email is missing"))?;
     let login = present(data.user_login).ok_or_else(|| bad("data.user_login is missing"))?;
-    Ok(WordpressUser {
+    Ok(WordpressAccount {
         id,
         login,
         email,

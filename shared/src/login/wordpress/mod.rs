@@ -3,21 +3,24 @@
 //! accounts it validates.
 //!
 //! The request is a form with `email` when the name is an e-mail address and `login` otherwise,
-//! plus `password`, and `Authorization: Bearer <token>` with the token from the secret store.
-//! Connect and total timeouts bound every call; redirects are not followed.
+//! plus `password`, and `Authorization: Bearer <token>` with the token from the secret store. The
+//! plugin looks `email` up as an address only, so when it answers 404 to an e-mail address the
+//! name is asked once more as `login` (some WordPress usernames look like addresses). The total
+//! timeout bounds the whole check, both requests together; redirects are not followed.
 
 mod answer;
 mod authenticator;
 mod user;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
+pub use crate::domain::wordpress::{parse_wordpress_time, rfc3339};
 pub use answer::{Check, interpret};
 pub use authenticator::WordpressAuthenticator;
-pub use user::{WordpressUser, parse_wordpress_time, rfc3339};
 
 use super::credentials::LoginName;
 use super::settings::WordpressSettings;
@@ -56,6 +59,8 @@ pub struct WordpressClient {
     token_secret: String,
     secrets: Arc<dyn SecretStore>,
     http: OutboundHttp,
+    /// Bound of one whole check (`AUTHBRIDGE_WP_TIMEOUT`).
+    total: Duration,
 }
 
 impl WordpressClient {
@@ -69,12 +74,23 @@ impl WordpressClient {
             token_secret: settings.token_secret.clone(),
             secrets,
             http: OutboundHttp::new(settings.timeouts)?,
+            total: settings.timeouts.total,
         })
     }
 
-    /// Asks WordPress whether `password` is the password of `name`.
+    /// Asks WordPress whether `password` is the password of `name`, within the total timeout.
     #[tracing::instrument(name = "wordpress credential check", skip_all)]
     pub async fn check(
+        &self,
+        name: &LoginName,
+        password: &SecretString,
+    ) -> Result<Check, WordpressError> {
+        tokio::time::timeout(self.total, self.check_untimed(name, password))
+            .await
+            .map_err(|_| WordpressError::Timeout)?
+    }
+
+    async fn check_untimed(
         &self,
         name: &LoginName,
         password: &SecretString,
@@ -84,14 +100,29 @@ impl WordpressClient {
             .get_secret(&self.token_secret)
             .await?
             .ok_or_else(|| WordpressError::MissingToken(self.token_secret.clone()))?;
-        let field = match name {
-            LoginName::Email(_) => "email",
-            LoginName::Username(_) => "login",
-        };
-        let form = [
-            (field, name.as_str()),
-            ("password", password.expose_secret()),
-        ];
+        match name {
+            LoginName::Email(email) => match self.ask(&token, "email", email, password).await? {
+                Check::UnknownUser => {
+                    tracing::debug!(
+                        "no WordPress user has this address; asking for it as a username"
+                    );
+                    self.ask(&token, "login", email, password).await
+                }
+                answer => Ok(answer),
+            },
+            LoginName::Username(login) => self.ask(&token, "login", login, password).await,
+        }
+    }
+
+    /// One request to the credential check, with the name as `field`.
+    async fn ask(
+        &self,
+        token: &SecretString,
+        field: &str,
+        name: &str,
+        password: &SecretString,
+    ) -> Result<Check, WordpressError> {
+        let form = [(field, name), ("password", password.expose_secret())];
         let response = self
             .http
             .client()

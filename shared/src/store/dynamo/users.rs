@@ -1,6 +1,8 @@
 //! Users in DynamoDB. Uniqueness of e-mail (case-insensitive) and ext_id is kept by guard items
 //! (`EMAIL#<address>`, `EXTID#<id>`) written in the same transaction as the user (`USER#<id>`), so
-//! of two requests racing for one address exactly one wins. WordPress links are `WPLINK#<id>`.
+//! of two requests racing for one address exactly one wins. WordPress links are `WPLINK#<id>`,
+//! with a guard `WPLOGIN#<lower-case login>` (holding `user_id` and `wordpress_id`) written with
+//! each link, so a WordPress username finds its user in two reads.
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::SdkError;
@@ -25,6 +27,9 @@ fn ext_pk(ext_id: &str) -> String {
 }
 fn link_pk(wordpress_id: u64) -> String {
     format!("WPLINK#{wordpress_id}")
+}
+fn login_pk(key: &str) -> String {
+    format!("WPLOGIN#{key}")
 }
 
 /// What a failed condition in one transaction entry means.
@@ -75,6 +80,27 @@ impl Tx {
         self.items
             .push(TransactWriteItem::builder().put(put).build());
         self.on_fail.push(StoreError::StaleVersion);
+        Ok(())
+    }
+
+    /// Writes a guard item unless it belongs to another user: creates it, or rewrites its own.
+    fn put_owned(
+        &mut self,
+        table: &str,
+        item: Item,
+        owner: &UserId,
+        on_fail: Outcome,
+    ) -> StoreResult<()> {
+        let put = Put::builder()
+            .table_name(table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk) OR user_id = :owner")
+            .expression_attribute_values(":owner", AttributeValue::S(owner.to_string()))
+            .build()
+            .map_err(|e| StoreError::backend("building a transaction", e))?;
+        self.items
+            .push(TransactWriteItem::builder().put(put).build());
+        self.on_fail.push(on_fail);
         Ok(())
     }
 
@@ -189,6 +215,13 @@ fn link_item(link: &WordpressLink) -> StoreResult<Item> {
     DynamoStore::encode(link, link_pk(link.wordpress_id), None)
 }
 
+/// The login guard of a link, pointing at its user and WordPress account.
+fn login_guard(key: &str, link: &WordpressLink) -> Item {
+    let mut item = guard(login_pk(key), &link.user_id);
+    item.insert("wordpress_id".to_string(), number(link.wordpress_id));
+    item
+}
+
 impl DynamoStore {
     /// Follows a guard item to its user.
     async fn user_by_guard(&self, pk: String, context: &'static str) -> StoreResult<Option<User>> {
@@ -232,6 +265,13 @@ impl UserStore for DynamoStore {
                 link_item(&link)?,
                 StoreError::AlreadyExists(Unique::WordpressLink),
             )?;
+            if let Some(key) = WordpressLink::login_key(&link.login) {
+                tx.put_new(
+                    table,
+                    login_guard(&key, &link),
+                    StoreError::AlreadyExists(Unique::WordpressLogin),
+                )?;
+            }
         }
         tx.commit(self, "creating a user").await
     }
@@ -250,6 +290,14 @@ impl UserStore for DynamoStore {
 
     async fn find_user_by_ext_id(&self, ext_id: &str) -> StoreResult<Option<User>> {
         self.user_by_guard(ext_pk(ext_id), "finding a user by ext_id")
+            .await
+    }
+
+    async fn find_user_by_wordpress_login(&self, login: &str) -> StoreResult<Option<User>> {
+        let Some(key) = WordpressLink::login_key(login) else {
+            return Ok(None);
+        };
+        self.user_by_guard(login_pk(&key), "finding a user by WordPress login")
             .await
     }
 
@@ -311,6 +359,10 @@ impl UserStore for DynamoStore {
         }
         if let Some(wordpress_id) = current.wordpress_id {
             tx.delete_owned(table, link_pk(wordpress_id), id)?;
+            let link = self.get_wordpress_link(wordpress_id).await?;
+            if let Some(key) = link.and_then(|l| WordpressLink::login_key(&l.login)) {
+                tx.delete_owned(table, login_pk(&key), id)?;
+            }
         }
         tx.commit(self, "deleting a user").await?;
         Ok(true)
@@ -328,20 +380,56 @@ impl UserStore for DynamoStore {
     }
 
     async fn save_wordpress_link(&self, link: &WordpressLink) -> StoreResult<WordpressLink> {
+        let table = self.table();
         let mut next = link.clone();
+        let mut tx = Tx::new();
+        let key = WordpressLink::login_key(&link.login);
         if link.version == 0 {
             next.version = 1;
-            self.put_new(
+            tx.put_new(
+                table,
                 link_item(&next)?,
-                "creating a WordPress link",
                 StoreError::AlreadyExists(Unique::WordpressLink),
-            )
-            .await?;
-        } else {
-            next.version = link.version + 1;
-            self.put_versioned(link_item(&next)?, link.version, "updating a WordPress link")
-                .await?;
+            )?;
+            if let Some(key) = &key {
+                tx.put_new(
+                    table,
+                    login_guard(key, &next),
+                    StoreError::AlreadyExists(Unique::WordpressLogin),
+                )?;
+            }
+            tx.commit(self, "creating a WordPress link").await?;
+            return Ok(next);
         }
+        let Some(current) = self.get_wordpress_link(link.wordpress_id).await? else {
+            return Err(StoreError::NotFound);
+        };
+        if current.version != link.version {
+            return Err(StoreError::StaleVersion);
+        }
+        next.version = link.version + 1;
+        tx.put_versioned(table, link_item(&next)?, link.version)?;
+        let old_key = WordpressLink::login_key(&current.login);
+        if old_key != key
+            && let Some(old) = &old_key
+        {
+            tx.delete_owned(table, login_pk(old), &current.user_id)?;
+        }
+        // Also rewritten when unchanged: a link written before logins had guards gets its guard.
+        if let Some(key) = &key {
+            let owner = if old_key.as_ref() == Some(key) {
+                &current.user_id
+            } else {
+                &next.user_id
+            };
+            tx.put_owned(
+                table,
+                login_guard(key, &next),
+                owner,
+                StoreError::AlreadyExists(Unique::WordpressLogin),
+            )?;
+        }
+        tx.commit(self, "updating a WordPress link").await?;
         Ok(next)
     }
 }

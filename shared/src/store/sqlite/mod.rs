@@ -35,7 +35,7 @@ CREATE TABLE IF NOT EXISTS users (
     data TEXT NOT NULL, version INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS wordpress_links (
     wordpress_id INTEGER PRIMARY KEY, user_id TEXT NOT NULL, data TEXT NOT NULL,
-    version INTEGER NOT NULL);
+    version INTEGER NOT NULL, login_key TEXT);
 CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS api_tokens (hash TEXT PRIMARY KEY, data TEXT NOT NULL, version INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS sessions (
@@ -76,6 +76,7 @@ impl SqliteStore {
             .and_then(|_| conn.pragma_update(None, "journal_mode", "WAL"))
             .and_then(|_| conn.pragma_update(None, "synchronous", "NORMAL"))
             .and_then(|_| conn.execute_batch(SCHEMA))
+            .and_then(|_| migrate(&conn))
             .map_err(|e| StoreError::backend("preparing the embedded store", e))?;
         Ok(SqliteStore {
             conn: Arc::new(Mutex::new(conn)),
@@ -115,6 +116,35 @@ impl SqliteStore {
         })
         .await
     }
+}
+
+/// Brings a file made by an earlier version up to the schema: links gained `login_key` (the
+/// lower-case WordPress login, unique), filled from each link's stored login.
+fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+    let has_login_key: bool = conn.query_row(
+        "SELECT COUNT(*) FROM pragma_table_info('wordpress_links') WHERE name = 'login_key'",
+        [],
+        |row| row.get::<_, i64>(0).map(|n| n > 0),
+    )?;
+    if !has_login_key {
+        conn.execute_batch("ALTER TABLE wordpress_links ADD COLUMN login_key TEXT")?;
+        let links: Vec<(i64, String)> = conn
+            .prepare("SELECT wordpress_id, data FROM wordpress_links")?
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        for (wordpress_id, data) in links {
+            let key = serde_json::from_str::<crate::domain::WordpressLink>(&data)
+                .ok()
+                .and_then(|link| crate::domain::WordpressLink::login_key(&link.login));
+            conn.execute(
+                "UPDATE wordpress_links SET login_key = ?2 WHERE wordpress_id = ?1",
+                rusqlite::params![wordpress_id, key],
+            )?;
+        }
+    }
+    conn.execute_batch(
+        "CREATE UNIQUE INDEX IF NOT EXISTS wordpress_links_login ON wordpress_links(login_key);",
+    )
 }
 
 /// Maps a SQLite error to a backend error with context.

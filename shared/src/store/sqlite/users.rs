@@ -34,20 +34,48 @@ fn check_unique(tx: &Transaction<'_>, user: &User, context: &'static str) -> Sto
     Ok(())
 }
 
+/// Fails with `AlreadyExists(WordpressLogin)` when another WordPress account's link holds the
+/// login of `link`.
+fn check_login(
+    tx: &Transaction<'_>,
+    link: &WordpressLink,
+    context: &'static str,
+) -> StoreResult<()> {
+    let Some(key) = WordpressLink::login_key(&link.login) else {
+        return Ok(());
+    };
+    let owner: Option<i64> = tx
+        .query_row(
+            "SELECT wordpress_id FROM wordpress_links WHERE login_key = ?1",
+            [key],
+            |row| row.get(0),
+        )
+        .optional()
+        .map_err(db(context))?;
+    match owner {
+        Some(id) if id != link.wordpress_id as i64 => {
+            Err(StoreError::AlreadyExists(Unique::WordpressLogin))
+        }
+        _ => Ok(()),
+    }
+}
+
 fn insert_link(
     tx: &Transaction<'_>,
     link: &WordpressLink,
     context: &'static str,
 ) -> StoreResult<()> {
+    check_login(tx, link, context)?;
     let inserted = tx
         .execute(
-            "INSERT INTO wordpress_links (wordpress_id, user_id, data, version)
-             VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+            "INSERT INTO wordpress_links (wordpress_id, user_id, data, version, login_key)
+             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
             params![
                 link.wordpress_id as i64,
                 link.user_id.as_str(),
                 to_json(link)?,
-                link.version as i64
+                link.version as i64,
+                WordpressLink::login_key(&link.login),
             ],
         )
         .map_err(db(context))?;
@@ -123,6 +151,23 @@ impl UserStore for SqliteStore {
                 "SELECT data FROM users WHERE ext_id = ?1",
                 ext_id,
                 "finding a user by ext_id",
+            )
+        })
+        .await
+    }
+
+    async fn find_user_by_wordpress_login(&self, login: &str) -> StoreResult<Option<User>> {
+        let Some(key) = WordpressLink::login_key(login) else {
+            return Ok(None);
+        };
+        self.run("finding a user by WordPress login", move |conn| {
+            get_data(
+                conn,
+                "SELECT users.data FROM wordpress_links
+                 JOIN users ON users.id = wordpress_links.user_id
+                 WHERE wordpress_links.login_key = ?1",
+                key,
+                "finding a user by WordPress login",
             )
         })
         .await
@@ -230,12 +275,15 @@ impl UserStore for SqliteStore {
             next.user_id.to_string(),
             link.version as i64,
         );
+        let login_key = WordpressLink::login_key(&next.login);
+        let check = next.clone();
         self.write("updating a WordPress link", move |tx| {
+            check_login(tx, &check, "updating a WordPress link")?;
             let changed = tx
                 .execute(
-                    "UPDATE wordpress_links SET user_id = ?2, data = ?3, version = ?4
+                    "UPDATE wordpress_links SET user_id = ?2, data = ?3, version = ?4, login_key = ?6
                      WHERE wordpress_id = ?1 AND version = ?5",
-                    params![wp, user_id, data, expected + 1, expected],
+                    params![wp, user_id, data, expected + 1, expected, login_key],
                 )
                 .map_err(db("updating a WordPress link"))?;
             check_updated(
