@@ -6,6 +6,7 @@ pub mod flow_state;
 pub mod ids;
 pub mod session;
 pub mod token;
+pub mod token_lifecycle;
 pub mod user;
 
 pub use api_token::{ApiToken, Endpoint, IpRestriction};

@@ -2,6 +2,7 @@
 //! flow, and token records.
 
 pub mod context;
+pub mod credentials;
 pub mod error;
 pub mod flow;
 pub mod grant;
