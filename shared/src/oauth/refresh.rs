@@ -7,7 +7,7 @@
 //! server revoke the whole grant, so refreshes of one token are serialized. A caller that finds the
 //! token wanting a refresh notes which token it saw ([`TokenVersion`]), then queues: inside one
 //! process on a lock per tag, across processes on the record's lease (a version-checked write with
-//! an expiry). Whenever the stored token is no longer the one it saw, another caller refreshed it:
+//! an expiry, read back before the provider is called). Whenever the stored token is no longer the one it saw, another caller refreshed it:
 //! it takes that token and never starts a second refresh. Only the lease holder calls the provider.
 //!
 //! Waiting is bounded: a caller waits, or starts a refresh, only until its `start_by` instant
@@ -297,6 +297,15 @@ impl Refresher {
                 Err(StoreError::StaleVersion) => continue,
                 Err(e) => return Err(e.into()),
             };
+            // Read it back: the lease is ours only while the record shows it. A store whose
+            // conditional writes are not atomic (the DynamoDB emulator) can let two writers
+            // through; the last one holds the lease and the others wait for it.
+            let current = read(ctx, tag).await?;
+            if current.version != leased.version
+                || current.lease_owner.as_deref() != Some(self.owner.as_str())
+            {
+                continue;
+            }
             let result = call_provider(ctx, &target, &leased).await;
             return finish(ctx, &target, leased, result).await;
         }
