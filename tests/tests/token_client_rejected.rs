@@ -76,7 +76,10 @@ async fn a_refused_client_is_a_misconfiguration_not_an_outage() {
             .await
             .unwrap();
         let status = response.status().as_u16();
-        (status, response.json::<Value>().await.unwrap_or(Value::Null))
+        (
+            status,
+            response.json::<Value>().await.unwrap_or(Value::Null),
+        )
     };
     let (status, body) = get().await;
     assert_eq!(status, 502, "{body}");
@@ -106,8 +109,14 @@ async fn a_refused_client_is_a_misconfiguration_not_an_outage() {
         .collect();
     assert_eq!(lines.len(), 1, "one log line: {logs}");
     let line = lines[0];
-    assert!(line.contains(client.id.as_str()) && line.contains(PROVIDER), "{line}");
+    assert!(
+        line.contains(client.id.as_str()) && line.contains(PROVIDER),
+        "{line}"
+    );
     assert!(line.contains("\"level\":\"ERROR\""), "{line}");
     assert!(!logs.contains(WRONG_SECRET), "no secret in the logs");
-    assert!(!logs.contains(oidc::CODE_CLIENT_BASIC.secret), "no secret in the logs");
+    assert!(
+        !logs.contains(oidc::CODE_CLIENT_BASIC.secret),
+        "no secret in the logs"
+    );
 }
