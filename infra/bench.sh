@@ -5,6 +5,9 @@
 #
 #   sweep: N token records, 1 % due; items read, wall time and refreshes/s of one sweep
 #          (10 000 and 100 000 on the embedded store, 10 000 on the emulator).
+#   refresh: per access-token lifetime (60 s, 120 s, 3600 s; an instance of the test authorization
+#          server per lifetime), refreshes at the provider per expiry under 50 concurrent callers
+#          (the goal is 1.00) and the callers' p50 / p99 latency, on both stores.
 #   login: see the login benchmark's own header.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -26,9 +29,16 @@ for _ in $(seq 1 100); do
 done
 export AUTHBRIDGE_TEST_AWS_ENDPOINT="http://127.0.0.1:$port"
 
+# The refresh benchmark starts its own instances of the test authorization server.
+oidc_dir="$root/infra/oidc-server"
+if [ ! -d "$oidc_dir/node_modules/oidc-provider" ]; then
+    (cd "$oidc_dir" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
 cargo build --quiet --profile measure -p authbridge-tests --bins
 bin="$root/target/measure"
 "$bin/bench-sweep" --tokens 10000 --tokens 100000 --emulator-tokens 10000
+"$bin/bench-refresh" --lifetime 60 --lifetime 120 --lifetime 3600 --callers 50 --expiries 5
 if [ -x "$bin/bench-login" ]; then
     "$bin/bench-login"
 fi

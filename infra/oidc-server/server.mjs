@@ -22,6 +22,8 @@
 //                           token_endpoint_auth_method, scope, and optionally application_type.
 //   OIDC_REDIRECT_URIS      comma-separated redirect URIs added to every authorization-code client.
 //   OIDC_ACCESS_TOKEN_TTL   access token lifetime in seconds (default 3600), for both grants.
+//   OIDC_EXIT_WITH_STDIN    when `1`, the server exits when its stdin closes: a test harness that
+//                           starts it with a pipe as stdin never leaves it running after it dies.
 //
 // Redirect URIs and ports: every Rust test runs our return handler on its own random port, so a fixed
 // list cannot name them. The authorization-code clients are registered as `application_type: native`
@@ -194,6 +196,12 @@ const server = provider.listen(port, '127.0.0.1', () => {
   console.log(`oidc-server: oidc-provider ${version} ready at ${issuer} (clients from ${clientsFile})`);
 });
 server.on('error', (err) => fail(`cannot listen on 127.0.0.1:${port}: ${err.message}`));
+
+if (process.env.OIDC_EXIT_WITH_STDIN === '1') {
+  process.stdin.on('end', () => process.exit(0));
+  process.stdin.on('error', () => process.exit(0));
+  process.stdin.resume();
+}
 
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => process.exit(0));

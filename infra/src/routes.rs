@@ -22,8 +22,15 @@ pub enum Function {
 pub fn route(method: &http::Method, path: &str) -> Option<(Function, HashMap<String, String>)> {
     use http::Method;
     let mut params = HashMap::new();
-    if method == Method::GET
-        && let Some(tag) = path.strip_prefix("/tokens/")
+    // `GET /tokens/{tag}` and `POST /tokens/{tag}/refresh`.
+    let token_route = match *method {
+        Method::GET => path.strip_prefix("/tokens/"),
+        Method::POST => path
+            .strip_prefix("/tokens/")
+            .and_then(|rest| rest.strip_suffix("/refresh")),
+        _ => None,
+    };
+    if let Some(tag) = token_route
         && !tag.is_empty()
         && !tag.contains('/')
     {

@@ -41,10 +41,7 @@ impl LocalStack {
             client_credentials: Arc::new(client_credentials::Context {
                 oauth: oauth.clone(),
             }),
-            token_access: Arc::new(token_access::Context {
-                oauth: oauth.clone(),
-                refresher: Default::default(),
-            }),
+            token_access: Arc::new(token_access::Context::new(oauth.clone())),
             wp_sync: Arc::new(wp_sync_user::Context {
                 app: Arc::new(oauth.app.clone()),
                 ext_id_referencing,

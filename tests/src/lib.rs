@@ -16,7 +16,9 @@ use authbridge::store::sqlite::SqliteStore;
 pub mod faults;
 pub mod login;
 pub mod oidc;
+pub mod oidc_instances;
 pub mod stack;
+pub mod tokens;
 pub mod wordpress;
 pub mod wordpress_site;
 

@@ -47,6 +47,7 @@ fn token(tag: &str) -> StoredToken {
         id_token: None,
         raw: None,
         expires: Some(clock::now() + 3600),
+        lifetime: Some(3600),
         resource_owner_name: Some("ada@example.org".into()),
         resource_owner: None,
         error: None,

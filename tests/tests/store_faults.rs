@@ -35,6 +35,7 @@ fn token(tag: &str, now: i64) -> StoredToken {
         id_token: None,
         raw: None,
         expires: Some(now + 3600),
+        lifetime: Some(3600),
         resource_owner_name: None,
         resource_owner: None,
         error: None,

@@ -177,7 +177,7 @@ async fn a_transient_failure_is_backed_off_and_a_success_clears_it() {
     );
     assert_eq!(failed.due_at, Some(next));
     assert_eq!(
-        failed.error.as_ref().unwrap()["error"],
+        failed.error.as_ref().unwrap().error,
         "temporarily_unavailable"
     );
     assert_eq!(

@@ -98,18 +98,17 @@ async fn delete(tag: &str, out: &Output) -> Result<(), CliError> {
 }
 
 async fn refresh(tag: &str, out: &Output) -> Result<(), CliError> {
-    use authbridge::oauth::refresh::{Outcome, Refresher, Want};
+    use authbridge::oauth::refresh::{Outcome, Refresher, Want, start_by};
     let ctx = deployment::oauth().await?;
+    let answer_by = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
     let (record, outcome) = Refresher::default()
-        .refresh(&ctx, tag, Want::Always)
+        .refresh(&ctx, tag, Want::Always, start_by(&ctx, answer_by))
         .await?;
     if outcome == Outcome::Failed {
         let error = record
             .error
             .as_ref()
-            .and_then(|e| e.get("error"))
-            .and_then(|e| e.as_str())
-            .unwrap_or("unknown error");
+            .map_or("unknown error", |e| e.error.as_str());
         return Err(CliError::RefreshFailed {
             tag: tag.to_string(),
             error: error.to_string(),

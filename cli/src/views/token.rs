@@ -83,7 +83,10 @@ impl Record for TokenOutput {
             ("owner", or_none(v.resource_owner_name.as_deref())),
             ("owner details", json(&v.resource_owner)),
             ("status", self.status()),
-            ("last error", json(&v.error)),
+            (
+                "last error",
+                json(&v.error.as_ref().and_then(|e| serde_json::to_value(e).ok())),
+            ),
             (
                 "refreshed",
                 v.refreshed_at.map_or(NONE.to_string(), rfc3339),

@@ -19,6 +19,7 @@ fn token(tag: &str, client: &str) -> StoredToken {
         id_token: Some(Sealed("SEALED-ID-51c0".into())),
         raw: Some(Sealed("SEALED-RAW-e3f8".into())),
         expires: Some(1_700_000_000),
+        lifetime: Some(3600),
         resource_owner_name: Some("jane@example.org".to_string()),
         resource_owner: Some(json!({"email": "jane@example.org"})),
         error: None,

@@ -12,10 +12,8 @@ use authbridge::domain::Endpoint;
 use authbridge::http::api_auth;
 use authbridge::http::request::parse_body;
 use authbridge::http::{ApiError, error::respond, response};
-use authbridge::oauth::flow::{
-    Initiator, active_client, auth_method, provider_for, refresh_margin,
-};
-use authbridge::oauth::grant::GrantClient;
+use authbridge::oauth::credentials::grant_client;
+use authbridge::oauth::flow::{Initiator, active_client, provider_for, refresh_margin};
 use authbridge::oauth::records::{self, Grant, TokenView};
 use authbridge::oauth::{OAuthContext, OAuthError};
 use authbridge::secrets::SecretString;
@@ -95,20 +93,7 @@ async fn run_grant(
         .tag
         .filter(|t| !t.trim().is_empty())
         .unwrap_or_else(|| format!("client:{}", client.id));
-    let secret = ctx
-        .app
-        .secrets
-        .get_secret(&client.secret_name(&ctx.app.config.secret_prefix))
-        .await?
-        .ok_or_else(|| OAuthError::MissingSecret(client.id.to_string()))?;
-    let grant = GrantClient::new(
-        &provider,
-        &client.guid,
-        Some(&secret),
-        None,
-        auth_method(&provider),
-        ctx.http.clone(),
-    )?;
+    let grant = grant_client(ctx, &client, &provider, None).await?;
     let (grant_type, response) = match request.grant {
         GrantType::ClientCredentials => (
             "client_credentials",

@@ -1,5 +1,13 @@
-//! token-access: `GET /tokens/{tag}` gives other services a usable access token, refreshing it
-//! first when it expires within the refresh margin. Authorised by a bearer API token.
+//! token-access: other services' way to a usable access token, authorised by a bearer API token.
+//!
+//! - `GET /tokens/{tag}` answers the token, refreshing it first when it is within its refresh
+//!   margin, with the token's version as `ETag`.
+//! - `POST /tokens/{tag}/refresh` with `If-Match: <that version>` is for a caller whose token the
+//!   resource server rejected: it refreshes only if the stored token is still that version, and
+//!   otherwise answers the newer token (200 either way), so many such callers share one refresh.
+//!
+//! Waiting for another caller's refresh ends in time to answer within the function's timeout
+//! (the invocation's deadline): past it, 503 `refresh_in_progress` with `Retry-After`.
 //!
 //! It is a function of its own rather than a second event on the scheduled sweep: an HTTP event
 //! and a schedule have different runtimes (`lambda_http` vs `lambda_runtime`), timeouts (a caller
@@ -7,16 +15,25 @@
 //! `authbridge::oauth::refresh`, so a token is refreshed the same way from either.
 
 use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 use authbridge::config::Env;
 use authbridge::domain::Endpoint;
+use authbridge::domain::token::TokenVersion;
 use authbridge::http::api_auth;
 use authbridge::http::{ApiError, error::respond, response};
 use authbridge::oauth::OAuthContext;
-use authbridge::oauth::refresh::Refresher;
+use authbridge::oauth::refresh::{self, FreshToken, Refresher};
 use authbridge::secrets::ExposeSecret;
+use lambda_http::http::HeaderValue;
+use lambda_http::http::header::{ETAG, IF_MATCH};
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde_json::json;
+use tokio::time::Instant;
+
+/// The function's timeout, used when a request carries no invocation deadline (the local stack):
+/// the template's `Timeout` of `TokenAccess`.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(29);
 
 /// What the function builds at cold start.
 pub struct Context {
@@ -25,13 +42,18 @@ pub struct Context {
 }
 
 impl Context {
+    /// The context around a shared OAuth context.
+    pub fn new(oauth: Arc<OAuthContext>) -> Self {
+        Context {
+            oauth,
+            refresher: Refresher::default(),
+        }
+    }
+
     /// Reads the process environment.
     pub async fn from_env() -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
         let env = Env::process();
-        Ok(Context {
-            oauth: Arc::new(OAuthContext::from(&env).await?),
-            refresher: Refresher::default(),
-        })
+        Ok(Context::new(Arc::new(OAuthContext::from(&env).await?)))
     }
 }
 
@@ -46,16 +68,30 @@ fn tag(req: &Request) -> Option<String> {
         return Some(tag.to_string());
     }
     let raw = req.uri().path().strip_prefix("/tokens/")?;
+    let raw = raw.strip_suffix("/refresh").unwrap_or(raw);
     let decoded = url::form_urlencoded::parse(format!("t={}", raw.replace('+', "%2B")).as_bytes())
         .next()
         .map(|(_, v)| v.into_owned())?;
     (!decoded.is_empty()).then_some(decoded)
 }
 
+/// Until when this request may wait for a refresh or start one: from the invocation's deadline.
+fn start_by(context: &Context, req: &Request) -> Instant {
+    let left = req
+        .lambda_context_ref()
+        .and_then(|c| c.deadline().duration_since(SystemTime::now()).ok())
+        .filter(|left| !left.is_zero())
+        .unwrap_or(DEFAULT_TIMEOUT);
+    refresh::start_by(&context.oauth, Instant::now() + left)
+}
+
 async fn serve(context: &Context, req: &Request) -> Result<Response<Body>, ApiError> {
-    if req.method() != lambda_http::http::Method::GET {
-        return Err(ApiError::method_not_allowed());
-    }
+    use lambda_http::http::Method;
+    let replace = match *req.method() {
+        Method::GET => false,
+        Method::POST if req.uri().path().ends_with("/refresh") => true,
+        _ => return Err(ApiError::method_not_allowed()),
+    };
     api_auth::authorize(
         context.oauth.app.stores.api_tokens.as_ref(),
         req,
@@ -64,16 +100,61 @@ async fn serve(context: &Context, req: &Request) -> Result<Response<Body>, ApiEr
     .await?;
     let tag =
         tag(req).ok_or_else(|| ApiError::bad_request("invalid_request", "the tag is missing"))?;
-    match context.refresher.fresh_token(&context.oauth, &tag).await {
-        Ok(token) => Ok(response::json(
-            200,
-            &json!({
-                "access_token": token.access_token.expose_secret(),
-                "token_type": token.token_type,
-                "expires_at": token.expires_at,
-                "scopes": token.scopes,
-            }),
-        )),
+    let start_by = start_by(context, req);
+    let result = if replace {
+        let seen = if_match(req)?;
+        context
+            .refresher
+            .replace_token(&context.oauth, &tag, seen, start_by)
+            .await
+    } else {
+        context
+            .refresher
+            .fresh_token(&context.oauth, &tag, start_by)
+            .await
+    };
+    match result {
+        Ok(token) => Ok(answer(&token)),
         Err(e) => Err(e.into()),
     }
+}
+
+/// The version in `If-Match`: required, one entity tag.
+fn if_match(req: &Request) -> Result<TokenVersion, ApiError> {
+    let header = req.headers().get(IF_MATCH).ok_or_else(|| {
+        ApiError::new(
+            428,
+            json!({
+                "error": "if_match_required",
+                "message": "send If-Match with the ETag of the token that was rejected",
+            }),
+        )
+    })?;
+    header
+        .to_str()
+        .ok()
+        .and_then(TokenVersion::from_if_match)
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "invalid_request",
+                "If-Match must be one ETag of GET /tokens/{tag}",
+            )
+        })
+}
+
+/// 200 with the token, and its version as `ETag`.
+fn answer(token: &FreshToken) -> Response<Body> {
+    let mut response = response::json(
+        200,
+        &json!({
+            "access_token": token.access_token.expose_secret(),
+            "token_type": token.token_type,
+            "expires_at": token.expires_at,
+            "scopes": token.scopes,
+        }),
+    );
+    if let Ok(etag) = HeaderValue::from_str(&token.version.etag()) {
+        response.headers_mut().insert(ETAG, etag);
+    }
+    response
 }

@@ -8,6 +8,7 @@ pub mod ids;
 pub mod session;
 pub mod text;
 pub mod token;
+pub mod token_lifecycle;
 pub mod user;
 pub mod wordpress;
 

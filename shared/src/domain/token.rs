@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::ClientId;
+pub use super::token_lifecycle::{FailureKind, SealedCredentials, TokenFailure, TokenVersion};
 use crate::clock::Epoch;
 
 /// A value encrypted by the token vault: base64 of a version byte, the nonce and the AES-256-GCM
@@ -52,13 +53,16 @@ pub struct StoredToken {
     /// When the access token expires (epoch seconds); `None` when the provider did not say.
     #[serde(default)]
     pub expires: Option<Epoch>,
+    /// The lifetime the provider granted the access token (`expires_in`, seconds), as written.
+    #[serde(default)]
+    pub lifetime: Option<Epoch>,
     #[serde(default)]
     pub resource_owner_name: Option<String>,
     #[serde(default)]
     pub resource_owner: Option<Value>,
-    /// The last failure, as JSON (RFC 6749 error code, description, time, attempts).
+    /// The last failure of a refresh; cleared by a success.
     #[serde(default)]
-    pub error: Option<Value>,
+    pub error: Option<TokenFailure>,
     #[serde(default)]
     pub status: TokenStatus,
     /// When the scheduled refresh should next look at this token; `None` takes it out of the sweep.

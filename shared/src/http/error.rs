@@ -254,6 +254,15 @@ impl From<crate::oauth::refresh::RefreshError> for ApiError {
                 )
                 .with_retry_after(30)
             }
+            E::ClientRejected { client_id, code } => Self::new(
+                502,
+                json!({
+                    "error": "client_rejected",
+                    "message": message,
+                    "client": client_id,
+                    "provider_error": code,
+                }),
+            ),
             E::Busy => Self::new(
                 503,
                 json!({"error": "refresh_in_progress", "message": message}),

@@ -3,6 +3,7 @@
 
 pub mod connections;
 pub mod context;
+pub mod credentials;
 pub mod error;
 pub mod flow;
 pub mod grant;

@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::token_response::ProviderTokenResponse;
 use crate::clock::Epoch;
 use crate::domain::ClientId;
-use crate::domain::token::{StoredToken, TokenStatus};
+use crate::domain::token::{SealedCredentials, StoredToken, TokenFailure, TokenStatus};
 use crate::store::{StoreError, TokenStore};
 use crate::vault::{TokenVault, VaultError};
 
@@ -21,8 +21,7 @@ pub mod field {
     pub const RAW: &str = "raw";
 }
 
-/// An idle refresh token is exercised at least this often, so providers do not revoke it.
-pub const IDLE_REFRESH_INTERVAL: Epoch = 24 * 3600;
+pub use crate::domain::token_lifecycle::IDLE_REFRESH_INTERVAL;
 
 /// Where a new record comes from.
 #[derive(Debug, Clone)]
@@ -57,6 +56,7 @@ pub fn seal_new(
         id_token: None,
         raw: None,
         expires: None,
+        lifetime: None,
         resource_owner_name: grant.owner_name,
         resource_owner: grant.owner,
         error: None,
@@ -76,8 +76,8 @@ pub fn seal_new(
     Ok(record)
 }
 
-/// Writes a fresh response into `record`: the access token, expiry and scopes replaced; the refresh
-/// token replaced only when the provider sent a new one (RFC 6749 §6); the error cleared.
+/// Writes a fresh response into `record` (see [`StoredToken::refreshed`]): every credential sealed
+/// under the record's tag first.
 pub fn apply_response(
     vault: &TokenVault,
     record: &mut StoredToken,
@@ -87,49 +87,25 @@ pub fn apply_response(
 ) -> Result<(), VaultError> {
     let tag = record.tag.clone();
     let seal = |field: &str, value: &str| vault.seal(&tag, field, &SecretString::from(value));
-    record.access_token = Some(seal(field::ACCESS_TOKEN, response.access_token().secret())?);
-    if let Some(refresh) = response.refresh_token() {
-        record.refresh_token = Some(seal(field::REFRESH_TOKEN, refresh.secret())?);
-    }
-    if let Some(id_token) = response.id_token() {
-        record.id_token = Some(seal(field::ID_TOKEN, id_token)?);
-    }
-    record.raw = Some(seal(field::RAW, &response.to_raw_json())?);
-    record.token_type = Some(response.token_type_name());
-    record.expires = response
-        .expires_in()
-        .map(|d| now.saturating_add(d.as_secs() as Epoch));
-    if let Some(scopes) = response.scopes() {
-        record.scopes = scopes.iter().map(|s| s.to_string()).collect();
-    }
-    record.status = TokenStatus::Active;
-    record.error = None;
-    record.refreshed_at = Some(now);
-    record.modified = now;
-    record.due_at = due_at(record, refresh_margin);
+    let credentials = SealedCredentials {
+        access_token: seal(field::ACCESS_TOKEN, response.access_token().secret())?,
+        refresh_token: response
+            .refresh_token()
+            .map(|r| seal(field::REFRESH_TOKEN, r.secret()))
+            .transpose()?,
+        id_token: response
+            .id_token()
+            .map(|t| seal(field::ID_TOKEN, t))
+            .transpose()?,
+        raw: seal(field::RAW, &response.to_raw_json())?,
+        token_type: response.token_type_name(),
+        expires_in: response.expires_in().map(|d| d.as_secs() as Epoch),
+        scopes: response
+            .scopes()
+            .map(|scopes| scopes.iter().map(|s| s.to_string()).collect()),
+    };
+    record.refreshed(credentials, refresh_margin, now);
     Ok(())
-}
-
-/// When the scheduled refresh should next look at `record`: `refresh_margin` before it expires, or
-/// a day after its last refresh when it holds a refresh token, whichever is first. `None` when it
-/// cannot be refreshed without the user.
-pub fn due_at(record: &StoredToken, refresh_margin: Epoch) -> Option<Epoch> {
-    if record.status != TokenStatus::Active {
-        return None;
-    }
-    let renewable = record.refresh_token.is_some() || record.grant_type == "client_credentials";
-    if !renewable {
-        return None;
-    }
-    let by_expiry = record.expires.map(|e| e.saturating_sub(refresh_margin));
-    let by_idle = record
-        .refresh_token
-        .as_ref()
-        .map(|_| record.refreshed_at.unwrap_or(record.created) + IDLE_REFRESH_INTERVAL);
-    match (by_expiry, by_idle) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    }
 }
 
 /// Stores `record` under its tag: created when the tag is new, else replacing the current record
@@ -179,7 +155,7 @@ pub struct TokenView {
     pub expires: Option<Epoch>,
     pub resource_owner_name: Option<String>,
     pub resource_owner: Option<Value>,
-    pub error: Option<Value>,
+    pub error: Option<TokenFailure>,
     pub status: TokenStatus,
     pub refreshed_at: Option<Epoch>,
     pub created_by: Option<String>,
@@ -272,8 +248,8 @@ mod tests {
         let first = response(r#"{"access_token":"A1","token_type":"Bearer","refresh_token":"R1"}"#);
         let mut rec = seal_new(&v, grant(&client, &scopes), &first, 300, 1000).unwrap();
         assert_eq!(rec.expires, None);
-        // No expiry, but an idle refresh token is exercised within a day.
-        assert_eq!(rec.due_at, Some(1000 + IDLE_REFRESH_INTERVAL));
+        // No expiry: never refreshed proactively.
+        assert_eq!(rec.due_at, None);
         let second = response(r#"{"access_token":"A2","token_type":"Bearer","expires_in":60}"#);
         apply_response(&v, &mut rec, &second, 300, 2000).unwrap();
         let refresh = v
@@ -284,6 +260,8 @@ mod tests {
             )
             .unwrap();
         assert_eq!(refresh.expose_secret(), "R1");
-        assert_eq!(rec.due_at, Some(2060 - 300));
+        // A 60 s token: the 300 s margin is capped at half its lifetime.
+        assert_eq!(rec.lifetime, Some(60));
+        assert_eq!(rec.due_at, Some(2060 - 30));
     }
 }

@@ -1,43 +1,61 @@
 //! Keeping tokens usable: [`Refresher::fresh_token`] returns a usable access token for a tag,
-//! refreshing it first when it expires within the refresh margin.
+//! refreshing it first when it is within its refresh margin (the rule is in
+//! [`crate::domain::token_lifecycle`]); [`Refresher::replace_token`] serves a caller whose token
+//! was rejected by the resource server.
 //!
-//! RFC 9700 §4.14: reusing a rotated refresh token can make the server revoke the whole grant, so
-//! refreshes of one token are serialized. Across processes a caller takes a lease on the record
-//! (a version-checked write with an expiry) before it calls the provider, and re-reads after
-//! taking it; the others wait for the lease to end and read the result. Inside one process,
-//! concurrent callers of one tag queue on one lock, so they share one refresh.
+//! One refresh per expiry. RFC 9700 §4.14: spending a rotated refresh token twice can make the
+//! server revoke the whole grant, so refreshes of one token are serialized. A caller that finds the
+//! token wanting a refresh notes which token it saw ([`TokenVersion`]), then queues: inside one
+//! process on a lock per tag, across processes on the record's lease (a version-checked write with
+//! an expiry, read back before the provider is called). Whenever the stored token is no longer the one it saw, another caller refreshed it:
+//! it takes that token and never starts a second refresh. Only the lease holder calls the provider.
 //!
-//! Failures: `invalid_grant` marks the record `reauthorization_required` (kept, never retried
-//! automatically); a transient failure records the error, keeps the old token and backs off
-//! (30 s doubling, capped at an hour); a success clears the error.
+//! Waiting is bounded: a caller waits, or starts a refresh, only until its `start_by` instant
+//! ([`start_by`]), chosen so that a refresh started then still ends within the outbound HTTP
+//! timeout before the caller must answer; past it the answer is [`RefreshError::Busy`]. A refresh
+//! in flight is never abandoned: the provider may already have rotated the refresh token.
+//!
+//! The outcome is written as one of the record's transitions: refreshed, failed transiently
+//! (backed off; a refusal of the client itself is logged as a misconfiguration), or needs
+//! reauthorization (`invalid_grant`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use secrecy::SecretString;
-use serde_json::json;
+use tokio::time::Instant;
 
 use super::context::OAuthContext;
+use super::credentials::grant_client;
 use super::error::OAuthError;
-use super::flow::{auth_method, provider_for, refresh_margin};
-use super::grant::{GrantClient, GrantError};
+use super::flow::{active_client, provider_for, refresh_margin};
+use super::grant::GrantError;
 use super::records::{self, field};
+use super::token_response::ProviderTokenResponse;
 use crate::clock::{self, Epoch};
-use crate::domain::token::{StoredToken, TokenStatus};
+use crate::domain::token::{FailureKind, StoredToken, TokenStatus, TokenVersion};
 use crate::domain::{ClientId, OAuthClient};
 use crate::providers::ResolvedProvider;
 use crate::store::StoreError;
 
+pub use crate::domain::token_lifecycle::{BACKOFF_CAP, BACKOFF_START};
+
 /// How long a lease holds when its holder never releases it (longer than a refresh can take).
 pub const LEASE: Epoch = 30;
-/// First backoff after a transient failure; it doubles with each failure.
-pub const BACKOFF_START: Epoch = 30;
-/// Longest backoff.
-pub const BACKOFF_CAP: Epoch = 3600;
-/// How long a caller waits for another's refresh before giving up.
-const WAIT_FOR_OTHERS: Duration = Duration::from_secs(40);
+/// Kept back from a caller's deadline to write its answer.
+pub const ANSWER_RESERVE: Duration = Duration::from_secs(1);
+/// How often a caller waiting for another process's refresh reads the record again.
 const POLL: Duration = Duration::from_millis(100);
+/// The RFC 6749 §5.2 codes by which a provider refuses the client itself, not the grant.
+const CLIENT_REFUSALS: [&str; 2] = ["invalid_client", "unauthorized_client"];
+
+/// Until when a caller that must answer by `answer_by` may wait for another's refresh or start
+/// its own: a refresh started then ends (outbound HTTP timeout) with [`ANSWER_RESERVE`] to spare.
+pub fn start_by(ctx: &OAuthContext, answer_by: Instant) -> Instant {
+    let keep = ctx.settings.timeouts.total + ANSWER_RESERVE;
+    answer_by.checked_sub(keep).unwrap_or_else(Instant::now)
+}
 
 /// A usable access token.
 pub struct FreshToken {
@@ -45,6 +63,8 @@ pub struct FreshToken {
     pub token_type: String,
     pub expires_at: Option<Epoch>,
     pub scopes: Vec<String>,
+    /// Which token this is: the `ETag` of `GET /tokens/{tag}`.
+    pub version: TokenVersion,
 }
 
 /// Why no usable token could be given.
@@ -59,11 +79,16 @@ pub enum RefreshError {
         client_id: ClientId,
         scopes: Vec<String>,
     },
-    /// The token expired and the provider cannot be reached now.
+    /// The token expired (or was rejected) and the provider cannot be reached now.
     #[error("the provider is unavailable and the token has expired: {0}")]
     Unavailable(String),
-    /// Another process holds the refresh for longer than expected.
-    #[error("the token is being refreshed elsewhere; try again")]
+    /// The provider refuses the client's own credentials: an operator must fix the client.
+    #[error(
+        "the provider refused client {client_id} itself ({code}); check its secret and registration"
+    )]
+    ClientRejected { client_id: ClientId, code: String },
+    /// Another caller's refresh did not end within the time this caller has.
+    #[error("the token is being refreshed by another caller; try again")]
     Busy,
     #[error(transparent)]
     OAuth(#[from] OAuthError),
@@ -91,13 +116,16 @@ pub enum Outcome {
 }
 
 /// Why a refresh is wanted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Want {
-    /// Only when the access token expires within the margin (a caller needs a token).
+    /// Only when the access token is within its margin (a caller needs a token).
     IfExpiring,
-    /// When the record is due (expiring, or idle for a day): the scheduled sweep.
+    /// When the record is due (see `StoredToken::due_at`): the scheduled sweep. It leaves a
+    /// token another process is refreshing to that process.
     IfDue,
-    /// Now, whatever the expiry (the admin's `tokens refresh`).
+    /// Only while the stored token is still this one (a caller reports it rejected).
+    IfStill(TokenVersion),
+    /// Now, whatever the expiry or backoff (the admin's `tokens refresh`).
     Always,
 }
 
@@ -133,21 +161,34 @@ impl Drop for TagLock<'_> {
     }
 }
 
-fn expiring(record: &StoredToken, margin: Epoch, now: Epoch) -> bool {
-    record.expires.is_some_and(|e| e - margin <= now) || record.access_token.is_none()
+/// The client and provider of a record, resolved once per call.
+struct Target {
+    client: OAuthClient,
+    provider: ResolvedProvider,
+    /// The provider's configured margin (before the lifetime cap).
+    margin: Epoch,
 }
 
-fn wanted(record: &StoredToken, want: Want, margin: Epoch, now: Epoch) -> bool {
-    match want {
-        Want::Always => true,
-        Want::IfExpiring => expiring(record, margin, now),
-        Want::IfDue => record.due_at.is_some_and(|due| due <= now),
+impl Target {
+    async fn resolve(ctx: &OAuthContext, record: &StoredToken) -> Result<Self, RefreshError> {
+        let client = active_client(ctx, record.client_id.as_str()).await?;
+        let provider = provider_for(ctx, &client).await?;
+        let margin = refresh_margin(&provider);
+        Ok(Target {
+            client,
+            provider,
+            margin,
+        })
     }
-}
 
-fn backoff(attempts: u32) -> Epoch {
-    let exp = attempts.saturating_sub(1).min(16);
-    (BACKOFF_START << exp).min(BACKOFF_CAP)
+    fn wanted(&self, record: &StoredToken, want: &Want, now: Epoch) -> bool {
+        match want {
+            Want::Always => true,
+            Want::IfExpiring => record.expiring(self.margin, now),
+            Want::IfDue => record.due_at.is_some_and(|due| due <= now),
+            Want::IfStill(seen) => record.token_version().as_ref() == Some(seen),
+        }
+    }
 }
 
 impl Refresher {
@@ -164,38 +205,30 @@ impl Refresher {
         }
     }
 
-    /// A usable access token for `tag`, refreshed first when it expires within the margin.
+    /// A usable access token for `tag`, refreshed first when it is within its margin.
     pub async fn fresh_token(
         &self,
         ctx: &OAuthContext,
         tag: &str,
+        start_by: Instant,
     ) -> Result<FreshToken, RefreshError> {
-        let (record, _) = self.refresh(ctx, tag, Want::IfExpiring).await?;
-        if record.status == TokenStatus::ReauthorizationRequired {
-            return Err(reauthorization(&record));
-        }
-        let now = clock::now();
-        if record.expires.is_some_and(|e| e <= now) {
-            let why = record
-                .error
-                .as_ref()
-                .and_then(|e| e.get("error"))
-                .and_then(|e| e.as_str())
-                .unwrap_or("the refresh failed")
-                .to_string();
-            return Err(RefreshError::Unavailable(why));
-        }
-        let sealed = record
-            .access_token
-            .as_ref()
-            .ok_or_else(|| RefreshError::Unavailable("no access token is stored".into()))?;
-        let vault = ctx.vault().await?;
-        Ok(FreshToken {
-            access_token: vault.open(&record.tag, field::ACCESS_TOKEN, sealed)?,
-            token_type: record.token_type.clone().unwrap_or_else(|| "Bearer".into()),
-            expires_at: record.expires,
-            scopes: record.scopes.clone(),
-        })
+        let (record, _) = self.refresh(ctx, tag, Want::IfExpiring, start_by).await?;
+        usable(ctx, &record, None).await
+    }
+
+    /// For a caller whose access token `seen` was rejected: a refresh when the stored token is
+    /// still `seen`, else the newer token that replaced it (no refresh).
+    pub async fn replace_token(
+        &self,
+        ctx: &OAuthContext,
+        tag: &str,
+        seen: TokenVersion,
+        start_by: Instant,
+    ) -> Result<FreshToken, RefreshError> {
+        let (record, _) = self
+            .refresh(ctx, tag, Want::IfStill(seen.clone()), start_by)
+            .await?;
+        usable(ctx, &record, Some(&seen)).await
     }
 
     /// Refreshes `tag` when `want` says so, serialized as the module explains. Returns the record
@@ -205,211 +238,228 @@ impl Refresher {
         ctx: &OAuthContext,
         tag: &str,
         want: Want,
+        start_by: Instant,
     ) -> Result<(StoredToken, Outcome), RefreshError> {
+        let record = read(ctx, tag).await?;
+        if record.status == TokenStatus::ReauthorizationRequired {
+            return Ok((record, Outcome::Skipped));
+        }
+        let mut target = Target::resolve(ctx, &record).await?;
+        if !target.wanted(&record, &want, clock::now()) {
+            return Ok((record, Outcome::Skipped));
+        }
+        // The token this caller wants replaced: once another one is stored, it is done.
+        let seen = record.token_version();
         let tag_lock = self.tag_lock(tag);
-        let _held = tag_lock.lock.lock().await;
-        let deadline = tokio::time::Instant::now() + WAIT_FOR_OTHERS;
-        let mut want = want;
-        // The client and its provider, resolved once for all the polls of this call.
-        let mut resolved: Option<(OAuthClient, ResolvedProvider)> = None;
+        let Ok(_held) = tokio::time::timeout_at(start_by, tag_lock.lock.lock()).await else {
+            return Err(RefreshError::Busy);
+        };
         loop {
             let now = clock::now();
-            let record = ctx
-                .app
-                .stores
-                .tokens
-                .get_token(tag)
-                .await?
-                .ok_or_else(|| RefreshError::NotFound(tag.to_string()))?;
-            if record.status == TokenStatus::ReauthorizationRequired {
+            let record = read(ctx, tag).await?;
+            if record.status == TokenStatus::ReauthorizationRequired
+                || record.token_version() != seen
+            {
                 return Ok((record, Outcome::Skipped));
             }
-            let (client, provider) = match resolved.take() {
-                Some((client, provider)) if client.id == record.client_id => (client, provider),
-                _ => {
-                    let client = super::flow::active_client(ctx, record.client_id.as_str()).await?;
-                    let provider = provider_for(ctx, &client).await?;
-                    (client, provider)
+            if record.client_id != target.client.id {
+                target = Target::resolve(ctx, &record).await?;
+            }
+            if !target.wanted(&record, &want, now) {
+                return Ok((record, Outcome::Skipped));
+            }
+            if record.leased_by_other(&self.owner, now) {
+                if want == Want::IfDue {
+                    return Ok((record, Outcome::Skipped));
                 }
-            };
-            let margin = refresh_margin(&provider);
-            if !wanted(&record, want, margin, now) {
-                return Ok((record, Outcome::Skipped));
-            }
-            let leased_by_other = record.lease_until.is_some_and(|until| until > now)
-                && record.lease_owner.as_deref() != Some(&self.owner);
-            if leased_by_other {
-                if tokio::time::Instant::now() >= deadline {
+                if Instant::now() >= start_by {
                     return Err(RefreshError::Busy);
                 }
-                // Another process is refreshing: wait and read its result. A forced refresh
-                // is satisfied by theirs.
-                if want == Want::Always {
-                    want = Want::IfExpiring;
-                }
                 tokio::time::sleep(POLL).await;
-                resolved = Some((client, provider));
                 continue;
             }
-            if want != Want::Always && record.next_attempt_at.is_some_and(|t| t > now) {
+            if want != Want::Always && record.backing_off(now) {
                 return Ok((record, Outcome::Skipped));
+            }
+            if Instant::now() >= start_by {
+                return Err(RefreshError::Busy);
             }
             // Take the lease: a version-checked write. Losing means someone else changed the
             // record; read again.
-            let mut leased = record.clone();
-            leased.lease_owner = Some(self.owner.clone());
-            leased.lease_until = Some(now + LEASE);
-            let leased = match ctx.app.stores.tokens.update_token(&leased).await {
+            let leased = match ctx
+                .app
+                .stores
+                .tokens
+                .update_token(&record.leased(&self.owner, LEASE, now))
+                .await
+            {
                 Ok(leased) => leased,
-                Err(StoreError::StaleVersion) => {
-                    resolved = Some((client, provider));
-                    continue;
-                }
+                Err(StoreError::StaleVersion) => continue,
                 Err(e) => return Err(e.into()),
             };
-            let result = self.call_provider(ctx, &client, &provider, &leased).await;
-            return self.finish(ctx, leased, result, margin).await;
-        }
-    }
-
-    /// Runs the refresh (or, for client-credentials records, the grant again).
-    async fn call_provider(
-        &self,
-        ctx: &OAuthContext,
-        client: &OAuthClient,
-        provider: &ResolvedProvider,
-        record: &StoredToken,
-    ) -> Result<super::token_response::ProviderTokenResponse, RefreshAttemptError> {
-        let secret = ctx
-            .app
-            .secrets
-            .get_secret(&client.secret_name(&ctx.app.config.secret_prefix))
-            .await
-            .map_err(|e| RefreshAttemptError::Local(e.into()))?
-            .ok_or_else(|| {
-                RefreshAttemptError::Local(OAuthError::MissingSecret(client.id.to_string()))
-            })?;
-        let grant = GrantClient::new(
-            provider,
-            &client.guid,
-            Some(&secret),
-            None,
-            auth_method(provider),
-            ctx.http.clone(),
-        )
-        .map_err(RefreshAttemptError::Grant)?;
-        match &record.refresh_token {
-            Some(sealed) => {
-                let vault = ctx
-                    .vault()
-                    .await
-                    .map_err(|e| RefreshAttemptError::Local(e.into()))?;
-                let refresh = vault
-                    .open(&record.tag, field::REFRESH_TOKEN, sealed)
-                    .map_err(|e| RefreshAttemptError::Local(e.into()))?;
-                grant
-                    .refresh(&refresh)
-                    .await
-                    .map_err(RefreshAttemptError::Grant)
-            }
-            None if record.grant_type == "client_credentials" => grant
-                .client_credentials(&record.scopes)
-                .await
-                .map_err(RefreshAttemptError::Grant),
-            None => Err(RefreshAttemptError::Grant(GrantError::Rejected {
-                code: "invalid_grant".into(),
-                description: Some("no refresh token is stored".into()),
-            })),
-        }
-    }
-
-    /// Writes the outcome and releases the lease.
-    async fn finish(
-        &self,
-        ctx: &OAuthContext,
-        mut record: StoredToken,
-        result: Result<super::token_response::ProviderTokenResponse, RefreshAttemptError>,
-        margin: Epoch,
-    ) -> Result<(StoredToken, Outcome), RefreshError> {
-        let now = clock::now();
-        record.lease_owner = None;
-        record.lease_until = None;
-        record.modified = now;
-        let outcome = match result {
-            Ok(response) => {
-                let vault = ctx.vault().await?;
-                records::apply_response(vault, &mut record, &response, margin, now)?;
-                record.attempts = 0;
-                record.next_attempt_at = None;
-                tracing::info!(tag = %record.tag, "token refreshed");
-                Outcome::Refreshed
-            }
-            Err(RefreshAttemptError::Grant(GrantError::Rejected { code, description }))
-                if code == "invalid_grant" =>
+            // Read it back: the lease is ours only while the record shows it. A store whose
+            // conditional writes are not atomic (the DynamoDB emulator) can let two writers
+            // through; the last one holds the lease and the others wait for it.
+            let current = read(ctx, tag).await?;
+            if current.version != leased.version
+                || current.lease_owner.as_deref() != Some(self.owner.as_str())
             {
-                record.status = TokenStatus::ReauthorizationRequired;
-                record.error =
-                    Some(json!({"error": code, "error_description": description, "time": now}));
-                record.due_at = None;
-                tracing::warn!(tag = %record.tag, "refresh token refused: reauthorization required");
-                Outcome::Failed
+                continue;
             }
-            Err(err) => {
-                record.attempts = record.attempts.saturating_add(1);
-                let wait = backoff(record.attempts);
-                record.next_attempt_at = Some(now + wait);
-                record.due_at = Some(now + wait);
-                let (code, description) = match &err {
-                    RefreshAttemptError::Grant(GrantError::Rejected { code, description }) => {
-                        (code.clone(), description.clone())
-                    }
-                    other => (
-                        "temporarily_unavailable".to_string(),
-                        Some(other.to_string()),
-                    ),
-                };
-                record.error = Some(json!({
-                    "error": code,
-                    "error_description": description,
-                    "time": now,
-                    "attempts": record.attempts,
-                }));
-                tracing::warn!(tag = %record.tag, attempts = record.attempts, error = %err, "token refresh failed; backing off");
-                Outcome::Failed
-            }
-        };
-        let saved = ctx.app.stores.tokens.update_token(&record).await?;
-        Ok((saved, outcome))
+            let result = call_provider(ctx, &target, &leased).await;
+            return finish(ctx, &target, leased, result).await;
+        }
     }
+}
+
+async fn read(ctx: &OAuthContext, tag: &str) -> Result<StoredToken, RefreshError> {
+    ctx.app
+        .stores
+        .tokens
+        .get_token(tag)
+        .await?
+        .ok_or_else(|| RefreshError::NotFound(tag.to_string()))
+}
+
+/// The record's access token when it can be used: not expired, and not the one a caller reported
+/// `rejected`; else why not.
+async fn usable(
+    ctx: &OAuthContext,
+    record: &StoredToken,
+    rejected: Option<&TokenVersion>,
+) -> Result<FreshToken, RefreshError> {
+    if record.status == TokenStatus::ReauthorizationRequired {
+        return Err(RefreshError::ReauthorizationRequired {
+            tag: record.tag.clone(),
+            client_id: record.client_id.clone(),
+            scopes: record.scopes.clone(),
+        });
+    }
+    let version = record.token_version();
+    let (Some(sealed), Some(version)) = (&record.access_token, version) else {
+        return Err(RefreshError::Unavailable(
+            "no access token is stored".into(),
+        ));
+    };
+    if record.expired(clock::now()) || rejected == Some(&version) {
+        return Err(match &record.error {
+            Some(failure) if failure.kind == FailureKind::ClientRejected => {
+                RefreshError::ClientRejected {
+                    client_id: record.client_id.clone(),
+                    code: failure.error.clone(),
+                }
+            }
+            Some(failure) => RefreshError::Unavailable(failure.error.clone()),
+            None => RefreshError::Unavailable("the refresh failed".into()),
+        });
+    }
+    let vault = ctx.vault().await?;
+    Ok(FreshToken {
+        access_token: vault.open(&record.tag, field::ACCESS_TOKEN, sealed)?,
+        token_type: record.token_type.clone().unwrap_or_else(|| "Bearer".into()),
+        expires_at: record.expires,
+        scopes: record.scopes.clone(),
+        version,
+    })
 }
 
 /// A failed attempt: the provider's answer, or a local problem (missing secret, vault).
 #[derive(Debug, thiserror::Error)]
-enum RefreshAttemptError {
+enum AttemptError {
     #[error(transparent)]
     Grant(GrantError),
     #[error(transparent)]
     Local(OAuthError),
 }
 
-fn reauthorization(record: &StoredToken) -> RefreshError {
-    RefreshError::ReauthorizationRequired {
-        tag: record.tag.clone(),
-        client_id: record.client_id.clone(),
-        scopes: record.scopes.clone(),
+impl From<OAuthError> for AttemptError {
+    fn from(e: OAuthError) -> Self {
+        match e {
+            OAuthError::Grant(g) => AttemptError::Grant(g),
+            other => AttemptError::Local(other),
+        }
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_doubles_from_thirty_seconds_and_is_capped() {
-        assert_eq!(backoff(1), 30);
-        assert_eq!(backoff(2), 60);
-        assert_eq!(backoff(3), 120);
-        assert_eq!(backoff(8), 3600);
-        assert_eq!(backoff(100), 3600);
+/// Runs the refresh (or, for client-credentials records, the grant again).
+async fn call_provider(
+    ctx: &OAuthContext,
+    target: &Target,
+    record: &StoredToken,
+) -> Result<ProviderTokenResponse, AttemptError> {
+    let grant = grant_client(ctx, &target.client, &target.provider, None).await?;
+    match &record.refresh_token {
+        Some(sealed) => {
+            let vault = ctx.vault().await.map_err(OAuthError::from)?;
+            let refresh = vault
+                .open(&record.tag, field::REFRESH_TOKEN, sealed)
+                .map_err(OAuthError::from)?;
+            grant.refresh(&refresh).await.map_err(AttemptError::Grant)
+        }
+        None if record.grant_type == "client_credentials" => grant
+            .client_credentials(&record.scopes)
+            .await
+            .map_err(AttemptError::Grant),
+        None => Err(AttemptError::Grant(GrantError::Rejected {
+            code: "invalid_grant".into(),
+            description: Some("no refresh token is stored".into()),
+        })),
     }
+}
+
+/// Writes the outcome as the record's transition, which also releases the lease.
+async fn finish(
+    ctx: &OAuthContext,
+    target: &Target,
+    mut record: StoredToken,
+    result: Result<ProviderTokenResponse, AttemptError>,
+) -> Result<(StoredToken, Outcome), RefreshError> {
+    let now = clock::now();
+    let tag = record.tag.clone();
+    let client = &target.client.id;
+    let outcome = match result {
+        Ok(response) => {
+            let vault = ctx.vault().await?;
+            records::apply_response(vault, &mut record, &response, target.margin, now)?;
+            tracing::info!(tag = %tag, "token refreshed");
+            Outcome::Refreshed
+        }
+        Err(AttemptError::Grant(GrantError::Rejected { code, description }))
+            if code == "invalid_grant" =>
+        {
+            record.needs_reauthorization(code, description, now);
+            tracing::warn!(tag = %tag, client = %client, "refresh token refused: reauthorization required");
+            Outcome::Failed
+        }
+        Err(AttemptError::Grant(GrantError::Rejected { code, description }))
+            if CLIENT_REFUSALS.contains(&code.as_str()) =>
+        {
+            tracing::error!(
+                tag = %tag,
+                client = %client,
+                provider = %target.provider.name,
+                error = %code,
+                "the provider refused the client itself: check the client's secret and its registration at the provider"
+            );
+            record.failed_transiently(FailureKind::ClientRejected, code, description, now);
+            Outcome::Failed
+        }
+        Err(err) => {
+            let message = err.to_string();
+            let (code, description) = match err {
+                AttemptError::Grant(GrantError::Rejected { code, description }) => {
+                    (code, description)
+                }
+                other => (
+                    "temporarily_unavailable".to_string(),
+                    Some(other.to_string()),
+                ),
+            };
+            record.failed_transiently(FailureKind::Transient, code, description, now);
+            tracing::warn!(tag = %tag, client = %client, attempts = record.attempts, error = %message, "token refresh failed; backing off");
+            Outcome::Failed
+        }
+    };
+    let saved = ctx.app.stores.tokens.update_token(&record).await?;
+    Ok((saved, outcome))
 }

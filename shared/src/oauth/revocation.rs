@@ -7,7 +7,8 @@
 use secrecy::{ExposeSecret, SecretString};
 
 use super::context::OAuthContext;
-use super::flow::{active_client_or_disabled, auth_method, client_secret, provider_for};
+use super::credentials::client_secret;
+use super::flow::{active_client_or_disabled, auth_method, provider_for};
 use super::grant::{ClientAuthMethod, GrantError};
 use super::records::field;
 use crate::domain::StoredToken;

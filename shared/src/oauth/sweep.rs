@@ -74,13 +74,18 @@ pub async fn sweep(
                 if Instant::now() >= options.stop_at {
                     return None;
                 }
-                Some(match refresher.refresh(ctx, &tag, Want::IfDue).await {
-                    Ok((_, outcome)) => outcome,
-                    Err(e) => {
-                        tracing::warn!(tag = %tag, error = %e, "sweep: refresh failed");
-                        Outcome::Failed
-                    }
-                })
+                Some(
+                    match refresher
+                        .refresh(ctx, &tag, Want::IfDue, options.stop_at)
+                        .await
+                    {
+                        Ok((_, outcome)) => outcome,
+                        Err(e) => {
+                            tracing::warn!(tag = %tag, error = %e, "sweep: refresh failed");
+                            Outcome::Failed
+                        }
+                    },
+                )
             })
             .buffer_unordered(options.concurrency)
             .collect()

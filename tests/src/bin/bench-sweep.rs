@@ -42,6 +42,7 @@ fn token(
         id_token: None,
         raw: None,
         expires: Some(now + 3600),
+        lifetime: Some(3600),
         resource_owner_name: None,
         resource_owner: None,
         error: None,

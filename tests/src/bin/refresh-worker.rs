@@ -5,9 +5,10 @@
 
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use authbridge::oauth::OAuthContext;
-use authbridge::oauth::refresh::Refresher;
+use authbridge::oauth::refresh::{self, Refresher};
 use authbridge::secrets::ExposeSecret;
 use sha2::{Digest, Sha256};
 
@@ -31,7 +32,11 @@ async fn main() -> ExitCode {
     let refresher = Arc::new(Refresher::default());
     let calls = (0..callers).map(|_| {
         let (ctx, refresher, tag) = (ctx.clone(), refresher.clone(), tag.clone());
-        tokio::spawn(async move { refresher.fresh_token(&ctx, &tag).await })
+        tokio::spawn(async move {
+            let answer_by = tokio::time::Instant::now() + Duration::from_secs(60);
+            let start_by = refresh::start_by(&ctx, answer_by);
+            refresher.fresh_token(&ctx, &tag, start_by).await
+        })
     });
     let mut failed = false;
     for result in futures::future::join_all(calls).await {

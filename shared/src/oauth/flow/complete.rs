@@ -6,12 +6,12 @@ use serde_json::Value;
 use url::Url;
 
 use super::binding::{binding_matches, cookie_name, state_key};
-use super::{active_client, auth_method, client_secret, provider_for, refresh_margin};
+use super::{active_client, provider_for, refresh_margin};
 use crate::clock::Epoch;
 use crate::domain::{FlowState, StoredToken};
 use crate::oauth::context::OAuthContext;
+use crate::oauth::credentials::grant_client;
 use crate::oauth::error::OAuthError;
-use crate::oauth::grant::GrantClient;
 use crate::oauth::owner;
 use crate::oauth::records::{self, Grant};
 use crate::oauth::revocation::revoke_record;
@@ -135,19 +135,12 @@ async fn exchange(
         .code
         .filter(|c| !c.is_empty())
         .ok_or_else(|| OAuthError::InvalidRequest("code is missing".into()))?;
-    // Everything the record needs is checked before the code is spent.
-    let secret = client_secret(ctx, &client).await?;
-    let vault = ctx.vault().await?;
+    // Everything the record needs (the client's secret, the token key) is checked before the
+    // code is spent.
     let redirect_uri = Url::parse(&flow.redirect_uri)
         .map_err(|e| OAuthError::InvalidRequest(format!("stored redirect URI: {e}")))?;
-    let grant = GrantClient::confidential(
-        &provider,
-        &client.guid,
-        &secret,
-        auth_method(&provider),
-        Some(&redirect_uri),
-        ctx.http.clone(),
-    );
+    let grant = grant_client(ctx, &client, &provider, Some(&redirect_uri)).await?;
+    let vault = ctx.vault().await?;
     let response = grant.exchange_code(&code, &flow.pkce_verifier).await?;
     let owner = read_owner(ctx, &provider, &response).await;
     let owner_name = owner.as_ref().and_then(owner::owner_name);

@@ -11,7 +11,6 @@
 //! Only the SHA-256 of the state and of the cookie are stored; the link's id is never stored at all
 //! (the state is derived from it, see [`binding`]).
 
-use secrecy::SecretString;
 use serde::Deserialize;
 use std::time::Duration;
 use url::Url;
@@ -124,18 +123,6 @@ pub async fn active_client_or_disabled(
         .get_client(&ClientId::new(id))
         .await?
         .ok_or_else(|| OAuthError::UnknownClient(id.to_string()))
-}
-
-/// The client's secret from the secret store.
-pub async fn client_secret(
-    ctx: &OAuthContext,
-    client: &OAuthClient,
-) -> Result<SecretString, OAuthError> {
-    ctx.app
-        .secrets
-        .get_secret(&client.secret_name(&ctx.app.config.secret_prefix))
-        .await?
-        .ok_or_else(|| OAuthError::MissingSecret(client.id.to_string()))
 }
 
 /// The client's provider, made concrete for it.

@@ -1,0 +1,188 @@
+//! Token fixtures: a local stack whose provider is a test authorization server with its token
+//! endpoint behind a proxy that counts the refreshes reaching it, a tag connected through the whole
+//! authorization-code flow, and the server's introspection of a handed-out access token.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use authbridge::domain::StoredToken;
+use authbridge::oauth::records::field;
+use authbridge::secrets::ExposeSecret;
+use axum::extract::State;
+use axum::response::IntoResponse;
+use serde_json::{Map, Value, json};
+
+use crate::Backend;
+use crate::oidc::CODE_CLIENT_BASIC;
+use crate::stack::{self, StackOptions, TestStack};
+
+/// The provider's name in the stacks made here.
+pub const PROVIDER: &str = "test-oidc";
+
+/// Counts the refresh requests that reach the server: a proxy in front of its token endpoint.
+pub struct TokenProxy {
+    target: String,
+    refreshes: AtomicUsize,
+    http: reqwest::Client,
+}
+
+impl TokenProxy {
+    /// Refresh requests forwarded so far.
+    pub fn refreshes(&self) -> usize {
+        self.refreshes.load(Ordering::SeqCst)
+    }
+}
+
+async fn proxy_token(
+    State(proxy): State<Arc<TokenProxy>>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> axum::response::Response {
+    if String::from_utf8_lossy(&body).contains("grant_type=refresh_token") {
+        proxy.refreshes.fetch_add(1, Ordering::SeqCst);
+    }
+    let mut request = proxy.http.post(&proxy.target).body(body.to_vec());
+    for name in ["authorization", "content-type", "accept"] {
+        if let Some(value) = headers.get(name) {
+            request = request.header(name, value.as_bytes());
+        }
+    }
+    match request.send().await {
+        Ok(response) => {
+            let status = response.status().as_u16();
+            let bytes = response.bytes().await.unwrap_or_default();
+            (
+                axum::http::StatusCode::from_u16(status)
+                    .unwrap_or(axum::http::StatusCode::BAD_GATEWAY),
+                [("content-type", "application/json")],
+                bytes,
+            )
+                .into_response()
+        }
+        Err(_) => axum::http::StatusCode::BAD_GATEWAY.into_response(),
+    }
+}
+
+/// A stack on `backend` whose provider is the server at `issuer`, its token endpoint behind a
+/// counting proxy.
+pub async fn stack_on(backend: Backend, issuer: &str) -> (TestStack, Arc<TokenProxy>) {
+    let discovery: Value = reqwest::get(format!("{issuer}/.well-known/openid-configuration"))
+        .await
+        .expect("discovery answers")
+        .json()
+        .await
+        .expect("a discovery document");
+    let proxy = Arc::new(TokenProxy {
+        target: discovery["token_endpoint"]
+            .as_str()
+            .expect("a token endpoint")
+            .to_string(),
+        refreshes: AtomicUsize::new(0),
+        http: reqwest::Client::new(),
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a free port");
+    let proxy_url = format!(
+        "http://{}/token",
+        listener.local_addr().expect("the bound address")
+    );
+    let app = axum::Router::new()
+        .route("/token", axum::routing::post(proxy_token))
+        .with_state(proxy.clone());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let provider = json!({
+        "title": "Test OpenID Connect server",
+        "issuer": issuer,
+        "options": {
+            "urlAuthorize": discovery["authorization_endpoint"],
+            "urlAccessToken": proxy_url,
+            "urlResourceOwnerDetails": discovery["userinfo_endpoint"],
+            "scopes": ["openid", "profile", "email", "offline_access"]
+        }
+    });
+    let s = stack::start(
+        backend,
+        StackOptions {
+            providers: vec![(PROVIDER.into(), provider.to_string())],
+            ..Default::default()
+        },
+    )
+    .await;
+    (s, proxy)
+}
+
+/// Connects `tag` through the whole authorization-code flow and returns the stored record.
+pub async fn connect(s: &TestStack, tag: &str) -> StoredToken {
+    let client = s
+        .register(
+            PROVIDER,
+            CODE_CLIENT_BASIC.id,
+            CODE_CLIENT_BASIC.secret,
+            Map::new(),
+        )
+        .await;
+    let done = s
+        .connect_as(client.id.as_str(), tag, "rita", serde_json::json!({}))
+        .await;
+    assert_eq!(done.status(), 200, "connected page");
+    record(s, tag).await
+}
+
+/// The stored record of `tag`.
+pub async fn record(s: &TestStack, tag: &str) -> StoredToken {
+    s.stack
+        .app
+        .stores
+        .tokens
+        .get_token(tag)
+        .await
+        .expect("reading the record")
+        .expect("a record")
+}
+
+/// Moves the record `secs` seconds into its past, as time passing would: its expiry, last refresh
+/// and due time. The lifetime it was granted stays.
+pub async fn age(s: &TestStack, tag: &str, secs: i64) -> StoredToken {
+    let mut r = record(s, tag).await;
+    r.expires = r.expires.map(|e| e - secs);
+    r.refreshed_at = r.refreshed_at.map(|t| t - secs);
+    r.due_at = r.due_at.map(|t| t - secs);
+    r.created -= secs;
+    s.stack
+        .app
+        .stores
+        .tokens
+        .update_token(&r)
+        .await
+        .expect("ageing the record")
+}
+
+/// The stored access token of `r`, opened.
+pub async fn access_token(s: &TestStack, r: &StoredToken) -> String {
+    let sealed = r.access_token.as_ref().expect("an access token");
+    let vault = s.stack.oauth.vault().await.expect("the vault");
+    vault
+        .open(&r.tag, field::ACCESS_TOKEN, sealed)
+        .expect("opening the access token")
+        .expose_secret()
+        .to_string()
+}
+
+/// Whether the server at `issuer` still accepts `token` (RFC 7662 introspection, as the client it
+/// was issued to).
+pub async fn accepted(issuer: &str, token: &str) -> bool {
+    let answer: Value = reqwest::Client::new()
+        .post(format!("{issuer}/token/introspection"))
+        .basic_auth(CODE_CLIENT_BASIC.id, Some(CODE_CLIENT_BASIC.secret))
+        .form(&[("token", token)])
+        .send()
+        .await
+        .expect("introspection answers")
+        .json()
+        .await
+        .expect("an introspection response");
+    answer["active"] == true
+}
