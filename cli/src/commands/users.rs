@@ -5,7 +5,6 @@
 use std::io::{BufRead, BufReader, IsTerminal};
 use std::path::PathBuf;
 
-use authbridge::config::Env;
 use authbridge::login::MigrationOptions;
 use authbridge::secrets::{ExposeSecret, SecretString};
 use authbridge::users::import::{self, ImportSummary};
@@ -151,7 +150,7 @@ impl UsersCommand {
                 out.record(&UserView::from(admin.set_password(&user, &password).await?))
             }
             UsersCommand::Import { file } => {
-                let options = MigrationOptions::from(&Env::process())?;
+                let options = MigrationOptions::from(&deployment::env())?;
                 let summary = if file.as_os_str() == "-" {
                     import::import(admin.users, options, std::io::stdin().lock()).await?
                 } else {

@@ -4,6 +4,7 @@
 mod api_tokens;
 mod clients;
 mod providers;
+mod stack;
 mod support;
 mod tokens;
 mod users;

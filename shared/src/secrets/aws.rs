@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use aws_sdk_secretsmanager::Client;
-use aws_sdk_secretsmanager::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_secretsmanager::error::{ProvideErrorMetadata, SdkError};
 use secrecy::{ExposeSecret, SecretString};
 
 use super::{SecretError, SecretStore};
@@ -25,10 +25,10 @@ fn code<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> Option<&str> {
 
 fn fail<E, R>(context: &'static str, name: &str, err: SdkError<E, R>) -> SecretError
 where
-    E: std::error::Error + Send + Sync + 'static,
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,
 {
-    SecretError::backend(context, name, DisplayErrorContext(err))
+    SecretError::backend(context, name, crate::aws::explain(&err))
 }
 
 #[async_trait]

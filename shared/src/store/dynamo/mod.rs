@@ -249,16 +249,14 @@ where
         .is_some_and(|code| code == "ConditionalCheckFailedException")
 }
 
-/// A backend error with context, keeping the SDK's whole error chain.
+/// A backend error with context: one line with the service's code and message, or what stopped
+/// the request (see [`crate::aws::explain`]).
 pub(crate) fn backend<E, R>(context: &'static str, err: SdkError<E, R>) -> StoreError
 where
-    E: std::error::Error + Send + Sync + 'static,
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,
 {
-    StoreError::backend(
-        context,
-        aws_sdk_dynamodb::error::DisplayErrorContext(err).to_string(),
-    )
+    StoreError::backend(context, crate::aws::explain(&err))
 }
 
 /// The number in `N` form.
