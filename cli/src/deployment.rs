@@ -51,15 +51,17 @@ pub fn config() -> Result<Config, CliError> {
 pub async fn app() -> Result<AppContext, CliError> {
     let config = config()?;
     match &config.backend {
-        Backend::Embedded { path } if !path.exists() => eprintln!(
-            "note: creating a new embedded store at {} (set AUTHBRIDGE_DB_PATH to use another)",
+        Backend::Embedded { path } if !path.exists() => crate::output::note(&format!(
+            "creating a new embedded store at {} (set AUTHBRIDGE_DB_PATH to use another)",
             path.display()
-        ),
-        Backend::Aws(_) if env().get("AUTHBRIDGE_SECRET_PREFIX").is_none() => eprintln!(
-            "note: secrets are read and written under {:?}; a stack deployed from template.yaml \
-             uses its own prefix: use --stack NAME (or set AUTHBRIDGE_SECRET_PREFIX)",
-            config.secret_prefix
-        ),
+        )),
+        Backend::Aws(_) if env().get("AUTHBRIDGE_SECRET_PREFIX").is_none() => {
+            crate::output::note(&format!(
+                "secrets are read and written under {:?}; a stack deployed from template.yaml \
+                 uses its own prefix: use --stack NAME (or set AUTHBRIDGE_SECRET_PREFIX)",
+                config.secret_prefix
+            ))
+        }
         _ => {}
     }
     Ok(AppContext::build(config).await?)

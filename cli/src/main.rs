@@ -50,6 +50,7 @@ async fn main() -> ExitCode {
         Err(e) => return usage_error(e),
     };
     init_logging(colour);
+    output::notes_as_json(cli.json);
     match run(cli.command, cli.stack.as_deref(), &Output::new(cli.json)).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

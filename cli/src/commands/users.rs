@@ -45,6 +45,11 @@ pub enum UsersCommand {
         #[command(flatten)]
         password: PasswordArgs,
     },
+    /// Deletes a user and its e-mail, ext_id and WordPress links; its sessions stop working.
+    Delete {
+        /// The user's id or e-mail address.
+        user: String,
+    },
     /// Imports users exported from WordPress (JSON lines: ID, user_login, user_email, user_pass,
     /// user_registered, names), with their hashes and links; importing again skips linked users.
     Import {
@@ -148,6 +153,16 @@ impl UsersCommand {
             UsersCommand::SetPassword { user, password } => {
                 let password = password.read()?;
                 out.record(&UserView::from(admin.set_password(&user, &password).await?))
+            }
+            UsersCommand::Delete { user } => {
+                let found = admin.find(&user).await?;
+                if !app.stores.users.delete_user(&found.id).await? {
+                    return Err(authbridge::users::UserAdminError::NotFound(user).into());
+                }
+                out.outcome(
+                    &serde_json::json!({"id": found.id.to_string(), "email": found.email, "deleted": true}),
+                    &format!("deleted user {} ({})", found.id, found.email),
+                )
             }
             UsersCommand::Import { file } => {
                 let options = MigrationOptions::from(&deployment::env())?;

@@ -3,6 +3,7 @@
 
 mod api_tokens;
 mod clients;
+mod conventions;
 mod providers;
 mod stack;
 mod support;
