@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's test command: sets up everything on a fresh machine and runs every test.
 #
-#   1. a Python virtualenv (.venv, git-ignored) with moto[server] and cfn-lint;
+#   1. a Python virtualenv (.venv, git-ignored) with moto[server], cfn-lint and aws-sam-cli;
 #   2. the DynamoDB / Secrets Manager emulator (moto) on a free 127.0.0.1 port;
 #   3. the OpenID Connect authorization server (oidc-provider, installed with npm ci into
 #      infra/oidc-server/node_modules, git-ignored) on another free port;
@@ -9,7 +9,7 @@
 #      apt-get when missing), ChromeDriver on a third free port, for the real-browser tests;
 #   5. a real WordPress with the authbridge plugin (Debian's wordpress and mariadb-server, installed
 #      with apt-get when missing; infra/wordpress/setup.sh), served by `php -S` on a fourth port;
-#   6. cfn-lint on template.yaml, cargo fmt --check, cargo clippy -D warnings;
+#   6. cfn-lint and `sam validate --lint` on template.yaml, cargo fmt --check, cargo clippy -D warnings;
 #   7. the whole workspace's tests (the browser tests start the real local stack binary),
 #      with the servers' endpoints in the environment.
 #
@@ -132,6 +132,10 @@ while read -r pid; do pids+=("$pid"); done < "$AUTHBRIDGE_TEST_WORDPRESS_RUN_DIR
 # --- Template and linters ---------------------------------------------------------------------
 say "cfn-lint template.yaml"
 "$venv/bin/cfn-lint" template.yaml
+
+# Offline: SAM needs a region to translate the template, and no credentials for --lint.
+say "sam validate --lint"
+SAM_CLI_TELEMETRY=0 AWS_REGION=us-east-1 "$venv/bin/sam" validate --lint --region us-east-1 --template template.yaml
 
 say "cargo fmt --check"
 cargo fmt --all -- --check

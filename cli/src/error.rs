@@ -94,7 +94,102 @@ pub enum CliError {
     /// `users import` finished, but some lines were not imported.
     #[error("{0} line(s) were not imported; the summary above says why")]
     NotImported(usize),
+    /// `--stack` named a stack that CloudFormation does not know in this region.
+    #[error(
+        "no stack {name:?} in region {region}; check --stack (or AUTHBRIDGE_STACK) and AWS_REGION"
+    )]
+    StackNotFound { name: String, region: String },
+    /// The stack exists but lacks outputs the tool needs (it may still be deploying).
+    #[error(
+        "stack {name:?} ({status}) has no {missing} output; deploy it from this repository's template.yaml and wait until it is complete"
+    )]
+    StackIncomplete {
+        name: String,
+        status: String,
+        missing: String,
+    },
+    /// Reading the stack's outputs failed.
+    #[error("reading the outputs of stack {name:?}: {message}")]
+    Stack { name: String, message: String },
     /// The result could not be written to standard output.
     #[error("writing the output: {0}")]
     Output(#[source] std::io::Error),
+}
+
+use authbridge::oauth::connections::DeleteClientError;
+
+impl CliError {
+    /// A stable, machine-readable name for the kind of failure, printed with `--json`
+    /// (`{"error": {"code": ..., "message": ...}}`) so scripts need not parse messages.
+    pub fn code(&self) -> &'static str {
+        use authbridge::api_tokens::ApiTokenError;
+        match self {
+            CliError::Config(_) => "configuration",
+            CliError::Context(ContextError::Config(_)) => "configuration",
+            CliError::Context(ContextError::Store(e)) | CliError::Store(e) => store_code(e),
+            CliError::Providers(_) | CliError::OAuthContext(_) => "configuration",
+            CliError::Http(_) => "http_client",
+            CliError::Clients(e) => match e {
+                ClientAdminError::UnknownProvider(_) => "unknown_provider",
+                ClientAdminError::InvalidOption { .. } | ClientAdminError::Empty(_) => {
+                    "invalid_argument"
+                }
+                ClientAdminError::NotFound(_) => "not_found",
+                ClientAdminError::Store(e) => store_code(e),
+                ClientAdminError::Secrets(_) => "secret_store",
+                ClientAdminError::Provider(_) => "configuration",
+            },
+            CliError::Secrets(_) => "secret_store",
+            CliError::Refresh(_) | CliError::RefreshFailed { .. } => "refresh_failed",
+            CliError::ApiTokens(e) => match e {
+                ApiTokenError::NameTaken(_) => "conflict",
+                ApiTokenError::NotFound(_) => "not_found",
+                ApiTokenError::EmptyName => "invalid_argument",
+                ApiTokenError::Store(e) => store_code(e),
+            },
+            CliError::Invalid(_)
+            | CliError::EmptySecret
+            | CliError::NothingToUpdate
+            | CliError::Stdin(_)
+            | CliError::ImportFile { .. } => "invalid_argument",
+            CliError::TokenNotFound(_) => "not_found",
+            CliError::NotAws => "configuration",
+            CliError::Users(e) => match e {
+                UserAdminError::NotFound(_) => "not_found",
+                UserAdminError::Taken(_) => "conflict",
+                UserAdminError::Store(e) => store_code(e),
+                _ => "invalid_argument",
+            },
+            CliError::Import(_) | CliError::NotImported(_) => "import_failed",
+            CliError::StackNotFound { .. } => "stack_not_found",
+            CliError::StackIncomplete { .. } => "stack_incomplete",
+            CliError::Stack { .. } => "aws",
+            CliError::Output(_) => "output",
+            CliError::OAuth(e) => match e {
+                authbridge::oauth::OAuthError::Store(e) => store_code(e),
+                other => match other.code() {
+                    "connection_exists" => "conflict",
+                    "unknown_client" => "not_found",
+                    "server_error" => "configuration",
+                    _ => "invalid_argument",
+                },
+            },
+            CliError::DeleteClient(e) => match e {
+                DeleteClientError::HasTokens { .. } => "conflict",
+                DeleteClientError::Clients(ClientAdminError::NotFound(_)) => "not_found",
+                DeleteClientError::Clients(_) => "clients",
+                DeleteClientError::Store(e) => store_code(e),
+            },
+            CliError::NoPublicUrl => "configuration",
+        }
+    }
+}
+
+fn store_code(err: &StoreError) -> &'static str {
+    match err {
+        StoreError::AlreadyExists(_) | StoreError::StaleVersion => "conflict",
+        StoreError::NotFound => "not_found",
+        StoreError::Unavailable { .. } => "store_unavailable",
+        StoreError::Backend { .. } => "store",
+    }
 }

@@ -3,6 +3,7 @@
 //! the form.
 
 use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use authbridge::clock::Epoch;
 use serde::Serialize;
@@ -72,6 +73,24 @@ impl Output {
     }
 }
 
+/// Whether notes are JSON (`--json`), set once by `main`.
+static JSON_NOTES: AtomicBool = AtomicBool::new(false);
+
+/// Makes [`note`] print JSON documents (with `--json`, so standard error stays machine-readable).
+pub fn notes_as_json(json: bool) {
+    JSON_NOTES.store(json, Ordering::Relaxed);
+}
+
+/// Something the user should know that is not an error, on standard error: `note: <text>`, or
+/// with `--json` `{"note": <text>}`.
+pub fn note(text: &str) {
+    if JSON_NOTES.load(Ordering::Relaxed) {
+        eprintln!("{}", serde_json::json!({ "note": text }));
+    } else {
+        eprintln!("note: {text}");
+    }
+}
+
 /// Writes everything at once; a closed pipe (`authbridge ... | head`) is not an error.
 fn write_stdout(text: &str) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
@@ -87,6 +106,22 @@ pub fn rfc3339(epoch: Epoch) -> String {
         .ok()
         .and_then(|t| t.format(&Rfc3339).ok())
         .unwrap_or_else(|| epoch.to_string())
+}
+
+/// For `#[serde(serialize_with = "output::epoch_json")]`: an epoch time in JSON as RFC 3339.
+pub fn epoch_json<S: serde::Serializer>(epoch: &Epoch, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&rfc3339(*epoch))
+}
+
+/// [`epoch_json`] for an optional time; `null` when absent.
+pub fn opt_epoch_json<S: serde::Serializer>(
+    epoch: &Option<Epoch>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match epoch {
+        Some(epoch) => s.serialize_str(&rfc3339(*epoch)),
+        None => s.serialize_none(),
+    }
 }
 
 /// How an absent value is shown in a table.

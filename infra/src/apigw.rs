@@ -70,9 +70,10 @@ pub fn to_lambda_request(
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)
         .unwrap_or_default();
+    let route_key = route_key(parts.method.as_str(), path, path_parameters);
     let mut event = json!({
         "version": "2.0",
-        "routeKey": "$default",
+        "routeKey": route_key,
         "rawPath": path,
         "rawQueryString": raw_query,
         "headers": headers,
@@ -89,7 +90,7 @@ pub fn to_lambda_request(
                 "userAgent": user_agent,
             },
             "requestId": uuid::Uuid::new_v4().to_string(),
-            "routeKey": "$default",
+            "routeKey": route_key,
             "stage": "$default",
             "time": "",
             "timeEpoch": now,
@@ -109,6 +110,23 @@ pub fn to_lambda_request(
         event["pathParameters"] = json!(path_parameters);
     }
     lambda_http::request::from_str(&event.to_string()).map_err(|e| e.to_string())
+}
+
+/// The route key API Gateway would give (`GET /tokens/{tag}`): the path with each path
+/// parameter's segment named as in `template.yaml`.
+fn route_key(method: &str, path: &str, path_parameters: &HashMap<String, String>) -> String {
+    let segments: Vec<String> = path
+        .split('/')
+        .map(|segment| {
+            let decoded = percent_encoding::percent_decode_str(segment).decode_utf8_lossy();
+            path_parameters
+                .iter()
+                .find(|(_, value)| !value.is_empty() && **value == decoded)
+                .map(|(name, _)| format!("{{{name}}}"))
+                .unwrap_or_else(|| segment.to_string())
+        })
+        .collect();
+    format!("{method} {}", segments.join("/"))
 }
 
 /// Converts a handler's response into an axum response.

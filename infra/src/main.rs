@@ -67,7 +67,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     .merge(demo_provider.router())
     .merge(stack::router(stack));
     let addr = SocketAddr::from(([127, 0, 0, 1], args.port));
-    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let listener = match tokio::net::TcpListener::bind(addr).await {
+        Ok(listener) => listener,
+        Err(e) => {
+            let why = if e.kind() == std::io::ErrorKind::AddrInUse {
+                format!(
+                    "port {} on 127.0.0.1 is in use (another local stack?); choose another with --port N or AUTHBRIDGE_PORT",
+                    args.port
+                )
+            } else {
+                format!("cannot listen on {addr}: {e}")
+            };
+            eprintln!("error: {why}");
+            std::process::exit(1);
+        }
+    };
     println!("authbridge local stack on http://{addr}/  (Ctrl-C to stop)");
     axum::serve(
         listener,

@@ -3,9 +3,10 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Instant;
 
 use authbridge::context::AppContext;
-use authbridge::http::ApiError;
+use authbridge::http::{ApiError, access_log};
 use authbridge::oauth::OAuthContext;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, State};
@@ -57,37 +58,60 @@ async fn handle(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     request: axum::extract::Request,
 ) -> axum::response::Response {
+    let started = Instant::now();
     let (parts, body) = request.into_parts();
     let response = match axum::body::to_bytes(body, MAX_BODY).await {
-        Err(_) => ApiError::new(
-            413,
-            serde_json::json!({"error": "payload_too_large", "message": "the body is over 1 MiB or could not be read"}),
-        )
-        .into_response(),
-        Ok(body) => dispatch(&stack, &parts, &body, peer).await,
+        Err(_) => refuse(
+            &parts,
+            started,
+            ApiError::new(
+                413,
+                serde_json::json!({"error": "payload_too_large", "message": "the body is over 1 MiB or could not be read"}),
+            )
+            .into_response(),
+        ),
+        Ok(body) => dispatch(&stack, &parts, &body, peer, started).await,
     };
-    tracing::info!(
-        method = %parts.method,
-        path = parts.uri.path(),
-        status = response.status().as_u16(),
-        "request"
-    );
     apigw::to_http_response(response)
 }
 
+/// Hands the request to its function as API Gateway would; the function's run is logged like a
+/// Lambda invocation ([`access_log`]).
 async fn dispatch(
     stack: &LocalStack,
     parts: &http::request::Parts,
     body: &Bytes,
     peer: SocketAddr,
+    started: Instant,
 ) -> lambda_http::Response<lambda_http::Body> {
     let Some((function, params)) = routes::route(&parts.method, parts.uri.path()) else {
-        return routes::not_found();
+        return refuse(parts, started, routes::not_found());
     };
     match apigw::to_lambda_request(parts, body, peer, &params) {
-        Ok(req) => routes::dispatch(function, stack, req).await,
-        Err(e) => ApiError::bad_request("invalid_request", e).into_response(),
+        Ok(req) => {
+            let info = access_log::RequestInfo::of(&req);
+            access_log::run(info, routes::dispatch(function, stack, req)).await
+        }
+        Err(e) => refuse(
+            parts,
+            started,
+            ApiError::bad_request("invalid_request", e).into_response(),
+        ),
     }
+}
+
+/// A request answered before any function ran (no route, a bad body), logged all the same.
+fn refuse(
+    parts: &http::request::Parts,
+    started: Instant,
+    response: lambda_http::Response<lambda_http::Body>,
+) -> lambda_http::Response<lambda_http::Body> {
+    let info = access_log::RequestInfo {
+        request_id: uuid::Uuid::new_v4().to_string(),
+        route: format!("{} {}", parts.method, parts.uri.path()),
+    };
+    access_log::log(&info, &response, started);
+    response
 }
 
 /// The functions' router: every path API Gateway routes, and a JSON 404 for the rest.

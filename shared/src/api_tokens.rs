@@ -102,6 +102,27 @@ pub async fn update(
     Err(StoreError::StaleVersion.into())
 }
 
+/// Gives the token named `name` a new value, keeping its name, endpoints and address
+/// restriction; the old value stops working. Returns the token with its new value, which is
+/// never shown again.
+pub async fn rotate(
+    store: &dyn ApiTokenStore,
+    name: &str,
+) -> Result<(ApiToken, SecretString), ApiTokenError> {
+    let old = find(store, name).await?;
+    let value = new_token_value();
+    let token = ApiToken {
+        token_hash: token_hash(secrecy::ExposeSecret::expose_secret(&value)),
+        created: clock::now(),
+        last_used: None,
+        version: 0,
+        ..old.clone()
+    };
+    store.create_api_token(&token).await?;
+    store.delete_api_token(&old.token_hash).await?;
+    Ok((token, value))
+}
+
 /// Deletes the token named `name`.
 pub async fn delete(store: &dyn ApiTokenStore, name: &str) -> Result<(), ApiTokenError> {
     let token = find(store, name).await?;

@@ -80,3 +80,91 @@ pub async fn sdk_config(aws: &AwsSettings) -> aws_config::SdkConfig {
 pub async fn dynamodb(aws: &AwsSettings) -> aws_sdk_dynamodb::Client {
     aws_sdk_dynamodb::Client::new(&sdk_config(aws).await)
 }
+
+/// One line saying what went wrong with an AWS call and what to check, for an error message or a
+/// log line: the service's error code and message, or what stopped the request from being sent.
+/// Never the SDK's debug text (headers, raw bodies, nested structs).
+pub fn explain<E, R>(err: &aws_sdk_dynamodb::error::SdkError<E, R>) -> String
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + 'static,
+{
+    use aws_sdk_dynamodb::error::SdkError;
+    const REACH: &str = "check the network, AWS_REGION and AWS_ENDPOINT_URL";
+    const CREDENTIALS: &str =
+        "check AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or the function's role";
+    if mentions_credentials(err) {
+        return format!(
+            "no usable AWS credentials: {} ({CREDENTIALS})",
+            innermost(err)
+        );
+    }
+    match err {
+        SdkError::ServiceError(service) => {
+            let e = service.err();
+            let code = e.code().unwrap_or("error");
+            let message = e.message().unwrap_or("no message");
+            match hint(code) {
+                Some(hint) => format!("{code}: {message} ({hint})"),
+                None => format!("{code}: {message}"),
+            }
+        }
+        SdkError::TimeoutError(_) => format!("timed out waiting for AWS ({REACH})"),
+        SdkError::DispatchFailure(failure) if failure.is_timeout() => {
+            format!("timed out connecting to AWS ({REACH})")
+        }
+        SdkError::DispatchFailure(_) => {
+            format!("could not reach AWS: {} ({REACH})", innermost(err))
+        }
+        SdkError::ResponseError(_) => {
+            format!("AWS sent an answer that could not be read ({REACH})")
+        }
+        SdkError::ConstructionFailure(_) => format!(
+            "the request could not be built: {} (check AWS_REGION)",
+            innermost(err)
+        ),
+        _ => innermost(err),
+    }
+}
+
+/// What to check for a service error code, where the code alone does not say it.
+fn hint(code: &str) -> Option<&'static str> {
+    match code {
+        "ResourceNotFoundException" => {
+            Some("check the table or secret name (AUTHBRIDGE_TABLE or --stack) and AWS_REGION")
+        }
+        "AccessDeniedException" | "AccessDenied" => {
+            Some("check the IAM permissions of the credentials in use")
+        }
+        "UnrecognizedClientException"
+        | "InvalidClientTokenId"
+        | "InvalidSignatureException"
+        | "SignatureDoesNotMatch"
+        | "ExpiredToken"
+        | "ExpiredTokenException" => Some("check the AWS credentials in use"),
+        _ => None,
+    }
+}
+
+/// The message of the deepest error in the chain: the one that says what actually happened.
+fn innermost(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut current = err;
+    while let Some(next) = current.source() {
+        current = next;
+    }
+    current.to_string()
+}
+
+/// Whether loading credentials is what failed (the SDK reports it as a dispatch failure).
+fn mentions_credentials(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(err);
+    while let Some(e) = current {
+        if e.to_string().contains("loading credentials")
+            || e.to_string().contains("credentials provider")
+        {
+            return true;
+        }
+        current = e.source();
+    }
+    false
+}

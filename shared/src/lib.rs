@@ -18,6 +18,7 @@ pub mod oauth;
 pub mod passwords;
 pub mod providers;
 pub mod secrets;
+pub mod stack_outputs;
 pub mod store;
 pub mod telemetry;
 pub mod users;

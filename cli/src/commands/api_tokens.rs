@@ -51,6 +51,11 @@ pub enum ApiTokensCommand {
     Enable { name: String },
     /// Deletes a token.
     Delete { name: String },
+    /// Shows one token (never its value).
+    Show { name: String },
+    /// Gives a token a new value (shown once) and stops the old one; name, endpoints and
+    /// addresses stay.
+    Rotate { name: String },
 }
 
 impl ApiTokensCommand {
@@ -94,6 +99,17 @@ impl ApiTokensCommand {
             ApiTokensCommand::Enable { name } => {
                 let token = api_tokens::update(store, &name, |t| t.active = true).await?;
                 out.record(&ApiTokenView::new(&token, None))
+            }
+            ApiTokensCommand::Show { name } => out.record(&ApiTokenView::new(
+                &api_tokens::find(store, &name).await?,
+                None,
+            )),
+            ApiTokensCommand::Rotate { name } => {
+                let (token, value) = api_tokens::rotate(store, &name).await?;
+                out.record(&ApiTokenView::new(
+                    &token,
+                    Some(value.expose_secret().to_string()),
+                ))
             }
             ApiTokensCommand::Delete { name } => {
                 api_tokens::delete(store, &name).await?;

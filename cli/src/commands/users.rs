@@ -5,7 +5,6 @@
 use std::io::{BufRead, BufReader, IsTerminal};
 use std::path::PathBuf;
 
-use authbridge::config::Env;
 use authbridge::login::MigrationOptions;
 use authbridge::secrets::{ExposeSecret, SecretString};
 use authbridge::users::import::{self, ImportSummary};
@@ -45,6 +44,11 @@ pub enum UsersCommand {
         user: String,
         #[command(flatten)]
         password: PasswordArgs,
+    },
+    /// Deletes a user and its e-mail, ext_id and WordPress links; its sessions stop working.
+    Delete {
+        /// The user's id or e-mail address.
+        user: String,
     },
     /// Imports users exported from WordPress (JSON lines: ID, user_login, user_email, user_pass,
     /// user_registered, names), with their hashes and links; importing again skips linked users.
@@ -150,8 +154,18 @@ impl UsersCommand {
                 let password = password.read()?;
                 out.record(&UserView::from(admin.set_password(&user, &password).await?))
             }
+            UsersCommand::Delete { user } => {
+                let found = admin.find(&user).await?;
+                if !app.stores.users.delete_user(&found.id).await? {
+                    return Err(authbridge::users::UserAdminError::NotFound(user).into());
+                }
+                out.outcome(
+                    &serde_json::json!({"id": found.id.to_string(), "email": found.email, "deleted": true}),
+                    &format!("deleted user {} ({})", found.id, found.email),
+                )
+            }
             UsersCommand::Import { file } => {
-                let options = MigrationOptions::from(&Env::process())?;
+                let options = MigrationOptions::from(&deployment::env())?;
                 let summary = if file.as_os_str() == "-" {
                     import::import(admin.users, options, std::io::stdin().lock()).await?
                 } else {

@@ -17,7 +17,9 @@ pub struct ApiTokenView {
     pub endpoints: Vec<String>,
     /// The first 12 hex characters of the SHA-256, to tell tokens apart.
     pub hash_prefix: String,
+    #[serde(serialize_with = "crate::output::epoch_json")]
     pub created: Epoch,
+    #[serde(serialize_with = "crate::output::opt_epoch_json")]
     pub last_used: Option<Epoch>,
     /// The token's value: only in the answer to `create`.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -20,9 +20,11 @@ pub struct ClientView {
     /// Overrides of the provider's options.
     pub options: Map<String, Value>,
     pub is_active: bool,
-    /// Epoch seconds.
+    /// RFC 3339 in JSON.
+    #[serde(serialize_with = "crate::output::epoch_json")]
     pub created: Epoch,
-    /// Epoch seconds.
+    /// RFC 3339 in JSON.
+    #[serde(serialize_with = "crate::output::epoch_json")]
     pub modified: Epoch,
     /// Whether a secret is stored; left out when it was not looked up (lists).
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -6,13 +6,32 @@ use serde::Serialize;
 
 use crate::output::{NONE, Record, Row, or_none, rfc3339, yes_no};
 
-/// The redacted record, plus its expiry as RFC 3339 for JSON readers.
-#[derive(Debug, Serialize)]
+/// The redacted record; in JSON its times are RFC 3339 (UTC), `expires` `null` when the provider
+/// gave no expiry.
+#[derive(Debug)]
 pub struct TokenOutput {
-    #[serde(flatten)]
     pub view: TokenView,
-    /// `expires` as RFC 3339 (UTC); `null` when the provider gave no expiry.
+    /// `expires` as RFC 3339.
     pub expires_rfc3339: Option<String>,
+}
+
+/// The record's fields that hold times.
+const TIME_FIELDS: [&str; 4] = ["expires", "refreshed_at", "created", "modified"];
+
+impl Serialize for TokenOutput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut value = serde_json::to_value(&self.view).map_err(serde::ser::Error::custom)?;
+        if let Some(fields) = value.as_object_mut() {
+            for name in TIME_FIELDS {
+                if let Some(field) = fields.get_mut(name)
+                    && let Some(epoch) = field.as_i64()
+                {
+                    *field = serde_json::Value::from(rfc3339(epoch));
+                }
+            }
+        }
+        value.serialize(s)
+    }
 }
 
 impl From<TokenView> for TokenOutput {

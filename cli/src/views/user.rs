@@ -21,12 +21,15 @@ pub struct UserView {
     pub wordpress_id: Option<u64>,
     /// The stored hash's format (`Argon2`, `phpass`, ...); `null` when the user has no password.
     pub password: Option<String>,
-    /// Epoch seconds.
+    /// RFC 3339 in JSON.
+    #[serde(serialize_with = "crate::output::epoch_json")]
     pub created: Epoch,
-    /// Epoch seconds.
+    /// RFC 3339 in JSON.
+    #[serde(serialize_with = "crate::output::opt_epoch_json")]
     pub current_sign_in_at: Option<Epoch>,
     pub current_sign_in_ip: Option<String>,
-    /// Epoch seconds.
+    /// RFC 3339 in JSON.
+    #[serde(serialize_with = "crate::output::opt_epoch_json")]
     pub last_sign_in_at: Option<Epoch>,
 }
 

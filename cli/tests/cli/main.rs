@@ -3,8 +3,10 @@
 
 mod api_tokens;
 mod clients;
+mod conventions;
 mod providers;
 mod secrets;
+mod stack;
 mod support;
 mod tokens;
 mod users;

@@ -10,7 +10,10 @@ use authbridge::store::sqlite::SqliteStore;
 use serde_json::Value;
 
 /// Variables that would point the tool elsewhere than the test's own file.
-const FOREIGN_VARS: [&str; 6] = [
+const FOREIGN_VARS: [&str; 9] = [
+    "AUTHBRIDGE_STACK",
+    "AUTHBRIDGE_PUBLIC_URL",
+    "AUTHBRIDGE_RETURN_URL",
     "AUTHBRIDGE_TABLE",
     "AUTHBRIDGE_BACKEND",
     "AUTHBRIDGE_PROVIDERS_DIR",
@@ -79,10 +82,16 @@ impl Deployment {
     }
 
     pub fn run_with_stdin(&self, args: &[&str], stdin: &str) -> Run {
+        self.run_with(args, stdin, &[])
+    }
+
+    /// Runs with `stdin` and the extra variables `vars` (e.g. the emulator's endpoint).
+    pub fn run_with(&self, args: &[&str], stdin: &str, vars: &[(&str, &str)]) -> Run {
         let mut command = Command::new(env!("CARGO_BIN_EXE_authbridge"));
         for var in FOREIGN_VARS {
             command.env_remove(var);
         }
+        command.envs(vars.iter().copied());
         let mut child = command
             .args(args)
             .env("AUTHBRIDGE_DB_PATH", self.db_path())
@@ -142,4 +151,34 @@ impl Deployment {
             .unwrap()
             .map(|s| s.expose_secret().to_string())
     }
+}
+
+/// The emulator's endpoint (`AUTHBRIDGE_TEST_AWS_ENDPOINT`): `None` (with the reason printed) under
+/// plain `cargo test`, a panic under the test command (`AUTHBRIDGE_TEST_REQUIRE_SERVERS=1`), so a
+/// missing emulator never passes.
+pub fn emulator_endpoint() -> Option<String> {
+    match std::env::var("AUTHBRIDGE_TEST_AWS_ENDPOINT") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var("AUTHBRIDGE_TEST_REQUIRE_SERVERS").is_ok_and(|v| v == "1") => {
+            panic!(
+                "AUTHBRIDGE_TEST_AWS_ENDPOINT is not set: the test command must start the emulator"
+            )
+        }
+        _ => {
+            eprintln!(
+                "skipped: the AWS emulator is not running (AUTHBRIDGE_TEST_AWS_ENDPOINT unset)"
+            );
+            None
+        }
+    }
+}
+
+/// The variables that send the tool to the emulator, with test credentials.
+pub fn emulator_vars(endpoint: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("AWS_ENDPOINT_URL", endpoint.to_string()),
+        ("AWS_REGION", "us-east-1".to_string()),
+        ("AWS_ACCESS_KEY_ID", "testing".to_string()),
+        ("AWS_SECRET_ACCESS_KEY", "testing".to_string()),
+    ]
 }

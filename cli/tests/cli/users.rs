@@ -205,7 +205,7 @@ async fn an_import_creates_users_with_their_wordpress_hashes_once() {
     assert_eq!(admin["wordpress_id"], 145);
     assert_eq!(admin["first_name"], "Example");
     assert_eq!(admin["password"], "phpass");
-    assert_eq!(admin["created"], 1_584_108_164);
+    assert_eq!(admin["created"], "2020-03-13T14:02:44Z");
     let nopass = deployment
         .run(&["users", "show", "nopass@example.fu", "--json"])
         .ok()

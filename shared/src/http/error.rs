@@ -18,6 +18,8 @@ pub struct ApiError {
     pub status: u16,
     pub body: Value,
     pub retry_after: Option<u64>,
+    /// Why, for the access log, when the body does not say it (the cause of a 500); never sent.
+    cause: Option<String>,
 }
 
 impl ApiError {
@@ -27,6 +29,7 @@ impl ApiError {
             status,
             body,
             retry_after: None,
+            cause: None,
         }
     }
 
@@ -62,19 +65,17 @@ impl ApiError {
     /// 500: the cause is logged here, the client sees only a generic body.
     pub fn internal(cause: &dyn std::fmt::Display) -> Self {
         tracing::error!(error = %cause, "internal error");
-        Self::new(
+        let mut error = Self::new(
             500,
             json!({"error": "internal_error", "message": "internal error"}),
-        )
+        );
+        error.cause = Some(format!("internal_error: {cause}"));
+        error
     }
 
     /// 503 with `Retry-After`.
     pub fn unavailable(error: &str, retry_after: u64) -> Self {
-        ApiError {
-            status: 503,
-            body: json!({"error": error}),
-            retry_after: Some(retry_after),
-        }
+        Self::new(503, json!({"error": error})).with_retry_after(retry_after)
     }
 
     /// Adds `Retry-After`.
@@ -83,9 +84,19 @@ impl ApiError {
         self
     }
 
-    /// The response.
+    /// Why, in one line, for the access log: the cause of a 500, else what the body says.
+    pub fn reason(&self) -> String {
+        self.cause
+            .clone()
+            .unwrap_or_else(|| super::access_log::reason_from_body(&self.body))
+    }
+
+    /// The response, with its [`Reason`](super::access_log::Reason) for the access log.
     pub fn into_response(self) -> Response<Body> {
         let mut response = response::json(self.status, &self.body);
+        response
+            .extensions_mut()
+            .insert(super::access_log::Reason(self.reason()));
         if let Some(seconds) = self.retry_after
             && let Ok(value) = http::HeaderValue::from_str(&seconds.to_string())
         {

@@ -1,6 +1,7 @@
 //! HTTP helpers shared by the functions: JSON responses, the one mapping from errors to responses,
 //! and reading requests as API Gateway delivers them.
 
+pub mod access_log;
 pub mod api_auth;
 pub mod cookie;
 pub mod error;

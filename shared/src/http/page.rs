@@ -4,8 +4,18 @@ use lambda_http::{Body, Response};
 
 use super::response;
 
-/// A page with a title and a paragraph; both are escaped here.
+/// A page with a title and a paragraph; both are escaped here. An error page (4xx, 5xx) carries
+/// its text as the [`Reason`](super::access_log::Reason) for the access log.
 pub fn message(status: u16, title: &str, text: &str) -> Response<Body> {
+    let mut page = render(status, title, text);
+    if status >= 400 {
+        page.extensions_mut()
+            .insert(super::access_log::Reason(format!("{title}: {text}")));
+    }
+    page
+}
+
+fn render(status: u16, title: &str, text: &str) -> Response<Body> {
     let title = html_escape::encode_text(title);
     let text = html_escape::encode_text(text);
     response::html(

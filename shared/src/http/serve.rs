@@ -1,4 +1,6 @@
-//! Running a handler under `lambda_http`: what every function's `main.rs` calls.
+//! Running a handler under `lambda_http`: what every function's `main.rs` calls. Each request runs
+//! inside a span with its request id and route and ends with one access line
+//! ([`super::access_log`]).
 
 use std::future::Future;
 use std::sync::Arc;
@@ -14,8 +16,9 @@ where
 {
     let context = Arc::new(context);
     lambda_http::run(service_fn(move |req: Request| {
+        let info = super::access_log::RequestInfo::of(&req);
         let fut = handler(context.clone(), req);
-        async move { Ok::<_, Error>(fut.await) }
+        async move { Ok::<_, Error>(super::access_log::run(info, fut).await) }
     }))
     .await
 }

@@ -122,25 +122,6 @@ impl GrantClient {
         Self::build(provider, guid, Some(secret), redirect_uri, auth, http)
     }
 
-    /// A client for `provider` with the public client id `guid` and its `secret`.
-    pub fn new(
-        provider: &ResolvedProvider,
-        guid: &str,
-        secret: Option<&SecretString>,
-        redirect_uri: Option<&Url>,
-        auth: ClientAuthMethod,
-        http: OutboundHttp,
-    ) -> Result<Self, GrantError> {
-        Ok(Self::build(
-            provider,
-            guid,
-            secret,
-            redirect_uri,
-            auth,
-            http,
-        ))
-    }
-
     fn build(
         provider: &ResolvedProvider,
         guid: &str,

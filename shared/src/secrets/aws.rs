@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use aws_sdk_secretsmanager::Client;
 use aws_sdk_secretsmanager::config::http::HttpResponse;
-use aws_sdk_secretsmanager::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_secretsmanager::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_secretsmanager::types::{Filter, FilterNameStringType};
 use secrecy::{ExposeSecret, SecretString};
 
@@ -33,10 +33,10 @@ where
         return SecretError::Unavailable {
             context,
             name: name.to_string(),
-            message: DisplayErrorContext(err).to_string(),
+            message: crate::aws::explain(&err),
         };
     }
-    SecretError::backend(context, name, DisplayErrorContext(err))
+    SecretError::backend(context, name, crate::aws::explain(&err))
 }
 
 #[async_trait]

@@ -267,15 +267,15 @@ where
         .is_some_and(|code| code == "ConditionalCheckFailedException")
 }
 
-/// A backend error with context, keeping the SDK's whole error chain: `Unavailable` when it is
-/// worth trying again (timeouts, dropped connections, 5xx, throttling), else `Backend`.
+/// A backend error with context: one line with the service's code and message, or what stopped
+/// the request (see [`crate::aws::explain`]); `Unavailable` when it is worth trying again
+/// (timeouts, dropped connections, 5xx, throttling), else `Backend`.
 pub(crate) fn backend<E>(context: &'static str, err: SdkError<E, HttpResponse>) -> StoreError
 where
-    E: std::error::Error + aws_sdk_dynamodb::error::ProvideErrorMetadata + Send + Sync + 'static,
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
-    let transient = crate::aws::is_transient(&err);
-    let reason = aws_sdk_dynamodb::error::DisplayErrorContext(err).to_string();
-    if transient {
+    let reason = crate::aws::explain(&err);
+    if crate::aws::is_transient(&err) {
         StoreError::Unavailable { context, reason }
     } else {
         StoreError::backend(context, reason)
