@@ -145,7 +145,18 @@ cargo clippy --workspace --all-targets -- -D warnings
 
 # --- Tests ------------------------------------------------------------------------------------
 
-say "cargo test --workspace"
-cargo test --workspace
+# Every test binary runs and every failure is reported (--no-fail-fast), then the totals.
+say "cargo test --workspace --no-fail-fast"
+test_log="$run_dir/cargo-test.log"
+set +e
+cargo test --workspace --no-fail-fast 2>&1 | tee "$test_log"
+status=${PIPESTATUS[0]}
+set -e
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed;?$/) p += $i; if ($(i+1) ~ /^failed;?$/) f += $i; if ($(i+1) ~ /^ignored;?$/) g += $i } }
+     END { printf "\n==> Totals: %d passed, %d failed, %d ignored\n", p, f, g }' "$test_log"
+if [ "$status" -ne 0 ]; then
+    echo "error: some tests failed; each failing test is listed above under 'failures:'" >&2
+    exit "$status"
+fi
 
 say "All checks and tests passed"
