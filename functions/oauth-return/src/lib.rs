@@ -59,7 +59,7 @@ pub async fn handle(context: Arc<Context>, req: Request) -> Response<Body> {
         Ok(Completed::Failed(failure)) => failed(failure),
         Err(err) => {
             let api: ApiError = err.into();
-            return page::message(api.status, "Not connected", &api.message());
+            return page::for_error(&api, "Not connected", &api.message());
         }
     };
     // The flow is consumed: its binding cookie has done its work.
@@ -91,7 +91,7 @@ fn failed(failure: Failure) -> Response<Body> {
     } else {
         api.message()
     };
-    page::message(api.status, "Not connected", &text)
+    page::for_error(&api, "Not connected", &text)
 }
 
 /// A 303 to the landing URL with `params` added.

@@ -91,7 +91,7 @@ async fn go(context: &Context, req: &Request, raw: &str) -> Response<Body> {
         Err(err) => {
             tracing::warn!(code = err.code(), reason = %err, "a flow link was refused");
             let api: ApiError = err.into();
-            page::message(api.status, "Cannot continue", &api.message())
+            page::for_error(&api, "Cannot continue", &api.message())
         }
     }
 }
@@ -101,10 +101,11 @@ fn unauthorized(req: &Request) -> Response<Body> {
     const MESSAGE: &str = "Starting a connection needs authority: an application with an API token \
         calls POST /oauth/start (or an operator runs `authbridge connect`) and sends the browser \
         to the one-time link it gets back.";
+    let refusal = ApiError::new(401, json!({"error": "unauthorized", "message": MESSAGE}));
     let mut response = if response::wants_html(req.headers()) {
-        page::message(401, "Not allowed", MESSAGE)
+        page::for_error(&refusal, "Not allowed", MESSAGE)
     } else {
-        ApiError::new(401, json!({"error": "unauthorized", "message": MESSAGE})).into_response()
+        refusal.into_response()
     };
     response.headers_mut().insert(
         http::header::WWW_AUTHENTICATE,

@@ -2,7 +2,8 @@
 
 use lambda_http::{Body, Response};
 
-use super::response;
+use super::access_log::Reason;
+use super::{ApiError, response};
 
 /// A page with a title and a paragraph; both are escaped here. An error page (4xx, 5xx) carries
 /// its text as the [`Reason`](super::access_log::Reason) for the access log.
@@ -28,4 +29,12 @@ fn render(status: u16, title: &str, text: &str) -> Response<Body> {
              </head><body><h1>{title}</h1><p>{text}</p></body></html>"
         ),
     )
+}
+
+/// A page for a refusal or failure: `error`'s status, and its reason for the access log (the page
+/// itself says `text`, in words a person understands).
+pub fn for_error(error: &ApiError, title: &str, text: &str) -> Response<Body> {
+    let mut page = message(error.status, title, text);
+    page.extensions_mut().insert(Reason(error.reason()));
+    page
 }

@@ -1,0 +1,150 @@
+//! What the authorization-code flow leaves in the logs, against the real authorization server: no
+//! authorization code, state, link id, binding cookie, token or client secret on any line, from the
+//! start to a connected return and a refused one; every refusal's access line says why.
+//!
+//! One test in its own process, because it installs the process's log subscriber.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use authbridge::oauth::records::field;
+use authbridge::secrets::ExposeSecret;
+use authbridge_tests::oidc::{self, CODE_CLIENT_BASIC};
+use authbridge_tests::sqlite_backend;
+use authbridge_tests::stack::{self, Browser, LANDING, StackOptions};
+use serde_json::{Map, Value, json};
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("log buffer").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn query(url: &url::Url, key: &str) -> String {
+    url.query_pairs()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_code_state_link_cookie_token_or_secret_reaches_a_log_line() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    // Everything at debug, but the test browser's own HTML parser and cookie jar (they log what
+    // the browser handles; authbridge's own lines are all kept).
+    let filter =
+        tracing_subscriber::EnvFilter::new("debug,html5ever=info,selectors=info,cookie_store=info");
+    authbridge::telemetry::init_with(filter, move || writer.clone());
+    let Some(issuer) = oidc::issuer() else {
+        return;
+    };
+    let provider = json!({
+        "title": "Test OpenID Connect server",
+        "issuer": issuer,
+        "options": {"scopes": ["openid", "profile", "email", "offline_access"]}
+    });
+    let s = stack::start(
+        sqlite_backend(),
+        StackOptions {
+            providers: vec![("test-oidc".into(), provider.to_string())],
+            ..Default::default()
+        },
+    )
+    .await;
+    let client = s
+        .register(
+            "test-oidc",
+            CODE_CLIENT_BASIC.id,
+            CODE_CLIENT_BASIC.secret,
+            Map::new(),
+        )
+        .await;
+    let wrong = s
+        .register(
+            "test-oidc",
+            CODE_CLIENT_BASIC.id,
+            "Wrong-Secret-4c1f9",
+            Map::new(),
+        )
+        .await;
+
+    let mut secrets = vec![
+        CODE_CLIENT_BASIC.secret.to_string(),
+        "Wrong-Secret-4c1f9".to_string(),
+    ];
+    for (client, tag) in [(&client, "logged"), (&wrong, "refused")] {
+        let browser = Browser::default();
+        let link = s
+            .start_link(client.id.as_str(), tag, json!({"landing_url": LANDING}))
+            .await;
+        let opened = browser.get(&link).await;
+        let cookie = opened.headers()["set-cookie"].to_str().unwrap().to_string();
+        let authorize = stack::location(&opened);
+        let back = oidc::authorize(authorize.as_str(), "lena", true)
+            .await
+            .unwrap();
+        let done = browser.get(back.clone()).await;
+        assert_eq!(done.status(), 303);
+        secrets.push(link.rsplit('/').next().unwrap().to_string());
+        secrets.push(query(&authorize, "state"));
+        secrets.push(query(&back, "code"));
+        let value = cookie.split(';').next().unwrap().split('=').nth(1).unwrap();
+        secrets.push(value.to_string());
+    }
+    let record = s
+        .stack
+        .app
+        .stores
+        .tokens
+        .get_token("logged")
+        .await
+        .unwrap()
+        .expect("connected");
+    let vault = s.stack.oauth.vault().await.unwrap();
+    for (sealed, which) in [
+        (&record.access_token, field::ACCESS_TOKEN),
+        (&record.refresh_token, field::REFRESH_TOKEN),
+    ] {
+        let token = vault
+            .open("logged", which, sealed.as_ref().unwrap())
+            .unwrap();
+        secrets.push(token.expose_secret().to_string());
+    }
+
+    let logs = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
+    assert!(logs.contains("authorization code flow connected"), "{logs}");
+    for secret in &secrets {
+        assert!(secret.len() >= 16, "a real value: {secret:?}");
+        assert!(
+            !logs.contains(secret.as_str()),
+            "secret #{} of {} is in the logs",
+            secrets.iter().position(|s| s == secret).unwrap_or(0),
+            secrets.len()
+        );
+    }
+    let access: Vec<Value> = logs
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|line| line["route"].is_string() && line["status"].is_u64())
+        .collect();
+    let routes: Vec<&str> = access.iter().filter_map(|l| l["route"].as_str()).collect();
+    for route in [
+        "POST /oauth/start",
+        "GET /oauth/go/{link}",
+        "GET /oauth/return",
+    ] {
+        assert!(routes.contains(&route), "{route} in {routes:?}");
+    }
+    assert!(
+        logs.contains(r#""code":"invalid_client""#),
+        "the refused exchange is logged with its reason: {logs}"
+    );
+}
