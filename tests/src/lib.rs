@@ -15,6 +15,7 @@ use authbridge::store::sqlite::SqliteStore;
 
 pub mod faults;
 pub mod login;
+pub mod logs;
 pub mod oidc;
 pub mod oidc_instances;
 pub mod stack;

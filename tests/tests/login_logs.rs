@@ -6,34 +6,12 @@
 //!
 //! One test in its own process, because it installs the process's log subscriber.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use authbridge::login::LoginSettings;
 use authbridge_tests::login::{self, login, save_user, stored_user, user};
+use authbridge_tests::logs::Captured;
 use authbridge_tests::sqlite_backend;
 use authbridge_tests::wordpress::{Account, Mode, WordpressStandIn};
 use serde_json::json;
-
-/// Collects every log line of the process.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("log buffer").extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Captured {
-    fn take(&self) -> String {
-        String::from_utf8_lossy(&std::mem::take(&mut *self.0.lock().expect("log buffer"))).into()
-    }
-}
 
 const WP_PASSWORD: &str = "Wp-Pa55word-7d1e";
 const LOCAL_PASSWORD: &str = "Local-Pa55word-93b2";
@@ -41,11 +19,7 @@ const WRONG_PASSWORD: &str = "Wrong-Pa55word-5c40";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn no_password_reaches_a_log_line_and_wordpress_trouble_stands_out() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    authbridge::telemetry::init_with(tracing_subscriber::EnvFilter::new("debug"), move || {
-        writer.clone()
-    });
+    let captured = Captured::install("debug");
 
     let site = WordpressStandIn::start(vec![Account::new(
         123,

@@ -113,6 +113,17 @@ fn assert_page_headers(response: &reqwest::Response) {
     assert_eq!(header("cache-control"), "no-store");
 }
 
+/// The test server's basic-auth code client, registered on `s`.
+async fn basic_client(s: &TestStack) -> authbridge::domain::OAuthClient {
+    s.register(
+        PROVIDER,
+        CODE_CLIENT_BASIC.id,
+        CODE_CLIENT_BASIC.secret,
+        Map::new(),
+    )
+    .await
+}
+
 async fn stored(s: &TestStack, tag: &str) -> Option<StoredToken> {
     s.stack
         .app
@@ -221,14 +232,7 @@ async fn the_whole_flow_connects_and_stores_an_encrypted_token(s: TestStack, cli
 }
 
 async fn a_start_without_authority_starts_nothing(s: TestStack) {
-    let client = s
-        .register(
-            PROVIDER,
-            CODE_CLIENT_BASIC.id,
-            CODE_CLIENT_BASIC.secret,
-            Map::new(),
-        )
-        .await;
+    let client = basic_client(&s).await;
     let start = s.url("/oauth/start");
     let params = [("client", client.id.as_str()), ("tag", "outsider")];
     let json = stack::http()
@@ -294,14 +298,7 @@ async fn a_start_without_authority_starts_nothing(s: TestStack) {
 }
 
 async fn a_flow_finished_in_another_browser_is_refused(s: TestStack) {
-    let client = s
-        .register(
-            PROVIDER,
-            CODE_CLIENT_BASIC.id,
-            CODE_CLIENT_BASIC.secret,
-            Map::new(),
-        )
-        .await;
+    let client = basic_client(&s).await;
     // The outsider opens the link and approves with their own account...
     let outsider = Browser::default();
     let link = s.start_link(client.id.as_str(), "victim", json!({})).await;
@@ -323,14 +320,7 @@ async fn a_flow_finished_in_another_browser_is_refused(s: TestStack) {
 }
 
 async fn a_link_opened_twice_is_refused(s: TestStack) {
-    let client = s
-        .register(
-            PROVIDER,
-            CODE_CLIENT_BASIC.id,
-            CODE_CLIENT_BASIC.secret,
-            Map::new(),
-        )
-        .await;
+    let client = basic_client(&s).await;
     let link = s.start_link(client.id.as_str(), "twice", json!({})).await;
     let first = Browser::default();
     first.open(&link).await;
@@ -347,14 +337,7 @@ async fn a_link_opened_twice_is_refused(s: TestStack) {
 }
 
 async fn an_existing_connection_is_replaced_only_on_request_and_its_grant_revoked(s: TestStack) {
-    let client = s
-        .register(
-            PROVIDER,
-            CODE_CLIENT_BASIC.id,
-            CODE_CLIENT_BASIC.secret,
-            Map::new(),
-        )
-        .await;
+    let client = basic_client(&s).await;
     let done = s
         .connect_as(client.id.as_str(), "shared", "alice", json!({}))
         .await;
@@ -391,14 +374,7 @@ async fn an_existing_connection_is_replaced_only_on_request_and_its_grant_revoke
 
 async fn deleting_a_client_with_connections_needs_with_tokens_and_revokes(s: TestStack) {
     use authbridge::oauth::connections::{DeleteClientError, delete_client};
-    let client = s
-        .register(
-            PROVIDER,
-            CODE_CLIENT_BASIC.id,
-            CODE_CLIENT_BASIC.secret,
-            Map::new(),
-        )
-        .await;
+    let client = basic_client(&s).await;
     let done = s
         .connect_as(client.id.as_str(), "doomed", "carol", json!({}))
         .await;
@@ -425,14 +401,7 @@ async fn deleting_a_client_with_connections_needs_with_tokens_and_revokes(s: Tes
 }
 
 async fn a_denied_consent_lands_with_the_error_and_stores_nothing(s: TestStack) {
-    let client = s
-        .register(
-            PROVIDER,
-            CODE_CLIENT_BASIC.id,
-            CODE_CLIENT_BASIC.secret,
-            Map::new(),
-        )
-        .await;
+    let client = basic_client(&s).await;
     let browser = Browser::default();
     let authorize = start_flow(&s, &browser, client.id.as_str(), "denied").await;
     let back = oidc::authorize(authorize.as_str(), "bob", false)
@@ -487,14 +456,7 @@ async fn an_exchange_failure_lands_on_the_landing_url_or_explains_itself(s: Test
 }
 
 async fn an_iss_from_another_server_is_refused(s: TestStack) {
-    let client = s
-        .register(
-            PROVIDER,
-            CODE_CLIENT_BASIC.id,
-            CODE_CLIENT_BASIC.secret,
-            Map::new(),
-        )
-        .await;
+    let client = basic_client(&s).await;
     let browser = Browser::default();
     let link = s.start_link(client.id.as_str(), "mixup", json!({})).await;
     let authorize = browser.open(&link).await;
@@ -521,14 +483,7 @@ async fn an_iss_from_another_server_is_refused(s: TestStack) {
 }
 
 async fn an_expired_or_unknown_state_is_refused(s: TestStack) {
-    let client = s
-        .register(
-            PROVIDER,
-            CODE_CLIENT_BASIC.id,
-            CODE_CLIENT_BASIC.secret,
-            Map::new(),
-        )
-        .await;
+    let client = basic_client(&s).await;
     let browser = Browser::default();
     let link = s
         .start_link(client.id.as_str(), "late", json!({"ttl": 2}))
@@ -552,14 +507,7 @@ async fn an_expired_or_unknown_state_is_refused(s: TestStack) {
 }
 
 async fn a_foreign_landing_url_is_refused(s: TestStack) {
-    let client = s
-        .register(
-            PROVIDER,
-            CODE_CLIENT_BASIC.id,
-            CODE_CLIENT_BASIC.secret,
-            Map::new(),
-        )
-        .await;
+    let client = basic_client(&s).await;
     for landing in [
         "https://evil.example/landing",
         "https://app.example.test/elsewhere",

@@ -4,28 +4,13 @@
 //!
 //! One test in its own process, because it installs the process's log subscriber.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use authbridge::oauth::records::field;
 use authbridge::secrets::ExposeSecret;
+use authbridge_tests::logs::Captured;
 use authbridge_tests::oidc::{self, CODE_CLIENT_BASIC};
 use authbridge_tests::sqlite_backend;
 use authbridge_tests::stack::{self, Browser, LANDING, StackOptions};
 use serde_json::{Map, Value, json};
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("log buffer").extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 fn query(url: &url::Url, key: &str) -> String {
     url.query_pairs()
@@ -36,13 +21,9 @@ fn query(url: &url::Url, key: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_code_state_link_cookie_token_or_secret_reaches_a_log_line() {
-    let captured = Captured::default();
-    let writer = captured.clone();
     // Everything at debug, but the test browser's own HTML parser and cookie jar (they log what
     // the browser handles; authbridge's own lines are all kept).
-    let filter =
-        tracing_subscriber::EnvFilter::new("debug,html5ever=info,selectors=info,cookie_store=info");
-    authbridge::telemetry::init_with(filter, move || writer.clone());
+    let captured = Captured::install("debug,html5ever=info,selectors=info,cookie_store=info");
     let Some(issuer) = oidc::issuer() else {
         return;
     };
@@ -119,7 +100,7 @@ async fn no_code_state_link_cookie_token_or_secret_reaches_a_log_line() {
         secrets.push(token.expose_secret().to_string());
     }
 
-    let logs = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
+    let logs = captured.take();
     assert!(logs.contains("authorization code flow connected"), "{logs}");
     for secret in &secrets {
         assert!(secret.len() >= 16, "a real value: {secret:?}");
