@@ -57,6 +57,7 @@ pub fn route(method: &http::Method, path: &str) -> Option<(Function, HashMap<Str
             Function::LoginAuthenticate
         }
         (&Method::GET | &Method::POST, "/api/v1/wordpress/sync-user") => Function::WpSyncUser,
+        (&Method::GET, "/connections") => Function::TokenAccess,
         _ => return None,
     };
     Some((function, params))

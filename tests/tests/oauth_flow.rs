@@ -400,6 +400,67 @@ async fn deleting_a_client_with_connections_needs_with_tokens_and_revokes(s: Tes
     );
 }
 
+async fn connections_are_listed_by_owner(s: TestStack) {
+    let client = basic_client(&s).await;
+    let done = s
+        .connect_as(
+            client.id.as_str(),
+            "mail:42",
+            "nina",
+            json!({"owner": "contact:42"}),
+        )
+        .await;
+    assert_eq!(done.status(), 200);
+    let other = s
+        .connect_as(
+            client.id.as_str(),
+            "mail:43",
+            "omar",
+            json!({"owner": "contact:43"}),
+        )
+        .await;
+    assert_eq!(other.status(), 200);
+    let list = |query: &'static str| {
+        stack::http()
+            .get(s.url(&format!("/connections{query}")))
+            .bearer_auth(TEST_API_TOKEN)
+            .send()
+    };
+    let mine: Value = list("?owner=contact:42")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let connections = mine["connections"].as_array().unwrap();
+    assert_eq!(connections.len(), 1, "{mine}");
+    let c = &connections[0];
+    assert_eq!(c["tag"], "mail:42");
+    assert_eq!(c["owner"], "contact:42");
+    assert_eq!(c["provider"], PROVIDER);
+    assert_eq!(c["client"], client.id.as_str());
+    assert_eq!(c["resource_owner_name"], "Test User nina");
+    assert_eq!(c["status"], "active");
+    assert!(c["expires_at"].is_number());
+    let text = c.to_string();
+    assert!(
+        !text.contains("access_token") && !text.contains("refresh_token"),
+        "{text}"
+    );
+    let all: Value = list("").await.unwrap().json().await.unwrap();
+    assert_eq!(all["connections"].as_array().unwrap().len(), 2, "{all}");
+    let paged: Value = list("?limit=1").await.unwrap().json().await.unwrap();
+    assert_eq!(paged["connections"].as_array().unwrap().len(), 1);
+    assert!(paged["next"].is_string(), "{paged}");
+    assert_eq!(list("?limit=0").await.unwrap().status(), 400);
+    let anonymous = stack::http()
+        .get(s.url("/connections"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 403);
+}
+
 async fn a_denied_consent_lands_with_the_error_and_stores_nothing(s: TestStack) {
     let client = basic_client(&s).await;
     let browser = Browser::default();
@@ -624,6 +685,7 @@ on_both_backends!(
     a_link_opened_twice_is_refused,
     an_existing_connection_is_replaced_only_on_request_and_its_grant_revoked,
     deleting_a_client_with_connections_needs_with_tokens_and_revokes,
+    connections_are_listed_by_owner,
     a_denied_consent_lands_with_the_error_and_stores_nothing,
     an_exchange_failure_lands_on_the_landing_url_or_explains_itself,
     an_iss_from_another_server_is_refused,

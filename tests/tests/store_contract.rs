@@ -58,6 +58,7 @@ fn token(tag: &str) -> StoredToken {
         next_attempt_at: None,
         lease_owner: None,
         lease_until: None,
+        owner: None,
         created_by: None,
         created: clock::now(),
         modified: clock::now(),
@@ -78,6 +79,7 @@ fn flow_state(key: &str, expires_at: i64) -> FlowState {
         created: clock::now(),
         expires_at,
         replace: false,
+        owner: None,
         created_by: "tests".into(),
         binding: None,
     }
@@ -469,6 +471,61 @@ async fn a_flow_state_is_opened_once_and_keeps_its_binding(b: Backend) {
     );
 }
 
+async fn tokens_are_listed_by_owner_through_the_index(b: Backend) {
+    let s = &b.stores.tokens;
+    let (a, other) = (unique("contact"), unique("contact"));
+    for (tag, owner) in [
+        ("a3", Some(&a)),
+        ("a1", Some(&a)),
+        ("b1", Some(&other)),
+        ("n1", None),
+        ("a2", Some(&a)),
+    ] {
+        let mut t = token(tag);
+        t.owner = owner.cloned();
+        s.create_token(&t).await.unwrap();
+    }
+    let first = s.owner_tokens(&a, &PageRequest::first(2)).await.unwrap();
+    let tags: Vec<_> = first.items.iter().map(|t| t.tag.as_str()).collect();
+    assert_eq!(tags, ["a1", "a2"]);
+    let rest = s
+        .owner_tokens(
+            &a,
+            &PageRequest {
+                limit: 2,
+                after: first.next.clone(),
+            },
+        )
+        .await
+        .unwrap();
+    let tags: Vec<_> = rest.items.iter().map(|t| t.tag.as_str()).collect();
+    assert_eq!(tags, ["a3"]);
+    assert_eq!(rest.next, None);
+    let theirs = s
+        .owner_tokens(&other, &PageRequest::first(10))
+        .await
+        .unwrap();
+    assert_eq!(theirs.items.len(), 1);
+    assert_eq!(theirs.items[0].owner.as_deref(), Some(other.as_str()));
+    let nobody = s
+        .owner_tokens("nobody", &PageRequest::first(10))
+        .await
+        .unwrap();
+    assert!(nobody.items.is_empty());
+    // An owner moves with the record.
+    let mut moved = s.get_token("a1").await.unwrap().unwrap();
+    moved.owner = Some(other.clone());
+    s.update_token(&moved).await.unwrap();
+    assert_eq!(
+        s.owner_tokens(&other, &PageRequest::first(10))
+            .await
+            .unwrap()
+            .items
+            .len(),
+        2
+    );
+}
+
 async fn lists_are_paginated_in_key_order(b: Backend) {
     let s = &b.stores.clients;
     let mut created = Vec::new();
@@ -803,6 +860,7 @@ contract!(
     concurrent_takes_of_one_state_have_one_winner,
     a_flow_state_is_opened_once_and_keeps_its_binding,
     lists_are_paginated_in_key_order,
+    tokens_are_listed_by_owner_through_the_index,
     secrets_put_get_replace_delete,
     a_session_reads_back_until_it_expires,
     an_expired_session_reads_as_absent,

@@ -46,6 +46,7 @@ fn token(tag: &str, now: i64) -> StoredToken {
         next_attempt_at: None,
         lease_owner: None,
         lease_until: None,
+        owner: None,
         created_by: Some("tests".into()),
         created: now,
         modified: now,
@@ -137,6 +138,7 @@ async fn writes_that_took_effect_are_never_reported_as_failed() {
             created: now,
             expires_at: now + 600,
             replace: false,
+            owner: None,
             created_by: "tests".into(),
             binding: None,
         };

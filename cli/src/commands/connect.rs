@@ -31,6 +31,9 @@ pub struct ConnectArgs {
     /// Seconds the link stays usable (default 600, at most 3600).
     #[arg(long)]
     ttl: Option<u64>,
+    /// Whose connection this is, in your terms (e.g. contact:42); `tokens list --owner` finds it.
+    #[arg(long)]
+    owner: Option<String>,
 }
 
 impl ConnectArgs {
@@ -51,6 +54,7 @@ impl ConnectArgs {
                 prompt: None,
                 ttl: self.ttl,
                 replace: self.replace,
+                owner: self.owner,
             },
             &urls,
             &Initiator::cli(),

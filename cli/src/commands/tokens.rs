@@ -14,8 +14,12 @@ use crate::views::TokenOutput;
 /// The `tokens` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum TokensCommand {
-    /// Lists every token record.
-    List,
+    /// Lists every token record, or one owner's.
+    List {
+        /// Only the connections of this owner (as named when they were started).
+        #[arg(long)]
+        owner: Option<String>,
+    },
     /// Shows one token record (redacted).
     Show {
         /// The record's tag, e.g. MailSettings:3.
@@ -46,7 +50,7 @@ impl TokensCommand {
         let app = deployment::app().await?;
         let store = app.stores.tokens.as_ref();
         match self {
-            TokensCommand::List => list(store, out).await,
+            TokensCommand::List { owner } => list(store, owner.as_deref(), out).await,
             TokensCommand::Show { tag } => show(store, &tag, out).await,
             TokensCommand::Delete { tag } => delete(&tag, out).await,
             TokensCommand::Refresh { tag } => refresh(&tag, out).await,
@@ -54,11 +58,14 @@ impl TokensCommand {
     }
 }
 
-async fn list(store: &dyn TokenStore, out: &Output) -> Result<(), CliError> {
+async fn list(store: &dyn TokenStore, owner: Option<&str>, out: &Output) -> Result<(), CliError> {
     let mut tokens = Vec::new();
     let mut page = PageRequest::first(100);
     loop {
-        let got = store.list_tokens(&page).await?;
+        let got = match owner {
+            Some(owner) => store.owner_tokens(owner, &page).await?,
+            None => store.list_tokens(&page).await?,
+        };
         tokens.extend(
             got.items
                 .iter()

@@ -30,6 +30,7 @@ fn token(tag: &str, client: &str) -> StoredToken {
         next_attempt_at: None,
         lease_owner: None,
         lease_until: None,
+        owner: None,
         created_by: None,
         created: 1_699_996_400,
         modified: 1_699_996_400,
@@ -193,8 +194,31 @@ async fn connect_prints_a_one_time_link_and_refuses_a_taken_tag_without_replace(
     assert_eq!(taken.code, Some(1));
     assert!(taken.stderr.contains("replace"), "{}", taken.stderr);
     deployment
-        .run(&["connect", &client, "--tag", "Mail:1", "--replace"])
+        .run(&[
+            "connect",
+            &client,
+            "--tag",
+            "Mail:1",
+            "--replace",
+            "--owner",
+            "contact:7",
+        ])
         .ok();
+
+    let mut owned = token("Mail:7", &client);
+    owned.owner = Some("contact:7".into());
+    deployment.store().create_token(&owned).await.unwrap();
+    let listed = deployment
+        .run(&["tokens", "list", "--owner", "contact:7", "--json"])
+        .ok()
+        .json();
+    let tags: Vec<_> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["tag"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(tags, ["Mail:7"]);
 }
 
 #[tokio::test]

@@ -57,6 +57,8 @@ impl Context {
     }
 }
 
+pub mod connections;
+
 /// Handles one request.
 pub async fn handle(context: Arc<Context>, req: Request) -> Response<Body> {
     respond(serve(&context, &req).await)
@@ -87,6 +89,12 @@ fn start_by(context: &Context, req: &Request) -> Instant {
 
 async fn serve(context: &Context, req: &Request) -> Result<Response<Body>, ApiError> {
     use lambda_http::http::Method;
+    if req.uri().path().ends_with("/connections") {
+        return match *req.method() {
+            Method::GET => connections::serve(context, req).await,
+            _ => Err(ApiError::method_not_allowed()),
+        };
+    }
     let replace = match *req.method() {
         Method::GET => false,
         Method::POST if req.uri().path().ends_with("/refresh") => true,

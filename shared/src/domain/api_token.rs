@@ -22,15 +22,18 @@ pub enum Endpoint {
     Tokens,
     /// `POST|GET /api/v1/wordpress/sync-user`.
     SyncUser,
+    /// `GET /connections`: listing connections (redacted).
+    Connections,
 }
 
 impl Endpoint {
     /// Every endpoint, for help texts.
-    pub const ALL: [Endpoint; 4] = [
+    pub const ALL: [Endpoint; 5] = [
         Endpoint::OauthStart,
         Endpoint::OauthToken,
         Endpoint::Tokens,
         Endpoint::SyncUser,
+        Endpoint::Connections,
     ];
 
     /// The name used in configuration and the CLI.
@@ -40,6 +43,7 @@ impl Endpoint {
             Endpoint::OauthToken => "oauth-token",
             Endpoint::Tokens => "tokens",
             Endpoint::SyncUser => "sync-user",
+            Endpoint::Connections => "connections",
         }
     }
 }

@@ -28,6 +28,9 @@ pub struct FlowState {
     /// Whether the flow may replace a record already stored under its tag.
     #[serde(default)]
     pub replace: bool,
+    /// Whose connection the flow makes, in the caller's terms (see `StoredToken::owner`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
     /// Who started the flow: an API token's name, or `cli`.
     #[serde(default)]
     pub created_by: String,

@@ -83,6 +83,10 @@ pub struct StoredToken {
     /// When the refresh lease lapses if its holder never releases it.
     #[serde(default)]
     pub lease_until: Option<Epoch>,
+    /// Whose connection this is, in the caller's own terms (e.g. `contact:42`): connections are
+    /// listed by it. Not the provider's account, which is `resource_owner`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
     /// Who made the connection: an API token's name, `cli`, or the local stack's index page.
     #[serde(default)]
     pub created_by: Option<String>,

@@ -1,11 +1,72 @@
 //! Ending connections: a token record deleted is revoked at its provider first (RFC 7009), and a
 //! client is deleted only with its connections, never leaving them orphaned.
 
+use std::collections::HashMap;
+
+use serde::Serialize;
+
 use super::context::OAuthContext;
 use super::revocation::{Revoked, revoke_record};
 use crate::clients::{ClientAdmin, ClientAdminError};
+use crate::clock::Epoch;
+use crate::domain::token::TokenStatus;
 use crate::domain::{ClientId, StoredToken};
-use crate::store::{PageRequest, StoreError};
+use crate::store::{Page, PageRequest, StoreError};
+
+/// A connection as other services see it in a listing: what it is for and whose, never a token.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConnectionView {
+    pub tag: String,
+    pub client: ClientId,
+    /// The client's provider; `None` when the client is gone.
+    pub provider: Option<String>,
+    pub scopes: Vec<String>,
+    pub status: TokenStatus,
+    pub expires_at: Option<Epoch>,
+    /// The provider account that granted it.
+    pub resource_owner_name: Option<String>,
+    /// Whose connection it is, in the caller's terms.
+    pub owner: Option<String>,
+    pub created_by: Option<String>,
+    pub created: Epoch,
+}
+
+/// One page of connections: of `owner` through the owner index, or all of them.
+pub async fn list_connections(
+    ctx: &OAuthContext,
+    owner: Option<&str>,
+    page: &PageRequest,
+) -> Result<Page<ConnectionView>, StoreError> {
+    let tokens = ctx.app.stores.tokens.as_ref();
+    let records = match owner {
+        Some(owner) => tokens.owner_tokens(owner, page).await?,
+        None => tokens.list_tokens(page).await?,
+    };
+    let mut providers: HashMap<ClientId, Option<String>> = HashMap::new();
+    let mut items = Vec::with_capacity(records.items.len());
+    for record in records.items {
+        if !providers.contains_key(&record.client_id) {
+            let client = ctx.app.stores.clients.get_client(&record.client_id).await?;
+            providers.insert(record.client_id.clone(), client.map(|c| c.provider));
+        }
+        items.push(ConnectionView {
+            provider: providers.get(&record.client_id).cloned().flatten(),
+            tag: record.tag,
+            client: record.client_id,
+            scopes: record.scopes,
+            status: record.status,
+            expires_at: record.expires,
+            resource_owner_name: record.resource_owner_name,
+            owner: record.owner,
+            created_by: record.created_by,
+            created: record.created,
+        });
+    }
+    Ok(Page {
+        items,
+        next: records.next,
+    })
+}
 
 /// Why a client could not be deleted.
 #[derive(Debug, thiserror::Error)]

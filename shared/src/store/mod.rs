@@ -171,6 +171,9 @@ pub trait TokenStore: Send + Sync {
     async fn update_token(&self, token: &StoredToken) -> StoreResult<StoredToken>;
     async fn delete_token(&self, tag: &str) -> StoreResult<bool>;
     async fn list_tokens(&self, page: &PageRequest) -> StoreResult<Page<StoredToken>>;
+    /// The records of `owner`, in tag order, through an index (never a scan).
+    async fn owner_tokens(&self, owner: &str, page: &PageRequest)
+    -> StoreResult<Page<StoredToken>>;
     /// Records whose `due_at` is at or before `now`, earliest first, through an index: the items
     /// read grow with the number due, not with the number stored. The cursor is opaque.
     async fn due_tokens(&self, now: Epoch, page: &PageRequest) -> StoreResult<Page<StoredToken>>;

@@ -20,6 +20,10 @@ pub const TTL: &str = "ttl";
 pub const INDEX_BY_KIND: &str = "by-kind";
 /// Name of the due-token index (sparse: only tokens with a `due_at`).
 pub const INDEX_DUE: &str = "due";
+/// Attribute holding a token record's owner, the hash key of the sparse [`INDEX_BY_OWNER`].
+pub const GSI_OWNER_PK: &str = "owner_key";
+/// Connections by owner (`owner_key`, then `sort_key`, the tag): only records with an owner.
+pub const INDEX_BY_OWNER: &str = "by-owner";
 
 /// A DynamoDB scalar attribute type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,6 +68,7 @@ pub fn table() -> TableDefinition {
             (GSI_KIND_SK, AttrType::S),
             (GSI_DUE_PK, AttrType::S),
             (GSI_DUE_SK, AttrType::N),
+            (GSI_OWNER_PK, AttrType::S),
         ],
         indexes: vec![
             Index {
@@ -75,6 +80,11 @@ pub fn table() -> TableDefinition {
                 name: INDEX_DUE,
                 hash_key: GSI_DUE_PK,
                 range_key: GSI_DUE_SK,
+            },
+            Index {
+                name: INDEX_BY_OWNER,
+                hash_key: GSI_OWNER_PK,
+                range_key: GSI_KIND_SK,
             },
         ],
         ttl_attribute: TTL,

@@ -53,6 +53,7 @@ fn token(
         next_attempt_at: None,
         lease_owner: None,
         lease_until: None,
+        owner: None,
         created_by: None,
         created: now,
         modified: now,

@@ -144,7 +144,7 @@ async fn exchange(
     let response = grant.exchange_code(&code, &flow.pkce_verifier).await?;
     let owner = read_owner(ctx, &provider, &response).await;
     let owner_name = owner.as_ref().and_then(owner::owner_name);
-    let record = records::seal_new(
+    let mut record = records::seal_new(
         vault,
         Grant {
             tag: &flow.tag,
@@ -159,6 +159,7 @@ async fn exchange(
         refresh_margin(&provider),
         now,
     )?;
+    record.owner = flow.owner.clone();
     store(ctx, &flow, record).await?;
     tracing::info!(tag = %flow.tag, client = %client.id, replace = flow.replace, "authorization code flow connected");
     Ok(Completed::Connected {

@@ -62,6 +62,28 @@ pub struct StartRequest {
     /// Whether the flow may replace a connection already stored under the tag.
     #[serde(default)]
     pub replace: bool,
+    /// Whose connection this is, in the caller's own terms (an opaque string such as
+    /// `contact:42`); `GET /connections?owner=...` lists them.
+    #[serde(default)]
+    pub owner: Option<String>,
+}
+
+/// The longest owner a connection may name.
+pub const MAX_OWNER_LEN: usize = 200;
+
+/// A checked owner: 1 to [`MAX_OWNER_LEN`] characters, none of them a control character.
+pub fn check_owner(owner: &str) -> Result<&str, OAuthError> {
+    if owner.is_empty() || owner.chars().count() > MAX_OWNER_LEN {
+        return Err(OAuthError::InvalidRequest(format!(
+            "owner must be 1 to {MAX_OWNER_LEN} characters"
+        )));
+    }
+    if owner.chars().any(char::is_control) {
+        return Err(OAuthError::InvalidRequest(
+            "owner must not contain control characters".into(),
+        ));
+    }
+    Ok(owner)
 }
 
 /// Where authbridge is reached, for the links and redirect URI of a flow.

@@ -5,7 +5,9 @@ use std::time::Duration;
 use url::Url;
 
 use super::binding::{FlowLink, state_key};
-use super::{FlowUrls, Initiator, MAX_TAG_LEN, StartRequest, active_client, provider_for};
+use super::{
+    FlowUrls, Initiator, MAX_TAG_LEN, StartRequest, active_client, check_owner, provider_for,
+};
 use crate::clock::Epoch;
 use crate::domain::FlowState;
 use crate::oauth::context::OAuthContext;
@@ -60,6 +62,12 @@ pub async fn start(
             "tag is longer than {MAX_TAG_LEN} characters"
         )));
     }
+    let owner = request
+        .owner
+        .as_deref()
+        .map(check_owner)
+        .transpose()?
+        .map(str::to_string);
     if !request.replace && ctx.app.stores.tokens.get_token(&tag).await?.is_some() {
         return Err(OAuthError::ConnectionExists(tag));
     }
@@ -87,6 +95,7 @@ pub async fn start(
             created: now,
             expires_at,
             replace: request.replace,
+            owner,
             created_by: initiator.as_str().to_string(),
             binding: None,
         })

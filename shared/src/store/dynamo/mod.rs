@@ -214,14 +214,32 @@ impl DynamoStore {
         page: &PageRequest,
         context: &'static str,
     ) -> StoreResult<Page<T>> {
+        self.list_index(
+            (schema::INDEX_BY_KIND, schema::GSI_KIND_PK),
+            kind,
+            page,
+            context,
+        )
+        .await
+    }
+
+    /// One page of the items whose `index.1` attribute is `value`, in `sort_key` order, through
+    /// the index `index.0` (whose range key is `sort_key`).
+    pub(crate) async fn list_index<T: DeserializeOwned>(
+        &self,
+        (index, hash_key): (&str, &str),
+        value: &str,
+        page: &PageRequest,
+        context: &'static str,
+    ) -> StoreResult<Page<T>> {
         let mut query = self
             .client
             .query()
             .table_name(&self.table)
-            .index_name(schema::INDEX_BY_KIND)
+            .index_name(index)
             .limit(page.effective_limit() as i32)
-            .expression_attribute_names("#k", schema::GSI_KIND_PK)
-            .expression_attribute_values(":k", AttributeValue::S(kind.into()));
+            .expression_attribute_names("#k", hash_key)
+            .expression_attribute_values(":k", AttributeValue::S(value.into()));
         query = match &page.after {
             Some(after) => query
                 .key_condition_expression("#k = :k AND #s > :after")

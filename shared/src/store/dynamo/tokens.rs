@@ -1,5 +1,5 @@
-//! Token records in DynamoDB: item `TOKEN#<tag>`, listed under `TOKENS`, and in the sparse `due`
-//! index while it has a `due_at`.
+//! Token records in DynamoDB: item `TOKEN#<tag>`, listed under `TOKENS`, in the sparse `due`
+//! index while it has a `due_at`, and in the sparse `by-owner` index when it has an owner.
 
 use async_trait::async_trait;
 
@@ -33,6 +33,12 @@ fn item(token: &StoredToken) -> StoreResult<Item> {
         None => {
             item.remove(schema::GSI_DUE_SK);
         }
+    }
+    if let Some(owner) = &token.owner {
+        item.insert(
+            schema::GSI_OWNER_PK.into(),
+            AttributeValue::S(owner.clone()),
+        );
     }
     Ok(item)
 }
@@ -104,5 +110,19 @@ impl TokenStore for DynamoStore {
 
     async fn list_tokens(&self, page: &PageRequest) -> StoreResult<Page<StoredToken>> {
         self.list_kind(KIND, page, "listing token records").await
+    }
+
+    async fn owner_tokens(
+        &self,
+        owner: &str,
+        page: &PageRequest,
+    ) -> StoreResult<Page<StoredToken>> {
+        self.list_index(
+            (schema::INDEX_BY_OWNER, schema::GSI_OWNER_PK),
+            owner,
+            page,
+            "listing an owner's token records",
+        )
+        .await
     }
 }

@@ -28,6 +28,8 @@ CREATE TABLE IF NOT EXISTS clients (
 CREATE TABLE IF NOT EXISTS tokens (
     tag TEXT PRIMARY KEY, data TEXT NOT NULL, version INTEGER NOT NULL, due_at INTEGER);
 CREATE INDEX IF NOT EXISTS tokens_due ON tokens(due_at) WHERE due_at IS NOT NULL;
+CREATE INDEX IF NOT EXISTS tokens_owner ON tokens(json_extract(data, '$.owner'), tag)
+    WHERE json_extract(data, '$.owner') IS NOT NULL;
 CREATE TABLE IF NOT EXISTS flow_states (
     key TEXT PRIMARY KEY, data TEXT NOT NULL, expires_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS users (
@@ -182,11 +184,30 @@ pub(crate) fn list_page<T: DeserializeOwned>(
     page: &PageRequest,
     context: &'static str,
 ) -> StoreResult<Page<T>> {
+    list_page_of(conn, sql, None, page, context)
+}
+
+/// [`list_page`] with a third parameter, `?3 = key` (e.g. the owner whose records are listed).
+pub(crate) fn list_page_of<T: DeserializeOwned>(
+    conn: &Connection,
+    sql: &str,
+    key: Option<&str>,
+    page: &PageRequest,
+    context: &'static str,
+) -> StoreResult<Page<T>> {
     let limit = page.effective_limit() as usize;
     let after = page.after.clone().unwrap_or_default();
     let mut stmt = conn.prepare_cached(sql).map_err(db(context))?;
+    let params: Vec<Box<dyn rusqlite::ToSql>> = match key {
+        Some(key) => vec![
+            Box::new(after),
+            Box::new((limit + 1) as i64),
+            Box::new(key.to_string()),
+        ],
+        None => vec![Box::new(after), Box::new((limit + 1) as i64)],
+    };
     let rows = stmt
-        .query_map(rusqlite::params![after, (limit + 1) as i64], |row| {
+        .query_map(rusqlite::params_from_iter(params.iter()), |row| {
             Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
         })
         .map_err(db(context))?

@@ -3,7 +3,9 @@
 use async_trait::async_trait;
 use rusqlite::params;
 
-use super::{SqliteStore, check_updated, db, from_json, get_data, list_page, to_json};
+use super::{
+    SqliteStore, check_updated, db, from_json, get_data, list_page, list_page_of, to_json,
+};
 use crate::clock::Epoch;
 use crate::domain::StoredToken;
 use crate::store::{Page, PageRequest, StoreError, StoreResult, TokenStore, Unique};
@@ -126,6 +128,26 @@ impl TokenStore for SqliteStore {
                 "SELECT tag, data FROM tokens WHERE tag > ?1 ORDER BY tag LIMIT ?2",
                 &page,
                 "listing token records",
+            )
+        })
+        .await
+    }
+
+    async fn owner_tokens(
+        &self,
+        owner: &str,
+        page: &PageRequest,
+    ) -> StoreResult<Page<StoredToken>> {
+        let (owner, page) = (owner.to_string(), page.clone());
+        self.run("listing an owner's token records", move |conn| {
+            // The expression is the index's own, so the index answers it.
+            list_page_of(
+                conn,
+                "SELECT tag, data FROM tokens WHERE json_extract(data, '$.owner') = ?3
+                 AND tag > ?1 ORDER BY tag LIMIT ?2",
+                Some(&owner),
+                &page,
+                "listing an owner's token records",
             )
         })
         .await

@@ -1,0 +1,54 @@
+//! `GET /connections?owner=O&limit=N&after=CURSOR`: the connections other services build on,
+//! redacted (no token), of one owner through the owner index, or all of them; paginated.
+
+use authbridge::domain::Endpoint;
+use authbridge::http::request::query;
+use authbridge::http::{ApiError, api_auth, response};
+use authbridge::oauth::connections::list_connections;
+use authbridge::oauth::flow::check_owner;
+use authbridge::store::PageRequest;
+use lambda_http::{Body, Request, Response};
+use serde_json::json;
+
+use crate::Context;
+
+/// Most connections in one page, and the default.
+pub const MAX_LIMIT: u32 = 100;
+const DEFAULT_LIMIT: u32 = 50;
+
+/// Serves one listing.
+pub async fn serve(context: &Context, req: &Request) -> Result<Response<Body>, ApiError> {
+    api_auth::authorize(
+        context.oauth.app.stores.api_tokens.as_ref(),
+        req,
+        Endpoint::Connections,
+    )
+    .await?;
+    let mut q = query(req);
+    let owner = q
+        .remove("owner")
+        .map(|owner| check_owner(&owner).map(str::to_string))
+        .transpose()?;
+    let limit = match q.remove("limit") {
+        None => DEFAULT_LIMIT,
+        Some(raw) => raw
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=MAX_LIMIT).contains(n))
+            .ok_or_else(|| {
+                ApiError::bad_request(
+                    "invalid_request",
+                    format!("limit must be a whole number from 1 to {MAX_LIMIT}"),
+                )
+            })?,
+    };
+    let page = PageRequest {
+        limit,
+        after: q.remove("after").filter(|a| !a.is_empty()),
+    };
+    let listed = list_connections(&context.oauth, owner.as_deref(), &page).await?;
+    Ok(response::json(
+        200,
+        &json!({"connections": listed.items, "next": listed.next}),
+    ))
+}
