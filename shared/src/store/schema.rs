@@ -15,6 +15,9 @@ pub const GSI_DUE_PK: &str = "due_shard";
 pub const GSI_DUE_SK: &str = "due_at";
 /// DynamoDB's TTL attribute (epoch seconds) on short-lived items.
 pub const TTL: &str = "ttl";
+/// A random id of the call that wrote an item, so a write whose answer was lost is recognised
+/// as the caller's own when the SDK's retry meets it (not a key: no index, no attribute definition).
+pub const WRITE_ID: &str = "write_id";
 
 /// Name of the listing index.
 pub const INDEX_BY_KIND: &str = "by-kind";

@@ -98,6 +98,7 @@ impl DynamoStore {
         context: &'static str,
         on_exists: StoreError,
     ) -> StoreResult<()> {
+        let item = stamped(item);
         let result = self
             .client
             .put_item()
@@ -124,6 +125,7 @@ impl DynamoStore {
         on_exists: StoreError,
     ) -> StoreResult<()> {
         item.insert(schema::TTL.into(), number(expires_at));
+        let item = stamped(item);
         let result = self
             .client
             .put_item()
@@ -153,6 +155,7 @@ impl DynamoStore {
             Some(AttributeValue::S(pk)) => pk.clone(),
             _ => return Err(StoreError::backend(context, "item without a pk")),
         };
+        let item = stamped(item);
         let result = self
             .client
             .put_item()
@@ -175,9 +178,10 @@ impl DynamoStore {
         }
     }
 
-    /// After a put failed: `Ok` when the stored item is exactly `item` (the write took effect and
-    /// its answer was lost: the SDK's retry met the write itself, or the last attempt's answer
-    /// never came), else `lost`.
+    /// After a put failed: `Ok` when the stored item is exactly `item`, write id included (the
+    /// write took effect and its answer was lost: the SDK's retry met the write itself, or the last
+    /// attempt's answer never came), else `lost`. A second call writing the same record has
+    /// another write id, so it still loses.
     pub(crate) async fn own_write(
         &self,
         item: &Item,
@@ -273,6 +277,15 @@ impl DynamoStore {
     pub fn raw_client(&self) -> &Client {
         &self.client
     }
+}
+
+/// `item` with a fresh write id ([`schema::WRITE_ID`]): the SDK's retries of one call send the
+/// same item, other calls another id, so a lost answer can be told from a concurrent writer.
+pub(crate) fn stamped(mut item: Item) -> Item {
+    let mut id = [0u8; 16];
+    rand::RngCore::fill_bytes(&mut rand::rng(), &mut id);
+    item.insert(schema::WRITE_ID.into(), AttributeValue::S(hex::encode(id)));
+    item
 }
 
 /// True when a request failed on its condition expression.

@@ -9,7 +9,7 @@ use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
 
-use super::{DynamoStore, Item, backend, number};
+use super::{DynamoStore, Item, backend, number, stamped};
 use crate::domain::{User, UserId, WordpressLink};
 use crate::store::schema;
 use crate::store::{Page, PageRequest, StoreError, StoreResult, Unique, UserStore};
@@ -55,6 +55,7 @@ impl Tx {
     }
 
     fn put_new(&mut self, table: &str, item: Item, on_fail: Outcome) -> StoreResult<()> {
+        let item = stamped(item);
         self.puts.push(item.clone());
         let put = Put::builder()
             .table_name(table)
@@ -69,6 +70,7 @@ impl Tx {
     }
 
     fn put_versioned(&mut self, table: &str, item: Item, expected: u64) -> StoreResult<()> {
+        let item = stamped(item);
         self.puts.push(item.clone());
         let put = Put::builder()
             .table_name(table)
