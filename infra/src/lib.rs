@@ -6,5 +6,6 @@ pub mod apigw;
 pub mod demo;
 pub mod demo_setup;
 pub mod index;
+pub mod json_errors;
 pub mod routes;
 pub mod stack;

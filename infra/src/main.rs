@@ -10,7 +10,7 @@ use authbridge::login::LoginSettings;
 use authbridge::oauth::OAuthContext;
 use authbridge_infra::demo::{DemoClient, DemoProvider};
 use authbridge_infra::index::{self, IndexPage};
-use authbridge_infra::{demo_setup, stack};
+use authbridge_infra::{demo_setup, json_errors, stack};
 use clap::Parser;
 
 /// Runs every authbridge function behind one local HTTP endpoint.
@@ -55,7 +55,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     if let Some((_, provider)) = demo {
         app = app.merge(provider.router());
     }
-    let app = app.merge(stack::router(stack));
+    let app = app
+        .merge(stack::router(stack))
+        .layer(axum::middleware::map_response(json_errors::as_json));
     let addr = SocketAddr::from(([127, 0, 0, 1], args.port));
     let listener = match tokio::net::TcpListener::bind(addr).await {
         Ok(listener) => listener,
