@@ -7,5 +7,6 @@ pub mod demo;
 pub mod demo_setup;
 pub mod index;
 pub mod json_errors;
+pub mod openapi;
 pub mod routes;
 pub mod stack;

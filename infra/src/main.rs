@@ -10,7 +10,7 @@ use authbridge::login::LoginSettings;
 use authbridge::oauth::OAuthContext;
 use authbridge_infra::demo::{DemoClient, DemoProvider};
 use authbridge_infra::index::{self, IndexPage};
-use authbridge_infra::{demo_setup, json_errors, stack};
+use authbridge_infra::{demo_setup, json_errors, openapi, stack};
 use clap::Parser;
 
 /// Runs every authbridge function behind one local HTTP endpoint.
@@ -56,6 +56,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         app = app.merge(provider.router());
     }
     let app = app
+        .merge(openapi::router())
         .merge(stack::router(stack))
         .layer(axum::middleware::map_response(json_errors::as_json));
     let addr = SocketAddr::from(([127, 0, 0, 1], args.port));
