@@ -29,6 +29,8 @@ fi
 examples=${AUTHBRIDGE_API_TEST_EXAMPLES:-80}
 min_cases=${AUTHBRIDGE_API_TEST_MIN_CASES:-1000}
 backends=${AUTHBRIDGE_API_TEST_BACKENDS:-embedded aws}
+seed=()
+if [ -n "${AUTHBRIDGE_API_TEST_SEED:-}" ]; then seed=(--seed "$AUTHBRIDGE_API_TEST_SEED"); fi
 # What every response is held to (`schemathesis run --help` lists them).
 checks=not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance
 checks+=,response_headers_conformance,unsupported_method
@@ -128,8 +130,6 @@ run_backend() ( # embedded | aws
     export AUTHBRIDGE_API_TEST_SESSION AUTHBRIDGE_API_TEST_LOGOUT_SESSION
 
     say "schemathesis against the local stack on the $backend store ($base)"
-    seed=()
-    if [ -n "${AUTHBRIDGE_API_TEST_SEED:-}" ]; then seed=(--seed "$AUTHBRIDGE_API_TEST_SEED"); fi
     status=0
     # One worker: CPython 3.11 before 3.11.8 can fail parsing source in concurrent threads
     # ("AST constructor recursion depth mismatch", python/cpython#106905), which hypothesis does
