@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's test command: sets up everything on a fresh machine and runs every test.
 #
-#   1. a Python virtualenv (.venv, git-ignored) with moto[server], cfn-lint and aws-sam-cli;
+#   1. a Python virtualenv (.venv, git-ignored) with moto[server], cfn-lint, aws-sam-cli and
+#      schemathesis;
 #   2. the DynamoDB / Secrets Manager emulator (moto) on a free 127.0.0.1 port;
 #   3. the OpenID Connect authorization server (oidc-provider, installed with npm ci into
 #      infra/oidc-server/node_modules, git-ignored) on another free port;
@@ -11,7 +12,9 @@
 #      with apt-get when missing; infra/wordpress/setup.sh), served by `php -S` on a fourth port;
 #   6. cfn-lint and `sam validate --lint` on template.yaml, cargo fmt --check, cargo clippy -D warnings;
 #   7. the whole workspace's tests (the browser tests start the real local stack binary),
-#      with the servers' endpoints in the environment.
+#      with the servers' endpoints in the environment;
+#   8. the API tests: schemathesis against the real local stack on both stores, held to
+#      docs/openapi.json (infra/api-test.sh).
 #
 # Servers are stopped on exit, also when a step fails. Under this command a test that needs a
 # server fails when it cannot reach it (AUTHBRIDGE_TEST_REQUIRE_SERVERS=1).
@@ -158,5 +161,8 @@ if [ "$status" -ne 0 ]; then
     echo "error: some tests failed; each failing test is listed above under 'failures:'" >&2
     exit "$status"
 fi
+
+say "API tests: schemathesis against the local stack on both stores (infra/api-test.sh)"
+infra/api-test.sh
 
 say "All checks and tests passed"

@@ -18,7 +18,8 @@ use crate::stack::LocalStack;
 /// What the index page needs.
 pub struct IndexPage {
     pub stack: Arc<LocalStack>,
-    pub demo_client_id: String,
+    /// The demo client's id; `None` where the demo provider is not loaded (the aws backend).
+    pub demo_client_id: Option<String>,
 }
 
 /// What the landing redirect adds to the index URL.
@@ -36,6 +37,9 @@ fn esc(s: &str) -> String {
 /// A one-time link for the demo connection (tag `demo`, replacing the previous one).
 async fn demo_link(page: &IndexPage, base: &str) -> Result<String, OAuthError> {
     let oauth = &page.stack.oauth;
+    let client = page.demo_client_id.clone().ok_or_else(|| {
+        OAuthError::InvalidRequest("the demo provider runs on the embedded store only".into())
+    })?;
     let urls = oauth
         .settings
         .configured_flow_urls()
@@ -43,7 +47,7 @@ async fn demo_link(page: &IndexPage, base: &str) -> Result<String, OAuthError> {
     let started = flow::start(
         oauth,
         StartRequest {
-            client: page.demo_client_id.clone(),
+            client,
             tag: Some("demo".into()),
             landing_url: Some(format!("{base}/")),
             replace: true,
@@ -72,11 +76,16 @@ async fn show(
     let base = base.as_str();
     // The link is made here, server side, the way any caller with authority makes one; the index
     // page is the local stack's own caller. A fresh one-time link on every view.
-    let start = match demo_link(&page, base).await {
-        Ok(url) => url,
+    let connect = match demo_link(&page, base).await {
+        Ok(url) => format!(
+            "<p><a class=\"button\" id=\"connect-demo\" href=\"{}\">Connect demo</a></p>",
+            esc(&url)
+        ),
         Err(e) => {
-            tracing::warn!(error = %e, "cannot make the demo link");
-            String::new()
+            if page.demo_client_id.is_some() {
+                tracing::warn!(error = %e, "cannot make the demo link");
+            }
+            format!("<p>No demo connection: {}.</p>", esc(&e.to_string()))
         }
     };
     let banner = match (landing.status.as_deref(), landing.tag, landing.error) {
@@ -139,9 +148,8 @@ async fn show(
          </head><body><h1>authbridge — local stack</h1>{banner}\
          <p>Every function runs here behind one endpoint, on the embedded store. The <code>demo</code> provider is \
          served by this local stack itself, for local development only.</p>\
-         <p><a class=\"button\" id=\"connect-demo\" href=\"{start}\">Connect demo</a></p>\
+         {connect}\
          <h2>Stored tokens</h2>{tokens}</body></html>",
-            start = esc(&start),
         )),
     )
 }

@@ -6,5 +6,7 @@ pub mod apigw;
 pub mod demo;
 pub mod demo_setup;
 pub mod index;
+pub mod json_errors;
+pub mod openapi;
 pub mod routes;
 pub mod stack;

@@ -10,7 +10,7 @@ use authbridge::login::LoginSettings;
 use authbridge::oauth::OAuthContext;
 use authbridge_infra::demo::{DemoClient, DemoProvider};
 use authbridge_infra::index::{self, IndexPage};
-use authbridge_infra::{demo_setup, stack};
+use authbridge_infra::{demo_setup, json_errors, openapi, stack};
 use clap::Parser;
 
 /// Runs every authbridge function behind one local HTTP endpoint.
@@ -33,25 +33,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         other => std::env::var(other).ok(),
     });
     let oauth = OAuthContext::from(&env).await?;
-    let (demo, demo_secret) = demo_setup::demo_client(&oauth).await?;
-    let public_url = oauth
-        .settings
-        .public_url
-        .clone()
-        .ok_or("the local stack needs a public URL")?;
-    let redirect_url = oauth
-        .settings
-        .redirect_url
-        .clone()
-        .ok_or("the local stack needs a return URL")?;
-    let demo_provider = Arc::new(DemoProvider::new(
-        DemoClient {
-            client_id: demo.guid.clone(),
-            client_secret: demo_secret,
-            redirect_uri: redirect_url.to_string(),
-        },
-        &public_url,
-    ));
+    // The demo provider is local-only: the aws backend does not load it, and the stack runs
+    // without the demo there.
+    let demo = if oauth.providers.contains(DEMO_PROVIDER) {
+        Some(demo(&oauth).await?)
+    } else {
+        None
+    };
     let login_settings = LoginSettings::from(&env, &oauth.app.config)?;
     warn_without_wordpress_token(&oauth, &login_settings).await;
     let login = login_authenticate::Context::new(&oauth.app, &login_settings)?;
@@ -60,12 +48,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         login,
         login_settings.migration.ext_id_referencing,
     ));
-    let app = index::router(IndexPage {
+    let mut app = index::router(IndexPage {
         stack: stack.clone(),
-        demo_client_id: demo.id.to_string(),
-    })
-    .merge(demo_provider.router())
-    .merge(stack::router(stack));
+        demo_client_id: demo.as_ref().map(|(id, _)| id.clone()),
+    });
+    if let Some((_, provider)) = demo {
+        app = app.merge(provider.router());
+    }
+    let app = app
+        .merge(openapi::router())
+        .merge(stack::router(stack))
+        .layer(axum::middleware::map_response(json_errors::as_json));
     let addr = SocketAddr::from(([127, 0, 0, 1], args.port));
     let listener = match tokio::net::TcpListener::bind(addr).await {
         Ok(listener) => listener,
@@ -90,6 +83,36 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     .with_graceful_shutdown(shutdown())
     .await?;
     Ok(())
+}
+
+/// The provider the demo client belongs to.
+const DEMO_PROVIDER: &str = "demo";
+
+/// The demo client (registered when absent) and the demo provider serving it: the client's id and
+/// the provider.
+async fn demo(
+    oauth: &OAuthContext,
+) -> Result<(String, Arc<DemoProvider>), Box<dyn std::error::Error + Send + Sync>> {
+    let (demo, demo_secret) = demo_setup::demo_client(oauth).await?;
+    let public_url = oauth
+        .settings
+        .public_url
+        .clone()
+        .ok_or("the local stack needs a public URL")?;
+    let redirect_url = oauth
+        .settings
+        .redirect_url
+        .clone()
+        .ok_or("the local stack needs a return URL")?;
+    let provider = Arc::new(DemoProvider::new(
+        DemoClient {
+            client_id: demo.guid.clone(),
+            client_secret: demo_secret,
+            redirect_uri: redirect_url.to_string(),
+        },
+        &public_url,
+    ));
+    Ok((demo.id.to_string(), provider))
 }
 
 /// With the WordPress fallback on, says at start when the plugin's token is not in the secret

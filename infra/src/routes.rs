@@ -77,7 +77,33 @@ pub async fn dispatch(function: Function, stack: &LocalStack, req: Request) -> R
     }
 }
 
-/// The answer when no route matches.
-pub fn not_found() -> Response<Body> {
-    ApiError::not_found("route").into_response()
+/// The methods some route serves at `path` (for a 405's `Allow`), or `None` when no route has it.
+pub fn allowed_methods(path: &str) -> Option<String> {
+    let allowed: Vec<&str> = [http::Method::GET, http::Method::POST]
+        .iter()
+        .filter(|method| route(method, path).is_some())
+        .map(http::Method::as_str)
+        .collect();
+    (!allowed.is_empty()).then(|| allowed.join(", "))
+}
+
+/// The answer when no route matches: 405 with `Allow` when the path has routes for other
+/// methods, else 404.
+pub fn unrouted(path: &str) -> Response<Body> {
+    let Some(allow) = allowed_methods(path) else {
+        return ApiError::not_found("route").into_response();
+    };
+    let mut response = ApiError::method_not_allowed().into_response();
+    if let Ok(value) = http::HeaderValue::from_str(&allow) {
+        response.headers_mut().insert(http::header::ALLOW, value);
+    }
+    response
+}
+
+/// 413: the body is over the local stack's limit.
+pub fn payload_too_large() -> ApiError {
+    ApiError::new(
+        413,
+        serde_json::json!({"error": "payload_too_large", "message": "the body is over 1 MiB or could not be read"}),
+    )
 }

@@ -13,8 +13,9 @@ use axum::extract::{ConnectInfo, State};
 
 use crate::{apigw, routes};
 
-/// Largest request body the local stack accepts (API Gateway's own limit is higher; no route needs it).
-const MAX_BODY: usize = 1 << 20;
+/// Largest request body the local stack accepts (API Gateway's own limit is higher; no route needs
+/// it); [`routes::payload_too_large`] says so.
+pub const MAX_BODY: usize = 1 << 20;
 
 /// Every function's context.
 pub struct LocalStack {
@@ -61,15 +62,7 @@ async fn handle(
     let started = Instant::now();
     let (parts, body) = request.into_parts();
     let response = match axum::body::to_bytes(body, MAX_BODY).await {
-        Err(_) => refuse(
-            &parts,
-            started,
-            ApiError::new(
-                413,
-                serde_json::json!({"error": "payload_too_large", "message": "the body is over 1 MiB or could not be read"}),
-            )
-            .into_response(),
-        ),
+        Err(_) => refuse(&parts, started, routes::payload_too_large().into_response()),
         Ok(body) => dispatch(&stack, &parts, &body, peer, started).await,
     };
     apigw::to_http_response(response)
@@ -85,7 +78,7 @@ async fn dispatch(
     started: Instant,
 ) -> lambda_http::Response<lambda_http::Body> {
     let Some((function, params)) = routes::route(&parts.method, parts.uri.path()) else {
-        return refuse(parts, started, routes::not_found());
+        return refuse(parts, started, routes::unrouted(parts.uri.path()));
     };
     match apigw::to_lambda_request(parts, body, peer, &params) {
         Ok(req) => {
@@ -114,7 +107,8 @@ fn refuse(
     response
 }
 
-/// The functions' router: every path API Gateway routes, and a JSON 404 for the rest.
+/// The functions' router: every path API Gateway routes, a JSON 405 for another method on one of
+/// them, and a JSON 404 for the rest.
 pub fn router(stack: Arc<LocalStack>) -> axum::Router {
     axum::Router::new().fallback(handle).with_state(stack)
 }

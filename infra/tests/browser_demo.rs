@@ -9,16 +9,16 @@
 //! Needs ChromeDriver (`AUTHBRIDGE_TEST_WEBDRIVER`), which the README's test command starts; under
 //! plain `cargo test` each test prints why it is skipped and returns.
 
-use std::fs::File;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+mod common;
 
 use authbridge_infra::demo::LOCAL_ONLY_NOTICE;
+use common::local_stack::LocalStackProcess;
 use fantoccini::error::CmdError;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
+use std::path::Path;
+use std::time::Instant;
 use url::Url;
 
 /// Chromium's flags on this closed network: no sandbox (we run as root), and none of the
@@ -35,16 +35,8 @@ const CHROMIUM_FLAGS: &[&str] = &[
     "--window-size=1200,900",
 ];
 
-/// How long the stack may take to answer `/` after it is spawned.
-const STACK_START_TIMEOUT: Duration = Duration::from_secs(30);
-
 /// A whole run of a token, without spaces, longer than this looks like a secret on the page.
 const LONGEST_PLAIN_WORD: usize = 40;
-
-/// The real `authbridge-local`, built by cargo for this package's tests.
-fn local_stack_binary() -> &'static Path {
-    Path::new(env!("CARGO_BIN_EXE_authbridge-local"))
-}
 
 /// The WebDriver endpoint the test command started (`AUTHBRIDGE_TEST_WEBDRIVER`). Under the test
 /// command (`AUTHBRIDGE_TEST_REQUIRE_SERVERS=1`) its absence is a failure; under a plain
@@ -61,97 +53,6 @@ fn webdriver() -> Option<String> {
             );
             None
         }
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free 127.0.0.1 port")
-        .port()
-}
-
-/// The real `authbridge-local` on its own port and embedded store; killed when dropped.
-struct LocalStackProcess {
-    base: Url,
-    child: Child,
-    log: PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-impl LocalStackProcess {
-    /// Spawns the stack and waits until `/` answers.
-    async fn start() -> Self {
-        let binary = local_stack_binary();
-        let dir = tempfile::tempdir().expect("a folder for the stack's store and log");
-        let port = free_port();
-        let log = dir.path().join("authbridge-local.log");
-        let out = File::create(&log).expect("the stack's log file");
-        let err = out.try_clone().expect("the stack's log file, twice");
-        let mut command = Command::new(binary);
-        // Only what this test sets: not the test command's endpoints, not an AWS table.
-        for (key, _) in std::env::vars_os() {
-            if key.to_str().is_some_and(|k| k.starts_with("AUTHBRIDGE_"))
-                || key == "AWS_ENDPOINT_URL"
-            {
-                command.env_remove(key);
-            }
-        }
-        let child = command
-            .env("AUTHBRIDGE_DB_PATH", dir.path().join("authbridge.db"))
-            .env("AUTHBRIDGE_PORT", port.to_string())
-            .stdin(Stdio::null())
-            .stdout(out)
-            .stderr(err)
-            .spawn()
-            .unwrap_or_else(|e| panic!("starting {}: {e}", binary.display()));
-        let mut stack = LocalStackProcess {
-            base: Url::parse(&format!("http://127.0.0.1:{port}/")).expect("the stack's URL"),
-            child,
-            log,
-            _dir: dir,
-        };
-        let started = Instant::now();
-        stack.wait_until_up().await;
-        eprintln!("authbridge-local answered after {:.1?}", started.elapsed());
-        stack
-    }
-
-    async fn wait_until_up(&mut self) {
-        let http = reqwest::Client::new();
-        let deadline = Instant::now() + STACK_START_TIMEOUT;
-        loop {
-            if let Some(status) = self.child.try_wait().expect("the stack's exit status") {
-                panic!(
-                    "authbridge-local exited ({status}) before answering; its log:\n{}",
-                    self.log_text()
-                );
-            }
-            if let Ok(response) = http.get(self.base.clone()).send().await
-                && response.status().is_success()
-            {
-                return;
-            }
-            if Instant::now() > deadline {
-                panic!(
-                    "authbridge-local did not answer {} within {STACK_START_TIMEOUT:?}; its log:\n{}",
-                    self.base,
-                    self.log_text()
-                );
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    fn log_text(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-}
-
-impl Drop for LocalStackProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

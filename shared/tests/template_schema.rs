@@ -573,3 +573,39 @@ fn the_http_api_routes_exactly_the_served_paths() {
         problems.join("\n  ")
     );
 }
+
+/// `docs/openapi.json` has an operation for every route of the HTTP API and none besides (the
+/// template is held to [`ROUTES`] above).
+#[test]
+fn the_openapi_document_has_exactly_the_routed_operations() {
+    let path = workspace_root().join("docs/openapi.json");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let document: serde_json::Value = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()));
+    let methods = [
+        "get", "put", "post", "delete", "options", "head", "patch", "trace",
+    ];
+    let documented: BTreeSet<(String, String)> = document["paths"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .flat_map(|(path, item)| {
+            methods
+                .iter()
+                .filter(|m| item.get(**m).is_some())
+                .map(|m| (m.to_ascii_uppercase(), path.clone()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let routed: BTreeSet<(String, String)> = ROUTES
+        .iter()
+        .map(|(method, path, _)| (method.to_string(), path.to_string()))
+        .collect();
+    let missing: Vec<_> = routed.difference(&documented).collect();
+    let extra: Vec<_> = documented.difference(&routed).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "docs/openapi.json: routes with no entry {missing:?}, entries with no route {extra:?}"
+    );
+}

@@ -1,0 +1,205 @@
+//! The OpenAPI document (`docs/openapi.json`) against the routes and the running stack:
+//! every documented operation reaches a function through the local stack's router, the real
+//! `authbridge-local` serves the document at `/openapi.json`, and the answers the stack makes by
+//! itself (404, 405, 413, a refused extractor) are JSON. The template's routes are held to the
+//! document by `shared/tests/template_schema.rs`; schemathesis (`infra/api-test.sh`) holds the
+//! handlers' answers to it.
+
+mod common;
+
+use authbridge_infra::openapi::{DOCUMENT, PATH};
+use authbridge_infra::routes::{self, route};
+use common::local_stack::LocalStackProcess;
+use serde_json::Value;
+
+/// The document's operations: (method, path template).
+fn operations() -> Vec<(http::Method, String)> {
+    let document: Value = serde_json::from_str(DOCUMENT).expect("docs/openapi.json is JSON");
+    let paths = document["paths"]
+        .as_object()
+        .expect("the document has paths");
+    let mut operations = Vec::new();
+    for (path, item) in paths {
+        for method in item.as_object().expect("a path item").keys() {
+            let method = method.to_ascii_uppercase().parse().expect("an HTTP method");
+            operations.push((method, path.clone()));
+        }
+    }
+    operations
+}
+
+/// A concrete path for a path template: each `{param}` filled in.
+fn concrete(template: &str) -> String {
+    template
+        .replace("{tag}", "MailSettings%3A3")
+        .replace("{link}", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+}
+
+#[test]
+fn the_document_is_openapi_3_1_and_every_operation_is_routed() {
+    let document: Value = serde_json::from_str(DOCUMENT).expect("docs/openapi.json is JSON");
+    assert!(
+        document["openapi"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("3.1.")),
+        "the document is OpenAPI 3.1"
+    );
+    let operations = operations();
+    assert!(operations.len() >= 12, "{operations:?}");
+    for (method, template) in &operations {
+        let path = concrete(template);
+        assert!(
+            route(method, &path).is_some(),
+            "{method} {template} is documented but the local stack routes no function there"
+        );
+    }
+}
+
+#[test]
+fn every_routed_method_of_a_documented_path_is_documented() {
+    let operations = operations();
+    for (_, template) in &operations {
+        let path = concrete(template);
+        for method in [
+            http::Method::GET,
+            http::Method::POST,
+            http::Method::PUT,
+            http::Method::DELETE,
+            http::Method::PATCH,
+        ] {
+            if route(&method, &path).is_some() {
+                assert!(
+                    operations.contains(&(method.clone(), template.clone())),
+                    "{method} {template} is routed but has no entry in docs/openapi.json"
+                );
+            }
+        }
+    }
+    assert_eq!(routes::allowed_methods("/auth/me").as_deref(), Some("GET"));
+    assert_eq!(routes::allowed_methods("/nowhere"), None);
+}
+
+/// Every error code a handler writes (`"error": "<code>"` in the sources that answer) is named
+/// somewhere in the document, so a new refusal comes with its entry.
+#[test]
+fn every_error_code_in_the_handlers_is_in_the_document() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let sources = [
+        "shared/src/http/error.rs",
+        "shared/src/http/api_auth.rs",
+        "infra/src/routes.rs",
+        "infra/src/json_errors.rs",
+        "functions/start-auth/src/lib.rs",
+        "functions/token-access/src/lib.rs",
+        "functions/client-credentials/src/lib.rs",
+        "functions/login-authenticate/src/lib.rs",
+        "functions/oauth-return/src/lib.rs",
+        "functions/wp-sync-user/src/lib.rs",
+    ];
+    let mut missing = Vec::new();
+    let mut found = 0;
+    for source in sources {
+        let text = std::fs::read_to_string(root.join(source))
+            .unwrap_or_else(|e| panic!("reading {source}: {e}"));
+        for key in ["\"error\": \"", "\"code\": \""] {
+            for (at, _) in text.match_indices(key) {
+                let rest = &text[at + key.len()..];
+                let Some(end) = rest.find('"') else { continue };
+                let code = &rest[..end];
+                found += 1;
+                // Internal errors are not listed per operation (the document says so).
+                if code != "internal_error" && code != "not_implemented" && !DOCUMENT.contains(code)
+                {
+                    missing.push(format!("{code} ({source})"));
+                }
+            }
+        }
+    }
+    assert!(found > 20, "the scan found only {found} codes");
+    assert!(
+        missing.is_empty(),
+        "error codes with no entry in docs/openapi.json: {missing:?}"
+    );
+}
+
+async fn json_of(response: reqwest::Response) -> (u16, Option<String>, Value) {
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let text = response.text().await.expect("a body");
+    let body = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("a {status} body that is not JSON ({e}): {text:?}"));
+    (status, content_type, body)
+}
+
+#[tokio::test]
+async fn the_local_stack_serves_the_document_and_answers_its_own_errors_as_json() {
+    let stack = LocalStackProcess::start().await;
+    let http = reqwest::Client::new();
+    let url = |path: &str| stack.base.join(path).expect("a URL");
+
+    let (status, content_type, served) = json_of(http.get(url(PATH)).send().await.unwrap()).await;
+    assert_eq!(status, 200);
+    assert_eq!(content_type.as_deref(), Some("application/json"));
+    assert_eq!(served, serde_json::from_str::<Value>(DOCUMENT).unwrap());
+
+    // (method, path, status, error code, Allow)
+    let cases: [(&str, &str, u16, &str, Option<&str>); 6] = [
+        ("GET", "/nowhere", 404, "not_found", None),
+        ("PUT", "/auth/me", 405, "method_not_allowed", Some("GET")),
+        (
+            "DELETE",
+            "/tokens/x",
+            405,
+            "method_not_allowed",
+            Some("GET"),
+        ),
+        ("POST", "/", 405, "method_not_allowed", Some("GET,HEAD")),
+        ("POST", PATH, 405, "method_not_allowed", Some("GET,HEAD")),
+        (
+            "GET",
+            "/demo/token",
+            405,
+            "method_not_allowed",
+            Some("POST"),
+        ),
+    ];
+    for (method, path, want_status, want_code, want_allow) in cases {
+        let response = http
+            .request(method.parse().unwrap(), url(path))
+            .send()
+            .await
+            .unwrap();
+        let allow = response
+            .headers()
+            .get("allow")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let (status, content_type, body) = json_of(response).await;
+        assert_eq!(status, want_status, "{method} {path}: {body}");
+        assert_eq!(
+            content_type.as_deref(),
+            Some("application/json"),
+            "{method} {path}"
+        );
+        assert_eq!(body["error"], want_code, "{method} {path}: {body}");
+        assert!(body["message"].is_string(), "{method} {path}: {body}");
+        assert_eq!(allow.as_deref(), want_allow, "{method} {path}");
+    }
+
+    let too_large = vec![b'a'; (1 << 20) + 1];
+    let response = http
+        .post(url("/auth/login"))
+        .header("content-type", "application/json")
+        .body(too_large)
+        .send()
+        .await
+        .unwrap();
+    let (status, content_type, body) = json_of(response).await;
+    assert_eq!(status, 413);
+    assert_eq!(content_type.as_deref(), Some("application/json"));
+    assert_eq!(body["error"], "payload_too_large");
+}
