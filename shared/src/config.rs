@@ -38,6 +38,8 @@ pub struct Config {
     pub token_key_secret: String,
     /// How long a warm process keeps a secret it has read (`AUTHBRIDGE_SECRET_CACHE_TTL`, seconds, default 300).
     pub secret_cache_ttl: Duration,
+    /// Where events go (`AUTHBRIDGE_EVENT_BUS`, `AUTHBRIDGE_WEBHOOK_URL`, `AUTHBRIDGE_WEBHOOK_SECRET`).
+    pub events: crate::events::EventSettings,
 }
 
 /// A configuration variable that is missing or cannot be used.
@@ -179,6 +181,7 @@ impl Config {
             .unwrap_or_else(|| format!("{secret_prefix}token-key"));
         Ok(Config {
             backend,
+            events: crate::events::EventSettings::from(env, &secret_prefix)?,
             secret_prefix,
             token_key_secret,
             secret_cache_ttl: env.seconds("AUTHBRIDGE_SECRET_CACHE_TTL", 300)?,

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use crate::config::{Backend, Config, ConfigError};
+use crate::events::Events;
 use crate::secrets::{CachedSecrets, SecretStore, SecretsManagerStore};
 use crate::store::sqlite::SqliteStore;
 use crate::store::{StoreError, Stores, dynamo::DynamoStore};
@@ -23,6 +24,8 @@ pub struct AppContext {
     pub config: Config,
     pub stores: Stores,
     pub secrets: Arc<dyn SecretStore>,
+    /// Where events about connections and users go.
+    pub events: Events,
 }
 
 impl AppContext {
@@ -33,23 +36,31 @@ impl AppContext {
 
     /// Builds the context for `config`: AWS clients once, or the embedded file.
     pub async fn build(config: Config) -> Result<Self, ContextError> {
-        let (stores, secrets): (Stores, Arc<dyn SecretStore>) = match &config.backend {
+        let (stores, secrets, sdk): (Stores, Arc<dyn SecretStore>, _) = match &config.backend {
             Backend::Aws(aws) => {
                 let sdk = crate::aws::sdk_config(aws).await;
                 let dynamo = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), &aws.table);
                 let secrets = SecretsManagerStore::new(aws_sdk_secretsmanager::Client::new(&sdk));
-                (Stores::from_one(Arc::new(dynamo)), Arc::new(secrets))
+                (
+                    Stores::from_one(Arc::new(dynamo)),
+                    Arc::new(secrets),
+                    Some(sdk),
+                )
             }
             Backend::Embedded { path } => {
                 let store = Arc::new(SqliteStore::open(path)?);
-                (Stores::from_one(store.clone()), store)
+                (Stores::from_one(store.clone()), store, None)
             }
         };
-        let secrets = Arc::new(CachedSecrets::new(secrets, config.secret_cache_ttl));
+        let secrets: Arc<dyn SecretStore> =
+            Arc::new(CachedSecrets::new(secrets, config.secret_cache_ttl));
+        let eventbridge = sdk.as_ref().map(aws_sdk_eventbridge::Client::new);
+        let events = Events::new(&config.events, eventbridge, secrets.clone());
         Ok(AppContext {
             config,
             stores,
             secrets,
+            events,
         })
     }
 }

@@ -12,6 +12,7 @@ pub mod clock;
 pub mod config;
 pub mod context;
 pub mod domain;
+pub mod events;
 pub mod http;
 pub mod login;
 pub mod oauth;

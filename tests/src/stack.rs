@@ -11,6 +11,7 @@ use authbridge::config::{AwsSettings, Backend as ConfigBackend, Config};
 use authbridge::context::AppContext;
 use authbridge::domain::OAuthClient;
 use authbridge::domain::{ApiToken, Endpoint, IpRestriction};
+use authbridge::events::Events;
 use authbridge::http::api_auth::token_hash;
 use authbridge::login::LoginSettings;
 use authbridge::oauth::OAuthContext;
@@ -50,6 +51,8 @@ pub struct StackOptions {
     /// `(name, JSON)` provider files.
     pub providers: Vec<(String, String)>,
     pub timeouts: Timeouts,
+    /// Where events go (nowhere by default); the bus is the emulator's.
+    pub events: authbridge::events::EventSettings,
 }
 
 impl Default for StackOptions {
@@ -60,6 +63,7 @@ impl Default for StackOptions {
                 connect: Duration::from_secs(2),
                 total: Duration::from_secs(5),
             },
+            events: Default::default(),
         }
     }
 }
@@ -106,6 +110,7 @@ pub async fn start_with_login(
             }),
         },
         token_key_secret: format!("{prefix}token-key"),
+        events: options.events.clone(),
         secret_prefix: prefix,
         secret_cache_ttl: Duration::from_secs(60),
     };
@@ -120,10 +125,13 @@ pub async fn start_with_login(
             .await
             .expect("storing the token key");
     }
+    let eventbridge = crate::emulator_endpoint().map(|e| crate::eventbridge_client(&e));
+    let events = Events::new(&config.events, eventbridge, backend.secrets.clone());
     let app = AppContext {
         config,
         stores: backend.stores.clone(),
         secrets: backend.secrets.clone(),
+        events,
     };
     let http = OutboundHttp::new(options.timeouts).expect("an HTTP client");
     let providers = ProviderRegistry::load(Some(providers_dir.path()), http.client().clone())

@@ -117,6 +117,7 @@ async fn stack_with(provider_base: &str) -> TestStack {
                 connect: Duration::from_secs(1),
                 total: Duration::from_secs(1),
             },
+            ..Default::default()
         },
     )
     .await

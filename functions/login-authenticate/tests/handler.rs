@@ -26,9 +26,11 @@ fn app() -> AppContext {
             secret_prefix: "authbridge/".into(),
             token_key_secret: "authbridge/token-key".into(),
             secret_cache_ttl: Duration::from_secs(60),
+            events: Default::default(),
         },
         stores: Stores::from_one(store.clone()),
         secrets: store,
+        events: Default::default(),
     }
 }
 

@@ -11,6 +11,7 @@ use crate::clients::{ClientAdmin, ClientAdminError};
 use crate::clock::Epoch;
 use crate::domain::token::TokenStatus;
 use crate::domain::{ClientId, StoredToken};
+use crate::events::{Event, EventKind};
 use crate::store::{Page, PageRequest, StoreError};
 
 /// A connection as other services see it in a listing: what it is for and whose, never a token.
@@ -117,6 +118,18 @@ pub async fn delete_connection(
         return Ok(None);
     }
     tracing::info!(%tag, client = %record.client_id, "connection deleted");
+    ctx.app
+        .events
+        .publish(
+            Event::connection(
+                EventKind::ConnectionDeleted,
+                tag,
+                record.client_id.as_str(),
+                crate::clock::now(),
+            )
+            .with_owner(record.owner.as_deref()),
+        )
+        .await;
     Ok(Some(revoked))
 }
 

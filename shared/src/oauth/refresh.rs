@@ -36,6 +36,7 @@ use super::token_response::ProviderTokenResponse;
 use crate::clock::{self, Epoch};
 use crate::domain::token::{FailureKind, StoredToken, TokenStatus, TokenVersion};
 use crate::domain::{ClientId, OAuthClient};
+use crate::events::{Event, EventKind};
 use crate::providers::ResolvedProvider;
 use crate::store::StoreError;
 
@@ -417,16 +418,23 @@ async fn finish(
     let now = clock::now();
     let tag = record.tag.clone();
     let client = &target.client.id;
+    let was_failing = record.attempts > 0;
+    // What other services hear of it: a recovery, a reauthorization, the first failure of a streak.
+    let mut event = None;
     let outcome = match result {
         Ok(response) => {
             let vault = ctx.vault().await?;
             records::apply_response(vault, &mut record, &response, target.margin, now)?;
             tracing::info!(tag = %tag, "token refreshed");
+            if was_failing {
+                event = Some((EventKind::Recovered, None));
+            }
             Outcome::Refreshed
         }
         Err(AttemptError::Grant(GrantError::Rejected { code, description }))
             if code == "invalid_grant" =>
         {
+            event = Some((EventKind::ReauthorizationRequired, Some(code.clone())));
             record.needs_reauthorization(code, description, now);
             tracing::warn!(tag = %tag, client = %client, "refresh token refused: reauthorization required");
             Outcome::Failed
@@ -441,6 +449,9 @@ async fn finish(
                 error = %code,
                 "the provider refused the client itself: check the client's secret and its registration at the provider"
             );
+            if !was_failing {
+                event = Some((EventKind::RefreshFailed, Some(code.clone())));
+            }
             record.failed_transiently(FailureKind::ClientRejected, code, description, now);
             Outcome::Failed
         }
@@ -455,11 +466,25 @@ async fn finish(
                     Some(other.to_string()),
                 ),
             };
+            if !was_failing {
+                event = Some((EventKind::RefreshFailed, Some(code.clone())));
+            }
             record.failed_transiently(FailureKind::Transient, code, description, now);
             tracing::warn!(tag = %tag, client = %client, attempts = record.attempts, error = %message, "token refresh failed; backing off");
             Outcome::Failed
         }
     };
     let saved = ctx.app.stores.tokens.update_token(&record).await?;
+    if let Some((kind, error)) = event {
+        ctx.app
+            .events
+            .publish(
+                Event::connection(kind, &tag, client.as_str(), now)
+                    .with_provider(Some(&target.provider.name))
+                    .with_owner(saved.owner.as_deref())
+                    .with_error(error.as_deref()),
+            )
+            .await;
+    }
     Ok((saved, outcome))
 }

@@ -96,6 +96,7 @@ async fn run(label: &str, backend: authbridge_tests::Backend, n: usize, endpoint
         token_key_secret: format!("{prefix}token-key"),
         secret_prefix: prefix,
         secret_cache_ttl: Duration::from_secs(600),
+        events: Default::default(),
     };
     backend
         .secrets
@@ -109,6 +110,7 @@ async fn run(label: &str, backend: authbridge_tests::Backend, n: usize, endpoint
         config,
         stores: backend.stores.clone(),
         secrets: backend.secrets.clone(),
+        events: Default::default(),
     };
     let http = OutboundHttp::new(Timeouts::default()).expect("an HTTP client");
     let providers =

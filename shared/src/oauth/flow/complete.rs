@@ -9,6 +9,7 @@ use super::binding::{binding_matches, cookie_name, state_key};
 use super::{active_client, provider_for, refresh_margin};
 use crate::clock::Epoch;
 use crate::domain::{FlowState, StoredToken};
+use crate::events::{Event, EventKind};
 use crate::oauth::context::OAuthContext;
 use crate::oauth::credentials::grant_client;
 use crate::oauth::error::OAuthError;
@@ -160,7 +161,19 @@ async fn exchange(
         now,
     )?;
     record.owner = flow.owner.clone();
-    store(ctx, &flow, record).await?;
+    let replaced = store(ctx, &flow, record).await?;
+    let kind = match replaced {
+        true => EventKind::ConnectionReplaced,
+        false => EventKind::ConnectionCreated,
+    };
+    ctx.app
+        .events
+        .publish(
+            Event::connection(kind, &flow.tag, client.id.as_str(), now)
+                .with_provider(Some(&provider.name))
+                .with_owner(flow.owner.as_deref()),
+        )
+        .await;
     tracing::info!(tag = %flow.tag, client = %client.id, replace = flow.replace, "authorization code flow connected");
     Ok(Completed::Connected {
         tag: flow.tag,
@@ -171,16 +184,17 @@ async fn exchange(
 
 /// Stores the new record: created, or (when the flow said `replace`) replacing the old one, whose
 /// grant is then revoked at the provider. A flow that may not replace and finds its tag taken (a
-/// connection made meanwhile) revokes its own new grant instead of leaving it orphaned.
+/// connection made meanwhile) revokes its own new grant instead of leaving it orphaned. `true`
+/// when a record was replaced.
 async fn store(
     ctx: &OAuthContext,
     flow: &FlowState,
     record: StoredToken,
-) -> Result<(), OAuthError> {
+) -> Result<bool, OAuthError> {
     let tokens = ctx.app.stores.tokens.as_ref();
     if !flow.replace {
         return match tokens.create_token(&record).await {
-            Ok(()) => Ok(()),
+            Ok(()) => Ok(false),
             Err(StoreError::AlreadyExists(_)) => {
                 revoke_record(ctx, &record).await;
                 Err(OAuthError::ConnectionExists(record.tag))
@@ -189,16 +203,17 @@ async fn store(
         };
     }
     let (saved, previous) = records::replace(tokens, record).await?;
-    if let Some(previous) = previous {
-        if same_account(&previous, &saved) {
-            // Providers such as Google keep one grant per account and client: revoking the old
-            // token would end the new one too.
-            tracing::info!(tag = %saved.tag, "the same account connected again; its old grant is not revoked");
-        } else {
-            revoke_record(ctx, &previous).await;
-        }
+    let Some(previous) = previous else {
+        return Ok(false);
+    };
+    if same_account(&previous, &saved) {
+        // Providers such as Google keep one grant per account and client: revoking the old token
+        // would end the new one too.
+        tracing::info!(tag = %saved.tag, "the same account connected again; its old grant is not revoked");
+    } else {
+        revoke_record(ctx, &previous).await;
     }
-    Ok(())
+    Ok(true)
 }
 
 /// Whether two records were granted by the same resource owner (as far as the provider said).

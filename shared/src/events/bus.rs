@@ -1,0 +1,171 @@
+//! Delivering events: to EventBridge and to the webhook. Built once at cold start; every failure is
+//! logged and swallowed, so a delivery never fails the request that caused the event.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use secrecy::ExposeSecret;
+use url::Url;
+
+use super::webhook::{SIGNATURE_HEADER, TIMESTAMP_HEADER, sign};
+use super::{Event, EventSettings};
+use crate::clock;
+use crate::secrets::SecretStore;
+
+/// The EventBridge `source` of every event.
+pub const SOURCE: &str = "authbridge";
+/// Attempts per webhook delivery (the first and two retries).
+pub const WEBHOOK_ATTEMPTS: u32 = 3;
+/// Each webhook attempt may take this long.
+const WEBHOOK_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Where events go; nowhere by default.
+#[derive(Clone, Default)]
+pub struct Events {
+    bus: Option<(aws_sdk_eventbridge::Client, String)>,
+    webhook: Option<Webhook>,
+}
+
+#[derive(Clone)]
+struct Webhook {
+    url: Url,
+    secret: String,
+    secrets: Arc<dyn SecretStore>,
+    http: reqwest::Client,
+}
+
+impl Events {
+    /// The deliveries `settings` ask for. `eventbridge` is the client when the backend is AWS (the
+    /// bus is used only then); `secrets` holds the webhook's signing key.
+    pub fn new(
+        settings: &EventSettings,
+        eventbridge: Option<aws_sdk_eventbridge::Client>,
+        secrets: Arc<dyn SecretStore>,
+    ) -> Self {
+        let bus = match (&settings.bus, eventbridge) {
+            (Some(bus), Some(client)) => Some((client, bus.clone())),
+            (Some(_), None) => {
+                tracing::warn!(
+                    "AUTHBRIDGE_EVENT_BUS is set but the backend is not AWS; no events go to EventBridge"
+                );
+                None
+            }
+            _ => None,
+        };
+        let webhook = match (&settings.webhook_url, &settings.webhook_secret) {
+            (Some(url), Some(secret)) => reqwest::Client::builder()
+                .timeout(WEBHOOK_TIMEOUT)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .map_err(|e| tracing::warn!(error = %e, "no webhook client; no events go to the webhook"))
+                .ok()
+                .map(|http| Webhook {
+                    url: url.clone(),
+                    secret: secret.clone(),
+                    secrets,
+                    http,
+                }),
+            _ => None,
+        };
+        Events { bus, webhook }
+    }
+
+    /// Whether any delivery is configured.
+    pub fn enabled(&self) -> bool {
+        self.bus.is_some() || self.webhook.is_some()
+    }
+
+    /// Delivers `event` everywhere configured. Never fails: a failure is logged.
+    pub async fn publish(&self, event: Event) {
+        if !self.enabled() {
+            return;
+        }
+        let body = match serde_json::to_string(&event) {
+            Ok(body) => body,
+            Err(e) => {
+                tracing::warn!(error = %e, "an event could not be encoded");
+                return;
+            }
+        };
+        let name = event.kind.name();
+        if let Some((client, bus)) = &self.bus {
+            deliver_to_bus(client, bus, name, &body).await;
+        }
+        if let Some(webhook) = &self.webhook {
+            webhook.deliver(name, &body).await;
+        }
+    }
+}
+
+async fn deliver_to_bus(client: &aws_sdk_eventbridge::Client, bus: &str, name: &str, body: &str) {
+    let entry = aws_sdk_eventbridge::types::PutEventsRequestEntry::builder()
+        .event_bus_name(bus)
+        .source(SOURCE)
+        .detail_type(name)
+        .detail(body)
+        .build();
+    match client.put_events().entries(entry).send().await {
+        Ok(out) if out.failed_entry_count() == 0 => {}
+        Ok(out) => {
+            let code = out
+                .entries()
+                .iter()
+                .find_map(|e| e.error_code())
+                .unwrap_or("unknown");
+            tracing::warn!(event = name, code, "EventBridge refused an event");
+        }
+        Err(e) => {
+            tracing::warn!(event = name, error = %crate::aws::explain(&e), "an event did not reach EventBridge");
+        }
+    }
+}
+
+impl Webhook {
+    /// POSTs the signed body, retrying a failure or a 5xx a bounded number of times.
+    async fn deliver(&self, name: &str, body: &str) {
+        let key = match self.secrets.get_secret(&self.secret).await {
+            Ok(Some(key)) => key,
+            Ok(None) => {
+                tracing::warn!(secret = %self.secret, "the webhook's signing secret is missing; the event is not sent");
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "the webhook's signing secret could not be read; the event is not sent");
+                return;
+            }
+        };
+        for attempt in 1..=WEBHOOK_ATTEMPTS {
+            let timestamp = clock::now();
+            let signature = sign(key.expose_secret().as_bytes(), timestamp, body.as_bytes());
+            let result = self
+                .http
+                .post(self.url.clone())
+                .header("content-type", "application/json")
+                .header(TIMESTAMP_HEADER, timestamp.to_string())
+                .header(SIGNATURE_HEADER, signature)
+                .body(body.to_string())
+                .send()
+                .await;
+            let retry = match result {
+                Ok(r) if r.status().is_success() => return,
+                Ok(r) if r.status().is_server_error() || r.status().as_u16() == 429 => {
+                    format!("HTTP {}", r.status().as_u16())
+                }
+                Ok(r) => {
+                    tracing::warn!(
+                        event = name,
+                        status = r.status().as_u16(),
+                        "the webhook refused an event"
+                    );
+                    return;
+                }
+                Err(e) => e.without_url().to_string(),
+            };
+            if attempt == WEBHOOK_ATTEMPTS {
+                tracing::warn!(event = name, attempts = attempt, reason = %retry, "an event did not reach the webhook");
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt))).await;
+        }
+    }
+}

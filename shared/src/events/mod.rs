@@ -1,0 +1,173 @@
+//! Events other services build on (CiviCRM's `oauthReturn` hooks, Nango's webhooks): a connection
+//! created, replaced or deleted, a refresh that failed (once per failure streak), a connection that
+//! needs the user again or recovered, a user migrated from WordPress or synced.
+//!
+//! Each event is delivered to EventBridge (`AUTHBRIDGE_EVENT_BUS`, on AWS) and to an optional
+//! webhook (`AUTHBRIDGE_WEBHOOK_URL`), signed with HMAC-SHA256 over the timestamp and the body
+//! ([`webhook`]). An event names what changed, never a token, a code or a password; a delivery
+//! that fails is logged (the webhook is retried a few times) and never fails the request.
+
+use serde::Serialize;
+use url::Url;
+
+use crate::clock::Epoch;
+use crate::config::{ConfigError, Env};
+
+mod bus;
+pub mod webhook;
+
+pub use bus::Events;
+
+/// What happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    ConnectionCreated,
+    ConnectionReplaced,
+    ConnectionDeleted,
+    /// A refresh failed for a reason worth retrying; once per failure streak.
+    RefreshFailed,
+    /// The provider refused the refresh token: the user must connect again.
+    ReauthorizationRequired,
+    /// A refresh succeeded after a failure streak.
+    Recovered,
+    /// A user's first WordPress-validated login made them a local user.
+    UserMigrated,
+    /// A WordPress site posted a user to sync-user.
+    UserSynced,
+}
+
+impl EventKind {
+    /// The event's type, e.g. `connection.created` (EventBridge's `detail-type`).
+    pub fn name(self) -> &'static str {
+        match self {
+            EventKind::ConnectionCreated => "connection.created",
+            EventKind::ConnectionReplaced => "connection.replaced",
+            EventKind::ConnectionDeleted => "connection.deleted",
+            EventKind::RefreshFailed => "connection.refresh_failed",
+            EventKind::ReauthorizationRequired => "connection.reauthorization_required",
+            EventKind::Recovered => "connection.recovered",
+            EventKind::UserMigrated => "user.migrated",
+            EventKind::UserSynced => "user.synced",
+        }
+    }
+}
+
+impl Serialize for EventKind {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+/// One event: its type and time, and what it is about. No credential ever.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Event {
+    #[serde(rename = "type")]
+    pub kind: EventKind,
+    /// Epoch seconds.
+    pub time: Epoch,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tag: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+    /// The connection's owner, in the caller's terms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// The provider's error code, for failures.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl Event {
+    /// An event about the connection `tag`.
+    pub fn connection(kind: EventKind, tag: &str, client: &str, time: Epoch) -> Self {
+        Event {
+            kind,
+            time,
+            tag: Some(tag.to_string()),
+            user_id: None,
+            client: Some(client.to_string()),
+            provider: None,
+            owner: None,
+            error: None,
+        }
+    }
+
+    /// An event about the user `user_id`.
+    pub fn user(kind: EventKind, user_id: &str, time: Epoch) -> Self {
+        Event {
+            kind,
+            time,
+            tag: None,
+            user_id: Some(user_id.to_string()),
+            client: None,
+            provider: None,
+            owner: None,
+            error: None,
+        }
+    }
+
+    pub fn with_provider(mut self, provider: Option<&str>) -> Self {
+        self.provider = provider.map(str::to_string);
+        self
+    }
+
+    pub fn with_owner(mut self, owner: Option<&str>) -> Self {
+        self.owner = owner.map(str::to_string);
+        self
+    }
+
+    pub fn with_error(mut self, error: Option<&str>) -> Self {
+        self.error = error.map(str::to_string);
+        self
+    }
+}
+
+/// Where events go.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventSettings {
+    /// The EventBridge bus (`AUTHBRIDGE_EVENT_BUS`, a name or ARN); AWS only.
+    pub bus: Option<String>,
+    /// The webhook (`AUTHBRIDGE_WEBHOOK_URL`).
+    pub webhook_url: Option<Url>,
+    /// The secret (its name in the secret store) that signs webhook bodies
+    /// (`AUTHBRIDGE_WEBHOOK_SECRET`, default `<prefix>webhook-key`).
+    pub webhook_secret: Option<String>,
+}
+
+impl EventSettings {
+    /// Reads the settings; `secret_prefix` names the default signing secret.
+    pub fn from(env: &Env<'_>, secret_prefix: &str) -> Result<Self, ConfigError> {
+        let webhook_url = env.url("AUTHBRIDGE_WEBHOOK_URL")?;
+        let webhook_secret = webhook_url.as_ref().map(|_| {
+            env.get("AUTHBRIDGE_WEBHOOK_SECRET")
+                .unwrap_or_else(|| format!("{secret_prefix}webhook-key"))
+        });
+        Ok(EventSettings {
+            bus: env.get("AUTHBRIDGE_EVENT_BUS").filter(|b| !b.is_empty()),
+            webhook_url,
+            webhook_secret,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_event_names_what_changed_and_nothing_else() {
+        let event = Event::connection(EventKind::ConnectionCreated, "mail:1", "c1", 1700)
+            .with_provider(Some("gmail"))
+            .with_owner(Some("contact:42"));
+        let json = serde_json::to_value(&event).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"type": "connection.created", "time": 1700, "tag": "mail:1",
+                "client": "c1", "provider": "gmail", "owner": "contact:42"})
+        );
+    }
+}

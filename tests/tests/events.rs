@@ -1,0 +1,298 @@
+//! Events when a connection changes, against real peers: EventBridge in the emulator (a rule on
+//! authbridge's bus sends every event to an SQS queue the test reads), and a webhook receiver in
+//! the test that checks each delivery's signature the way the README tells receivers to.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use authbridge::events::EventSettings;
+use authbridge::events::webhook::{SIGNATURE_HEADER, TIMESTAMP_HEADER, verify};
+use authbridge::oauth::records::field;
+use authbridge::secrets::SecretString;
+use authbridge_tests::oidc::{self, CODE_CLIENT_BASIC};
+use authbridge_tests::stack::{self, StackOptions, TEST_API_TOKEN, TestStack};
+use authbridge_tests::{
+    Backend, dynamo_backend, emulator_endpoint, eventbridge_client, sqlite_backend, tokens, unique,
+};
+use serde_json::{Map, Value, json};
+
+const PROVIDER: &str = "test-oidc";
+
+async fn stack_with(backend: Backend, events: EventSettings) -> Option<TestStack> {
+    let issuer = oidc::issuer()?;
+    let provider = json!({
+        "title": "Test OpenID Connect server",
+        "issuer": issuer,
+        "options": {"scopes": ["openid", "profile", "email", "offline_access"]}
+    });
+    Some(
+        stack::start(
+            backend,
+            StackOptions {
+                providers: vec![(PROVIDER.into(), provider.to_string())],
+                events,
+                ..Default::default()
+            },
+        )
+        .await,
+    )
+}
+
+/// One call of the emulator's SQS JSON protocol.
+async fn sqs(endpoint: &str, action: &str, body: Value) -> Value {
+    let answer = reqwest::Client::new()
+        .post(endpoint)
+        .header("x-amz-target", format!("AmazonSQS.{action}"))
+        // The emulator picks the service by the credential scope; it checks no signature.
+        .header(
+            "authorization",
+            "AWS4-HMAC-SHA256 Credential=testing/20261201/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=0",
+        )
+        .header("content-type", "application/x-amz-json-1.0")
+        .body(body.to_string())
+        .send()
+        .await
+        .expect("the emulator answers");
+    assert!(
+        answer.status().is_success(),
+        "SQS {action}: {}",
+        answer.status()
+    );
+    answer.json().await.unwrap_or(Value::Null)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connection_events_reach_eventbridge() {
+    let Some(endpoint) = emulator_endpoint() else {
+        return;
+    };
+    // A bus, and a rule sending every authbridge event on it to a queue.
+    let bus = unique("authbridge-bus");
+    let queue = unique("authbridge-events");
+    let events = eventbridge_client(&endpoint);
+    events.create_event_bus().name(&bus).send().await.unwrap();
+    let queue_url = sqs(&endpoint, "CreateQueue", json!({"QueueName": queue})).await["QueueUrl"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let queue_arn = format!("arn:aws:sqs:us-east-1:123456789012:{queue}");
+    events
+        .put_rule()
+        .event_bus_name(&bus)
+        .name("all")
+        .event_pattern(r#"{"source": ["authbridge"]}"#)
+        .send()
+        .await
+        .unwrap();
+    events
+        .put_targets()
+        .event_bus_name(&bus)
+        .rule("all")
+        .targets(
+            aws_sdk_eventbridge::types::Target::builder()
+                .id("queue")
+                .arn(&queue_arn)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+
+    let Some(backend) = dynamo_backend().await else {
+        return;
+    };
+    let settings = EventSettings {
+        bus: Some(bus.clone()),
+        ..Default::default()
+    };
+    let Some(s) = stack_with(backend, settings).await else {
+        return;
+    };
+    let client = s
+        .register(
+            PROVIDER,
+            CODE_CLIENT_BASIC.id,
+            CODE_CLIENT_BASIC.secret,
+            Map::new(),
+        )
+        .await;
+    let done = s
+        .connect_as(
+            client.id.as_str(),
+            "evt",
+            "ivy",
+            json!({"owner": "contact:9"}),
+        )
+        .await;
+    assert_eq!(done.status(), 200);
+    // The user revokes the grant at the provider; the next refresh is refused.
+    let first = tokens::record(&s, "evt").await;
+    let refresh = {
+        let vault = s.stack.oauth.vault().await.unwrap();
+        let sealed = first.refresh_token.as_ref().unwrap();
+        authbridge::secrets::ExposeSecret::expose_secret(
+            &vault.open("evt", field::REFRESH_TOKEN, sealed).unwrap(),
+        )
+        .to_string()
+    };
+    let issuer = oidc::issuer().unwrap();
+    let revoked = reqwest::Client::new()
+        .post(format!("{issuer}/token/revocation"))
+        .basic_auth(CODE_CLIENT_BASIC.id, Some(CODE_CLIENT_BASIC.secret))
+        .form(&[("token", refresh.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert!(revoked.status().is_success());
+    tokens::age(&s, "evt", 7200).await;
+    let refused = stack::http()
+        .get(s.url("/tokens/evt"))
+        .bearer_auth(TEST_API_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 409);
+    authbridge::oauth::connections::delete_connection(&s.stack.oauth, "evt")
+        .await
+        .unwrap()
+        .expect("deleted");
+
+    // Every event arrives, in EventBridge's envelope, with nothing secret in it.
+    let mut seen: Vec<Value> = Vec::new();
+    for _ in 0..20 {
+        let got = sqs(
+            &endpoint,
+            "ReceiveMessage",
+            json!({"QueueUrl": queue_url, "MaxNumberOfMessages": 10, "WaitTimeSeconds": 1}),
+        )
+        .await;
+        for message in got["Messages"].as_array().cloned().unwrap_or_default() {
+            let body = message["Body"].as_str().unwrap_or_default();
+            assert!(!body.contains(&refresh), "no token in an event");
+            seen.push(serde_json::from_str(body).unwrap());
+        }
+        if seen.len() >= 3 {
+            break;
+        }
+    }
+    let types: Vec<&str> = seen
+        .iter()
+        .filter_map(|e| e["detail-type"].as_str())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "connection.created",
+            "connection.reauthorization_required",
+            "connection.deleted"
+        ],
+        "{seen:?}"
+    );
+    let created = &seen[0];
+    assert_eq!(created["source"], "authbridge");
+    assert_eq!(created["detail"]["tag"], "evt");
+    assert_eq!(created["detail"]["owner"], "contact:9");
+    assert_eq!(created["detail"]["provider"], PROVIDER);
+    assert_eq!(seen[1]["detail"]["error"], "invalid_grant");
+}
+
+/// What the webhook receiver got: each delivery's headers and body.
+#[derive(Clone, Default)]
+struct Received(Arc<Mutex<Vec<(Option<String>, Option<String>, String)>>>);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_webhook_gets_signed_events_and_a_failed_delivery_is_retried() {
+    let received = Received::default();
+    let failures = Arc::new(Mutex::new(1));
+    let app = {
+        let received = received.clone();
+        let failures = failures.clone();
+        axum::Router::new().route(
+            "/hook",
+            axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
+                let received = received.clone();
+                let failures = failures.clone();
+                async move {
+                    let header = |n: &str| {
+                        headers
+                            .get(n)
+                            .and_then(|v| v.to_str().ok())
+                            .map(str::to_string)
+                    };
+                    received.0.lock().unwrap().push((
+                        header(TIMESTAMP_HEADER),
+                        header(SIGNATURE_HEADER),
+                        body,
+                    ));
+                    let mut left = failures.lock().unwrap();
+                    if *left > 0 {
+                        *left -= 1;
+                        return axum::http::StatusCode::INTERNAL_SERVER_ERROR;
+                    }
+                    axum::http::StatusCode::NO_CONTENT
+                }
+            }),
+        )
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hook = format!("http://{}/hook", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+
+    let backend = sqlite_backend();
+    let secret_name = unique("webhook-key");
+    backend
+        .secrets
+        .put_secret(
+            &secret_name,
+            &SecretString::from("hook-signing-key-0123456789"),
+        )
+        .await
+        .unwrap();
+    let settings = EventSettings {
+        webhook_url: Some(hook.parse().unwrap()),
+        webhook_secret: Some(secret_name),
+        ..Default::default()
+    };
+    let Some(s) = stack_with(backend, settings).await else {
+        return;
+    };
+    let client = s
+        .register(
+            PROVIDER,
+            CODE_CLIENT_BASIC.id,
+            CODE_CLIENT_BASIC.secret,
+            Map::new(),
+        )
+        .await;
+    let done = s
+        .connect_as(client.id.as_str(), "hooked", "jude", json!({}))
+        .await;
+    assert_eq!(done.status(), 200);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+
+    let deliveries = received.0.lock().unwrap().clone();
+    assert_eq!(
+        deliveries.len(),
+        2,
+        "the first attempt failed and was retried"
+    );
+    let now = authbridge::clock::now();
+    for (timestamp, signature, body) in &deliveries {
+        let timestamp: i64 = timestamp.as_deref().unwrap().parse().unwrap();
+        let signature = signature.as_deref().unwrap();
+        let key = b"hook-signing-key-0123456789";
+        assert!(
+            verify(key, timestamp, body.as_bytes(), signature, now),
+            "{body}"
+        );
+        let tampered = body.replace("hooked", "hijack");
+        assert!(!verify(key, timestamp, tampered.as_bytes(), signature, now));
+        let event: Value = serde_json::from_str(body).unwrap();
+        assert_eq!(event["type"], "connection.created", "{body}");
+        assert_eq!(event["tag"], "hooked");
+    }
+    server.abort();
+}
