@@ -29,6 +29,14 @@ pub const STACK_OUTPUTS: &[StackOutput] = &[
         output: "ReturnUrl",
         variable: "AUTHBRIDGE_RETURN_URL",
     },
+    StackOutput {
+        output: "EventBusName",
+        variable: "AUTHBRIDGE_EVENT_BUS",
+    },
+    StackOutput {
+        output: "WebhookUrl",
+        variable: "AUTHBRIDGE_WEBHOOK_URL",
+    },
 ];
 
 /// One output of the stack and the variable it sets.
