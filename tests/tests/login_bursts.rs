@@ -1,15 +1,19 @@
 //! Bursts of logins over HTTP on a test stack, on the embedded store and on DynamoDB: concurrent
 //! logins of one account all succeed (the sign-in bookkeeping never fails a login that
-//! verified, a hash upgrade included); a burst of right-password logins from one address is not
+//! verified, a hash upgrade included; first logins through WordPress too); a burst of right-password logins from one address is not
 //! throttled (failures are counted, not attempts); guesses at one account or from one address
 //! stay bounded by the limits, at most the limit plus the guesses in flight.
 
+use std::time::Duration;
+
 use authbridge::login::LoginSettings;
+use authbridge::oauth::http::Timeouts;
 use authbridge::passwords::hash_password;
 use authbridge::secrets::SecretString;
 use authbridge_tests::login::{self, Answer, login, me, save_user, stored_user, user};
 use authbridge_tests::on_both_backends;
-use authbridge_tests::stack::TestStack;
+use authbridge_tests::stack::{self, StackOptions, TestStack};
+use authbridge_tests::wordpress::{Account, WORDPRESS_TOKEN, WordpressStandIn};
 use authbridge_tests::{Backend, unique};
 use futures::StreamExt;
 use serde_json::{Value, json};
@@ -89,6 +93,64 @@ async fn concurrent_logins_of_one_account_all_succeed(b: Backend) {
     );
 }
 
+/// Concurrent first logins of one WordPress account (the stand-in): they race to create and link
+/// the local user, and every one succeeds with the same user.
+async fn concurrent_first_logins_of_one_wordpress_account_all_succeed(b: Backend) {
+    let site = WordpressStandIn::start(vec![Account::new(
+        321,
+        "grace.hopper",
+        "grace@example.com",
+        PASSWORD,
+    )])
+    .await;
+    // The test stacks' 1 s WordPress timeout is for a site that hangs; twenty logins at once on a
+    // shared machine may take longer than that to be asked and answered.
+    let secret = format!("{}/wordpress-token", unique("authbridge-test"));
+    b.secrets
+        .put_secret(&secret, &SecretString::from(WORDPRESS_TOKEN))
+        .await
+        .expect("storing the WordPress token");
+    let mut wordpress = login::wordpress_settings(&site, &secret);
+    wordpress.timeouts = Timeouts {
+        connect: Duration::from_secs(10),
+        total: Duration::from_secs(10),
+    };
+    let settings = LoginSettings {
+        wordpress: Some(wordpress),
+        ..LoginSettings::default()
+    };
+    let stack = stack::start_with_login(b, StackOptions::default(), settings).await;
+    let bodies = (0..20)
+        .map(|i| match i % 2 {
+            0 => json!({"username": "grace.hopper", "password": PASSWORD}),
+            _ => json!({"email": "grace@example.com", "password": PASSWORD}),
+        })
+        .collect();
+    let answers = burst(&stack, bodies).await;
+    let failed: Vec<&Answer> = answers.iter().filter(|a| a.status != 200).collect();
+    assert!(
+        failed.is_empty(),
+        "{} of 20 failed: {failed:?}",
+        failed.len()
+    );
+    let user = stored_user(&stack, "grace@example.com")
+        .await
+        .expect("the migrated user");
+    for answer in &answers {
+        assert_eq!(answer.body["user"]["id"], user.id.to_string());
+    }
+    let link = stack
+        .backend
+        .stores
+        .users
+        .get_wordpress_link(321)
+        .await
+        .unwrap()
+        .expect("the link");
+    assert_eq!(link.user_id, user.id);
+    assert_eq!(user.wordpress_id, Some(321));
+}
+
 async fn a_burst_of_right_password_logins_from_one_address_is_not_throttled(b: Backend) {
     // The default limits: 5 failures per account, 20 per address.
     let stack = stack(b, |_| {}).await;
@@ -156,6 +218,7 @@ async fn guesses_from_one_address_stay_bounded(b: Backend) {
 
 on_both_backends!(
     concurrent_logins_of_one_account_all_succeed,
+    concurrent_first_logins_of_one_wordpress_account_all_succeed,
     a_burst_of_right_password_logins_from_one_address_is_not_throttled,
     guesses_at_one_account_stay_bounded,
     guesses_from_one_address_stay_bounded,
