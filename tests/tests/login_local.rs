@@ -419,13 +419,13 @@ async fn failed_attempts_are_throttled_per_account_and_per_address(b: Backend) {
         async move { login(stack, json!({"email": email, "password": password})).await }
     };
 
-    // A success starts the account afresh (address count: 2 failures, the success given back).
+    // A success starts the account afresh (address count: 2 failures; a success counts nothing).
     assert_refused(&attempt("cy@example.org", "wrong").await);
     assert_refused(&attempt("cy@example.org", "wrong").await);
     assert_eq!(attempt("cy@example.org", PASSWORD).await.status, 200);
 
     // Three failures for one account; the fourth attempt is refused even with the right
-    // password, before it is checked (address count: 2 + 3 + 1).
+    // password, before it is checked (address count: 2 + 3; a refused attempt counts nothing).
     for _ in 0..3 {
         assert_refused(&attempt("ada@example.org", "wrong").await);
     }
@@ -434,13 +434,16 @@ async fn failed_attempts_are_throttled_per_account_and_per_address(b: Backend) {
     assert_eq!(throttled.body, json!({"error": "too_many_attempts"}));
     let wait = throttled.retry_after.expect("Retry-After");
     assert!((1..=900).contains(&wait), "Retry-After {wait}");
-    // The name's case does not make a new account (address count: 7).
+    // The name's case does not make a new account (address count: 5).
     assert_eq!(attempt("ADA@example.org", PASSWORD).await.status, 429);
 
-    // Another account from the same address still gets in, until the address is over its limit
-    // of 8 (address count: 8 with the success given back, 8, then 9).
+    // Another account from the same address still gets in, until the address has its 8 failures
+    // (address count: 5, 6 with bob's, 8 with two at unknown names).
     assert_eq!(attempt("bob@example.org", PASSWORD).await.status, 200);
     assert_refused(&attempt("bob@example.org", "wrong").await);
+    assert_refused(&attempt("dan@example.org", "wrong").await);
+    assert_eq!(attempt("bob@example.org", PASSWORD).await.status, 200);
+    assert_refused(&attempt("eve@example.org", "wrong").await);
     let by_address = attempt("bob@example.org", PASSWORD).await;
     assert_eq!(by_address.status, 429, "{by_address:?}");
     assert!(by_address.retry_after.is_some());

@@ -11,7 +11,11 @@
 //!   without a usable password, with its link, and moves the e-mail address on a change;
 //! - `POST /auth/login` `{"username", "password"}` asks WordPress when no local password matches,
 //!   keeps a validated password locally, and answers 401 `{"error": "invalid_credentials"}` to a
-//!   wrong one.
+//!   wrong one;
+//! - after that first login, the user's next logins by username (any case) or e-mail are local:
+//!   they succeed with WordPress unreachable (the stack asks it through a relay that is then
+//!   closed), as does a username shaped like an e-mail address, which WordPress is asked as `login`
+//!   once it answers 404 to `email`.
 //!
 //! The export-and-import test needs only `authbridge users import` and local login.
 
@@ -37,16 +41,26 @@ const PASSWORD: &str = "Tr0ub4dor&3 wordpress";
 /// A stack (whose WordPress fallback, with `fallback`, is the test site), the site posting to
 /// it, and the API token it posts with.
 async fn start(b: Backend, fallback: bool) -> Option<(TestStack, WordPress, String)> {
-    let mut wp = wordpress()?;
+    let wp = wordpress()?;
+    let url = wp.url.clone();
+    start_at(b, wp, fallback.then_some(url)).await
+}
+
+/// [`start`] with the fallback asking WordPress at `fallback` (the site, or a relay to it).
+async fn start_at(
+    b: Backend,
+    mut wp: WordPress,
+    fallback: Option<Url>,
+) -> Option<(TestStack, WordPress, String)> {
     let mut settings = LoginSettings::default();
-    if fallback {
+    if let Some(url) = fallback {
         let secret = format!("{}/wordpress-token", unique("authbridge-test"));
         b.secrets
             .put_secret(&secret, &SecretString::from(wp.auth_token.as_str()))
             .await
             .expect("storing the plugin's token");
         settings.wordpress = Some(WordpressSettings {
-            url: wp.url.clone(),
+            url,
             token_secret: secret,
             timeouts: Timeouts {
                 connect: Duration::from_secs(5),
@@ -67,6 +81,45 @@ async fn start(b: Backend, fallback: bool) -> Option<(TestStack, WordPress, Stri
     let token = token.expose_secret().to_string();
     wp.set_authbridge(&stack.base, &token);
     Some((stack, wp, token))
+}
+
+/// A TCP relay to the site: WordPress as the stack sees it, until [`Relay::close`] leaves the
+/// stack's WordPress URL on a closed port (WordPress unreachable, the site itself untouched for the
+/// other tests).
+struct Relay {
+    url: Url,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Relay {
+    async fn to(site: &Url) -> Relay {
+        let upstream = format!(
+            "{}:{}",
+            site.host_str().expect("the site's host"),
+            site.port_or_known_default().expect("the site's port")
+        );
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut url = site.clone();
+        url.set_port(Some(listener.local_addr().unwrap().port()))
+            .unwrap();
+        let task = tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                let upstream = upstream.clone();
+                tokio::spawn(async move {
+                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(&upstream).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+            }
+        });
+        Relay { url, task }
+    }
+
+    /// Stops listening: the port is closed from now on.
+    async fn close(self) {
+        self.task.abort();
+        let _ = self.task.await;
+    }
 }
 
 /// A URL where nothing listens.
@@ -204,6 +257,71 @@ async fn a_login_name_is_checked_by_wordpress_as_a_login(b: Backend) {
     );
 }
 
+/// After the first login by username (validated by WordPress, through a relay), the relay closes:
+/// WordPress is unreachable, and the second login by username is local.
+async fn a_migrated_user_logs_in_by_username_with_wordpress_unreachable(b: Backend) {
+    let Some(wp) = wordpress() else { return };
+    let relay = Relay::to(&wp.url).await;
+    let Some((stack, wp, _)) = start_at(b, wp, Some(relay.url.clone())).await else {
+        return;
+    };
+    let (id, name, email) = register(&wp).await;
+    assert_eq!(
+        log_in(&stack, &name, PASSWORD).await,
+        200,
+        "through WordPress"
+    );
+    assert!(
+        linked_user(&stack, id)
+            .await
+            .unwrap()
+            .password_hash
+            .is_some()
+    );
+
+    relay.close().await;
+    assert_eq!(log_in(&stack, &name, PASSWORD).await, 200, "by username");
+    assert_eq!(
+        log_in(&stack, &name.to_uppercase(), PASSWORD).await,
+        200,
+        "any case"
+    );
+    assert_eq!(log_in(&stack, &email, PASSWORD).await, 200, "by e-mail");
+    // WordPress is really out of reach: a password no local check accepts cannot be decided.
+    let unknown = login(&stack, json!({"username": name, "password": "not it"})).await;
+    assert_eq!(unknown.status, 503, "{unknown:?}");
+    assert_eq!(unknown.body["error"], "authentication_unavailable");
+}
+
+/// A WordPress username shaped like an e-mail address (not the account's address) logs in: the
+/// plugin is asked by `email`, answers 404, and is asked again by `login`. The next login by it is
+/// local, with WordPress unreachable.
+async fn a_username_that_looks_like_an_email_address_logs_in(b: Backend) {
+    let Some(wp) = wordpress() else { return };
+    let relay = Relay::to(&wp.url).await;
+    let Some((stack, wp, _)) = start_at(b, wp, Some(relay.url.clone())).await else {
+        return;
+    };
+    let login_name = format!("{}@looks-like.example.net", WordPress::unique_login("e2e"));
+    let email = format!("{}@example.org", WordPress::unique_login("e2e"));
+    let id = wp
+        .create_user(&login_name, &email, PASSWORD, "Dorothy", "Vaughan")
+        .await;
+    let answer = login(
+        &stack,
+        json!({"username": login_name, "password": PASSWORD}),
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+    let user = linked_user(&stack, id).await.expect("the linked user");
+    assert_eq!(answer.body["user"]["id"], user.id.to_string());
+    assert_eq!(user.email, email);
+    assert!(user.password_hash.is_some());
+
+    relay.close().await;
+    assert_eq!(log_in(&stack, &login_name, PASSWORD).await, 200, "locally");
+}
+
 async fn a_wrong_password_is_refused(b: Backend) {
     let Some((stack, wp, _)) = start(b, true).await else {
         return;
@@ -307,6 +425,8 @@ on_both_backends!(
     the_wordpress_password_logs_in_through_the_fallback_then_locally,
     a_login_name_is_checked_by_wordpress_as_a_login,
     a_wrong_password_is_refused,
+    a_migrated_user_logs_in_by_username_with_wordpress_unreachable,
+    a_username_that_looks_like_an_email_address_logs_in,
     a_user_registered_while_authbridge_was_down_arrives_with_the_retry,
     the_bulk_sync_links_existing_users_and_reports_conflicts,
     exported_users_import_with_their_hashes_and_log_in_locally,

@@ -90,6 +90,35 @@ impl UserChanges {
             user.last_name.clone_from(&self.last_name);
         }
     }
+
+    /// The changes still to make after a concurrent write changed the user from `read` to
+    /// `fresh`: a password (upgrade or new one) only while the hash this login saw is still
+    /// stored, an `ext_id` or name only while it is empty, the WordPress ID only while it differs.
+    /// Concurrent logins of one account make the same changes, so after the first wins the others
+    /// have none left.
+    pub fn still_needed(&self, read: &User, fresh: &User) -> UserChanges {
+        let same_hash = fresh.password_hash == read.password_hash;
+        let empty = |field: &Option<String>, value: &Option<String>| {
+            if field.is_none() { value.clone() } else { None }
+        };
+        UserChanges {
+            rehash: self.rehash.clone().filter(|_| same_hash),
+            new_password: self.new_password.clone().filter(|_| same_hash),
+            ext_id: empty(&fresh.ext_id, &self.ext_id),
+            wordpress_id: self
+                .wordpress_id
+                .filter(|id| fresh.wordpress_id != Some(*id)),
+            first_name: empty(&fresh.first_name, &self.first_name),
+            last_name: empty(&fresh.last_name, &self.last_name),
+        }
+    }
+
+    /// Whether the login must not succeed without these changes written: a new password, an
+    /// `ext_id` or a WordPress ID. A hash upgrade and names are bookkeeping, like the sign-in
+    /// time: a later login or sync makes them again.
+    pub fn is_essential(&self) -> bool {
+        self.new_password.is_some() || self.ext_id.is_some() || self.wordpress_id.is_some()
+    }
 }
 
 /// The authenticators, highest priority first.

@@ -167,11 +167,14 @@ impl Migration {
         let now = clock::now();
         match &found_by {
             // Keeps the link's login (and names) as WordPress has them now; also gives a link
-            // written before logins were kept its lookup key.
+            // written before logins were kept its lookup key. A link that already says all that
+            // is left alone, so concurrent logins of the account do not race to rewrite it.
             FoundBy::Link(link) => {
                 let mut link = WordpressLink::clone(link);
-                account.update_link(&mut link, now);
-                self.users.save_wordpress_link(&link).await?;
+                let changed = account.update_link(&mut link, now);
+                if changed || !self.login_finds(&link.login, &user).await? {
+                    self.users.save_wordpress_link(&link).await?;
+                }
             }
             // Fails with AlreadyExists when a concurrent login linked it first: the caller looks again.
             FoundBy::ExtId | FoundBy::Email => {
@@ -199,6 +202,12 @@ impl Migration {
             user,
             changes,
         })))
+    }
+
+    /// Whether the WordPress login `login` already finds `user` (the link's lookup key exists).
+    async fn login_finds(&self, login: &str, user: &User) -> Result<bool, LoginError> {
+        let found = self.users.find_user_by_wordpress_login(login).await?;
+        Ok(found.is_some_and(|found| found.id == user.id))
     }
 
     async fn create(

@@ -11,7 +11,7 @@ use super::lookup::local_user;
 use super::migration::Migration;
 use super::session::{SessionToken, Sessions};
 use super::settings::LoginSettings;
-use super::throttle::{Throttle, account_key};
+use super::throttle::{Counters, Throttle, account_key};
 use super::wordpress::{WordpressAuthenticator, WordpressClient};
 use crate::clock::{self, Epoch};
 use crate::context::AppContext;
@@ -19,7 +19,7 @@ use crate::domain::User;
 use crate::passwords::{Work, counting};
 use crate::store::{StoreError, UserStore};
 
-/// How often the sign-in record is retried after a concurrent change of the user.
+/// How often the sign-in record is written before it is given up (concurrent changes of the user).
 const MAX_SIGN_IN_RACES: usize = 3;
 
 /// A successful login.
@@ -84,7 +84,7 @@ impl LoginService {
         let now = clock::now();
         let user = local_user(self.users.as_ref(), &credentials.name).await?;
         let account = account_key(&credentials.name, user.as_ref().map(|u| &u.id));
-        let counted = self.throttle.count(account, address, now).await?;
+        let counters = self.throttle.check(account, address, now).await?;
         let (outcome, work) = counting(self.chain.authenticate(credentials)).await;
         let found = match outcome {
             Ok(found) => found,
@@ -98,21 +98,32 @@ impl LoginService {
                 if let Ok(mut last) = self.last_refusal.lock() {
                     *last = Some(work);
                 }
-                return Err(LoginError::InvalidCredentials);
+                return Err(self.refused(&counters, now).await);
             }
-            Err(e) => {
-                self.throttle.inconclusive(&counted).await;
-                return Err(e);
-            }
+            // WordPress could not be asked, or the store failed: no failure to count.
+            Err(e) => return Err(e),
         };
-        let user = self.record_sign_in(found, address, now).await?;
-        self.throttle.succeeded(&counted).await;
+        let user = match self.record_sign_in(found, address, now).await {
+            Ok(user) => user,
+            Err(LoginError::InvalidCredentials) => return Err(self.refused(&counters, now).await),
+            Err(e) => return Err(e),
+        };
+        self.throttle.succeeded(&counters).await;
         let token = self.sessions.issue(&user, now).await?;
         Ok(LoginSuccess {
             user,
             token,
             expires_in: self.sessions.ttl_seconds(),
         })
+    }
+
+    /// Counts a refusal as a failure: `InvalidCredentials`, or the store's error when the failure
+    /// could not be counted (a guess is answered only when it counts).
+    async fn refused(&self, counters: &Counters, now: Epoch) -> LoginError {
+        match self.throttle.failed(counters, now).await {
+            Ok(()) => LoginError::InvalidCredentials,
+            Err(e) => e,
+        }
     }
 
     /// The password verifications the last refused login of this service performed: one Argon2id
@@ -146,33 +157,57 @@ impl LoginService {
     }
 
     /// Writes the sign-in (current and last time and address) together with the login's changes.
+    ///
+    /// Bookkeeping never fails a login that verified: when concurrent logins of the account keep
+    /// winning the race, or the store fails, and nothing essential is left to write (see
+    /// [`UserChanges::is_essential`]), the login goes on with the user as last read.
     async fn record_sign_in(
         &self,
         found: Authenticated,
         address: Option<&str>,
         now: Epoch,
     ) -> Result<User, LoginError> {
-        let Authenticated { mut user, changes } = found;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
+        let Authenticated {
+            mut user,
+            mut changes,
+        } = found;
+        for _ in 0..MAX_SIGN_IN_RACES {
             let next = signed_in(&user, &changes, address, now);
-            match self.users.update_user(&next).await {
+            let failure = match self.users.update_user(&next).await {
                 Ok(saved) => return Ok(saved),
-                Err(StoreError::StaleVersion) if attempt < MAX_SIGN_IN_RACES => {
-                    user = match self.users.get_user(&user.id).await? {
-                        Some(fresh) if fresh.active => fresh,
-                        _ => return Err(LoginError::InvalidCredentials),
-                    };
-                }
                 Err(StoreError::AlreadyExists(what)) => {
                     tracing::warn!(conflict = true, user_id = %user.id, %what, "login refused: {what} belongs to another user");
                     return Err(LoginError::InvalidCredentials);
                 }
-                Err(e) => return Err(e.into()),
-            }
+                Err(StoreError::StaleVersion) => match self.users.get_user(&user.id).await {
+                    Ok(Some(fresh)) if fresh.active => {
+                        changes = changes.still_needed(&user, &fresh);
+                        user = fresh;
+                        continue;
+                    }
+                    Ok(_) => return Err(LoginError::InvalidCredentials),
+                    Err(e) => e,
+                },
+                Err(e) => e,
+            };
+            return sign_in_unrecorded(user, &changes, failure);
         }
+        sign_in_unrecorded(user, &changes, StoreError::StaleVersion)
     }
+}
+
+/// After the sign-in could not be written (`failure`): the user as last read, unless
+/// something essential was left unwritten.
+fn sign_in_unrecorded(
+    user: User,
+    changes: &UserChanges,
+    failure: StoreError,
+) -> Result<User, LoginError> {
+    if changes.is_essential() {
+        return Err(failure.into());
+    }
+    tracing::warn!(user_id = %user.id, error = %failure, "sign-in not recorded; the login goes on");
+    Ok(user)
 }
 
 /// `user` with `changes` applied and the sign-in at `now` from `address` recorded.
@@ -210,5 +245,38 @@ mod tests {
         assert_eq!(next.last_sign_in_ip.as_deref(), Some("192.0.2.1"));
         assert_eq!(next.modified, 1, "a sign-in alone is no modification");
         assert_eq!(next.version, 3);
+    }
+
+    #[test]
+    fn after_a_race_only_the_changes_nobody_made_are_left() {
+        use crate::domain::user::PasswordHash;
+        let read = User {
+            password_hash: Some(PasswordHash("md5".into())),
+            ..User::new("ada@example.org", UserSource::Wordpress, 1)
+        };
+        let changes = UserChanges {
+            rehash: Some(PasswordHash("argon2-a".into())),
+            wordpress_id: Some(7),
+            first_name: Some("Ada".into()),
+            ..UserChanges::default()
+        };
+        assert!(changes.is_essential());
+        // Another login of the account upgraded the hash and linked it first.
+        let fresh = User {
+            password_hash: Some(PasswordHash("argon2-b".into())),
+            wordpress_id: Some(7),
+            first_name: Some("Ada".into()),
+            version: 1,
+            ..read.clone()
+        };
+        let left = changes.still_needed(&read, &fresh);
+        assert_eq!(left, UserChanges::default());
+        assert!(!left.is_essential());
+        // A write that changed nothing of these leaves them all.
+        let touched = User {
+            version: 1,
+            ..read.clone()
+        };
+        assert_eq!(changes.still_needed(&read, &touched), changes);
     }
 }

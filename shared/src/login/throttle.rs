@@ -1,7 +1,10 @@
-//! Throttling of login attempts, per account and per client address, in fixed
-//! windows of short-lived counters. Every attempt is counted before any password is checked, so
-//! concurrent guesses cannot slip past the limit; an attempt that turns out not to be a failure is
-//! taken back (a success clears the account's counter).
+//! Throttling of failed logins, per account and per client address, in fixed windows of
+//! short-lived counters. Failures are counted, not attempts: a login is refused before its
+//! password is checked when its account or its address has reached its limit of failures in the
+//! current window, and only a login that turns out to be a failure adds to both counters. So a
+//! burst of right-password logins is never throttled, while guesses stay bounded: at most the limit
+//! plus the guesses in flight when the limit was reached (they were checked before it was).
+//! A success starts its account afresh.
 
 use std::sync::Arc;
 
@@ -10,19 +13,21 @@ use super::error::LoginError;
 use super::settings::ThrottleLimits;
 use crate::clock::Epoch;
 use crate::domain::UserId;
-use crate::store::{AttemptStore, Attempts, StoreResult};
+use crate::store::{AttemptStore, Attempts};
 
-/// Counts login attempts against the limits.
+/// Checks logins against the limits and counts their failures.
 pub struct Throttle {
     store: Arc<dyn AttemptStore>,
     limits: ThrottleLimits,
 }
 
-/// One counted attempt: the counters it was added to.
+/// The counters a login is checked against, and adds to when it fails.
 #[derive(Debug)]
-pub struct Counted {
-    account: (String, Attempts),
-    address: Option<(String, Attempts)>,
+pub struct Counters {
+    account: String,
+    address: Option<String>,
+    /// Whether the account had failures in its window when the login was checked.
+    account_failures: bool,
 }
 
 /// The counter key of an account: the user's, when the name stands for a local user (so `alice`
@@ -44,37 +49,38 @@ impl Throttle {
         Throttle { store, limits }
     }
 
-    /// Counts an attempt against the account `account_key` (see [`account_key`]); refuses it
-    /// with `Throttled` when the account or the address is over its limit in the current window.
-    pub async fn count(
+    /// Lets a login of the account `account_key` (see [`account_key`]) from `address` go on, or
+    /// refuses it with `Throttled` when the account or the address has reached its limit of
+    /// failures in the current window. Counts nothing.
+    pub async fn check(
         &self,
         account_key: String,
         address: Option<&str>,
         now: Epoch,
-    ) -> Result<Counted, LoginError> {
-        let window = self.limits.window.as_secs();
+    ) -> Result<Counters, LoginError> {
         let address_key = address.map(address_key);
         let (account, by_address) =
-            tokio::join!(self.store.add_attempt(&account_key, window, now), async {
+            tokio::join!(self.store.get_attempts(&account_key, now), async {
                 match &address_key {
-                    Some(key) => self.store.add_attempt(key, window, now).await.map(Some),
+                    Some(key) => self.store.get_attempts(key, now).await,
                     None => Ok(None),
                 }
             });
-        let counted = Counted {
-            account: (account_key, account?),
-            address: address_key.zip(by_address?),
+        let (account, by_address) = (account?, by_address?);
+        let counters = Counters {
+            account: account_key,
+            address: address_key,
+            account_failures: account.is_some_and(|attempts| attempts.count > 0),
         };
-        let over = |attempts: &Attempts, limit: u32| {
-            (attempts.count > limit).then(|| (attempts.window_ends - now).max(1))
+        let over = |attempts: Option<Attempts>, limit: u32| {
+            attempts
+                .filter(|attempts| attempts.count >= limit)
+                .map(|attempts| (attempts.window_ends - now).max(1))
         };
-        let account_wait = over(&counted.account.1, self.limits.per_account);
-        let address_wait = counted
-            .address
-            .as_ref()
-            .and_then(|(_, attempts)| over(attempts, self.limits.per_address));
+        let account_wait = over(account, self.limits.per_account);
+        let address_wait = over(by_address, self.limits.per_address);
         match account_wait.max(address_wait) {
-            None => Ok(counted),
+            None => Ok(counters),
             Some(wait) => {
                 tracing::warn!(
                     throttled = true,
@@ -90,36 +96,32 @@ impl Throttle {
         }
     }
 
-    /// After a successful login: the account starts afresh, the address gets its attempt back.
-    pub async fn succeeded(&self, counted: &Counted) {
-        let (clear, forgive) = tokio::join!(
-            self.store.clear_attempts(&counted.account.0),
-            self.forgive_address(counted)
-        );
-        log_failure(clear.and(forgive));
-    }
-
-    /// After a login whose answer is unknown (WordPress trouble): neither counter keeps it.
-    pub async fn inconclusive(&self, counted: &Counted) {
-        let (key, attempts) = &counted.account;
+    /// Counts a failed login against its account and its address. A failure that cannot be
+    /// counted is an error: a guess is not answered unless it counts.
+    pub async fn failed(&self, counters: &Counters, now: Epoch) -> Result<(), LoginError> {
+        let window = self.limits.window.as_secs();
         let (account, address) = tokio::join!(
-            self.store.forgive_attempt(key, attempts.window_ends),
-            self.forgive_address(counted)
+            self.store.add_attempt(&counters.account, window, now),
+            async {
+                match &counters.address {
+                    Some(key) => self.store.add_attempt(key, window, now).await.map(Some),
+                    None => Ok(None),
+                }
+            }
         );
-        log_failure(account.and(address));
+        account?;
+        address?;
+        Ok(())
     }
 
-    async fn forgive_address(&self, counted: &Counted) -> StoreResult<()> {
-        match &counted.address {
-            Some((key, attempts)) => self.store.forgive_attempt(key, attempts.window_ends).await,
-            None => Ok(()),
+    /// After a successful login: the account starts afresh (a write only when it had failures). A
+    /// counter that cannot be cleared only keeps the limit stricter, so the login goes on.
+    pub async fn succeeded(&self, counters: &Counters) {
+        if !counters.account_failures {
+            return;
         }
-    }
-}
-
-/// A counter that could not be lowered only makes the limit stricter: the login goes on.
-fn log_failure(result: StoreResult<()>) {
-    if let Err(e) = result {
-        tracing::warn!(error = %e, "could not update a login-attempt counter");
+        if let Err(e) = self.store.clear_attempts(&counters.account).await {
+            tracing::warn!(error = %e, "could not clear a login-attempt counter");
+        }
     }
 }

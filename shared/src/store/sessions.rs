@@ -20,7 +20,8 @@ pub trait SessionStore: Send + Sync {
 /// A counter of login attempts in a fixed window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Attempts {
-    /// Attempts counted in the current window, this one included.
+    /// Attempts counted in the current window (by [`AttemptStore::add_attempt`], the one it
+    /// counted included).
     pub count: u32,
     /// When the window (and the counter) ends.
     pub window_ends: Epoch,
@@ -30,12 +31,12 @@ pub struct Attempts {
 /// starts with its first attempt. Increments are atomic: concurrent attempts are never lost.
 #[async_trait]
 pub trait AttemptStore: Send + Sync {
+    /// The counter under `key` in its current window; `None` when there is none or it has ended
+    /// at `now`.
+    async fn get_attempts(&self, key: &str, now: Epoch) -> StoreResult<Option<Attempts>>;
     /// Counts one attempt under `key`: adds one in the current window, or starts a new window of
     /// `window` seconds at `now` when there is none or it has ended.
     async fn add_attempt(&self, key: &str, window: u64, now: Epoch) -> StoreResult<Attempts>;
-    /// Takes back one attempt counted in the window ending at `window_ends` (an attempt that turned
-    /// out not to be a failure); nothing when that window is over or the counter is at zero.
-    async fn forgive_attempt(&self, key: &str, window_ends: Epoch) -> StoreResult<()>;
     /// Removes the counter (after a successful login of the account).
     async fn clear_attempts(&self, key: &str) -> StoreResult<()>;
 }

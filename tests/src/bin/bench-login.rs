@@ -6,20 +6,32 @@
 //! test `every_refusal_costs_one_argon2_verification` counts it), so none is faster than an
 //! unknown name; bcrypt, slower than Argon2id by itself, still shows as slower.
 //!
-//! `cargo run --profile measure -p authbridge-tests --bin bench-login -- [--logins N]`
+//! Then a burst: `--burst N` (default 50) right-password logins at once from one address, over five
+//! accounts, under the default throttle limits: the status distribution and p50/p99, on each store
+//! and, on DynamoDB, once more through the fault proxy (`authbridge_tests::faults`, about 10 % of
+//! the store's calls failing, throttled, stalled or losing their answer; seed
+//! `AUTHBRIDGE_TEST_FAULT_SEED`).
+//!
+//! `cargo run --profile measure -p authbridge-tests --bin bench-login -- [--logins N] [--burst N]`
 //!
 //! On the embedded store; with `AUTHBRIDGE_TEST_AWS_ENDPOINT` set (the emulator), on DynamoDB too.
 //! The stand-in answers at once from 127.0.0.1, so the fallback figures are authbridge's own cost
 //! plus a loopback round trip: add the WordPress site's own time to them.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use authbridge::login::{LoginSettings, ThrottleLimits};
 use authbridge::passwords::{Policy, hash_password, verify_dummy, verify_password};
 use authbridge::secrets::SecretString;
+use authbridge::store::UserStore;
+use authbridge::store::dynamo::DynamoStore;
+use authbridge_tests::faults::{self, FaultProxy, FaultRates};
 use authbridge_tests::login::{self, save_user, user};
 use authbridge_tests::wordpress::{Account, WordpressStandIn};
-use authbridge_tests::{Backend, dynamo_backend, sqlite_backend};
+use authbridge_tests::{
+    Backend, dynamo_backend, dynamo_backend_at, dynamodb_client, emulator_endpoint, sqlite_backend,
+};
 use serde_json::json;
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -195,18 +207,92 @@ async fn refusals(name: &str, backend: Backend, count: usize) {
     }
 }
 
-fn logins_arg() -> usize {
+/// `size` right-password logins at once from one address, over five accounts written to `users`
+/// (the stack's own store, or the emulator behind the fault proxy), under the default throttle
+/// limits: how many answered what, and p50/p99 of all.
+async fn burst(name: &str, backend: Backend, users: Option<&dyn UserStore>, size: usize) {
+    let stack = login::start(backend, None, LoginSettings::default()).await;
+    let hash = hash_password(&SecretString::from(PASSWORD)).expect("hashing");
+    let emails: Vec<String> = (0..5).map(|i| format!("burst{i}@example.org")).collect();
+    for email in &emails {
+        let account = user(email, Some(&hash.0));
+        match users {
+            Some(users) => users
+                .create_user(&account, None)
+                .await
+                .expect("creating a user"),
+            None => {
+                save_user(&stack, account, None).await;
+            }
+        }
+    }
+    let started = Instant::now();
+    let answers = futures::future::join_all((0..size).map(|i| {
+        login::login(
+            &stack,
+            json!({"email": emails[i % emails.len()], "password": PASSWORD}),
+        )
+    }))
+    .await;
+    let wall = started.elapsed();
+    let mut statuses = BTreeMap::new();
+    for answer in &answers {
+        *statuses.entry(answer.status).or_insert(0usize) += 1;
+    }
+    let mut samples: Vec<Duration> = answers.iter().map(|a| a.elapsed).collect();
+    samples.sort();
+    let at = |q: usize| samples[(samples.len() * q / 100).min(samples.len() - 1)];
+    let statuses: Vec<String> = statuses.iter().map(|(s, n)| format!("{s}: {n}")).collect();
+    println!(
+        "{name:<50} {:<18} p50 {:>7.1} ms  p99 {:>7.1} ms  wall {:>7.1} ms",
+        statuses.join(", "),
+        at(50).as_secs_f64() * 1e3,
+        at(99).as_secs_f64() * 1e3,
+        wall.as_secs_f64() * 1e3,
+    );
+}
+
+/// The bursts: on the embedded store, and with the emulator on DynamoDB without and with faults.
+async fn bursts(size: usize) {
+    println!();
+    println!("Burst of {size} right-password logins at once from one address (5 accounts)");
+    burst("SQLite", sqlite_backend(), None, size).await;
+    let Some(emulator) = emulator_endpoint() else {
+        return;
+    };
+    if let Some(backend) = dynamo_backend().await {
+        burst("DynamoDB (emulator)", backend, None, size).await;
+    }
+    let seed = faults::seed();
+    let proxy = FaultProxy::start(&emulator, FaultRates::TEN_PERCENT, seed).await;
+    let backend = dynamo_backend_at(&proxy.endpoint).await;
+    let clean = DynamoStore::new(
+        dynamodb_client(&emulator),
+        backend.dynamo.as_ref().expect("a DynamoDB backend").table(),
+    );
+    burst(
+        &format!("DynamoDB (emulator), 10 % faults, seed {seed}"),
+        backend,
+        Some(&clean),
+        size,
+    )
+    .await;
+    println!("  faults injected: {:?}", proxy.injected());
+}
+
+/// The number after `flag`, else `default`.
+fn number_arg(flag: &str, default: usize) -> usize {
     let args: Vec<String> = std::env::args().collect();
     args.iter()
-        .position(|a| a == "--logins")
+        .position(|a| a == flag)
         .and_then(|i| args.get(i + 1))
         .and_then(|n| n.parse().ok())
-        .unwrap_or(50)
+        .unwrap_or(default)
 }
 
 #[tokio::main]
 async fn main() {
-    let count = logins_arg();
+    let count = number_arg("--logins", 50);
     let cpus = std::thread::available_parallelism().map_or(1, usize::from);
     println!("authbridge login benchmark, {cpus} CPUs, sequential requests over HTTP on 127.0.0.1");
     println!("{:<52} {:>11} {:>11} {:>11}", "", "p50", "p95", "mean");
@@ -218,4 +304,5 @@ async fn main() {
     {
         logins("DynamoDB (emulator)", backend, count).await;
     }
+    bursts(number_arg("--burst", 50).max(1)).await;
 }

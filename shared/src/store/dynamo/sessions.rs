@@ -49,7 +49,7 @@ impl SessionStore for DynamoStore {
     }
 }
 
-/// The counter in an item returned by an update.
+/// The counter in an item returned by an update or a read.
 fn attempts_of(item: Option<Item>, context: &'static str) -> StoreResult<Attempts> {
     let item = item.ok_or_else(|| StoreError::backend(context, "the update returned no item"))?;
     let read = |name: &str| match item.get(name) {
@@ -130,6 +130,15 @@ impl DynamoStore {
 
 #[async_trait]
 impl AttemptStore for DynamoStore {
+    async fn get_attempts(&self, key: &str, now: Epoch) -> StoreResult<Option<Attempts>> {
+        let context = "reading a login-attempt counter";
+        let Some(item) = self.get_item(throttle_pk(key), context).await? else {
+            return Ok(None);
+        };
+        let attempts = attempts_of(Some(item), context)?;
+        Ok((attempts.window_ends > now).then_some(attempts))
+    }
+
     async fn add_attempt(&self, key: &str, window: u64, now: Epoch) -> StoreResult<Attempts> {
         let context = "counting a login attempt";
         let pk = throttle_pk(key);
@@ -148,29 +157,6 @@ impl AttemptStore for DynamoStore {
             context,
             "the counter's window kept changing under concurrent updates",
         ))
-    }
-
-    async fn forgive_attempt(&self, key: &str, window_ends: Epoch) -> StoreResult<()> {
-        let context = "taking back a login attempt";
-        let result = self
-            .client()
-            .update_item()
-            .table_name(self.table())
-            .key(schema::PK, AttributeValue::S(throttle_pk(key)))
-            .update_expression("ADD #count :minus_one")
-            .condition_expression("#ttl = :ends AND #count > :zero")
-            .expression_attribute_names("#count", "count")
-            .expression_attribute_names("#ttl", schema::TTL)
-            .expression_attribute_values(":minus_one", number(-1))
-            .expression_attribute_values(":zero", number(0))
-            .expression_attribute_values(":ends", number(window_ends))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) if is_condition_failure(&e) => Ok(()),
-            Err(e) => Err(backend(context, e)),
-        }
     }
 
     async fn clear_attempts(&self, key: &str) -> StoreResult<()> {

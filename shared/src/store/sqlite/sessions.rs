@@ -66,6 +66,26 @@ impl SessionStore for SqliteStore {
 
 #[async_trait]
 impl AttemptStore for SqliteStore {
+    async fn get_attempts(&self, key: &str, now: Epoch) -> StoreResult<Option<Attempts>> {
+        let key = key.to_string();
+        let context = "reading a login-attempt counter";
+        self.run(context, move |conn| {
+            conn.query_row(
+                "SELECT count, window_ends FROM login_attempts WHERE key = ?1 AND window_ends > ?2",
+                params![key, now],
+                |row| {
+                    Ok(Attempts {
+                        count: row.get(0)?,
+                        window_ends: row.get(1)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(db(context))
+        })
+        .await
+    }
+
     async fn add_attempt(&self, key: &str, window: u64, now: Epoch) -> StoreResult<Attempts> {
         let key = key.to_string();
         let window_ends = now.saturating_add(Epoch::try_from(window).unwrap_or(Epoch::MAX));
@@ -89,21 +109,6 @@ impl AttemptStore for SqliteStore {
                     })
                 },
             )
-            .map_err(db(context))
-        })
-        .await
-    }
-
-    async fn forgive_attempt(&self, key: &str, window_ends: Epoch) -> StoreResult<()> {
-        let key = key.to_string();
-        let context = "taking back a login attempt";
-        self.write(context, move |tx| {
-            tx.execute(
-                "UPDATE login_attempts SET count = count - 1
-                 WHERE key = ?1 AND window_ends = ?2 AND count > 0",
-                params![key, window_ends],
-            )
-            .map(|_| ())
             .map_err(db(context))
         })
         .await
