@@ -63,7 +63,17 @@ pub fn wordpress_settings(site: &WordpressStandIn, token_secret: &str) -> Wordpr
 pub async fn start(
     backend: Backend,
     site: Option<&WordpressStandIn>,
+    settings: LoginSettings,
+) -> TestStack {
+    start_with(backend, site, settings, StackOptions::default()).await
+}
+
+/// [`start`] with the stack's other `options` (providers, events, ...).
+pub async fn start_with(
+    backend: Backend,
+    site: Option<&WordpressStandIn>,
     mut settings: LoginSettings,
+    options: StackOptions,
 ) -> TestStack {
     if let Some(site) = site {
         let secret = format!("{}/wordpress-token", unique("authbridge-test"));
@@ -74,7 +84,7 @@ pub async fn start(
             .expect("storing the WordPress token");
         settings.wordpress = Some(wordpress_settings(site, &secret));
     }
-    stack::start_with_login(backend, StackOptions::default(), settings).await
+    stack::start_with_login(backend, options, settings).await
 }
 
 /// An answer of the stack.

@@ -201,13 +201,12 @@ async fn connection_events_reach_eventbridge() {
 #[derive(Clone, Default)]
 struct Received(Arc<Mutex<Vec<(Option<String>, Option<String>, String)>>>);
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_webhook_gets_signed_events_and_a_failed_delivery_is_retried() {
+/// A webhook receiver on a free port that answers 500 to its first `failures` deliveries.
+async fn receiver(failures: u32) -> (String, Received, tokio::task::JoinHandle<()>) {
     let received = Received::default();
-    let failures = Arc::new(Mutex::new(1));
+    let failures = Arc::new(Mutex::new(failures));
     let app = {
         let received = received.clone();
-        let failures = failures.clone();
         axum::Router::new().route(
             "/hook",
             axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
@@ -240,7 +239,29 @@ async fn the_webhook_gets_signed_events_and_a_failed_delivery_is_retried() {
     let server = tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
+    (hook, received, server)
+}
 
+const HOOK_KEY: &str = "hook-signing-key-0123456789";
+
+/// Event settings for the webhook at `hook`, its key stored in `backend`'s secret store.
+async fn webhook_settings(backend: &Backend, hook: &str) -> EventSettings {
+    let secret_name = unique("webhook-key");
+    backend
+        .secrets
+        .put_secret(&secret_name, &SecretString::from(HOOK_KEY))
+        .await
+        .unwrap();
+    EventSettings {
+        webhook_url: Some(hook.parse().unwrap()),
+        webhook_secret: Some(secret_name),
+        ..Default::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_webhook_gets_signed_events_and_a_failed_delivery_is_retried() {
+    let (hook, received, server) = receiver(1).await;
     let backend = sqlite_backend();
     let secret_name = unique("webhook-key");
     backend
@@ -283,7 +304,7 @@ async fn the_webhook_gets_signed_events_and_a_failed_delivery_is_retried() {
     for (timestamp, signature, body) in &deliveries {
         let timestamp: i64 = timestamp.as_deref().unwrap().parse().unwrap();
         let signature = signature.as_deref().unwrap();
-        let key = b"hook-signing-key-0123456789";
+        let key = HOOK_KEY.as_bytes();
         assert!(
             verify(key, timestamp, body.as_bytes(), signature, now),
             "{body}"
@@ -293,6 +314,64 @@ async fn the_webhook_gets_signed_events_and_a_failed_delivery_is_retried() {
         let event: Value = serde_json::from_str(body).unwrap();
         assert_eq!(event["type"], "connection.created", "{body}");
         assert_eq!(event["tag"], "hooked");
+    }
+    server.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_migrated_and_a_synced_user_are_announced() {
+    use authbridge_tests::login;
+    use authbridge_tests::wordpress::{Account, WordpressStandIn};
+    let (hook, received, server) = receiver(0).await;
+    let site = WordpressStandIn::start(vec![Account::new(
+        77,
+        "mira",
+        "mira@example.org",
+        "Wp-Pa55word-77",
+    )])
+    .await;
+    let backend = sqlite_backend();
+    let settings = webhook_settings(&backend, &hook).await;
+    let s = login::start_with(
+        backend,
+        Some(&site),
+        authbridge::login::LoginSettings::default(),
+        StackOptions {
+            events: settings,
+            ..Default::default()
+        },
+    )
+    .await;
+    let answer = login::login(
+        &s,
+        json!({"email": "mira@example.org", "password": "Wp-Pa55word-77"}),
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+    let synced = stack::http()
+        .post(s.url("/api/v1/wordpress/sync-user"))
+        .bearer_auth(TEST_API_TOKEN)
+        .json(&json!({"wordpress_id": 78, "email": "noor@example.org",
+            "registered_at": "2024-01-02T03:04:05Z", "user_login": "noor"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(synced.status(), 200);
+    let events: Vec<Value> = received
+        .0
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(_, _, body)| serde_json::from_str(body).unwrap())
+        .collect();
+    let types: Vec<&str> = events.iter().filter_map(|e| e["type"].as_str()).collect();
+    assert_eq!(types, ["user.migrated", "user.synced"], "{events:?}");
+    for event in &events {
+        assert!(event["user_id"].is_string(), "{event}");
+        assert!(
+            !event.to_string().contains("Pa55word"),
+            "no password in an event"
+        );
     }
     server.abort();
 }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use authbridge::config::Env;
 use authbridge::context::AppContext;
 use authbridge::domain::Endpoint;
+use authbridge::events::{Event, EventKind};
 use authbridge::http::request::body_bytes;
 use authbridge::http::{ApiError, api_auth, error::respond, response};
 use authbridge::login::MigrationOptions;
@@ -53,5 +54,14 @@ async fn serve(context: &Context, req: &Request) -> Result<Response<Body>, ApiEr
     )
     .await?;
     tracing::info!(wordpress_id = synced.wordpress_id, user = %synced.user_id, "user synchronized");
+    context
+        .app
+        .events
+        .publish(Event::user(
+            EventKind::UserSynced,
+            synced.user_id.as_str(),
+            authbridge::clock::now(),
+        ))
+        .await;
     Ok(response::json(200, &synced))
 }

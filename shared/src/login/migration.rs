@@ -20,6 +20,7 @@ use super::error::LoginError;
 use super::settings::MigrationOptions;
 use crate::clock;
 use crate::domain::{User, UserSource, WordpressAccount, WordpressLink};
+use crate::events::{Event, EventKind, Events};
 use crate::passwords::hash_password_blocking;
 use crate::store::{StoreError, Unique, UserStore};
 
@@ -49,6 +50,7 @@ impl FoundBy {
 pub struct Migration {
     users: Arc<dyn UserStore>,
     options: MigrationOptions,
+    events: Events,
 }
 
 /// Whether a user found by e-mail alone came from WordPress: synced or imported (linked to this
@@ -61,7 +63,17 @@ fn came_from_wordpress(user: &User, account: &WordpressAccount) -> bool {
 
 impl Migration {
     pub fn new(users: Arc<dyn UserStore>, options: MigrationOptions) -> Self {
-        Migration { users, options }
+        Migration {
+            users,
+            options,
+            events: Events::default(),
+        }
+    }
+
+    /// Announces each migrated user (`user.migrated`) to `events`.
+    pub fn with_events(mut self, events: Events) -> Self {
+        self.events = events;
+        self
     }
 
     /// The local user for `account`, found or created, with the changes the login makes.
@@ -222,6 +234,9 @@ impl Migration {
             .create_user(&user, Some(&account.link(&user.id, now)))
             .await?;
         tracing::info!(user_id = %user.id, "created the local user of a WordPress account");
+        self.events
+            .publish(Event::user(EventKind::UserMigrated, user.id.as_str(), now))
+            .await;
         Ok(Outcome::Authenticated(Box::new(Authenticated {
             user,
             changes: UserChanges::default(),

@@ -54,7 +54,8 @@ impl LoginService {
         )];
         if let Some(wordpress) = &settings.wordpress {
             let client = WordpressClient::new(wordpress, app.secrets.clone())?;
-            let migration = Migration::new(users.clone(), settings.migration);
+            let migration =
+                Migration::new(users.clone(), settings.migration).with_events(app.events.clone());
             members.push((
                 wordpress.priority,
                 Box::new(WordpressAuthenticator::new(client, migration)),
