@@ -197,9 +197,12 @@ async fn connection_events_reach_eventbridge() {
     assert_eq!(seen[1]["detail"]["error"], "invalid_grant");
 }
 
-/// What the webhook receiver got: each delivery's headers and body.
+/// One delivery as the receiver got it: the timestamp and signature headers, and the body.
+type Delivery = (Option<String>, Option<String>, String);
+
+/// What the webhook receiver got.
 #[derive(Clone, Default)]
-struct Received(Arc<Mutex<Vec<(Option<String>, Option<String>, String)>>>);
+struct Received(Arc<Mutex<Vec<Delivery>>>);
 
 /// A webhook receiver on a free port that answers 500 to its first `failures` deliveries.
 async fn receiver(failures: u32) -> (String, Received, tokio::task::JoinHandle<()>) {
