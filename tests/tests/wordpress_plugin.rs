@@ -1,5 +1,5 @@
 //! The plugin's credential check (`POST {site}/api/v1/remp/auth`) on the real WordPress of the
-//! test command: every answer of the REMP protocol (`../shared/reference/wordpress-bridge.md`),
+//! test command: every answer of the REMP protocol (the answers of REMP's `dn-remp-wp-auth` plugin, listed in the README's "Migrating from WordPress"),
 //! byte for byte where the reference fixes the body.
 //!
 //! Decided where the reference is silent: a scheme other than `Bearer` (any case) is a 400 like a

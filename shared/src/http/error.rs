@@ -54,14 +54,6 @@ impl ApiError {
         )
     }
 
-    /// 501 from a function that is declared but not built yet.
-    pub fn not_implemented(function: &str) -> Self {
-        Self::new(
-            501,
-            json!({"error": "not_implemented", "message": format!("{function} is not implemented yet")}),
-        )
-    }
-
     /// 500: the cause is logged here, the client sees only a generic body.
     pub fn internal(cause: &dyn std::fmt::Display) -> Self {
         tracing::error!(error = %cause, "internal error");
