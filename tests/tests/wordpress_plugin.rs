@@ -1,6 +1,7 @@
 //! The plugin's credential check (`POST {site}/api/v1/remp/auth`) on the real WordPress of the
-//! test command: every answer of the REMP protocol (the answers of REMP's `dn-remp-wp-auth` plugin, listed in the README's "Migrating from WordPress"),
-//! byte for byte where the reference fixes the body.
+//! test command: every answer of the REMP protocol (those of REMP's `dn-remp-wp-auth` plugin, as
+//! the README's "Migrating from WordPress" lists them), byte for byte where the reference fixes
+//! the body.
 //!
 //! Decided where the reference is silent: a scheme other than `Bearer` (any case) is a 400 like a
 //! header that is not two words; no `login` and no `email` is a 400; `token` (REMP's cookie
