@@ -15,8 +15,10 @@ use std::thread;
 use super::PasswordError;
 use super::argon::Memory;
 
-/// A piece of Argon2 work, run on a worker with the worker's memory.
-type Job = Box<dyn FnOnce(&mut Memory) + Send + 'static>;
+/// A piece of Argon2 work, run on a worker with the worker's memory; what it returns hands the
+/// answer to the caller (after the worker has counted itself idle again).
+type Job = Box<dyn FnOnce(&mut Memory) -> Deliver + Send + 'static>;
+type Deliver = Box<dyn FnOnce() + Send + 'static>;
 
 /// The process's Argon2 workers and their queue.
 pub(super) struct Pool {
@@ -62,7 +64,10 @@ impl Pool {
     {
         let (answer, outcome) = mpsc::sync_channel(1);
         self.submit(Box::new(move |memory| {
-            let _ = answer.send(work(memory));
+            let out = work(memory);
+            Box::new(move || {
+                let _ = answer.send(out);
+            })
         }));
         outcome.recv().map_err(|_| PasswordError::Worker)
     }
@@ -76,7 +81,10 @@ impl Pool {
         let (answer, outcome) = tokio::sync::oneshot::channel();
         let span = tracing::Span::current();
         self.submit(Box::new(move |memory| {
-            let _ = answer.send(span.in_scope(|| work(memory)));
+            let out = span.in_scope(|| work(memory));
+            Box::new(move || {
+                let _ = answer.send(out);
+            })
         }));
         outcome.await.map_err(|_| PasswordError::Worker)
     }
@@ -105,26 +113,33 @@ impl Pool {
     }
 
     /// A worker's life: take the oldest job, run it with this worker's memory, repeat.
+    ///
+    /// The worker counts itself idle before it hands over an answer, so that the caller's next job
+    /// finds it idle and does not start a second worker needlessly.
     fn work(&self) {
         let mut memory = Memory::default();
+        let mut state = self.lock();
+        state.idle += 1;
         loop {
-            let job = {
-                let mut state = self.lock();
-                loop {
-                    if let Some(job) = state.jobs.pop_front() {
-                        break job;
-                    }
-                    state.idle += 1;
-                    state = self
-                        .ready
-                        .wait(state)
-                        .unwrap_or_else(PoisonError::into_inner);
-                    state.idle -= 1;
+            let job = loop {
+                if let Some(job) = state.jobs.pop_front() {
+                    break job;
                 }
+                state = self
+                    .ready
+                    .wait(state)
+                    .unwrap_or_else(PoisonError::into_inner);
             };
+            state.idle -= 1;
+            drop(state);
             // A panicking job drops its answer channel (its caller gets `PasswordError::Worker`);
             // the worker and its memory stay.
-            let _ = panic::catch_unwind(AssertUnwindSafe(|| job(&mut memory)));
+            let deliver = panic::catch_unwind(AssertUnwindSafe(|| job(&mut memory)));
+            self.lock().idle += 1;
+            if let Ok(deliver) = deliver {
+                deliver();
+            }
+            state = self.lock();
         }
     }
 
@@ -178,11 +193,6 @@ mod tests {
         let pool = leaked(4);
         for _ in 0..10 {
             pool.run(|_| ()).unwrap();
-            // The worker that answered goes idle before the next job only after `send`; give it
-            // the chance so this checks the pool's choice and not a scheduling race.
-            while pool.lock().idle == 0 {
-                thread::yield_now();
-            }
         }
         assert_eq!(pool.lock().workers, 1);
     }
