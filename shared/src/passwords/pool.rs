@@ -5,12 +5,14 @@
 //! and with one blocking thread per concurrent login the freed arenas pile up: memory grows with the
 //! burst and stays. Here at most [`Pool::max_workers`] (the number of cores) hashes run at once, each
 //! on a worker thread that allocated its memory once; further jobs wait in a FIFO queue. Workers are
-//! started on demand, so a process that logs in one user at a time has one worker and one block.
+//! started on demand, so a process that logs in one user at a time has one worker and one block;
+//! after a burst, the workers beyond the first end once idle for [`LINGER`], freeing their blocks.
 
 use std::collections::VecDeque;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Condvar, Mutex, MutexGuard, OnceLock, PoisonError, mpsc};
 use std::thread;
+use std::time::Duration;
 
 use super::PasswordError;
 use super::argon::Memory;
@@ -25,7 +27,12 @@ pub(super) struct Pool {
     state: Mutex<State>,
     ready: Condvar,
     max_workers: usize,
+    linger: Duration,
 }
+
+/// How long a worker beyond the first waits for work before it ends and frees its memory, so that
+/// after a burst the process goes back to one worker and one block.
+const LINGER: Duration = Duration::from_secs(5);
 
 #[derive(Default)]
 struct State {
@@ -38,14 +45,20 @@ impl Pool {
     /// The pool of this process, at most one worker per core.
     pub(super) fn global() -> &'static Pool {
         static POOL: OnceLock<Pool> = OnceLock::new();
-        POOL.get_or_init(|| Pool::new(thread::available_parallelism().map_or(1, usize::from)))
+        POOL.get_or_init(|| {
+            Pool::new(
+                thread::available_parallelism().map_or(1, usize::from),
+                LINGER,
+            )
+        })
     }
 
-    fn new(max_workers: usize) -> Pool {
+    fn new(max_workers: usize, linger: Duration) -> Pool {
         Pool {
             state: Mutex::default(),
             ready: Condvar::new(),
             max_workers: max_workers.max(1),
+            linger,
         }
     }
 
@@ -125,10 +138,20 @@ impl Pool {
                 if let Some(job) = state.jobs.pop_front() {
                     break job;
                 }
-                state = self
+                let timed_out;
+                (state, timed_out) = self
                     .ready
-                    .wait(state)
-                    .unwrap_or_else(PoisonError::into_inner);
+                    .wait_timeout(state, self.linger)
+                    .map(|(state, wait)| (state, wait.timed_out()))
+                    .unwrap_or_else(|poisoned| {
+                        let (state, wait) = poisoned.into_inner();
+                        (state, wait.timed_out())
+                    });
+                if timed_out && state.jobs.is_empty() && state.workers > 1 {
+                    state.workers -= 1;
+                    state.idle -= 1;
+                    return;
+                }
             };
             state.idle -= 1;
             drop(state);
@@ -152,12 +175,12 @@ impl Pool {
 #[cfg(test)]
 mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::time::Duration;
+    use std::time::Instant;
 
     use super::*;
 
     fn leaked(max_workers: usize) -> &'static Pool {
-        Box::leak(Box::new(Pool::new(max_workers)))
+        Box::leak(Box::new(Pool::new(max_workers, LINGER)))
     }
 
     #[test]
@@ -195,6 +218,26 @@ mod tests {
             pool.run(|_| ()).unwrap();
         }
         assert_eq!(pool.lock().workers, 1);
+    }
+
+    #[test]
+    fn after_a_burst_the_extra_workers_end_and_one_stays() {
+        let pool: &'static Pool = Box::leak(Box::new(Pool::new(3, Duration::from_millis(20))));
+        let callers: Vec<_> = (0..6)
+            .map(|_| thread::spawn(move || pool.run(|_| thread::sleep(Duration::from_millis(5)))))
+            .collect();
+        for caller in callers {
+            caller.join().unwrap().unwrap();
+        }
+        // Not a timing assertion: wait (up to a generous bound) for the idle workers to end.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while pool.lock().workers > 1 && Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(10));
+        }
+        let state = pool.lock();
+        assert_eq!((state.workers, state.idle), (1, 1));
+        drop(state);
+        assert_eq!(pool.run(|_| 1).unwrap(), 1);
     }
 
     #[test]
