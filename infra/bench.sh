@@ -9,6 +9,8 @@
 #          server per lifetime), refreshes at the provider per expiry under 50 concurrent callers
 #          (the goal is 1.00) and the callers' p50 / p99 latency, on both stores.
 #   login: see the login benchmark's own header.
+#   login memory: peak RSS after 200 sequential logins and in a burst of 100 concurrent ones, and a
+#          login's p50 beside the bare Argon2id verification's, on both stores.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -42,3 +44,4 @@ bin="$root/target/measure"
 if [ -x "$bin/bench-login" ]; then
     "$bin/bench-login"
 fi
+"$bin/bench-login-memory" --logins 200 --burst 100

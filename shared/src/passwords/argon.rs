@@ -1,12 +1,14 @@
-//! Argon2id (RFC 9106) in the PHC string format: the only format authbridge writes.
+//! Argon2id (RFC 9106) in the PHC string format: the only format authbridge writes. Every hash and
+//! verification runs on the bounded [`super::pool`], in a worker's reused [`Memory`].
 
 use std::fmt;
 
-use argon2::password_hash::{self, PasswordHash as PhcString, Salt, SaltString};
-use argon2::{Algorithm, Argon2, Params, PasswordHasher, PasswordVerifier, Version};
+use argon2::password_hash::{Output, ParamsString, PasswordHash as PhcString, Salt, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use rand::RngCore;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::{ExposeSecret, SecretSlice, SecretString};
 
+use super::pool::Pool;
 use super::{HashFormat, PasswordError, Verification};
 use crate::domain::user::PasswordHash;
 
@@ -32,12 +34,6 @@ impl Policy {
     /// Length in bytes of the random salt of a new hash (the PHC recommendation).
     pub const SALT_LEN: usize = Salt::RECOMMENDED_LENGTH;
 
-    fn hasher(self) -> Result<Argon2<'static>, PasswordError> {
-        let params = Params::new(self.memory_kib, self.iterations, self.parallelism, None)
-            .map_err(|e| PasswordError::Hashing(e.into()))?;
-        Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
-    }
-
     /// Whether a hash made with `algorithm`, `version` and `params` is as strong as this policy.
     fn is_met_by(self, algorithm: Algorithm, version: Option<u32>, params: &Params) -> bool {
         algorithm == Algorithm::Argon2id
@@ -58,39 +54,142 @@ impl fmt::Display for Policy {
     }
 }
 
-/// Hashes a new password with Argon2id under [`Policy::CURRENT`] and a random salt.
-///
-/// CPU-heavy: from async code use [`super::hash_password_blocking`].
-pub fn hash_password(password: &SecretString) -> Result<PasswordHash, PasswordError> {
-    hash_with(Policy::CURRENT, password.expose_secret().as_bytes())
+/// The memory one Argon2 computation works through, allocated once per worker (see
+/// [`super::pool`]) and reused: Argon2 overwrites every block before reading it, so no clearing is
+/// needed between uses.
+#[derive(Default)]
+pub(super) struct Memory {
+    blocks: Vec<Block>,
 }
 
+/// How many times a [`Memory`] allocated its blocks, in this process (for the tests).
+#[cfg(test)]
+pub(super) static ALLOCATIONS: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(0);
+
+impl Memory {
+    /// Runs `work` on `count` blocks: this memory's, allocated at the policy's size on first use;
+    /// for a stored hash that asks for more than the policy, a temporary allocation freed after.
+    fn with_blocks<T>(&mut self, count: usize, work: impl FnOnce(&mut [Block]) -> T) -> T {
+        let policy = Policy::CURRENT.block_count();
+        if count > policy {
+            return work(&mut vec![Block::default(); count]);
+        }
+        if self.blocks.is_empty() {
+            #[cfg(test)]
+            ALLOCATIONS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            self.blocks = vec![Block::default(); policy];
+        }
+        work(&mut self.blocks[..count])
+    }
+}
+
+impl Policy {
+    /// The number of 1 KiB blocks a hash under this policy works through.
+    fn block_count(self) -> usize {
+        self.params().map_or(0, |p| p.block_count())
+    }
+
+    fn params(self) -> Result<Params, argon2::Error> {
+        Params::new(self.memory_kib, self.iterations, self.parallelism, None)
+    }
+}
+
+/// Computes the raw Argon2 output for `password` and `salt` into `out`, in `memory`.
+fn raw_hash(
+    memory: &mut Memory,
+    hasher: &Argon2<'_>,
+    params: &Params,
+    password: &[u8],
+    salt: &[u8],
+    out: &mut [u8],
+) -> Result<(), argon2::Error> {
+    memory.with_blocks(params.block_count(), |blocks| {
+        hasher.hash_password_into_with_memory(password, salt, out, blocks)
+    })
+}
+
+/// Hashes a new password with Argon2id under [`Policy::CURRENT`] and a random salt, on the Argon2
+/// pool (blocking the calling thread until done).
+///
+/// From async code use [`super::hash_password_blocking`].
+pub fn hash_password(password: &SecretString) -> Result<PasswordHash, PasswordError> {
+    let password = password.clone();
+    Pool::global()
+        .run(move |memory| hash_in(memory, Policy::CURRENT, password.expose_secret().as_bytes()))?
+}
+
+/// [`hash_password`] under any policy, on the pool.
+#[cfg(test)]
 pub(super) fn hash_with(policy: Policy, password: &[u8]) -> Result<PasswordHash, PasswordError> {
+    let password = password.to_vec();
+    Pool::global().run(move |memory| hash_in(memory, policy, &password))?
+}
+
+/// Hashes `password` under `policy` with a random salt, working in `memory`; PHC string out.
+pub(super) fn hash_in(
+    memory: &mut Memory,
+    policy: Policy,
+    password: &[u8],
+) -> Result<PasswordHash, PasswordError> {
+    let hashing = |e: argon2::Error| PasswordError::Hashing(e.into());
     let mut salt = [0u8; Policy::SALT_LEN];
     rand::rng().fill_bytes(&mut salt);
+    let params = policy.params().map_err(hashing)?;
+    let hasher = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+    let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
+    raw_hash(memory, &hasher, &params, password, &salt, &mut out).map_err(hashing)?;
     let salt = SaltString::encode_b64(&salt).map_err(PasswordError::Hashing)?;
-    let phc = policy
-        .hasher()?
-        .hash_password(password, &salt)
-        .map_err(PasswordError::Hashing)?;
+    let phc = PhcString {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(&params).map_err(PasswordError::Hashing)?,
+        salt: Some(salt.as_salt()),
+        hash: Some(Output::new(&out).map_err(PasswordError::Hashing)?),
+    };
     Ok(PasswordHash(phc.to_string()))
 }
 
-/// Verifies against a PHC string of any Argon2 variant, with the parameters it names.
+/// Verifies against a PHC string of any Argon2 variant, with the parameters it names, on the pool
+/// (blocking the calling thread until done).
 pub(super) fn verify(password: &[u8], stored: &str) -> Result<Verification, PasswordError> {
+    let (password, stored) = (SecretSlice::from(password.to_vec()), stored.to_owned());
+    Pool::global().run(move |memory| verify_in(memory, password.expose_secret(), &stored))?
+}
+
+/// Verifies against a PHC string of any Argon2 variant, working in `memory`.
+///
+/// Like `argon2`'s own `verify_password`, but into caller-given memory: the output is recomputed
+/// with the stored algorithm, version, parameters and salt and compared in constant time.
+pub(super) fn verify_in(
+    memory: &mut Memory,
+    password: &[u8],
+    stored: &str,
+) -> Result<Verification, PasswordError> {
     let malformed = |_| PasswordError::Malformed(HashFormat::Argon2);
     let phc = PhcString::new(stored).map_err(malformed)?;
     let algorithm = Algorithm::try_from(phc.algorithm).map_err(malformed)?;
+    let version = phc
+        .version
+        .map_or(Ok(Version::default()), Version::try_from)
+        .map_err(|_| PasswordError::Malformed(HashFormat::Argon2))?;
     let params = Params::try_from(&phc).map_err(malformed)?;
-    let version = phc.version;
-    // `Argon2::default()` only supplies defaults: algorithm, version and params come from `phc`.
-    match Argon2::default().verify_password(password, &phc) {
-        Ok(()) => Ok(Verification::Valid {
-            needs_rehash: !Policy::CURRENT.is_met_by(algorithm, version, &params),
-        }),
-        Err(password_hash::Error::Password) => Ok(Verification::Invalid),
-        Err(e) => Err(malformed(e)),
+    let (Some(salt), Some(expected)) = (phc.salt, phc.hash) else {
+        return Err(PasswordError::Malformed(HashFormat::Argon2));
+    };
+    let mut salt_bytes = [0u8; Salt::MAX_LENGTH];
+    let salt = salt.decode_b64(&mut salt_bytes).map_err(malformed)?;
+    let hasher = Argon2::new(algorithm, version, params.clone());
+    let mut out = vec![0u8; expected.len()];
+    raw_hash(memory, &hasher, &params, password, salt, &mut out)
+        .map_err(|_| PasswordError::Malformed(HashFormat::Argon2))?;
+    // `Output`'s equality is constant-time.
+    if Output::new(&out).map_err(malformed)? != expected {
+        return Ok(Verification::Invalid);
     }
+    Ok(Verification::Valid {
+        needs_rehash: !Policy::CURRENT.is_met_by(algorithm, phc.version, &params),
+    })
 }
 
 /// An Argon2id hash under [`Policy::CURRENT`] of a random password nobody knows (generated once
@@ -105,6 +204,11 @@ pub(super) const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$V1JkLkxLQ2tn
 pub fn verify_dummy(password: &SecretString) {
     // Nobody knows the dummy's password; whatever the result, only the time spent matters.
     let _ = verify(password.expose_secret().as_bytes(), DUMMY_HASH);
+}
+
+/// [`verify_dummy`] working in `memory`.
+pub(super) fn verify_dummy_in(memory: &mut Memory, password: &[u8]) {
+    let _ = verify_in(memory, password, DUMMY_HASH);
 }
 
 #[cfg(test)]
@@ -192,6 +296,46 @@ mod tests {
                 needs_rehash: false
             }
         );
+    }
+
+    #[test]
+    fn every_hash_and_verification_reuses_one_block_per_worker() {
+        let hash = hash_password(&SecretString::from("pw")).unwrap();
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                let hash = hash.clone();
+                std::thread::spawn(move || {
+                    for _ in 0..3 {
+                        assert!(verify(b"pw", &hash.0).unwrap().is_valid());
+                        verify_dummy(&SecretString::from("pw"));
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        // Other tests of this process hash too: all share the same workers and blocks.
+        let allocations = ALLOCATIONS.load(std::sync::atomic::Ordering::SeqCst);
+        assert!(allocations >= 1);
+        assert!(
+            allocations <= Pool::global().max_workers(),
+            "{allocations} blocks for {} workers",
+            Pool::global().max_workers()
+        );
+    }
+
+    #[test]
+    fn a_hash_without_salt_or_output_is_malformed_not_a_cheap_refusal() {
+        for stored in [
+            "$argon2id$v=19$m=19456,t=2,p=1",
+            "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ",
+        ] {
+            assert!(matches!(
+                verify(b"pw", stored),
+                Err(PasswordError::Malformed(HashFormat::Argon2))
+            ));
+        }
     }
 
     #[test]

@@ -1,49 +1,59 @@
-//! Async wrappers that run hashing and verifying on `tokio::task::spawn_blocking`, so that tens of
-//! milliseconds of CPU do not stall the async executor. The current tracing span follows the work.
+//! Async wrappers that keep tens of milliseconds of CPU off the async executor: Argon2 on the
+//! bounded [`super::pool`] (in a worker's reused memory), legacy formats on
+//! `tokio::task::spawn_blocking`. The current tracing span follows the work.
 
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 
+use super::argon::{self, Policy};
+use super::pool::Pool;
 use super::work::record;
-use super::{
-    HashFormat, PasswordError, Verification, hash_password, verify_dummy, verify_password,
-};
+use super::{HashFormat, PasswordError, Verification, verify_password};
 use crate::domain::user::PasswordHash;
 
-/// [`hash_password`] on a blocking thread.
+/// [`super::hash_password`] on the Argon2 pool.
 #[tracing::instrument(name = "hash password", skip_all)]
 pub async fn hash_password_blocking(
     password: &SecretString,
 ) -> Result<PasswordHash, PasswordError> {
     let password = password.clone();
-    run_blocking(move || hash_password(&password)).await?
+    Pool::global()
+        .run_async(move |memory| {
+            argon::hash_in(memory, Policy::CURRENT, password.expose_secret().as_bytes())
+        })
+        .await?
 }
 
-/// [`verify_password`] on a blocking thread.
+/// [`verify_password`] off the executor: on the Argon2 pool for Argon2 hashes, on a blocking
+/// thread for legacy ones.
 #[tracing::instrument(name = "verify password", skip_all)]
 pub async fn verify_password_blocking(
     password: &SecretString,
     stored: &PasswordHash,
 ) -> Result<Verification, PasswordError> {
-    record(HashFormat::of(stored) == Some(HashFormat::Argon2));
+    let is_argon2 = HashFormat::of(stored) == Some(HashFormat::Argon2);
+    record(is_argon2);
     let (password, stored) = (password.clone(), stored.clone());
-    run_blocking(move || verify_password(&password, &stored)).await?
+    if is_argon2 {
+        return Pool::global()
+            .run_async(move |memory| {
+                argon::verify_in(memory, password.expose_secret().as_bytes(), &stored.0)
+            })
+            .await?;
+    }
+    let span = tracing::Span::current();
+    tokio::task::spawn_blocking(move || span.in_scope(|| verify_password(&password, &stored)))
+        .await
+        .map_err(PasswordError::Task)?
 }
 
-/// [`verify_dummy`] on a blocking thread; fails only when the task does not complete.
+/// [`super::verify_dummy`] on the Argon2 pool; fails only when the work does not complete.
 #[tracing::instrument(name = "verify dummy password", skip_all)]
 pub async fn verify_dummy_blocking(password: &SecretString) -> Result<(), PasswordError> {
     record(true);
     let password = password.clone();
-    run_blocking(move || verify_dummy(&password)).await
-}
-
-async fn run_blocking<T, F>(work: F) -> Result<T, PasswordError>
-where
-    F: FnOnce() -> T + Send + 'static,
-    T: Send + 'static,
-{
-    let span = tracing::Span::current();
-    tokio::task::spawn_blocking(move || span.in_scope(work))
+    Pool::global()
+        .run_async(move |memory| {
+            argon::verify_dummy_in(memory, password.expose_secret().as_bytes())
+        })
         .await
-        .map_err(PasswordError::Task)
 }

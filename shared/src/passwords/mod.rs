@@ -4,7 +4,8 @@
 //! migration, like Auth0's automatic migration).
 //!
 //! Hashing and verifying cost tens of milliseconds of CPU: from async code call the `*_blocking`
-//! wrappers, which run on `tokio::task::spawn_blocking`. When the user is unknown, call
+//! wrappers. Argon2 runs on a bounded pool of worker threads (one per core, each reusing one
+//! 19 MiB block; see `pool`), queued beyond; legacy formats run on `tokio::task::spawn_blocking`. When the user is unknown, call
 //! [`verify_dummy`] so that the answer takes as long as a wrong password would.
 //!
 //! No function here prints, logs or puts in an error a password or a stored hash.
@@ -14,6 +15,7 @@ mod blocking;
 mod format;
 mod legacy_md5;
 mod phpass;
+mod pool;
 mod wordpress;
 pub mod work;
 
@@ -28,6 +30,12 @@ pub use argon::{Policy, hash_password, verify_dummy};
 pub use blocking::{hash_password_blocking, verify_dummy_blocking, verify_password_blocking};
 pub use format::HashFormat;
 pub use work::{Work, counting};
+
+/// How many Argon2 hashes or verifications this process runs at once (one per core); further
+/// ones wait their turn. Each running one holds one reused block of [`Policy::CURRENT`]'s memory.
+pub fn argon2_concurrency() -> usize {
+    pool::Pool::global().max_workers()
+}
 
 /// The outcome of checking a password against a stored hash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,6 +72,9 @@ pub enum PasswordError {
     /// The blocking task that hashed or verified was cancelled or panicked.
     #[error("the password hashing task did not complete")]
     Task(#[source] tokio::task::JoinError),
+    /// The Argon2 worker gave no answer (it panicked, or no worker thread could be started).
+    #[error("the password hashing worker did not answer")]
+    Worker,
 }
 
 /// Checks `password` against a stored hash of any recognised format (see [`HashFormat`]).
