@@ -14,6 +14,7 @@ pub mod context;
 pub mod domain;
 pub mod http;
 pub mod login;
+pub mod mail;
 pub mod oauth;
 pub mod passwords;
 pub mod providers;
