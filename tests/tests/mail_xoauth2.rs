@@ -70,7 +70,8 @@ fn decode_xoauth2(encoded: &str) -> (String, String) {
 }
 
 async fn answers_filled_settings_and_a_fresh_token(s: TestStack, proxy: Arc<TokenProxy>) {
-    let tag = "mailbox";
+    // A tag named like the route: `/tokens/mail` is still its token, `/tokens/mail/mail` its mail.
+    let tag = "mail";
     connect(&s, tag).await;
     let (status, etag, body) = get_mail(&s, tag).await;
     assert_eq!(status, 200, "{body}");
@@ -96,13 +97,15 @@ async fn answers_filled_settings_and_a_fresh_token(s: TestStack, proxy: Arc<Toke
         assert_eq!(decode_xoauth2(xoauth2), (USER.to_string(), stored.clone()));
     }
     // The same version as GET /tokens/{tag}, so POST /tokens/{tag}/refresh takes it.
-    let (_, token_etag, _) = send(
+    let (_, token_etag, token_body) = send(
         stack::http()
             .get(s.url(&format!("/tokens/{tag}")))
             .bearer_auth(TEST_API_TOKEN),
     )
     .await;
     assert_eq!(etag, token_etag);
+    assert_eq!(token_body["access_token"], stored.as_str());
+    assert!(token_body.get("imap").is_none(), "{token_body}");
     assert!(etag.is_some());
     assert_eq!(proxy.refreshes(), 0, "a token well within its lifetime");
 
@@ -155,6 +158,33 @@ async fn a_provider_without_mail_settings_answers_404_and_refreshes_nothing(
     );
 }
 
+async fn a_username_the_owner_lacks_answers_409_mail_user_unknown(
+    s: TestStack,
+    proxy: Arc<TokenProxy>,
+) {
+    let tag = "no-upn";
+    connect(&s, tag).await;
+    let (status, _, body) = get_mail(&s, tag).await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["error"], "mail_user_unknown");
+    assert!(
+        body["message"].as_str().unwrap_or_default().contains("upn"),
+        "{body}"
+    );
+    assert_eq!(proxy.refreshes(), 0);
+}
+
+/// A template whose username needs the owner's `upn`, which the test server's accounts lack.
+fn upn_template() -> Map<String, Value> {
+    let mut extra = Map::new();
+    extra.insert(
+        "mailSettingsTemplate".into(),
+        json!([{"protocol": "IMAP", "server": "imap.example.test", "security": "ssl",
+                "username": "{{token.resource_owner.upn}}"}]),
+    );
+    extra
+}
+
 macro_rules! on_both_backends {
     ($($test:ident: $extra:expr),* $(,)?) => {
         mod sqlite {
@@ -186,6 +216,7 @@ on_both_backends!(
     answers_filled_settings_and_a_fresh_token:
         super::template(("imap.example.test", 993, "ssl")),
     a_provider_without_mail_settings_answers_404_and_refreshes_nothing: super::Map::new(),
+    a_username_the_owner_lacks_answers_409_mail_user_unknown: super::upn_template(),
 );
 
 /// RFC 7009 revocation of an access token at the test server, as the client it was issued to.

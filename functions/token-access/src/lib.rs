@@ -102,7 +102,9 @@ async fn serve(context: &Context, req: &Request) -> Result<Response<Body>, ApiEr
             _ => Err(ApiError::method_not_allowed()),
         };
     }
+    // After `/tokens/`, so that the tag `mail` is not taken for the mail route.
     let path = req.uri().path();
+    let path = path.strip_prefix("/tokens/").unwrap_or(path);
     let replace = match *req.method() {
         Method::GET if path.ends_with("/mail") => return mail(context, req).await,
         Method::GET => false,
