@@ -10,6 +10,8 @@
 #      apt-get when missing), ChromeDriver on a third free port, for the real-browser tests;
 #   5. a real WordPress with the authbridge plugin (Debian's wordpress and mariadb-server, installed
 #      with apt-get when missing; infra/wordpress/setup.sh), served by `php -S` on a fourth port;
+#   5b. Dovecot's IMAP (Debian's dovecot-imapd, installed with apt-get when missing;
+#      infra/dovecot/setup.sh) on a fifth port, checking XOAUTH2 tokens at the OpenID Connect server;
 #   6. cfn-lint and `sam validate --lint` on template.yaml, cargo fmt --check, cargo clippy -D warnings;
 #   7. the whole workspace's tests (the browser tests start the real local stack binary),
 #      with the servers' endpoints in the environment;
@@ -101,6 +103,16 @@ wait_for "http://127.0.0.1:$oidc_port/.well-known/openid-configuration" "the Ope
 
 export AUTHBRIDGE_TEST_OIDC_ISSUER="http://127.0.0.1:$oidc_port"
 export AUTHBRIDGE_TEST_OIDC_CLIENTS="$oidc_dir/clients.json"
+
+# --- Dovecot (IMAP with XOAUTH2) --------------------------------------------------------------
+# Its own configuration under .test-run/dovecot (never the system one); its oauth2 passdb checks
+# tokens by introspection at the server above, as the test client. Exports AUTHBRIDGE_TEST_IMAP.
+say "Starting Dovecot's IMAP server (infra/dovecot/setup.sh)"
+dovecot_env=$(infra/dovecot/setup.sh "$run_dir/dovecot" "$AUTHBRIDGE_TEST_OIDC_ISSUER")
+set -a
+eval "$dovecot_env"
+set +a
+while read -r pid; do pids+=("$pid"); done < "$AUTHBRIDGE_TEST_IMAP_RUN_DIR/pids"
 
 # --- Headless Chromium and ChromeDriver ------------------------------------------------------
 # Debian's packages, not a test tool's own browser download (this network refuses those). The

@@ -39,6 +39,9 @@ pub enum CliError {
     /// `tokens refresh` failed.
     #[error(transparent)]
     Refresh(#[from] authbridge::oauth::refresh::RefreshError),
+    /// `tokens mail` failed.
+    #[error(transparent)]
+    Mail(#[from] authbridge::oauth::mail::MailError),
     /// An API-token operation was refused or failed.
     #[error(transparent)]
     ApiTokens(#[from] authbridge::api_tokens::ApiTokenError),
@@ -141,6 +144,16 @@ impl CliError {
             },
             CliError::Secrets(_) => "secret_store",
             CliError::Refresh(_) | CliError::RefreshFailed { .. } => "refresh_failed",
+            CliError::Mail(e) => {
+                use authbridge::oauth::mail::MailError;
+                use authbridge::oauth::refresh::RefreshError;
+                match e {
+                    MailError::Refresh(RefreshError::NotFound(_)) => "not_found",
+                    MailError::NoTemplate { .. } => "no_mail_settings",
+                    MailError::Owner { .. } => "mail_user_unknown",
+                    MailError::Refresh(_) => "refresh_failed",
+                }
+            }
             CliError::ApiTokens(e) => match e {
                 ApiTokenError::NameTaken(_) => "conflict",
                 ApiTokenError::NotFound(_) => "not_found",

@@ -22,9 +22,11 @@ pub enum Function {
 pub fn route(method: &http::Method, path: &str) -> Option<(Function, HashMap<String, String>)> {
     use http::Method;
     let mut params = HashMap::new();
-    // `GET /tokens/{tag}` and `POST /tokens/{tag}/refresh`.
+    // `GET /tokens/{tag}`, `GET /tokens/{tag}/mail` and `POST /tokens/{tag}/refresh`.
     let token_route = match *method {
-        Method::GET => path.strip_prefix("/tokens/"),
+        Method::GET => path
+            .strip_prefix("/tokens/")
+            .map(|rest| rest.strip_suffix("/mail").unwrap_or(rest)),
         Method::POST => path
             .strip_prefix("/tokens/")
             .and_then(|rest| rest.strip_suffix("/refresh")),

@@ -15,6 +15,7 @@ pub mod domain;
 pub mod events;
 pub mod http;
 pub mod login;
+pub mod mail;
 pub mod oauth;
 pub mod passwords;
 pub mod providers;

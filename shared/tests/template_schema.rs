@@ -40,6 +40,7 @@ const ROUTES: &[(&str, &str, &str)] = &[
         "functions/wp-sync-user",
     ),
     ("GET", "/tokens/{tag}", "functions/token-access"),
+    ("GET", "/tokens/{tag}/mail", "functions/token-access"),
     ("GET", "/connections", "functions/token-access"),
     ("POST", "/tokens/{tag}/refresh", "functions/token-access"),
 ];

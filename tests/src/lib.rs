@@ -1,7 +1,8 @@
 //! Helpers for the tests that cross functions and implementations: reaching the servers the
 //! README's test command starts (the DynamoDB / Secrets Manager emulator, the OpenID Connect
-//! authorization server in [`oidc`]), the WordPress stand-in ([`wordpress`]), the real WordPress
-//! with the authbridge plugin ([`wordpress_site`]), and making isolated stores.
+//! authorization server in [`oidc`], Dovecot's IMAP in [`imap`]), the WordPress stand-in
+//! ([`wordpress`]), the real WordPress with the authbridge plugin ([`wordpress_site`]), and making
+//! isolated stores.
 //!
 //! Under the test command (`AUTHBRIDGE_TEST_REQUIRE_SERVERS=1`) a test that needs a server fails when
 //! it cannot reach it. Under plain `cargo test` such a test prints why and returns early.
@@ -14,6 +15,7 @@ use authbridge::store::dynamo::{DynamoStore, create_table};
 use authbridge::store::sqlite::SqliteStore;
 
 pub mod faults;
+pub mod imap;
 pub mod login;
 pub mod logs;
 pub mod oidc;

@@ -66,6 +66,15 @@ async fn proxy_token(
 /// A stack on `backend` whose provider is the server at `issuer`, its token endpoint behind a
 /// counting proxy.
 pub async fn stack_on(backend: Backend, issuer: &str) -> (TestStack, Arc<TokenProxy>) {
+    stack_with(backend, issuer, Map::new()).await
+}
+
+/// [`stack_on`], with `extra` keys added to the provider file (e.g. `mailSettingsTemplate`).
+pub async fn stack_with(
+    backend: Backend,
+    issuer: &str,
+    extra: Map<String, Value>,
+) -> (TestStack, Arc<TokenProxy>) {
     let discovery: Value = reqwest::get(format!("{issuer}/.well-known/openid-configuration"))
         .await
         .expect("discovery answers")
@@ -93,7 +102,7 @@ pub async fn stack_on(backend: Backend, issuer: &str) -> (TestStack, Arc<TokenPr
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
-    let provider = json!({
+    let mut provider = json!({
         "title": "Test OpenID Connect server",
         "issuer": issuer,
         "options": {
@@ -103,6 +112,9 @@ pub async fn stack_on(backend: Backend, issuer: &str) -> (TestStack, Arc<TokenPr
             "scopes": ["openid", "profile", "email", "offline_access"]
         }
     });
+    if let Some(file) = provider.as_object_mut() {
+        file.extend(extra);
+    }
     let s = stack::start(
         backend,
         StackOptions {

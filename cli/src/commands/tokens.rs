@@ -1,5 +1,6 @@
 //! `authbridge tokens ...`: the stored token records, as CiviCRM's `OAuthSysToken`. Always the
-//! redacted view: whether an access or refresh token is held, never the (sealed) value.
+//! redacted view: whether an access or refresh token is held, never the (sealed) value; except
+//! `tokens mail`, whose purpose is to hand a mail client its access token and XOAUTH2 string.
 
 use authbridge::oauth::records::TokenView;
 use authbridge::store::{PageRequest, TokenStore};
@@ -31,6 +32,12 @@ pub enum TokensCommand {
         /// The record's tag.
         tag: String,
     },
+    /// Prints the connection's mail settings (IMAP, SMTP) with a fresh access token and each
+    /// server's SASL XOAUTH2 initial response, as `GET /tokens/{tag}/mail` answers them.
+    Mail {
+        /// The record's tag.
+        tag: String,
+    },
     /// Revokes a token record's grant at the provider (when it has a revocation endpoint) and
     /// deletes the record; whoever used it must connect again.
     Delete {
@@ -45,6 +52,7 @@ impl TokensCommand {
         match &self {
             TokensCommand::Refresh { tag } => return refresh(tag, out).await,
             TokensCommand::Delete { tag } => return delete(tag, out).await,
+            TokensCommand::Mail { tag } => return mail(tag, out).await,
             _ => {}
         }
         let app = deployment::app().await?;
@@ -54,6 +62,7 @@ impl TokensCommand {
             TokensCommand::Show { tag } => show(store, &tag, out).await,
             TokensCommand::Delete { tag } => delete(&tag, out).await,
             TokensCommand::Refresh { tag } => refresh(&tag, out).await,
+            TokensCommand::Mail { tag } => mail(&tag, out).await,
         }
     }
 }
@@ -122,4 +131,31 @@ async fn refresh(tag: &str, out: &Output) -> Result<(), CliError> {
         });
     }
     out.record(&TokenOutput::from(TokenView::from(&record)))
+}
+
+async fn mail(tag: &str, out: &Output) -> Result<(), CliError> {
+    use authbridge::oauth::refresh::{Refresher, start_by};
+    let ctx = deployment::oauth().await?;
+    let answer_by = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+    let access = authbridge::oauth::mail::mail_access(
+        &ctx,
+        &Refresher::default(),
+        tag,
+        start_by(&ctx, answer_by),
+    )
+    .await?;
+    let json = access.to_json();
+    let mut text = String::new();
+    for server in &access.settings.servers {
+        let key = server.protocol.key();
+        text.push_str(&format!(
+            "{key}: {}:{} ({:?}) as {}\n{key} xoauth2: {}\n",
+            server.server,
+            server.port,
+            server.security,
+            server.username,
+            json[key]["xoauth2"].as_str().unwrap_or_default(),
+        ));
+    }
+    out.outcome(&json, text.trim_end())
 }

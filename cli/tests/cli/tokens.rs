@@ -243,3 +243,45 @@ async fn a_client_with_tokens_is_deleted_only_with_its_tokens() {
     assert!(store.get_token("Mail:2").await.unwrap().is_none());
     assert_eq!(deployment.run(&["clients", "show", &client]).code, Some(1));
 }
+
+/// The error document `--json` writes to standard error.
+fn error_code(stderr: &str) -> Value {
+    stderr
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .find(|d| d.get("error").is_some())
+        .map(|d| d["error"]["code"].clone())
+        .unwrap_or_else(|| panic!("no error document: {stderr}"))
+}
+
+#[tokio::test]
+async fn tokens_mail_refuses_clearly_before_touching_the_token() {
+    let deployment = Deployment::new();
+    let unknown = deployment.run(&["tokens", "mail", "nope", "--json"]);
+    assert_eq!(unknown.code, Some(1));
+    assert_eq!(error_code(&unknown.stderr), "not_found");
+
+    // A provider without a mail template (github), and one whose username needs an `email` the
+    // record's resource owner lacks (gmail): refused, and no sealed value shows.
+    let github = deployment.create_client("github", "gh-secret");
+    let gmail = deployment.create_client("gmail", "g-secret");
+    let store = deployment.store();
+    store.create_token(&token("Gh:1", &github)).await.unwrap();
+    let mut no_email = token("Gm:1", &gmail);
+    no_email.resource_owner = Some(json!({"sub": "1234"}));
+    store.create_token(&no_email).await.unwrap();
+    for (tag, code, words) in [
+        ("Gh:1", "no_mail_settings", "has no mail settings"),
+        ("Gm:1", "mail_user_unknown", "\"email\""),
+    ] {
+        let run = deployment.run(&["tokens", "mail", tag, "--json"]);
+        assert_eq!(run.code, Some(1), "{tag}");
+        assert_eq!(error_code(&run.stderr), code, "{tag}: {}", run.stderr);
+        let text = deployment.run(&["tokens", "mail", tag]);
+        assert!(text.stderr.contains(words), "{tag}: {}", text.stderr);
+        for sealed in SEALED {
+            run.assert_never_shows(sealed);
+            text.assert_never_shows(sealed);
+        }
+    }
+}

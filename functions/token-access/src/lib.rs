@@ -5,6 +5,9 @@
 //! - `POST /tokens/{tag}/refresh` with `If-Match: <that version>` is for a caller whose token the
 //!   resource server rejected: it refreshes only if the stored token is still that version, and
 //!   otherwise answers the newer token (200 either way), so many such callers share one refresh.
+//! - `GET /tokens/{tag}/mail` answers the provider's mail settings filled in for the token's
+//!   resource owner, a fresh access token and each server's SASL `XOAUTH2` initial response
+//!   (`authbridge::oauth::mail`).
 //!
 //! Waiting for another caller's refresh ends in time to answer within the function's timeout
 //! (the invocation's deadline): past it, 503 `refresh_in_progress` with `Retry-After`.
@@ -23,6 +26,7 @@ use authbridge::domain::token::TokenVersion;
 use authbridge::http::api_auth;
 use authbridge::http::{ApiError, error::respond, response};
 use authbridge::oauth::OAuthContext;
+use authbridge::oauth::mail;
 use authbridge::oauth::refresh::{self, FreshToken, Refresher};
 use authbridge::secrets::ExposeSecret;
 use lambda_http::http::HeaderValue;
@@ -70,7 +74,10 @@ fn tag(req: &Request) -> Option<String> {
         return Some(tag.to_string());
     }
     let raw = req.uri().path().strip_prefix("/tokens/")?;
-    let raw = raw.strip_suffix("/refresh").unwrap_or(raw);
+    let raw = raw
+        .strip_suffix("/refresh")
+        .or_else(|| raw.strip_suffix("/mail"))
+        .unwrap_or(raw);
     let decoded = url::form_urlencoded::parse(format!("t={}", raw.replace('+', "%2B")).as_bytes())
         .next()
         .map(|(_, v)| v.into_owned())?;
@@ -89,15 +96,21 @@ fn start_by(context: &Context, req: &Request) -> Instant {
 
 async fn serve(context: &Context, req: &Request) -> Result<Response<Body>, ApiError> {
     use lambda_http::http::Method;
-    if req.uri().path().ends_with("/connections") {
+    // This function serves `/tokens/{tag}...` and `/connections`: any other path is the listing
+    // (a tag named `connections` stays a tag).
+    if !req.uri().path().contains("/tokens/") {
         return match *req.method() {
             Method::GET => connections::serve(context, req).await,
             _ => Err(ApiError::method_not_allowed()),
         };
     }
+    // After `/tokens/`, so that the tag `mail` is not taken for the mail route.
+    let path = req.uri().path();
+    let path = path.strip_prefix("/tokens/").unwrap_or(path);
     let replace = match *req.method() {
+        Method::GET if path.ends_with("/mail") => return mail(context, req).await,
         Method::GET => false,
-        Method::POST if req.uri().path().ends_with("/refresh") => true,
+        Method::POST if path.ends_with("/refresh") => true,
         _ => return Err(ApiError::method_not_allowed()),
     };
     api_auth::authorize(
@@ -125,6 +138,30 @@ async fn serve(context: &Context, req: &Request) -> Result<Response<Body>, ApiEr
         Ok(token) => Ok(answer(&token)),
         Err(e) => Err(e.into()),
     }
+}
+
+/// `GET /tokens/{tag}/mail`: the same authority as `GET /tokens/{tag}`.
+async fn mail(context: &Context, req: &Request) -> Result<Response<Body>, ApiError> {
+    api_auth::authorize(
+        context.oauth.app.stores.api_tokens.as_ref(),
+        req,
+        Endpoint::Tokens,
+    )
+    .await?;
+    let tag =
+        tag(req).ok_or_else(|| ApiError::bad_request("invalid_request", "the tag is missing"))?;
+    let access = mail::mail_access(
+        &context.oauth,
+        &context.refresher,
+        &tag,
+        start_by(context, req),
+    )
+    .await?;
+    let mut response = response::json(200, &access.to_json());
+    if let Ok(etag) = HeaderValue::from_str(&access.token.version.etag()) {
+        response.headers_mut().insert(ETAG, etag);
+    }
+    Ok(response)
 }
 
 /// The version in `If-Match`: required, one entity tag.

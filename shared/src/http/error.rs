@@ -276,6 +276,24 @@ impl From<crate::oauth::refresh::RefreshError> for ApiError {
     }
 }
 
+impl From<crate::oauth::mail::MailError> for ApiError {
+    fn from(err: crate::oauth::mail::MailError) -> Self {
+        use crate::oauth::mail::MailError as E;
+        let message = err.to_string();
+        match err {
+            E::Refresh(e) => e.into(),
+            E::NoTemplate { .. } => Self::new(
+                404,
+                json!({"error": "no_mail_settings", "message": message}),
+            ),
+            E::Owner { .. } => Self::new(
+                409,
+                json!({"error": "mail_user_unknown", "message": message}),
+            ),
+        }
+    }
+}
+
 impl From<crate::login::LoginError> for ApiError {
     fn from(err: crate::login::LoginError) -> Self {
         use crate::login::LoginError as E;

@@ -9,6 +9,7 @@ pub mod flow;
 pub mod grant;
 pub mod http;
 pub mod landing;
+pub mod mail;
 pub mod owner;
 pub mod records;
 pub mod refresh;

@@ -9,6 +9,7 @@ use url::Url;
 use super::ProviderError;
 use super::endpoint::{FieldProblem, Template};
 use super::resolved::{DEFAULT_TENANT, plan};
+use crate::mail::MailTemplate;
 
 /// One provider file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -19,10 +20,12 @@ pub struct ProviderDefinition {
     /// CiviCRM's implementation class; accepted for compatibility and ignored.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub class: Option<String>,
-    /// CiviCRM's templates for what to do with a new token (`mailSettingsTemplate`,
-    /// `contactTemplate`); accepted so CiviCRM's files load unchanged, and ignored.
+    /// The mail servers a token of this provider logs in to (CiviCRM's `mailSettingsTemplate`),
+    /// answered filled in by `GET /tokens/{tag}/mail`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mail_settings_template: Option<serde_json::Value>,
+    pub mail_settings_template: Option<MailTemplate>,
+    /// CiviCRM's template for a contact made from a new token; accepted so CiviCRM's files load
+    /// unchanged, and ignored.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_template: Option<serde_json::Value>,
     /// Free-form labels, e.g. `local-only`.

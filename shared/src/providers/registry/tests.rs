@@ -280,3 +280,71 @@ async fn a_discovered_issuer_must_match_the_configured_one() {
         "{err}"
     );
 }
+
+#[test]
+fn the_mail_providers_ship_their_imap_and_smtp_servers() {
+    use crate::mail::{MailProtocol, MailSecurity};
+    let registry = shipped();
+    let owner = json!({"email": "ann@example.test"});
+    let expected = [
+        (
+            "ms-exchange",
+            ("outlook.office365.com", 993, MailSecurity::Ssl),
+            ("smtp.office365.com", 587, MailSecurity::Starttls),
+        ),
+        (
+            "gmail",
+            ("imap.gmail.com", 993, MailSecurity::Ssl),
+            ("smtp.gmail.com", 587, MailSecurity::Starttls),
+        ),
+    ];
+    for (name, imap, smtp) in expected {
+        let template = registry
+            .get(name)
+            .and_then(|d| d.mail_settings_template.as_ref())
+            .unwrap_or_else(|| panic!("{name} has a mail template"));
+        let settings = template.fill(Some(&owner), None).unwrap();
+        let found: Vec<_> = settings
+            .servers
+            .iter()
+            .map(|s| (s.protocol, s.server.as_str(), s.port, s.security))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                (MailProtocol::Imap, imap.0, imap.1, imap.2),
+                (MailProtocol::Smtp, smtp.0, smtp.1, smtp.2),
+            ],
+            "{name}"
+        );
+        assert!(
+            settings
+                .servers
+                .iter()
+                .all(|s| s.username == "ann@example.test")
+        );
+    }
+    assert!(
+        registry
+            .get("github")
+            .unwrap()
+            .mail_settings_template
+            .is_none()
+    );
+}
+
+#[test]
+fn a_bad_mail_template_refuses_the_file_naming_the_field() {
+    let text = r#"{"title": "Acme", "options": {"urlAuthorize": "https://a.example/a",
+        "urlAccessToken": "https://a.example/t"},
+        "mailSettingsTemplate": [{"protocol": "IMAP", "server": "i.example", "security": "ssl",
+            "username": "{{token.owner.email}}"}]}"#;
+    let dir = folder(&[("acme.json", text)]);
+    let Err(err) = ProviderRegistry::load(Some(dir.path()), test_http()) else {
+        panic!("a bad mail template is refused");
+    };
+    let msg = err.to_string();
+    assert!(msg.contains("acme.json"), "{msg}");
+    assert!(msg.contains("mailSettingsTemplate"), "{msg}");
+    assert!(msg.contains("[0].username"), "{msg}");
+}
