@@ -386,3 +386,39 @@ impl TestStack {
         browser.get(back).await
     }
 }
+
+/// The provider name the test authorization server is registered under.
+pub const TEST_PROVIDER: &str = "test-oidc";
+
+/// A stack with the test authorization server as provider [`TEST_PROVIDER`], given by its issuer
+/// alone (the endpoints come from discovery), and `options`' other settings. `None` outside the
+/// test command.
+pub async fn start_on_test_server(
+    backend: Backend,
+    mut options: StackOptions,
+) -> Option<TestStack> {
+    let issuer = crate::oidc::issuer()?;
+    let provider = serde_json::json!({
+        "title": "Test OpenID Connect server",
+        "issuer": issuer,
+        "options": {"scopes": ["openid", "profile", "email", "offline_access"]}
+    });
+    options
+        .providers
+        .push((TEST_PROVIDER.into(), provider.to_string()));
+    Some(start(backend, options).await)
+}
+
+impl TestStack {
+    /// The test server's basic-auth code client, registered under [`TEST_PROVIDER`] with
+    /// `secret` (the right one, or a wrong one for a refused exchange).
+    pub async fn register_code_client(&self, secret: &str) -> OAuthClient {
+        self.register(
+            TEST_PROVIDER,
+            crate::oidc::CODE_CLIENT_BASIC.id,
+            secret,
+            serde_json::Map::new(),
+        )
+        .await
+    }
+}

@@ -14,28 +14,19 @@ use authbridge_tests::stack::{self, StackOptions, TEST_API_TOKEN, TestStack};
 use authbridge_tests::{
     Backend, dynamo_backend, emulator_endpoint, eventbridge_client, sqlite_backend, tokens, unique,
 };
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
-const PROVIDER: &str = "test-oidc";
+const PROVIDER: &str = stack::TEST_PROVIDER;
 
 async fn stack_with(backend: Backend, events: EventSettings) -> Option<TestStack> {
-    let issuer = oidc::issuer()?;
-    let provider = json!({
-        "title": "Test OpenID Connect server",
-        "issuer": issuer,
-        "options": {"scopes": ["openid", "profile", "email", "offline_access"]}
-    });
-    Some(
-        stack::start(
-            backend,
-            StackOptions {
-                providers: vec![(PROVIDER.into(), provider.to_string())],
-                events,
-                ..Default::default()
-            },
-        )
-        .await,
+    stack::start_on_test_server(
+        backend,
+        StackOptions {
+            events,
+            ..Default::default()
+        },
     )
+    .await
 }
 
 /// One call of the emulator's SQS JSON protocol.
@@ -109,14 +100,7 @@ async fn connection_events_reach_eventbridge() {
     let Some(s) = stack_with(backend, settings).await else {
         return;
     };
-    let client = s
-        .register(
-            PROVIDER,
-            CODE_CLIENT_BASIC.id,
-            CODE_CLIENT_BASIC.secret,
-            Map::new(),
-        )
-        .await;
+    let client = s.register_code_client(CODE_CLIENT_BASIC.secret).await;
     let done = s
         .connect_as(
             client.id.as_str(),
@@ -283,14 +267,7 @@ async fn the_webhook_gets_signed_events_and_a_failed_delivery_is_retried() {
     let Some(s) = stack_with(backend, settings).await else {
         return;
     };
-    let client = s
-        .register(
-            PROVIDER,
-            CODE_CLIENT_BASIC.id,
-            CODE_CLIENT_BASIC.secret,
-            Map::new(),
-        )
-        .await;
+    let client = s.register_code_client(CODE_CLIENT_BASIC.secret).await;
     let done = s
         .connect_as(client.id.as_str(), "hooked", "jude", json!({}))
         .await;

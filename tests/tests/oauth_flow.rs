@@ -15,27 +15,11 @@ use authbridge_tests::{Backend, dynamo_backend, sqlite_backend};
 use serde_json::{Map, Value, json};
 use url::Url;
 
-const PROVIDER: &str = "test-oidc";
+const PROVIDER: &str = stack::TEST_PROVIDER;
 
-/// A stack with the test server as provider `test-oidc`, given by its issuer alone (the endpoints
-/// come from discovery). `None` outside the test command.
+/// A stack with the test server as provider `test-oidc`; `None` outside the test command.
 async fn stack_on(backend: Backend) -> Option<TestStack> {
-    let issuer = oidc::issuer()?;
-    let provider = json!({
-        "title": "Test OpenID Connect server",
-        "issuer": issuer,
-        "options": {"scopes": ["openid", "profile", "email", "offline_access"]}
-    });
-    Some(
-        stack::start(
-            backend,
-            StackOptions {
-                providers: vec![(PROVIDER.into(), provider.to_string())],
-                ..Default::default()
-            },
-        )
-        .await,
-    )
+    stack::start_on_test_server(backend, StackOptions::default()).await
 }
 
 fn options(pairs: &[(&str, &str)]) -> Map<String, Value> {
@@ -115,13 +99,7 @@ fn assert_page_headers(response: &reqwest::Response) {
 
 /// The test server's basic-auth code client, registered on `s`.
 async fn basic_client(s: &TestStack) -> authbridge::domain::OAuthClient {
-    s.register(
-        PROVIDER,
-        CODE_CLIENT_BASIC.id,
-        CODE_CLIENT_BASIC.secret,
-        Map::new(),
-    )
-    .await
+    s.register_code_client(CODE_CLIENT_BASIC.secret).await
 }
 
 async fn stored(s: &TestStack, tag: &str) -> Option<StoredToken> {
@@ -480,9 +458,7 @@ async fn a_denied_consent_lands_with_the_error_and_stores_nothing(s: TestStack) 
 }
 
 async fn an_exchange_failure_lands_on_the_landing_url_or_explains_itself(s: TestStack) {
-    let client = s
-        .register(PROVIDER, CODE_CLIENT_BASIC.id, "not-the-secret", Map::new())
-        .await;
+    let client = s.register_code_client("not-the-secret").await;
     let browser = Browser::default();
     let authorize = start_flow(&s, &browser, client.id.as_str(), "wrong-secret").await;
     let back = oidc::authorize(authorize.as_str(), "carol", true)

@@ -10,7 +10,7 @@ use authbridge_tests::logs::Captured;
 use authbridge_tests::oidc::{self, CODE_CLIENT_BASIC};
 use authbridge_tests::sqlite_backend;
 use authbridge_tests::stack::{self, Browser, LANDING, StackOptions};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 fn query(url: &url::Url, key: &str) -> String {
     url.query_pairs()
@@ -24,38 +24,12 @@ async fn no_code_state_link_cookie_token_or_secret_reaches_a_log_line() {
     // Everything at debug, but the test browser's own HTML parser and cookie jar (they log what
     // the browser handles; authbridge's own lines are all kept).
     let captured = Captured::install("debug,html5ever=info,selectors=info,cookie_store=info");
-    let Some(issuer) = oidc::issuer() else {
+    let Some(s) = stack::start_on_test_server(sqlite_backend(), StackOptions::default()).await
+    else {
         return;
     };
-    let provider = json!({
-        "title": "Test OpenID Connect server",
-        "issuer": issuer,
-        "options": {"scopes": ["openid", "profile", "email", "offline_access"]}
-    });
-    let s = stack::start(
-        sqlite_backend(),
-        StackOptions {
-            providers: vec![("test-oidc".into(), provider.to_string())],
-            ..Default::default()
-        },
-    )
-    .await;
-    let client = s
-        .register(
-            "test-oidc",
-            CODE_CLIENT_BASIC.id,
-            CODE_CLIENT_BASIC.secret,
-            Map::new(),
-        )
-        .await;
-    let wrong = s
-        .register(
-            "test-oidc",
-            CODE_CLIENT_BASIC.id,
-            "Wrong-Secret-4c1f9",
-            Map::new(),
-        )
-        .await;
+    let client = s.register_code_client(CODE_CLIENT_BASIC.secret).await;
+    let wrong = s.register_code_client("Wrong-Secret-4c1f9").await;
 
     let mut secrets = vec![
         CODE_CLIENT_BASIC.secret.to_string(),
