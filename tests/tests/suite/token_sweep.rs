@@ -101,7 +101,7 @@ async fn access(s: &TestStack, r: &StoredToken) -> String {
 
 async fn sweep(s: &TestStack) -> authbridge::oauth::sweep::SweepSummary {
     let event: token_refresh::ScheduledEvent = serde_json::from_str(include_str!(
-        "../../functions/token-refresh/tests/fixtures/scheduled_event.json"
+        "../../../functions/token-refresh/tests/fixtures/scheduled_event.json"
     ))
     .unwrap();
     let context = token_refresh::Context {

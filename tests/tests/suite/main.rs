@@ -1,0 +1,29 @@
+//! Every test that crosses functions and implementations, in one test binary (one link of the
+//! workspace instead of one per file). Each module is one area; its doc comment says what it
+//! holds and which real servers it talks to. Run one area with
+//! `cargo test -p authbridge-tests --test suite <module>::`.
+//!
+//! The tests that install the process's log subscriber are in the `logs` binary
+//! (`tests/tests/logs/`), since a process has one subscriber.
+
+mod api_tokens;
+mod events;
+mod login_bursts;
+mod login_faults;
+mod login_local;
+mod login_wordpress;
+mod mail_xoauth2;
+mod oauth_flow;
+mod oidc_server;
+mod store_contract;
+mod store_faults;
+mod token_endpoint_failures;
+mod token_lifecycle;
+mod token_lifetimes;
+mod token_refresh_api;
+mod token_sweep;
+mod user_import;
+mod wordpress_e2e;
+mod wordpress_plugin;
+mod wordpress_sync;
+mod wp_sync;
