@@ -25,15 +25,125 @@ pub mod tokens;
 pub mod wordpress;
 pub mod wordpress_site;
 
-/// One implementation of every store, as a contract test receives it.
+/// One implementation of every store, as a test receives it.
 pub struct Backend {
-    pub name: &'static str,
     pub stores: Stores,
     pub secrets: Arc<dyn SecretStore>,
-    /// The embedded file, when the backend is SQLite; kept alive for the test.
-    pub file: Option<tempfile::TempDir>,
+    pub kind: BackendKind,
+}
+
+/// Which implementation a [`Backend`] is, with what its test keeps.
+pub enum BackendKind {
+    /// The embedded store, in a temporary folder that lives as long as the test.
+    Sqlite(tempfile::TempDir),
+    /// A table of its own in the emulator, and its client.
+    Dynamo(DynamoStore),
+}
+
+impl Backend {
+    /// `sqlite` or `dynamodb`, as the tests name them.
+    pub fn name(&self) -> &'static str {
+        match self.kind {
+            BackendKind::Sqlite(_) => "sqlite",
+            BackendKind::Dynamo(_) => "dynamodb",
+        }
+    }
+
+    /// The embedded store's file, when the backend is SQLite.
+    pub fn sqlite_file(&self) -> Option<std::path::PathBuf> {
+        match &self.kind {
+            BackendKind::Sqlite(dir) => Some(dir.path().join(SQLITE_FILE)),
+            BackendKind::Dynamo(_) => None,
+        }
+    }
+
     /// The DynamoDB table and client, when the backend is DynamoDB.
-    pub dynamo: Option<DynamoStore>,
+    pub fn dynamo(&self) -> Option<&DynamoStore> {
+        match &self.kind {
+            BackendKind::Sqlite(_) => None,
+            BackendKind::Dynamo(store) => Some(store),
+        }
+    }
+}
+
+impl Backend {
+    /// The raw stored form of what a test looks into, as text: the DynamoDB item with partition
+    /// key `pk` (none or one), or the rows `sql` selects from the embedded file with `params`.
+    pub async fn raw_stored(&self, pk: &str, sql: &str, params: &[&str]) -> Vec<String> {
+        match &self.kind {
+            BackendKind::Dynamo(dynamo) => {
+                let item = dynamo
+                    .raw_client()
+                    .get_item()
+                    .table_name(dynamo.table())
+                    .key(
+                        "pk",
+                        aws_sdk_dynamodb::types::AttributeValue::S(pk.to_string()),
+                    )
+                    .send()
+                    .await
+                    .expect("reading the raw item");
+                item.item.iter().map(|item| format!("{item:?}")).collect()
+            }
+            BackendKind::Sqlite(dir) => {
+                let conn = rusqlite::Connection::open(dir.path().join(SQLITE_FILE))
+                    .expect("opening the SQLite file");
+                let mut statement = conn.prepare(sql).expect("a raw query");
+                statement
+                    .query_map(rusqlite::params_from_iter(params), |row| row.get(0))
+                    .expect("running the raw query")
+                    .collect::<Result<_, _>>()
+                    .expect("reading the raw rows")
+            }
+        }
+    }
+}
+
+/// The embedded store's file name inside a SQLite backend's folder.
+const SQLITE_FILE: &str = "authbridge.db";
+
+/// Runs each listed test on both backends, as `sqlite::<name>` and `dynamodb::<name>`, each on a
+/// fresh backend of its own; the DynamoDB one needs the emulator (it fails under the test command
+/// when the emulator is missing, and returns early under plain `cargo test`).
+///
+/// A test is an `async fn(Backend, ...)`. List it by name, with any further arguments in
+/// parentheses, or give the test a name of its own with `name = function(arguments)`:
+///
+/// ```ignore
+/// on_both_backends!(
+///     a_test,
+///     a_test_with_arguments("basic"),
+///     lifetime_60_s = one_refresh_per_expiry(60, Callers::InProcess),
+/// );
+/// ```
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident $(= $test:ident)? $(($($arg:expr),* $(,)?))?),* $(,)?) => {
+        mod sqlite {
+            #[allow(unused_imports)]
+            use super::*;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let backend = $crate::sqlite_backend();
+                    $crate::on_both_backends!(@call $name $($test)?)(backend $($(, $arg)*)?).await
+                }
+            )*
+        }
+        mod dynamodb {
+            #[allow(unused_imports)]
+            use super::*;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let Some(backend) = $crate::dynamo_backend().await else { return };
+                    $crate::on_both_backends!(@call $name $($test)?)(backend $($(, $arg)*)?).await
+                }
+            )*
+        }
+    };
+    (@call $name:ident) => { super::$name };
+    (@call $name:ident $test:ident) => { super::$test };
 }
 
 /// True when the test command runs us and every server must be there.
@@ -118,14 +228,12 @@ pub fn unique(prefix: &str) -> String {
 pub fn sqlite_backend() -> Backend {
     let dir = tempfile::tempdir().expect("a temporary folder for the embedded store");
     let store = Arc::new(
-        SqliteStore::open(&dir.path().join("authbridge.db")).expect("opening the embedded store"),
+        SqliteStore::open(&dir.path().join(SQLITE_FILE)).expect("opening the embedded store"),
     );
     Backend {
-        name: "sqlite",
         stores: Stores::from_one(store.clone()),
         secrets: store,
-        file: Some(dir),
-        dynamo: None,
+        kind: BackendKind::Sqlite(dir),
     }
 }
 
@@ -146,12 +254,10 @@ pub async fn dynamo_backend_at(endpoint: &str) -> Backend {
         .unwrap_or_else(|e| panic!("creating table {table} in the emulator at {endpoint}: {e}"));
     let store = DynamoStore::new(client, table);
     Backend {
-        name: "dynamodb",
         stores: Stores::from_one(Arc::new(store.clone())),
         secrets: Arc::new(authbridge::secrets::SecretsManagerStore::new(
             secretsmanager_client(&endpoint),
         )),
-        file: None,
-        dynamo: Some(store),
+        kind: BackendKind::Dynamo(store),
     }
 }

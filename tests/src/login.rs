@@ -1,6 +1,6 @@
 //! Helpers for the login tests: a test stack with login settings and, when asked, the WordPress
 //! stand-in wired in as the fallback; calls to `/auth/login` and `/auth/me`; local users written
-//! straight to the store; and [`on_both_backends!`](crate::on_both_backends).
+//! straight to the store.
 
 use std::time::{Duration, Instant};
 
@@ -16,31 +16,6 @@ use serde_json::Value;
 use crate::stack::{self, StackOptions, TestStack};
 use crate::wordpress::{WORDPRESS_TOKEN, WordpressStandIn};
 use crate::{Backend, unique};
-
-/// Runs each listed `async fn(Backend)` as two tests, `sqlite::<name>` and `dynamodb::<name>`;
-/// the DynamoDB one needs the emulator (skipped under plain `cargo test` without it).
-#[macro_export]
-macro_rules! on_both_backends {
-    ($($test:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $test() {
-                    super::$test($crate::sqlite_backend()).await
-                }
-            )*
-        }
-        mod dynamodb {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $test() {
-                    let Some(backend) = $crate::dynamo_backend().await else { return };
-                    super::$test(backend).await
-                }
-            )*
-        }
-    };
-}
 
 /// The WordPress timeouts of test stacks: short, so a slow site is given up on quickly.
 pub const WORDPRESS_TIMEOUT: Duration = Duration::from_secs(1);

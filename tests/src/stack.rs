@@ -23,7 +23,7 @@ use authbridge::secrets::SecretString;
 use authbridge_infra::stack::{LocalStack, router};
 use url::Url;
 
-use crate::{Backend, unique};
+use crate::{Backend, BackendKind, unique};
 
 /// The API token the test stacks accept.
 pub const TEST_API_TOKEN: &str = "test-api-token-0123456789abcdef0123456789abcdef";
@@ -95,16 +95,12 @@ pub async fn start_with_login(
 
     let prefix = format!("{}/", unique("authbridge-test"));
     let config = Config {
-        backend: match &backend.file {
-            Some(dir) => ConfigBackend::Embedded {
-                path: dir.path().join("authbridge.db"),
+        backend: match &backend.kind {
+            BackendKind::Sqlite(_) => ConfigBackend::Embedded {
+                path: backend.sqlite_file().expect("the embedded file"),
             },
-            None => ConfigBackend::Aws(AwsSettings {
-                table: backend
-                    .dynamo
-                    .as_ref()
-                    .map(|d| d.table().to_string())
-                    .unwrap_or_default(),
+            BackendKind::Dynamo(dynamo) => ConfigBackend::Aws(AwsSettings {
+                table: dynamo.table().to_string(),
                 region: None,
                 endpoint_url: None,
             }),
@@ -114,7 +110,7 @@ pub async fn start_with_login(
         secret_prefix: prefix,
         secret_cache_ttl: Duration::from_secs(60),
     };
-    if backend.file.is_none() {
+    if backend.dynamo().is_some() {
         // On AWS the template creates the data key; here the test does.
         backend
             .secrets
@@ -254,39 +250,27 @@ impl TestStack {
 
     /// The raw stored form of a token record (the DynamoDB item, or the SQLite row), as text.
     pub async fn raw_token_item(&self, tag: &str) -> String {
-        match (&self.backend.dynamo, &self.backend.file) {
-            (Some(dynamo), _) => {
-                let item = dynamo
-                    .raw_client()
-                    .get_item()
-                    .table_name(dynamo.table())
-                    .key(
-                        "pk",
-                        aws_sdk_dynamodb::types::AttributeValue::S(format!("TOKEN#{tag}")),
-                    )
-                    .send()
-                    .await
-                    .expect("reading the raw item");
-                format!("{:?}", item.item)
-            }
-            (None, Some(dir)) => {
-                let conn = rusqlite::Connection::open(dir.path().join("authbridge.db"))
-                    .expect("opening the SQLite file");
-                conn.query_row("SELECT data FROM tokens WHERE tag = ?1", [tag], |row| {
-                    row.get::<_, String>(0)
-                })
-                .unwrap_or_default()
-            }
-            _ => String::new(),
-        }
+        self.backend
+            .raw_stored(
+                &format!("TOKEN#{tag}"),
+                "SELECT data FROM tokens WHERE tag = ?1",
+                &[tag],
+            )
+            .await
+            .join("\n")
     }
 }
+
+/// How long a test's request to a stack may take before the test gives up on it: a guard against
+/// a hang, not a measure of speed. Generous, because a burst against the emulator on a loaded
+/// machine takes many seconds to be served (timings are in the benches).
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(90);
 
 /// An HTTP client that follows no redirects, like a test that wants to see each hop.
 pub fn http() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(20))
+        .timeout(REQUEST_TIMEOUT)
         .build()
         .expect("an HTTP client")
 }
@@ -303,7 +287,7 @@ impl Default for Browser {
             client: reqwest::Client::builder()
                 .cookie_store(true)
                 .redirect(reqwest::redirect::Policy::none())
-                .timeout(Duration::from_secs(20))
+                .timeout(REQUEST_TIMEOUT)
                 .build()
                 .expect("an HTTP client"),
         }

@@ -268,7 +268,7 @@ async fn bursts(size: usize) {
     let backend = dynamo_backend_at(&proxy.endpoint).await;
     let clean = DynamoStore::new(
         dynamodb_client(&emulator),
-        backend.dynamo.as_ref().expect("a DynamoDB backend").table(),
+        backend.dynamo().expect("a DynamoDB backend").table(),
     );
     burst(
         &format!("DynamoDB (emulator), 10 % faults, seed {seed}"),

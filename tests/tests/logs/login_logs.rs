@@ -3,8 +3,6 @@
 //! and every line in the functions' format: a timestamp and a level, the request id and route on
 //! every line of a request, one access line per request with status and duration, and a reason
 //! on every refusal.
-//!
-//! One test in its own process, because it installs the process's log subscriber.
 
 use authbridge::login::LoginSettings;
 use authbridge_tests::login::{self, login, save_user, stored_user, user};
@@ -19,7 +17,8 @@ const WRONG_PASSWORD: &str = "Wrong-Pa55word-5c40";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn no_password_reaches_a_log_line_and_wordpress_trouble_stands_out() {
-    let captured = Captured::install("debug");
+    let turn = Captured::turn().await;
+    let captured = &turn.captured;
 
     let site = WordpressStandIn::start(vec![Account::new(
         123,

@@ -1,8 +1,6 @@
 //! What the authorization-code flow leaves in the logs, against the real authorization server: no
 //! authorization code, state, link id, binding cookie, token or client secret on any line, from the
 //! start to a connected return and a refused one; every refusal's access line says why.
-//!
-//! One test in its own process, because it installs the process's log subscriber.
 
 use authbridge::oauth::records::field;
 use authbridge::secrets::ExposeSecret;
@@ -21,9 +19,8 @@ fn query(url: &url::Url, key: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_code_state_link_cookie_token_or_secret_reaches_a_log_line() {
-    // Everything at debug, but the test browser's own HTML parser and cookie jar (they log what
-    // the browser handles; authbridge's own lines are all kept).
-    let captured = Captured::install("debug,html5ever=info,selectors=info,cookie_store=info");
+    let turn = Captured::turn().await;
+    let captured = &turn.captured;
     let Some(s) = stack::start_on_test_server(sqlite_backend(), StackOptions::default()).await
     else {
         return;

@@ -3,44 +3,21 @@
 //! (not `reauthorization_required`), the failure is typed `client_rejected` and backed off, callers
 //! get 502 `client_rejected` naming the provider's code, and one log line names the client and
 //! provider, with no secret.
-//!
-//! One test in its own process, because it installs the process's log subscriber.
-
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 
 use authbridge::domain::token::{FailureKind, TokenStatus};
 use authbridge::secrets::SecretString;
+use authbridge_tests::logs::Captured;
 use authbridge_tests::stack::{self, TEST_API_TOKEN};
 use authbridge_tests::tokens::{self, PROVIDER, age, connect, record};
 use authbridge_tests::{oidc, sqlite_backend};
 use serde_json::Value;
 
-/// Collects every log line of the process.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("log buffer").extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 const WRONG_SECRET: &str = "wrong-secret-3f9a1c";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_refused_client_is_a_misconfiguration_not_an_outage() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(tracing_subscriber::EnvFilter::new("info"))
-        .with_writer(move || writer.clone())
-        .init();
+    let turn = Captured::turn().await;
+    let captured = &turn.captured;
     let Some(issuer) = oidc::issuer() else { return };
     let (s, proxy) = tokens::stack_on(sqlite_backend(), &issuer).await;
     let tag = "misconfigured";
@@ -66,7 +43,7 @@ async fn a_refused_client_is_a_misconfiguration_not_an_outage() {
         .unwrap();
     let left = connected.expires.expect("an expiry") - authbridge::clock::now();
     age(&s, tag, left + 1).await;
-    captured.0.lock().unwrap().clear();
+    captured.take();
 
     let get = || async {
         let response = stack::http()
@@ -102,7 +79,7 @@ async fn a_refused_client_is_a_misconfiguration_not_an_outage() {
     assert_eq!(body["error"], "client_rejected");
     assert_eq!(proxy.refreshes(), 1);
 
-    let logs = String::from_utf8_lossy(&captured.0.lock().unwrap()).to_string();
+    let logs = captured.take();
     let lines: Vec<&str> = logs
         .lines()
         .filter(|l| l.contains("refused the client itself"))

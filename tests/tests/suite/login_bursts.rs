@@ -75,7 +75,7 @@ async fn concurrent_logins_of_one_account_all_succeed(b: Backend) {
     // Every session stands. Not asked of the emulator: a TransactWriteItems that fails there (a
     // lost sign-in race) restores the whole table as it was when it began, undoing a session put
     // that landed meanwhile (moto's rollback; DynamoDB's transactions are isolated).
-    if stack.backend.name == "sqlite" {
+    if stack.backend.name() == "sqlite" {
         for answer in &answers {
             let found = me(&stack, Some(&answer.token())).await;
             assert_eq!(found.status, 200, "every session stands: {found:?}");

@@ -40,7 +40,7 @@ async fn faulty_stack(
     let backend = dynamo_backend_at(&proxy.endpoint).await;
     let clean = DynamoStore::new(
         dynamodb_client(&emulator),
-        backend.dynamo.as_ref().expect("a DynamoDB backend").table(),
+        backend.dynamo().expect("a DynamoDB backend").table(),
     );
     for (email, hash) in users {
         clean
@@ -153,7 +153,7 @@ async fn logins_through_faults_are_never_a_false_refusal_or_a_500() {
     // Every user is still usable, read straight from the emulator.
     let clean = DynamoStore::new(
         dynamodb_client(&emulator_endpoint().expect("the emulator")),
-        stack.backend.dynamo.as_ref().expect("DynamoDB").table(),
+        stack.backend.dynamo().expect("DynamoDB").table(),
     );
     for (email, _) in &users {
         let stored = clean.find_user_by_email(email).await.unwrap();

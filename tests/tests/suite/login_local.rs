@@ -63,37 +63,16 @@ fn assert_refused(answer: &Answer) {
 
 /// The whole text of the stored session rows or items, to look for the token in.
 async fn raw_sessions(stack: &TestStack, token: &str) -> String {
-    match (&stack.backend.dynamo, &stack.backend.file) {
-        (Some(dynamo), _) => {
-            let item = dynamo
-                .raw_client()
-                .get_item()
-                .table_name(dynamo.table())
-                .key(
-                    "pk",
-                    aws_sdk_dynamodb::types::AttributeValue::S(format!(
-                        "SESSION#{}",
-                        key_of(token)
-                    )),
-                )
-                .send()
-                .await
-                .unwrap();
-            format!("{:?}", item.item.expect("the session item"))
-        }
-        (None, Some(dir)) => {
-            let conn = rusqlite::Connection::open(dir.path().join("authbridge.db")).unwrap();
-            let mut stmt = conn.prepare("SELECT key || data FROM sessions").unwrap();
-            let rows: Vec<String> = stmt
-                .query_map([], |row| row.get(0))
-                .unwrap()
-                .collect::<Result<_, _>>()
-                .unwrap();
-            assert_eq!(rows.len(), 1);
-            rows.join("\n")
-        }
-        _ => unreachable!("a backend is SQLite or DynamoDB"),
-    }
+    let stored = stack
+        .backend
+        .raw_stored(
+            &format!("SESSION#{}", key_of(token)),
+            "SELECT key || data FROM sessions",
+            &[],
+        )
+        .await;
+    assert_eq!(stored.len(), 1, "one stored session");
+    stored.join("\n")
 }
 
 async fn a_local_user_logs_in_and_the_token_finds_it(b: Backend) {

@@ -7,15 +7,13 @@
 
 use authbridge_tests::imap;
 use authbridge_tests::oidc::{self, CODE_CLIENT_BASIC};
+use authbridge_tests::on_both_backends;
 use authbridge_tests::stack::{self, TEST_API_TOKEN, TestStack};
-use authbridge_tests::tokens::{
-    TokenProxy, accepted, access_token, age, connect, record, stack_with,
-};
-use authbridge_tests::{Backend, dynamo_backend, sqlite_backend};
+use authbridge_tests::tokens::{accepted, access_token, age, connect, record, stack_with};
+use authbridge_tests::{Backend, sqlite_backend};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Map, Value, json};
-use std::sync::Arc;
 
 /// The test server's account the flow signs in as (`connect`), and its `email` claim.
 const USER: &str = "rita@example.test";
@@ -69,7 +67,11 @@ fn decode_xoauth2(encoded: &str) -> (String, String) {
     (user.to_string(), token.to_string())
 }
 
-async fn answers_filled_settings_and_a_fresh_token(s: TestStack, proxy: Arc<TokenProxy>) {
+async fn answers_filled_settings_and_a_fresh_token(b: Backend, provider: Map<String, Value>) {
+    let Some(issuer) = oidc::issuer() else {
+        return;
+    };
+    let (s, proxy) = stack_with(b, &issuer, provider).await;
     // A tag named like the route: `/tokens/mail` is still its token, `/tokens/mail/mail` its mail.
     let tag = "mail";
     connect(&s, tag).await;
@@ -137,9 +139,13 @@ async fn answers_filled_settings_and_a_fresh_token(s: TestStack, proxy: Arc<Toke
 }
 
 async fn a_provider_without_mail_settings_answers_404_and_refreshes_nothing(
-    s: TestStack,
-    proxy: Arc<TokenProxy>,
+    b: Backend,
+    provider: Map<String, Value>,
 ) {
+    let Some(issuer) = oidc::issuer() else {
+        return;
+    };
+    let (s, proxy) = stack_with(b, &issuer, provider).await;
     let tag = "no-mail";
     let connected = connect(&s, tag).await;
     let left = connected.expires.expect("an expiry") - authbridge::clock::now();
@@ -159,9 +165,13 @@ async fn a_provider_without_mail_settings_answers_404_and_refreshes_nothing(
 }
 
 async fn a_username_the_owner_lacks_answers_409_mail_user_unknown(
-    s: TestStack,
-    proxy: Arc<TokenProxy>,
+    b: Backend,
+    provider: Map<String, Value>,
 ) {
+    let Some(issuer) = oidc::issuer() else {
+        return;
+    };
+    let (s, proxy) = stack_with(b, &issuer, provider).await;
     let tag = "no-upn";
     connect(&s, tag).await;
     let (status, _, body) = get_mail(&s, tag).await;
@@ -185,38 +195,10 @@ fn upn_template() -> Map<String, Value> {
     extra
 }
 
-macro_rules! on_both_backends {
-    ($($test:ident: $extra:expr),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $test() {
-                    let Some(issuer) = super::oidc::issuer() else { return };
-                    let (s, proxy) =
-                        super::stack_with(super::sqlite_backend(), &issuer, $extra).await;
-                    super::$test(s, proxy).await
-                }
-            )*
-        }
-        mod dynamodb {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $test() {
-                    let Some(issuer) = super::oidc::issuer() else { return };
-                    let Some(backend) = super::dynamo_backend().await else { return };
-                    let (s, proxy) = super::stack_with(backend, &issuer, $extra).await;
-                    super::$test(s, proxy).await
-                }
-            )*
-        }
-    };
-}
-
 on_both_backends!(
-    answers_filled_settings_and_a_fresh_token:
-        super::template(("imap.example.test", 993, "ssl")),
-    a_provider_without_mail_settings_answers_404_and_refreshes_nothing: super::Map::new(),
-    a_username_the_owner_lacks_answers_409_mail_user_unknown: super::upn_template(),
+    answers_filled_settings_and_a_fresh_token(template(("imap.example.test", 993, "ssl"))),
+    a_provider_without_mail_settings_answers_404_and_refreshes_nothing(Map::new()),
+    a_username_the_owner_lacks_answers_409_mail_user_unknown(upn_template()),
 );
 
 /// RFC 7009 revocation of an access token at the test server, as the client it was issued to.

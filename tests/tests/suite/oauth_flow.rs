@@ -8,10 +8,11 @@ use authbridge::http::api_auth::token_hash;
 use authbridge::oauth::records::field;
 use authbridge::secrets::ExposeSecret;
 use authbridge_tests::oidc::{self, CODE_CLIENT_BASIC, CODE_CLIENT_POST, SERVICE_CLIENT};
+use authbridge_tests::on_both_backends;
 use authbridge_tests::stack::{
     self, Browser, LANDING, StackOptions, TEST_API_TOKEN, TestStack, location,
 };
-use authbridge_tests::{Backend, dynamo_backend, sqlite_backend};
+use authbridge_tests::{Backend, sqlite_backend};
 use serde_json::{Map, Value, json};
 use url::Url;
 
@@ -112,7 +113,10 @@ async fn stored(s: &TestStack, tag: &str) -> Option<StoredToken> {
         .expect("reading the store")
 }
 
-async fn the_whole_flow_connects_and_stores_an_encrypted_token(s: TestStack, client_auth: &str) {
+async fn the_whole_flow_connects_and_stores_an_encrypted_token(b: Backend, client_auth: &str) {
+    let Some(s) = stack_on(b).await else {
+        return;
+    };
     let (guid, secret, auth) = match client_auth {
         "post" => (
             CODE_CLIENT_POST.id,
@@ -209,7 +213,10 @@ async fn the_whole_flow_connects_and_stores_an_encrypted_token(s: TestStack, cli
     );
 }
 
-async fn a_start_without_authority_starts_nothing(s: TestStack) {
+async fn a_start_without_authority_starts_nothing(b: Backend) {
+    let Some(s) = stack_on(b).await else {
+        return;
+    };
     let client = basic_client(&s).await;
     let start = s.url("/oauth/start");
     let params = [("client", client.id.as_str()), ("tag", "outsider")];
@@ -275,7 +282,10 @@ async fn a_start_without_authority_starts_nothing(s: TestStack) {
     assert!(stored(&s, "outsider").await.is_none());
 }
 
-async fn a_flow_finished_in_another_browser_is_refused(s: TestStack) {
+async fn a_flow_finished_in_another_browser_is_refused(b: Backend) {
+    let Some(s) = stack_on(b).await else {
+        return;
+    };
     let client = basic_client(&s).await;
     // The outsider opens the link and approves with their own account...
     let outsider = Browser::default();
@@ -297,7 +307,10 @@ async fn a_flow_finished_in_another_browser_is_refused(s: TestStack) {
     assert!(stored(&s, "victim").await.is_none());
 }
 
-async fn a_link_opened_twice_is_refused(s: TestStack) {
+async fn a_link_opened_twice_is_refused(b: Backend) {
+    let Some(s) = stack_on(b).await else {
+        return;
+    };
     let client = basic_client(&s).await;
     let link = s.start_link(client.id.as_str(), "twice", json!({})).await;
     let first = Browser::default();
@@ -314,7 +327,10 @@ async fn a_link_opened_twice_is_refused(s: TestStack) {
     assert_eq!(forged.status(), 400);
 }
 
-async fn an_existing_connection_is_replaced_only_on_request_and_its_grant_revoked(s: TestStack) {
+async fn an_existing_connection_is_replaced_only_on_request_and_its_grant_revoked(b: Backend) {
+    let Some(s) = stack_on(b).await else {
+        return;
+    };
     let client = basic_client(&s).await;
     let done = s
         .connect_as(client.id.as_str(), "shared", "alice", json!({}))
@@ -350,7 +366,10 @@ async fn an_existing_connection_is_replaced_only_on_request_and_its_grant_revoke
     assert!(refresh_token_works(&new_refresh).await, "the new one works");
 }
 
-async fn deleting_a_client_with_connections_needs_with_tokens_and_revokes(s: TestStack) {
+async fn deleting_a_client_with_connections_needs_with_tokens_and_revokes(b: Backend) {
+    let Some(s) = stack_on(b).await else {
+        return;
+    };
     use authbridge::oauth::connections::{DeleteClientError, delete_client};
     let client = basic_client(&s).await;
     let done = s
@@ -378,7 +397,10 @@ async fn deleting_a_client_with_connections_needs_with_tokens_and_revokes(s: Tes
     );
 }
 
-async fn connections_are_listed_by_owner(s: TestStack) {
+async fn connections_are_listed_by_owner(b: Backend) {
+    let Some(s) = stack_on(b).await else {
+        return;
+    };
     let client = basic_client(&s).await;
     let done = s
         .connect_as(
@@ -439,7 +461,10 @@ async fn connections_are_listed_by_owner(s: TestStack) {
     assert_eq!(anonymous.status(), 403);
 }
 
-async fn a_denied_consent_lands_with_the_error_and_stores_nothing(s: TestStack) {
+async fn a_denied_consent_lands_with_the_error_and_stores_nothing(b: Backend) {
+    let Some(s) = stack_on(b).await else {
+        return;
+    };
     let client = basic_client(&s).await;
     let browser = Browser::default();
     let authorize = start_flow(&s, &browser, client.id.as_str(), "denied").await;
@@ -457,7 +482,10 @@ async fn a_denied_consent_lands_with_the_error_and_stores_nothing(s: TestStack) 
     assert_eq!(browser.get(back).await.status(), 400);
 }
 
-async fn an_exchange_failure_lands_on_the_landing_url_or_explains_itself(s: TestStack) {
+async fn an_exchange_failure_lands_on_the_landing_url_or_explains_itself(b: Backend) {
+    let Some(s) = stack_on(b).await else {
+        return;
+    };
     let client = s.register_code_client("not-the-secret").await;
     let browser = Browser::default();
     let authorize = start_flow(&s, &browser, client.id.as_str(), "wrong-secret").await;
@@ -492,7 +520,10 @@ async fn an_exchange_failure_lands_on_the_landing_url_or_explains_itself(s: Test
     assert!(stored(&s, "wrong-secret").await.is_none());
 }
 
-async fn an_iss_from_another_server_is_refused(s: TestStack) {
+async fn an_iss_from_another_server_is_refused(b: Backend) {
+    let Some(s) = stack_on(b).await else {
+        return;
+    };
     let client = basic_client(&s).await;
     let browser = Browser::default();
     let link = s.start_link(client.id.as_str(), "mixup", json!({})).await;
@@ -519,7 +550,10 @@ async fn an_iss_from_another_server_is_refused(s: TestStack) {
     assert!(stored(&s, "mixup").await.is_none());
 }
 
-async fn an_expired_or_unknown_state_is_refused(s: TestStack) {
+async fn an_expired_or_unknown_state_is_refused(b: Backend) {
+    let Some(s) = stack_on(b).await else {
+        return;
+    };
     let client = basic_client(&s).await;
     let browser = Browser::default();
     let link = s
@@ -543,7 +577,10 @@ async fn an_expired_or_unknown_state_is_refused(s: TestStack) {
     assert_eq!(missing.status(), 400);
 }
 
-async fn a_foreign_landing_url_is_refused(s: TestStack) {
+async fn a_foreign_landing_url_is_refused(b: Backend) {
+    let Some(s) = stack_on(b).await else {
+        return;
+    };
     let client = basic_client(&s).await;
     for landing in [
         "https://evil.example/landing",
@@ -568,7 +605,10 @@ async fn a_foreign_landing_url_is_refused(s: TestStack) {
     assert!(body["expires_at"].is_number());
 }
 
-async fn client_credentials_store_a_redacted_token(s: TestStack) {
+async fn client_credentials_store_a_redacted_token(b: Backend) {
+    let Some(s) = stack_on(b).await else {
+        return;
+    };
     let client = s
         .register(
             PROVIDER,
@@ -630,30 +670,6 @@ async fn client_credentials_store_a_redacted_token(s: TestStack) {
     assert!(stored(&s, "svc2").await.is_none());
 }
 
-macro_rules! on_both_backends {
-    ($($test:ident $(($arg:expr))?),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() {
-                    let Some(s) = super::stack_on(super::sqlite_backend()).await else { return };
-                    super::$test(s $(, $arg)?).await
-                }
-            )*
-        }
-        mod dynamodb {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() {
-                    let Some(backend) = super::dynamo_backend().await else { return };
-                    let Some(s) = super::stack_on(backend).await else { return };
-                    super::$test(s $(, $arg)?).await
-                }
-            )*
-        }
-    };
-}
-
 on_both_backends!(
     the_whole_flow_connects_and_stores_an_encrypted_token("basic"),
     a_start_without_authority_starts_nothing,
@@ -672,8 +688,5 @@ on_both_backends!(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn client_secret_post_authenticates_too() {
-    let Some(s) = stack_on(sqlite_backend()).await else {
-        return;
-    };
-    the_whole_flow_connects_and_stores_an_encrypted_token(s, "post").await
+    the_whole_flow_connects_and_stores_an_encrypted_token(sqlite_backend(), "post").await
 }

@@ -12,6 +12,7 @@ use authbridge::domain::{
 };
 use authbridge::secrets::{ExposeSecret, SecretString};
 use authbridge::store::{Opened, PageRequest, StoreError, Taken, Unique};
+use authbridge_tests::on_both_backends;
 use authbridge_tests::{Backend, unique};
 
 fn client(guid: &str) -> OAuthClient {
@@ -829,29 +830,7 @@ async fn api_tokens_are_found_by_hash_and_versioned(b: Backend) {
     assert_eq!(s.get_api_token(&token.token_hash).await.unwrap(), None);
 }
 
-macro_rules! contract {
-    ($($test:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $test() {
-                    super::$test(authbridge_tests::sqlite_backend()).await
-                }
-            )*
-        }
-        mod dynamodb {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $test() {
-                    let Some(backend) = authbridge_tests::dynamo_backend().await else { return };
-                    super::$test(backend).await
-                }
-            )*
-        }
-    };
-}
-
-contract!(
+on_both_backends!(
     clients_create_read_update_delete,
     a_duplicate_create_loses,
     an_update_on_a_stale_version_fails,

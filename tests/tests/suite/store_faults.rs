@@ -204,7 +204,7 @@ async fn writes_that_took_effect_are_never_reported_as_failed() {
     );
 
     // Every record reads back, straight from the emulator, as its writer was told it is.
-    let table = backend.dynamo.as_ref().expect("a DynamoDB backend").table();
+    let table = backend.dynamo().expect("a DynamoDB backend").table();
     let clean = DynamoStore::new(
         dynamodb_client(&emulator_endpoint().expect("the emulator")),
         table,

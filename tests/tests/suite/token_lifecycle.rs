@@ -10,10 +10,11 @@ use authbridge::domain::StoredToken;
 use authbridge::domain::token::TokenStatus;
 use authbridge::oauth::records::field;
 use authbridge::secrets::ExposeSecret;
+use authbridge_tests::Backend;
 use authbridge_tests::oidc::{self, CODE_CLIENT_BASIC};
+use authbridge_tests::on_both_backends;
 use authbridge_tests::stack::{self, TEST_API_TOKEN, TestStack};
 use authbridge_tests::tokens::{self, TokenProxy, connect, record};
-use authbridge_tests::{Backend, dynamo_backend, sqlite_backend};
 use serde_json::Value;
 
 /// A stack on the test command's server, its token endpoint behind a counting proxy.
@@ -55,10 +56,10 @@ async fn open(s: &TestStack, r: &StoredToken, which: &str) -> String {
         .to_string()
 }
 
-async fn a_fresh_token_is_served_and_a_stale_one_refreshed_first(
-    s: TestStack,
-    proxy: Arc<TokenProxy>,
-) {
+async fn a_fresh_token_is_served_and_a_stale_one_refreshed_first(b: Backend) {
+    let Some((s, proxy)) = stack_on(b).await else {
+        return;
+    };
     let first = connect(&s, "svc:mail").await;
     let (status, body) = get_token(&s, "svc:mail").await;
     assert_eq!(status, 200, "{body}");
@@ -102,7 +103,10 @@ async fn a_fresh_token_is_served_and_a_stale_one_refreshed_first(
     assert_eq!(unauthorised.status(), 403);
 }
 
-async fn a_refused_refresh_token_needs_the_user_again(s: TestStack, _proxy: Arc<TokenProxy>) {
+async fn a_refused_refresh_token_needs_the_user_again(b: Backend) {
+    let Some((s, _proxy)) = stack_on(b).await else {
+        return;
+    };
     let first = connect(&s, "revoked").await;
     // The user revokes the grant at the provider.
     let issuer = oidc::issuer().unwrap();
@@ -136,7 +140,10 @@ async fn a_refused_refresh_token_needs_the_user_again(s: TestStack, _proxy: Arc<
 }
 
 /// 50 callers in 5 processes on one stale token: one refresh reaches the server, all get its token.
-async fn fifty_callers_in_five_processes_share_one_refresh(s: TestStack, proxy: Arc<TokenProxy>) {
+async fn fifty_callers_in_five_processes_share_one_refresh(b: Backend) {
+    let Some((s, proxy)) = stack_on(b).await else {
+        return;
+    };
     connect(&s, "shared").await;
     make_stale(&s, "shared").await;
     let env = s.process_env();
@@ -187,30 +194,6 @@ async fn fifty_callers_in_five_processes_share_one_refresh(s: TestStack, proxy: 
     let (status, _) = get_token(&s, "shared").await;
     assert_eq!(status, 200);
     assert_eq!(proxy.refreshes(), 2);
-}
-
-macro_rules! on_both_backends {
-    ($($test:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $test() {
-                    let Some((s, proxy)) = super::stack_on(super::sqlite_backend()).await else { return };
-                    super::$test(s, proxy).await
-                }
-            )*
-        }
-        mod dynamodb {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $test() {
-                    let Some(backend) = super::dynamo_backend().await else { return };
-                    let Some((s, proxy)) = super::stack_on(backend).await else { return };
-                    super::$test(s, proxy).await
-                }
-            )*
-        }
-    };
 }
 
 on_both_backends!(

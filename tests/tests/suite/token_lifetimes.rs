@@ -8,14 +8,14 @@
 //! kept), so an expiry takes no real minute. Each runs on the embedded store and on DynamoDB.
 
 use std::collections::HashSet;
-use std::sync::Arc;
 
 use authbridge::domain::token_lifecycle::effective_margin;
 use authbridge::oauth::flow::DEFAULT_REFRESH_MARGIN;
+use authbridge_tests::Backend;
 use authbridge_tests::oidc_instances::issuer_with_lifetime;
+use authbridge_tests::on_both_backends;
 use authbridge_tests::stack::{self, TEST_API_TOKEN, TestStack};
-use authbridge_tests::tokens::{self, TokenProxy, accepted, access_token, age, connect, record};
-use authbridge_tests::{dynamo_backend, sqlite_backend};
+use authbridge_tests::tokens::{self, accepted, access_token, age, connect, record};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -92,13 +92,11 @@ async fn burst(s: &TestStack, tag: &str, callers: Callers) -> (HashSet<String>, 
     }
 }
 
-async fn one_refresh_per_expiry(
-    s: TestStack,
-    proxy: Arc<TokenProxy>,
-    issuer: String,
-    lifetime: i64,
-    callers: Callers,
-) {
+async fn one_refresh_per_expiry(b: Backend, lifetime: i64, callers: Callers) {
+    let Some(issuer) = issuer_with_lifetime(lifetime as u64) else {
+        return;
+    };
+    let (s, proxy) = tokens::stack_on(b, &issuer).await;
     let tag = "lifetimes";
     let first = connect(&s, tag).await;
     assert_eq!(
@@ -170,37 +168,11 @@ async fn one_refresh_per_expiry(
     }
 }
 
-macro_rules! per_lifetime {
-    ($($name:ident: $lifetime:expr, $callers:expr;)*) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    let Some(issuer) = super::issuer_with_lifetime($lifetime) else { return };
-                    let (s, proxy) = super::tokens::stack_on(super::sqlite_backend(), &issuer).await;
-                    super::one_refresh_per_expiry(s, proxy, issuer, $lifetime, $callers).await
-                }
-            )*
-        }
-        mod dynamodb {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    let Some(issuer) = super::issuer_with_lifetime($lifetime) else { return };
-                    let Some(backend) = super::dynamo_backend().await else { return };
-                    let (s, proxy) = super::tokens::stack_on(backend, &issuer).await;
-                    super::one_refresh_per_expiry(s, proxy, issuer, $lifetime, $callers).await
-                }
-            )*
-        }
-    };
-}
-
-per_lifetime! {
-    lifetime_60_s_in_one_process: 60, super::Callers::InProcess;
-    lifetime_120_s_in_one_process: 120, super::Callers::InProcess;
-    lifetime_3600_s_in_one_process: 3600, super::Callers::InProcess;
-    lifetime_60_s_across_processes: 60, super::Callers::AcrossProcesses;
-    lifetime_120_s_across_processes: 120, super::Callers::AcrossProcesses;
-    lifetime_3600_s_across_processes: 3600, super::Callers::AcrossProcesses;
-}
+on_both_backends!(
+    lifetime_60_s_in_one_process = one_refresh_per_expiry(60, Callers::InProcess),
+    lifetime_120_s_in_one_process = one_refresh_per_expiry(120, Callers::InProcess),
+    lifetime_3600_s_in_one_process = one_refresh_per_expiry(3600, Callers::InProcess),
+    lifetime_60_s_across_processes = one_refresh_per_expiry(60, Callers::AcrossProcesses),
+    lifetime_120_s_across_processes = one_refresh_per_expiry(120, Callers::AcrossProcesses),
+    lifetime_3600_s_across_processes = one_refresh_per_expiry(3600, Callers::AcrossProcesses),
+);

@@ -8,10 +8,11 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use authbridge_tests::Backend;
 use authbridge_tests::oidc;
+use authbridge_tests::on_both_backends;
 use authbridge_tests::stack::{self, TEST_API_TOKEN, TestStack};
-use authbridge_tests::tokens::{self, TokenProxy, accepted, access_token, age, connect, record};
-use authbridge_tests::{dynamo_backend, sqlite_backend};
+use authbridge_tests::tokens::{self, accepted, access_token, age, connect, record};
 use lambda_http::RequestExt;
 use serde_json::Value;
 
@@ -56,11 +57,11 @@ fn token(answer: &Answer) -> String {
         .to_string()
 }
 
-async fn if_match_refreshes_only_the_version_that_was_rejected(
-    s: TestStack,
-    proxy: Arc<TokenProxy>,
-    issuer: String,
-) {
+async fn if_match_refreshes_only_the_version_that_was_rejected(b: Backend) {
+    let Some(issuer) = oidc::issuer() else {
+        return;
+    };
+    let (s, proxy) = tokens::stack_on(b, &issuer).await;
     let tag = "api";
     connect(&s, tag).await;
     let first = get(&s, tag).await;
@@ -165,11 +166,11 @@ async fn invoke(
     (status, retry_after, body)
 }
 
-async fn waiting_past_the_deadline_answers_503_refresh_in_progress(
-    s: TestStack,
-    proxy: Arc<TokenProxy>,
-    _issuer: String,
-) {
+async fn waiting_past_the_deadline_answers_503_refresh_in_progress(b: Backend) {
+    let Some(_issuer) = oidc::issuer() else {
+        return;
+    };
+    let (s, proxy) = tokens::stack_on(b, &_issuer).await;
     let tag = "busy";
     let connected = connect(&s, tag).await;
     // Expired, and another process holds the refresh lease (and never finishes in time).
@@ -202,32 +203,6 @@ async fn waiting_past_the_deadline_answers_503_refresh_in_progress(
     let (status, _, body) = invoke(&s, "GET", "/tokens/busy", None, deadline * 3).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(proxy.refreshes(), 1);
-}
-
-macro_rules! on_both_backends {
-    ($($test:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $test() {
-                    let Some(issuer) = super::oidc::issuer() else { return };
-                    let (s, proxy) = super::tokens::stack_on(super::sqlite_backend(), &issuer).await;
-                    super::$test(s, proxy, issuer).await
-                }
-            )*
-        }
-        mod dynamodb {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $test() {
-                    let Some(issuer) = super::oidc::issuer() else { return };
-                    let Some(backend) = super::dynamo_backend().await else { return };
-                    let (s, proxy) = super::tokens::stack_on(backend, &issuer).await;
-                    super::$test(s, proxy, issuer).await
-                }
-            )*
-        }
-    };
 }
 
 on_both_backends!(

@@ -3,8 +3,9 @@
 //! characters refused naming the field, and a WordPress login that another account's link holds.
 
 use authbridge::login::{LoginSettings, MigrationOptions};
+use authbridge_tests::on_both_backends;
 use authbridge_tests::stack::{self, StackOptions, TEST_API_TOKEN, TestStack};
-use authbridge_tests::{Backend, dynamo_backend, sqlite_backend};
+use authbridge_tests::Backend;
 use serde_json::{Value, json};
 
 /// The seed's example payload; WordPress ID 145 is `admin`, any other `admin<ID>` (WordPress
@@ -257,28 +258,6 @@ async fn a_login_linked_to_another_account_is_a_conflict(b: Backend) {
             .unwrap()
             .is_none()
     );
-}
-
-macro_rules! on_both_backends {
-    ($($test:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $test() {
-                    super::$test(super::sqlite_backend()).await
-                }
-            )*
-        }
-        mod dynamodb {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $test() {
-                    let Some(backend) = super::dynamo_backend().await else { return };
-                    super::$test(backend).await
-                }
-            )*
-        }
-    };
 }
 
 on_both_backends!(
