@@ -143,8 +143,8 @@ pub async fn connect(s: &TestStack, tag: &str) -> StoredToken {
     record(s, tag).await
 }
 
-/// The stored record of `tag`.
-pub async fn record(s: &TestStack, tag: &str) -> StoredToken {
+/// The stored record of `tag`, if any.
+pub async fn stored(s: &TestStack, tag: &str) -> Option<StoredToken> {
     s.stack
         .app
         .stores
@@ -152,7 +152,11 @@ pub async fn record(s: &TestStack, tag: &str) -> StoredToken {
         .get_token(tag)
         .await
         .expect("reading the record")
-        .expect("a record")
+}
+
+/// The stored record of `tag`, which must be there.
+pub async fn record(s: &TestStack, tag: &str) -> StoredToken {
+    stored(s, tag).await.expect("a record")
 }
 
 /// Moves the record `secs` seconds into its past, as time passing would: its expiry, last refresh
@@ -172,15 +176,50 @@ pub async fn age(s: &TestStack, tag: &str, secs: i64) -> StoredToken {
         .expect("ageing the record")
 }
 
-/// The stored access token of `r`, opened.
-pub async fn access_token(s: &TestStack, r: &StoredToken) -> String {
-    let sealed = r.access_token.as_ref().expect("an access token");
+/// The sealed field `which` of `r` ([`field::ACCESS_TOKEN`] or [`field::REFRESH_TOKEN`]), opened.
+pub async fn open(s: &TestStack, r: &StoredToken, which: &str) -> String {
+    let sealed = match which {
+        field::ACCESS_TOKEN => r.access_token.as_ref(),
+        field::REFRESH_TOKEN => r.refresh_token.as_ref(),
+        other => panic!("{other} is not a sealed token field"),
+    }
+    .unwrap_or_else(|| panic!("no {which} in the record"));
     let vault = s.stack.oauth.vault().await.expect("the vault");
     vault
-        .open(&r.tag, field::ACCESS_TOKEN, sealed)
-        .expect("opening the access token")
+        .open(&r.tag, which, sealed)
+        .expect("opening the sealed token")
         .expose_secret()
         .to_string()
+}
+
+/// The stored access token of `r`, opened.
+pub async fn access_token(s: &TestStack, r: &StoredToken) -> String {
+    open(s, r, field::ACCESS_TOKEN).await
+}
+
+/// An answer of the token API: status, `ETag`, JSON body (`null` when there is none).
+pub type Answer = (u16, Option<String>, Value);
+
+/// Sends `request` to a stack and reads its answer.
+pub async fn send(request: reqwest::RequestBuilder) -> Answer {
+    let response = request.send().await.expect("the stack answers");
+    let status = response.status().as_u16();
+    let etag = response
+        .headers()
+        .get("etag")
+        .and_then(|v| v.to_str().ok())
+        .map(String::from);
+    (status, etag, response.json().await.unwrap_or(Value::Null))
+}
+
+/// `GET /tokens/{tag}` with the test API token.
+pub async fn get_token(s: &TestStack, tag: &str) -> Answer {
+    send(
+        stack::http()
+            .get(s.url(&format!("/tokens/{tag}")))
+            .bearer_auth(stack::TEST_API_TOKEN),
+    )
+    .await
 }
 
 /// Whether the server at `issuer` still accepts `token` (RFC 7662 introspection, as the client it

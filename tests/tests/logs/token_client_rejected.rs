@@ -7,10 +7,9 @@
 use authbridge::domain::token::{FailureKind, TokenStatus};
 use authbridge::secrets::SecretString;
 use authbridge_tests::logs::Captured;
-use authbridge_tests::stack::{self, TEST_API_TOKEN};
-use authbridge_tests::tokens::{self, PROVIDER, age, connect, record};
+
+use authbridge_tests::tokens::{self, PROVIDER, age, connect, get_token, record};
 use authbridge_tests::{oidc, sqlite_backend};
-use serde_json::Value;
 
 const WRONG_SECRET: &str = "wrong-secret-3f9a1c";
 
@@ -45,20 +44,7 @@ async fn a_refused_client_is_a_misconfiguration_not_an_outage() {
     age(&s, tag, left + 1).await;
     captured.take();
 
-    let get = || async {
-        let response = stack::http()
-            .get(s.url(&format!("/tokens/{tag}")))
-            .bearer_auth(TEST_API_TOKEN)
-            .send()
-            .await
-            .unwrap();
-        let status = response.status().as_u16();
-        (
-            status,
-            response.json::<Value>().await.unwrap_or(Value::Null),
-        )
-    };
-    let (status, body) = get().await;
+    let (status, _, body) = get_token(&s, tag).await;
     assert_eq!(status, 502, "{body}");
     assert_eq!(body["error"], "client_rejected");
     assert_eq!(body["provider_error"], "invalid_client");
@@ -74,7 +60,7 @@ async fn a_refused_client_is_a_misconfiguration_not_an_outage() {
     assert!(after.refresh_token.is_some());
 
     // Inside the backoff: the same answer, without calling the provider again.
-    let (status, body) = get().await;
+    let (status, _, body) = get_token(&s, tag).await;
     assert_eq!(status, 502, "{body}");
     assert_eq!(body["error"], "client_rejected");
     assert_eq!(proxy.refreshes(), 1);

@@ -9,7 +9,9 @@ use authbridge_tests::imap;
 use authbridge_tests::oidc::{self, CODE_CLIENT_BASIC};
 use authbridge_tests::on_both_backends;
 use authbridge_tests::stack::{self, TEST_API_TOKEN, TestStack};
-use authbridge_tests::tokens::{accepted, access_token, age, connect, record, stack_with};
+use authbridge_tests::tokens::{
+    Answer, accepted, access_token, age, connect, record, send, stack_with,
+};
 use authbridge_tests::{Backend, sqlite_backend};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -17,20 +19,6 @@ use serde_json::{Map, Value, json};
 
 /// The test server's account the flow signs in as (`connect`), and its `email` claim.
 const USER: &str = "rita@example.test";
-
-/// An answer: status, `ETag`, body.
-type Answer = (u16, Option<String>, Value);
-
-async fn send(request: reqwest::RequestBuilder) -> Answer {
-    let response = request.send().await.expect("the stack answers");
-    let status = response.status().as_u16();
-    let etag = response
-        .headers()
-        .get("etag")
-        .and_then(|v| v.to_str().ok())
-        .map(String::from);
-    (status, etag, response.json().await.unwrap_or(Value::Null))
-}
 
 async fn get_mail(s: &TestStack, tag: &str) -> Answer {
     send(

@@ -3,7 +3,7 @@
 //! starts (oidc-provider: client authentication and PKCE enforced, refresh tokens issued). Each flow
 //! test runs on the embedded store and on DynamoDB (the emulator).
 
-use authbridge::domain::{ApiToken, Endpoint, IpRestriction, StoredToken};
+use authbridge::domain::{ApiToken, Endpoint, IpRestriction};
 use authbridge::http::api_auth::token_hash;
 use authbridge::oauth::records::field;
 use authbridge::secrets::ExposeSecret;
@@ -12,6 +12,7 @@ use authbridge_tests::on_both_backends;
 use authbridge_tests::stack::{
     self, Browser, LANDING, StackOptions, TEST_API_TOKEN, TestStack, location,
 };
+use authbridge_tests::tokens::{open, stored};
 use authbridge_tests::{Backend, sqlite_backend};
 use serde_json::{Map, Value, json};
 use url::Url;
@@ -65,20 +66,6 @@ async fn refresh_token_works(refresh_token: &str) -> bool {
     response.status().is_success()
 }
 
-async fn open_field(s: &TestStack, record: &StoredToken, which: &str) -> String {
-    let sealed = match which {
-        field::REFRESH_TOKEN => record.refresh_token.as_ref(),
-        _ => record.access_token.as_ref(),
-    }
-    .expect("a sealed token");
-    let vault = s.stack.oauth.vault().await.expect("the vault");
-    vault
-        .open(&record.tag, which, sealed)
-        .expect("the token opens")
-        .expose_secret()
-        .to_string()
-}
-
 /// The security headers every page carries.
 fn assert_page_headers(response: &reqwest::Response) {
     let header = |name: &str| {
@@ -101,16 +88,6 @@ fn assert_page_headers(response: &reqwest::Response) {
 /// The test server's basic-auth code client, registered on `s`.
 async fn basic_client(s: &TestStack) -> authbridge::domain::OAuthClient {
     s.register_code_client(CODE_CLIENT_BASIC.secret).await
-}
-
-async fn stored(s: &TestStack, tag: &str) -> Option<StoredToken> {
-    s.stack
-        .app
-        .stores
-        .tokens
-        .get_token(tag)
-        .await
-        .expect("reading the store")
 }
 
 async fn the_whole_flow_connects_and_stores_an_encrypted_token(b: Backend, client_auth: &str) {
@@ -192,8 +169,8 @@ async fn the_whole_flow_connects_and_stores_an_encrypted_token(b: Backend, clien
         "the server issued a refresh token"
     );
     assert!(record.expires.is_some());
-    let access = open_field(&s, &record, field::ACCESS_TOKEN).await;
-    let refresh = open_field(&s, &record, field::REFRESH_TOKEN).await;
+    let access = open(&s, &record, field::ACCESS_TOKEN).await;
+    let refresh = open(&s, &record, field::REFRESH_TOKEN).await;
     let raw = s.raw_token_item("mail:1").await;
     assert!(raw.contains("mail:1"), "the raw item was read: {raw}");
     for secret in [&access, &refresh] {
@@ -337,7 +314,7 @@ async fn an_existing_connection_is_replaced_only_on_request_and_its_grant_revoke
         .await;
     assert_eq!(done.status(), 200);
     let first = stored(&s, "shared").await.expect("a record");
-    let old_refresh = open_field(&s, &first, field::REFRESH_TOKEN).await;
+    let old_refresh = open(&s, &first, field::REFRESH_TOKEN).await;
 
     let refused = s
         .post_start(&json!({"client": client.id, "tag": "shared"}))
@@ -358,7 +335,7 @@ async fn an_existing_connection_is_replaced_only_on_request_and_its_grant_revoke
     assert_eq!(done.status(), 200);
     let second = stored(&s, "shared").await.expect("a record");
     assert_eq!(second.resource_owner_name.as_deref(), Some("Test User bob"));
-    let new_refresh = open_field(&s, &second, field::REFRESH_TOKEN).await;
+    let new_refresh = open(&s, &second, field::REFRESH_TOKEN).await;
     assert!(
         !refresh_token_works(&old_refresh).await,
         "the replaced grant is revoked at the provider"
@@ -377,7 +354,7 @@ async fn deleting_a_client_with_connections_needs_with_tokens_and_revokes(b: Bac
         .await;
     assert_eq!(done.status(), 200);
     let record = stored(&s, "doomed").await.expect("a record");
-    let refresh = open_field(&s, &record, field::REFRESH_TOKEN).await;
+    let refresh = open(&s, &record, field::REFRESH_TOKEN).await;
 
     let refused = delete_client(&s.stack.oauth, client.id.as_str(), false).await;
     assert!(

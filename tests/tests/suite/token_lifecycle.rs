@@ -9,13 +9,11 @@ use authbridge::clock;
 use authbridge::domain::StoredToken;
 use authbridge::domain::token::TokenStatus;
 use authbridge::oauth::records::field;
-use authbridge::secrets::ExposeSecret;
 use authbridge_tests::Backend;
 use authbridge_tests::oidc::{self, CODE_CLIENT_BASIC};
 use authbridge_tests::on_both_backends;
-use authbridge_tests::stack::{self, TEST_API_TOKEN, TestStack};
-use authbridge_tests::tokens::{self, TokenProxy, connect, record};
-use serde_json::Value;
+use authbridge_tests::stack::{self, TestStack};
+use authbridge_tests::tokens::{self, TokenProxy, connect, get_token, open, record};
 
 /// A stack on the test command's server, its token endpoint behind a counting proxy.
 async fn stack_on(backend: Backend) -> Option<(TestStack, Arc<TokenProxy>)> {
@@ -31,37 +29,12 @@ async fn make_stale(s: &TestStack, tag: &str) -> StoredToken {
     s.stack.app.stores.tokens.update_token(&r).await.unwrap()
 }
 
-async fn get_token(s: &TestStack, tag: &str) -> (u16, Value) {
-    let response = stack::http()
-        .get(s.url(&format!("/tokens/{tag}")))
-        .bearer_auth(TEST_API_TOKEN)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
-async fn open(s: &TestStack, r: &StoredToken, which: &str) -> String {
-    let sealed = match which {
-        field::ACCESS_TOKEN => r.access_token.as_ref(),
-        _ => r.refresh_token.as_ref(),
-    }
-    .expect("a sealed value");
-    let vault = s.stack.oauth.vault().await.unwrap();
-    vault
-        .open(&r.tag, which, sealed)
-        .unwrap()
-        .expose_secret()
-        .to_string()
-}
-
 async fn a_fresh_token_is_served_and_a_stale_one_refreshed_first(b: Backend) {
     let Some((s, proxy)) = stack_on(b).await else {
         return;
     };
     let first = connect(&s, "svc:mail").await;
-    let (status, body) = get_token(&s, "svc:mail").await;
+    let (status, _, body) = get_token(&s, "svc:mail").await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(
         body["access_token"],
@@ -73,7 +46,7 @@ async fn a_fresh_token_is_served_and_a_stale_one_refreshed_first(b: Backend) {
 
     let old_refresh = open(&s, &first, field::REFRESH_TOKEN).await;
     make_stale(&s, "svc:mail").await;
-    let (status, body) = get_token(&s, "svc:mail").await;
+    let (status, _, body) = get_token(&s, "svc:mail").await;
     assert_eq!(status, 200, "{body}");
     let refreshed = record(&s, "svc:mail").await;
     assert_eq!(proxy.refreshes(), 1);
@@ -93,7 +66,7 @@ async fn a_fresh_token_is_served_and_a_stale_one_refreshed_first(b: Backend) {
     assert!(refreshed.expires.unwrap() > clock::now());
     assert!(refreshed.lease_owner.is_none(), "the lease is released");
 
-    let (status, body) = get_token(&s, "no-such-tag").await;
+    let (status, _, body) = get_token(&s, "no-such-tag").await;
     assert_eq!(status, 404, "{body}");
     let unauthorised = stack::http()
         .get(s.url("/tokens/svc:mail"))
@@ -119,7 +92,7 @@ async fn a_refused_refresh_token_needs_the_user_again(b: Backend) {
         .unwrap();
     assert!(revoked.status().is_success());
     make_stale(&s, "revoked").await;
-    let (status, body) = get_token(&s, "revoked").await;
+    let (status, _, body) = get_token(&s, "revoked").await;
     assert_eq!(status, 409, "{body}");
     assert_eq!(body["error"], "reauthorization_required");
     // The way to connect again: a start by a caller with authority, replacing the record.
@@ -191,7 +164,7 @@ async fn fifty_callers_in_five_processes_share_one_refresh(b: Backend) {
     );
     // The rotated refresh token still works: nothing was lost.
     make_stale(&s, "shared").await;
-    let (status, _) = get_token(&s, "shared").await;
+    let (status, _, _) = get_token(&s, "shared").await;
     assert_eq!(status, 200);
     assert_eq!(proxy.refreshes(), 2);
 }

@@ -12,33 +12,13 @@ use authbridge_tests::Backend;
 use authbridge_tests::oidc;
 use authbridge_tests::on_both_backends;
 use authbridge_tests::stack::{self, TEST_API_TOKEN, TestStack};
-use authbridge_tests::tokens::{self, accepted, access_token, age, connect, record};
+use authbridge_tests::tokens::{
+    self, Answer, accepted, access_token, age, connect, get_token, record, send,
+};
 use lambda_http::RequestExt;
 use serde_json::Value;
 
 /// An answer: status, `ETag`, body.
-type Answer = (u16, Option<String>, Value);
-
-async fn answer(response: reqwest::Response) -> Answer {
-    let status = response.status().as_u16();
-    let etag = response
-        .headers()
-        .get("etag")
-        .and_then(|v| v.to_str().ok())
-        .map(String::from);
-    (status, etag, response.json().await.unwrap_or(Value::Null))
-}
-
-async fn get(s: &TestStack, tag: &str) -> Answer {
-    let response = stack::http()
-        .get(s.url(&format!("/tokens/{tag}")))
-        .bearer_auth(TEST_API_TOKEN)
-        .send()
-        .await
-        .expect("the stack answers");
-    answer(response).await
-}
-
 async fn post_refresh(s: &TestStack, tag: &str, if_match: Option<&str>) -> Answer {
     let mut request = stack::http()
         .post(s.url(&format!("/tokens/{tag}/refresh")))
@@ -46,7 +26,7 @@ async fn post_refresh(s: &TestStack, tag: &str, if_match: Option<&str>) -> Answe
     if let Some(version) = if_match {
         request = request.header("if-match", version);
     }
-    answer(request.send().await.expect("the stack answers")).await
+    send(request).await
 }
 
 fn token(answer: &Answer) -> String {
@@ -64,11 +44,11 @@ async fn if_match_refreshes_only_the_version_that_was_rejected(b: Backend) {
     let (s, proxy) = tokens::stack_on(b, &issuer).await;
     let tag = "api";
     connect(&s, tag).await;
-    let first = get(&s, tag).await;
+    let first = get_token(&s, tag).await;
     let t0 = token(&first);
     let e0 = first.1.clone().expect("an ETag");
     assert_eq!(
-        get(&s, tag).await.1,
+        get_token(&s, tag).await.1,
         Some(e0.clone()),
         "stable while the token is"
     );
@@ -80,7 +60,7 @@ async fn if_match_refreshes_only_the_version_that_was_rejected(b: Backend) {
     assert_eq!(proxy.refreshes(), 1);
     assert_ne!(t1, t0);
     assert_ne!(e1, e0);
-    assert_eq!(get(&s, tag).await.1, Some(e1.clone()));
+    assert_eq!(get_token(&s, tag).await.1, Some(e1.clone()));
     assert_eq!(t1, access_token(&s, &record(&s, tag).await).await);
 
     // An old version: the newer token, no refresh.

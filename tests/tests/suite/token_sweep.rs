@@ -11,6 +11,7 @@ use authbridge::domain::StoredToken;
 use authbridge::oauth::refresh::Refresher;
 use authbridge_tests::sqlite_backend;
 use authbridge_tests::stack::{self, StackOptions, TEST_API_TOKEN, TestStack};
+use authbridge_tests::tokens::{access_token, record};
 use axum::extract::State;
 use axum::response::IntoResponse;
 use serde_json::{Map, Value, json};
@@ -72,31 +73,10 @@ async fn grant(s: &TestStack, client: &str, tag: &str) {
     assert_eq!(response.status(), 200);
 }
 
-async fn record(s: &TestStack, tag: &str) -> StoredToken {
-    s.stack
-        .app
-        .stores
-        .tokens
-        .get_token(tag)
-        .await
-        .unwrap()
-        .unwrap()
-}
-
 async fn set(s: &TestStack, tag: &str, change: impl FnOnce(&mut StoredToken)) {
     let mut r = record(s, tag).await;
     change(&mut r);
     s.stack.app.stores.tokens.update_token(&r).await.unwrap();
-}
-
-async fn access(s: &TestStack, r: &StoredToken) -> String {
-    use authbridge::secrets::ExposeSecret;
-    let vault = s.stack.oauth.vault().await.unwrap();
-    vault
-        .open(&r.tag, "access_token", r.access_token.as_ref().unwrap())
-        .unwrap()
-        .expose_secret()
-        .to_string()
 }
 
 async fn sweep(s: &TestStack) -> authbridge::oauth::sweep::SweepSummary {
@@ -181,8 +161,8 @@ async fn a_transient_failure_is_backed_off_and_a_success_clears_it() {
         "temporarily_unavailable"
     );
     assert_eq!(
-        access(&s, &failed).await,
-        access(&s, &original).await,
+        access_token(&s, &failed).await,
+        access_token(&s, &original).await,
         "the old token is kept"
     );
 
@@ -201,7 +181,7 @@ async fn a_transient_failure_is_backed_off_and_a_success_clears_it() {
         .unwrap();
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.unwrap();
-    assert_eq!(body["access_token"], access(&s, &original).await);
+    assert_eq!(body["access_token"], access_token(&s, &original).await);
     // ...and a clear 503 once it has expired.
     set(&s, "t", |r| r.expires = Some(clock::now() - 1)).await;
     let response = stack::http()
@@ -241,5 +221,8 @@ async fn a_transient_failure_is_backed_off_and_a_success_clears_it() {
         ),
         (0, None, None)
     );
-    assert_ne!(access(&s, &healed).await, access(&s, &original).await);
+    assert_ne!(
+        access_token(&s, &healed).await,
+        access_token(&s, &original).await
+    );
 }

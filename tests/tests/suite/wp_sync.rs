@@ -3,9 +3,9 @@
 //! characters refused naming the field, and a WordPress login that another account's link holds.
 
 use authbridge::login::{LoginSettings, MigrationOptions};
+use authbridge_tests::Backend;
 use authbridge_tests::on_both_backends;
 use authbridge_tests::stack::{self, StackOptions, TEST_API_TOKEN, TestStack};
-use authbridge_tests::Backend;
 use serde_json::{Value, json};
 
 /// The seed's example payload; WordPress ID 145 is `admin`, any other `admin<ID>` (WordPress
