@@ -14,7 +14,7 @@
 #
 #   infra/dovecot/setup.sh .test-run/dovecot "$AUTHBRIDGE_TEST_OIDC_ISSUER"
 #   set -a; . .test-run/dovecot/env; set +a
-#   AUTHBRIDGE_TEST_REQUIRE_SERVERS=1 cargo test -p authbridge-tests --test mail_xoauth2
+#   AUTHBRIDGE_TEST_REQUIRE_SERVERS=1 cargo test -p authbridge-tests --test suite mail_xoauth2::
 #   infra/dovecot/setup.sh stop .test-run/dovecot
 #
 # Who logs in: the XOAUTH2 user is the account's e-mail (`<id>@example.test`, the test server's

@@ -15,7 +15,7 @@
 #
 #   infra/wordpress/setup.sh .test-run/wordpress
 #   set -a; . .test-run/wordpress/env; set +a
-#   AUTHBRIDGE_TEST_REQUIRE_SERVERS=1 cargo test -p authbridge-tests --test wordpress_plugin
+#   AUTHBRIDGE_TEST_REQUIRE_SERVERS=1 cargo test -p authbridge-tests --test suite wordpress_plugin::
 #   infra/wordpress/setup.sh stop .test-run/wordpress
 #
 # What it does, quickly on a second run:

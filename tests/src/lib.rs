@@ -16,6 +16,7 @@ use authbridge::store::sqlite::SqliteStore;
 
 pub mod faults;
 pub mod imap;
+pub mod lambda;
 pub mod login;
 pub mod logs;
 pub mod oidc;

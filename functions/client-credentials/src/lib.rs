@@ -8,6 +8,7 @@
 use std::sync::Arc;
 
 use authbridge::clock;
+use authbridge::config::Env;
 use authbridge::domain::Endpoint;
 use authbridge::http::api_auth;
 use authbridge::http::request::parse_body;
@@ -28,8 +29,13 @@ pub struct Context {
 impl Context {
     /// Reads the process environment.
     pub async fn from_env() -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Self::from(&Env::process()).await
+    }
+
+    /// Reads any [`Env`].
+    pub async fn from(env: &Env<'_>) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
         Ok(Context {
-            oauth: Arc::new(OAuthContext::from_env().await?),
+            oauth: Arc::new(OAuthContext::from(env).await?),
         })
     }
 }

@@ -28,9 +28,13 @@ pub struct Context {
 impl Context {
     /// Reads the process environment.
     pub async fn from_env() -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
-        let env = Env::process();
-        let config = Config::from(&env)?;
-        let settings = LoginSettings::from(&env, &config)?;
+        Self::from(&Env::process()).await
+    }
+
+    /// Reads any [`Env`].
+    pub async fn from(env: &Env<'_>) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        let config = Config::from(env)?;
+        let settings = LoginSettings::from(env, &config)?;
         let app = AppContext::build(config).await?;
         Ok(Self::new(&app, &settings)?)
     }

@@ -32,6 +32,7 @@ use authbridge::secrets::ExposeSecret;
 use lambda_http::http::HeaderValue;
 use lambda_http::http::header::{ETAG, IF_MATCH};
 use lambda_http::{Body, Request, RequestExt, Response};
+use percent_encoding::percent_decode_str;
 use serde_json::json;
 use tokio::time::Instant;
 
@@ -56,8 +57,12 @@ impl Context {
 
     /// Reads the process environment.
     pub async fn from_env() -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
-        let env = Env::process();
-        Ok(Context::new(Arc::new(OAuthContext::from(&env).await?)))
+        Self::from(&Env::process()).await
+    }
+
+    /// Reads any [`Env`].
+    pub async fn from(env: &Env<'_>) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Context::new(Arc::new(OAuthContext::from(env).await?)))
     }
 }
 
@@ -78,10 +83,9 @@ fn tag(req: &Request) -> Option<String> {
         .strip_suffix("/refresh")
         .or_else(|| raw.strip_suffix("/mail"))
         .unwrap_or(raw);
-    let decoded = url::form_urlencoded::parse(format!("t={}", raw.replace('+', "%2B")).as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned())?;
-    (!decoded.is_empty()).then_some(decoded)
+    // A path segment: `%XX` is decoded, and `+` is a plus (it means a space only in a query).
+    let decoded = percent_decode_str(raw).decode_utf8().ok()?;
+    (!decoded.is_empty()).then(|| decoded.into_owned())
 }
 
 /// Until when this request may wait for a refresh or start one: from the invocation's deadline.

@@ -34,11 +34,15 @@ pub struct Context {
 impl Context {
     /// Reads the process environment.
     pub async fn from_env() -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
-        let env = Env::process();
+        Self::from(&Env::process()).await
+    }
+
+    /// Reads any [`Env`].
+    pub async fn from(env: &Env<'_>) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
         Ok(Context {
-            oauth: OAuthContext::from(&env).await?,
+            oauth: OAuthContext::from(env).await?,
             refresher: Refresher::default(),
-            concurrency: concurrency(&env)?,
+            concurrency: concurrency(env)?,
         })
     }
 }

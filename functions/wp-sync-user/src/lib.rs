@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use authbridge::config::Env;
+use authbridge::config::{Config, Env};
 use authbridge::context::AppContext;
 use authbridge::domain::Endpoint;
 use authbridge::events::{Event, EventKind};
@@ -24,9 +24,14 @@ pub struct Context {
 impl Context {
     /// Reads the process environment.
     pub async fn from_env() -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Self::from(&Env::process()).await
+    }
+
+    /// Reads any [`Env`].
+    pub async fn from(env: &Env<'_>) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
         Ok(Context {
-            app: Arc::new(AppContext::from_env().await?),
-            ext_id_referencing: MigrationOptions::from(&Env::process())?.ext_id_referencing,
+            app: Arc::new(AppContext::build(Config::from(env)?).await?),
+            ext_id_referencing: MigrationOptions::from(env)?.ext_id_referencing,
         })
     }
 }

@@ -1,5 +1,5 @@
 //! Storage: one small trait per aggregate, each with a DynamoDB and an embedded (SQLite)
-//! implementation that pass the same contract tests (`tests/tests/store_contract.rs`).
+//! implementation that pass the same contract tests (`tests/tests/suite/store_contract.rs`).
 //!
 //! The design of the DynamoDB table (items, keys, indexes, access patterns) is in
 //! `docs/storage.md`.

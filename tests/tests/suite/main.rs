@@ -8,6 +8,7 @@
 
 mod api_tokens;
 mod events;
+mod handlers;
 mod login_bursts;
 mod login_faults;
 mod login_local;

@@ -80,10 +80,8 @@ async fn set(s: &TestStack, tag: &str, change: impl FnOnce(&mut StoredToken)) {
 }
 
 async fn sweep(s: &TestStack) -> authbridge::oauth::sweep::SweepSummary {
-    let event: token_refresh::ScheduledEvent = serde_json::from_str(include_str!(
-        "../../../functions/token-refresh/tests/fixtures/scheduled_event.json"
-    ))
-    .unwrap();
+    let event: token_refresh::ScheduledEvent =
+        serde_json::from_str(include_str!("../../fixtures/events/scheduled.json")).unwrap();
     let context = token_refresh::Context {
         oauth: clone_context(s),
         refresher: Refresher::default(),

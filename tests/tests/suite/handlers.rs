@@ -1,0 +1,354 @@
+//! Every function's handler called in-process with the event Lambda delivers (the fixtures in
+//! `tests/fixtures/events/`), its context built from an environment as its `main.rs` builds it:
+//! what API Gateway puts where (path parameters, the query map, cookies in their own list, a
+//! base64 body, the source address in the request context) reaches the handler, and the answer is
+//! the one the HTTP tests see from the local stack. No server is needed: the store is embedded and
+//! no step calls a provider.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use authbridge::clients::{ClientAdmin, NewClient};
+use authbridge::domain::token::{Sealed, TokenStatus};
+use authbridge::domain::{ClientId, OAuthClient, StoredToken, User, UserSource};
+use authbridge::oauth::OAuthContext;
+use authbridge::passwords::hash_password;
+use authbridge::secrets::SecretString;
+use authbridge::store::{TokenStore, UserStore};
+use authbridge_tests::lambda::{LANDING, LambdaEnv, event, fixture, header, json_body};
+use authbridge_tests::stack::TEST_API_TOKEN;
+use lambda_http::{Body, Request};
+use url::Url;
+
+/// A code client of the shipped `github` provider (static endpoints: nothing to discover).
+async fn github_client(context: &OAuthContext) -> OAuthClient {
+    ClientAdmin {
+        app: &context.app,
+        providers: &context.providers,
+    }
+    .create(NewClient {
+        provider: "github".into(),
+        guid: "Iv1.fixture".into(),
+        secret: Some(SecretString::from("fixture-secret")),
+        tenant: None,
+        options: serde_json::Map::new(),
+    })
+    .await
+    .expect("registering a client")
+}
+
+#[tokio::test]
+async fn start_auth_makes_a_link_and_the_link_sends_the_browser_to_the_provider() {
+    let lambda = LambdaEnv::new().await;
+    let context = Arc::new(OAuthContext::from(&lambda.env()).await.expect("a context"));
+    let client = github_client(&context).await;
+
+    let start = start_auth::handle(
+        context.clone(),
+        event(
+            "start_auth.json",
+            &[
+                ("api_token", TEST_API_TOKEN),
+                ("client", client.id.as_str()),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(start.status(), 200, "{:?}", start.body());
+    let started = json_body(&start);
+    assert_eq!(started["tag"], "crm:mailbox");
+    let link_url = Url::parse(started["url"].as_str().expect("a link")).expect("a URL");
+    assert!(
+        link_url
+            .as_str()
+            .starts_with("https://abc123.execute-api.eu-west-1.amazonaws.com/oauth/go/"),
+        "{link_url}"
+    );
+    let link = link_url
+        .path_segments()
+        .and_then(|mut s| s.nth(2))
+        .expect("the link id");
+
+    let go = start_auth::handle(
+        context.clone(),
+        event("start_auth_link.json", &[("link", link)]),
+    )
+    .await;
+    assert_eq!(go.status(), 302);
+    let to = Url::parse(header(&go, "location")).expect("a provider URL");
+    assert_eq!(to.host_str(), Some("github.com"));
+    let query: std::collections::HashMap<_, _> = to.query_pairs().into_owned().collect();
+    assert_eq!(query["client_id"], "Iv1.fixture");
+    assert_eq!(
+        query["redirect_uri"],
+        "https://abc123.execute-api.eu-west-1.amazonaws.com/oauth/return"
+    );
+    assert!(header(&go, "set-cookie").contains("HttpOnly"));
+
+    // The same link a second time sends nobody anywhere.
+    let again = start_auth::handle(context, event("start_auth_link.json", &[("link", link)])).await;
+    assert_ne!(again.status(), 302);
+}
+
+#[tokio::test]
+async fn oauth_return_lands_a_denied_consent_with_its_error_and_stores_nothing() {
+    let lambda = LambdaEnv::new().await;
+    let context = Arc::new(OAuthContext::from(&lambda.env()).await.expect("a context"));
+    let client = github_client(&context).await;
+    let start = start_auth::handle(
+        context.clone(),
+        event(
+            "start_auth.json",
+            &[
+                ("api_token", TEST_API_TOKEN),
+                ("client", client.id.as_str()),
+            ],
+        ),
+    )
+    .await;
+    let url = json_body(&start)["url"]
+        .as_str()
+        .expect("a link")
+        .to_string();
+    let link = url.rsplit('/').next().expect("the link id").to_string();
+    let go = start_auth::handle(
+        context.clone(),
+        event("start_auth_link.json", &[("link", &link)]),
+    )
+    .await;
+    let to = Url::parse(header(&go, "location")).expect("a provider URL");
+    let state = to
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .map(|(_, v)| v.into_owned())
+        .expect("a state");
+    let cookie = header(&go, "set-cookie")
+        .split(';')
+        .next()
+        .expect("a cookie")
+        .to_string();
+
+    let back = oauth_return::handle(
+        context.clone(),
+        event(
+            "oauth_return.json",
+            &[("state", &state), ("cookie", &cookie)],
+        ),
+    )
+    .await;
+    assert_eq!(back.status(), 303, "{:?}", back.body());
+    let landing = Url::parse(header(&back, "location")).expect("a landing URL");
+    assert!(landing.as_str().starts_with(LANDING), "{landing}");
+    assert!(
+        landing
+            .query_pairs()
+            .any(|(k, v)| k == "error" && v == "access_denied"),
+        "{landing}"
+    );
+    assert_eq!(
+        context
+            .app
+            .stores
+            .tokens
+            .get_token("crm:mailbox")
+            .await
+            .unwrap(),
+        None
+    );
+}
+
+#[tokio::test]
+async fn client_credentials_reads_a_base64_body_and_names_an_unknown_client() {
+    let lambda = LambdaEnv::new().await;
+    let context = Arc::new(
+        client_credentials::Context::from(&lambda.env())
+            .await
+            .expect("a context"),
+    );
+    let unknown = ClientId::generate();
+    let response = client_credentials::handle(
+        context.clone(),
+        event(
+            "client_credentials.json",
+            &[("api_token", TEST_API_TOKEN), ("client", unknown.as_str())],
+        ),
+    )
+    .await;
+    assert_eq!(response.status(), 404, "{:?}", response.body());
+    assert_eq!(json_body(&response)["error"], "unknown_client");
+
+    let refused = client_credentials::handle(
+        context,
+        event(
+            "client_credentials.json",
+            &[("api_token", "not-a-token"), ("client", unknown.as_str())],
+        ),
+    )
+    .await;
+    assert_eq!(refused.status(), 403, "{:?}", refused.body());
+}
+
+#[tokio::test]
+async fn login_logs_in_from_the_source_ip_and_the_session_answers_me() {
+    let lambda = LambdaEnv::new().await;
+    let user = User {
+        password_hash: Some(
+            hash_password(&SecretString::from("correct horse battery staple")).unwrap(),
+        ),
+        ..User::new(
+            "ada@example.org",
+            UserSource::Local,
+            authbridge::clock::now(),
+        )
+    };
+    lambda.store().create_user(&user, None).await.unwrap();
+    let context = Arc::new(
+        login_authenticate::Context::from(&lambda.env())
+            .await
+            .expect("a context"),
+    );
+
+    let response = login_authenticate::handle(context.clone(), event("login.json", &[])).await;
+    assert_eq!(response.status(), 200, "{:?}", response.body());
+    let answer = json_body(&response);
+    assert_eq!(answer["user"]["id"], user.id.to_string());
+    let stored = lambda.store().get_user(&user.id).await.unwrap().unwrap();
+    // From the request context, not from `X-Forwarded-For` (which the caller controls).
+    assert_eq!(stored.current_sign_in_ip.as_deref(), Some("203.0.113.9"));
+
+    let token = answer["access_token"].as_str().unwrap();
+    let mut me = Request::new(Body::Empty);
+    me.headers_mut()
+        .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    let response = login_authenticate::handle(context, me).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(json_body(&response)["user"]["email"], "ada@example.org");
+}
+
+#[tokio::test]
+async fn sync_user_makes_the_user_and_its_link() {
+    let lambda = LambdaEnv::new().await;
+    let context = Arc::new(
+        wp_sync_user::Context::from(&lambda.env())
+            .await
+            .expect("a context"),
+    );
+    let response = wp_sync_user::handle(
+        context.clone(),
+        event("sync_user.json", &[("api_token", TEST_API_TOKEN)]),
+    )
+    .await;
+    assert_eq!(response.status(), 200, "{:?}", response.body());
+    let body = json_body(&response);
+    assert_eq!(body["wordpress_id"], 145);
+    let link = lambda
+        .store()
+        .get_wordpress_link(145)
+        .await
+        .unwrap()
+        .expect("the link");
+    assert_eq!(body["user_id"], link.user_id.as_str());
+
+    let refused = wp_sync_user::handle(
+        context,
+        event("sync_user.json", &[("api_token", "not-a-token")]),
+    )
+    .await;
+    assert_eq!(refused.status(), 403, "{:?}", refused.body());
+}
+
+#[tokio::test]
+async fn token_access_takes_the_tag_from_the_path_and_needs_a_token() {
+    let lambda = LambdaEnv::new().await;
+    let context = Arc::new(
+        token_access::Context::from(&lambda.env())
+            .await
+            .expect("a context"),
+    );
+    let response = token_access::handle(
+        context.clone(),
+        event("token_access.json", &[("api_token", TEST_API_TOKEN)]),
+    )
+    .await;
+    assert_eq!(response.status(), 404, "{:?}", response.body());
+    let answer = json_body(&response);
+    assert_eq!(answer["error"], "not_found");
+    assert!(
+        answer["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("svc:mail+bounces"),
+        "{answer}"
+    );
+
+    // Without API Gateway's parameter map (as the local stack calls it), the tag comes from the
+    // path, percent-decoded, `+` kept as a plus.
+    let mut bare = Request::new(Body::Empty);
+    *bare.uri_mut() = "/tokens/svc%3Amail%2Bbounces%20x+y".parse().unwrap();
+    bare.headers_mut().insert(
+        "authorization",
+        format!("Bearer {TEST_API_TOKEN}").parse().unwrap(),
+    );
+    let response = token_access::handle(context.clone(), bare).await;
+    assert_eq!(response.status(), 404, "{:?}", response.body());
+    let answer = json_body(&response);
+    assert!(
+        answer["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("svc:mail+bounces x+y"),
+        "{answer}"
+    );
+
+    let refused = token_access::handle(
+        context,
+        event("token_access.json", &[("api_token", "not-a-token")]),
+    )
+    .await;
+    assert_eq!(refused.status(), 403, "{:?}", refused.body());
+}
+
+#[tokio::test]
+async fn the_scheduled_event_sweeps_the_due_tokens() {
+    let lambda = LambdaEnv::new().await;
+    let now = authbridge::clock::now();
+    let due = StoredToken {
+        tag: "svc:due".into(),
+        client_id: ClientId::generate(),
+        grant_type: "authorization_code".into(),
+        scopes: vec![],
+        token_type: Some("Bearer".into()),
+        access_token: Some(Sealed("c2VhbGVk".into())),
+        refresh_token: None,
+        id_token: None,
+        raw: None,
+        expires: Some(now + 60),
+        lifetime: Some(3600),
+        resource_owner_name: None,
+        resource_owner: None,
+        error: None,
+        status: TokenStatus::Active,
+        due_at: Some(now - 60),
+        refreshed_at: Some(now - 3540),
+        attempts: 0,
+        next_attempt_at: None,
+        lease_owner: None,
+        lease_until: None,
+        owner: None,
+        created_by: None,
+        created: now - 3540,
+        modified: now - 3540,
+        version: 0,
+    };
+    lambda.store().create_token(&due).await.unwrap();
+    let context = token_refresh::Context::from(&lambda.env())
+        .await
+        .expect("a context");
+    let event: token_refresh::ScheduledEvent =
+        serde_json::from_str(&fixture("scheduled.json", &[])).expect("a scheduled event");
+    assert_eq!(event.detail_type, "Scheduled Event");
+    let summary =
+        token_refresh::handle(&context, event, SystemTime::now() + Duration::from_secs(60)).await;
+    assert_eq!(summary.read, 1, "{summary:?}");
+    assert_eq!(summary.refreshed, 0, "{summary:?}");
+}
