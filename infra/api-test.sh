@@ -38,32 +38,9 @@ run_dir="$root/.test-run/api"
 rm -rf "$run_dir"
 mkdir -p "$run_dir"
 
-say() { printf '\n==> %s\n' "$*"; }
+# shellcheck source=infra/lib.sh
+source "$root/infra/lib.sh"
 
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do
-        kill "$pid" 2>/dev/null || true
-    done
-    wait 2>/dev/null || true
-}
-trap cleanup EXIT INT TERM
-
-py() { "$venv/bin/python" "$@"; }
-free_port() {
-    py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
-wait_for() { # url, name, log
-    for _ in $(seq 1 150); do
-        if py -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1], timeout=1)" "$1" 2>/dev/null; then
-            return 0
-        fi
-        sleep 0.2
-    done
-    echo "error: $2 did not start; its log follows" >&2
-    cat "$3" >&2 || true
-    return 1
-}
 # The value of `key` in the JSON document on standard input.
 field() { py -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
 # A session token: POST /auth/login as the test user.

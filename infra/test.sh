@@ -27,19 +27,10 @@ cd "$root"
 run_dir="$root/.test-run"
 mkdir -p "$run_dir"
 
-say() { printf '\n==> %s\n' "$*"; }
-
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do
-        kill "$pid" 2>/dev/null || true
-    done
-    wait 2>/dev/null || true
-}
-trap cleanup EXIT INT TERM
-
 # --- Python tools -----------------------------------------------------------------------------
 venv="$root/.venv"
+# shellcheck source=infra/lib.sh
+source "$root/infra/lib.sh"
 stamp="$venv/.requirements.sha256"
 want=$(sha256sum infra/requirements-test.txt | cut -d' ' -f1)
 if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
@@ -49,22 +40,6 @@ if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; 
     "$venv/bin/pip" install --quiet -r infra/requirements-test.txt
     echo "$want" > "$stamp"
 fi
-
-free_port() {
-    "$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
-
-wait_for() { # url, name, log
-    for _ in $(seq 1 150); do
-        if "$venv/bin/python" -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1], timeout=1)" "$1" 2>/dev/null; then
-            return 0
-        fi
-        sleep 0.2
-    done
-    echo "error: $2 did not start; its log follows" >&2
-    cat "$3" >&2 || true
-    return 1
-}
 
 # --- The AWS emulator -------------------------------------------------------------------------
 say "Starting the DynamoDB / Secrets Manager emulator (moto)"
