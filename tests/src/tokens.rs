@@ -237,3 +237,43 @@ pub async fn accepted(issuer: &str, token: &str) -> bool {
         .expect("an introspection response");
     answer["active"] == true
 }
+
+/// Callers in other processes: `processes` runs of the `refresh-worker` binary at `worker` (a test
+/// passes `env!("CARGO_BIN_EXE_refresh-worker")`), each making `per_process` concurrent
+/// `GET /tokens/{tag}` against the stack's store. Every worker must succeed; the answer is the
+/// SHA-256 of each token they got, and how many callers got one.
+pub async fn across_processes(
+    s: &TestStack,
+    worker: &str,
+    tag: &str,
+    processes: usize,
+    per_process: usize,
+) -> (std::collections::HashSet<String>, usize) {
+    let env = s.process_env();
+    let per_process = per_process.to_string();
+    let workers = (0..processes).map(|_| {
+        let mut cmd = tokio::process::Command::new(worker);
+        cmd.args([tag, per_process.as_str()])
+            .env_remove("AUTHBRIDGE_TABLE")
+            .env_remove("AUTHBRIDGE_BACKEND")
+            .env_remove("AWS_ENDPOINT_URL")
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .kill_on_drop(true);
+        cmd.output()
+    });
+    let mut hashes = std::collections::HashSet::new();
+    let mut answered = 0;
+    for output in futures::future::join_all(workers).await {
+        let output = output.expect("the worker ran");
+        assert!(
+            output.status.success(),
+            "a worker failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        for line in String::from_utf8_lossy(&output.stdout).lines() {
+            answered += 1;
+            hashes.insert(line.to_string());
+        }
+    }
+    (hashes, answered)
+}

@@ -119,33 +119,8 @@ async fn fifty_callers_in_five_processes_share_one_refresh(b: Backend) {
     };
     connect(&s, "shared").await;
     make_stale(&s, "shared").await;
-    let env = s.process_env();
-    let workers: Vec<_> = (0..5)
-        .map(|_| {
-            let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_refresh-worker"));
-            cmd.args(["shared", "10"])
-                .env_remove("AUTHBRIDGE_TABLE")
-                .env_remove("AUTHBRIDGE_BACKEND")
-                .env_remove("AWS_ENDPOINT_URL")
-                .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-                .kill_on_drop(true);
-            cmd.output()
-        })
-        .collect();
-    let mut hashes = std::collections::HashSet::new();
-    let mut callers = 0;
-    for output in futures::future::join_all(workers).await {
-        let output = output.expect("the worker ran");
-        assert!(
-            output.status.success(),
-            "a worker failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        for line in String::from_utf8_lossy(&output.stdout).lines() {
-            callers += 1;
-            hashes.insert(line.to_string());
-        }
-    }
+    let (hashes, callers) =
+        tokens::across_processes(&s, env!("CARGO_BIN_EXE_refresh-worker"), "shared", 5, 10).await;
     assert_eq!(callers, 50, "every caller got a token");
     assert_eq!(
         proxy.refreshes(),

@@ -60,32 +60,14 @@ async fn burst(s: &TestStack, tag: &str, callers: Callers) -> (HashSet<String>, 
             (got.iter().map(|t| hash(t)).collect(), got)
         }
         Callers::AcrossProcesses => {
-            let env = s.process_env();
-            let per_process = (CALLERS / PROCESSES).to_string();
-            let workers = (0..PROCESSES).map(|_| {
-                let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_refresh-worker"));
-                cmd.args([tag, per_process.as_str()])
-                    .env_remove("AUTHBRIDGE_TABLE")
-                    .env_remove("AUTHBRIDGE_BACKEND")
-                    .env_remove("AWS_ENDPOINT_URL")
-                    .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-                    .kill_on_drop(true);
-                cmd.output()
-            });
-            let mut hashes = HashSet::new();
-            let mut answered = 0;
-            for output in futures::future::join_all(workers).await {
-                let output = output.expect("the worker ran");
-                assert!(
-                    output.status.success(),
-                    "a worker failed: {}",
-                    String::from_utf8_lossy(&output.stderr)
-                );
-                for line in String::from_utf8_lossy(&output.stdout).lines() {
-                    answered += 1;
-                    hashes.insert(line.to_string());
-                }
-            }
+            let (hashes, answered) = tokens::across_processes(
+                s,
+                env!("CARGO_BIN_EXE_refresh-worker"),
+                tag,
+                PROCESSES,
+                CALLERS / PROCESSES,
+            )
+            .await;
             assert_eq!(answered, CALLERS, "every caller got a token");
             (hashes, Vec::new())
         }
