@@ -5,7 +5,7 @@ use rusqlite::params;
 
 use super::{SqliteStore, check_updated, db, get_data, list_page, to_json};
 use crate::domain::{ClientId, OAuthClient};
-use crate::store::{ClientStore, Page, PageRequest, StoreError, StoreResult, Unique};
+use crate::store::{ClientStore, Page, PageRequest, StoreError, StoreResult, Unique, Update};
 
 #[async_trait]
 impl ClientStore for SqliteStore {
@@ -40,14 +40,14 @@ impl ClientStore for SqliteStore {
     }
 
     async fn update_client(&self, client: &OAuthClient) -> StoreResult<OAuthClient> {
-        let mut next = client.clone();
-        next.version = client.version + 1;
-        let (id, data, expected) = (next.id.to_string(), to_json(&next)?, client.version as i64);
+        let update = Update::of(client);
+        let (id, data) = (client.id.to_string(), to_json(&update.next)?);
+        let (next, expected) = (update.next_sql(), update.expected_sql());
         self.write("updating a client", move |tx| {
             let changed = tx
                 .execute(
                     "UPDATE clients SET data = ?2, version = ?3 WHERE id = ?1 AND version = ?4",
-                    params![id, data, expected + 1, expected],
+                    params![id, data, next, expected],
                 )
                 .map_err(db("updating a client"))?;
             check_updated(
@@ -59,7 +59,7 @@ impl ClientStore for SqliteStore {
             )
         })
         .await?;
-        Ok(next)
+        Ok(update.next)
     }
 
     async fn delete_client(&self, id: &ClientId) -> StoreResult<bool> {

@@ -8,7 +8,9 @@ use super::{
 };
 use crate::clock::Epoch;
 use crate::domain::StoredToken;
-use crate::store::{Page, PageRequest, StoreError, StoreResult, TokenStore, Unique};
+use crate::store::{
+    DueCursor, Page, PageRequest, StoreError, StoreResult, TokenStore, Unique, Update,
+};
 
 #[async_trait]
 impl TokenStore for SqliteStore {
@@ -45,16 +47,15 @@ impl TokenStore for SqliteStore {
     }
 
     async fn update_token(&self, token: &StoredToken) -> StoreResult<StoredToken> {
-        let mut next = token.clone();
-        next.version = token.version + 1;
-        let (tag, data, due) = (next.tag.clone(), to_json(&next)?, next.due_at);
-        let expected = token.version as i64;
+        let update = Update::of(token);
+        let (tag, data, due) = (token.tag.clone(), to_json(&update.next)?, token.due_at);
+        let (next, expected) = (update.next_sql(), update.expected_sql());
         self.write("updating a token record", move |tx| {
             let changed = tx
                 .execute(
                     "UPDATE tokens SET data = ?2, version = ?3, due_at = ?4
                      WHERE tag = ?1 AND version = ?5",
-                    params![tag, data, expected + 1, due, expected],
+                    params![tag, data, next, due, expected],
                 )
                 .map_err(db("updating a token record"))?;
             check_updated(
@@ -66,7 +67,7 @@ impl TokenStore for SqliteStore {
             )
         })
         .await?;
-        Ok(next)
+        Ok(update.next)
     }
 
     async fn delete_token(&self, tag: &str) -> StoreResult<bool> {
@@ -81,7 +82,10 @@ impl TokenStore for SqliteStore {
 
     async fn due_tokens(&self, now: Epoch, page: &PageRequest) -> StoreResult<Page<StoredToken>> {
         let limit = page.effective_limit() as usize;
-        let (after_due, after_tag) = parse_cursor(page.after.as_deref());
+        let after = DueCursor::decode(page.after.as_deref()).unwrap_or(DueCursor {
+            due: Epoch::MIN,
+            tag: String::new(),
+        });
         self.run("listing due token records", move |conn| {
             let mut stmt = conn
                 .prepare_cached(
@@ -93,7 +97,7 @@ impl TokenStore for SqliteStore {
                 .map_err(db("listing due token records"))?;
             let rows = stmt
                 .query_map(
-                    params![now, after_due, after_tag, (limit + 1) as i64],
+                    params![now, after.due, after.tag, (limit + 1) as i64],
                     |row| {
                         Ok((
                             row.get::<_, Epoch>(0)?,
@@ -110,7 +114,7 @@ impl TokenStore for SqliteStore {
             let mut next = None;
             for (due, tag, data) in rows.into_iter().take(limit) {
                 items.push(from_json(&data)?);
-                next = Some(format!("{due}|{tag}"));
+                next = Some(DueCursor { due, tag }.encode());
             }
             Ok(Page {
                 items,
@@ -152,12 +156,4 @@ impl TokenStore for SqliteStore {
         })
         .await
     }
-}
-
-/// The `(due_at, tag)` a due-list cursor names; the start when there is none.
-fn parse_cursor(cursor: Option<&str>) -> (Epoch, String) {
-    cursor
-        .and_then(|c| c.split_once('|'))
-        .and_then(|(due, tag)| Some((due.parse().ok()?, tag.to_string())))
-        .unwrap_or((Epoch::MIN, String::new()))
 }

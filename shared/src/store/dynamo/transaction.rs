@@ -1,0 +1,208 @@
+//! DynamoDB transactions (`TransactWriteItems`) of the store's multi-item writes, each entry with
+//! the meaning of its condition's failure: a cancelled transaction answers the failure of the
+//! first entry whose condition failed (e.g. `AlreadyExists(Email)` when the e-mail guard was
+//! taken), and a retry that met the transaction itself answers success.
+
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
+
+use super::{Condition, DynamoStore, Item, backend, stamped};
+use crate::domain::UserId;
+use crate::store::schema;
+use crate::store::{StoreError, StoreResult};
+
+/// What a failed condition in one transaction entry means.
+pub(super) type Outcome = StoreError;
+
+/// A transaction under construction, with the meaning of each entry's condition failure.
+pub(super) struct Tx {
+    items: Vec<TransactWriteItem>,
+    on_fail: Vec<Outcome>,
+    /// What the transaction puts and deletes, to recognise it when a retry meets it stored.
+    puts: Vec<Item>,
+    deletes: Vec<String>,
+}
+
+impl Tx {
+    pub(super) fn new() -> Self {
+        Tx {
+            items: Vec::new(),
+            on_fail: Vec::new(),
+            puts: Vec::new(),
+            deletes: Vec::new(),
+        }
+    }
+
+    /// Puts `item` (with a fresh write id) if `condition` holds; `on_fail` when it does not.
+    pub(super) fn put(
+        &mut self,
+        table: &str,
+        item: Item,
+        condition: Condition,
+        on_fail: Outcome,
+    ) -> StoreResult<()> {
+        let item = stamped(item);
+        self.puts.push(item.clone());
+        self.put_unrecorded(table, item, condition, on_fail)
+    }
+
+    /// [`Self::put`] of an item that is not looked for when telling whether the transaction
+    /// took effect, and keeps no write id: a guard its user rewrites as it is.
+    fn put_unrecorded(
+        &mut self,
+        table: &str,
+        item: Item,
+        condition: Condition,
+        on_fail: Outcome,
+    ) -> StoreResult<()> {
+        let put = condition
+            .apply_tx_put(Put::builder().table_name(table).set_item(Some(item)))
+            .build()
+            .map_err(|e| StoreError::backend("building a transaction", e))?;
+        self.items
+            .push(TransactWriteItem::builder().put(put).build());
+        self.on_fail.push(on_fail);
+        Ok(())
+    }
+
+    pub(super) fn put_new(&mut self, table: &str, item: Item, on_fail: Outcome) -> StoreResult<()> {
+        self.put(table, item, Condition::absent(), on_fail)
+    }
+
+    pub(super) fn put_versioned(
+        &mut self,
+        table: &str,
+        item: Item,
+        expected: u64,
+    ) -> StoreResult<()> {
+        let at_version = Condition::at_version(expected);
+        self.put(table, item, at_version, StoreError::StaleVersion)
+    }
+
+    /// Writes a guard item unless it belongs to another user: creates it, or rewrites its own.
+    pub(super) fn put_owned(
+        &mut self,
+        table: &str,
+        item: Item,
+        owner: &UserId,
+        on_fail: Outcome,
+    ) -> StoreResult<()> {
+        let owned = Condition::absent_or_owned_by(owner.as_str());
+        self.put_unrecorded(table, item, owned, on_fail)
+    }
+
+    /// Deletes the item under `pk` if `condition` holds; a stale version when it does not.
+    pub(super) fn delete(
+        &mut self,
+        table: &str,
+        pk: String,
+        condition: Condition,
+    ) -> StoreResult<()> {
+        self.deletes.push(pk.clone());
+        let delete = condition
+            .apply_tx_delete(
+                Delete::builder()
+                    .table_name(table)
+                    .key(schema::PK, AttributeValue::S(pk)),
+            )
+            .build()
+            .map_err(|e| StoreError::backend("building a transaction", e))?;
+        self.items
+            .push(TransactWriteItem::builder().delete(delete).build());
+        self.on_fail.push(StoreError::StaleVersion);
+        Ok(())
+    }
+
+    /// Deletes a guard item, only while it still belongs to `owner`.
+    pub(super) fn delete_owned(
+        &mut self,
+        table: &str,
+        pk: String,
+        owner: &UserId,
+    ) -> StoreResult<()> {
+        self.delete(table, pk, Condition::absent_or_owned_by(owner.as_str()))
+    }
+
+    /// Whether every item this transaction puts is stored exactly as written, and every item it
+    /// deletes is gone.
+    async fn took_effect(&self, store: &DynamoStore, context: &'static str) -> StoreResult<bool> {
+        for item in &self.puts {
+            let Some(AttributeValue::S(pk)) = item.get(schema::PK) else {
+                return Ok(false);
+            };
+            if store.get_item(pk.clone(), context).await?.as_ref() != Some(item) {
+                return Ok(false);
+            }
+        }
+        for pk in &self.deletes {
+            if store.get_item(pk.clone(), context).await?.is_some() {
+                return Ok(false);
+            }
+        }
+        Ok(!self.puts.is_empty() || !self.deletes.is_empty())
+    }
+
+    /// `Ok` when the transaction took effect after all, else `err`.
+    async fn or_took_effect(
+        &self,
+        store: &DynamoStore,
+        context: &'static str,
+        err: StoreError,
+    ) -> StoreResult<()> {
+        match self.took_effect(store, context).await? {
+            true => Ok(()),
+            false => Err(err),
+        }
+    }
+
+    pub(super) async fn commit(
+        self,
+        store: &DynamoStore,
+        context: &'static str,
+    ) -> StoreResult<()> {
+        let result = store
+            .client()
+            .transact_write_items()
+            .set_transact_items(Some(self.items.clone()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(service)) => match service.err() {
+                TransactWriteItemsError::TransactionCanceledException(cancel) => {
+                    let failed = cancel
+                        .cancellation_reasons()
+                        .iter()
+                        .position(|reason| reason.code() == Some("ConditionalCheckFailed"));
+                    match failed {
+                        // The SDK retried a transaction whose answer was lost, and the retry
+                        // met the transaction itself: every put is stored as written.
+                        Some(_) if self.took_effect(store, context).await? => Ok(()),
+                        Some(i) => Err(self
+                            .on_fail
+                            .into_iter()
+                            .nth(i)
+                            .unwrap_or(StoreError::StaleVersion)),
+                        // Cancelled for another reason, e.g. a concurrent transaction on the same
+                        // items: the caller retries after re-reading, as after a stale version.
+                        None => Err(StoreError::StaleVersion),
+                    }
+                }
+                _ => {
+                    self.or_took_effect(
+                        store,
+                        context,
+                        backend(context, SdkError::ServiceError(service)),
+                    )
+                    .await
+                }
+            },
+            // The last attempt's answer may have been the lost one.
+            Err(e) => {
+                self.or_took_effect(store, context, backend(context, e))
+                    .await
+            }
+        }
+    }
+}
