@@ -206,3 +206,128 @@ impl Tx {
         }
     }
 }
+
+/// The mapping from a cancelled transaction to the unique value that lost, against DynamoDB's
+/// answers stubbed in the SDK client (no emulator).
+#[cfg(test)]
+mod tests {
+    use aws_sdk_dynamodb::Client;
+    use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+    use aws_sdk_dynamodb::operation::get_item::GetItemOutput;
+    use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+    use aws_sdk_dynamodb::types::CancellationReason;
+    use aws_sdk_dynamodb::types::error::TransactionCanceledException;
+    use aws_smithy_mocks::{MockResponseInterceptor, RuleMode, mock};
+
+    use crate::domain::{User, UserId, WordpressAccount, WordpressLink};
+    use crate::store::dynamo::DynamoStore;
+    use crate::store::{StoreError, Unique, UserStore};
+
+    /// A store whose transactions are cancelled with `reasons` (one code per entry, as DynamoDB
+    /// answers: `None` for an entry that did not fail) and whose reads find nothing.
+    fn cancelling(reasons: &[&'static str]) -> DynamoStore {
+        let reasons = reasons.to_vec();
+        let cancelled = mock!(Client::transact_write_items).then_error(move || {
+            let reasons = reasons
+                .iter()
+                .map(|code| CancellationReason::builder().code(*code).build())
+                .collect();
+            TransactWriteItemsError::TransactionCanceledException(
+                TransactionCanceledException::builder()
+                    .message("Transaction cancelled, please refer cancellation reasons for specific reasons")
+                    .set_cancellation_reasons(Some(reasons))
+                    .build(),
+            )
+        });
+        let nothing_stored =
+            mock!(Client::get_item).then_output(|| GetItemOutput::builder().build());
+        let answers = MockResponseInterceptor::new()
+            .rule_mode(RuleMode::MatchAny)
+            .with_rule(&cancelled)
+            .with_rule(&nothing_stored);
+        let config = aws_sdk_dynamodb::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new("test", "test", None, None, "test"))
+            .http_client(aws_smithy_mocks::create_mock_http_client())
+            .interceptor(answers)
+            .build();
+        DynamoStore::new(Client::from_conf(config), "authbridge")
+    }
+
+    /// Cancellation reasons of `entries` entries, the one at `failed` a failed condition.
+    fn failed_at(entries: usize, failed: usize) -> Vec<&'static str> {
+        (0..entries)
+            .map(|i| match i == failed {
+                true => "ConditionalCheckFailed",
+                false => "None",
+            })
+            .collect()
+    }
+
+    /// A user with an ext_id, and its link with a login: five entries in the transaction.
+    fn user_and_link() -> (User, WordpressLink) {
+        let account = WordpressAccount {
+            id: 42,
+            login: "Ann".into(),
+            email: "ann@example.com".into(),
+            nicename: None,
+            url: None,
+            registered: None,
+            display_name: None,
+            first_name: None,
+            last_name: None,
+        };
+        let user = User {
+            id: UserId::new("u-ann"),
+            ..account.new_user(None, true, 0)
+        };
+        let link = account.link(&user.id, 0);
+        (user, link)
+    }
+
+    #[tokio::test]
+    async fn a_user_create_that_lost_names_the_unique_value_whose_guard_failed() {
+        let (user, link) = user_and_link();
+        let entries = [
+            Unique::User,
+            Unique::Email,
+            Unique::ExtId,
+            Unique::WordpressLink,
+            Unique::WordpressLogin,
+        ];
+        for (failed, lost) in entries.into_iter().enumerate() {
+            let store = cancelling(&failed_at(entries.len(), failed));
+            match store.create_user(&user, Some(&link)).await {
+                Err(StoreError::AlreadyExists(what)) => assert_eq!(what, lost, "entry {failed}"),
+                other => panic!("entry {failed}: expected AlreadyExists({lost}), got {other:?}"),
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_link_create_that_lost_names_the_link_or_its_login() {
+        let (_, link) = user_and_link();
+        for (failed, lost) in [Unique::WordpressLink, Unique::WordpressLogin]
+            .into_iter()
+            .enumerate()
+        {
+            let store = cancelling(&failed_at(2, failed));
+            match store.save_wordpress_link(&link).await {
+                Err(StoreError::AlreadyExists(what)) => assert_eq!(what, lost, "entry {failed}"),
+                other => panic!("entry {failed}: expected AlreadyExists({lost}), got {other:?}"),
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_transaction_cancelled_for_another_reason_is_a_stale_version() {
+        let (user, link) = user_and_link();
+        let store = cancelling(&["None", "TransactionConflict", "None", "None", "None"]);
+        let result = store.create_user(&user, Some(&link)).await;
+        assert!(
+            matches!(result, Err(StoreError::StaleVersion)),
+            "{result:?}"
+        );
+    }
+}
