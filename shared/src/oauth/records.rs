@@ -130,7 +130,7 @@ pub async fn replace(
     let record = &record;
     retry(Contention::Shared, stale, |_| async move {
         match store.get_token(&record.tag).await? {
-            None => match store.create_token(&record).await {
+            None => match store.create_token(record).await {
                 Ok(()) => Ok((record.clone(), None)),
                 Err(e) => Err(raced(e)),
             },

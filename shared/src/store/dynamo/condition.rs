@@ -67,19 +67,11 @@ impl Condition {
         Condition::new("attribute_not_exists(pk) OR user_id = :owner")
             .value(":owner", AttributeValue::S(owner.to_string()))
     }
+}
 
-    fn parts(
-        self,
-    ) -> (
-        String,
-        Option<HashMap<String, String>>,
-        Option<HashMap<String, AttributeValue>>,
-    ) {
-        // DynamoDB refuses an empty map of names or values: leave it out.
-        let names = (!self.names.is_empty()).then_some(self.names);
-        let values = (!self.values.is_empty()).then_some(self.values);
-        (self.expression, names, values)
-    }
+/// `map`, or `None` when it is empty: DynamoDB refuses an empty map of names or values.
+fn non_empty<V>(map: HashMap<String, V>) -> Option<HashMap<String, V>> {
+    (!map.is_empty()).then_some(map)
 }
 
 /// `Condition::apply_*`: the same three setters on each request builder that takes a condition.
@@ -87,11 +79,10 @@ macro_rules! apply {
     ($($method:ident($builder:ty)),*) => {
         impl Condition {$(
             pub fn $method(self, builder: $builder) -> $builder {
-                let (expression, names, values) = self.parts();
                 builder
-                    .condition_expression(expression)
-                    .set_expression_attribute_names(names)
-                    .set_expression_attribute_values(values)
+                    .condition_expression(self.expression)
+                    .set_expression_attribute_names(non_empty(self.names))
+                    .set_expression_attribute_values(non_empty(self.values))
             }
         )*}
     };
