@@ -17,6 +17,7 @@ pub(super) type Outcome = StoreError;
 
 /// A transaction under construction, with the meaning of each entry's condition failure.
 pub(super) struct Tx {
+    table: String,
     items: Vec<TransactWriteItem>,
     on_fail: Vec<Outcome>,
     /// What the transaction puts and deletes, to recognise it when a retry meets it stored.
@@ -25,8 +26,10 @@ pub(super) struct Tx {
 }
 
 impl Tx {
-    pub(super) fn new() -> Self {
+    /// An empty transaction on `table`.
+    pub(super) fn new(table: &str) -> Self {
         Tx {
+            table: table.to_string(),
             items: Vec::new(),
             on_fail: Vec::new(),
             puts: Vec::new(),
@@ -37,91 +40,76 @@ impl Tx {
     /// Puts `item` (with a fresh write id) if `condition` holds; `on_fail` when it does not.
     pub(super) fn put(
         &mut self,
-        table: &str,
         item: Item,
         condition: Condition,
         on_fail: Outcome,
     ) -> StoreResult<()> {
         let item = stamped(item);
         self.puts.push(item.clone());
-        self.put_unrecorded(table, item, condition, on_fail)
+        self.put_unrecorded(item, condition, on_fail)
     }
 
     /// [`Self::put`] of an item that is not looked for when telling whether the transaction
     /// took effect, and keeps no write id: a guard its user rewrites as it is.
     fn put_unrecorded(
         &mut self,
-        table: &str,
         item: Item,
         condition: Condition,
         on_fail: Outcome,
     ) -> StoreResult<()> {
         let put = condition
-            .apply_tx_put(Put::builder().table_name(table).set_item(Some(item)))
+            .apply_tx_put(Put::builder().table_name(&self.table).set_item(Some(item)))
             .build()
             .map_err(|e| StoreError::backend("building a transaction", e))?;
-        self.items
-            .push(TransactWriteItem::builder().put(put).build());
-        self.on_fail.push(on_fail);
+        self.push(TransactWriteItem::builder().put(put).build(), on_fail);
         Ok(())
     }
 
-    pub(super) fn put_new(&mut self, table: &str, item: Item, on_fail: Outcome) -> StoreResult<()> {
-        self.put(table, item, Condition::absent(), on_fail)
+    pub(super) fn put_new(&mut self, item: Item, on_fail: Outcome) -> StoreResult<()> {
+        self.put(item, Condition::absent(), on_fail)
     }
 
-    pub(super) fn put_versioned(
-        &mut self,
-        table: &str,
-        item: Item,
-        expected: u64,
-    ) -> StoreResult<()> {
+    pub(super) fn put_versioned(&mut self, item: Item, expected: u64) -> StoreResult<()> {
         let at_version = Condition::at_version(expected);
-        self.put(table, item, at_version, StoreError::StaleVersion)
+        self.put(item, at_version, StoreError::StaleVersion)
     }
 
     /// Writes a guard item unless it belongs to another user: creates it, or rewrites its own.
     pub(super) fn put_owned(
         &mut self,
-        table: &str,
         item: Item,
         owner: &UserId,
         on_fail: Outcome,
     ) -> StoreResult<()> {
         let owned = Condition::absent_or_owned_by(owner.as_str());
-        self.put_unrecorded(table, item, owned, on_fail)
+        self.put_unrecorded(item, owned, on_fail)
     }
 
     /// Deletes the item under `pk` if `condition` holds; a stale version when it does not.
-    pub(super) fn delete(
-        &mut self,
-        table: &str,
-        pk: String,
-        condition: Condition,
-    ) -> StoreResult<()> {
+    pub(super) fn delete(&mut self, pk: String, condition: Condition) -> StoreResult<()> {
         self.deletes.push(pk.clone());
         let delete = condition
             .apply_tx_delete(
                 Delete::builder()
-                    .table_name(table)
+                    .table_name(&self.table)
                     .key(schema::PK, AttributeValue::S(pk)),
             )
             .build()
             .map_err(|e| StoreError::backend("building a transaction", e))?;
-        self.items
-            .push(TransactWriteItem::builder().delete(delete).build());
-        self.on_fail.push(StoreError::StaleVersion);
+        let entry = TransactWriteItem::builder().delete(delete).build();
+        self.push(entry, StoreError::StaleVersion);
         Ok(())
     }
 
+    /// Adds an entry, and what its condition's failure means.
+    fn push(&mut self, entry: TransactWriteItem, on_fail: Outcome) {
+        self.items.push(entry);
+        self.on_fail.push(on_fail);
+    }
+
     /// Deletes a guard item, only while it still belongs to `owner`.
-    pub(super) fn delete_owned(
-        &mut self,
-        table: &str,
-        pk: String,
-        owner: &UserId,
-    ) -> StoreResult<()> {
-        self.delete(table, pk, Condition::absent_or_owned_by(owner.as_str()))
+    pub(super) fn delete_owned(&mut self, pk: String, owner: &UserId) -> StoreResult<()> {
+        self.delete(pk, Condition::absent_or_owned_by(owner.as_str()))
     }
 
     /// Whether every item this transaction puts is stored exactly as written, and every item it

@@ -67,6 +67,21 @@ fn login_guard(key: &str, link: &WordpressLink) -> Item {
     item
 }
 
+/// Adds the creation of `link` and of its login guard to `tx`.
+fn put_new_link(tx: &mut Tx, link: &WordpressLink) -> StoreResult<()> {
+    tx.put_new(
+        link_item(link)?,
+        StoreError::AlreadyExists(Unique::WordpressLink),
+    )?;
+    if let Some(key) = WordpressLink::login_key(&link.login) {
+        tx.put_new(
+            login_guard(&key, link),
+            StoreError::AlreadyExists(Unique::WordpressLogin),
+        )?;
+    }
+    Ok(())
+}
+
 impl DynamoStore {
     /// Every WordPress link of `user`, as a consistent read has it: the links its listing names,
     /// and the link of its `wordpress_id` (which also finds a link written before links were
@@ -107,39 +122,20 @@ impl DynamoStore {
 #[async_trait]
 impl UserStore for DynamoStore {
     async fn create_user(&self, user: &User, link: Option<&WordpressLink>) -> StoreResult<()> {
-        let table = self.table();
-        let mut tx = Tx::new();
+        let mut tx = Tx::new(self.table());
+        tx.put_new(user_item(user)?, StoreError::AlreadyExists(Unique::User))?;
         tx.put_new(
-            table,
-            user_item(user)?,
-            StoreError::AlreadyExists(Unique::User),
-        )?;
-        tx.put_new(
-            table,
             guard(email_pk(&user.email), &user.id),
             StoreError::AlreadyExists(Unique::Email),
         )?;
         if let Some(ext_id) = &user.ext_id {
             tx.put_new(
-                table,
                 guard(ext_pk(ext_id), &user.id),
                 StoreError::AlreadyExists(Unique::ExtId),
             )?;
         }
         if let Some(link) = link {
-            let link = created(link);
-            tx.put_new(
-                table,
-                link_item(&link)?,
-                StoreError::AlreadyExists(Unique::WordpressLink),
-            )?;
-            if let Some(key) = WordpressLink::login_key(&link.login) {
-                tx.put_new(
-                    table,
-                    login_guard(&key, &link),
-                    StoreError::AlreadyExists(Unique::WordpressLogin),
-                )?;
-            }
+            put_new_link(&mut tx, &created(link))?;
         }
         tx.commit(self, "creating a user").await
     }
@@ -177,24 +173,21 @@ impl UserStore for DynamoStore {
         if current.version != expected {
             return Err(StoreError::StaleVersion);
         }
-        let table = self.table();
-        let mut tx = Tx::new();
-        tx.put_versioned(table, user_item(&next)?, expected)?;
+        let mut tx = Tx::new(self.table());
+        tx.put_versioned(user_item(&next)?, expected)?;
         if User::email_key(&current.email) != User::email_key(&next.email) {
-            tx.delete_owned(table, email_pk(&current.email), &user.id)?;
+            tx.delete_owned(email_pk(&current.email), &user.id)?;
             tx.put_new(
-                table,
                 guard(email_pk(&next.email), &user.id),
                 StoreError::AlreadyExists(Unique::Email),
             )?;
         }
         if current.ext_id != next.ext_id {
             if let Some(old) = &current.ext_id {
-                tx.delete_owned(table, ext_pk(old), &user.id)?;
+                tx.delete_owned(ext_pk(old), &user.id)?;
             }
             if let Some(new) = &next.ext_id {
                 tx.put_new(
-                    table,
                     guard(ext_pk(new), &user.id),
                     StoreError::AlreadyExists(Unique::ExtId),
                 )?;
@@ -208,17 +201,16 @@ impl UserStore for DynamoStore {
         let Some(current) = self.get_user(id).await? else {
             return Ok(false);
         };
-        let table = self.table();
-        let mut tx = Tx::new();
-        tx.delete(table, user_pk(id), Condition::at_version(current.version))?;
-        tx.delete_owned(table, email_pk(&current.email), id)?;
+        let mut tx = Tx::new(self.table());
+        tx.delete(user_pk(id), Condition::at_version(current.version))?;
+        tx.delete_owned(email_pk(&current.email), id)?;
         if let Some(ext_id) = &current.ext_id {
-            tx.delete_owned(table, ext_pk(ext_id), id)?;
+            tx.delete_owned(ext_pk(ext_id), id)?;
         }
         for link in self.links_of(&current).await? {
-            tx.delete_owned(table, link_pk(link.wordpress_id), id)?;
+            tx.delete_owned(link_pk(link.wordpress_id), id)?;
             if let Some(key) = WordpressLink::login_key(&link.login) {
-                tx.delete_owned(table, login_pk(&key), id)?;
+                tx.delete_owned(login_pk(&key), id)?;
             }
         }
         tx.commit(self, "deleting a user").await?;
@@ -237,23 +229,11 @@ impl UserStore for DynamoStore {
     }
 
     async fn save_wordpress_link(&self, link: &WordpressLink) -> StoreResult<WordpressLink> {
-        let table = self.table();
-        let mut tx = Tx::new();
+        let mut tx = Tx::new(self.table());
         let key = WordpressLink::login_key(&link.login);
         let update = match Save::of(link) {
             Save::Create(next) => {
-                tx.put_new(
-                    table,
-                    link_item(&next)?,
-                    StoreError::AlreadyExists(Unique::WordpressLink),
-                )?;
-                if let Some(key) = &key {
-                    tx.put_new(
-                        table,
-                        login_guard(key, &next),
-                        StoreError::AlreadyExists(Unique::WordpressLogin),
-                    )?;
-                }
+                put_new_link(&mut tx, &next)?;
                 tx.commit(self, "creating a WordPress link").await?;
                 return Ok(next);
             }
@@ -266,12 +246,12 @@ impl UserStore for DynamoStore {
             return Err(StoreError::StaleVersion);
         }
         let next = update.next;
-        tx.put_versioned(table, link_item(&next)?, update.expected)?;
+        tx.put_versioned(link_item(&next)?, update.expected)?;
         let old_key = WordpressLink::login_key(&current.login);
         if old_key != key
             && let Some(old) = &old_key
         {
-            tx.delete_owned(table, login_pk(old), &current.user_id)?;
+            tx.delete_owned(login_pk(old), &current.user_id)?;
         }
         // Also rewritten when unchanged: a link written before logins had guards gets its guard.
         if let Some(key) = &key {
@@ -281,7 +261,6 @@ impl UserStore for DynamoStore {
                 &next.user_id
             };
             tx.put_owned(
-                table,
                 login_guard(key, &next),
                 owner,
                 StoreError::AlreadyExists(Unique::WordpressLogin),
