@@ -3,9 +3,9 @@
 use async_trait::async_trait;
 use rusqlite::params;
 
-use super::{SqliteStore, check_updated, db, get_data, list_page, to_json};
+use super::{SqliteStore, check_updated, db, get_data, insert_new, list_page, to_json};
 use crate::domain::ApiToken;
-use crate::store::{ApiTokenStore, Page, PageRequest, StoreError, StoreResult, Unique, Update};
+use crate::store::{ApiTokenStore, Page, PageRequest, StoreResult, Unique, Update};
 
 #[async_trait]
 impl ApiTokenStore for SqliteStore {
@@ -16,17 +16,14 @@ impl ApiTokenStore for SqliteStore {
             token.version as i64,
         );
         self.write("creating an API token", move |tx| {
-            let inserted = tx
-                .execute(
-                    "INSERT INTO api_tokens (hash, data, version) VALUES (?1, ?2, ?3)
+            insert_new(
+                tx,
+                "INSERT INTO api_tokens (hash, data, version) VALUES (?1, ?2, ?3)
                      ON CONFLICT DO NOTHING",
-                    params![hash, data, version],
-                )
-                .map_err(db("creating an API token"))?;
-            match inserted {
-                1 => Ok(()),
-                _ => Err(StoreError::AlreadyExists(Unique::ApiToken)),
-            }
+                params![hash, data, version],
+                Unique::ApiToken,
+                "creating an API token",
+            )
         })
         .await
     }

@@ -3,25 +3,23 @@
 use async_trait::async_trait;
 use rusqlite::params;
 
-use super::{SqliteStore, check_updated, db, get_data, list_page, to_json};
+use super::{SqliteStore, check_updated, db, get_data, insert_new, list_page, to_json};
 use crate::domain::{ClientId, OAuthClient};
-use crate::store::{ClientStore, Page, PageRequest, StoreError, StoreResult, Unique, Update};
+use crate::store::{ClientStore, Page, PageRequest, StoreResult, Unique, Update};
 
 #[async_trait]
 impl ClientStore for SqliteStore {
     async fn create_client(&self, client: &OAuthClient) -> StoreResult<()> {
         let (id, data, version) = (client.id.to_string(), to_json(client)?, client.version);
         self.write("creating a client", move |tx| {
-            let inserted = tx
-                .execute(
-                    "INSERT INTO clients (id, data, version) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
-                    params![id, data, version as i64],
-                )
-                .map_err(db("creating a client"))?;
-            match inserted {
-                1 => Ok(()),
-                _ => Err(StoreError::AlreadyExists(Unique::Client)),
-            }
+            insert_new(
+                tx,
+                "INSERT INTO clients (id, data, version) VALUES (?1, ?2, ?3)
+                 ON CONFLICT DO NOTHING",
+                params![id, data, version as i64],
+                Unique::Client,
+                "creating a client",
+            )
         })
         .await
     }

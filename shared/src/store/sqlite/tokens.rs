@@ -4,13 +4,12 @@ use async_trait::async_trait;
 use rusqlite::params;
 
 use super::{
-    SqliteStore, check_updated, db, from_json, get_data, list_page, list_page_of, to_json,
+    SqliteStore, check_updated, db, from_json, get_data, insert_new, list_page, list_page_of,
+    to_json,
 };
 use crate::clock::Epoch;
 use crate::domain::StoredToken;
-use crate::store::{
-    DueCursor, Page, PageRequest, StoreError, StoreResult, TokenStore, Unique, Update,
-};
+use crate::store::{DueCursor, Page, PageRequest, StoreResult, TokenStore, Unique, Update};
 
 #[async_trait]
 impl TokenStore for SqliteStore {
@@ -18,17 +17,14 @@ impl TokenStore for SqliteStore {
         let (tag, data, due) = (token.tag.clone(), to_json(token)?, token.due_at);
         let version = token.version as i64;
         self.write("creating a token record", move |tx| {
-            let inserted = tx
-                .execute(
-                    "INSERT INTO tokens (tag, data, version, due_at) VALUES (?1, ?2, ?3, ?4)
+            insert_new(
+                tx,
+                "INSERT INTO tokens (tag, data, version, due_at) VALUES (?1, ?2, ?3, ?4)
                      ON CONFLICT DO NOTHING",
-                    params![tag, data, version, due],
-                )
-                .map_err(db("creating a token record"))?;
-            match inserted {
-                1 => Ok(()),
-                _ => Err(StoreError::AlreadyExists(Unique::Token)),
-            }
+                params![tag, data, version, due],
+                Unique::Token,
+                "creating a token record",
+            )
         })
         .await
     }

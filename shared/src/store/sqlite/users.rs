@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, Transaction, params};
 
-use super::{SqliteStore, check_updated, db, get_data, list_page, to_json};
+use super::{SqliteStore, check_updated, db, get_data, insert_new, list_page, to_json};
 use crate::domain::{User, UserId, WordpressLink};
 use crate::store::{
     Page, PageRequest, Save, StoreError, StoreResult, Unique, Update, UserStore, created,
@@ -68,23 +68,20 @@ fn insert_link(
     context: &'static str,
 ) -> StoreResult<()> {
     check_login(tx, link, context)?;
-    let inserted = tx
-        .execute(
-            "INSERT INTO wordpress_links (wordpress_id, user_id, data, version, login_key)
+    insert_new(
+        tx,
+        "INSERT INTO wordpress_links (wordpress_id, user_id, data, version, login_key)
              VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
-            params![
-                link.wordpress_id as i64,
-                link.user_id.as_str(),
-                to_json(link)?,
-                link.version as i64,
-                WordpressLink::login_key(&link.login),
-            ],
-        )
-        .map_err(db(context))?;
-    match inserted {
-        1 => Ok(()),
-        _ => Err(StoreError::AlreadyExists(Unique::WordpressLink)),
-    }
+        params![
+            link.wordpress_id as i64,
+            link.user_id.as_str(),
+            to_json(link)?,
+            link.version as i64,
+            WordpressLink::login_key(&link.login),
+        ],
+        Unique::WordpressLink,
+        context,
+    )
 }
 
 #[async_trait]
@@ -94,22 +91,20 @@ impl UserStore for SqliteStore {
         let data = to_json(&user)?;
         self.write("creating a user", move |tx| {
             check_unique(tx, &user, "creating a user")?;
-            let inserted = tx
-                .execute(
-                    "INSERT INTO users (id, email_key, ext_id, data, version)
+            insert_new(
+                tx,
+                "INSERT INTO users (id, email_key, ext_id, data, version)
                      VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(id) DO NOTHING",
-                    params![
-                        user.id.as_str(),
-                        User::email_key(&user.email),
-                        user.ext_id,
-                        data,
-                        user.version as i64
-                    ],
-                )
-                .map_err(db("creating a user"))?;
-            if inserted != 1 {
-                return Err(StoreError::AlreadyExists(Unique::User));
-            }
+                params![
+                    user.id.as_str(),
+                    User::email_key(&user.email),
+                    user.ext_id,
+                    data,
+                    user.version as i64
+                ],
+                Unique::User,
+                "creating a user",
+            )?;
             if let Some(link) = link {
                 insert_link(tx, &created(&link), "creating a user")?;
             }
