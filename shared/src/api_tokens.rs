@@ -9,7 +9,7 @@ use secrecy::SecretString;
 use crate::clock;
 use crate::domain::{ApiToken, Endpoint, IpRestriction};
 use crate::http::api_auth::token_hash;
-use crate::store::{ApiTokenStore, PageRequest, StoreError};
+use crate::store::{ApiTokenStore, Contention, StoreError, all_pages, retry};
 
 /// Why an API-token operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -33,16 +33,11 @@ pub fn new_token_value() -> SecretString {
 
 /// Every token, following the pages.
 pub async fn list_all(store: &dyn ApiTokenStore) -> Result<Vec<ApiToken>, ApiTokenError> {
-    let mut all = Vec::new();
-    let mut page = PageRequest::first(100);
-    loop {
-        let got = store.list_api_tokens(&page).await?;
-        all.extend(got.items);
-        match got.next {
-            Some(next) => page.after = Some(next),
-            None => return Ok(all),
-        }
-    }
+    Ok(all_pages(
+        100,
+        |page| async move { store.list_api_tokens(&page).await },
+    )
+    .await?)
 }
 
 /// The token named `name`.
@@ -90,16 +85,14 @@ pub async fn update(
     name: &str,
     change: impl Fn(&mut ApiToken),
 ) -> Result<ApiToken, ApiTokenError> {
-    for _ in 0..3 {
+    let stale = |e: &ApiTokenError| matches!(e, ApiTokenError::Store(StoreError::StaleVersion));
+    let change = &change;
+    retry(Contention::Low, stale, |_| async move {
         let mut token = find(store, name).await?;
         change(&mut token);
-        match store.update_api_token(&token).await {
-            Ok(saved) => return Ok(saved),
-            Err(StoreError::StaleVersion) => continue,
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(StoreError::StaleVersion.into())
+        Ok(store.update_api_token(&token).await?)
+    })
+    .await
 }
 
 /// Gives the token named `name` a new value, keeping its name, endpoints and address

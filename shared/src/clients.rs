@@ -10,7 +10,7 @@ use crate::context::AppContext;
 use crate::domain::{ClientId, OAuthClient};
 use crate::providers::{ProviderError, ProviderOptions, ProviderRegistry};
 use crate::secrets::SecretError;
-use crate::store::{Page, PageRequest, StoreError};
+use crate::store::{Page, PageRequest, StoreError, all_pages};
 
 /// Why a client operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -126,16 +126,8 @@ impl ClientAdmin<'_> {
 
     /// Every client, following the pages.
     pub async fn list_all(&self) -> Result<Vec<OAuthClient>, ClientAdminError> {
-        let mut all = Vec::new();
-        let mut page = PageRequest::first(100);
-        loop {
-            let got = self.list(&page).await?;
-            all.extend(got.items);
-            match got.next {
-                Some(next) => page.after = Some(next),
-                None => return Ok(all),
-            }
-        }
+        let clients = &self.app.stores.clients;
+        Ok(all_pages(100, |page| async move { clients.list_clients(&page).await }).await?)
     }
 
     /// Applies `changes` (version-checked).

@@ -22,11 +22,7 @@ use crate::clock;
 use crate::domain::{User, UserSource, WordpressAccount, WordpressLink};
 use crate::events::{Event, EventKind, Events};
 use crate::passwords::hash_password_blocking;
-use crate::store::{StoreError, Unique, UserStore};
-
-/// How often a migration starts over after a concurrent login of the same account changed what it
-/// had read.
-const MAX_RACES: usize = 3;
+use crate::store::{Contention, StoreError, Unique, UserStore, retry};
 
 /// How the local user was found.
 #[derive(Debug, Clone, PartialEq)]
@@ -83,22 +79,25 @@ impl Migration {
         account: &WordpressAccount,
         password: &SecretString,
     ) -> Result<Outcome, LoginError> {
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            match self.attempt(account, password).await {
-                Err(LoginError::Store(StoreError::AlreadyExists(Unique::WordpressLogin))) => {
-                    tracing::warn!(
-                        conflict = true,
-                        "login refused: another WordPress account's link holds this account's login (a rename not yet synced?)"
-                    );
-                    return Ok(Outcome::Failed(Failure::Conflict));
-                }
-                // A concurrent login created or changed the user or link: look again.
-                Err(LoginError::Store(StoreError::StaleVersion | StoreError::AlreadyExists(_)))
-                    if attempt < MAX_RACES => {}
-                other => return other,
+        // A concurrent login created or changed the user or link: look again.
+        let lost = |e: &LoginError| match e {
+            LoginError::Store(StoreError::AlreadyExists(what)) => *what != Unique::WordpressLogin,
+            LoginError::Store(StoreError::StaleVersion) => true,
+            _ => false,
+        };
+        let signed_in = retry(Contention::Low, lost, |_| async move {
+            self.attempt(account, password).await
+        })
+        .await;
+        match signed_in {
+            Err(LoginError::Store(StoreError::AlreadyExists(Unique::WordpressLogin))) => {
+                tracing::warn!(
+                    conflict = true,
+                    "login refused: another WordPress account's link holds this account's login (a rename not yet synced?)"
+                );
+                Ok(Outcome::Failed(Failure::Conflict))
             }
+            other => other,
         }
     }
 

@@ -17,10 +17,7 @@ use crate::clock::{self, Epoch};
 use crate::context::AppContext;
 use crate::domain::User;
 use crate::passwords::{Work, counting};
-use crate::store::{StoreError, UserStore};
-
-/// How often the sign-in record is written before it is given up (concurrent changes of the user).
-const MAX_SIGN_IN_RACES: usize = 3;
+use crate::store::{Contention, StoreError, UserStore};
 
 /// A successful login.
 #[derive(Debug)]
@@ -172,7 +169,9 @@ impl LoginService {
             mut user,
             mut changes,
         } = found;
-        for _ in 0..MAX_SIGN_IN_RACES {
+        // Each attempt carries the fresh user it read to the next, so this loop is written out
+        // (`store::retry` reruns an operation from scratch); its limit is the same policy's.
+        for _ in 0..Contention::Low.attempts() {
             let next = signed_in(&user, &changes, address, now);
             let failure = match self.users.update_user(&next).await {
                 Ok(saved) => return Ok(saved),

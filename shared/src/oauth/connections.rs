@@ -12,7 +12,7 @@ use crate::clock::Epoch;
 use crate::domain::token::TokenStatus;
 use crate::domain::{ClientId, StoredToken};
 use crate::events::{Event, EventKind};
-use crate::store::{Page, PageRequest, StoreError};
+use crate::store::{Page, PageRequest, StoreError, all_pages};
 
 /// A connection as other services see it in a listing: what it is for and whose, never a token.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -92,16 +92,9 @@ pub async fn records_of(
     ctx: &OAuthContext,
     client: &ClientId,
 ) -> Result<Vec<StoredToken>, StoreError> {
-    let mut found = Vec::new();
-    let mut page = PageRequest::first(100);
-    loop {
-        let got = ctx.app.stores.tokens.list_tokens(&page).await?;
-        found.extend(got.items.into_iter().filter(|t| &t.client_id == client));
-        match got.next {
-            Some(next) => page.after = Some(next),
-            None => return Ok(found),
-        }
-    }
+    let tokens = &ctx.app.stores.tokens;
+    let all = all_pages(100, |page| async move { tokens.list_tokens(&page).await }).await?;
+    Ok(all.into_iter().filter(|t| &t.client_id == client).collect())
 }
 
 /// Revokes the record's grant at the provider (best effort), then deletes the record. `None`

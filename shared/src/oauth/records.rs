@@ -10,7 +10,7 @@ use super::token_response::ProviderTokenResponse;
 use crate::clock::Epoch;
 use crate::domain::ClientId;
 use crate::domain::token::{SealedCredentials, StoredToken, TokenFailure, TokenStatus};
-use crate::store::{StoreError, TokenStore};
+use crate::store::{Contention, StoreError, TokenStore, retry};
 use crate::vault::{TokenVault, VaultError};
 
 /// Field labels bound into each sealed value, so one cannot be moved into another's place.
@@ -121,25 +121,30 @@ pub async fn replace(
     store: &dyn TokenStore,
     record: StoredToken,
 ) -> Result<(StoredToken, Option<StoredToken>), StoreError> {
-    for _ in 0..5 {
+    // Every lost race (the tag created, replaced or deleted in between) reads as a stale version.
+    let raced = |e| match e {
+        StoreError::AlreadyExists(_) | StoreError::NotFound => StoreError::StaleVersion,
+        other => other,
+    };
+    let stale = |e: &StoreError| matches!(e, StoreError::StaleVersion);
+    let record = &record;
+    retry(Contention::Shared, stale, |_| async move {
         match store.get_token(&record.tag).await? {
-            None => match store.create_token(&record).await {
-                Ok(()) => return Ok((record, None)),
-                Err(StoreError::AlreadyExists(_)) => continue,
-                Err(e) => return Err(e),
+            None => match store.create_token(record).await {
+                Ok(()) => Ok((record.clone(), None)),
+                Err(e) => Err(raced(e)),
             },
             Some(current) => {
                 let mut replacement = record.clone();
                 replacement.version = current.version;
                 match store.update_token(&replacement).await {
-                    Ok(saved) => return Ok((saved, Some(current))),
-                    Err(StoreError::StaleVersion | StoreError::NotFound) => continue,
-                    Err(e) => return Err(e),
+                    Ok(saved) => Ok((saved, Some(current))),
+                    Err(e) => Err(raced(e)),
                 }
             }
         }
-    }
-    Err(StoreError::StaleVersion)
+    })
+    .await
 }
 
 /// A token record as every reader outside the refresh path sees it: no credential, only whether

@@ -13,12 +13,19 @@ use crate::domain::{ClientId, FlowState, OAuthClient, StoredToken, User, UserId,
 
 mod api_tokens;
 pub mod dynamo;
+mod pages;
+mod retry;
 pub mod schema;
 mod sessions;
 pub mod sqlite;
+mod version;
 
 pub use api_tokens::ApiTokenStore;
+pub(crate) use pages::DueCursor;
+pub use pages::all_pages;
+pub use retry::{Attempt, Contention, retry};
 pub use sessions::{AttemptStore, Attempts, SessionStore};
+pub(crate) use version::{Save, Update, created};
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]

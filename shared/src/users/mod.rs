@@ -12,13 +12,10 @@ use crate::domain::Email;
 use crate::domain::{User, UserId, UserSource};
 use crate::login::credentials::MAX_PASSWORD_LEN;
 use crate::passwords::{PasswordError, hash_password_blocking};
-use crate::store::{PageRequest, StoreError, Unique, UserStore};
+use crate::store::{Contention, StoreError, Unique, UserStore, all_pages, retry};
 
 /// Shortest password an administrator may set (NIST SP 800-63B's minimum).
 pub const MIN_PASSWORD_CHARS: usize = 8;
-
-/// How often a change is retried after a concurrent write to the same user.
-const MAX_RACES: usize = 3;
 
 /// Why a user operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -97,16 +94,8 @@ impl UserAdmin<'_> {
 
     /// Every user, in id order.
     pub async fn list_all(&self) -> Result<Vec<User>, UserAdminError> {
-        let mut users = Vec::new();
-        let mut page = PageRequest::first(1000);
-        loop {
-            let got = self.users.list_users(&page).await?;
-            users.extend(got.items);
-            match got.next {
-                Some(next) => page.after = Some(next),
-                None => return Ok(users),
-            }
-        }
+        let users = &self.users;
+        Ok(all_pages(1000, |page| async move { users.list_users(&page).await }).await?)
     }
 
     /// Lets the user log in again, or stops it: disabling ends its sessions, and enabling it again
@@ -138,16 +127,15 @@ impl UserAdmin<'_> {
         id_or_email: &str,
         edit: impl Fn(&mut User),
     ) -> Result<User, UserAdminError> {
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
+        let stale =
+            |e: &UserAdminError| matches!(e, UserAdminError::Store(StoreError::StaleVersion));
+        let edit = &edit;
+        retry(Contention::Low, stale, |_| async move {
             let mut user = self.find(id_or_email).await?;
             edit(&mut user);
             user.modified = clock::now();
-            match self.users.update_user(&user).await {
-                Err(StoreError::StaleVersion) if attempt < MAX_RACES => continue,
-                other => return Ok(other?),
-            }
-        }
+            Ok(self.users.update_user(&user).await?)
+        })
+        .await
     }
 }

@@ -20,14 +20,11 @@ use serde::Serialize;
 
 use crate::clock;
 use crate::domain::{User, UserId, WordpressAccount, WordpressLink};
-use crate::store::{StoreError, Unique, UserStore};
+use crate::store::{Contention, StoreError, Unique, UserStore, retry};
 
 pub mod payload;
 
 pub use payload::{PayloadError, SyncPayload};
-
-/// How many times a request starts over after losing a race.
-const ATTEMPTS: usize = 8;
 
 /// Why a sync was refused.
 #[derive(Debug, thiserror::Error)]
@@ -80,23 +77,25 @@ pub async fn sync(
     payload: &SyncPayload,
     ext_id_referencing: bool,
 ) -> Result<SyncedUser, SyncError> {
-    let account = payload.account();
-    for n in 1..=ATTEMPTS {
-        match attempt(users, &account, ext_id_referencing, n == ATTEMPTS).await {
-            Err(SyncError::Store(StoreError::AlreadyExists(Unique::WordpressLogin))) => {
-                return Err(SyncError::LoginConflict(account.login.clone()));
-            }
-            Err(SyncError::Store(StoreError::StaleVersion))
-            | Err(SyncError::Store(StoreError::AlreadyExists(_)))
-            | Err(SyncError::Store(StoreError::NotFound)) => {
-                // Let the request that won finish its write (DynamoDB transactions take a moment,
-                // and are not seen all at once by every reader of the emulator).
-                tokio::time::sleep(std::time::Duration::from_millis(5 * n as u64)).await;
-            }
-            other => return other,
+    let account = &payload.account();
+    // A lost race: the winner's write (DynamoDB transactions take a moment, and are not seen all
+    // at once by every reader of the emulator) is looked for again after a pause.
+    let lost = |e: &SyncError| match e {
+        SyncError::Store(StoreError::AlreadyExists(what)) => *what != Unique::WordpressLogin,
+        SyncError::Store(StoreError::StaleVersion | StoreError::NotFound) => true,
+        _ => false,
+    };
+    let synced = retry(Contention::Burst, lost, |n| async move {
+        attempt(users, account, ext_id_referencing, n.last).await
+    })
+    .await;
+    match synced {
+        Err(SyncError::Store(StoreError::AlreadyExists(Unique::WordpressLogin))) => {
+            Err(SyncError::LoginConflict(account.login.clone()))
         }
+        Err(e) if lost(&e) => Err(SyncError::Store(StoreError::StaleVersion)),
+        other => other,
     }
-    Err(SyncError::Store(StoreError::StaleVersion))
 }
 
 async fn attempt(

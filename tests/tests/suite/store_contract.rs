@@ -365,6 +365,46 @@ async fn a_wordpress_login_finds_its_user_and_is_unique(b: Backend) {
     assert_eq!(found("grace2").await, None);
 }
 
+/// A user linked to two WordPress accounts: deleting it deletes both links and frees both
+/// logins, so either account can link again (a link left behind would break its next login).
+async fn deleting_a_user_deletes_all_its_wordpress_links(b: Backend) {
+    let s = &b.stores.users;
+    let linked = |id: u64, user: &User, login: &str| WordpressLink {
+        login: login.to_string(),
+        ..link(id, &user.id, &user.email)
+    };
+    let mut u = user("two-sites@example.org");
+    u.wordpress_id = Some(160);
+    s.create_user(&u, Some(&linked(160, &u, "Ada.One")))
+        .await
+        .unwrap();
+    s.save_wordpress_link(&linked(161, &u, "ada.two"))
+        .await
+        .unwrap();
+
+    assert!(s.delete_user(&u.id).await.unwrap());
+    for (id, login) in [(160, "ada.one"), (161, "ada.two")] {
+        assert_eq!(s.get_wordpress_link(id).await.unwrap(), None, "link {id}");
+        assert_eq!(
+            s.find_user_by_wordpress_login(login).await.unwrap(),
+            None,
+            "{login}"
+        );
+    }
+
+    for (id, login) in [(160, "Ada.One"), (161, "ada.two")] {
+        let mut v = user(&format!("again-{id}@example.org"));
+        v.wordpress_id = Some(id);
+        s.create_user(&v, Some(&linked(id, &v, login)))
+            .await
+            .unwrap();
+        let relinked = s.get_wordpress_link(id).await.unwrap().map(|l| l.user_id);
+        assert_eq!(relinked, Some(v.id.clone()));
+        let found = s.find_user_by_wordpress_login(login).await.unwrap();
+        assert_eq!(found.map(|user| user.id), Some(v.id.clone()));
+    }
+}
+
 async fn a_flow_state_is_taken_once(b: Backend) {
     let s = &b.stores.flow_states;
     let now = clock::now();
@@ -840,6 +880,7 @@ on_both_backends!(
     ext_ids_are_unique,
     a_user_and_its_wordpress_link_are_written_together,
     a_wordpress_login_finds_its_user_and_is_unique,
+    deleting_a_user_deletes_all_its_wordpress_links,
     a_flow_state_is_taken_once,
     an_expired_flow_state_reads_as_expired,
     concurrent_takes_of_one_state_have_one_winner,

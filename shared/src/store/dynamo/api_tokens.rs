@@ -4,7 +4,7 @@ use async_trait::async_trait;
 
 use super::DynamoStore;
 use crate::domain::ApiToken;
-use crate::store::{ApiTokenStore, Page, PageRequest, StoreError, StoreResult, Unique};
+use crate::store::{ApiTokenStore, Page, PageRequest, StoreError, StoreResult, Unique, Update};
 
 const KIND: &str = "API_TOKENS";
 
@@ -36,14 +36,13 @@ impl ApiTokenStore for DynamoStore {
     }
 
     async fn update_api_token(&self, token: &ApiToken) -> StoreResult<ApiToken> {
-        let mut next = token.clone();
-        next.version = token.version + 1;
+        let Update { next, expected } = Update::of(token);
         let item = Self::encode(
             &next,
             pk(&next.token_hash),
             Some((KIND, next.token_hash.as_str())),
         )?;
-        self.put_versioned(item, token.version, "updating an API token")
+        self.put_versioned(item, expected, "updating an API token")
             .await?;
         Ok(next)
     }

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 
 use super::DynamoStore;
 use crate::domain::{ClientId, OAuthClient};
-use crate::store::{ClientStore, Page, PageRequest, StoreError, StoreResult, Unique};
+use crate::store::{ClientStore, Page, PageRequest, StoreError, StoreResult, Unique, Update};
 
 const KIND: &str = "CLIENTS";
 
@@ -32,10 +32,9 @@ impl ClientStore for DynamoStore {
     }
 
     async fn update_client(&self, client: &OAuthClient) -> StoreResult<OAuthClient> {
-        let mut next = client.clone();
-        next.version = client.version + 1;
+        let Update { next, expected } = Update::of(client);
         let item = Self::encode(&next, pk(&next.id), Some((KIND, next.id.as_str())))?;
-        self.put_versioned(item, client.version, "updating a client")
+        self.put_versioned(item, expected, "updating a client")
             .await?;
         Ok(next)
     }

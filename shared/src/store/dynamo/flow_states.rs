@@ -2,12 +2,11 @@
 //! items only eventually (the emulator never), so expiry is also checked on read.
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::{DynamoStore, backend, is_condition_failure, number};
+use super::{Condition, DynamoStore, number};
 use crate::clock::Epoch;
 use crate::domain::FlowState;
-use crate::store::schema;
 use crate::store::{FlowStateStore, Opened, StoreError, StoreResult, Taken, Unique};
 
 fn pk(key: &str) -> String {
@@ -28,16 +27,7 @@ impl FlowStateStore for DynamoStore {
     }
 
     async fn take_flow_state(&self, key: &str, now: Epoch) -> StoreResult<Taken<FlowState>> {
-        let out = self
-            .client()
-            .delete_item()
-            .table_name(self.table())
-            .key(schema::PK, AttributeValue::S(pk(key)))
-            .return_values(ReturnValue::AllOld)
-            .send()
-            .await
-            .map_err(|e| backend("consuming a flow state", e))?;
-        let Some(item) = out.attributes else {
+        let Some(item) = self.take_item(pk(key), "consuming a flow state").await? else {
             return Ok(Taken::Absent);
         };
         let state: FlowState = Self::decode(item)?;
@@ -54,33 +44,22 @@ impl FlowStateStore for DynamoStore {
         binding: &str,
         now: Epoch,
     ) -> StoreResult<Opened<FlowState>> {
-        let result = self
-            .client()
-            .update_item()
-            .table_name(self.table())
-            .key(schema::PK, AttributeValue::S(pk(key)))
-            .update_expression("SET #binding = :binding")
-            .condition_expression(
-                "attribute_exists(pk) AND attribute_not_exists(#binding) AND #expires > :now",
-            )
-            .expression_attribute_names("#binding", "binding")
-            .expression_attribute_names("#expires", "expires_at")
-            .expression_attribute_values(":binding", AttributeValue::S(binding.to_string()))
-            .expression_attribute_values(":now", number(now))
-            .return_values(ReturnValue::AllNew)
-            .send()
-            .await;
-        match result {
-            Ok(out) => match out.attributes {
-                Some(item) => Ok(Opened::Opened(Self::decode(item)?)),
-                None => Err(StoreError::backend(
-                    "opening a flow state",
-                    "no item in the answer",
-                )),
-            },
-            Err(e) if is_condition_failure(&e) => {
+        let context = "opening a flow state";
+        let unopened = Condition::new(
+            "attribute_exists(pk) AND attribute_not_exists(#binding) AND #expires > :now",
+        )
+        .name("#binding", "binding")
+        .name("#expires", "expires_at")
+        .value(":binding", AttributeValue::S(binding.to_string()))
+        .value(":now", number(now));
+        let opened = self
+            .update_if(pk(key), "SET #binding = :binding", unopened, context)
+            .await?;
+        match opened {
+            Some(item) => Ok(Opened::Opened(Self::decode(item)?)),
+            None => {
                 // Why it lost: read what is there now.
-                let Some(item) = self.get_item(pk(key), "opening a flow state").await? else {
+                let Some(item) = self.get_item(pk(key), context).await? else {
                     return Ok(Opened::Absent);
                 };
                 let state: FlowState = Self::decode(item)?;
@@ -93,7 +72,6 @@ impl FlowStateStore for DynamoStore {
                     Opened::AlreadyOpened
                 })
             }
-            Err(e) => Err(backend("opening a flow state", e)),
         }
     }
 }

@@ -11,20 +11,25 @@ use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement,
-    KeyType, Projection, ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
+    KeyType, Projection, ProjectionType, ReturnValue, ScalarAttributeType, TimeToLiveSpecification,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::schema::{self, AttrType};
 use super::{Page, PageRequest, StoreError, StoreResult};
+use crate::clock::Epoch;
 
 mod api_tokens;
 mod clients;
+mod condition;
 mod flow_states;
 mod sessions;
 mod tokens;
+mod transaction;
 mod users;
+
+pub(crate) use condition::Condition;
 
 /// A DynamoDB item.
 pub(crate) type Item = HashMap<String, AttributeValue>;
@@ -98,21 +103,8 @@ impl DynamoStore {
         context: &'static str,
         on_exists: StoreError,
     ) -> StoreResult<()> {
-        let item = stamped(item);
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item.clone()))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) if is_condition_failure(&e) => self.own_write(&item, context, on_exists).await,
-            // The last attempt's answer may have been the lost one.
-            Err(e) => self.own_write(&item, context, backend(context, e)).await,
-        }
+        self.put_if(item, Condition::absent(), context, |_| on_exists)
+            .await
     }
 
     /// Puts a short-lived `item` with its DynamoDB TTL, unless a live item has its key (an expired
@@ -120,28 +112,14 @@ impl DynamoStore {
     pub(crate) async fn put_short_lived(
         &self,
         mut item: Item,
-        expires_at: crate::clock::Epoch,
+        expires_at: Epoch,
         context: &'static str,
         on_exists: StoreError,
     ) -> StoreResult<()> {
         item.insert(schema::TTL.into(), number(expires_at));
-        let item = stamped(item);
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item.clone()))
-            .condition_expression("attribute_not_exists(pk) OR #ttl <= :now")
-            .expression_attribute_names("#ttl", schema::TTL)
-            .expression_attribute_values(":now", number(crate::clock::now()))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) if is_condition_failure(&e) => self.own_write(&item, context, on_exists).await,
-            // The last attempt's answer may have been the lost one.
-            Err(e) => self.own_write(&item, context, backend(context, e)).await,
-        }
+        let live_or_absent = Condition::absent_or_expired(crate::clock::now());
+        self.put_if(item, live_or_absent, context, |_| on_exists)
+            .await
     }
 
     /// Puts `item` if the stored one still has `expected` as its version.
@@ -151,64 +129,99 @@ impl DynamoStore {
         expected: u64,
         context: &'static str,
     ) -> StoreResult<()> {
-        let pk = match item.get(schema::PK) {
-            Some(AttributeValue::S(pk)) => pk.clone(),
-            _ => return Err(StoreError::backend(context, "item without a pk")),
+        self.put_if(
+            item,
+            Condition::at_version(expected),
+            context,
+            |stored| match stored {
+                Some(_) => StoreError::StaleVersion,
+                None => StoreError::NotFound,
+            },
+        )
+        .await
+    }
+
+    /// Puts `item` (with a fresh write id, see [`stamped`]) if `condition` holds. When the put
+    /// fails, the stored item decides: exactly `item`, write id included, means the write took
+    /// effect and its answer was lost (the SDK's retry met the write itself, or the last
+    /// attempt's answer never came), so `Ok`. Else the condition's failure is `lost(stored)`,
+    /// and any other failure a backend error. A second call writing the same record has another
+    /// write id, so it still loses.
+    async fn put_if(
+        &self,
+        item: Item,
+        condition: Condition,
+        context: &'static str,
+        lost: impl FnOnce(Option<Item>) -> StoreError,
+    ) -> StoreResult<()> {
+        let Some(AttributeValue::S(pk)) = item.get(schema::PK).cloned() else {
+            return Err(StoreError::backend(context, "item without a pk"));
         };
         let item = stamped(item);
-        let result = self
+        let request = self
             .client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(item.clone()))
-            .condition_expression("attribute_exists(pk) AND version = :expected")
-            .expression_attribute_values(":expected", AttributeValue::N(expected.to_string()))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) if is_condition_failure(&e) => match self.get_item(pk, context).await? {
-                // The SDK retried a write whose answer was lost: the item is the one we wrote.
-                Some(stored) if stored == item => Ok(()),
-                Some(_) => Err(StoreError::StaleVersion),
-                None => Err(StoreError::NotFound),
-            },
-            // The last attempt's answer may have been the lost one.
-            Err(e) => self.own_write(&item, context, backend(context, e)).await,
-        }
-    }
-
-    /// After a put failed: `Ok` when the stored item is exactly `item`, write id included (the
-    /// write took effect and its answer was lost: the SDK's retry met the write itself, or the last
-    /// attempt's answer never came), else `lost`. A second call writing the same record has
-    /// another write id, so it still loses.
-    pub(crate) async fn own_write(
-        &self,
-        item: &Item,
-        context: &'static str,
-        lost: StoreError,
-    ) -> StoreResult<()> {
-        let Some(AttributeValue::S(pk)) = item.get(schema::PK) else {
-            return Err(lost);
+            .set_item(Some(item.clone()));
+        let Err(e) = condition.apply_put(request).send().await else {
+            return Ok(());
         };
-        match self.get_item(pk.clone(), context).await? {
-            Some(stored) if &stored == item => Ok(()),
-            _ => Err(lost),
+        let failure = (!is_condition_failure(&e)).then(|| backend(context, e));
+        let stored = self.get_item(pk, context).await?;
+        if stored.as_ref() == Some(&item) {
+            return Ok(());
+        }
+        Err(failure.unwrap_or_else(|| lost(stored)))
+    }
+
+    /// Updates the item under `pk` by `update` if `condition` holds (which also names the
+    /// update's placeholders): the item as it is after the update, or `None` when the condition
+    /// failed.
+    pub(crate) async fn update_if(
+        &self,
+        pk: String,
+        update: &str,
+        condition: Condition,
+        context: &'static str,
+    ) -> StoreResult<Option<Item>> {
+        let request = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(schema::PK, AttributeValue::S(pk))
+            .update_expression(update)
+            .return_values(ReturnValue::AllNew);
+        match condition.apply_update(request).send().await {
+            Ok(out) => out
+                .attributes
+                .map(Some)
+                .ok_or_else(|| StoreError::backend(context, "the update returned no item")),
+            Err(e) if is_condition_failure(&e) => Ok(None),
+            Err(e) => Err(backend(context, e)),
         }
     }
 
-    /// Deletes one item; `true` when it existed.
-    pub(crate) async fn delete_item(&self, pk: String, context: &'static str) -> StoreResult<bool> {
+    /// Deletes one item and answers it as it was; `None` when there was none.
+    pub(crate) async fn take_item(
+        &self,
+        pk: String,
+        context: &'static str,
+    ) -> StoreResult<Option<Item>> {
         let out = self
             .client
             .delete_item()
             .table_name(&self.table)
             .key(schema::PK, AttributeValue::S(pk))
-            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
+            .return_values(ReturnValue::AllOld)
             .send()
             .await
             .map_err(|e| backend(context, e))?;
-        Ok(out.attributes.is_some())
+        Ok(out.attributes)
+    }
+
+    /// Deletes one item; `true` when it existed.
+    pub(crate) async fn delete_item(&self, pk: String, context: &'static str) -> StoreResult<bool> {
+        Ok(self.take_item(pk, context).await?.is_some())
     }
 
     /// One page of the items of `kind`, in `sort_key` order, through the listing index.

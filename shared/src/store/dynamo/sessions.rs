@@ -3,13 +3,15 @@
 //! read and every condition compares the expiry with the current time itself.
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::{DynamoStore, Item, backend, is_condition_failure, number};
+use super::{Condition, DynamoStore, Item, number};
 use crate::clock::Epoch;
 use crate::domain::Session;
 use crate::store::schema;
-use crate::store::{AttemptStore, Attempts, SessionStore, StoreError, StoreResult, Unique};
+use crate::store::{
+    AttemptStore, Attempts, Contention, SessionStore, StoreError, StoreResult, Unique, retry,
+};
 
 fn session_pk(key: &str) -> String {
     format!("SESSION#{key}")
@@ -18,9 +20,6 @@ fn session_pk(key: &str) -> String {
 fn throttle_pk(key: &str) -> String {
     format!("THROTTLE#{key}")
 }
-
-/// How often a counter update retries when another request starts a new window at the same time.
-const MAX_WINDOW_RACES: usize = 5;
 
 #[async_trait]
 impl SessionStore for DynamoStore {
@@ -50,8 +49,7 @@ impl SessionStore for DynamoStore {
 }
 
 /// The counter in an item returned by an update or a read.
-fn attempts_of(item: Option<Item>, context: &'static str) -> StoreResult<Attempts> {
-    let item = item.ok_or_else(|| StoreError::backend(context, "the update returned no item"))?;
+fn attempts_of(item: Item, context: &'static str) -> StoreResult<Attempts> {
     let read = |name: &str| match item.get(name) {
         Some(AttributeValue::N(n)) => n.parse::<i64>().ok(),
         _ => None,
@@ -69,6 +67,27 @@ fn attempts_of(item: Option<Item>, context: &'static str) -> StoreResult<Attempt
 }
 
 impl DynamoStore {
+    /// Updates a counter by `update` (`#count`, `#ttl`, `:one` and `:now` stand ready) if
+    /// `condition` holds; `None` when it does not.
+    async fn update_counter(
+        &self,
+        pk: &str,
+        update: &str,
+        condition: Condition,
+        now: Epoch,
+        context: &'static str,
+    ) -> StoreResult<Option<Attempts>> {
+        let condition = condition
+            .name("#count", "count")
+            .name("#ttl", schema::TTL)
+            .value(":one", number(1))
+            .value(":now", number(now));
+        self.update_if(pk.to_string(), update, condition, context)
+            .await?
+            .map(|item| attempts_of(item, context))
+            .transpose()
+    }
+
     /// Adds one to a counter whose window is still open; `None` when there is no open window.
     async fn increment_open_window(
         &self,
@@ -76,25 +95,9 @@ impl DynamoStore {
         now: Epoch,
         context: &'static str,
     ) -> StoreResult<Option<Attempts>> {
-        let result = self
-            .client()
-            .update_item()
-            .table_name(self.table())
-            .key(schema::PK, AttributeValue::S(pk.to_string()))
-            .update_expression("ADD #count :one")
-            .condition_expression("attribute_exists(pk) AND #ttl > :now")
-            .expression_attribute_names("#count", "count")
-            .expression_attribute_names("#ttl", schema::TTL)
-            .expression_attribute_values(":one", number(1))
-            .expression_attribute_values(":now", number(now))
-            .return_values(ReturnValue::AllNew)
-            .send()
-            .await;
-        match result {
-            Ok(out) => attempts_of(out.attributes, context).map(Some),
-            Err(e) if is_condition_failure(&e) => Ok(None),
-            Err(e) => Err(backend(context, e)),
-        }
+        let open = Condition::new("attribute_exists(pk) AND #ttl > :now");
+        self.update_counter(pk, "ADD #count :one", open, now, context)
+            .await
     }
 
     /// Starts a new window with a count of one, unless another request has just started one.
@@ -105,26 +108,10 @@ impl DynamoStore {
         now: Epoch,
         context: &'static str,
     ) -> StoreResult<Option<Attempts>> {
-        let result = self
-            .client()
-            .update_item()
-            .table_name(self.table())
-            .key(schema::PK, AttributeValue::S(pk.to_string()))
-            .update_expression("SET #count = :one, #ttl = :ends")
-            .condition_expression("attribute_not_exists(pk) OR #ttl <= :now")
-            .expression_attribute_names("#count", "count")
-            .expression_attribute_names("#ttl", schema::TTL)
-            .expression_attribute_values(":one", number(1))
-            .expression_attribute_values(":ends", number(window_ends))
-            .expression_attribute_values(":now", number(now))
-            .return_values(ReturnValue::AllNew)
-            .send()
-            .await;
-        match result {
-            Ok(out) => attempts_of(out.attributes, context).map(Some),
-            Err(e) if is_condition_failure(&e) => Ok(None),
-            Err(e) => Err(backend(context, e)),
-        }
+        let ended = Condition::new("attribute_not_exists(pk) OR #ttl <= :now")
+            .value(":ends", number(window_ends));
+        self.update_counter(pk, "SET #count = :one, #ttl = :ends", ended, now, context)
+            .await
     }
 }
 
@@ -135,28 +122,37 @@ impl AttemptStore for DynamoStore {
         let Some(item) = self.get_item(throttle_pk(key), context).await? else {
             return Ok(None);
         };
-        let attempts = attempts_of(Some(item), context)?;
+        let attempts = attempts_of(item, context)?;
         Ok((attempts.window_ends > now).then_some(attempts))
     }
 
     async fn add_attempt(&self, key: &str, window: u64, now: Epoch) -> StoreResult<Attempts> {
         let context = "counting a login attempt";
-        let pk = throttle_pk(key);
+        let pk = &throttle_pk(key);
         let window_ends = now.saturating_add(Epoch::try_from(window).unwrap_or(Epoch::MAX));
-        // Each step is one conditional update, so no increment is lost; the loop only repeats when
-        // the window opened or closed between the two.
-        for _ in 0..MAX_WINDOW_RACES {
-            if let Some(attempts) = self.increment_open_window(&pk, now, context).await? {
-                return Ok(attempts);
-            }
-            if let Some(attempts) = self.start_window(&pk, window_ends, now, context).await? {
-                return Ok(attempts);
-            }
-        }
-        Err(StoreError::backend(
-            context,
-            "the counter's window kept changing under concurrent updates",
-        ))
+        // Each step is one conditional update, so no increment is lost; an attempt is only lost
+        // (and run again) when the window opened or closed between the two.
+        let counted = retry(
+            Contention::Shared,
+            |e| matches!(e, StoreError::StaleVersion),
+            |_| async move {
+                if let Some(attempts) = self.increment_open_window(pk, now, context).await? {
+                    return Ok(attempts);
+                }
+                match self.start_window(pk, window_ends, now, context).await? {
+                    Some(attempts) => Ok(attempts),
+                    None => Err(StoreError::StaleVersion),
+                }
+            },
+        )
+        .await;
+        counted.map_err(|e| match e {
+            StoreError::StaleVersion => StoreError::backend(
+                context,
+                "the counter's window kept changing under concurrent updates",
+            ),
+            other => other,
+        })
     }
 
     async fn clear_attempts(&self, key: &str) -> StoreResult<()> {

@@ -7,7 +7,9 @@ use super::{DynamoStore, Item, backend, number};
 use crate::clock::Epoch;
 use crate::domain::StoredToken;
 use crate::store::schema;
-use crate::store::{Page, PageRequest, StoreError, StoreResult, TokenStore, Unique};
+use crate::store::{
+    DueCursor, Page, PageRequest, StoreError, StoreResult, TokenStore, Unique, Update,
+};
 use aws_sdk_dynamodb::types::AttributeValue;
 
 const KIND: &str = "TOKENS";
@@ -62,11 +64,14 @@ impl TokenStore for DynamoStore {
     }
 
     async fn update_token(&self, token: &StoredToken) -> StoreResult<StoredToken> {
-        let mut next = token.clone();
-        next.version = token.version + 1;
-        self.put_versioned(item(&next)?, token.version, "updating a token record")
-            .await?;
-        Ok(next)
+        let update = Update::of(token);
+        self.put_versioned(
+            item(&update.next)?,
+            update.expected,
+            "updating a token record",
+        )
+        .await?;
+        Ok(update.next)
     }
 
     async fn delete_token(&self, tag: &str) -> StoreResult<bool> {
@@ -86,11 +91,11 @@ impl TokenStore for DynamoStore {
             .expression_attribute_values(":shard", AttributeValue::S(DUE_SHARD.into()))
             .expression_attribute_values(":now", number(now))
             .limit(page.effective_limit() as i32);
-        if let Some((due, tag)) = page.after.as_deref().and_then(|c| c.split_once('|')) {
+        if let Some(after) = DueCursor::decode(page.after.as_deref()) {
             query = query
-                .exclusive_start_key(schema::PK, AttributeValue::S(pk(tag)))
+                .exclusive_start_key(schema::PK, AttributeValue::S(pk(&after.tag)))
                 .exclusive_start_key(schema::GSI_DUE_PK, AttributeValue::S(DUE_SHARD.into()))
-                .exclusive_start_key(schema::GSI_DUE_SK, AttributeValue::N(due.to_string()));
+                .exclusive_start_key(schema::GSI_DUE_SK, number(after.due));
         }
         let out = query.send().await.map_err(|e| backend(context, e))?;
         let items = out
@@ -100,9 +105,15 @@ impl TokenStore for DynamoStore {
             .map(Self::decode)
             .collect::<StoreResult<Vec<StoredToken>>>()?;
         let next = match out.last_evaluated_key {
-            Some(_) => items
-                .last()
-                .and_then(|t| t.due_at.map(|due| format!("{due}|{}", t.tag))),
+            Some(_) => items.last().and_then(|t| {
+                t.due_at.map(|due| {
+                    DueCursor {
+                        due,
+                        tag: t.tag.clone(),
+                    }
+                    .encode()
+                })
+            }),
             None => None,
         };
         Ok(Page { items, next })

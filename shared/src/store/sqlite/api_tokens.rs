@@ -3,9 +3,9 @@
 use async_trait::async_trait;
 use rusqlite::params;
 
-use super::{SqliteStore, check_updated, db, get_data, list_page, to_json};
+use super::{SqliteStore, check_updated, db, get_data, insert_new, list_page, to_json};
 use crate::domain::ApiToken;
-use crate::store::{ApiTokenStore, Page, PageRequest, StoreError, StoreResult, Unique};
+use crate::store::{ApiTokenStore, Page, PageRequest, StoreResult, Unique, Update};
 
 #[async_trait]
 impl ApiTokenStore for SqliteStore {
@@ -16,17 +16,14 @@ impl ApiTokenStore for SqliteStore {
             token.version as i64,
         );
         self.write("creating an API token", move |tx| {
-            let inserted = tx
-                .execute(
-                    "INSERT INTO api_tokens (hash, data, version) VALUES (?1, ?2, ?3)
+            insert_new(
+                tx,
+                "INSERT INTO api_tokens (hash, data, version) VALUES (?1, ?2, ?3)
                      ON CONFLICT DO NOTHING",
-                    params![hash, data, version],
-                )
-                .map_err(db("creating an API token"))?;
-            match inserted {
-                1 => Ok(()),
-                _ => Err(StoreError::AlreadyExists(Unique::ApiToken)),
-            }
+                params![hash, data, version],
+                Unique::ApiToken,
+                "creating an API token",
+            )
         })
         .await
     }
@@ -45,24 +42,20 @@ impl ApiTokenStore for SqliteStore {
     }
 
     async fn update_api_token(&self, token: &ApiToken) -> StoreResult<ApiToken> {
-        let mut next = token.clone();
-        next.version = token.version + 1;
-        let (hash, data, expected) = (
-            next.token_hash.clone(),
-            to_json(&next)?,
-            token.version as i64,
-        );
+        let update = Update::of(token);
+        let (hash, data) = (token.token_hash.clone(), to_json(&update.next)?);
+        let (next, expected) = (update.next_sql(), update.expected_sql());
         self.write("updating an API token", move |tx| {
             let changed = tx
                 .execute(
                     "UPDATE api_tokens SET data = ?2, version = ?3 WHERE hash = ?1 AND version = ?4",
-                    params![hash, data, expected + 1, expected],
+                    params![hash, data, next, expected],
                 )
                 .map_err(db("updating an API token"))?;
             check_updated(tx, changed, "SELECT 1 FROM api_tokens WHERE hash = ?1", hash, "updating an API token")
         })
         .await?;
-        Ok(next)
+        Ok(update.next)
     }
 
     async fn delete_api_token(&self, token_hash: &str) -> StoreResult<bool> {

@@ -3,25 +3,23 @@
 use async_trait::async_trait;
 use rusqlite::params;
 
-use super::{SqliteStore, check_updated, db, get_data, list_page, to_json};
+use super::{SqliteStore, check_updated, db, get_data, insert_new, list_page, to_json};
 use crate::domain::{ClientId, OAuthClient};
-use crate::store::{ClientStore, Page, PageRequest, StoreError, StoreResult, Unique};
+use crate::store::{ClientStore, Page, PageRequest, StoreResult, Unique, Update};
 
 #[async_trait]
 impl ClientStore for SqliteStore {
     async fn create_client(&self, client: &OAuthClient) -> StoreResult<()> {
         let (id, data, version) = (client.id.to_string(), to_json(client)?, client.version);
         self.write("creating a client", move |tx| {
-            let inserted = tx
-                .execute(
-                    "INSERT INTO clients (id, data, version) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
-                    params![id, data, version as i64],
-                )
-                .map_err(db("creating a client"))?;
-            match inserted {
-                1 => Ok(()),
-                _ => Err(StoreError::AlreadyExists(Unique::Client)),
-            }
+            insert_new(
+                tx,
+                "INSERT INTO clients (id, data, version) VALUES (?1, ?2, ?3)
+                 ON CONFLICT DO NOTHING",
+                params![id, data, version as i64],
+                Unique::Client,
+                "creating a client",
+            )
         })
         .await
     }
@@ -40,14 +38,14 @@ impl ClientStore for SqliteStore {
     }
 
     async fn update_client(&self, client: &OAuthClient) -> StoreResult<OAuthClient> {
-        let mut next = client.clone();
-        next.version = client.version + 1;
-        let (id, data, expected) = (next.id.to_string(), to_json(&next)?, client.version as i64);
+        let update = Update::of(client);
+        let (id, data) = (client.id.to_string(), to_json(&update.next)?);
+        let (next, expected) = (update.next_sql(), update.expected_sql());
         self.write("updating a client", move |tx| {
             let changed = tx
                 .execute(
                     "UPDATE clients SET data = ?2, version = ?3 WHERE id = ?1 AND version = ?4",
-                    params![id, data, expected + 1, expected],
+                    params![id, data, next, expected],
                 )
                 .map_err(db("updating a client"))?;
             check_updated(
@@ -59,7 +57,7 @@ impl ClientStore for SqliteStore {
             )
         })
         .await?;
-        Ok(next)
+        Ok(update.next)
     }
 
     async fn delete_client(&self, id: &ClientId) -> StoreResult<bool> {

@@ -3,10 +3,10 @@
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
 
-use super::{SqliteStore, db, from_json, to_json};
+use super::{SqliteStore, db, from_json, insert_new, to_json};
 use crate::clock::Epoch;
 use crate::domain::FlowState;
-use crate::store::{FlowStateStore, Opened, StoreError, StoreResult, Taken, Unique};
+use crate::store::{FlowStateStore, Opened, StoreResult, Taken, Unique};
 
 #[async_trait]
 impl FlowStateStore for SqliteStore {
@@ -19,17 +19,14 @@ impl FlowStateStore for SqliteStore {
                 [&key],
             )
             .map_err(db("storing a flow state"))?;
-            let inserted = tx
-                .execute(
-                    "INSERT INTO flow_states (key, data, expires_at) VALUES (?1, ?2, ?3)
+            insert_new(
+                tx,
+                "INSERT INTO flow_states (key, data, expires_at) VALUES (?1, ?2, ?3)
                      ON CONFLICT DO NOTHING",
-                    params![key, data, expires],
-                )
-                .map_err(db("storing a flow state"))?;
-            match inserted {
-                1 => Ok(()),
-                _ => Err(StoreError::AlreadyExists(Unique::FlowState)),
-            }
+                params![key, data, expires],
+                Unique::FlowState,
+                "storing a flow state",
+            )
         })
         .await
     }

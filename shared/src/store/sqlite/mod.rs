@@ -12,7 +12,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{Page, PageRequest, StoreError, StoreResult};
+use super::{Page, PageRequest, StoreError, StoreResult, Unique};
 
 mod api_tokens;
 mod clients;
@@ -245,4 +245,19 @@ pub(crate) fn check_updated(
         Some(_) => StoreError::StaleVersion,
         None => StoreError::NotFound,
     })
+}
+
+/// Runs an `INSERT ... ON CONFLICT DO NOTHING`: a create, which loses with `AlreadyExists(what)`
+/// when the key is taken.
+pub(crate) fn insert_new(
+    tx: &rusqlite::Transaction<'_>,
+    sql: &str,
+    params: impl rusqlite::Params,
+    what: Unique,
+    context: &'static str,
+) -> StoreResult<()> {
+    match tx.execute(sql, params).map_err(db(context))? {
+        1 => Ok(()),
+        _ => Err(StoreError::AlreadyExists(what)),
+    }
 }

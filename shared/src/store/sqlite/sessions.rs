@@ -4,10 +4,10 @@
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
 
-use super::{SqliteStore, db, from_json, to_json};
+use super::{SqliteStore, db, from_json, insert_new, to_json};
 use crate::clock::{self, Epoch};
 use crate::domain::Session;
-use crate::store::{AttemptStore, Attempts, SessionStore, StoreError, StoreResult, Unique};
+use crate::store::{AttemptStore, Attempts, SessionStore, StoreResult, Unique};
 
 #[async_trait]
 impl SessionStore for SqliteStore {
@@ -20,17 +20,14 @@ impl SessionStore for SqliteStore {
                 [clock::now()],
             )
             .map_err(db(context))?;
-            let inserted = tx
-                .execute(
-                    "INSERT INTO sessions (key, data, expires_at) VALUES (?1, ?2, ?3)
+            insert_new(
+                tx,
+                "INSERT INTO sessions (key, data, expires_at) VALUES (?1, ?2, ?3)
                      ON CONFLICT DO NOTHING",
-                    params![key, data, expires],
-                )
-                .map_err(db(context))?;
-            match inserted {
-                1 => Ok(()),
-                _ => Err(StoreError::AlreadyExists(Unique::Session)),
-            }
+                params![key, data, expires],
+                Unique::Session,
+                context,
+            )
         })
         .await
     }

@@ -4,11 +4,12 @@ use async_trait::async_trait;
 use rusqlite::params;
 
 use super::{
-    SqliteStore, check_updated, db, from_json, get_data, list_page, list_page_of, to_json,
+    SqliteStore, check_updated, db, from_json, get_data, insert_new, list_page, list_page_of,
+    to_json,
 };
 use crate::clock::Epoch;
 use crate::domain::StoredToken;
-use crate::store::{Page, PageRequest, StoreError, StoreResult, TokenStore, Unique};
+use crate::store::{DueCursor, Page, PageRequest, StoreResult, TokenStore, Unique, Update};
 
 #[async_trait]
 impl TokenStore for SqliteStore {
@@ -16,17 +17,14 @@ impl TokenStore for SqliteStore {
         let (tag, data, due) = (token.tag.clone(), to_json(token)?, token.due_at);
         let version = token.version as i64;
         self.write("creating a token record", move |tx| {
-            let inserted = tx
-                .execute(
-                    "INSERT INTO tokens (tag, data, version, due_at) VALUES (?1, ?2, ?3, ?4)
+            insert_new(
+                tx,
+                "INSERT INTO tokens (tag, data, version, due_at) VALUES (?1, ?2, ?3, ?4)
                      ON CONFLICT DO NOTHING",
-                    params![tag, data, version, due],
-                )
-                .map_err(db("creating a token record"))?;
-            match inserted {
-                1 => Ok(()),
-                _ => Err(StoreError::AlreadyExists(Unique::Token)),
-            }
+                params![tag, data, version, due],
+                Unique::Token,
+                "creating a token record",
+            )
         })
         .await
     }
@@ -45,16 +43,15 @@ impl TokenStore for SqliteStore {
     }
 
     async fn update_token(&self, token: &StoredToken) -> StoreResult<StoredToken> {
-        let mut next = token.clone();
-        next.version = token.version + 1;
-        let (tag, data, due) = (next.tag.clone(), to_json(&next)?, next.due_at);
-        let expected = token.version as i64;
+        let update = Update::of(token);
+        let (tag, data, due) = (token.tag.clone(), to_json(&update.next)?, token.due_at);
+        let (next, expected) = (update.next_sql(), update.expected_sql());
         self.write("updating a token record", move |tx| {
             let changed = tx
                 .execute(
                     "UPDATE tokens SET data = ?2, version = ?3, due_at = ?4
                      WHERE tag = ?1 AND version = ?5",
-                    params![tag, data, expected + 1, due, expected],
+                    params![tag, data, next, due, expected],
                 )
                 .map_err(db("updating a token record"))?;
             check_updated(
@@ -66,7 +63,7 @@ impl TokenStore for SqliteStore {
             )
         })
         .await?;
-        Ok(next)
+        Ok(update.next)
     }
 
     async fn delete_token(&self, tag: &str) -> StoreResult<bool> {
@@ -81,7 +78,10 @@ impl TokenStore for SqliteStore {
 
     async fn due_tokens(&self, now: Epoch, page: &PageRequest) -> StoreResult<Page<StoredToken>> {
         let limit = page.effective_limit() as usize;
-        let (after_due, after_tag) = parse_cursor(page.after.as_deref());
+        let after = DueCursor::decode(page.after.as_deref()).unwrap_or(DueCursor {
+            due: Epoch::MIN,
+            tag: String::new(),
+        });
         self.run("listing due token records", move |conn| {
             let mut stmt = conn
                 .prepare_cached(
@@ -93,7 +93,7 @@ impl TokenStore for SqliteStore {
                 .map_err(db("listing due token records"))?;
             let rows = stmt
                 .query_map(
-                    params![now, after_due, after_tag, (limit + 1) as i64],
+                    params![now, after.due, after.tag, (limit + 1) as i64],
                     |row| {
                         Ok((
                             row.get::<_, Epoch>(0)?,
@@ -110,7 +110,7 @@ impl TokenStore for SqliteStore {
             let mut next = None;
             for (due, tag, data) in rows.into_iter().take(limit) {
                 items.push(from_json(&data)?);
-                next = Some(format!("{due}|{tag}"));
+                next = Some(DueCursor { due, tag }.encode());
             }
             Ok(Page {
                 items,
@@ -152,12 +152,4 @@ impl TokenStore for SqliteStore {
         })
         .await
     }
-}
-
-/// The `(due_at, tag)` a due-list cursor names; the start when there is none.
-fn parse_cursor(cursor: Option<&str>) -> (Epoch, String) {
-    cursor
-        .and_then(|c| c.split_once('|'))
-        .and_then(|(due, tag)| Some((due.parse().ok()?, tag.to_string())))
-        .unwrap_or((Epoch::MIN, String::new()))
 }

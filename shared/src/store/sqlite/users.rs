@@ -3,9 +3,11 @@
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, Transaction, params};
 
-use super::{SqliteStore, check_updated, db, get_data, list_page, to_json};
+use super::{SqliteStore, check_updated, db, get_data, insert_new, list_page, to_json};
 use crate::domain::{User, UserId, WordpressLink};
-use crate::store::{Page, PageRequest, StoreError, StoreResult, Unique, UserStore};
+use crate::store::{
+    Page, PageRequest, Save, StoreError, StoreResult, Unique, Update, UserStore, created,
+};
 
 /// Fails with `AlreadyExists` when another user holds the e-mail or the ext_id of `user`.
 fn check_unique(tx: &Transaction<'_>, user: &User, context: &'static str) -> StoreResult<()> {
@@ -66,23 +68,20 @@ fn insert_link(
     context: &'static str,
 ) -> StoreResult<()> {
     check_login(tx, link, context)?;
-    let inserted = tx
-        .execute(
-            "INSERT INTO wordpress_links (wordpress_id, user_id, data, version, login_key)
+    insert_new(
+        tx,
+        "INSERT INTO wordpress_links (wordpress_id, user_id, data, version, login_key)
              VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
-            params![
-                link.wordpress_id as i64,
-                link.user_id.as_str(),
-                to_json(link)?,
-                link.version as i64,
-                WordpressLink::login_key(&link.login),
-            ],
-        )
-        .map_err(db(context))?;
-    match inserted {
-        1 => Ok(()),
-        _ => Err(StoreError::AlreadyExists(Unique::WordpressLink)),
-    }
+        params![
+            link.wordpress_id as i64,
+            link.user_id.as_str(),
+            to_json(link)?,
+            link.version as i64,
+            WordpressLink::login_key(&link.login),
+        ],
+        Unique::WordpressLink,
+        context,
+    )
 }
 
 #[async_trait]
@@ -92,25 +91,22 @@ impl UserStore for SqliteStore {
         let data = to_json(&user)?;
         self.write("creating a user", move |tx| {
             check_unique(tx, &user, "creating a user")?;
-            let inserted = tx
-                .execute(
-                    "INSERT INTO users (id, email_key, ext_id, data, version)
+            insert_new(
+                tx,
+                "INSERT INTO users (id, email_key, ext_id, data, version)
                      VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(id) DO NOTHING",
-                    params![
-                        user.id.as_str(),
-                        User::email_key(&user.email),
-                        user.ext_id,
-                        data,
-                        user.version as i64
-                    ],
-                )
-                .map_err(db("creating a user"))?;
-            if inserted != 1 {
-                return Err(StoreError::AlreadyExists(Unique::User));
-            }
-            if let Some(mut link) = link {
-                link.version = 1;
-                insert_link(tx, &link, "creating a user")?;
+                params![
+                    user.id.as_str(),
+                    User::email_key(&user.email),
+                    user.ext_id,
+                    data,
+                    user.version as i64
+                ],
+                Unique::User,
+                "creating a user",
+            )?;
+            if let Some(link) = link {
+                insert_link(tx, &created(&link), "creating a user")?;
             }
             Ok(())
         })
@@ -174,11 +170,10 @@ impl UserStore for SqliteStore {
     }
 
     async fn update_user(&self, user: &User) -> StoreResult<User> {
-        let mut next = user.clone();
-        next.version = user.version + 1;
-        let data = to_json(&next)?;
-        let expected = user.version as i64;
-        let check = next.clone();
+        let update = Update::of(user);
+        let data = to_json(&update.next)?;
+        let (next, expected) = (update.next_sql(), update.expected_sql());
+        let check = update.next.clone();
         self.write("updating a user", move |tx| {
             let current: Option<i64> = tx
                 .query_row(
@@ -203,7 +198,7 @@ impl UserStore for SqliteStore {
                         User::email_key(&check.email),
                         check.ext_id,
                         data,
-                        expected + 1,
+                        next,
                         expected
                     ],
                 )
@@ -217,7 +212,7 @@ impl UserStore for SqliteStore {
             )
         })
         .await?;
-        Ok(next)
+        Ok(update.next)
     }
 
     async fn delete_user(&self, id: &UserId) -> StoreResult<bool> {
@@ -258,32 +253,29 @@ impl UserStore for SqliteStore {
     }
 
     async fn save_wordpress_link(&self, link: &WordpressLink) -> StoreResult<WordpressLink> {
-        let mut next = link.clone();
-        if link.version == 0 {
-            next.version = 1;
-            let created = next.clone();
-            self.write("creating a WordPress link", move |tx| {
-                insert_link(tx, &created, "creating a WordPress link")
-            })
-            .await?;
-            return Ok(next);
-        }
-        next.version = link.version + 1;
-        let data = to_json(&next)?;
-        let (wp, user_id, expected) = (
-            next.wordpress_id as i64,
-            next.user_id.to_string(),
-            link.version as i64,
-        );
-        let login_key = WordpressLink::login_key(&next.login);
-        let check = next.clone();
+        let update = match Save::of(link) {
+            Save::Create(next) => {
+                let created = next.clone();
+                self.write("creating a WordPress link", move |tx| {
+                    insert_link(tx, &created, "creating a WordPress link")
+                })
+                .await?;
+                return Ok(next);
+            }
+            Save::Update(update) => update,
+        };
+        let data = to_json(&update.next)?;
+        let (wp, user_id) = (link.wordpress_id as i64, link.user_id.to_string());
+        let (next, expected) = (update.next_sql(), update.expected_sql());
+        let login_key = WordpressLink::login_key(&link.login);
+        let check = update.next.clone();
         self.write("updating a WordPress link", move |tx| {
             check_login(tx, &check, "updating a WordPress link")?;
             let changed = tx
                 .execute(
                     "UPDATE wordpress_links SET user_id = ?2, data = ?3, version = ?4, login_key = ?6
                      WHERE wordpress_id = ?1 AND version = ?5",
-                    params![wp, user_id, data, expected + 1, expected, login_key],
+                    params![wp, user_id, data, next, expected, login_key],
                 )
                 .map_err(db("updating a WordPress link"))?;
             check_updated(
@@ -295,6 +287,6 @@ impl UserStore for SqliteStore {
             )
         })
         .await?;
-        Ok(next)
+        Ok(update.next)
     }
 }
