@@ -20,6 +20,7 @@ use serde::Serialize;
 
 use crate::clock;
 use crate::domain::{User, UserId, WordpressAccount, WordpressLink};
+use crate::http::error::{ApiError, ResponseError};
 use crate::store::{StoreError, Unique, UserStore};
 
 pub mod payload;
@@ -42,6 +43,19 @@ pub enum SyncError {
     LoginConflict(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// The reference's shape, `{"status": "error", "message", "code"}`: a conflict is a 409 with its
+/// `code`; a store failure answers what the store's does.
+impl ResponseError for SyncError {
+    fn answer(&self) -> ApiError {
+        let conflict = || ApiError::wordpress(409, self.to_string());
+        match self {
+            SyncError::EmailConflict(_) => conflict().with_field("code", "email_conflict"),
+            SyncError::LoginConflict(_) => conflict().with_field("code", "login_conflict"),
+            SyncError::Store(e) => e.answer(),
+        }
+    }
 }
 
 /// The 200 body of the reference.
