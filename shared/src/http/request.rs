@@ -131,3 +131,90 @@ pub fn bearer_token(req: &Request) -> Option<&str> {
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty() && !token.contains(' '))
         .then_some(token)
 }
+
+#[cfg(test)]
+mod tests {
+    use secrecy::SecretString;
+    use serde::Deserialize;
+
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Login {
+        username: String,
+        password: SecretString,
+        #[serde(default)]
+        ttl: Option<u64>,
+    }
+
+    fn refusal(content_type: &str, body: &str) -> String {
+        let req = http::Request::builder()
+            .header(http::header::CONTENT_TYPE, content_type)
+            .body(Body::Text(body.to_string()))
+            .unwrap_or_else(|e| panic!("a request: {e}"));
+        match parse_body::<Login>(&req) {
+            Ok(_) => panic!("{body} was accepted"),
+            Err(e) => {
+                assert_eq!(e.status, 400);
+                assert_eq!(e.code(), Some("invalid_request"));
+                e.message()
+            }
+        }
+    }
+
+    #[test]
+    fn a_bad_body_names_the_field_and_never_quotes_a_value() {
+        let text = refusal(
+            "application/json",
+            r#"{"username": "ada", "password": 31415926}"#,
+        );
+        assert!(!text.contains("31415926"), "{text}");
+        assert!(
+            text.starts_with("bad JSON body: password: invalid value, expected a string"),
+            "{text}"
+        );
+
+        let text = refusal(
+            "application/json",
+            r#"{"username": "ada", "password": "s3cret", "ttl": "s3cret"}"#,
+        );
+        assert!(!text.contains("s3cret"), "{text}");
+        assert!(text.contains("ttl"), "{text}");
+
+        let text = refusal("application/json", r#"{"password": "s3cret"}"#);
+        assert!(
+            text.starts_with("bad JSON body: missing field `username`"),
+            "{text}"
+        );
+
+        let text = refusal(
+            "application/json",
+            r#"{"username": "ada", "password": "s3cret"} s3cret"#,
+        );
+        assert!(!text.contains("s3cret"), "{text}");
+        assert!(text.contains("trailing characters"), "{text}");
+
+        let text = refusal(
+            "application/json",
+            r#"{"username": "ada", "password": "s3cret""#,
+        );
+        assert!(!text.contains("s3cret"), "{text}");
+
+        let text = refusal(
+            "application/x-www-form-urlencoded",
+            "username=ada&password=s3cret&ttl=s3cret",
+        );
+        assert!(!text.contains("s3cret"), "{text}");
+        assert!(text.starts_with("bad form body: invalid value"), "{text}");
+    }
+
+    #[test]
+    fn an_empty_body_is_refused() {
+        assert_eq!(
+            refusal("application/json", "  "),
+            "the request body is empty"
+        );
+    }
+}

@@ -66,7 +66,9 @@ impl StoreError {
 impl ResponseError for StoreError {
     fn answer(&self) -> ApiError {
         match self {
-            StoreError::AlreadyExists(_) => ApiError::new(409, "conflict").with_message(self.to_string()),
+            StoreError::AlreadyExists(_) => {
+                ApiError::new(409, "conflict").with_message(self.to_string())
+            }
             StoreError::StaleVersion => ApiError::new(409, "conflict")
                 .with_message("the record was changed concurrently; retry"),
             StoreError::NotFound => ApiError::not_found("record"),

@@ -3,8 +3,8 @@
 use serde_json::{Value, json};
 
 use super::*;
-use crate::http::access_log;
 use crate::domain::ClientId;
+use crate::http::access_log;
 use crate::login::{InvalidField, LoginError};
 use crate::oauth::OAuthError;
 use crate::oauth::grant::GrantError;
@@ -254,7 +254,11 @@ fn login_refusals_are_bare_codes_and_name_a_bad_field() {
     );
     assert_eq!(
         answer(LoginError::Unavailable { retry_after: 30 }),
-        (503, json!({"error": "authentication_unavailable"}), Some(30))
+        (
+            503,
+            json!({"error": "authentication_unavailable"}),
+            Some(30)
+        )
     );
     assert_eq!(
         answer(LoginError::InvalidRequest(InvalidField {
@@ -358,5 +362,8 @@ fn the_message_for_a_page_is_the_message_else_the_code() {
         ApiError::from(LoginError::InvalidToken).message(),
         "invalid_token"
     );
-    assert_eq!(ApiError::from(PayloadError::Empty).message(), "Empty request");
+    assert_eq!(
+        ApiError::from(PayloadError::Empty).message(),
+        "Empty request"
+    );
 }
