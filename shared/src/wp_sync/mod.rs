@@ -20,7 +20,6 @@ use serde::Serialize;
 
 use crate::clock;
 use crate::domain::{User, UserId, WordpressAccount, WordpressLink};
-use crate::http::error::{ApiError, ResponseError};
 use crate::store::{StoreError, Unique, UserStore};
 
 pub mod payload;
@@ -47,9 +46,9 @@ pub enum SyncError {
 
 /// The reference's shape, `{"status": "error", "message", "code"}`: a conflict is a 409 with its
 /// `code`; a store failure answers what the store's does.
-impl ResponseError for SyncError {
-    fn answer(&self) -> ApiError {
-        let conflict = || ApiError::wordpress(409, self.to_string());
+impl crate::http::error::ResponseError for SyncError {
+    fn answer(&self) -> crate::http::ApiError {
+        let conflict = || crate::http::ApiError::wordpress(409, self.to_string());
         match self {
             SyncError::EmailConflict(_) => conflict().with_field("code", "email_conflict"),
             SyncError::LoginConflict(_) => conflict().with_field("code", "login_conflict"),
