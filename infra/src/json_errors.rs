@@ -4,7 +4,6 @@
 use authbridge::http::ApiError;
 use axum::http::header::{ALLOW, CONTENT_TYPE};
 use axum::response::Response;
-use serde_json::json;
 
 use crate::{apigw, routes};
 
@@ -39,7 +38,7 @@ pub async fn as_json(response: Response) -> Response {
                 .to_ascii_lowercase()
                 .replace([' ', '-'], "_");
             let message = if text.is_empty() { name.clone() } else { text };
-            ApiError::new(code, json!({"error": name, "message": message}))
+            ApiError::new(code, name).with_message(message)
         }
     };
     let mut json = apigw::to_http_response(error.into_response());

@@ -104,8 +104,6 @@ pub fn unrouted(path: &str) -> Response<Body> {
 
 /// 413: the body is over the local stack's limit.
 pub fn payload_too_large() -> ApiError {
-    ApiError::new(
-        413,
-        serde_json::json!({"error": "payload_too_large", "message": "the body is over 1 MiB or could not be read"}),
-    )
+    ApiError::new(413, "payload_too_large")
+        .with_message("the body is over 1 MiB or could not be read")
 }

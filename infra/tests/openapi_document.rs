@@ -79,46 +79,114 @@ fn every_routed_method_of_a_documented_path_is_documented() {
     assert_eq!(routes::allowed_methods("/nowhere"), None);
 }
 
-/// Every error code a handler writes (`"error": "<code>"` in the sources that answer) is named
-/// somewhere in the document, so a new refusal comes with its entry.
+/// Every error code a handler writes is named somewhere in the document, so a new refusal comes
+/// with its entry. Codes are written where each error says its answer (its `ResponseError`), as
+/// `ApiError::new(<status>, "<code>")` (`Self::new` in `ApiError`'s own), `bad_request("<code>"`, `unavailable("<code>"`,
+/// `with_code("<code>")` or a `"code"` field; an OAuth refusal answers its `code()`.
 #[test]
 fn every_error_code_in_the_handlers_is_in_the_document() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let sources = [
         "shared/src/http/error.rs",
         "shared/src/http/api_auth.rs",
+        "shared/src/http/request.rs",
+        "shared/src/store/mod.rs",
+        "shared/src/secrets/mod.rs",
+        "shared/src/oauth/error.rs",
+        "shared/src/oauth/grant.rs",
+        "shared/src/oauth/refresh.rs",
+        "shared/src/oauth/mail.rs",
+        "shared/src/login/error.rs",
+        "shared/src/wp_sync/mod.rs",
+        "shared/src/wp_sync/payload.rs",
         "infra/src/routes.rs",
         "infra/src/json_errors.rs",
         "functions/start-auth/src/lib.rs",
         "functions/token-access/src/lib.rs",
+        "functions/token-access/src/connections.rs",
         "functions/client-credentials/src/lib.rs",
         "functions/login-authenticate/src/lib.rs",
         "functions/oauth-return/src/lib.rs",
         "functions/wp-sync-user/src/lib.rs",
     ];
     let mut missing = Vec::new();
-    let mut found = 0;
+    let mut found = Vec::new();
     for source in sources {
         let text = std::fs::read_to_string(root.join(source))
             .unwrap_or_else(|e| panic!("reading {source}: {e}"));
-        for key in ["\"error\": \"", "\"code\": \""] {
-            for (at, _) in text.match_indices(key) {
-                let rest = &text[at + key.len()..];
-                let Some(end) = rest.find('"') else { continue };
-                let code = &rest[..end];
-                found += 1;
-                // Internal errors are not listed per operation (the document says so).
-                if code != "internal_error" && !DOCUMENT.contains(code) {
-                    missing.push(format!("{code} ({source})"));
-                }
+        for code in codes_in(&text, source) {
+            // Internal errors are not listed per operation (the document says so).
+            if code != "internal_error" && !DOCUMENT.contains(code) {
+                missing.push(format!("{code} ({source})"));
             }
+            found.push(code.to_string());
         }
     }
-    assert!(found > 20, "the scan found only {found} codes");
+    for code in [
+        "store_unavailable",
+        "reauthorization_required",
+        "provider_rejected",
+        "invalid_credentials",
+        "email_conflict",
+        "no_authorization",
+        "if_match_required",
+        "invalid_landing_url",
+    ] {
+        assert!(
+            found.iter().any(|c| c == code),
+            "the scan did not find {code}"
+        );
+    }
+    assert!(
+        found.len() > 30,
+        "the scan found only {} codes",
+        found.len()
+    );
     assert!(
         missing.is_empty(),
         "error codes with no entry in docs/openapi.json: {missing:?}"
     );
+}
+
+/// The error codes written in a source file.
+fn codes_in<'a>(text: &'a str, source: &str) -> Vec<&'a str> {
+    let mut codes = Vec::new();
+    let mut after = |marker: &str, skip_status: bool| {
+        for (at, _) in text.match_indices(marker) {
+            let mut rest = &text[at + marker.len()..];
+            if skip_status {
+                rest = rest.trim_start_matches(|c: char| c.is_ascii_digit());
+                let Some(quoted) = rest.strip_prefix(", ") else {
+                    continue;
+                };
+                rest = quoted;
+            }
+            let Some(rest) = rest.strip_prefix('"') else {
+                continue;
+            };
+            if let Some(end) = rest.find('"') {
+                codes.push(&rest[..end]);
+            }
+        }
+    };
+    after("ApiError::new(", true);
+    after("Self::new(", true);
+    for marker in [
+        "\"error\": ",
+        "\"code\": ",
+        "(\"code\", ",
+        "bad_request(",
+        "unavailable(",
+        "with_code(",
+    ] {
+        after(marker, false);
+    }
+    if source.ends_with("oauth/error.rs") {
+        // `OAuthError::code()`: the body's `error` of every OAuth refusal, and the landing URL's;
+        // the browser-only ones (state, browser, issuer) end on a page or the landing URL.
+        after("=> ", false);
+    }
+    codes
 }
 
 async fn json_of(response: reqwest::Response) -> (u16, Option<String>, Value) {

@@ -101,7 +101,7 @@ fn unauthorized(req: &Request) -> Response<Body> {
     const MESSAGE: &str = "Starting a connection needs authority: an application with an API token \
         calls POST /oauth/start (or an operator runs `authbridge connect`) and sends the browser \
         to the one-time link it gets back.";
-    let refusal = ApiError::new(401, json!({"error": "unauthorized", "message": MESSAGE}));
+    let refusal = ApiError::new(401, "unauthorized").with_message(MESSAGE);
     let mut response = if response::wants_html(req.headers()) {
         page::for_error(&refusal, "Not allowed", MESSAGE)
     } else {

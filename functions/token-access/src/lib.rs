@@ -171,13 +171,8 @@ async fn mail(context: &Context, req: &Request) -> Result<Response<Body>, ApiErr
 /// The version in `If-Match`: required, one entity tag.
 fn if_match(req: &Request) -> Result<TokenVersion, ApiError> {
     let header = req.headers().get(IF_MATCH).ok_or_else(|| {
-        ApiError::new(
-            428,
-            json!({
-                "error": "if_match_required",
-                "message": "send If-Match with the ETag of the token that was rejected",
-            }),
-        )
+        ApiError::new(428, "if_match_required")
+            .with_message("send If-Match with the ETag of the token that was rejected")
     })?;
     header
         .to_str()

@@ -8,7 +8,6 @@
 use std::net::IpAddr;
 
 use lambda_http::Request;
-use serde_json::json;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -23,14 +22,7 @@ const LAST_USED_RESOLUTION: i64 = 60;
 
 /// The refusal of the reference API: 403 with `no_authorization` and a reason.
 pub fn not_authorized(reason: &str) -> ApiError {
-    ApiError::new(
-        403,
-        json!({
-            "status": "error",
-            "message": format!("Not authorized: {reason}"),
-            "error": "no_authorization",
-        }),
-    )
+    ApiError::wordpress(403, format!("Not authorized: {reason}")).with_code("no_authorization")
 }
 
 /// Hex SHA-256 of a token value, as stored.

@@ -55,6 +55,9 @@ pub fn is_form(req: &Request) -> bool {
 }
 
 /// The body parsed as JSON (or as a form when the request says so), with a 400 naming the problem.
+///
+/// The message names the field and what was expected but never quotes a value from the body:
+/// a body can carry a password or a client secret, and the message reaches the access log.
 pub fn parse_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
     let bytes = body_bytes(req);
     if bytes.iter().all(u8::is_ascii_whitespace) {
@@ -63,12 +66,57 @@ pub fn parse_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
             "the request body is empty",
         ));
     }
+    let refuse = |what: String| ApiError::bad_request("invalid_request", what);
     if is_form(req) {
         return serde_urlencoded::from_bytes(bytes)
-            .map_err(|e| ApiError::bad_request("invalid_request", format!("bad form body: {e}")));
+            .map_err(|e| refuse(format!("bad form body: {}", without_values(&e.to_string()))));
     }
-    serde_json::from_slice(bytes)
-        .map_err(|e| ApiError::bad_request("invalid_request", format!("bad JSON body: {e}")))
+    let mut json = serde_json::Deserializer::from_slice(bytes);
+    let parsed = serde_path_to_error::deserialize(&mut json).map_err(|e| {
+        let path = e.path().to_string();
+        refuse(format!("bad JSON body: {}", json_problem(&path, e.inner())))
+    })?;
+    json.end()
+        .map_err(|e| refuse(format!("bad JSON body: {}", json_problem(".", &e))))?;
+    Ok(parsed)
+}
+
+/// What is wrong with a JSON body, at `path` (`.` for the whole body): a syntax error as serde
+/// says it (it never quotes the input), a data error [`without_values`], with its position.
+fn json_problem(path: &str, err: &serde_json::Error) -> String {
+    if err.classify() != serde_json::error::Category::Data {
+        return err.to_string();
+    }
+    let problem = without_values(&err.to_string());
+    let at = if path == "." {
+        String::new()
+    } else {
+        format!("{path}: ")
+    };
+    format!(
+        "{at}{problem} at line {} column {}",
+        err.line(),
+        err.column()
+    )
+}
+
+/// A deserialization message with any value it quotes left out: `missing field`, `unknown field`
+/// and `duplicate field` name only fields and are kept; any other (`invalid type: string "…"`,
+/// `unknown variant "…"`) keeps only what was expected.
+fn without_values(message: &str) -> String {
+    let message = message
+        .rsplit_once(" at line ")
+        .map_or(message, |(text, _)| text);
+    if ["missing field", "unknown field", "duplicate field"]
+        .iter()
+        .any(|kept| message.starts_with(kept))
+    {
+        return message.to_string();
+    }
+    match message.split_once(", expected ") {
+        Some((_, expected)) => format!("invalid value, expected {expected}"),
+        None => "invalid value".to_string(),
+    }
 }
 
 /// The bearer token of the `Authorization` header, when it is exactly `Bearer <token>`.
@@ -82,4 +130,91 @@ pub fn bearer_token(req: &Request) -> Option<&str> {
     let token = token.trim();
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty() && !token.contains(' '))
         .then_some(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use secrecy::SecretString;
+    use serde::Deserialize;
+
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Login {
+        username: String,
+        password: SecretString,
+        #[serde(default)]
+        ttl: Option<u64>,
+    }
+
+    fn refusal(content_type: &str, body: &str) -> String {
+        let req = http::Request::builder()
+            .header(http::header::CONTENT_TYPE, content_type)
+            .body(Body::Text(body.to_string()))
+            .unwrap_or_else(|e| panic!("a request: {e}"));
+        match parse_body::<Login>(&req) {
+            Ok(_) => panic!("{body} was accepted"),
+            Err(e) => {
+                assert_eq!(e.status, 400);
+                assert_eq!(e.code(), Some("invalid_request"));
+                e.message()
+            }
+        }
+    }
+
+    #[test]
+    fn a_bad_body_names_the_field_and_never_quotes_a_value() {
+        let text = refusal(
+            "application/json",
+            r#"{"username": "ada", "password": 31415926}"#,
+        );
+        assert!(!text.contains("31415926"), "{text}");
+        assert!(
+            text.starts_with("bad JSON body: password: invalid value, expected a string"),
+            "{text}"
+        );
+
+        let text = refusal(
+            "application/json",
+            r#"{"username": "ada", "password": "s3cret", "ttl": "s3cret"}"#,
+        );
+        assert!(!text.contains("s3cret"), "{text}");
+        assert!(text.contains("ttl"), "{text}");
+
+        let text = refusal("application/json", r#"{"password": "s3cret"}"#);
+        assert!(
+            text.starts_with("bad JSON body: missing field `username`"),
+            "{text}"
+        );
+
+        let text = refusal(
+            "application/json",
+            r#"{"username": "ada", "password": "s3cret"} s3cret"#,
+        );
+        assert!(!text.contains("s3cret"), "{text}");
+        assert!(text.contains("trailing characters"), "{text}");
+
+        let text = refusal(
+            "application/json",
+            r#"{"username": "ada", "password": "s3cret""#,
+        );
+        assert!(!text.contains("s3cret"), "{text}");
+
+        let text = refusal(
+            "application/x-www-form-urlencoded",
+            "username=ada&password=s3cret&ttl=s3cret",
+        );
+        assert!(!text.contains("s3cret"), "{text}");
+        assert!(text.starts_with("bad form body: invalid value"), "{text}");
+    }
+
+    #[test]
+    fn an_empty_body_is_refused() {
+        assert_eq!(
+            refusal("application/json", "  "),
+            "the request body is empty"
+        );
+    }
 }

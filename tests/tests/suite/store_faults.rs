@@ -251,7 +251,7 @@ async fn a_store_that_stays_down_answers_503_with_retry_after() {
     assert!(matches!(err, StoreError::Unavailable { .. }), "{err}");
     let api = ApiError::from(err);
     assert_eq!(api.status, 503);
-    assert_eq!(api.body["error"], "store_unavailable");
+    assert_eq!(api.body()["error"], "store_unavailable");
     assert!(api.retry_after.is_some());
     let secret = s
         .stack
