@@ -44,7 +44,7 @@ fi
 # --- The AWS emulator -------------------------------------------------------------------------
 say "Starting the DynamoDB / Secrets Manager emulator (moto)"
 moto_port=$(free_port)
-"$venv/bin/moto_server" -H 127.0.0.1 -p "$moto_port" > "$run_dir/moto.log" 2>&1 &
+"$venv/bin/python" infra/moto-server.py -H 127.0.0.1 -p "$moto_port" > "$run_dir/moto.log" 2>&1 &
 pids+=($!)
 wait_for "http://127.0.0.1:$moto_port/moto-api/" "moto" "$run_dir/moto.log"
 
