@@ -33,8 +33,9 @@ pub struct ApiError {
     code: Option<String>,
     /// The body's `message`, for people; some refusals carry only a code.
     message: Option<String>,
-    /// More body fields (`tag`, `field`, `provider_error`, ...).
-    fields: Map<String, Value>,
+    /// More body fields (`tag`, `field`, `provider_error`, ...); boxed, so that a `Result` with
+    /// an `ApiError` stays small when (as mostly) there are none.
+    fields: Option<Box<Map<String, Value>>>,
     /// Seconds for `Retry-After`.
     pub retry_after: Option<u64>,
     /// Why, for the access log, when the body does not say it (the cause of a 500); never sent.
@@ -51,7 +52,7 @@ impl ApiError {
             status,
             code: Some(code.into()),
             message: None,
-            fields: Map::new(),
+            fields: None,
             retry_after: None,
             cause: None,
         }
@@ -64,7 +65,10 @@ impl ApiError {
             status,
             code: None,
             message: Some(message.into()),
-            fields: Map::from_iter([("status".to_string(), Value::from("error"))]),
+            fields: Some(Box::new(Map::from_iter([(
+                "status".to_string(),
+                Value::from("error"),
+            )]))),
             retry_after: None,
             cause: None,
         }
@@ -84,7 +88,9 @@ impl ApiError {
 
     /// Adds a body field (`None` becomes `null`).
     pub fn with_field(mut self, name: &str, value: impl Into<Value>) -> Self {
-        self.fields.insert(name.to_string(), value.into());
+        self.fields
+            .get_or_insert_default()
+            .insert(name.to_string(), value.into());
         self
     }
 
@@ -156,7 +162,7 @@ impl ApiError {
 
     /// The JSON body: `{"error": code, "message": message, ...fields}` (each when there is one).
     pub fn body(&self) -> Value {
-        let mut body = self.fields.clone();
+        let mut body = self.fields.as_deref().cloned().unwrap_or_default();
         if let Some(code) = &self.code {
             body.insert("error".to_string(), Value::from(code.as_str()));
         }
