@@ -10,6 +10,7 @@ pub use secrecy::{ExposeSecret, SecretString};
 
 mod aws;
 mod cache;
+#[cfg(feature = "embedded")]
 mod embedded;
 
 pub use aws::SecretsManagerStore;

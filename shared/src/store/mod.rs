@@ -15,6 +15,7 @@ mod api_tokens;
 pub mod dynamo;
 pub mod schema;
 mod sessions;
+#[cfg(feature = "embedded")]
 pub mod sqlite;
 
 pub use api_tokens::ApiTokenStore;
