@@ -262,7 +262,8 @@ mod tests {
     }
 
     /// A Lambda build (no `embedded` feature) answers the embedded backend with an error, at
-    /// start: `cargo test -p authbridge --lib --no-default-features`.
+    /// start: `cargo test -p authbridge --lib --no-default-features a_build_without` (other
+    /// tests of this crate assume the embedded default and are run with the default features).
     #[test]
     #[cfg(not(feature = "embedded"))]
     fn a_build_without_the_embedded_store_refuses_it() {
