@@ -12,7 +12,8 @@ use crate::error::CliError;
 /// The configuration variables the stack `name` publishes, read with the default AWS credential
 /// chain (`AWS_REGION` and `AWS_ENDPOINT_URL` from `env` apply, as for the stores).
 pub async fn variables(name: &str, env: &Env<'_>) -> Result<HashMap<String, String>, CliError> {
-    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(authbridge::aws::http_client());
     if let Some(region) = env.get("AWS_REGION") {
         loader = loader.region(aws_config::Region::new(region));
     }

@@ -62,9 +62,16 @@ pub fn is_transient<E: ProvideErrorMetadata>(err: &SdkError<E, Response>) -> boo
     }
 }
 
+/// The HTTPS client of every AWS call: rustls on *ring* with the bundled trust roots and any
+/// private CA ([`crate::tls`]); the system's certificate store is never read.
+pub fn http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    crate::tls::process().aws_http_client()
+}
+
 /// The SDK configuration with the region and endpoint overrides applied.
 pub async fn sdk_config(aws: &AwsSettings) -> aws_config::SdkConfig {
     let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(http_client())
         .retry_config(retry_config())
         .timeout_config(timeout_config());
     if let Some(region) = &aws.region {

@@ -163,7 +163,7 @@ impl Config {
     pub fn from(env: &Env<'_>) -> Result<Self, ConfigError> {
         let backend = match env.get("AUTHBRIDGE_BACKEND").as_deref() {
             Some("aws") => Backend::Aws(aws_settings(env)?),
-            Some("embedded") => embedded(env),
+            Some("embedded") => embedded(env)?,
             Some(other) => {
                 return Err(ConfigError::Invalid {
                     name: "AUTHBRIDGE_BACKEND",
@@ -171,7 +171,7 @@ impl Config {
                 });
             }
             None if env.get("AUTHBRIDGE_TABLE").is_some() => Backend::Aws(aws_settings(env)?),
-            None => embedded(env),
+            None => embedded(env)?,
         };
         let secret_prefix = env
             .get("AUTHBRIDGE_SECRET_PREFIX")
@@ -200,12 +200,27 @@ fn aws_settings(env: &Env<'_>) -> Result<AwsSettings, ConfigError> {
     })
 }
 
-fn embedded(env: &Env<'_>) -> Backend {
-    Backend::Embedded {
+fn embedded(env: &Env<'_>) -> Result<Backend, ConfigError> {
+    if !cfg!(feature = "embedded") {
+        return Err(no_embedded_store());
+    }
+    Ok(Backend::Embedded {
         path: env
             .get("AUTHBRIDGE_DB_PATH")
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from(DEFAULT_DB_PATH)),
+    })
+}
+
+/// The answer of a build without the `embedded` feature (the Lambda functions) to a
+/// configuration that asks for the embedded store, or names no AWS table.
+pub(crate) fn no_embedded_store() -> ConfigError {
+    ConfigError::Invalid {
+        name: "AUTHBRIDGE_BACKEND",
+        reason:
+            "this build has no embedded store (it runs on AWS only): set AUTHBRIDGE_BACKEND=aws \
+                 and AUTHBRIDGE_TABLE"
+                .to_string(),
     }
 }
 
@@ -218,6 +233,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "embedded")]
     fn embedded_store_is_the_default_without_aws_configuration() {
         let cfg = config(&[]).unwrap();
         assert_eq!(
@@ -243,6 +259,20 @@ mod tests {
             }
             other => panic!("expected AWS, got {other:?}"),
         }
+    }
+
+    /// A Lambda build (no `embedded` feature) answers the embedded backend with an error, at
+    /// start: `cargo test -p authbridge --lib --no-default-features a_build_without` (other
+    /// tests of this crate assume the embedded default and are run with the default features).
+    #[test]
+    #[cfg(not(feature = "embedded"))]
+    fn a_build_without_the_embedded_store_refuses_it() {
+        for vars in [&[("AUTHBRIDGE_BACKEND", "embedded")][..], &[]] {
+            let err = config(vars).unwrap_err();
+            assert!(err.to_string().contains("AUTHBRIDGE_BACKEND"), "{err}");
+            assert!(err.to_string().contains("no embedded store"), "{err}");
+        }
+        assert!(config(&[("AUTHBRIDGE_TABLE", "t1")]).is_ok());
     }
 
     #[test]

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use crate::config::{Backend, Config, ConfigError};
 use crate::events::Events;
 use crate::secrets::{CachedSecrets, SecretStore, SecretsManagerStore};
-use crate::store::sqlite::SqliteStore;
 use crate::store::{StoreError, Stores, dynamo::DynamoStore};
 
 /// Why the context could not be built.
@@ -34,8 +33,10 @@ impl AppContext {
         Self::build(Config::from_env()?).await
     }
 
-    /// Builds the context for `config`: AWS clients once, or the embedded file.
+    /// Builds the context for `config`: AWS clients once, or the embedded file. A bad
+    /// `AUTHBRIDGE_EXTRA_CA_FILE` stops it here (see [`crate::tls`]).
     pub async fn build(config: Config) -> Result<Self, ContextError> {
+        crate::tls::check()?;
         let (stores, secrets, sdk): (Stores, Arc<dyn SecretStore>, _) = match &config.backend {
             Backend::Aws(aws) => {
                 let sdk = crate::aws::sdk_config(aws).await;
@@ -48,8 +49,8 @@ impl AppContext {
                 )
             }
             Backend::Embedded { path } => {
-                let store = Arc::new(SqliteStore::open(path)?);
-                (Stores::from_one(store.clone()), store, None)
+                let (stores, secrets) = embedded(path)?;
+                (stores, secrets, None)
             }
         };
         let secrets: Arc<dyn SecretStore> =
@@ -63,4 +64,18 @@ impl AppContext {
             events,
         })
     }
+}
+
+/// The stores and secrets of the embedded file.
+#[cfg(feature = "embedded")]
+fn embedded(path: &std::path::Path) -> Result<(Stores, Arc<dyn SecretStore>), ContextError> {
+    let store = Arc::new(crate::store::sqlite::SqliteStore::open(path)?);
+    Ok((Stores::from_one(store.clone()), store))
+}
+
+/// A build without the embedded store (the Lambda functions) refuses it; [`Config::from`] already
+/// does, so this answers only a configuration built by hand.
+#[cfg(not(feature = "embedded"))]
+fn embedded(_: &std::path::Path) -> Result<(Stores, Arc<dyn SecretStore>), ContextError> {
+    Err(crate::config::no_embedded_store().into())
 }

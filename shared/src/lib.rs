@@ -23,6 +23,7 @@ pub mod secrets;
 pub mod stack_outputs;
 pub mod store;
 pub mod telemetry;
+pub mod tls;
 pub mod users;
 pub mod vault;
 pub mod wp_sync;

@@ -221,7 +221,7 @@ fn generate_secret() -> SecretString {
     SecretString::from(secret)
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "embedded"))]
 mod tests {
     use super::*;
     use crate::store::sqlite::SqliteStore;

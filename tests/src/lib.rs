@@ -188,6 +188,7 @@ pub fn dynamodb_client(endpoint: &str) -> aws_sdk_dynamodb::Client {
         .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
         .credentials_provider(credentials())
         .endpoint_url(endpoint)
+        .http_client(authbridge::aws::http_client())
         .retry_config(authbridge::aws::retry_config())
         .timeout_config(authbridge::aws::timeout_config())
         .build();
@@ -203,6 +204,7 @@ pub fn eventbridge_client(endpoint: &str) -> aws_sdk_eventbridge::Client {
             "testing", "testing", None, None, "tests",
         ))
         .endpoint_url(endpoint)
+        .http_client(authbridge::aws::http_client())
         .build();
     aws_sdk_eventbridge::Client::from_conf(config)
 }
@@ -214,6 +216,7 @@ pub fn secretsmanager_client(endpoint: &str) -> aws_sdk_secretsmanager::Client {
         .region(aws_sdk_secretsmanager::config::Region::new("us-east-1"))
         .credentials_provider(credentials())
         .endpoint_url(endpoint)
+        .http_client(authbridge::aws::http_client())
         .retry_config(authbridge::aws::retry_config())
         .timeout_config(authbridge::aws::timeout_config())
         .build();

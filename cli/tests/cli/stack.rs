@@ -121,6 +121,7 @@ async fn cloudformation(endpoint: &str) -> aws_sdk_cloudformation::Client {
             "testing", "testing", None, None, "tests",
         ))
         .endpoint_url(endpoint)
+        .http_client(authbridge::aws::http_client())
         .build();
     aws_sdk_cloudformation::Client::from_conf(config)
 }

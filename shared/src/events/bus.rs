@@ -53,7 +53,8 @@ impl Events {
             _ => None,
         };
         let webhook = match (&settings.webhook_url, &settings.webhook_secret) {
-            (Some(url), Some(secret)) => reqwest::Client::builder()
+            (Some(url), Some(secret)) => crate::tls::process()
+                .reqwest_builder()
                 .timeout(WEBHOOK_TIMEOUT)
                 .redirect(reqwest::redirect::Policy::none())
                 .build()

@@ -31,9 +31,19 @@ pub struct OutboundHttp {
 }
 
 impl OutboundHttp {
-    /// A client with `timeouts` that follows no redirects.
+    /// A client with `timeouts` that follows no redirects, on the process's TLS configuration
+    /// ([`crate::tls`]).
     pub fn new(timeouts: Timeouts) -> Result<Self, reqwest::Error> {
-        let client = reqwest::Client::builder()
+        Self::with_roots(timeouts, crate::tls::process())
+    }
+
+    /// A client with `timeouts` that trusts `roots`.
+    pub fn with_roots(
+        timeouts: Timeouts,
+        roots: &crate::tls::TrustRoots,
+    ) -> Result<Self, reqwest::Error> {
+        let client = roots
+            .reqwest_builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(timeouts.connect)
             .timeout(timeouts.total)

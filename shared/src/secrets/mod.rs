@@ -12,6 +12,7 @@ use crate::http::error::{ApiError, ResponseError};
 
 mod aws;
 mod cache;
+#[cfg(feature = "embedded")]
 mod embedded;
 
 pub use aws::SecretsManagerStore;

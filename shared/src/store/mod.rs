@@ -18,6 +18,7 @@ mod pages;
 mod retry;
 pub mod schema;
 mod sessions;
+#[cfg(feature = "embedded")]
 pub mod sqlite;
 mod version;
 
