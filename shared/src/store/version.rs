@@ -50,11 +50,13 @@ impl<T: Versioned> Update<T> {
     }
 
     /// [`Self::expected`] as SQLite stores it.
+    #[cfg(feature = "embedded")]
     pub fn expected_sql(&self) -> i64 {
         self.expected as i64
     }
 
     /// The stored version after the update, as SQLite stores it.
+    #[cfg(feature = "embedded")]
     pub fn next_sql(&self) -> i64 {
         self.next.version() as i64
     }
