@@ -36,7 +36,6 @@ impl RequestInfo {
             Some(RequestContext::ApiGatewayV2(ctx)) => {
                 (ctx.request_id.clone(), ctx.route_key.clone())
             }
-            Some(RequestContext::ApiGatewayV1(ctx)) => (ctx.request_id.clone(), None),
             _ => (None, None),
         };
         let request_id = req

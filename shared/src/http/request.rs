@@ -1,4 +1,5 @@
-//! Reading requests as API Gateway delivers them (in Lambda and in the local stack alike).
+//! Reading requests as API Gateway delivers them (an HTTP API, payload 2.0: the only event the
+//! functions are built to read), in Lambda and in the local stack alike.
 
 use std::collections::HashMap;
 
@@ -41,7 +42,6 @@ pub fn body_bytes(req: &Request) -> &[u8] {
 pub fn source_ip(req: &Request) -> Option<String> {
     match req.request_context_ref()? {
         RequestContext::ApiGatewayV2(ctx) => ctx.http.source_ip.clone(),
-        RequestContext::ApiGatewayV1(ctx) => ctx.identity.source_ip.clone(),
         _ => None,
     }
 }
