@@ -2,7 +2,7 @@
 //! (DynamoDB and Secrets Manager at the moto emulator, with a table and the token key created as
 //! the tests create them) and "embedded" (the SQLite file, created before the first run).
 
-use authbridge::secrets::{SecretStore, SecretString};
+use authbridge::secrets::SecretString;
 use authbridge_tests::{Backend, dynamo_backend_at, sqlite_backend, unique};
 
 /// The public URL every function is configured with (required on AWS; the same on both).

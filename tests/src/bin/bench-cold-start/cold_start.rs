@@ -27,6 +27,14 @@ pub struct Sample {
     pub peak_rss_kib: Option<u64>,
 }
 
+/// A cold start that failed: before the first poll (the function did not start) or after.
+#[derive(Debug)]
+pub struct Failure {
+    /// Whether the process got as far as polling for its first event.
+    pub initialised: bool,
+    pub message: String,
+}
+
 /// Runs `function` once from `bin` on `backend` for `invokes` events (at least one); the process's
 /// output is appended to `log`, its working folder is `task_root`.
 pub async fn run(
@@ -36,18 +44,22 @@ pub async fn run(
     invokes: usize,
     task_root: &Path,
     log: &Path,
-) -> Result<Sample, String> {
+) -> Result<Sample, Failure> {
+    let setup = |message: String| Failure {
+        initialised: false,
+        message,
+    };
     let mut api = RuntimeApi::start(function.name)
         .await
-        .map_err(|e| format!("starting a local Runtime API: {e}"))?;
+        .map_err(|e| setup(format!("starting a local Runtime API: {e}")))?;
     let output = OpenOptions::new()
         .create(true)
         .append(true)
         .open(log)
-        .map_err(|e| format!("opening {}: {e}", log.display()))?;
+        .map_err(|e| setup(format!("opening {}: {e}", log.display())))?;
     let errors = output
         .try_clone()
-        .map_err(|e| format!("opening {}: {e}", log.display()))?;
+        .map_err(|e| setup(format!("opening {}: {e}", log.display())))?;
     let mut command = Command::new(bin);
     command
         .env_clear()
@@ -61,11 +73,28 @@ pub async fn run(
     let spawned = Instant::now();
     let mut child = command
         .spawn()
-        .map_err(|e| format!("starting {}: {e}", bin.display()))?;
-    let result = measure(&mut child, &mut api, function, invokes, spawned).await;
+        .map_err(|e| setup(format!("starting {}: {e}", bin.display())))?;
+    let mut initialised = false;
+    let result = measure(
+        &mut child,
+        &mut api,
+        function,
+        invokes,
+        spawned,
+        &mut initialised,
+    )
+    .await;
     let _ = child.kill();
     let _ = child.wait();
-    result.map_err(|e| format!("{} on {}: {e} (its output: {})", function.name, backend.name, log.display()))
+    result.map_err(|e| Failure {
+        initialised,
+        message: format!(
+            "{} on {}: {e} (its output: {})",
+            function.name,
+            backend.name,
+            log.display()
+        ),
+    })
 }
 
 async fn measure(
@@ -74,8 +103,10 @@ async fn measure(
     function: &Function,
     invokes: usize,
     spawned: Instant,
+    initialised: &mut bool,
 ) -> Result<Sample, String> {
     let polled = watch(child, api.next_poll()).await??;
+    *initialised = true;
     let init = polled - spawned;
     let (first, body) = watch(child, api.invoke(&function.event)).await??;
     function.check(&body)?;
@@ -126,7 +157,10 @@ fn lambda_env(function: &Function, api: &str, task_root: &Path) -> Vec<(String, 
             function.memory_mb.to_string(),
         ),
         ("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{name}")),
-        ("AWS_LAMBDA_LOG_STREAM_NAME", "2026/12/02/[$LATEST]bench".to_string()),
+        (
+            "AWS_LAMBDA_LOG_STREAM_NAME",
+            "2026/12/02/[$LATEST]bench".to_string(),
+        ),
         ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand".to_string()),
         ("AWS_REGION", "us-east-1".to_string()),
         ("AWS_DEFAULT_REGION", "us-east-1".to_string()),

@@ -1,8 +1,8 @@
 //! The functions the bench starts, and the event each one is invoked with.
 //!
 //! Every HTTP function gets an API Gateway HTTP API (payload 2.0) request that touches no store and
-//! no password (no credentials: 401; a method the function does not serve: 405), built on the
-//! shape of login-authenticate's fixture; token-refresh gets its EventBridge scheduled-event
+//! no password (no API token: 403; no session: 401; a method the function does not serve: 405),
+//! built on the shape of login-authenticate's fixture; token-refresh gets its EventBridge scheduled-event
 //! fixture, which runs a sweep (one query of the due index, nothing due).
 
 use serde_json::{Value, json};
@@ -68,7 +68,10 @@ impl Function {
                 "{}: expected status {expected} for {}, got {got:?}: {}",
                 self.name,
                 self.request,
-                String::from_utf8_lossy(body).chars().take(300).collect::<String>()
+                String::from_utf8_lossy(body)
+                    .chars()
+                    .take(300)
+                    .collect::<String>()
             )),
         }
     }
@@ -94,7 +97,7 @@ pub fn all() -> Vec<Function> {
             "start-auth",
             "POST",
             "/oauth/start",
-            401,
+            403,
             "POST /oauth/start, no token",
         ),
         Function::http(
@@ -108,7 +111,7 @@ pub fn all() -> Vec<Function> {
             "client-credentials",
             "POST",
             "/oauth/token",
-            401,
+            403,
             "POST /oauth/token, no token",
         ),
         login,
@@ -116,7 +119,7 @@ pub fn all() -> Vec<Function> {
             "wp-sync-user",
             "POST",
             "/api/v1/wordpress/sync-user",
-            401,
+            403,
             "POST /api/v1/wordpress/sync-user, no token",
         ),
         Function {
@@ -131,7 +134,7 @@ pub fn all() -> Vec<Function> {
             "token-access",
             "GET",
             "/tokens/bench",
-            401,
+            403,
             "GET /tokens/bench, no token",
         ),
     ]

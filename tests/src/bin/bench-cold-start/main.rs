@@ -65,10 +65,7 @@ fn options() -> Result<Options, String> {
     let (mut cold, mut invokes, mut rounds, mut bin_dir) = (None, None, None, None);
     let (mut backends, mut functions) = (Vec::new(), Vec::new());
     while let Some(flag) = args.next() {
-        let mut value = || {
-            args.next()
-                .ok_or_else(|| format!("{flag} needs a value"))
-        };
+        let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
         match flag.as_str() {
             "--cold" => cold = Some(value()?),
             "--invokes" => invokes = Some(value()?),
@@ -86,10 +83,14 @@ fn options() -> Result<Options, String> {
             }
         }
     }
-    let bin_dir = match bin_dir.or_else(|| std::env::var_os("AUTHBRIDGE_BENCH_BIN_DIR").map(PathBuf::from)) {
-        Some(dir) => dir,
-        None => default_bin_dir()?,
-    };
+    let bin_dir =
+        match bin_dir.or_else(|| std::env::var_os("AUTHBRIDGE_BENCH_BIN_DIR").map(PathBuf::from)) {
+            Some(dir) => dir,
+            None => default_bin_dir()?,
+        };
+    // The processes start in a folder of their own: a relative path would not find them.
+    let bin_dir = std::fs::canonicalize(&bin_dir)
+        .map_err(|e| format!("the release binaries' folder {}: {e}", bin_dir.display()))?;
     Ok(Options {
         cold: count("--cold", "AUTHBRIDGE_BENCH_COLD", cold, 15)?,
         invokes: count("--invokes", "AUTHBRIDGE_BENCH_INVOKES", invokes, 20)?,
@@ -173,9 +174,9 @@ async fn run() -> Result<(), String> {
     for name in &backends {
         let backend = match name.as_str() {
             "aws" => {
-                let endpoint = endpoint
-                    .as_deref()
-                    .ok_or("--backend aws needs AUTHBRIDGE_TEST_AWS_ENDPOINT (the moto emulator)")?;
+                let endpoint = endpoint.as_deref().ok_or(
+                    "--backend aws needs AUTHBRIDGE_TEST_AWS_ENDPOINT (the moto emulator)",
+                )?;
                 backends::aws(endpoint).await?
             }
             _ => backends::embedded()?,
@@ -220,7 +221,10 @@ async fn bench_backend(
         let f = f.clone();
         async move {
             let result = cold_start::run(&bin, &f, backend, invokes, &task_root, &log).await;
-            result.map_err(|e| format!("{e}\n{}", tail(&log)))
+            result.map_err(|e| cold_start::Failure {
+                initialised: e.initialised,
+                message: format!("{}\n{}", e.message, tail(&log)),
+            })
         }
     };
 
@@ -230,11 +234,14 @@ async fn bench_backend(
     let mut skipped = BTreeMap::new();
     for f in all.iter().copied() {
         if let Err(e) = start(f, 1).await {
-            if f.name == floor.name {
-                return Err(e);
+            if f.name == floor.name || e.initialised {
+                return Err(e.message);
             }
-            eprintln!("{}: {} left out: {e}", backend.name, f.name);
-            skipped.insert(f.name, last_line(&work.path().join(format!("{}.log", f.name))));
+            eprintln!("{}: {} left out: {}", backend.name, f.name, e.message);
+            skipped.insert(
+                f.name,
+                last_line(&work.path().join(format!("{}.log", f.name))),
+            );
         }
     }
     let all: Vec<&Function> = all
@@ -256,7 +263,7 @@ async fn bench_backend(
         }
         for _ in 0..options.cold {
             for f in order.iter().copied() {
-                let sample = start(f, options.invokes).await?;
+                let sample = start(f, options.invokes).await.map_err(|e| e.message)?;
                 samples.entry(f.name).or_default().push(sample);
             }
         }
@@ -275,7 +282,11 @@ struct Measured {
 /// The last line a process wrote (a function's error at init), shortened.
 fn last_line(log: &Path) -> String {
     let text = std::fs::read_to_string(log).unwrap_or_default();
-    let line = text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("no output");
+    let line = text
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("no output");
     line.chars().take(160).collect()
 }
 

@@ -41,7 +41,12 @@ impl Figures {
             cold_starts: samples.len(),
             init: median(samples.iter().map(|s| s.init).collect()),
             first: median(samples.iter().map(|s| s.first).collect()),
-            warm: median(samples.iter().flat_map(|s| s.warm.iter().copied()).collect()),
+            warm: median(
+                samples
+                    .iter()
+                    .flat_map(|s| s.warm.iter().copied())
+                    .collect(),
+            ),
             peak_rss_kib: (!rss.is_empty()).then(|| median(rss)),
             left_out: None,
         }
@@ -141,9 +146,8 @@ pub fn print_goals(backend: &str, floor: &Figures, rows: &[Figures]) -> (usize, 
     println!("| function | init | first invoke | warm | binary |");
     println!("|---|---|---|---|---|");
     for row in rows {
-        let within = |d: Duration, f: Duration, goal: f64| {
-            ratio(d.as_secs_f64(), f.as_secs_f64()) <= goal
-        };
+        let within =
+            |d: Duration, f: Duration, goal: f64| ratio(d.as_secs_f64(), f.as_secs_f64()) <= goal;
         let binary = match row.binary_bytes {
             Some(bytes) => mark(bytes <= BINARY_GOAL),
             None => "?".to_string(),

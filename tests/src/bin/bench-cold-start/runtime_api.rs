@@ -27,7 +27,11 @@ pub enum Arrival {
     /// It asked for the next event (the first time: it is initialised).
     Next(Instant),
     /// It answered invocation `id`.
-    Response { id: String, at: Instant, body: Bytes },
+    Response {
+        id: String,
+        at: Instant,
+        body: Bytes,
+    },
     /// It reported invocation `id` as failed.
     Error { id: String, body: Bytes },
     /// It reported a failed initialisation.
@@ -72,7 +76,10 @@ impl RuntimeApi {
         });
         let app = Router::new()
             .route(&format!("{BASE}/invocation/next"), get(next))
-            .route(&format!("{BASE}/invocation/{{id}}/response"), post(response))
+            .route(
+                &format!("{BASE}/invocation/{{id}}/response"),
+                post(response),
+            )
             .route(&format!("{BASE}/invocation/{{id}}/error"), post(error))
             .route(&format!("{BASE}/init/error"), post(init_error))
             .with_state(shared);
@@ -130,7 +137,12 @@ impl Drop for RuntimeApi {
 }
 
 fn unexpected(arrival: Option<Arrival>, expected: &str) -> String {
-    let text = |body: &Bytes| String::from_utf8_lossy(body).chars().take(500).collect::<String>();
+    let text = |body: &Bytes| {
+        String::from_utf8_lossy(body)
+            .chars()
+            .take(500)
+            .collect::<String>()
+    };
     match arrival {
         None => format!("the local Runtime API stopped while waiting for {expected}"),
         Some(Arrival::Next(_)) => format!("a poll for the next event came instead of {expected}"),
