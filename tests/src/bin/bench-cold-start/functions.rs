@@ -156,3 +156,54 @@ fn http_event(method: &str, path: &str) -> String {
     }
     event.to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lambda_http::RequestExt;
+
+    /// Every HTTP event is a request `lambda_http` reads as the method and path the table names.
+    #[test]
+    fn http_events_are_api_gateway_requests_of_their_route() {
+        for function in std::iter::once(floor()).chain(all()) {
+            if function.touches_store {
+                continue;
+            }
+            let request = lambda_http::request::from_str(&function.event)
+                .unwrap_or_else(|e| panic!("{}: {e}", function.name));
+            let route = format!("{} {}", request.method(), request.uri().path());
+            assert!(
+                function.request.starts_with(&route),
+                "{}: {route} is not {}",
+                function.name,
+                function.request
+            );
+            assert!(request.query_string_parameters().is_empty());
+            assert!(request.headers().get("authorization").is_none());
+        }
+    }
+
+    #[test]
+    fn the_scheduled_event_is_the_fixture() {
+        let refresh = all()
+            .into_iter()
+            .find(|f| f.name == "token-refresh")
+            .expect("token-refresh");
+        let event: Value = serde_json::from_str(&refresh.event).expect("JSON");
+        assert_eq!(event["detail-type"], "Scheduled Event");
+    }
+
+    #[test]
+    fn an_answer_of_another_status_is_refused() {
+        let login = all()
+            .into_iter()
+            .find(|f| f.name == "login-authenticate")
+            .expect("login-authenticate");
+        assert!(login.check(br#"{"statusCode":401,"body":""}"#).is_ok());
+        let refused = login
+            .check(br#"{"statusCode":500,"body":""}"#)
+            .expect_err("a 500 is not the answer");
+        assert!(refused.contains("expected status 401"), "{refused}");
+        assert!(login.check(b"not json").is_err());
+    }
+}

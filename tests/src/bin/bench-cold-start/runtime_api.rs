@@ -213,3 +213,99 @@ async fn init_error(State(shared): State<Arc<Shared>>, body: Bytes) -> StatusCod
     let _ = shared.arrivals.send(Arrival::InitError { body });
     StatusCode::ACCEPTED
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A runtime's side of the interface, as `lambda_runtime` speaks it: poll, answer, poll.
+    #[tokio::test]
+    async fn hands_an_event_to_a_poll_and_takes_its_answer() {
+        let mut api = RuntimeApi::start("bench-test")
+            .await
+            .expect("a Runtime API");
+        let base = format!("http://{}{BASE}", api.address());
+        let runtime = tokio::spawn(async move {
+            let http = reqwest::Client::new();
+            let event = http
+                .get(format!("{base}/invocation/next"))
+                .send()
+                .await
+                .expect("the first poll");
+            let header = |name: &str| {
+                event
+                    .headers()
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .map(String::from)
+                    .unwrap_or_default()
+            };
+            let id = header("lambda-runtime-aws-request-id");
+            let deadline: u128 = header("lambda-runtime-deadline-ms").parse().unwrap_or(0);
+            let arn = header("lambda-runtime-invoked-function-arn");
+            let trace = header("lambda-runtime-trace-id");
+            let body = event.text().await.expect("the event");
+            let posted = http
+                .post(format!("{base}/invocation/{id}/response"))
+                .body(format!("answer to {body}"))
+                .send()
+                .await
+                .expect("the answer");
+            let second_poll = http.get(format!("{base}/invocation/next")).send();
+            // The second poll waits for an event that never comes.
+            let waited = tokio::time::timeout(Duration::from_millis(200), second_poll).await;
+            (id, deadline, arn, trace, posted.status(), waited.is_err())
+        });
+
+        api.next_poll().await.expect("the first poll arrives");
+        let (_, answer) = api.invoke("{\"n\":1}").await.expect("an answer");
+        assert_eq!(answer, "answer to {\"n\":1}");
+        api.next_poll().await.expect("the second poll arrives");
+        let (id, deadline, arn, trace, status, second_waits) =
+            runtime.await.expect("the runtime side");
+        assert_eq!(id, "bench-00000001");
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis());
+        assert!(deadline > now, "the deadline {deadline} is in the future");
+        assert_eq!(
+            arn,
+            "arn:aws:lambda:us-east-1:123456789012:function:bench-test"
+        );
+        assert!(trace.starts_with("Root=1-"), "{trace}");
+        assert_eq!(status, reqwest::StatusCode::ACCEPTED);
+        assert!(second_waits, "a poll waits until there is an event");
+    }
+
+    #[tokio::test]
+    async fn reports_a_failed_invocation() {
+        let mut api = RuntimeApi::start("bench-test")
+            .await
+            .expect("a Runtime API");
+        let base = format!("http://{}{BASE}", api.address());
+        tokio::spawn(async move {
+            let http = reqwest::Client::new();
+            let event = http.get(format!("{base}/invocation/next")).send().await;
+            let id = event
+                .ok()
+                .and_then(|e| {
+                    e.headers()
+                        .get("lambda-runtime-aws-request-id")
+                        .and_then(|v| v.to_str().ok())
+                        .map(String::from)
+                })
+                .unwrap_or_default();
+            let _ = http
+                .post(format!("{base}/invocation/{id}/error"))
+                .body("{\"errorType\":\"boom\"}")
+                .send()
+                .await;
+        });
+        api.next_poll().await.expect("the poll arrives");
+        let failed = api.invoke("{}").await.expect_err("the invocation failed");
+        assert!(
+            failed.contains("bench-00000001 failed") && failed.contains("boom"),
+            "{failed}"
+        );
+    }
+}
