@@ -11,7 +11,20 @@
 #   login: see the login benchmark's own header.
 #   login memory: peak RSS after 200 sequential logins and in a burst of 100 concurrent ones, and a
 #          login's p50 beside the bare Argon2id verification's, on both stores.
+#   cold start: the release binaries of the seven functions and of the floor (tests/floor, a
+#          hello-world lambda_http function) under a local Lambda Runtime API, 2 interleaved rounds
+#          of 15 cold starts x 20 invokes each, on both stores: init, first and warm invoke, peak
+#          RSS and binary size, each beside its ratio to the floor, and issue 16's goals.
+#
+#   ./infra/bench.sh              every benchmark
+#   ./infra/bench.sh cold-start   the cold-start benchmark and the login memory run only
+#                                 (counts: AUTHBRIDGE_BENCH_COLD, _INVOKES, _ROUNDS)
 set -euo pipefail
+mode=${1:-all}
+case "$mode" in
+    all | cold-start) ;;
+    *) echo "usage: $0 [cold-start]" >&2; exit 2 ;;
+esac
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
@@ -31,6 +44,23 @@ for _ in $(seq 1 100); do
 done
 export AUTHBRIDGE_TEST_AWS_ENDPOINT="http://127.0.0.1:$port"
 
+bin="$root/target/measure"
+
+# The cold-start benchmark times the functions as they ship: release builds (fat LTO), in one
+# cargo invocation of their own so that no test-only feature leaks into them.
+cold_start() {
+    cargo build --quiet --release -p bench-floor -p start-auth -p oauth-return \
+        -p client-credentials -p login-authenticate -p wp-sync-user -p token-refresh -p token-access
+    "$bin/bench-cold-start" --bin-dir "$root/target/release"
+}
+
+if [ "$mode" = cold-start ]; then
+    cargo build --quiet --profile measure -p authbridge-tests --bin bench-cold-start --bin bench-login-memory
+    cold_start
+    "$bin/bench-login-memory" --logins 200 --burst 100
+    exit 0
+fi
+
 # The refresh benchmark starts its own instances of the test authorization server.
 oidc_dir="$root/infra/oidc-server"
 if [ ! -d "$oidc_dir/node_modules/oidc-provider" ]; then
@@ -38,10 +68,10 @@ if [ ! -d "$oidc_dir/node_modules/oidc-provider" ]; then
 fi
 
 cargo build --quiet --profile measure -p authbridge-tests --bins
-bin="$root/target/measure"
 "$bin/bench-sweep" --tokens 10000 --tokens 100000 --emulator-tokens 10000
 "$bin/bench-refresh" --lifetime 60 --lifetime 120 --lifetime 3600 --callers 50 --expiries 5
 if [ -x "$bin/bench-login" ]; then
     "$bin/bench-login"
 fi
 "$bin/bench-login-memory" --logins 200 --burst 100
+cold_start
