@@ -22,8 +22,7 @@ pub struct BackendEnv {
 pub async fn aws(endpoint: &str) -> Result<BackendEnv, String> {
     let backend = dynamo_backend_at(endpoint).await;
     let table = backend
-        .dynamo
-        .as_ref()
+        .dynamo()
         .map(|d| d.table().to_string())
         .ok_or("the emulator backend has no table")?;
     let prefix = format!("{}/", unique("authbridge-bench"));
@@ -50,9 +49,7 @@ pub async fn aws(endpoint: &str) -> Result<BackendEnv, String> {
 pub fn embedded() -> Result<BackendEnv, String> {
     let backend = sqlite_backend();
     let path = backend
-        .file
-        .as_ref()
-        .map(|dir| dir.path().join("authbridge.db"))
+        .sqlite_file()
         .ok_or("the embedded backend has no file")?;
     let prefix = "authbridge/".to_string();
     let mut vars = common(&prefix, &format!("{prefix}token-key"));

@@ -8,11 +8,9 @@
 use serde_json::{Value, json};
 
 /// An API Gateway HTTP API request of a real shape (login-authenticate's fixture).
-const HTTP_EVENT: &str =
-    include_str!("../../../../functions/login-authenticate/tests/fixtures/login_request.json");
+const HTTP_EVENT: &str = include_str!("../../../fixtures/events/login.json");
 /// An EventBridge scheduled event (token-refresh's fixture).
-const SCHEDULED_EVENT: &str =
-    include_str!("../../../../functions/token-refresh/tests/fixtures/scheduled_event.json");
+const SCHEDULED_EVENT: &str = include_str!("../../../fixtures/events/scheduled.json");
 
 /// The floor's package and binary name.
 pub const FLOOR: &str = "bench-floor";
