@@ -35,7 +35,7 @@ if [ ! -x "$venv/bin/moto_server" ]; then
 fi
 port=$("$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
 mkdir -p .test-run
-"$venv/bin/moto_server" -H 127.0.0.1 -p "$port" > .test-run/bench-moto.log 2>&1 &
+"$venv/bin/python" infra/moto-server.py -H 127.0.0.1 -p "$port" > .test-run/bench-moto.log 2>&1 &
 moto=$!
 trap 'kill $moto 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do
