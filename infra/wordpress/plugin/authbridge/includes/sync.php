@@ -8,7 +8,8 @@
  * request (`shutdown`), when every field is final.
  *
  * Never blocking the page: under PHP-FPM the response is finished before posting; elsewhere the
- * post waits at most AUTHBRIDGE_SYNC_TIMEOUT seconds. When authbridge cannot be reached, or answers
+ * post waits at most AUTHBRIDGE_SYNC_TIMEOUT seconds (the bulk sync, an admin's command rather
+ * than a page, waits up to AUTHBRIDGE_BULK_SYNC_TIMEOUT for a busy authbridge). When authbridge cannot be reached, or answers
  * 5xx or 429, a retry is queued (retry.php). Any other 4xx (409 email_conflict, 400 payload error,
  * 401/403 token refused) is logged and not retried: trying again would give the same answer.
  * `wp authbridge sync-all` catches up on anything lost.
@@ -18,8 +19,9 @@
 
 defined( 'ABSPATH' ) || exit;
 
-const AUTHBRIDGE_SYNC_PATH    = '/api/v1/wordpress/sync-user';
-const AUTHBRIDGE_SYNC_TIMEOUT = 3;
+const AUTHBRIDGE_SYNC_PATH         = '/api/v1/wordpress/sync-user';
+const AUTHBRIDGE_SYNC_TIMEOUT      = 3;
+const AUTHBRIDGE_BULK_SYNC_TIMEOUT = 30;
 
 add_action( 'user_register', 'authbridge_note_user' );
 add_action( 'profile_update', 'authbridge_note_user' );
@@ -85,7 +87,10 @@ function authbridge_sync_noted_users() {
  * @return array The outcome of authbridge_post_user().
  */
 function authbridge_sync_user( $user_id, $background ) {
-	$outcome = authbridge_post_user( $user_id );
+	$outcome = authbridge_post_user(
+		$user_id,
+		$background ? AUTHBRIDGE_SYNC_TIMEOUT : AUTHBRIDGE_BULK_SYNC_TIMEOUT
+	);
 	if ( 'failed' !== $outcome['result'] ) {
 		authbridge_forget_retry( $user_id );
 	} elseif ( $background ) {
@@ -110,11 +115,12 @@ function authbridge_sync_configured() {
  * Posts one user to sync-user.
  *
  * @param int $user_id The user.
+ * @param int $timeout Seconds the post may take.
  * @return array `result`: 'synced'; 'conflict' (409); 'refused' (another 4xx or a redirect: not
  *               worth retrying); 'failed' (unreachable, 5xx, 429: retry later); 'skipped' (no
  *               such user, or the plugin is not configured); and `detail`, for the log.
  */
-function authbridge_post_user( $user_id ) {
+function authbridge_post_user( $user_id, $timeout = AUTHBRIDGE_SYNC_TIMEOUT ) {
 	if ( ! authbridge_sync_configured() ) {
 		return array(
 			'result' => 'skipped',
@@ -132,7 +138,7 @@ function authbridge_post_user( $user_id ) {
 	$response = wp_remote_post(
 		rtrim( authbridge_setting( 'AUTHBRIDGE_URL' ), '/' ) . AUTHBRIDGE_SYNC_PATH,
 		array(
-			'timeout'     => AUTHBRIDGE_SYNC_TIMEOUT,
+			'timeout'     => $timeout,
 			'redirection' => 0,
 			'headers'     => array(
 				'Authorization' => 'Bearer ' . authbridge_setting( 'AUTHBRIDGE_API_TOKEN' ),
