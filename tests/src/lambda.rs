@@ -6,14 +6,12 @@
 use std::path::PathBuf;
 
 use authbridge::config::Env;
-use authbridge::domain::{ApiToken, Endpoint, IpRestriction};
-use authbridge::http::api_auth::token_hash;
 use authbridge::store::ApiTokenStore;
 use authbridge::store::sqlite::SqliteStore;
 use lambda_http::{Body, Response};
 use serde_json::Value;
 
-use crate::stack::TEST_API_TOKEN;
+use crate::stack::test_api_token;
 
 /// The public URL the fixtures' requests arrive at (their `Host`).
 pub const PUBLIC_URL: &str = "https://abc123.execute-api.eu-west-1.amazonaws.com";
@@ -28,7 +26,8 @@ pub struct LambdaEnv {
 }
 
 impl LambdaEnv {
-    /// A fresh store whose API token [`TEST_API_TOKEN`] may call every endpoint.
+    /// A fresh store whose API token [`TEST_API_TOKEN`](crate::stack::TEST_API_TOKEN) may call
+    /// every endpoint.
     pub async fn new() -> Self {
         let dir = tempfile::tempdir().expect("a temporary folder");
         let env = LambdaEnv {
@@ -36,16 +35,7 @@ impl LambdaEnv {
             extra: Vec::new(),
         };
         env.store()
-            .create_api_token(&ApiToken {
-                name: "fixtures".into(),
-                token_hash: token_hash(TEST_API_TOKEN),
-                active: true,
-                ip_restriction: IpRestriction::Any,
-                endpoints: Endpoint::ALL.to_vec(),
-                created: authbridge::clock::now(),
-                last_used: None,
-                version: 0,
-            })
+            .create_api_token(&test_api_token("fixtures"))
             .await
             .expect("storing the test API token");
         env

@@ -145,16 +145,7 @@ pub async fn start_with_login(
     // The test API token may call every endpoint, from anywhere.
     app.stores
         .api_tokens
-        .create_api_token(&ApiToken {
-            name: "tests".into(),
-            token_hash: token_hash(TEST_API_TOKEN),
-            active: true,
-            ip_restriction: IpRestriction::Any,
-            endpoints: Endpoint::ALL.to_vec(),
-            created: authbridge::clock::now(),
-            last_used: None,
-            version: 0,
-        })
+        .create_api_token(&test_api_token("tests"))
         .await
         .expect("storing the test API token");
     let oauth = OAuthContext::new(app, settings, providers, http);
@@ -265,6 +256,20 @@ impl TestStack {
 /// a hang, not a measure of speed. Generous, because a burst against the emulator on a loaded
 /// machine takes many seconds to be served (timings are in the benches).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(90);
+
+/// The record of [`TEST_API_TOKEN`], named `name`: active, from anywhere, every endpoint.
+pub fn test_api_token(name: &str) -> ApiToken {
+    ApiToken {
+        name: name.into(),
+        token_hash: token_hash(TEST_API_TOKEN),
+        active: true,
+        ip_restriction: IpRestriction::Any,
+        endpoints: Endpoint::ALL.to_vec(),
+        created: authbridge::clock::now(),
+        last_used: None,
+        version: 0,
+    }
+}
 
 /// An HTTP client that follows no redirects, like a test that wants to see each hop.
 pub fn http() -> reqwest::Client {

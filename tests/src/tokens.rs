@@ -143,6 +143,41 @@ pub async fn connect(s: &TestStack, tag: &str) -> StoredToken {
     record(s, tag).await
 }
 
+/// A record as a store test writes it: an active authorization-code token of a new client, with
+/// a placeholder sealed access token, an hour to live and due in 55 minutes. Tests change what
+/// they need with `StoredToken { field, ..sample_record(tag) }`.
+pub fn sample_record(tag: &str) -> StoredToken {
+    let now = authbridge::clock::now();
+    StoredToken {
+        tag: tag.to_string(),
+        client_id: authbridge::domain::ClientId::generate(),
+        grant_type: "authorization_code".into(),
+        scopes: vec!["a".into(), "b".into()],
+        token_type: Some("Bearer".into()),
+        access_token: Some(authbridge::domain::token::Sealed("c2VhbGVk".into())),
+        refresh_token: None,
+        id_token: None,
+        raw: None,
+        expires: Some(now + 3600),
+        lifetime: Some(3600),
+        resource_owner_name: Some("ada@example.org".into()),
+        resource_owner: None,
+        error: None,
+        status: authbridge::domain::token::TokenStatus::Active,
+        due_at: Some(now + 3300),
+        refreshed_at: Some(now),
+        attempts: 0,
+        next_attempt_at: None,
+        lease_owner: None,
+        lease_until: None,
+        owner: None,
+        created_by: None,
+        created: now,
+        modified: now,
+        version: 0,
+    }
+}
+
 /// The stored record of `tag`, if any.
 pub async fn stored(s: &TestStack, tag: &str) -> Option<StoredToken> {
     s.stack

@@ -13,7 +13,7 @@ use authbridge::clock;
 use authbridge::config::{Backend as ConfigBackend, Config};
 use authbridge::context::AppContext;
 use authbridge::domain::ClientId;
-use authbridge::domain::token::{StoredToken, TokenStatus};
+use authbridge::domain::token::StoredToken;
 use authbridge::oauth::OAuthContext;
 use authbridge::oauth::http::{OutboundHttp, Timeouts};
 use authbridge::oauth::landing::LandingAllowlist;
@@ -22,6 +22,7 @@ use authbridge::oauth::settings::OAuthSettings;
 use authbridge::oauth::sweep::{self, SweepOptions};
 use authbridge::providers::ProviderRegistry;
 use authbridge::secrets::SecretString;
+use authbridge_tests::tokens::sample_record;
 use futures::StreamExt;
 
 fn token(
@@ -32,32 +33,13 @@ fn token(
 ) -> StoredToken {
     let now = clock::now();
     StoredToken {
-        tag: format!("bench:{i:07}"),
         client_id: client.clone(),
         grant_type: "client_credentials".into(),
         scopes: vec!["read".into()],
-        token_type: Some("Bearer".into()),
         access_token: Some(sealed.clone()),
-        refresh_token: None,
-        id_token: None,
-        raw: None,
-        expires: Some(now + 3600),
-        lifetime: Some(3600),
         resource_owner_name: None,
-        resource_owner: None,
-        error: None,
-        status: TokenStatus::Active,
         due_at: Some(if due { now - 60 } else { now + 3000 }),
-        refreshed_at: Some(now),
-        attempts: 0,
-        next_attempt_at: None,
-        lease_owner: None,
-        lease_until: None,
-        owner: None,
-        created_by: None,
-        created: now,
-        modified: now,
-        version: 0,
+        ..sample_record(&format!("bench:{i:07}"))
     }
 }
 

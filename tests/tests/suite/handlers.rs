@@ -9,7 +9,6 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use authbridge::clients::{ClientAdmin, NewClient};
-use authbridge::domain::token::{Sealed, TokenStatus};
 use authbridge::domain::{ClientId, OAuthClient, StoredToken, User, UserSource};
 use authbridge::oauth::OAuthContext;
 use authbridge::passwords::hash_password;
@@ -17,7 +16,8 @@ use authbridge::secrets::SecretString;
 use authbridge::store::{TokenStore, UserStore};
 use authbridge_tests::lambda::{LANDING, LambdaEnv, event, fixture, header, json_body};
 use authbridge_tests::stack::TEST_API_TOKEN;
-use lambda_http::{Body, Request};
+use authbridge_tests::tokens::sample_record;
+use lambda_http::{Body, Request, Response};
 use url::Url;
 
 /// A code client of the shipped `github` provider (static endpoints: nothing to discover).
@@ -37,64 +37,10 @@ async fn github_client(context: &OAuthContext) -> OAuthClient {
     .expect("registering a client")
 }
 
-#[tokio::test]
-async fn start_auth_makes_a_link_and_the_link_sends_the_browser_to_the_provider() {
-    let lambda = LambdaEnv::new().await;
-    let context = Arc::new(OAuthContext::from(&lambda.env()).await.expect("a context"));
-    let client = github_client(&context).await;
-
-    let start = start_auth::handle(
-        context.clone(),
-        event(
-            "start_auth.json",
-            &[
-                ("api_token", TEST_API_TOKEN),
-                ("client", client.id.as_str()),
-            ],
-        ),
-    )
-    .await;
-    assert_eq!(start.status(), 200, "{:?}", start.body());
-    let started = json_body(&start);
-    assert_eq!(started["tag"], "crm:mailbox");
-    let link_url = Url::parse(started["url"].as_str().expect("a link")).expect("a URL");
-    assert!(
-        link_url
-            .as_str()
-            .starts_with("https://abc123.execute-api.eu-west-1.amazonaws.com/oauth/go/"),
-        "{link_url}"
-    );
-    let link = link_url
-        .path_segments()
-        .and_then(|mut s| s.nth(2))
-        .expect("the link id");
-
-    let go = start_auth::handle(
-        context.clone(),
-        event("start_auth_link.json", &[("link", link)]),
-    )
-    .await;
-    assert_eq!(go.status(), 302);
-    let to = Url::parse(header(&go, "location")).expect("a provider URL");
-    assert_eq!(to.host_str(), Some("github.com"));
-    let query: std::collections::HashMap<_, _> = to.query_pairs().into_owned().collect();
-    assert_eq!(query["client_id"], "Iv1.fixture");
-    assert_eq!(
-        query["redirect_uri"],
-        "https://abc123.execute-api.eu-west-1.amazonaws.com/oauth/return"
-    );
-    assert!(header(&go, "set-cookie").contains("HttpOnly"));
-
-    // The same link a second time sends nobody anywhere.
-    let again = start_auth::handle(context, event("start_auth_link.json", &[("link", link)])).await;
-    assert_ne!(again.status(), 302);
-}
-
-#[tokio::test]
-async fn oauth_return_lands_a_denied_consent_with_its_error_and_stores_nothing() {
-    let lambda = LambdaEnv::new().await;
-    let context = Arc::new(OAuthContext::from(&lambda.env()).await.expect("a context"));
-    let client = github_client(&context).await;
+/// `POST /oauth/start` for a new `github` client's flow, then its link opened: the start's
+/// answer, the link id and the link's answer (the redirect to the provider).
+async fn start_and_open(context: &Arc<OAuthContext>) -> (Response<Body>, String, Response<Body>) {
+    let client = github_client(context).await;
     let start = start_auth::handle(
         context.clone(),
         event(
@@ -108,14 +54,51 @@ async fn oauth_return_lands_a_denied_consent_with_its_error_and_stores_nothing()
     .await;
     let url = json_body(&start)["url"]
         .as_str()
-        .expect("a link")
+        .unwrap_or_default()
         .to_string();
-    let link = url.rsplit('/').next().expect("the link id").to_string();
+    let link = url.rsplit('/').next().unwrap_or_default().to_string();
     let go = start_auth::handle(
         context.clone(),
         event("start_auth_link.json", &[("link", &link)]),
     )
     .await;
+    (start, link, go)
+}
+
+#[tokio::test]
+async fn start_auth_makes_a_link_and_the_link_sends_the_browser_to_the_provider() {
+    let lambda = LambdaEnv::new().await;
+    let context = Arc::new(OAuthContext::from(&lambda.env()).await.expect("a context"));
+    let (start, link, go) = start_and_open(&context).await;
+    assert_eq!(start.status(), 200, "{:?}", start.body());
+    let started = json_body(&start);
+    assert_eq!(started["tag"], "crm:mailbox");
+    assert_eq!(
+        started["url"],
+        format!("https://abc123.execute-api.eu-west-1.amazonaws.com/oauth/go/{link}")
+    );
+    assert_eq!(go.status(), 302);
+    let to = Url::parse(header(&go, "location")).expect("a provider URL");
+    assert_eq!(to.host_str(), Some("github.com"));
+    let query: std::collections::HashMap<_, _> = to.query_pairs().into_owned().collect();
+    assert_eq!(query["client_id"], "Iv1.fixture");
+    assert_eq!(
+        query["redirect_uri"],
+        "https://abc123.execute-api.eu-west-1.amazonaws.com/oauth/return"
+    );
+    assert!(header(&go, "set-cookie").contains("HttpOnly"));
+
+    // The same link a second time sends nobody anywhere.
+    let again =
+        start_auth::handle(context, event("start_auth_link.json", &[("link", &link)])).await;
+    assert_ne!(again.status(), 302);
+}
+
+#[tokio::test]
+async fn oauth_return_lands_a_denied_consent_with_its_error_and_stores_nothing() {
+    let lambda = LambdaEnv::new().await;
+    let context = Arc::new(OAuthContext::from(&lambda.env()).await.expect("a context"));
+    let (_, _, go) = start_and_open(&context).await;
     let to = Url::parse(header(&go, "location")).expect("a provider URL");
     let state = to
         .query_pairs()
@@ -313,32 +296,9 @@ async fn the_scheduled_event_sweeps_the_due_tokens() {
     let lambda = LambdaEnv::new().await;
     let now = authbridge::clock::now();
     let due = StoredToken {
-        tag: "svc:due".into(),
-        client_id: ClientId::generate(),
-        grant_type: "authorization_code".into(),
-        scopes: vec![],
-        token_type: Some("Bearer".into()),
-        access_token: Some(Sealed("c2VhbGVk".into())),
-        refresh_token: None,
-        id_token: None,
-        raw: None,
-        expires: Some(now + 60),
-        lifetime: Some(3600),
-        resource_owner_name: None,
-        resource_owner: None,
-        error: None,
-        status: TokenStatus::Active,
         due_at: Some(now - 60),
-        refreshed_at: Some(now - 3540),
-        attempts: 0,
-        next_attempt_at: None,
-        lease_owner: None,
-        lease_until: None,
-        owner: None,
-        created_by: None,
-        created: now - 3540,
-        modified: now - 3540,
-        version: 0,
+        expires: Some(now + 60),
+        ..sample_record("svc:due")
     };
     lambda.store().create_token(&due).await.unwrap();
     let context = token_refresh::Context::from(&lambda.env())

@@ -6,13 +6,13 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use authbridge::clock;
-use authbridge::domain::token::{Sealed, TokenStatus};
 use authbridge::domain::{
     ClientId, FlowState, OAuthClient, StoredToken, User, UserId, UserSource, WordpressLink,
 };
 use authbridge::secrets::{ExposeSecret, SecretString};
 use authbridge::store::{Opened, PageRequest, StoreError, Taken, Unique};
 use authbridge_tests::on_both_backends;
+use authbridge_tests::tokens::sample_record;
 use authbridge_tests::{Backend, unique};
 
 fn client(guid: &str) -> OAuthClient {
@@ -37,34 +37,7 @@ fn user(email: &str) -> User {
 }
 
 fn token(tag: &str) -> StoredToken {
-    StoredToken {
-        tag: tag.to_string(),
-        client_id: ClientId::generate(),
-        grant_type: "authorization_code".into(),
-        scopes: vec!["a".into(), "b".into()],
-        token_type: Some("Bearer".into()),
-        access_token: Some(Sealed("c2VhbGVk".into())),
-        refresh_token: None,
-        id_token: None,
-        raw: None,
-        expires: Some(clock::now() + 3600),
-        lifetime: Some(3600),
-        resource_owner_name: Some("ada@example.org".into()),
-        resource_owner: None,
-        error: None,
-        status: TokenStatus::Active,
-        due_at: Some(clock::now() + 3300),
-        refreshed_at: Some(clock::now()),
-        attempts: 0,
-        next_attempt_at: None,
-        lease_owner: None,
-        lease_until: None,
-        owner: None,
-        created_by: None,
-        created: clock::now(),
-        modified: clock::now(),
-        version: 0,
-    }
+    sample_record(tag)
 }
 
 fn flow_state(key: &str, expires_at: i64) -> FlowState {
