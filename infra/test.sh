@@ -3,7 +3,8 @@
 #
 #   1. a Python virtualenv (.venv, git-ignored) with moto[server], cfn-lint, aws-sam-cli and
 #      schemathesis;
-#   2. the DynamoDB / Secrets Manager emulator (moto) on a free 127.0.0.1 port;
+#   2. the DynamoDB / Secrets Manager emulator (moto, through infra/moto-server.py, which makes its
+#      DynamoDB backend atomic) on a free 127.0.0.1 port;
 #   3. the OpenID Connect authorization server (oidc-provider, installed with npm ci into
 #      infra/oidc-server/node_modules, git-ignored) on another free port;
 #   4. headless Chromium and ChromeDriver (Debian's chromium and chromium-driver, installed with
