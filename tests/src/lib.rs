@@ -110,7 +110,7 @@ const SQLITE_FILE: &str = "authbridge.db";
 /// A test is an `async fn(Backend, ...)`. List it by name, with any further arguments in
 /// parentheses, or give the test a name of its own with `name = function(arguments)`:
 ///
-/// ```ignore
+/// ```text
 /// on_both_backends!(
 ///     a_test,
 ///     a_test_with_arguments("basic"),
