@@ -1,6 +1,7 @@
 //! AWS clients, built once from `aws-config`'s default chain. Between a deployment and the local
 //! emulator only the endpoint override differs.
 
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
@@ -8,6 +9,10 @@ use aws_config::timeout::TimeoutConfig;
 // The SDK crates share these types; DynamoDB's re-exports serve Secrets Manager's errors too.
 use aws_sdk_dynamodb::config::http::HttpResponse as Response;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_smithy_runtime_api::client::http::{
+    HttpClient, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector,
+};
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 
 use crate::config::AwsSettings;
 
@@ -64,8 +69,29 @@ pub fn is_transient<E: ProvideErrorMetadata>(err: &SdkError<E, Response>) -> boo
 
 /// The HTTPS client of every AWS call: rustls on *ring* with the bundled trust roots and any
 /// private CA ([`crate::tls`]); the system's certificate store is never read.
-pub fn http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
-    crate::tls::process().aws_http_client()
+///
+/// It is made on the first request, not at start: the SDK takes trust roots only as PEM, and
+/// writing the bundled roots out and the SDK parsing them back was most of a function's init
+/// (a function whose request touches no store never pays it). A bad private CA file still stops
+/// the start ([`crate::tls::check`], in [`crate::context::AppContext::build`]).
+pub fn http_client() -> SharedHttpClient {
+    SharedHttpClient::new(LazyHttpClient::default())
+}
+
+/// [`http_client`]'s client, made when the SDK first asks it for a connector.
+#[derive(Debug, Default)]
+struct LazyHttpClient(OnceLock<SharedHttpClient>);
+
+impl HttpClient for LazyHttpClient {
+    fn http_connector(
+        &self,
+        settings: &HttpConnectorSettings,
+        components: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        self.0
+            .get_or_init(|| crate::tls::process().aws_http_client())
+            .http_connector(settings, components)
+    }
 }
 
 /// The SDK configuration with the region and endpoint overrides applied.
