@@ -22,7 +22,6 @@ pub const LANDING: &str = "https://crm.example.org/oauth/done";
 /// A function's environment on a fresh embedded store, with the test API token stored.
 pub struct LambdaEnv {
     dir: tempfile::TempDir,
-    extra: Vec<(String, String)>,
 }
 
 impl LambdaEnv {
@@ -30,10 +29,7 @@ impl LambdaEnv {
     /// every endpoint.
     pub async fn new() -> Self {
         let dir = tempfile::tempdir().expect("a temporary folder");
-        let env = LambdaEnv {
-            dir,
-            extra: Vec::new(),
-        };
+        let env = LambdaEnv { dir };
         env.store()
             .create_api_token(&test_api_token("fixtures"))
             .await
@@ -41,28 +37,20 @@ impl LambdaEnv {
         env
     }
 
-    /// The same environment with `name` set to `value`.
-    pub fn with(mut self, name: &str, value: &str) -> Self {
-        self.extra.push((name.into(), value.into()));
-        self
-    }
-
     fn file(&self) -> PathBuf {
         self.dir.path().join("authbridge.db")
     }
 
-    /// The environment a function reads: the embedded store, the public URL and landing
-    /// allow-list of the fixtures, and whatever [`with`](Self::with) added.
+    /// The environment a function reads: the embedded store, and the public URL and landing
+    /// allow-list of the fixtures.
     pub fn env(&self) -> Env<'static> {
         let file = self.file().display().to_string();
-        let mut pairs = vec![
+        Env::from_pairs(&[
             ("AUTHBRIDGE_BACKEND", "embedded"),
             ("AUTHBRIDGE_DB_PATH", file.as_str()),
             ("AUTHBRIDGE_PUBLIC_URL", PUBLIC_URL),
             ("AUTHBRIDGE_LANDING_ALLOWLIST", LANDING),
-        ];
-        pairs.extend(self.extra.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        Env::from_pairs(&pairs)
+        ])
     }
 
     /// Another handle on the function's store, to seed it and look into it.

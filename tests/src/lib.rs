@@ -42,14 +42,6 @@ pub enum BackendKind {
 }
 
 impl Backend {
-    /// `sqlite` or `dynamodb`, as the tests name them.
-    pub fn name(&self) -> &'static str {
-        match self.kind {
-            BackendKind::Sqlite(_) => "sqlite",
-            BackendKind::Dynamo(_) => "dynamodb",
-        }
-    }
-
     /// The embedded store's file, when the backend is SQLite.
     pub fn sqlite_file(&self) -> Option<std::path::PathBuf> {
         match &self.kind {

@@ -117,14 +117,7 @@ async fn serve(context: &Context, req: &Request) -> Result<Response<Body>, ApiEr
         Method::POST if path.ends_with("/refresh") => true,
         _ => return Err(ApiError::method_not_allowed()),
     };
-    api_auth::authorize(
-        context.oauth.app.stores.api_tokens.as_ref(),
-        req,
-        Endpoint::Tokens,
-    )
-    .await?;
-    let tag =
-        tag(req).ok_or_else(|| ApiError::bad_request("invalid_request", "the tag is missing"))?;
+    let tag = authorized_tag(context, req).await?;
     let start_by = start_by(context, req);
     let result = if replace {
         let seen = if_match(req)?;
@@ -144,16 +137,20 @@ async fn serve(context: &Context, req: &Request) -> Result<Response<Body>, ApiEr
     }
 }
 
-/// `GET /tokens/{tag}/mail`: the same authority as `GET /tokens/{tag}`.
-async fn mail(context: &Context, req: &Request) -> Result<Response<Body>, ApiError> {
+/// The request's `{tag}`, once its API token is found allowed the token routes.
+async fn authorized_tag(context: &Context, req: &Request) -> Result<String, ApiError> {
     api_auth::authorize(
         context.oauth.app.stores.api_tokens.as_ref(),
         req,
         Endpoint::Tokens,
     )
     .await?;
-    let tag =
-        tag(req).ok_or_else(|| ApiError::bad_request("invalid_request", "the tag is missing"))?;
+    tag(req).ok_or_else(|| ApiError::bad_request("invalid_request", "the tag is missing"))
+}
+
+/// `GET /tokens/{tag}/mail`: the same authority as `GET /tokens/{tag}`.
+async fn mail(context: &Context, req: &Request) -> Result<Response<Body>, ApiError> {
+    let tag = authorized_tag(context, req).await?;
     let access = mail::mail_access(
         &context.oauth,
         &context.refresher,
