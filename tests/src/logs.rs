@@ -47,7 +47,7 @@ impl Captured {
                 let captured = Captured::default();
                 let writer = captured.clone();
                 authbridge::telemetry::init_with(
-                    tracing_subscriber::EnvFilter::new(FILTER),
+                    FILTER.parse().expect("the log tests' filter parses"),
                     move || writer.clone(),
                 );
                 captured
