@@ -95,11 +95,21 @@ impl HttpClient for LazyHttpClient {
 }
 
 /// The SDK configuration with the region and endpoint overrides applied.
+///
+/// Credentials come from the default chain, except where the process environment holds static
+/// credentials (`AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`, as Lambda sets them): the chain
+/// would take those first anyway, and building it also builds an STS client (for web identity)
+/// and an IMDS client that are never used — a fifth of a function's init.
 pub async fn sdk_config(aws: &AwsSettings) -> aws_config::SdkConfig {
     let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .http_client(http_client())
         .retry_config(retry_config())
         .timeout_config(timeout_config());
+    if static_credentials_in_env() {
+        loader = loader.credentials_provider(
+            aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
+        );
+    }
     if let Some(region) = &aws.region {
         loader = loader.region(aws_config::Region::new(region.clone()));
     }
@@ -107,6 +117,12 @@ pub async fn sdk_config(aws: &AwsSettings) -> aws_config::SdkConfig {
         loader = loader.endpoint_url(endpoint.as_str().trim_end_matches('/'));
     }
     loader.load().await
+}
+
+/// Whether the process environment holds the static credentials the default chain takes first.
+fn static_credentials_in_env() -> bool {
+    let set = |name| std::env::var_os(name).is_some_and(|value| !value.is_empty());
+    set("AWS_ACCESS_KEY_ID") && set("AWS_SECRET_ACCESS_KEY")
 }
 
 /// A DynamoDB client for `aws`.
