@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use serde_json::{Map, Value};
@@ -52,8 +53,54 @@ pub fn providers_dir(env: &Env<'_>) -> Option<PathBuf> {
 /// Every known provider definition, and the discovery cache for those given by issuer.
 #[derive(Debug)]
 pub struct ProviderRegistry {
-    definitions: BTreeMap<String, ProviderDefinition>,
+    definitions: BTreeMap<String, Definition>,
+    /// Whether providers tagged [`LOCAL_ONLY_TAG`] are left out ([`Self::without_local_only`]).
+    local_only_hidden: bool,
     discovery: OidcDiscovery,
+}
+
+/// One provider's definition: an operator's file, parsed and checked when the registry loads, or
+/// a shipped one, parsed when first asked for. Parsing the shipped files was a tenth of an OAuth
+/// function's cold start; they are compiled in and checked by this module's tests, so there is
+/// nothing a start could find wrong with them.
+#[derive(Debug)]
+enum Definition {
+    Operator(ProviderDefinition),
+    Shipped {
+        name: &'static str,
+        text: &'static str,
+        parsed: OnceLock<Option<ProviderDefinition>>,
+    },
+}
+
+impl Definition {
+    fn shipped(name: &'static str, text: &'static str) -> Self {
+        Definition::Shipped {
+            name,
+            text,
+            parsed: OnceLock::new(),
+        }
+    }
+
+    /// The definition; `None` only for a shipped file that does not parse, which the tests rule
+    /// out (logged, and the provider is then unknown rather than a panic).
+    fn get(&self) -> Option<&ProviderDefinition> {
+        match self {
+            Definition::Operator(definition) => Some(definition),
+            Definition::Shipped { name, text, parsed } => parsed
+                .get_or_init(|| {
+                    ProviderDefinition::parse(&shipped_file(name), text)
+                        .map_err(|e| tracing::error!(provider = %name, error = %e, "a shipped provider does not parse"))
+                        .ok()
+                })
+                .as_ref(),
+        }
+    }
+}
+
+/// How errors name a shipped provider's file.
+fn shipped_file(name: &str) -> String {
+    format!("{name}.json (shipped)")
 }
 
 impl ProviderRegistry {
@@ -63,13 +110,12 @@ impl ProviderRegistry {
     }
 
     /// The shipped providers, then every `*.json` file of `dir` (replacing a shipped provider of the
-    /// same name). Any bad file refuses the whole load, with an error naming it.
+    /// same name). Any bad file in `dir` refuses the whole load, with an error naming it.
     pub fn load(dir: Option<&Path>, http: reqwest::Client) -> Result<Self, ProviderError> {
-        let mut definitions = BTreeMap::new();
-        for (name, text) in SHIPPED {
-            let file = format!("{name}.json (shipped)");
-            definitions.insert(name.to_string(), ProviderDefinition::parse(&file, text)?);
-        }
+        let mut definitions: BTreeMap<String, Definition> = SHIPPED
+            .iter()
+            .map(|(name, text)| (name.to_string(), Definition::shipped(name, text)))
+            .collect();
         if let Some(dir) = dir {
             for (name, path) in provider_files(dir)? {
                 let file = path.display().to_string();
@@ -78,11 +124,13 @@ impl ProviderRegistry {
                         path: file.clone(),
                         source,
                     })?;
-                definitions.insert(name, ProviderDefinition::parse(&file, &text)?);
+                let definition = ProviderDefinition::parse(&file, &text)?;
+                definitions.insert(name, Definition::Operator(definition));
             }
         }
         Ok(ProviderRegistry {
             definitions,
+            local_only_hidden: false,
             discovery: OidcDiscovery::new(http),
         })
     }
@@ -95,8 +143,7 @@ impl ProviderRegistry {
     /// The registry without the providers tagged `local-only` (the shipped `demo`), for
     /// deployments where no local stack serves them: a client of one would only fail there.
     pub fn without_local_only(mut self) -> Self {
-        self.definitions
-            .retain(|_, d| !d.tags.iter().any(|t| t == LOCAL_ONLY_TAG));
+        self.local_only_hidden = true;
         self
     }
 
@@ -110,18 +157,26 @@ impl ProviderRegistry {
     pub fn list(&self) -> Vec<(&str, &str)> {
         self.definitions
             .iter()
-            .map(|(name, def)| (name.as_str(), def.title.as_str()))
+            .filter_map(|(name, definition)| Some((name.as_str(), self.shown(definition)?)))
+            .map(|(name, def)| (name, def.title.as_str()))
             .collect()
     }
 
     /// The definition named `name`.
     pub fn get(&self, name: &str) -> Option<&ProviderDefinition> {
-        self.definitions.get(name)
+        self.shown(self.definitions.get(name)?)
     }
 
     /// Whether a provider named `name` exists (a client naming another is refused).
     pub fn contains(&self, name: &str) -> bool {
-        self.definitions.contains_key(name)
+        self.get(name).is_some()
+    }
+
+    /// `definition`, unless this registry leaves it out.
+    fn shown<'a>(&self, definition: &'a Definition) -> Option<&'a ProviderDefinition> {
+        definition
+            .get()
+            .filter(|d| !(self.local_only_hidden && d.tags.iter().any(|t| t == LOCAL_ONLY_TAG)))
     }
 
     /// The provider `name` made concrete for one client: its `tenant` (default `common`) fills

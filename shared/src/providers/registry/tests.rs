@@ -348,3 +348,23 @@ fn a_bad_mail_template_refuses_the_file_naming_the_field() {
     assert!(msg.contains("mailSettingsTemplate"), "{msg}");
     assert!(msg.contains("[0].username"), "{msg}");
 }
+
+#[test]
+fn every_shipped_file_parses_and_passes_the_checks_an_operator_file_gets() {
+    // The shipped files are parsed on first use, not at start: this is their start-time check.
+    for (name, text) in SHIPPED {
+        if let Err(e) = ProviderDefinition::parse(&shipped_file(name), text) {
+            panic!("{name}: {e}");
+        }
+    }
+}
+
+#[test]
+fn a_deployment_without_the_local_stack_does_not_know_the_demo_provider() {
+    let registry = shipped().without_local_only();
+    assert!(!registry.contains("demo"));
+    assert!(registry.get("demo").is_none());
+    assert!(registry.contains("gmail"));
+    let names: Vec<_> = registry.list().into_iter().map(|(n, _)| n).collect();
+    assert_eq!(names, ["github", "gmail", "ms-exchange"]);
+}
