@@ -19,6 +19,7 @@ pub mod mail;
 pub mod oauth;
 pub mod passwords;
 pub mod providers;
+pub mod runtime;
 pub mod secrets;
 pub mod stack_outputs;
 pub mod store;

@@ -6,8 +6,11 @@ use lambda_runtime::{LambdaEvent, service_fn};
 use token_refresh::ScheduledEvent;
 use tracing::Instrument;
 
-#[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
+fn main() -> Result<(), lambda_runtime::Error> {
+    authbridge::runtime::block_on(run())?
+}
+
+async fn run() -> Result<(), lambda_runtime::Error> {
     authbridge::telemetry::init();
     let context = Arc::new(token_refresh::Context::from_env().await?);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<ScheduledEvent>| {

@@ -14,6 +14,8 @@ const SCHEDULED_EVENT: &str = include_str!("../../../fixtures/events/scheduled.j
 
 /// The floor's package and binary name.
 pub const FLOOR: &str = "bench-floor";
+/// The floor on one thread, as the functions run (`tests/floor/src/bin`): a reference row.
+pub const FLOOR_ONE_THREAD: &str = "bench-floor-one-thread";
 
 /// One function under the bench.
 #[derive(Debug, Clone)]
@@ -32,6 +34,8 @@ pub struct Function {
     pub touches_store: bool,
     /// `AWS_LAMBDA_FUNCTION_MEMORY_SIZE`, as template.yaml sets it.
     pub memory_mb: u32,
+    /// A second floor, shown for comparison; no goal applies to it.
+    pub reference: bool,
 }
 
 impl Function {
@@ -50,6 +54,7 @@ impl Function {
             status: Some(status),
             touches_store: false,
             memory_mb: 256,
+            reference: false,
         }
     }
 
@@ -80,8 +85,12 @@ pub fn floor() -> Function {
     Function::http(FLOOR, "GET", "/hello", 200, "GET /hello")
 }
 
-/// The seven functions, in the order of template.yaml.
+/// The floor on one thread, then the seven functions in the order of template.yaml.
 pub fn all() -> Vec<Function> {
+    let one_thread = Function {
+        reference: true,
+        ..Function::http(FLOOR_ONE_THREAD, "GET", "/hello", 200, "GET /hello")
+    };
     let mut login = Function::http(
         "login-authenticate",
         "GET",
@@ -91,6 +100,7 @@ pub fn all() -> Vec<Function> {
     );
     login.memory_mb = 1024;
     vec![
+        one_thread,
         Function::http(
             "start-auth",
             "POST",
@@ -127,6 +137,7 @@ pub fn all() -> Vec<Function> {
             status: None,
             touches_store: true,
             memory_mb: 256,
+            reference: false,
         },
         Function::http(
             "token-access",
