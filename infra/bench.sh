@@ -10,11 +10,13 @@
 #          (the goal is 1.00) and the callers' p50 / p99 latency, on both stores.
 #   login: see the login benchmark's own header.
 #   login memory: peak RSS after 200 sequential logins and in a burst of 100 concurrent ones, and a
-#          login's p50 beside the bare Argon2id verification's, on both stores.
+#          login's p50 beside the bare Argon2id verification's (one after each login), on both stores.
 #   cold start: the release binaries of the seven functions and of the floor (tests/floor, a
 #          hello-world lambda_http function) under a local Lambda Runtime API, 2 interleaved rounds
-#          of 15 cold starts x 20 invokes each, on both stores: init, first and warm invoke, peak
-#          RSS and binary size, each beside its ratio to the floor, and issue 16's goals.
+#          of 15 cold starts x 20 invokes each, on the emulator (the functions ship without the
+#          embedded store): init, first and warm invoke, peak
+#          RSS and binary size, each beside its ratio to the floor, and issue 16's goals; then the
+#          same release binaries built for arm64 (what `sam build` ships), their sizes.
 #
 #   ./infra/bench.sh              every benchmark
 #   ./infra/bench.sh cold-start   the cold-start benchmark and the login memory run only
@@ -46,12 +48,40 @@ export AUTHBRIDGE_TEST_AWS_ENDPOINT="http://127.0.0.1:$port"
 
 bin="$root/target/measure"
 
+functions=(-p start-auth -p oauth-return -p client-credentials -p login-authenticate -p wp-sync-user
+    -p token-refresh -p token-access)
+
 # The cold-start benchmark times the functions as they ship: release builds (fat LTO), in one
 # cargo invocation of their own so that no test-only feature leaks into them.
 cold_start() {
-    cargo build --quiet --release -p bench-floor -p start-auth -p oauth-return \
-        -p client-credentials -p login-authenticate -p wp-sync-user -p token-refresh -p token-access
+    cargo build --quiet --release -p bench-floor "${functions[@]}"
     "$bin/bench-cold-start" --bin-dir "$root/target/release"
+    arm64_sizes
+}
+
+# What `sam build` ships (template.yaml: arm64): the same release build for aarch64, with Debian's
+# cross linker (installed with apt-get when missing). Sizes only: no arm64 CPU here to time it on.
+arm64_sizes() {
+    local target=aarch64-unknown-linux-gnu
+    rustup target list --installed | grep -qx "$target" || rustup target add "$target"
+    if ! command -v aarch64-linux-gnu-gcc > /dev/null; then
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends gcc-aarch64-linux-gnu > /dev/null
+    fi
+    CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc \
+        CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc \
+        cargo build --quiet --release --target "$target" -p bench-floor "${functions[@]}"
+    echo
+    echo "### arm64 release binaries (goal: every one <= 8 MB)"
+    echo
+    echo "| function | x86_64 | arm64 | goal |"
+    echo "|---|--:|--:|---|"
+    local name x86 arm
+    for name in bench-floor start-auth oauth-return client-credentials login-authenticate wp-sync-user token-refresh token-access; do
+        x86=$(stat -c %s "target/release/$name")
+        arm=$(stat -c %s "target/$target/release/$name")
+        echo "| $name | $x86 B | $arm B | $([ "$arm" -le 8000000 ] && [ "$x86" -le 8000000 ] && echo pass || echo FAIL) |"
+    done
 }
 
 if [ "$mode" = cold-start ]; then
