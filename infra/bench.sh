@@ -14,8 +14,8 @@
 #   cold start: the release binaries of the seven functions and of the floor (tests/floor, a
 #          hello-world lambda_http function) under a local Lambda Runtime API, 2 interleaved rounds
 #          of 15 cold starts x 20 invokes each, on the emulator (the functions ship without the
-#          embedded store): init, first and warm invoke, peak
-#          RSS and binary size, each beside its ratio to the floor, and issue 16's goals; then the
+#          embedded store): init, first and warm invoke, peak RSS and binary size, each beside its
+#          ratio to the floor, and issue 16's goals; then the
 #          same release binaries built for arm64 (what `sam build` ships), their sizes.
 #
 #   ./infra/bench.sh              every benchmark
