@@ -4,6 +4,7 @@
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 
+use super::lookup::LocalUser;
 use crate::domain::Email;
 use crate::domain::text::has_unsafe_chars;
 
@@ -94,6 +95,8 @@ fn checked<'a>(field: &'static str, raw: &'a str) -> Result<&'a str, InvalidFiel
 pub struct Credentials {
     pub name: LoginName,
     pub password: SecretString,
+    /// The local user `name` stands for, once a step of this login has looked it up.
+    pub(crate) local_user: LocalUser,
 }
 
 impl Credentials {
@@ -102,7 +105,11 @@ impl Credentials {
         match password.expose_secret().len() {
             0 => Err(invalid("password", "is required")),
             n if n > MAX_PASSWORD_LEN => Err(invalid("password", "is longer than 4096 bytes")),
-            _ => Ok(Credentials { name, password }),
+            _ => Ok(Credentials {
+                name,
+                password,
+                local_user: LocalUser::default(),
+            }),
         }
     }
 }

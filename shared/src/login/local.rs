@@ -16,7 +16,6 @@ use secrecy::SecretString;
 use super::chain::{Authenticated, Authenticator, Failure, Outcome, UserChanges};
 use super::credentials::Credentials;
 use super::error::LoginError;
-use super::lookup::local_user;
 use crate::passwords::{
     HashFormat, PasswordError, Verification, hash_password_blocking, verify_dummy_blocking,
     verify_password_blocking,
@@ -55,7 +54,10 @@ impl Authenticator for LocalAuthenticator {
     #[tracing::instrument(name = "local authenticator", skip_all)]
     async fn authenticate(&self, credentials: &Credentials) -> Result<Outcome, LoginError> {
         let password = &credentials.password;
-        let user = local_user(self.users.as_ref(), &credentials.name).await?;
+        let user = credentials
+            .local_user
+            .of(self.users.as_ref(), &credentials.name)
+            .await?;
         let Some((user, stored)) = user.and_then(|u| u.password_hash.clone().map(|hash| (u, hash)))
         else {
             return refuse(password, true, Failure::InvalidCredentials).await;

@@ -1,6 +1,6 @@
 //! Which local user a typed name stands for: the user with that e-mail address, or the user whose
 //! WordPress link has that `user_login`. Used by the local check and by the throttle, so that every
-//! spelling of one account meets in one user.
+//! spelling of one account meets in one user; one login looks it up once ([`LocalUser`]).
 
 use super::credentials::LoginName;
 use crate::domain::User;
@@ -16,5 +16,58 @@ pub async fn local_user(users: &dyn UserStore, name: &LoginName) -> StoreResult<
             None => users.find_user_by_wordpress_login(email).await,
         },
         LoginName::Username(login) => users.find_user_by_wordpress_login(login).await,
+    }
+}
+
+/// The local user a login's credentials name, looked up at most once per login: the throttle's
+/// account key and the local authenticator both need it, and on DynamoDB a lookup is a round trip.
+/// A clone made before the lookup looks up on its own.
+#[derive(Clone, Default)]
+pub struct LocalUser(tokio::sync::OnceCell<Option<User>>);
+
+impl LocalUser {
+    /// The user `name` stands for in `users` ([`local_user`]), from the first call's answer.
+    pub async fn of(&self, users: &dyn UserStore, name: &LoginName) -> StoreResult<Option<User>> {
+        self.0
+            .get_or_try_init(|| local_user(users, name))
+            .await
+            .cloned()
+    }
+}
+
+/// Whether it was looked up, never the user (a password hash has no place in a debug line).
+impl std::fmt::Debug for LocalUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("LocalUser")
+            .field(&if self.0.initialized() {
+                "looked up"
+            } else {
+                "not looked up"
+            })
+            .finish()
+    }
+}
+
+#[cfg(all(test, feature = "embedded"))]
+mod tests {
+    use super::*;
+    use crate::domain::UserSource;
+    use crate::store::sqlite::SqliteStore;
+
+    #[tokio::test]
+    async fn one_login_looks_its_user_up_once() {
+        let store = SqliteStore::in_memory().unwrap();
+        let user = User::new("ada@example.org", UserSource::Local, 1);
+        store.create_user(&user, None).await.unwrap();
+        let name = LoginName::Email("ada@example.org".into());
+        let lookup = LocalUser::default();
+        let first = lookup.of(&store, &name).await.unwrap();
+        assert_eq!(first.as_ref().map(|u| &u.id), Some(&user.id));
+        // Gone from the store, the user is still the one this login found: no second lookup.
+        store.delete_user(&user.id).await.unwrap();
+        let again = lookup.of(&store, &name).await.unwrap();
+        assert_eq!(again.map(|u| u.id), Some(user.id));
+        assert_eq!(LocalUser::default().of(&store, &name).await.unwrap(), None);
+        assert_eq!(format!("{lookup:?}"), "LocalUser(\"looked up\")");
     }
 }

@@ -7,7 +7,6 @@ use super::chain::{Authenticated, Authenticator, Chain, UserChanges};
 use super::credentials::Credentials;
 use super::error::{LoginError, SetupError};
 use super::local::LocalAuthenticator;
-use super::lookup::local_user;
 use super::migration::Migration;
 use super::session::{SessionToken, Sessions};
 use super::settings::LoginSettings;
@@ -80,7 +79,10 @@ impl LoginService {
         address: Option<&str>,
     ) -> Result<LoginSuccess, LoginError> {
         let now = clock::now();
-        let user = local_user(self.users.as_ref(), &credentials.name).await?;
+        let user = credentials
+            .local_user
+            .of(self.users.as_ref(), &credentials.name)
+            .await?;
         let account = account_key(&credentials.name, user.as_ref().map(|u| &u.id));
         let counters = self.throttle.check(account, address, now).await?;
         let (outcome, work) = counting(self.chain.authenticate(credentials)).await;
