@@ -99,8 +99,14 @@ impl Answer {
 
 /// `POST /auth/login` with a JSON body.
 pub async fn login(stack: &TestStack, body: Value) -> Answer {
+    login_with(&stack::http(), stack, body).await
+}
+
+/// `POST /auth/login` with a JSON body, sent by `client` (a bench keeps one client, and so its
+/// connection, across logins, as a service calling authbridge would; the time starts at sending).
+pub async fn login_with(client: &reqwest::Client, stack: &TestStack, body: Value) -> Answer {
     let started = Instant::now();
-    let response = stack::http()
+    let response = client
         .post(stack.url("/auth/login"))
         .json(&body)
         .send()
