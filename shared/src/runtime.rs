@@ -16,3 +16,26 @@ pub fn block_on<F: Future>(main: F) -> std::io::Result<F::Output> {
         .build()?;
     Ok(runtime.block_on(main))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    #[test]
+    fn a_function_main_has_timers_and_io_on_its_one_thread() {
+        let main_thread = std::thread::current().id();
+        let answered = super::block_on(async move {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+            let address = listener.local_addr()?;
+            let (connected, accepted) =
+                tokio::join!(tokio::net::TcpStream::connect(address), listener.accept());
+            connected?;
+            accepted?;
+            assert_eq!(std::thread::current().id(), main_thread, "no worker thread");
+            Ok::<_, std::io::Error>(())
+        })
+        .expect("a runtime");
+        assert!(answered.is_ok(), "{answered:?}");
+    }
+}

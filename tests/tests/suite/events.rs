@@ -355,3 +355,36 @@ async fn a_migrated_and_a_synced_user_are_announced() {
     }
     server.abort();
 }
+
+/// A function's own context (`AppContext::build`, as every `main.rs` builds it) makes an
+/// EventBridge client when a bus is configured, and none without one.
+#[tokio::test]
+async fn a_function_context_sends_to_the_bus_only_when_there_is_one() {
+    use authbridge::config::{AwsSettings, Backend as ConfigBackend, Config};
+    use authbridge::context::AppContext;
+    let Some(endpoint) = emulator_endpoint() else {
+        return;
+    };
+    let config = |bus: Option<String>| Config {
+        backend: ConfigBackend::Aws(AwsSettings {
+            table: unique("authbridge-events"),
+            region: Some("us-east-1".into()),
+            endpoint_url: Some(endpoint.parse().expect("the emulator's URL")),
+        }),
+        secret_prefix: "authbridge/".into(),
+        token_key_secret: "authbridge/token-key".into(),
+        secret_cache_ttl: Duration::from_secs(60),
+        events: EventSettings {
+            bus,
+            ..Default::default()
+        },
+    };
+    let with_bus = AppContext::build(config(Some(unique("authbridge-bus"))))
+        .await
+        .expect("a context with a bus");
+    assert!(with_bus.events.enabled(), "a configured bus gets events");
+    let without = AppContext::build(config(None))
+        .await
+        .expect("a context without a bus");
+    assert!(!without.events.enabled(), "no bus, no webhook: no events");
+}
