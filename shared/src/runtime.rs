@@ -1,9 +1,8 @@
 //! The async runtime of a function process: tokio on one thread.
 //!
 //! Lambda gives a process one event at a time, so the worker threads of tokio's multi-thread
-//! runtime (one per core) would only be started at every cold start and then wait: starting them
-//! was about half a millisecond of a function's init (the `lambda_http` hello world, the
-//! cold-start bench's floor, with `#[tokio::main]`: 2.28 ms; on one thread: 1.76 ms). What runs
+//! runtime (one per core) would only be started at every cold start and then wait: the cold-start
+//! bench's two floors show their cost (README, "Cold start"). What runs
 //! beside a request still does: Argon2 on its own pool of threads ([`crate::passwords`]), blocking
 //! work on tokio's blocking threads, and I/O concurrently on this one.
 

@@ -10,8 +10,7 @@
 //! The workloads run one call at a time, so the seeded draws give the same run every time
 //! (`AUTHBRIDGE_TEST_FAULT_SEED`, default [`faults::DEFAULT_SEED`]).
 
-use authbridge::domain::token::{Sealed, TokenStatus};
-use authbridge::domain::{ClientId, FlowState, OAuthClient, Session, StoredToken, UserId};
+use authbridge::domain::{ClientId, FlowState, OAuthClient, Session, UserId};
 use authbridge::http::ApiError;
 use authbridge::secrets::{ExposeSecret, SecretString};
 use authbridge::store::TokenStore;
@@ -19,40 +18,10 @@ use authbridge::store::dynamo::DynamoStore;
 use authbridge::store::{StoreError, Taken};
 use authbridge_tests::faults::{self, FaultProxy, FaultRates};
 use authbridge_tests::stack::{self, StackOptions, TEST_API_TOKEN};
+use authbridge_tests::tokens::sample_record;
 use authbridge_tests::{Backend, dynamo_backend_at, dynamodb_client, emulator_endpoint, unique};
 
 const ROUNDS: usize = 40;
-
-fn token(tag: &str, now: i64) -> StoredToken {
-    StoredToken {
-        tag: tag.to_string(),
-        client_id: ClientId::new("c"),
-        grant_type: "client_credentials".into(),
-        scopes: vec!["api:read".into()],
-        token_type: Some("Bearer".into()),
-        access_token: Some(Sealed("sealed-access".into())),
-        refresh_token: None,
-        id_token: None,
-        raw: None,
-        expires: Some(now + 3600),
-        lifetime: Some(3600),
-        resource_owner_name: None,
-        resource_owner: None,
-        error: None,
-        status: TokenStatus::Active,
-        due_at: Some(now + 3300),
-        refreshed_at: Some(now),
-        attempts: 0,
-        next_attempt_at: None,
-        lease_owner: None,
-        lease_until: None,
-        owner: None,
-        created_by: Some("tests".into()),
-        created: now,
-        modified: now,
-        version: 0,
-    }
-}
 
 /// A failed write must be an outage, never a false refusal.
 fn outage_only(what: &str, err: StoreError) {
@@ -83,7 +52,7 @@ async fn writes_that_took_effect_are_never_reported_as_failed() {
     for i in 0..ROUNDS {
         // A token record: created, then updated three times, each version-checked.
         let tag = format!("t{i}");
-        match stores.tokens.create_token(&token(&tag, now)).await {
+        match stores.tokens.create_token(&sample_record(&tag)).await {
             Ok(()) => ok += 1,
             Err(e) => {
                 outage_only("create_token", e);
@@ -91,7 +60,7 @@ async fn writes_that_took_effect_are_never_reported_as_failed() {
                 continue;
             }
         }
-        let mut current = token(&tag, now);
+        let mut current = sample_record(&tag);
         for round in 0..3 {
             current.modified = now + round;
             match stores.tokens.update_token(&current).await {
@@ -235,7 +204,7 @@ async fn a_store_that_stays_down_answers_503_with_retry_after() {
     let now = authbridge::clock::now();
     stores
         .tokens
-        .create_token(&token("svc", now))
+        .create_token(&sample_record("svc"))
         .await
         .unwrap();
     let name = format!("{}probe", s.stack.app.config.secret_prefix);
