@@ -6,14 +6,14 @@ use rusqlite::OptionalExtension;
 use secrecy::{ExposeSecret, SecretString};
 
 use super::{SecretError, SecretStore};
-use crate::store::sqlite::SqliteStore;
+use crate::store::sqlite::{Cached, SqliteStore};
 
 #[async_trait]
 impl SecretStore for SqliteStore {
     async fn put_secret(&self, name: &str, value: &SecretString) -> Result<(), SecretError> {
         let (key, value) = (name.to_string(), value.expose_secret().to_string());
         self.run("writing a secret", move |conn| {
-            conn.execute(
+            conn.cached_execute(
                 "INSERT INTO secrets (name, value) VALUES (?1, ?2)
                  ON CONFLICT(name) DO UPDATE SET value = excluded.value",
                 [key, value],
@@ -28,7 +28,7 @@ impl SecretStore for SqliteStore {
     async fn create_secret(&self, name: &str, value: &SecretString) -> Result<bool, SecretError> {
         let (key, value) = (name.to_string(), value.expose_secret().to_string());
         self.run("creating a secret", move |conn| {
-            conn.execute(
+            conn.cached_execute(
                 "INSERT INTO secrets (name, value) VALUES (?1, ?2) ON CONFLICT(name) DO NOTHING",
                 [key, value],
             )
@@ -42,7 +42,7 @@ impl SecretStore for SqliteStore {
     async fn get_secret(&self, name: &str) -> Result<Option<SecretString>, SecretError> {
         let key = name.to_string();
         self.run("reading a secret", move |conn| {
-            conn.query_row("SELECT value FROM secrets WHERE name = ?1", [key], |row| {
+            conn.cached_row("SELECT value FROM secrets WHERE name = ?1", [key], |row| {
                 row.get::<_, String>(0)
             })
             .optional()
@@ -73,7 +73,7 @@ impl SecretStore for SqliteStore {
     async fn delete_secret(&self, name: &str) -> Result<bool, SecretError> {
         let key = name.to_string();
         self.run("deleting a secret", move |conn| {
-            conn.execute("DELETE FROM secrets WHERE name = ?1", [key])
+            conn.cached_execute("DELETE FROM secrets WHERE name = ?1", [key])
                 .map(|n| n == 1)
                 .map_err(|e| crate::store::StoreError::backend("deleting a secret", e))
         })

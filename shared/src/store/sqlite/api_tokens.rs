@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use rusqlite::params;
 
-use super::{SqliteStore, check_updated, db, get_data, insert_new, list_page, to_json};
+use super::{Cached, SqliteStore, check_updated, db, get_data, insert_new, list_page, to_json};
 use crate::domain::ApiToken;
 use crate::store::{ApiTokenStore, Page, PageRequest, StoreResult, Unique, Update};
 
@@ -47,7 +47,7 @@ impl ApiTokenStore for SqliteStore {
         let (next, expected) = (update.next_sql(), update.expected_sql());
         self.write("updating an API token", move |tx| {
             let changed = tx
-                .execute(
+                .cached_execute(
                     "UPDATE api_tokens SET data = ?2, version = ?3 WHERE hash = ?1 AND version = ?4",
                     params![hash, data, next, expected],
                 )
@@ -61,7 +61,7 @@ impl ApiTokenStore for SqliteStore {
     async fn delete_api_token(&self, token_hash: &str) -> StoreResult<bool> {
         let hash = token_hash.to_string();
         self.run("deleting an API token", move |conn| {
-            conn.execute("DELETE FROM api_tokens WHERE hash = ?1", [hash])
+            conn.cached_execute("DELETE FROM api_tokens WHERE hash = ?1", [hash])
                 .map(|n| n == 1)
                 .map_err(db("deleting an API token"))
         })

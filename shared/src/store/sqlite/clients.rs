@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use rusqlite::params;
 
-use super::{SqliteStore, check_updated, db, get_data, insert_new, list_page, to_json};
+use super::{Cached, SqliteStore, check_updated, db, get_data, insert_new, list_page, to_json};
 use crate::domain::{ClientId, OAuthClient};
 use crate::store::{ClientStore, Page, PageRequest, StoreResult, Unique, Update};
 
@@ -43,7 +43,7 @@ impl ClientStore for SqliteStore {
         let (next, expected) = (update.next_sql(), update.expected_sql());
         self.write("updating a client", move |tx| {
             let changed = tx
-                .execute(
+                .cached_execute(
                     "UPDATE clients SET data = ?2, version = ?3 WHERE id = ?1 AND version = ?4",
                     params![id, data, next, expected],
                 )
@@ -63,7 +63,7 @@ impl ClientStore for SqliteStore {
     async fn delete_client(&self, id: &ClientId) -> StoreResult<bool> {
         let id = id.to_string();
         self.run("deleting a client", move |conn| {
-            conn.execute("DELETE FROM clients WHERE id = ?1", [id])
+            conn.cached_execute("DELETE FROM clients WHERE id = ?1", [id])
                 .map(|n| n == 1)
                 .map_err(db("deleting a client"))
         })

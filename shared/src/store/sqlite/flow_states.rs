@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
 
-use super::{SqliteStore, db, from_json, insert_new, to_json};
+use super::{Cached, SqliteStore, db, from_json, insert_new, to_json};
 use crate::clock::Epoch;
 use crate::domain::FlowState;
 use crate::store::{FlowStateStore, Opened, StoreResult, Taken, Unique};
@@ -14,7 +14,7 @@ impl FlowStateStore for SqliteStore {
         let (key, data, expires) = (state.key.clone(), to_json(state)?, state.expires_at);
         self.write("storing a flow state", move |tx| {
             // An expired state under the same key is garbage: replace it.
-            tx.execute(
+            tx.cached_execute(
                 "DELETE FROM flow_states WHERE key = ?1 AND expires_at <= strftime('%s','now')",
                 [&key],
             )
@@ -35,7 +35,7 @@ impl FlowStateStore for SqliteStore {
         let key = key.to_string();
         self.write("consuming a flow state", move |tx| {
             let row: Option<(String, Epoch)> = tx
-                .query_row(
+                .cached_row(
                     "DELETE FROM flow_states WHERE key = ?1 RETURNING data, expires_at",
                     [key],
                     |row| Ok((row.get(0)?, row.get(1)?)),
@@ -60,7 +60,7 @@ impl FlowStateStore for SqliteStore {
         let (key, binding) = (key.to_string(), binding.to_string());
         self.write("opening a flow state", move |tx| {
             let row: Option<(String, Epoch)> = tx
-                .query_row(
+                .cached_row(
                     "SELECT data, expires_at FROM flow_states WHERE key = ?1",
                     [&key],
                     |row| Ok((row.get(0)?, row.get(1)?)),
@@ -78,7 +78,7 @@ impl FlowStateStore for SqliteStore {
                 return Ok(Opened::AlreadyOpened);
             }
             state.binding = Some(binding);
-            tx.execute(
+            tx.cached_execute(
                 "UPDATE flow_states SET data = ?2 WHERE key = ?1",
                 params![key, to_json(&state)?],
             )

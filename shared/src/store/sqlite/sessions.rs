@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
 
-use super::{SqliteStore, db, from_json, insert_new, to_json};
+use super::{Cached, SqliteStore, db, from_json, insert_new, to_json};
 use crate::clock::{self, Epoch};
 use crate::domain::Session;
 use crate::store::{AttemptStore, Attempts, SessionStore, StoreResult, Unique};
@@ -15,7 +15,7 @@ impl SessionStore for SqliteStore {
         let (key, data, expires) = (session.key.clone(), to_json(session)?, session.expires_at);
         let context = "storing a session";
         self.write(context, move |tx| {
-            tx.execute(
+            tx.cached_execute(
                 "DELETE FROM sessions WHERE expires_at <= ?1",
                 [clock::now()],
             )
@@ -37,7 +37,7 @@ impl SessionStore for SqliteStore {
         let context = "reading a session";
         self.run(context, move |conn| {
             let raw: Option<String> = conn
-                .query_row(
+                .cached_row(
                     "SELECT data FROM sessions WHERE key = ?1 AND expires_at > ?2",
                     params![key, now],
                     |row| row.get(0),
@@ -53,7 +53,7 @@ impl SessionStore for SqliteStore {
         let key = key.to_string();
         let context = "deleting a session";
         self.write(context, move |tx| {
-            tx.execute("DELETE FROM sessions WHERE key = ?1", [key])
+            tx.cached_execute("DELETE FROM sessions WHERE key = ?1", [key])
                 .map(|n| n == 1)
                 .map_err(db(context))
         })
@@ -67,7 +67,7 @@ impl AttemptStore for SqliteStore {
         let key = key.to_string();
         let context = "reading a login-attempt counter";
         self.run(context, move |conn| {
-            conn.query_row(
+            conn.cached_row(
                 "SELECT count, window_ends FROM login_attempts WHERE key = ?1 AND window_ends > ?2",
                 params![key, now],
                 |row| {
@@ -88,10 +88,10 @@ impl AttemptStore for SqliteStore {
         let window_ends = now.saturating_add(Epoch::try_from(window).unwrap_or(Epoch::MAX));
         let context = "counting a login attempt";
         self.write(context, move |tx| {
-            tx.execute("DELETE FROM login_attempts WHERE window_ends <= ?1", [now])
+            tx.cached_execute("DELETE FROM login_attempts WHERE window_ends <= ?1", [now])
                 .map_err(db(context))?;
             // One statement: the insert, or the increment within the window, is atomic.
-            tx.query_row(
+            tx.cached_row(
                 "INSERT INTO login_attempts (key, count, window_ends) VALUES (?1, 1, ?2)
                  ON CONFLICT(key) DO UPDATE SET
                    count = CASE WHEN window_ends > ?3 THEN count + 1 ELSE 1 END,
@@ -115,7 +115,7 @@ impl AttemptStore for SqliteStore {
         let key = key.to_string();
         let context = "clearing login attempts";
         self.write(context, move |tx| {
-            tx.execute("DELETE FROM login_attempts WHERE key = ?1", [key])
+            tx.cached_execute("DELETE FROM login_attempts WHERE key = ?1", [key])
                 .map(|_| ())
                 .map_err(db(context))
         })

@@ -4,8 +4,8 @@ use async_trait::async_trait;
 use rusqlite::params;
 
 use super::{
-    SqliteStore, check_updated, db, from_json, get_data, insert_new, list_page, list_page_of,
-    to_json,
+    Cached, SqliteStore, check_updated, db, from_json, get_data, insert_new, list_page,
+    list_page_of, to_json,
 };
 use crate::clock::Epoch;
 use crate::domain::StoredToken;
@@ -48,7 +48,7 @@ impl TokenStore for SqliteStore {
         let (next, expected) = (update.next_sql(), update.expected_sql());
         self.write("updating a token record", move |tx| {
             let changed = tx
-                .execute(
+                .cached_execute(
                     "UPDATE tokens SET data = ?2, version = ?3, due_at = ?4
                      WHERE tag = ?1 AND version = ?5",
                     params![tag, data, next, due, expected],
@@ -69,7 +69,7 @@ impl TokenStore for SqliteStore {
     async fn delete_token(&self, tag: &str) -> StoreResult<bool> {
         let tag = tag.to_string();
         self.run("deleting a token record", move |conn| {
-            conn.execute("DELETE FROM tokens WHERE tag = ?1", [tag])
+            conn.cached_execute("DELETE FROM tokens WHERE tag = ?1", [tag])
                 .map(|n| n == 1)
                 .map_err(db("deleting a token record"))
         })

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, Transaction, params};
 
-use super::{SqliteStore, check_updated, db, get_data, insert_new, list_page, to_json};
+use super::{Cached, SqliteStore, check_updated, db, get_data, insert_new, list_page, to_json};
 use crate::domain::{User, UserId, WordpressLink};
 use crate::store::{
     Page, PageRequest, Save, StoreError, StoreResult, Unique, Update, UserStore, created,
@@ -12,7 +12,7 @@ use crate::store::{
 /// Fails with `AlreadyExists` when another user holds the e-mail or the ext_id of `user`.
 fn check_unique(tx: &Transaction<'_>, user: &User, context: &'static str) -> StoreResult<()> {
     let email_owner: Option<String> = tx
-        .query_row(
+        .cached_row(
             "SELECT id FROM users WHERE email_key = ?1",
             [User::email_key(&user.email)],
             |row| row.get(0),
@@ -24,7 +24,7 @@ fn check_unique(tx: &Transaction<'_>, user: &User, context: &'static str) -> Sto
     }
     if let Some(ext_id) = &user.ext_id {
         let ext_owner: Option<String> = tx
-            .query_row("SELECT id FROM users WHERE ext_id = ?1", [ext_id], |row| {
+            .cached_row("SELECT id FROM users WHERE ext_id = ?1", [ext_id], |row| {
                 row.get(0)
             })
             .optional()
@@ -47,7 +47,7 @@ fn check_login(
         return Ok(());
     };
     let owner: Option<i64> = tx
-        .query_row(
+        .cached_row(
             "SELECT wordpress_id FROM wordpress_links WHERE login_key = ?1",
             [key],
             |row| row.get(0),
@@ -176,7 +176,7 @@ impl UserStore for SqliteStore {
         let check = update.next.clone();
         self.write("updating a user", move |tx| {
             let current: Option<i64> = tx
-                .query_row(
+                .cached_row(
                     "SELECT version FROM users WHERE id = ?1",
                     [check.id.as_str()],
                     |row| row.get(0),
@@ -190,7 +190,7 @@ impl UserStore for SqliteStore {
             }
             check_unique(tx, &check, "updating a user")?;
             let changed = tx
-                .execute(
+                .cached_execute(
                     "UPDATE users SET email_key = ?2, ext_id = ?3, data = ?4, version = ?5
                      WHERE id = ?1 AND version = ?6",
                     params![
@@ -218,9 +218,9 @@ impl UserStore for SqliteStore {
     async fn delete_user(&self, id: &UserId) -> StoreResult<bool> {
         let id = id.to_string();
         self.write("deleting a user", move |tx| {
-            tx.execute("DELETE FROM wordpress_links WHERE user_id = ?1", [&id])
+            tx.cached_execute("DELETE FROM wordpress_links WHERE user_id = ?1", [&id])
                 .map_err(db("deleting a user"))?;
-            tx.execute("DELETE FROM users WHERE id = ?1", [&id])
+            tx.cached_execute("DELETE FROM users WHERE id = ?1", [&id])
                 .map(|n| n == 1)
                 .map_err(db("deleting a user"))
         })
@@ -272,7 +272,7 @@ impl UserStore for SqliteStore {
         self.write("updating a WordPress link", move |tx| {
             check_login(tx, &check, "updating a WordPress link")?;
             let changed = tx
-                .execute(
+                .cached_execute(
                     "UPDATE wordpress_links SET user_id = ?2, data = ?3, version = ?4, login_key = ?6
                      WHERE wordpress_id = ?1 AND version = ?5",
                     params![wp, user_id, data, next, expected, login_key],
