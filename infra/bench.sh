@@ -60,13 +60,15 @@ cold_start() {
 }
 
 # What `sam build` ships (template.yaml: arm64): the same release build for aarch64, with Debian's
-# cross linker (installed with apt-get when missing). Sizes only: no arm64 CPU here to time it on.
+# cross linker and C library (installed with apt-get when missing). Sizes only: no arm64 CPU here to time it on.
 arm64_sizes() {
     local target=aarch64-unknown-linux-gnu
     rustup target list --installed | grep -qx "$target" || rustup target add "$target"
-    if ! command -v aarch64-linux-gnu-gcc > /dev/null; then
+    # The compiler and the target's C library headers (ring's build compiles C for aarch64).
+    if ! command -v aarch64-linux-gnu-gcc > /dev/null || [ ! -f /usr/aarch64-linux-gnu/include/stdint.h ]; then
         apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends gcc-aarch64-linux-gnu > /dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+            gcc-aarch64-linux-gnu libc6-dev-arm64-cross > /dev/null
     fi
     CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc \
         CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc \
