@@ -7,7 +7,9 @@
 //! - peak RSS during a burst of `--burst` (100) concurrent logins, RSS once it is over and 6 s
 //!   later (when the Argon2 workers beyond the first have ended);
 //! - the p50 of a sequential login beside the p50 of the bare Argon2id verification, each login
-//!   followed by one verification, with the ratio and the p50 of the paired differences.
+//!   followed by one verification, with the ratio and the p50 of the paired differences;
+//! - the p50 of one bare store read after each pair, and that difference in such reads (on the
+//!   emulator a login's extra time is its store round trips, at the emulator's speed).
 //!
 //! Peak RSS is the kernel's `VmHWM`, reset before each phase (`/proc/self/clear_refs`, Linux).
 //!
@@ -15,6 +17,7 @@
 
 use std::time::{Duration, Instant};
 
+use authbridge::domain::UserId;
 use authbridge::domain::user::PasswordHash;
 use authbridge::login::{LoginSettings, ThrottleLimits};
 use authbridge::passwords::{argon2_concurrency, hash_password, verify_password};
@@ -67,8 +70,9 @@ fn arg(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-/// A stack with `users` local users (`user{i}@example.org`) and no throttling in the way.
-async fn stack_with_users(backend: Backend, users: usize) -> TestStack {
+/// A stack with `users` local users (`user{i}@example.org`, their ids in that order) and no
+/// throttling in the way.
+async fn stack_with_users(backend: Backend, users: usize) -> (TestStack, Vec<UserId>) {
     let settings = LoginSettings {
         throttle: ThrottleLimits {
             per_account: u32::MAX,
@@ -79,15 +83,17 @@ async fn stack_with_users(backend: Backend, users: usize) -> TestStack {
     };
     let stack = login::start(backend, None, settings).await;
     let hash = hash_password(&SecretString::from(PASSWORD)).expect("hashing");
+    let mut ids = Vec::with_capacity(users);
     for i in 0..users {
-        save_user(
+        let saved = save_user(
             &stack,
             user(&format!("user{i}@example.org"), Some(&hash.0)),
             None,
         )
         .await;
+        ids.push(saved.id);
     }
-    stack
+    (stack, ids)
 }
 
 async fn login_as(client: &reqwest::Client, stack: &TestStack, i: usize) -> login::Answer {
@@ -118,9 +124,21 @@ fn bare_verification(password: &SecretString, hash: &PasswordHash) -> Duration {
     started.elapsed()
 }
 
+/// One read of a user by id straight from the stack's store (one `GetItem` on DynamoDB), timed:
+/// the unit a login's store calls are counted in.
+async fn bare_store_read(stack: &TestStack, id: &UserId) -> Duration {
+    let started = Instant::now();
+    let found = stack.backend.stores.users.get_user(id).await;
+    assert!(
+        matches!(found, Ok(Some(_))),
+        "the bench's own user must be found"
+    );
+    started.elapsed()
+}
+
 async fn run(name: &str, backend: Backend, logins: usize, burst: usize) {
     let at_start = status_mib("VmRSS");
-    let stack = stack_with_users(backend, burst.max(1)).await;
+    let (stack, ids) = stack_with_users(backend, burst.max(1)).await;
     // One client for the sequential logins, so each reuses the connection (as a service calling
     // authbridge does) and none pays for a new client and a TCP handshake.
     let client = authbridge_tests::stack::http();
@@ -128,16 +146,20 @@ async fn run(name: &str, backend: Backend, logins: usize, burst: usize) {
     assert_eq!(warm.status, 200, "{warm:?}");
     let idle = status_mib("VmRSS");
 
-    // Each login is followed by one bare verification, so that both see the same machine: on a
-    // shared machine the verification's own time drifts by more than the 2 ms being measured.
+    // Each login is followed by one bare verification and one bare store read, so that all see the
+    // same machine: on a shared machine the verification's own time drifts by more than the 2 ms
+    // being measured.
     let password = SecretString::from(PASSWORD);
     let hash = hash_password(&password).expect("hashing");
     reset_peak();
-    let (mut samples, mut bare, mut extra) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut samples, mut bare, mut reads, mut extra) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for i in 0..logins {
-        let answer = login_as(&client, &stack, i % burst.max(1)).await;
+        let user = i % ids.len();
+        let answer = login_as(&client, &stack, user).await;
         assert_eq!(answer.status, 200, "{answer:?}");
         let verification = bare_verification(&password, &hash);
+        reads.push(bare_store_read(&stack, &ids[user]).await);
         samples.push(answer.elapsed);
         bare.push(verification);
         extra.push(ms(answer.elapsed) - ms(verification));
@@ -145,6 +167,7 @@ async fn run(name: &str, backend: Backend, logins: usize, burst: usize) {
     let sequential_peak = status_mib("VmHWM");
     let login_p50 = p50(samples);
     let bare_p50 = p50(bare);
+    let read_p50 = p50(reads);
     extra.sort_by(f64::total_cmp);
     let extra_p50 = extra.get(extra.len() / 2).copied().unwrap_or(f64::NAN);
 
@@ -186,6 +209,11 @@ async fn run(name: &str, backend: Backend, logins: usize, burst: usize) {
         ms(login_p50),
         ms(bare_p50),
         login_p50.as_secs_f64() / bare_p50.as_secs_f64().max(f64::MIN_POSITIVE),
+    );
+    println!(
+        "  one store read (a user by id) p50 {:.2} ms: the login beyond the verification is {:.1} such reads",
+        ms(read_p50),
+        extra_p50 / ms(read_p50).max(f64::MIN_POSITIVE),
     );
 }
 

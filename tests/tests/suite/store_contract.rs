@@ -218,6 +218,42 @@ async fn a_user_update_moves_the_unique_email(b: Backend) {
     assert!(matches!(err, StoreError::StaleVersion), "{err:?}");
 }
 
+async fn of_concurrent_updates_from_one_read_exactly_one_wins(b: Backend) {
+    let s = b.stores.users.clone();
+    let mut u = user(&format!("{}@example.org", unique("signin")));
+    u.ext_id = Some(unique("ext"));
+    s.create_user(&u, None).await.unwrap();
+    // Ten sign-ins from the same read, half of them also changing the case of the address
+    // (which keeps its unique key).
+    let attempts = (0..10).map(|i| {
+        let (s, mut next) = (s.clone(), u.clone());
+        next.current_sign_in_at = Some(1_000 + i);
+        if i % 2 == 1 {
+            next.email = next.email.to_uppercase();
+        }
+        tokio::spawn(async move { s.update_user(&next).await })
+    });
+    let mut won = Vec::new();
+    for result in futures::future::join_all(attempts).await {
+        match result.expect("the task ran") {
+            Ok(saved) => won.push(saved),
+            Err(StoreError::StaleVersion) => {}
+            Err(other) => panic!("unexpected error: {other:?}"),
+        }
+    }
+    assert_eq!(won.len(), 1, "exactly one of 10 updates from one read wins");
+    let stored = s.get_user(&u.id).await.unwrap();
+    assert_eq!(stored.as_ref(), won.first());
+    // The address and the ext_id still find the user, whichever case won.
+    let by_email = s.find_user_by_email(&u.email).await.unwrap();
+    assert_eq!(by_email.as_ref(), won.first());
+    let ext_id = u.ext_id.as_deref().unwrap_or_default();
+    assert_eq!(
+        s.find_user_by_ext_id(ext_id).await.unwrap().as_ref(),
+        won.first()
+    );
+}
+
 async fn ext_ids_are_unique(b: Backend) {
     let s = &b.stores.users;
     let mut a = user("a@example.org");
@@ -850,6 +886,7 @@ on_both_backends!(
     two_users_with_one_email_exactly_one_wins,
     twenty_concurrent_creates_of_one_email_make_one_user,
     a_user_update_moves_the_unique_email,
+    of_concurrent_updates_from_one_read_exactly_one_wins,
     ext_ids_are_unique,
     a_user_and_its_wordpress_link_are_written_together,
     a_wordpress_login_finds_its_user_and_is_unique,

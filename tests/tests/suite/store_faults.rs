@@ -10,12 +10,13 @@
 //! The workloads run one call at a time, so the seeded draws give the same run every time
 //! (`AUTHBRIDGE_TEST_FAULT_SEED`, default [`faults::DEFAULT_SEED`]).
 
-use authbridge::domain::{ClientId, FlowState, OAuthClient, Session, UserId};
+use authbridge::domain::user::UserSource;
+use authbridge::domain::{ClientId, FlowState, OAuthClient, Session, User, UserId};
 use authbridge::http::ApiError;
 use authbridge::secrets::{ExposeSecret, SecretString};
-use authbridge::store::TokenStore;
 use authbridge::store::dynamo::DynamoStore;
 use authbridge::store::{StoreError, Taken};
+use authbridge::store::{TokenStore, UserStore};
 use authbridge_tests::faults::{self, FaultProxy, FaultRates};
 use authbridge_tests::stack::{self, StackOptions, TEST_API_TOKEN};
 use authbridge_tests::tokens::sample_record;
@@ -46,8 +47,8 @@ async fn writes_that_took_effect_are_never_reported_as_failed() {
     let stores = &backend.stores;
     let now = authbridge::clock::now();
     let (mut ok, mut outages) = (0, 0);
-    // The version each token record must have, as its writer last learnt it.
-    let mut expected = Vec::new();
+    // The version each token record and each user must have, as its writer last learnt it.
+    let (mut expected, mut users_expected) = (Vec::new(), Vec::new());
 
     for i in 0..ROUNDS {
         // A token record: created, then updated three times, each version-checked.
@@ -158,6 +159,35 @@ async fn writes_that_took_effect_are_never_reported_as_failed() {
             Ok(()) => ok += 1,
             Err(e) => panic!("put_secret failed: {e}"),
         }
+
+        // A user, created, then signed in twice (each a version-checked update that keeps the
+        // e-mail: one conditional put).
+        let mut person = User::new(format!("user{i}@example.org"), UserSource::Local, now);
+        match stores.users.create_user(&person, None).await {
+            Ok(()) => ok += 1,
+            Err(e) => {
+                outage_only("create_user", e);
+                outages += 1;
+                continue;
+            }
+        }
+        for round in 0..2 {
+            person.current_sign_in_at = Some(now + round);
+            match stores.users.update_user(&person).await {
+                Ok(saved) => {
+                    ok += 1;
+                    person = saved;
+                }
+                Err(e) => {
+                    outage_only("update_user", e);
+                    outages += 1;
+                    if let Ok(Some(stored)) = stores.users.get_user(&person.id).await {
+                        person = stored;
+                    }
+                }
+            }
+        }
+        users_expected.push((person.id, person.version));
     }
 
     let injected = proxy.injected();
@@ -185,6 +215,10 @@ async fn writes_that_took_effect_are_never_reported_as_failed() {
             .unwrap()
             .expect("a stored record");
         assert_eq!(stored.version, version, "{tag}");
+    }
+    for (id, version) in users_expected {
+        let stored = clean.get_user(&id).await.unwrap().expect("a stored user");
+        assert_eq!(stored.version, version, "{id}");
     }
 }
 

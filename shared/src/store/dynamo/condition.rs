@@ -42,6 +42,13 @@ impl Condition {
         self
     }
 
+    /// This condition and `expression` (whose placeholders are named with [`Self::name`] and
+    /// [`Self::value`]).
+    pub fn and(mut self, expression: &str) -> Self {
+        self.expression = format!("({}) AND ({expression})", self.expression);
+        self
+    }
+
     /// No item has the key: a create.
     pub fn absent() -> Self {
         Condition::new("attribute_not_exists(pk)")

@@ -411,3 +411,24 @@ pub async fn create_table(client: &Client, name: &str) -> StoreResult<()> {
         "the table did not become active in 60 s",
     ))
 }
+
+/// A store on an SDK client that answers only by `rules` (`aws_smithy_mocks`), for unit tests of
+/// what the store asks DynamoDB and how it reads the answers, with no emulator.
+#[cfg(test)]
+pub(crate) fn mocked(rules: &[&aws_smithy_mocks::Rule]) -> DynamoStore {
+    use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+    use aws_smithy_mocks::{MockResponseInterceptor, RuleMode};
+
+    let answers = rules.iter().fold(
+        MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny),
+        |answers, rule| answers.with_rule(rule),
+    );
+    let config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("test", "test", None, None, "test"))
+        .http_client(aws_smithy_mocks::create_mock_http_client())
+        .interceptor(answers)
+        .build();
+    DynamoStore::new(Client::from_conf(config), "authbridge")
+}

@@ -200,15 +200,14 @@ impl Tx {
 #[cfg(test)]
 mod tests {
     use aws_sdk_dynamodb::Client;
-    use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
     use aws_sdk_dynamodb::operation::get_item::GetItemOutput;
     use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
     use aws_sdk_dynamodb::types::CancellationReason;
     use aws_sdk_dynamodb::types::error::TransactionCanceledException;
-    use aws_smithy_mocks::{MockResponseInterceptor, RuleMode, mock};
+    use aws_smithy_mocks::mock;
 
     use crate::domain::{User, UserId, WordpressAccount, WordpressLink};
-    use crate::store::dynamo::DynamoStore;
+    use crate::store::dynamo::{DynamoStore, mocked};
     use crate::store::{StoreError, Unique, UserStore};
 
     /// A store whose transactions are cancelled with `reasons` (one code per entry, as DynamoDB
@@ -229,18 +228,7 @@ mod tests {
         });
         let nothing_stored =
             mock!(Client::get_item).then_output(|| GetItemOutput::builder().build());
-        let answers = MockResponseInterceptor::new()
-            .rule_mode(RuleMode::MatchAny)
-            .with_rule(&cancelled)
-            .with_rule(&nothing_stored);
-        let config = aws_sdk_dynamodb::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new("us-east-1"))
-            .credentials_provider(Credentials::new("test", "test", None, None, "test"))
-            .http_client(aws_smithy_mocks::create_mock_http_client())
-            .interceptor(answers)
-            .build();
-        DynamoStore::new(Client::from_conf(config), "authbridge")
+        mocked(&[&cancelled, &nothing_stored])
     }
 
     /// Cancellation reasons of `entries` entries, the one at `failed` a failed condition.

@@ -1,8 +1,9 @@
 //! Users in DynamoDB. Uniqueness of e-mail (case-insensitive) and ext_id is kept by guard items
 //! (`EMAIL#<address>`, `EXTID#<id>`) written in the same transaction as the user (`USER#<id>`), so
-//! of two requests racing for one address exactly one wins. WordPress links are `WPLINK#<id>`,
-//! with a guard `WPLOGIN#<lower-case login>` (holding `user_id` and `wordpress_id`) written with
-//! each link, so a WordPress username finds its user in two reads. Each link is listed under its
+//! of two requests racing for one address exactly one wins; an update that keeps both is one
+//! conditional put of the user (its item names the values its guards hold). WordPress links are
+//! `WPLINK#<id>`, with a guard `WPLOGIN#<lower-case login>` (holding `user_id` and
+//! `wordpress_id`) written with each link, so a WordPress username finds its user in two reads. Each link is listed under its
 //! user (`WPLINKS#<user id>` in the `by-kind` index), so deleting a user deletes all its links.
 
 use std::collections::BTreeSet;
@@ -44,8 +45,20 @@ fn guard(pk: String, user: &UserId) -> Item {
     ])
 }
 
+/// The attribute of a user's item that names the unique values its guard items hold (the e-mail
+/// key and the ext_id), so that an update keeping them is one conditional put, no transaction.
+const UNIQUE_VALUES: &str = "unique_values";
+
+/// [`UNIQUE_VALUES`] of `user`.
+fn unique_values(user: &User) -> AttributeValue {
+    let values = serde_json::json!([User::email_key(&user.email), user.ext_id]);
+    AttributeValue::S(values.to_string())
+}
+
 fn user_item(user: &User) -> StoreResult<Item> {
-    DynamoStore::encode(user, user_pk(&user.id), Some((KIND, user.id.as_str())))
+    let mut item = DynamoStore::encode(user, user_pk(&user.id), Some((KIND, user.id.as_str())))?;
+    item.insert(UNIQUE_VALUES.into(), unique_values(user));
+    Ok(item)
 }
 
 /// The listing of a user's WordPress links in the `by-kind` index.
@@ -165,11 +178,30 @@ impl UserStore for DynamoStore {
             .await
     }
 
+    /// Most updates (a sign-in, a new password) keep the e-mail and the ext_id: one put, if the
+    /// stored user is still at the version read and holds the same unique values. When it does
+    /// not, the stored user (read by the failed put) tells a stale version from unique values
+    /// that move, which take a transaction with their guard items.
     async fn update_user(&self, user: &User) -> StoreResult<User> {
-        let Some(current) = self.get_user(&user.id).await? else {
+        const CONTEXT: &str = "updating a user";
+        let Update { next, expected } = Update::of(user);
+        let unchanged = Condition::at_version(expected)
+            .and("#unique = :unique")
+            .name("#unique", UNIQUE_VALUES)
+            .value(":unique", unique_values(&next));
+        let mut stored = None;
+        let put = self.put_if(user_item(&next)?, unchanged, CONTEXT, |found| {
+            stored = found;
+            StoreError::StaleVersion
+        });
+        match put.await {
+            Ok(()) => return Ok(next),
+            Err(StoreError::StaleVersion) => {}
+            Err(e) => return Err(e),
+        }
+        let Some(current) = stored.map(DynamoStore::decode::<User>).transpose()? else {
             return Err(StoreError::NotFound);
         };
-        let Update { next, expected } = Update::of(user);
         if current.version != expected {
             return Err(StoreError::StaleVersion);
         }
@@ -193,7 +225,7 @@ impl UserStore for DynamoStore {
                 )?;
             }
         }
-        tx.commit(self, "updating a user").await?;
+        tx.commit(self, CONTEXT).await?;
         Ok(next)
     }
 
@@ -268,5 +300,99 @@ impl UserStore for DynamoStore {
         }
         tx.commit(self, "updating a WordPress link").await?;
         Ok(next)
+    }
+}
+
+/// What an update asks DynamoDB, against answers stubbed in the SDK client (no emulator): a rule
+/// that is not there fails the request, so a test sees every call the store makes.
+#[cfg(test)]
+mod tests {
+    use aws_sdk_dynamodb::Client;
+    use aws_sdk_dynamodb::error::ErrorMetadata;
+    use aws_sdk_dynamodb::operation::get_item::GetItemOutput;
+    use aws_sdk_dynamodb::operation::put_item::{PutItemError, PutItemOutput};
+    use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsOutput;
+    use aws_sdk_dynamodb::types::error::ConditionalCheckFailedException;
+    use aws_smithy_mocks::mock;
+
+    use super::*;
+    use crate::store::dynamo::mocked;
+
+    /// DynamoDB's answer to a put whose condition failed.
+    fn condition_failed() -> PutItemError {
+        let code = ErrorMetadata::builder()
+            .code("ConditionalCheckFailedException")
+            .build();
+        PutItemError::ConditionalCheckFailedException(
+            ConditionalCheckFailedException::builder()
+                .meta(code)
+                .build(),
+        )
+    }
+
+    /// A get answering `user`'s item.
+    fn reading(user: &User) -> aws_smithy_mocks::Rule {
+        let item = user_item(user).unwrap();
+        mock!(Client::get_item).then_output(move || {
+            GetItemOutput::builder()
+                .set_item(Some(item.clone()))
+                .build()
+        })
+    }
+
+    fn stored_user() -> User {
+        User {
+            id: UserId::new("u-ada"),
+            version: 3,
+            ..User::new("ada@example.org", crate::domain::user::UserSource::Local, 0)
+        }
+    }
+
+    #[tokio::test]
+    async fn an_update_that_keeps_the_email_and_ext_id_is_one_put() {
+        let put = mock!(Client::put_item).then_output(|| PutItemOutput::builder().build());
+        let store = mocked(&[&put]);
+        let mut signed_in = stored_user();
+        signed_in.current_sign_in_at = Some(10);
+        signed_in.email = "ADA@example.org".into();
+        let saved = store.update_user(&signed_in).await.unwrap();
+        assert_eq!(saved.version, 4);
+        assert_eq!(put.num_calls(), 1);
+    }
+
+    #[tokio::test]
+    async fn an_update_that_moves_the_email_takes_a_transaction_with_the_guards() {
+        let refused = mock!(Client::put_item).then_error(condition_failed);
+        let read = reading(&stored_user());
+        let moved = mock!(Client::transact_write_items)
+            .match_requests(|tx| tx.transact_items().len() == 3)
+            .then_output(|| TransactWriteItemsOutput::builder().build());
+        let store = mocked(&[&refused, &read, &moved]);
+        let mut changed = stored_user();
+        changed.email = "ada@example.net".into();
+        let saved = store.update_user(&changed).await.unwrap();
+        assert_eq!(
+            (saved.version, saved.email.as_str()),
+            (4, "ada@example.net")
+        );
+        assert_eq!(
+            (refused.num_calls(), read.num_calls(), moved.num_calls()),
+            (1, 1, 1)
+        );
+    }
+
+    #[tokio::test]
+    async fn an_update_of_a_stale_version_fails_without_a_transaction() {
+        let refused = mock!(Client::put_item).then_error(condition_failed);
+        let read = reading(&User {
+            version: 4,
+            ..stored_user()
+        });
+        let store = mocked(&[&refused, &read]);
+        let result = store.update_user(&stored_user()).await;
+        assert!(
+            matches!(result, Err(StoreError::StaleVersion)),
+            "{result:?}"
+        );
     }
 }
