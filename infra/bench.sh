@@ -10,7 +10,8 @@
 #          (the goal is 1.00) and the callers' p50 / p99 latency, on both stores.
 #   login: see the login benchmark's own header.
 #   login memory: peak RSS after 200 sequential logins and in a burst of 100 concurrent ones, and a
-#          login's p50 beside the bare Argon2id verification's (one after each login), on both stores.
+#          login's p50 beside the bare Argon2id verification's (one after each login) and a bare
+#          store read's (the login's extra time in such reads), on both stores.
 #   cold start: the release binaries of the seven functions and of the floor (tests/floor, a
 #          hello-world lambda_http function) under a local Lambda Runtime API, 2 interleaved rounds
 #          of 15 cold starts x 20 invokes each, on the emulator (the functions ship without the

@@ -138,6 +138,7 @@ async fn bare_store_read(stack: &TestStack, id: &UserId) -> Duration {
 
 async fn run(name: &str, backend: Backend, logins: usize, burst: usize) {
     let at_start = status_mib("VmRSS");
+    let backend_is_emulated = backend.dynamo().is_some();
     let (stack, ids) = stack_with_users(backend, burst.max(1)).await;
     // One client for the sequential logins, so each reuses the connection (as a service calling
     // authbridge does) and none pays for a new client and a TCP handshake.
@@ -204,8 +205,14 @@ async fn run(name: &str, backend: Backend, logins: usize, burst: usize) {
         statuses.join(", "),
         ms(burst_wall)
     );
+    // On the emulator a store call is a few ms of a Python server's time: the goal is judged on
+    // the embedded store, and the emulator's line says what its extra time is made of.
+    let goal = match backend_is_emulated {
+        false => "(goal <= +2 ms)",
+        true => "(store round trips at the emulator's speed: see the next line)",
+    };
     println!(
-        "  login p50 {:.1} ms, bare Argon2id verification p50 {:.1} ms, x{:.2}; a login beyond the verification after it, p50 {extra_p50:+.1} ms  (goal <= +2 ms)",
+        "  login p50 {:.1} ms, bare Argon2id verification p50 {:.1} ms, x{:.2}; a login beyond the verification after it, p50 {extra_p50:+.1} ms  {goal}",
         ms(login_p50),
         ms(bare_p50),
         login_p50.as_secs_f64() / bare_p50.as_secs_f64().max(f64::MIN_POSITIVE),
