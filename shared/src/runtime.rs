@@ -5,8 +5,16 @@
 //! bench's two floors show their cost (README, "Cold start"). What runs beside a request still
 //! does: Argon2 on its own pool of threads ([`crate::passwords`]), blocking work on tokio's
 //! blocking threads, and I/O concurrently on this one.
+//!
+//! Also the serving of invocations that are not HTTP requests (EventBridge's schedule): HTTP
+//! functions are served by [`crate::http::serve::lambda`].
 
 use std::future::Future;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use lambda_http::lambda_runtime::{self, LambdaEvent, service_fn};
+use tracing::Instrument;
 
 /// Runs a function's `main` to completion on a current-thread runtime with I/O and timers.
 pub fn block_on<F: Future>(main: F) -> std::io::Result<F::Output> {
@@ -14,6 +22,30 @@ pub fn block_on<F: Future>(main: F) -> std::io::Result<F::Output> {
         .enable_all()
         .build()?;
     Ok(runtime.block_on(main))
+}
+
+/// Serves `handler` for events of type `E` with a context built once at cold start. Each
+/// invocation runs inside a span with its request id and `route`, as a request does
+/// ([`crate::http::access_log`]), and gets the deadline Lambda set for it.
+pub async fn serve_events<C, E, R, F, Fut>(
+    context: C,
+    route: &'static str,
+    handler: F,
+) -> Result<(), lambda_http::Error>
+where
+    C: Send + Sync + 'static,
+    E: serde::de::DeserializeOwned + Send + 'static,
+    R: serde::Serialize + Send + 'static,
+    F: Fn(Arc<C>, E, SystemTime) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = R> + Send + 'static,
+{
+    let context = Arc::new(context);
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<E>| {
+        let span = tracing::info_span!("request", request_id = %event.context.request_id, route);
+        let answer = handler(context.clone(), event.payload, event.context.deadline());
+        async move { Ok::<_, lambda_http::Error>(answer.await) }.instrument(span)
+    }))
+    .await
 }
 
 #[cfg(test)]
