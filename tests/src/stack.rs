@@ -367,12 +367,26 @@ impl TestStack {
         extra: serde_json::Value,
     ) -> reqwest::Response {
         let browser = Browser::default();
+        let back = self.approved_as(&browser, client, tag, login, extra).await;
+        browser.get(back).await
+    }
+
+    /// The flow up to the provider's answer: start, open the link in `browser`, sign in at the
+    /// test server as `login` and approve. Returns the address the provider sends the browser
+    /// back to, not yet followed (a test may forge it or follow it from another browser).
+    pub async fn approved_as(
+        &self,
+        browser: &Browser,
+        client: &str,
+        tag: &str,
+        login: &str,
+        extra: serde_json::Value,
+    ) -> Url {
         let link = self.start_link(client, tag, extra).await;
         let authorize = browser.open(&link).await;
-        let back = crate::oidc::authorize(authorize.as_str(), login, true)
+        crate::oidc::authorize(authorize.as_str(), login, true)
             .await
-            .expect("the provider sends the browser back");
-        browser.get(back).await
+            .expect("the provider sends the browser back")
     }
 }
 

@@ -266,11 +266,15 @@ async fn a_flow_finished_in_another_browser_is_refused(b: Backend) {
     let client = basic_client(&s).await;
     // The outsider opens the link and approves with their own account...
     let outsider = Browser::default();
-    let link = s.start_link(client.id.as_str(), "victim", json!({})).await;
-    let authorize = outsider.open(&link).await;
-    let back = oidc::authorize(authorize.as_str(), "mallory", true)
-        .await
-        .unwrap();
+    let back = s
+        .approved_as(
+            &outsider,
+            client.id.as_str(),
+            "victim",
+            "mallory",
+            json!({}),
+        )
+        .await;
     // ...and has the victim's browser finish it.
     let victim = Browser::default();
     let response = victim.get(back.clone()).await;
@@ -481,15 +485,9 @@ async fn an_exchange_failure_lands_on_the_landing_url_or_explains_itself(b: Back
     );
 
     // Without a landing URL: a page that says what happened.
-    let browser = Browser::default();
-    let link = s
-        .start_link(client.id.as_str(), "wrong-secret", json!({}))
+    let response = s
+        .connect_as(client.id.as_str(), "wrong-secret", "carol", json!({}))
         .await;
-    let authorize = browser.open(&link).await;
-    let back = oidc::authorize(authorize.as_str(), "carol", true)
-        .await
-        .unwrap();
-    let response = browser.get(back).await;
     assert_eq!(response.status(), 502);
     assert_page_headers(&response);
     let page = response.text().await.unwrap();
@@ -503,11 +501,9 @@ async fn an_iss_from_another_server_is_refused(b: Backend) {
     };
     let client = basic_client(&s).await;
     let browser = Browser::default();
-    let link = s.start_link(client.id.as_str(), "mixup", json!({})).await;
-    let authorize = browser.open(&link).await;
-    let back = oidc::authorize(authorize.as_str(), "dave", true)
-        .await
-        .unwrap();
+    let back = s
+        .approved_as(&browser, client.id.as_str(), "mixup", "dave", json!({}))
+        .await;
     let mut forged = back.clone();
     let pairs: Vec<(String, String)> = back
         .query_pairs()
@@ -533,13 +529,15 @@ async fn an_expired_or_unknown_state_is_refused(b: Backend) {
     };
     let client = basic_client(&s).await;
     let browser = Browser::default();
-    let link = s
-        .start_link(client.id.as_str(), "late", json!({"ttl": 2}))
+    let back = s
+        .approved_as(
+            &browser,
+            client.id.as_str(),
+            "late",
+            "erin",
+            json!({"ttl": 2}),
+        )
         .await;
-    let authorize = browser.open(&link).await;
-    let back = oidc::authorize(authorize.as_str(), "erin", true)
-        .await
-        .unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
     let response = browser.get(back).await;
     assert_eq!(response.status(), 400);
