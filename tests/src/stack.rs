@@ -121,7 +121,11 @@ pub async fn start_with_login(
             .await
             .expect("storing the token key");
     }
-    let eventbridge = crate::emulator_endpoint().map(|e| crate::eventbridge_client(&e));
+    // An EventBridge client (on the emulator) only for a stack that publishes to a bus.
+    let eventbridge = match config.events.bus {
+        Some(_) => crate::emulator_endpoint().map(|e| crate::eventbridge_client(&e)),
+        None => None,
+    };
     let events = Events::new(&config.events, eventbridge, backend.secrets.clone());
     let app = AppContext {
         config,
