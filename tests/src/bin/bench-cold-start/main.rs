@@ -5,7 +5,8 @@
 //! `AUTHBRIDGE_TEST_AWS_ENDPOINT`; "embedded", on request: a SQLite file, for binaries built with
 //! the embedded store, which the shipped functions are not), `--rounds` (2) rounds of `--cold`
 //! (15) cold starts of every function, each of `--invokes` (20) events. In a round the floor and
-//! the functions take turns (the second round in reverse order), so machine noise hits all alike.
+//! the functions take turns, each turn beginning one further along the list (the second round in
+//! reverse order), so machine noise and what one process leaves behind hit all alike.
 //! One uncounted start of each first fills the page cache and the store's schema.
 //!
 //! A cold start: spawn → the first `GET /invocation/next` (init), the first invoke and the warm
@@ -263,8 +264,11 @@ async fn bench_backend(
         if round % 2 == 1 {
             order.reverse();
         }
-        for _ in 0..options.cold {
-            for f in order.iter().copied() {
+        // Each turn begins one further along, so that every function follows every other about
+        // equally often (what a process leaves behind, a sweep's busy emulator say, hits all).
+        for turn in 0..options.cold {
+            for i in 0..order.len() {
+                let f = order[(turn + i) % order.len()];
                 let sample = start(f, options.invokes).await.map_err(|e| e.message)?;
                 samples.entry(f.name).or_default().push(sample);
             }
