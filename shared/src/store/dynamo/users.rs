@@ -350,7 +350,15 @@ mod tests {
 
     #[tokio::test]
     async fn an_update_that_keeps_the_email_and_ext_id_is_one_put() {
-        let put = mock!(Client::put_item).then_output(|| PutItemOutput::builder().build());
+        // The put is conditioned on the stored unique values being the ones it keeps.
+        let kept = unique_values(&stored_user());
+        let put = mock!(Client::put_item)
+            .match_requests(move |put| {
+                put.expression_attribute_values()
+                    .and_then(|values| values.get(":unique"))
+                    == Some(&kept)
+            })
+            .then_output(|| PutItemOutput::builder().build());
         let store = mocked(&[&put]);
         let mut signed_in = stored_user();
         signed_in.current_sign_in_at = Some(10);
