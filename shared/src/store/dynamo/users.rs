@@ -390,6 +390,35 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_user_stored_before_its_unique_values_gets_them_at_its_next_update() {
+        let refused = mock!(Client::put_item).then_error(condition_failed);
+        let mut legacy = user_item(&stored_user()).unwrap();
+        legacy.remove(UNIQUE_VALUES);
+        let read = mock!(Client::get_item).then_output(move || {
+            GetItemOutput::builder()
+                .set_item(Some(legacy.clone()))
+                .build()
+        });
+        // The guards stay: the transaction is the user alone, now with its unique values.
+        let rewritten = mock!(Client::transact_write_items)
+            .match_requests(|tx| {
+                let [entry] = tx.transact_items() else {
+                    return false;
+                };
+                entry
+                    .put()
+                    .is_some_and(|put| put.item().contains_key(UNIQUE_VALUES))
+            })
+            .then_output(|| TransactWriteItemsOutput::builder().build());
+        let store = mocked(&[&refused, &read, &rewritten]);
+        let mut signed_in = stored_user();
+        signed_in.current_sign_in_at = Some(10);
+        let saved = store.update_user(&signed_in).await.unwrap();
+        assert_eq!(saved.version, 4);
+        assert_eq!(rewritten.num_calls(), 1);
+    }
+
+    #[tokio::test]
     async fn an_update_of_a_stale_version_fails_without_a_transaction() {
         let refused = mock!(Client::put_item).then_error(condition_failed);
         let read = reading(&User {
