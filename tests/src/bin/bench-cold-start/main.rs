@@ -265,7 +265,7 @@ async fn bench_backend(
             order.reverse();
         }
         // Each turn begins one further along, so that every function follows every other about
-        // equally often (what a process leaves behind, a sweep's busy emulator say, hits all).
+        // equally often and whatever one start leaves behind falls on all alike.
         for turn in 0..options.cold {
             for i in 0..order.len() {
                 let f = order[(turn + i) % order.len()];
