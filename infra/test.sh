@@ -21,7 +21,17 @@
 #
 # Servers are stopped on exit, also when a step fails. Under this command a test that needs a
 # server fails when it cannot reach it (AUTHBRIDGE_TEST_REQUIRE_SERVERS=1).
+#
+# For development: `./infra/test.sh -- ARGS...` sets up and starts the same servers, then runs only
+# `cargo test ARGS...` (no linters, no API tests), e.g. `./infra/test.sh -- -p authbridge-tests
+# --test suite login_wordpress`. CI always runs the whole command.
 set -euo pipefail
+
+only=()
+if [ "${1:-}" = "--" ]; then
+    shift
+    only=("$@")
+fi
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -119,6 +129,12 @@ set -a
 eval "$wordpress_env"
 set +a
 while read -r pid; do pids+=("$pid"); done < "$AUTHBRIDGE_TEST_WORDPRESS_RUN_DIR/pids"
+
+if [ "${#only[@]}" -gt 0 ]; then
+    say "cargo test ${only[*]}"
+    cargo test "${only[@]}"
+    exit $?
+fi
 
 # --- Template and linters ---------------------------------------------------------------------
 say "cfn-lint template.yaml"
