@@ -3,15 +3,20 @@
 # embedded store and once on DynamoDB + Secrets Manager in the moto emulator, with the stack's own
 # /openapi.json (docs/openapi.json).
 #
-# For each store: a fresh store (SQLite file, or a new table and secret prefix), an API token allowed
-# every endpoint and a user made with the CLI, the stack on a free port, two logins (one session for
-# GET /auth/me, one for POST /auth/logout), then `schemathesis run` over every operation with the
-# checks not_a_server_error, status_code_conformance, content_type_conformance,
+# For each store: a fresh store (SQLite file, or a new table and secret prefix); a provider for the
+# OpenID Connect test server with a client-credentials and an authorization-code client; an API token
+# scoped to the tags `api-test:*` and allowed every endpoint, and a user, made with the CLI; the stack
+# on a free port; real data through the stack (a client-credentials connection, an open flow: see
+# infra/api-test-seed.py) named as examples in a copy of the document, so that every operation is
+# reached past its authorisation; two logins (one session for GET /auth/me, one for POST
+# /auth/logout); then `schemathesis run` over every operation with the checks not_a_server_error, status_code_conformance, content_type_conformance,
 # response_schema_conformance, response_headers_conformance and unsupported_method (405 with
 # Allow for another method on a documented path). It fails on any failure (printed with a curl line that reproduces
-# it) and when fewer than AUTHBRIDGE_API_TEST_MIN_CASES (1000) cases ran.
+# it), when fewer than AUTHBRIDGE_API_TEST_MIN_CASES (1000) cases ran, and when an operation was
+# only ever refused (401, 403, 404) in the stack's access log.
 #
-# Run alone:  ./infra/api-test.sh   (uses AUTHBRIDGE_TEST_AWS_ENDPOINT when set, else starts moto)
+# Run alone:  ./infra/api-test.sh   (uses AUTHBRIDGE_TEST_AWS_ENDPOINT and AUTHBRIDGE_TEST_OIDC_ISSUER
+#             when set, else starts moto and the OpenID Connect test server)
 # Tunables:   AUTHBRIDGE_API_TEST_EXAMPLES (cases per operation and phase, 80),
 #             AUTHBRIDGE_API_TEST_SEED (schemathesis --seed, to replay a run),
 #             AUTHBRIDGE_API_TEST_BACKENDS ("embedded aws").
@@ -68,6 +73,21 @@ if [[ " $backends " == *" aws "* ]] && [ -z "$endpoint" ]; then
     endpoint="http://127.0.0.1:$moto_port"
 fi
 
+oidc_issuer=${AUTHBRIDGE_TEST_OIDC_ISSUER:-}
+if [ -z "$oidc_issuer" ]; then
+    oidc_dir="$root/infra/oidc-server"
+    if [ ! -d "$oidc_dir/node_modules/oidc-provider" ]; then
+        echo "error: the OpenID Connect test server is not installed: run ./infra/test.sh once" >&2
+        exit 1
+    fi
+    say "Starting the OpenID Connect test server (oidc-provider)"
+    oidc_port=$(free_port)
+    OIDC_CLIENTS_FILE="$oidc_dir/clients.json" node "$oidc_dir/server.mjs" "$oidc_port" > "$run_dir/oidc.log" 2>&1 &
+    pids+=($!)
+    oidc_issuer="http://127.0.0.1:$oidc_port"
+    wait_for "$oidc_issuer/.well-known/openid-configuration" "the OpenID Connect test server" "$run_dir/oidc.log"
+fi
+
 # One store: configure, seed with the CLI, start the stack, run schemathesis. Runs in a subshell
 # (its environment is its own); the stack is stopped when it ends.
 run_backend() ( # embedded | aws
@@ -87,9 +107,26 @@ run_backend() ( # embedded | aws
     else
         export AUTHBRIDGE_BACKEND=embedded AUTHBRIDGE_DB_PATH="$dir/authbridge.db"
     fi
+    # The test server's clients (infra/oidc-server/clients.json), under a provider of this run's own.
+    export AUTHBRIDGE_PROVIDERS_DIR="$dir/providers"
+    mkdir -p "$AUTHBRIDGE_PROVIDERS_DIR"
+    cat > "$AUTHBRIDGE_PROVIDERS_DIR/api-test.json" <<EOF
+{"title": "The API tests' authorization server", "issuer": "$oidc_issuer",
+ "options": {"scopes": ["openid", "email"]},
+ "mailSettingsTemplate": [{"protocol": "IMAP", "server": "imap.example.test", "port": 993,
+                           "security": "ssl", "username": "api-test@example.org"}]}
+EOF
+    AUTHBRIDGE_API_SERVICE_CLIENT=$(printf 'authbridge-service-secret\n' | "$bin/authbridge" clients create \
+        --provider api-test --guid authbridge-service --secret-stdin --json | field id)
+    AUTHBRIDGE_API_CODE_CLIENT=$(printf 'authbridge-test-secret\n' | "$bin/authbridge" clients create \
+        --provider api-test --guid authbridge-test --secret-stdin --json | field id)
+    export AUTHBRIDGE_API_SERVICE_CLIENT AUTHBRIDGE_API_CODE_CLIENT
+    every=(--allow oauth-start --allow oauth-token --allow tokens --allow connections --allow sync-user)
+    # schemathesis's token is scoped: it reaches the api-test:* connections, and is refused others.
     AUTHBRIDGE_API_TEST_TOKEN=$("$bin/authbridge" api-tokens create schemathesis --json \
-        --allow oauth-start --allow oauth-token --allow tokens --allow sync-user | field token)
-    export AUTHBRIDGE_API_TEST_TOKEN
+        "${every[@]}" --tags 'api-test:*' | field token)
+    AUTHBRIDGE_API_SEED_TOKEN=$("$bin/authbridge" api-tokens create seed --json "${every[@]}" | field token)
+    export AUTHBRIDGE_API_TEST_TOKEN AUTHBRIDGE_API_SEED_TOKEN
     export API_TEST_EMAIL="schemathesis@example.org"
     API_TEST_PASSWORD=$(py -c 'import secrets; print(secrets.token_urlsafe(24))')
     export API_TEST_PASSWORD
@@ -102,6 +139,7 @@ run_backend() ( # embedded | aws
     stack=$!
     trap 'kill "$stack" 2>/dev/null || true; wait "$stack" 2>/dev/null || true' EXIT
     wait_for "$base/openapi.json" "authbridge-local ($backend)" "$dir/authbridge-local.log"
+    py infra/api-test-seed.py seed "$base" docs/openapi.json "$dir/openapi.json"
     AUTHBRIDGE_API_TEST_SESSION=$(login "$base")
     AUTHBRIDGE_API_TEST_LOGOUT_SESSION=$(login "$base")
     export AUTHBRIDGE_API_TEST_SESSION AUTHBRIDGE_API_TEST_LOGOUT_SESSION
@@ -111,7 +149,7 @@ run_backend() ( # embedded | aws
     # One worker: CPython 3.11 before 3.11.8 can fail parsing source in concurrent threads
     # ("AST constructor recursion depth mismatch", python/cpython#106905), which hypothesis does
     # when it describes a strategy.
-    "$schemathesis" --config-file infra/schemathesis.toml run "$base/openapi.json" \
+    "$schemathesis" --config-file infra/schemathesis.toml run "$dir/openapi.json" \
         --url "$base" \
         --checks "$checks" \
         --max-examples "$examples" --workers 1 --request-timeout 35 "${seed[@]}" \
@@ -126,6 +164,7 @@ run_backend() ( # embedded | aws
         echo "error: only ${cases:-no} cases ran on the $backend store; at least $min_cases wanted" >&2
         exit 1
     fi
+    py infra/api-test-seed.py coverage docs/openapi.json "$dir/authbridge-local.log"
     echo "$backend: $cases cases, 0 failures"
 )
 

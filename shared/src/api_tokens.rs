@@ -7,7 +7,7 @@ use rand::RngCore;
 use secrecy::SecretString;
 
 use crate::clock;
-use crate::domain::{ApiToken, Endpoint, IpRestriction};
+use crate::domain::{ApiToken, Endpoint, IpRestriction, Scope};
 use crate::http::api_auth::token_hash;
 use crate::store::{ApiTokenStore, Contention, StoreError, all_pages, retry};
 
@@ -55,6 +55,7 @@ pub async fn create(
     name: &str,
     endpoints: Vec<Endpoint>,
     ip_restriction: IpRestriction,
+    scope: Scope,
 ) -> Result<(ApiToken, SecretString), ApiTokenError> {
     let name = name.trim();
     if name.is_empty() {
@@ -70,6 +71,7 @@ pub async fn create(
         active: true,
         ip_restriction,
         endpoints,
+        scope,
         created: clock::now(),
         last_used: None,
         version: 0,
@@ -95,8 +97,8 @@ pub async fn update(
     .await
 }
 
-/// Gives the token named `name` a new value, keeping its name, endpoints and address
-/// restriction; the old value stops working. Returns the token with its new value, which is
+/// Gives the token named `name` a new value, keeping its name, endpoints, address
+/// restriction and scope; the old value stops working. Returns the token with its new value, which is
 /// never shown again.
 pub async fn rotate(
     store: &dyn ApiTokenStore,

@@ -269,6 +269,7 @@ pub fn test_api_token(name: &str) -> ApiToken {
         active: true,
         ip_restriction: IpRestriction::Any,
         endpoints: Endpoint::ALL.to_vec(),
+        scope: Default::default(),
         created: authbridge::clock::now(),
         last_used: None,
         version: 0,

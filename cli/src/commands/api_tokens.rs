@@ -1,9 +1,10 @@
 //! `authbridge api-tokens ...`: bearer tokens for server-to-server calls. A token's value is
 //! printed once, by `create`; only its SHA-256 is stored. A new token may call no endpoint until
-//! one is allowed.
+//! one is allowed, and touches only the connections its scope names (`--tags`, `--owners`,
+//! `--clients`; `*` each when not given).
 
 use authbridge::api_tokens;
-use authbridge::domain::{Endpoint, IpRestriction};
+use authbridge::domain::{Endpoint, IpRestriction, Patterns, Scope};
 use authbridge::secrets::ExposeSecret;
 use clap::Subcommand;
 use serde_json::json;
@@ -17,6 +18,32 @@ fn endpoint(raw: &str) -> Result<Endpoint, String> {
     raw.parse()
 }
 
+fn patterns(raw: &str) -> Result<Patterns, String> {
+    Patterns::parse(raw).map_err(|e| e.to_string())
+}
+
+/// The scope options of `create` and `scope`: each names patterns (`*`, `prefix*` or an exact
+/// value, comma-separated).
+#[derive(Debug, clap::Args)]
+pub struct ScopeArgs {
+    /// Tags it may touch, e.g. `site-a:*` or `MailSettings:3` (default `*`).
+    #[arg(long, value_parser = patterns)]
+    tags: Option<Patterns>,
+    /// Owners whose connections it may touch, e.g. `contact:*` (default `*`, which also reaches
+    /// connections without an owner).
+    #[arg(long, value_parser = patterns)]
+    owners: Option<Patterns>,
+    /// Clients whose connections it may touch, by internal id (default `*`).
+    #[arg(long, value_parser = patterns)]
+    clients: Option<Patterns>,
+}
+
+impl ScopeArgs {
+    fn is_empty(&self) -> bool {
+        self.tags.is_none() && self.owners.is_none() && self.clients.is_none()
+    }
+}
+
 /// The `api-tokens` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum ApiTokensCommand {
@@ -24,12 +51,21 @@ pub enum ApiTokensCommand {
     Create {
         /// A unique name, e.g. the calling site.
         name: String,
-        /// An endpoint it may call: oauth-start, oauth-token, tokens, sync-user (repeatable).
+        /// An endpoint it may call: oauth-start, oauth-token, tokens, connections, sync-user
+        /// (repeatable).
         #[arg(long = "allow", value_parser = endpoint)]
         allow: Vec<Endpoint>,
         /// An address or CIDR range it may come from (repeatable); anywhere when absent.
         #[arg(long = "ip")]
         ip: Vec<String>,
+        #[command(flatten)]
+        scope: ScopeArgs,
+    },
+    /// Sets what a token may touch: the parts named change, the others stay.
+    Scope {
+        name: String,
+        #[command(flatten)]
+        scope: ScopeArgs,
     },
     /// Lists the tokens (never their values).
     List,
@@ -53,8 +89,8 @@ pub enum ApiTokensCommand {
     Delete { name: String },
     /// Shows one token (never its value).
     Show { name: String },
-    /// Gives a token a new value (shown once) and stops the old one; name, endpoints and
-    /// addresses stay.
+    /// Gives a token a new value (shown once) and stops the old one; name, endpoints,
+    /// addresses and scope stay.
     Rotate { name: String },
 }
 
@@ -64,14 +100,35 @@ impl ApiTokensCommand {
         let app = deployment::app().await?;
         let store = app.stores.api_tokens.as_ref();
         match self {
-            ApiTokensCommand::Create { name, allow, ip } => {
-                let restriction = IpRestriction::parse(&ip.join(",")).map_err(CliError::Invalid)?;
+            ApiTokensCommand::Create {
+                name,
+                allow,
+                ip,
+                scope,
+            } => {
+                let restriction = if ip.is_empty() {
+                    IpRestriction::Any
+                } else {
+                    IpRestriction::parse(&ip.join(",")).map_err(CliError::Invalid)?
+                };
+                let scope = scope_of(&scope, &Scope::everything());
                 let (token, value) =
-                    api_tokens::create(store, &name, dedup(allow), restriction).await?;
+                    api_tokens::create(store, &name, dedup(allow), restriction, scope).await?;
                 out.record(&ApiTokenView::new(
                     &token,
                     Some(value.expose_secret().to_string()),
                 ))
+            }
+            ApiTokensCommand::Scope { name, scope } => {
+                if scope.is_empty() {
+                    return Err(CliError::Invalid(
+                        "name at least one of --tags, --owners, --clients".into(),
+                    ));
+                }
+                let token =
+                    api_tokens::update(store, &name, |t| t.scope = scope_of(&scope, &t.scope))
+                        .await?;
+                out.record(&ApiTokenView::new(&token, None))
             }
             ApiTokensCommand::List => {
                 let tokens = api_tokens::list_all(store).await?;
@@ -119,6 +176,21 @@ impl ApiTokensCommand {
                 )
             }
         }
+    }
+}
+
+/// `current` with the parts `args` names replaced.
+fn scope_of(args: &ScopeArgs, current: &Scope) -> Scope {
+    Scope {
+        tags: args.tags.clone().unwrap_or_else(|| current.tags.clone()),
+        owners: args
+            .owners
+            .clone()
+            .unwrap_or_else(|| current.owners.clone()),
+        clients: args
+            .clients
+            .clone()
+            .unwrap_or_else(|| current.clients.clone()),
     }
 }
 

@@ -2,6 +2,7 @@
 //! redacted view: whether an access or refresh token is held, never the (sealed) value; except
 //! `tokens mail`, whose purpose is to hand a mail client its access token and XOAUTH2 string.
 
+use authbridge::domain::Scope;
 use authbridge::oauth::records::TokenView;
 use authbridge::store::{PageRequest, TokenStore};
 use clap::Subcommand;
@@ -118,7 +119,13 @@ async fn refresh(tag: &str, out: &Output) -> Result<(), CliError> {
     let ctx = deployment::oauth().await?;
     let answer_by = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
     let (record, outcome) = Refresher::default()
-        .refresh(&ctx, tag, Want::Always, start_by(&ctx, answer_by))
+        .refresh(
+            &ctx,
+            tag,
+            &Scope::everything(),
+            Want::Always,
+            start_by(&ctx, answer_by),
+        )
         .await?;
     if outcome == Outcome::Failed {
         let error = record
@@ -141,6 +148,7 @@ async fn mail(tag: &str, out: &Output) -> Result<(), CliError> {
         &ctx,
         &Refresher::default(),
         tag,
+        &Scope::everything(),
         start_by(&ctx, answer_by),
     )
     .await?;

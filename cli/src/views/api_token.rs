@@ -2,7 +2,7 @@
 //! except once, at creation.
 
 use authbridge::clock::Epoch;
-use authbridge::domain::ApiToken;
+use authbridge::domain::{ApiToken, Scope};
 use serde::Serialize;
 
 use crate::output::{NONE, Record, Row, rfc3339, yes_no};
@@ -15,6 +15,8 @@ pub struct ApiTokenView {
     /// `*`, or addresses and CIDR ranges.
     pub ip_restriction: String,
     pub endpoints: Vec<String>,
+    /// What it may touch: tag, owner and client patterns.
+    pub scope: Scope,
     /// The first 12 hex characters of the SHA-256, to tell tokens apart.
     pub hash_prefix: String,
     #[serde(serialize_with = "crate::output::epoch_json")]
@@ -37,6 +39,7 @@ impl ApiTokenView {
                 .iter()
                 .map(|e| e.name().to_string())
                 .collect(),
+            scope: token.scope.clone(),
             hash_prefix: token.token_hash.chars().take(12).collect(),
             created: token.created,
             last_used: token.last_used,
@@ -54,14 +57,21 @@ impl ApiTokenView {
 }
 
 impl Row for ApiTokenView {
-    const HEADERS: &'static [&'static str] =
-        &["name", "active", "endpoints", "addresses", "last used"];
+    const HEADERS: &'static [&'static str] = &[
+        "name",
+        "active",
+        "endpoints",
+        "scope",
+        "addresses",
+        "last used",
+    ];
 
     fn cells(&self) -> Vec<String> {
         vec![
             self.name.clone(),
             yes_no(self.active),
             self.endpoints_text(),
+            self.scope.to_string(),
             self.ip_restriction.clone(),
             self.last_used
                 .map(rfc3339)
@@ -76,6 +86,9 @@ impl Record for ApiTokenView {
             ("name", self.name.clone()),
             ("active", yes_no(self.active)),
             ("endpoints", self.endpoints_text()),
+            ("tags", self.scope.tags.to_string()),
+            ("owners", self.scope.owners.to_string()),
+            ("clients", self.scope.clients.to_string()),
             ("addresses", self.ip_restriction.clone()),
             ("hash", format!("{}…", self.hash_prefix)),
             ("created", rfc3339(self.created)),

@@ -80,7 +80,7 @@ async fn run(context: &Context, req: &Request) -> Result<Response<Body>, ApiErro
     )
     .await?;
     let request: TokenRequest = parse_body(req)?;
-    let record = run_grant(&context.oauth, request, &Initiator::api_token(&token.name)).await?;
+    let record = run_grant(&context.oauth, request, &Initiator::api_token(&token)).await?;
     Ok(response::json(200, &TokenView::from(&record)))
 }
 
@@ -99,6 +99,7 @@ async fn run_grant(
         .tag
         .filter(|t| !t.trim().is_empty())
         .unwrap_or_else(|| format!("client:{}", client.id));
+    initiator.may_touch(&tag, None, &client.id)?;
     let grant = grant_client(ctx, &client, &provider, None).await?;
     let (grant_type, response) = match request.grant {
         GrantType::ClientCredentials => (

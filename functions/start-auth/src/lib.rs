@@ -53,7 +53,7 @@ async fn start(context: &Context, req: &Request) -> Result<Response<Body>, ApiEr
         context,
         request,
         &urls,
-        &Initiator::api_token(&token.name),
+        &Initiator::api_token(&token),
         clock::now(),
     )
     .await?;

@@ -1,5 +1,6 @@
 //! `GET /connections?owner=O&limit=N&after=CURSOR`: the connections other services build on,
-//! redacted (no token), of one owner through the owner index, or all of them; paginated.
+//! redacted (no token), of one owner through the owner index, or all of them; paginated. Only
+//! the connections within the API token's scope are listed.
 
 use authbridge::domain::Endpoint;
 use authbridge::http::request::query;
@@ -18,7 +19,7 @@ const DEFAULT_LIMIT: u32 = 50;
 
 /// Serves one listing.
 pub async fn serve(context: &Context, req: &Request) -> Result<Response<Body>, ApiError> {
-    api_auth::authorize(
+    let token = api_auth::authorize(
         context.oauth.app.stores.api_tokens.as_ref(),
         req,
         Endpoint::Connections,
@@ -46,7 +47,7 @@ pub async fn serve(context: &Context, req: &Request) -> Result<Response<Body>, A
         limit,
         after: q.remove("after").filter(|a| !a.is_empty()),
     };
-    let listed = list_connections(&context.oauth, owner.as_deref(), &page).await?;
+    let listed = list_connections(&context.oauth, owner.as_deref(), &token.scope, &page).await?;
     Ok(response::json(
         200,
         &json!({"connections": listed.items, "next": listed.next}),

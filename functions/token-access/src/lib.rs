@@ -21,8 +21,8 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use authbridge::config::Env;
-use authbridge::domain::Endpoint;
 use authbridge::domain::token::TokenVersion;
+use authbridge::domain::{Endpoint, Scope};
 use authbridge::http::api_auth;
 use authbridge::http::{ApiError, error::respond, response};
 use authbridge::oauth::OAuthContext;
@@ -117,18 +117,18 @@ async fn serve(context: &Context, req: &Request) -> Result<Response<Body>, ApiEr
         Method::POST if path.ends_with("/refresh") => true,
         _ => return Err(ApiError::method_not_allowed()),
     };
-    let tag = authorized_tag(context, req).await?;
+    let (tag, scope) = authorized_tag(context, req).await?;
     let start_by = start_by(context, req);
     let result = if replace {
         let seen = if_match(req)?;
         context
             .refresher
-            .replace_token(&context.oauth, &tag, seen, start_by)
+            .replace_token(&context.oauth, &tag, &scope, seen, start_by)
             .await
     } else {
         context
             .refresher
-            .fresh_token(&context.oauth, &tag, start_by)
+            .fresh_token(&context.oauth, &tag, &scope, start_by)
             .await
     };
     match result {
@@ -137,24 +137,29 @@ async fn serve(context: &Context, req: &Request) -> Result<Response<Body>, ApiEr
     }
 }
 
-/// The request's `{tag}`, once its API token is found allowed the token routes.
-async fn authorized_tag(context: &Context, req: &Request) -> Result<String, ApiError> {
-    api_auth::authorize(
+/// The request's `{tag}` and the scope of its API token, once the token is found allowed the
+/// token routes. A record outside that scope is answered as an unknown tag is (404), so a scope
+/// does not tell which tags exist.
+async fn authorized_tag(context: &Context, req: &Request) -> Result<(String, Scope), ApiError> {
+    let token = api_auth::authorize(
         context.oauth.app.stores.api_tokens.as_ref(),
         req,
         Endpoint::Tokens,
     )
     .await?;
-    tag(req).ok_or_else(|| ApiError::bad_request("invalid_request", "the tag is missing"))
+    let tag =
+        tag(req).ok_or_else(|| ApiError::bad_request("invalid_request", "the tag is missing"))?;
+    Ok((tag, token.scope))
 }
 
 /// `GET /tokens/{tag}/mail`: the same authority as `GET /tokens/{tag}`.
 async fn mail(context: &Context, req: &Request) -> Result<Response<Body>, ApiError> {
-    let tag = authorized_tag(context, req).await?;
+    let (tag, scope) = authorized_tag(context, req).await?;
     let access = mail::mail_access(
         &context.oauth,
         &context.refresher,
         &tag,
+        &scope,
         start_by(context, req),
     )
     .await?;

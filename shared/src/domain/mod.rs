@@ -12,7 +12,9 @@ pub mod token_lifecycle;
 pub mod user;
 pub mod wordpress;
 
-pub use api_token::{ApiToken, Endpoint, IpRestriction};
+pub use api_token::{
+    ApiToken, Endpoint, IpRestriction, OutOfScope, Pattern, Patterns, Scope, ScopeError,
+};
 pub use client::OAuthClient;
 pub use email::Email;
 pub use flow_state::FlowState;

@@ -50,12 +50,35 @@ pub fn html(status: u16, page: String) -> Response<Body> {
     response
 }
 
-/// True when the caller is a browser asking for a page (`Accept` names `text/html`).
+/// True when the caller is a browser asking for a page: its `Accept` names `text/html` (with a
+/// quality above 0) and prefers nothing JSON over it (RFC 9110 §12.5.1). No `Accept`, `*/*`, or a
+/// JSON preference is answered with JSON.
 pub fn wants_html(headers: &http::HeaderMap) -> bool {
-    headers
+    let Some(accept) = headers
         .get(http::header::ACCEPT)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|accept| accept.contains("text/html"))
+    else {
+        return false;
+    };
+    let quality = |wanted: &str| {
+        accept
+            .split(',')
+            .filter_map(|range| {
+                let mut parts = range.split(';');
+                let media = parts.next()?.trim();
+                if !media.eq_ignore_ascii_case(wanted) {
+                    return None;
+                }
+                let q = parts
+                    .filter_map(|p| p.trim().strip_prefix("q="))
+                    .find_map(|q| q.trim().parse::<f32>().ok())
+                    .unwrap_or(1.0);
+                Some(q)
+            })
+            .fold(0.0_f32, f32::max)
+    };
+    let html = quality("text/html");
+    html > 0.0 && html > quality("application/json")
 }
 
 /// A redirect (`302` or `303`) to `location`.
@@ -84,4 +107,32 @@ pub fn empty(status: u16) -> Response<Body> {
         .headers_mut()
         .insert("cache-control", HeaderValue::from_static("no-store"));
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accept(value: Option<&str>) -> bool {
+        let mut headers = http::HeaderMap::new();
+        if let Some(v) = value {
+            headers.insert(http::header::ACCEPT, HeaderValue::from_str(v).unwrap());
+        }
+        wants_html(&headers)
+    }
+
+    #[test]
+    fn only_a_browsers_preference_for_html_gets_a_page() {
+        assert!(accept(Some(
+            "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+        )));
+        assert!(accept(Some("TEXT/HTML")));
+        assert!(!accept(None));
+        assert!(!accept(Some("*/*")));
+        assert!(!accept(Some("application/json")));
+        assert!(!accept(Some("application/json, text/html;q=0.5")));
+        assert!(!accept(Some("text/html;q=0")));
+        assert!(!accept(Some("text/html-fragment")));
+        assert!(!accept(Some("application/json, text/html")));
+    }
 }

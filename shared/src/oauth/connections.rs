@@ -10,7 +10,7 @@ use super::revocation::{Revoked, revoke_record};
 use crate::clients::{ClientAdmin, ClientAdminError};
 use crate::clock::Epoch;
 use crate::domain::token::TokenStatus;
-use crate::domain::{ClientId, StoredToken};
+use crate::domain::{ClientId, Scope, StoredToken};
 use crate::events::{Event, EventKind};
 use crate::store::{Page, PageRequest, StoreError, all_pages};
 
@@ -32,20 +32,27 @@ pub struct ConnectionView {
     pub created: Epoch,
 }
 
-/// One page of connections: of `owner` through the owner index, or all of them.
+/// One page of the connections within `scope`: of `owner` through the owner index, or all of
+/// them (of the scope's one owner, through the same index, when it names exactly one). Records
+/// outside the scope are left out, so a page may hold fewer than its limit while `next` is set.
 pub async fn list_connections(
     ctx: &OAuthContext,
     owner: Option<&str>,
+    scope: &Scope,
     page: &PageRequest,
 ) -> Result<Page<ConnectionView>, StoreError> {
     let tokens = ctx.app.stores.tokens.as_ref();
-    let records = match owner {
+    let records = match owner.or_else(|| scope.owners.single_exact()) {
         Some(owner) => tokens.owner_tokens(owner, page).await?,
         None => tokens.list_tokens(page).await?,
     };
     let mut providers: HashMap<ClientId, Option<String>> = HashMap::new();
     let mut items = Vec::with_capacity(records.items.len());
-    for record in records.items {
+    let visible = records
+        .items
+        .into_iter()
+        .filter(|r| scope.allows(&r.tag, r.owner.as_deref(), &r.client_id));
+    for record in visible {
         if !providers.contains_key(&record.client_id) {
             let client = ctx.app.stores.clients.get_client(&record.client_id).await?;
             providers.insert(record.client_id.clone(), client.map(|c| c.provider));

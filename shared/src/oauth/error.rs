@@ -37,6 +37,9 @@ pub enum OAuthError {
     /// The tag already holds a connection and the start did not say `replace`.
     #[error("a connection with tag {0:?} exists; start with replace to replace it")]
     ConnectionExists(String),
+    /// The caller's API token may not touch this connection; the message names its scope.
+    #[error("{0}")]
+    OutOfScope(crate::domain::OutOfScope),
     /// The provider sent an error to the return URL (e.g. `access_denied` when the user refused).
     #[error("the provider said: {code}")]
     Refused {
@@ -76,6 +79,7 @@ impl OAuthError {
             }
             OAuthError::OtherBrowser => "browser_mismatch",
             OAuthError::ConnectionExists(_) => "connection_exists",
+            OAuthError::OutOfScope(_) => "out_of_scope",
             OAuthError::Refused { code, .. } => code,
             OAuthError::IssuerMismatch => "issuer_mismatch",
             OAuthError::Grant(G::Rejected { code, .. }) => code,
@@ -116,6 +120,7 @@ impl ResponseError for OAuthError {
             | OAuthError::Refused { .. }
             | OAuthError::IssuerMismatch => 400,
             OAuthError::UnknownClient(_) => 404,
+            OAuthError::OutOfScope(_) => 403,
             OAuthError::ClientDisabled(_) | OAuthError::ConnectionExists(_) => 409,
             OAuthError::Grant(e) => return e.answer(),
             OAuthError::Store(e) => return e.answer(),

@@ -11,6 +11,7 @@ use super::context::OAuthContext;
 use super::error::OAuthError;
 use super::flow::active_client;
 use super::refresh::{FreshToken, RefreshError, Refresher};
+use crate::domain::Scope;
 use crate::http::error::{ApiError, ResponseError};
 use crate::mail::{MailSettings, MailTemplateError, xoauth2};
 use crate::providers::ProviderError;
@@ -94,6 +95,7 @@ pub async fn mail_access(
     ctx: &OAuthContext,
     refresher: &Refresher,
     tag: &str,
+    scope: &Scope,
     start_by: Instant,
 ) -> Result<MailAccess, MailError> {
     let record = ctx
@@ -103,6 +105,7 @@ pub async fn mail_access(
         .get_token(tag)
         .await
         .map_err(OAuthError::from)?
+        .filter(|r| scope.allows(&r.tag, r.owner.as_deref(), &r.client_id))
         .ok_or_else(|| RefreshError::NotFound(tag.to_string()))?;
     let client = active_client(ctx, record.client_id.as_str()).await?;
     let definition = ctx.providers.get(&client.provider).ok_or_else(|| {
@@ -127,7 +130,7 @@ pub async fn mail_access(
             tag: tag.to_string(),
             source,
         })?;
-    let token = refresher.fresh_token(ctx, tag, start_by).await?;
+    let token = refresher.fresh_token(ctx, tag, scope, start_by).await?;
     Ok(MailAccess {
         tag: tag.to_string(),
         token,

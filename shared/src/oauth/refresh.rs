@@ -36,7 +36,7 @@ use super::records::{self, field};
 use super::token_response::ProviderTokenResponse;
 use crate::clock::{self, Epoch};
 use crate::domain::token::{FailureKind, StoredToken, TokenStatus, TokenVersion};
-use crate::domain::{ClientId, OAuthClient};
+use crate::domain::{ClientId, OAuthClient, Scope};
 use crate::events::{Event, EventKind};
 use crate::http::error::{ApiError, ResponseError};
 use crate::providers::ResolvedProvider;
@@ -253,14 +253,18 @@ impl Refresher {
         }
     }
 
-    /// A usable access token for `tag`, refreshed first when it is within its margin.
+    /// A usable access token for `tag`, refreshed first when it is within its margin. A record
+    /// outside `scope` is answered as no record at all.
     pub async fn fresh_token(
         &self,
         ctx: &OAuthContext,
         tag: &str,
+        scope: &Scope,
         start_by: Instant,
     ) -> Result<FreshToken, RefreshError> {
-        let (record, _) = self.refresh(ctx, tag, Want::IfExpiring, start_by).await?;
+        let (record, _) = self
+            .refresh(ctx, tag, scope, Want::IfExpiring, start_by)
+            .await?;
         usable(ctx, &record, None).await
     }
 
@@ -270,25 +274,28 @@ impl Refresher {
         &self,
         ctx: &OAuthContext,
         tag: &str,
+        scope: &Scope,
         seen: TokenVersion,
         start_by: Instant,
     ) -> Result<FreshToken, RefreshError> {
         let (record, _) = self
-            .refresh(ctx, tag, Want::IfStill(seen.clone()), start_by)
+            .refresh(ctx, tag, scope, Want::IfStill(seen.clone()), start_by)
             .await?;
         usable(ctx, &record, Some(&seen)).await
     }
 
     /// Refreshes `tag` when `want` says so, serialized as the module explains. Returns the record
-    /// as it stands afterwards and what was done.
+    /// as it stands afterwards and what was done. Every read sees only records within `scope`
+    /// (others are `NotFound`, as an unknown tag is), so nothing outside it is ever refreshed.
     pub async fn refresh(
         &self,
         ctx: &OAuthContext,
         tag: &str,
+        scope: &Scope,
         want: Want,
         start_by: Instant,
     ) -> Result<(StoredToken, Outcome), RefreshError> {
-        let record = read(ctx, tag).await?;
+        let record = read(ctx, tag, scope).await?;
         if record.status == TokenStatus::ReauthorizationRequired {
             return Ok((record, Outcome::Skipped));
         }
@@ -304,7 +311,7 @@ impl Refresher {
         };
         loop {
             let now = clock::now();
-            let record = read(ctx, tag).await?;
+            let record = read(ctx, tag, scope).await?;
             if record.status == TokenStatus::ReauthorizationRequired
                 || record.token_version() != seen
             {
@@ -348,7 +355,7 @@ impl Refresher {
             // Read it back: the lease is ours only while the record shows it. A store whose
             // conditional writes are not atomic (the DynamoDB emulator) can let two writers
             // through; the last one holds the lease and the others wait for it.
-            let current = read(ctx, tag).await?;
+            let current = read(ctx, tag, scope).await?;
             if current.version != leased.version
                 || current.lease_owner.as_deref() != Some(self.owner.as_str())
             {
@@ -360,12 +367,14 @@ impl Refresher {
     }
 }
 
-async fn read(ctx: &OAuthContext, tag: &str) -> Result<StoredToken, RefreshError> {
+/// The record under `tag` when there is one within `scope`.
+async fn read(ctx: &OAuthContext, tag: &str, scope: &Scope) -> Result<StoredToken, RefreshError> {
     ctx.app
         .stores
         .tokens
         .get_token(tag)
         .await?
+        .filter(|r| scope.allows(&r.tag, r.owner.as_deref(), &r.client_id))
         .ok_or_else(|| RefreshError::NotFound(tag.to_string()))
 }
 

@@ -11,6 +11,7 @@ use tokio::time::Instant;
 use super::context::OAuthContext;
 use super::refresh::{Outcome, Refresher, Want};
 use crate::clock;
+use crate::domain::Scope;
 use crate::store::PageRequest;
 
 /// Default number of refreshes in flight at once.
@@ -76,7 +77,13 @@ pub async fn sweep(
                 }
                 Some(
                     match refresher
-                        .refresh(ctx, &tag, Want::IfDue, options.stop_at)
+                        .refresh(
+                            ctx,
+                            &tag,
+                            &Scope::everything(),
+                            Want::IfDue,
+                            options.stop_at,
+                        )
                         .await
                     {
                         Ok((_, outcome)) => outcome,

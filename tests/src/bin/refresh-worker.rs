@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+use authbridge::domain::Scope;
 use authbridge::oauth::OAuthContext;
 use authbridge::oauth::refresh::{self, Refresher};
 use authbridge::secrets::ExposeSecret;
@@ -35,7 +36,9 @@ async fn main() -> ExitCode {
         tokio::spawn(async move {
             let answer_by = tokio::time::Instant::now() + Duration::from_secs(60);
             let start_by = refresh::start_by(&ctx, answer_by);
-            refresher.fresh_token(&ctx, &tag, start_by).await
+            refresher
+                .fresh_token(&ctx, &tag, &Scope::everything(), start_by)
+                .await
         })
     });
     let mut failed = false;

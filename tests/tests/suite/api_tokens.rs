@@ -2,7 +2,7 @@
 //! `no_authorization` and the reason; the caller's address is API Gateway's, never a header.
 
 use authbridge::api_tokens;
-use authbridge::domain::{Endpoint, IpRestriction};
+use authbridge::domain::{Endpoint, IpRestriction, Scope};
 use authbridge::secrets::ExposeSecret;
 use authbridge_tests::sqlite_backend;
 use authbridge_tests::stack::{self, StackOptions};
@@ -31,13 +31,24 @@ fn reason(body: &Value) -> String {
 async fn each_refusal_says_why_in_the_references_order() {
     let s = stack::start(sqlite_backend(), StackOptions::default()).await;
     let store = s.stack.app.stores.api_tokens.as_ref();
-    let (_, good) = api_tokens::create(store, "good", vec![Endpoint::Tokens], IpRestriction::Any)
-        .await
-        .unwrap();
-    let (_, inactive) =
-        api_tokens::create(store, "off", vec![Endpoint::Tokens], IpRestriction::Any)
-            .await
-            .unwrap();
+    let (_, good) = api_tokens::create(
+        store,
+        "good",
+        vec![Endpoint::Tokens],
+        IpRestriction::Any,
+        Scope::everything(),
+    )
+    .await
+    .unwrap();
+    let (_, inactive) = api_tokens::create(
+        store,
+        "off",
+        vec![Endpoint::Tokens],
+        IpRestriction::Any,
+        Scope::everything(),
+    )
+    .await
+    .unwrap();
     api_tokens::update(store, "off", |t| t.active = false)
         .await
         .unwrap();
@@ -46,16 +57,28 @@ async fn each_refusal_says_why_in_the_references_order() {
         "far",
         vec![Endpoint::Tokens],
         IpRestriction::parse("10.0.0.0/8").unwrap(),
+        Scope::everything(),
     )
     .await
     .unwrap();
-    let (_, other) =
-        api_tokens::create(store, "other", vec![Endpoint::SyncUser], IpRestriction::Any)
-            .await
-            .unwrap();
-    let (_, none) = api_tokens::create(store, "none", vec![], IpRestriction::Any)
-        .await
-        .unwrap();
+    let (_, other) = api_tokens::create(
+        store,
+        "other",
+        vec![Endpoint::SyncUser],
+        IpRestriction::Any,
+        Scope::everything(),
+    )
+    .await
+    .unwrap();
+    let (_, none) = api_tokens::create(
+        store,
+        "none",
+        vec![],
+        IpRestriction::Any,
+        Scope::everything(),
+    )
+    .await
+    .unwrap();
     let bearer = |v: &authbridge::secrets::SecretString| format!("Bearer {}", v.expose_secret());
 
     for (auth, expected) in [

@@ -6,6 +6,7 @@
 //! The tests that install the process's log subscriber are in the `logs` binary
 //! (`tests/tests/logs/`), since a process has one subscriber.
 
+mod api_token_scopes;
 mod api_tokens;
 mod events;
 mod handlers;

@@ -240,6 +240,7 @@ async fn a_start_without_authority_starts_nothing(b: Backend) {
             active: true,
             ip_restriction: IpRestriction::Any,
             endpoints: vec![Endpoint::Tokens],
+            scope: Default::default(),
             created: authbridge::clock::now(),
             last_used: None,
             version: 0,

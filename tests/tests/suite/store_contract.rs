@@ -851,6 +851,7 @@ async fn api_tokens_are_found_by_hash_and_versioned(b: Backend) {
         active: true,
         ip_restriction: IpRestriction::parse("10.0.0.0/8").unwrap(),
         endpoints: vec![Endpoint::SyncUser],
+        scope: Default::default(),
         created: clock::now(),
         last_used: None,
         version: 0,

@@ -22,7 +22,7 @@
 use std::time::Duration;
 
 use authbridge::api_tokens;
-use authbridge::domain::{Endpoint, IpRestriction, User};
+use authbridge::domain::{Endpoint, IpRestriction, Scope, User};
 use authbridge::login::{LoginSettings, MigrationOptions, WordpressSettings};
 use authbridge::oauth::http::Timeouts;
 use authbridge::secrets::{ExposeSecret, SecretString};
@@ -75,6 +75,7 @@ async fn start_at(
         "wordpress",
         vec![Endpoint::SyncUser],
         IpRestriction::parse("127.0.0.1").expect("an address"),
+        Scope::everything(),
     )
     .await
     .expect("an API token for sync-user");

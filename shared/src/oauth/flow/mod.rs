@@ -19,7 +19,7 @@ use super::context::OAuthContext;
 use super::error::OAuthError;
 use super::grant::ClientAuthMethod;
 use crate::clock::Epoch;
-use crate::domain::{ClientId, OAuthClient};
+use crate::domain::{ApiToken, ClientId, OAuthClient, Scope, StoredToken};
 use crate::providers::{ResolvedProvider, TokenAuthMethod};
 
 pub mod binding;
@@ -95,29 +95,59 @@ pub struct FlowUrls {
     pub redirect_uri: Url,
 }
 
-/// Who starts a flow: an API token's name, `cli`, or the local stack's index page. Kept on the
-/// flow and on the record it makes.
+/// Who starts a flow or runs a grant, and what it may touch: an API token's name and scope,
+/// `cli`, or the local stack's index page (both of which reach every connection). The name is
+/// kept on the flow and on the record it makes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Initiator(String);
+pub struct Initiator {
+    name: String,
+    scope: Scope,
+}
 
 impl Initiator {
-    /// The caller holding the API token named `name`.
-    pub fn api_token(name: &str) -> Self {
-        Initiator(format!("api-token:{name}"))
+    /// The caller holding `token`, within the token's scope.
+    pub fn api_token(token: &ApiToken) -> Self {
+        Initiator {
+            name: format!("api-token:{}", token.name),
+            scope: token.scope.clone(),
+        }
     }
 
     /// The admin CLI.
     pub fn cli() -> Self {
-        Initiator("cli".into())
+        Initiator {
+            name: "cli".into(),
+            scope: Scope::everything(),
+        }
     }
 
     /// The local stack's own index page.
     pub fn local_index() -> Self {
-        Initiator("local-index".into())
+        Initiator {
+            name: "local-index".into(),
+            scope: Scope::everything(),
+        }
     }
 
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.name
+    }
+
+    /// Refuses a connection (its tag, owner and client) outside the initiator's scope.
+    pub fn may_touch(
+        &self,
+        tag: &str,
+        owner: Option<&str>,
+        client: &ClientId,
+    ) -> Result<(), OAuthError> {
+        self.scope
+            .check(tag, owner, client)
+            .map_err(OAuthError::OutOfScope)
+    }
+
+    /// Refuses a stored connection outside the initiator's scope.
+    pub fn may_touch_record(&self, record: &StoredToken) -> Result<(), OAuthError> {
+        self.may_touch(&record.tag, record.owner.as_deref(), &record.client_id)
     }
 }
 

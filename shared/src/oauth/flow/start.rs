@@ -28,7 +28,8 @@ pub struct Started {
 /// Makes a flow for `request`, started by `initiator`.
 ///
 /// Refused with `ConnectionExists` when the tag already holds a record and the request does not
-/// say `replace`.
+/// say `replace`, and with `OutOfScope` when the new connection, or the one it would replace, is
+/// outside the initiator's scope.
 pub async fn start(
     ctx: &OAuthContext,
     request: StartRequest,
@@ -68,8 +69,13 @@ pub async fn start(
         .map(check_owner)
         .transpose()?
         .map(str::to_string);
-    if !request.replace && ctx.app.stores.tokens.get_token(&tag).await?.is_some() {
-        return Err(OAuthError::ConnectionExists(tag));
+    initiator.may_touch(&tag, owner.as_deref(), &client.id)?;
+    if let Some(existing) = ctx.app.stores.tokens.get_token(&tag).await? {
+        if !request.replace {
+            return Err(OAuthError::ConnectionExists(tag));
+        }
+        // A replace ends the connection there now: it must be the caller's to touch too.
+        initiator.may_touch_record(&existing)?;
     }
     // Resolving now makes a misconfigured provider fail here, not in the person's browser.
     let provider = provider_for(ctx, &client).await?;
