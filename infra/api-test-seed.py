@@ -5,9 +5,10 @@ authorisation, not only refused.
         Makes a client-credentials connection (tag api-test:service) and an open flow through the
         running stack with the seeding token, and writes a copy of the OpenAPI document whose
         examples name them (the tag, the flow's one-time link, the clients), for schemathesis.
-    api-test-seed.py coverage OPENAPI STACK_LOG
-        Reads the stack's access lines and fails when an operation was never called, or only ever
-        answered 401, 403 or 404 (GET /oauth/start excepted: refusing is all it does).
+    api-test-seed.py coverage OPENAPI STACK_LOG FIRST_LINE
+        Reads the stack's access lines from line FIRST_LINE on (after the seeding's own requests)
+        and fails when an operation was never called, or only ever answered 401, 403 or 404
+        (GET /oauth/start excepted: refusing is all it does).
 
 Environment (set by infra/api-test.sh): AUTHBRIDGE_API_SEED_TOKEN (every endpoint, every
 connection), AUTHBRIDGE_API_SERVICE_CLIENT and AUTHBRIDGE_API_CODE_CLIENT (client ids).
@@ -81,7 +82,7 @@ def seed(base, doc_in, doc_out):
     print(f"seeded {TAG}, a flow link and the document's examples")
 
 
-def coverage(doc_path, log_path):
+def coverage(doc_path, log_path, first_line):
     with open(doc_path) as f:
         doc = json.load(f)
     operations = {
@@ -92,13 +93,14 @@ def coverage(doc_path, log_path):
     }
     seen = {op: set() for op in operations}
     with open(log_path) as f:
-        for line in f:
+        for number, line in enumerate(f, start=1):
+            if number < first_line:
+                continue
             try:
                 entry = json.loads(line)
             except json.JSONDecodeError:
                 continue
-            fields = entry.get("fields", entry)
-            route, status = fields.get("route"), fields.get("status")
+            route, status = entry.get("route"), entry.get("status")
             if route in seen and isinstance(status, int):
                 seen[route].add(status)
     problems = []
@@ -118,7 +120,7 @@ def coverage(doc_path, log_path):
 if __name__ == "__main__":
     if len(sys.argv) == 5 and sys.argv[1] == "seed":
         seed(sys.argv[2].rstrip("/"), sys.argv[3], sys.argv[4])
-    elif len(sys.argv) == 4 and sys.argv[1] == "coverage":
-        coverage(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) == 5 and sys.argv[1] == "coverage":
+        coverage(sys.argv[2], sys.argv[3], int(sys.argv[4]))
     else:
         sys.exit(__doc__)
