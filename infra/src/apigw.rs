@@ -1,8 +1,8 @@
 //! Conversion between plain HTTP and the API Gateway HTTP API (payload 2.0) shape.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 
+use authbridge::http::routes::Routed;
 use axum::body::Bytes;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -14,7 +14,7 @@ pub fn to_lambda_request(
     parts: &http::request::Parts,
     body: &Bytes,
     peer: SocketAddr,
-    path_parameters: &HashMap<String, String>,
+    routed: &Routed,
 ) -> Result<Request, String> {
     let path = parts.uri.path();
     let raw_query = parts.uri.query().unwrap_or("");
@@ -70,7 +70,7 @@ pub fn to_lambda_request(
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)
         .unwrap_or_default();
-    let route_key = route_key(parts.method.as_str(), path, path_parameters);
+    let route_key = routed.route.key();
     let mut event = json!({
         "version": "2.0",
         "routeKey": route_key,
@@ -106,27 +106,15 @@ pub fn to_lambda_request(
     if !query.is_empty() {
         event["queryStringParameters"] = Value::from(query);
     }
-    if !path_parameters.is_empty() {
-        event["pathParameters"] = json!(path_parameters);
+    if !routed.params.is_empty() {
+        let params: Map<String, Value> = routed
+            .params
+            .iter()
+            .map(|(name, value)| (name.to_string(), Value::from(value.as_str())))
+            .collect();
+        event["pathParameters"] = Value::Object(params);
     }
     lambda_http::request::from_str(&event.to_string()).map_err(|e| e.to_string())
-}
-
-/// The route key API Gateway would give (`GET /tokens/{tag}`): the path with each path
-/// parameter's segment named as in `template.yaml`.
-fn route_key(method: &str, path: &str, path_parameters: &HashMap<String, String>) -> String {
-    let segments: Vec<String> = path
-        .split('/')
-        .map(|segment| {
-            let decoded = percent_encoding::percent_decode_str(segment).decode_utf8_lossy();
-            path_parameters
-                .iter()
-                .find(|(_, value)| !value.is_empty() && **value == decoded)
-                .map(|(name, _)| format!("{{{name}}}"))
-                .unwrap_or_else(|| segment.to_string())
-        })
-        .collect();
-    format!("{method} {}", segments.join("/"))
 }
 
 /// Converts a handler's response into an axum response.

@@ -77,13 +77,13 @@ async fn dispatch(
     peer: SocketAddr,
     started: Instant,
 ) -> lambda_http::Response<lambda_http::Body> {
-    let Some((function, params)) = routes::route(&parts.method, parts.uri.path()) else {
+    let Some(routed) = routes::match_path(parts.method.as_str(), parts.uri.path()) else {
         return refuse(parts, started, routes::unrouted(parts.uri.path()));
     };
-    match apigw::to_lambda_request(parts, body, peer, &params) {
+    match apigw::to_lambda_request(parts, body, peer, &routed) {
         Ok(req) => {
             let info = access_log::RequestInfo::of(&req);
-            access_log::run(info, routes::dispatch(function, stack, req)).await
+            access_log::run(info, routes::dispatch(routed.route.function, stack, req)).await
         }
         Err(e) => refuse(
             parts,

@@ -7,22 +7,28 @@
 
 mod common;
 
+use authbridge::http::routes::{Authority, match_path};
 use authbridge_infra::openapi::{DOCUMENT, PATH};
-use authbridge_infra::routes::{self, route};
+use authbridge_infra::routes;
 use common::local_stack::LocalStackProcess;
 use serde_json::Value;
 
 /// The document's operations: (method, path template).
 fn operations() -> Vec<(http::Method, String)> {
+    documented().into_iter().map(|(m, p, _)| (m, p)).collect()
+}
+
+/// The document's operations with their entries: (method, path template, operation object).
+fn documented() -> Vec<(http::Method, String, Value)> {
     let document: Value = serde_json::from_str(DOCUMENT).expect("docs/openapi.json is JSON");
     let paths = document["paths"]
         .as_object()
         .expect("the document has paths");
     let mut operations = Vec::new();
     for (path, item) in paths {
-        for method in item.as_object().expect("a path item").keys() {
+        for (method, operation) in item.as_object().expect("a path item") {
             let method = method.to_ascii_uppercase().parse().expect("an HTTP method");
-            operations.push((method, path.clone()));
+            operations.push((method, path.clone(), operation.clone()));
         }
     }
     operations
@@ -44,13 +50,35 @@ fn the_document_is_openapi_3_1_and_every_operation_is_routed() {
             .is_some_and(|v| v.starts_with("3.1.")),
         "the document is OpenAPI 3.1"
     );
-    let operations = operations();
+    let operations = documented();
     assert!(operations.len() >= 12, "{operations:?}");
-    for (method, template) in &operations {
+    for (method, template, entry) in &operations {
         let path = concrete(template);
-        assert!(
-            route(method, &path).is_some(),
-            "{method} {template} is documented but the local stack routes no function there"
+        let routed = match_path(method.as_str(), &path).unwrap_or_else(|| {
+            panic!("{method} {template} is documented but the route table has no such route")
+        });
+        assert_eq!(routed.route.path, template, "{method} {template}");
+        assert_eq!(
+            entry["operationId"],
+            routed.route.operation.id(),
+            "{method} {template}: the document's operationId and the route table's operation"
+        );
+        let scheme = match routed.route.authority {
+            Authority::ApiToken(_) => Some("ApiToken"),
+            Authority::Session => Some("Session"),
+            _ => None,
+        };
+        let security: Vec<&str> = entry["security"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|s| s.as_object())
+            .flat_map(|s| s.keys().map(String::as_str))
+            .collect();
+        assert_eq!(
+            security,
+            scheme.into_iter().collect::<Vec<_>>(),
+            "{method} {template}: the document's security and the route table's authority"
         );
     }
 }
@@ -67,7 +95,7 @@ fn every_routed_method_of_a_documented_path_is_documented() {
             http::Method::DELETE,
             http::Method::PATCH,
         ] {
-            if route(&method, &path).is_some() {
+            if match_path(method.as_str(), &path).is_some() {
                 assert!(
                     operations.contains(&(method.clone(), template.clone())),
                     "{method} {template} is routed but has no entry in docs/openapi.json"

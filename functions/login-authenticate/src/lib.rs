@@ -13,9 +13,9 @@ use std::sync::Arc;
 use authbridge::config::{Config, Env};
 use authbridge::context::AppContext;
 use authbridge::http::request::{bearer_token, source_ip};
+use authbridge::http::routes::{self, Operation};
 use authbridge::http::{ApiError, error::respond, response};
 use authbridge::login::{LoginError, LoginService, LoginSettings, SetupError};
-use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
 
 pub use view::{LoginView, MeView, UserView};
@@ -47,14 +47,14 @@ impl Context {
     }
 }
 
-/// Handles one request: `POST /auth/logout` ends the session, any other `POST` logs in, `GET`
-/// answers the session's user (the only three routes API Gateway sends here).
+/// Handles one request: `POST /auth/login` logs in, `GET /auth/me` answers the session's user,
+/// `POST /auth/logout` ends the session.
 pub async fn handle(context: Arc<Context>, req: Request) -> Response<Body> {
-    let result = match *req.method() {
-        Method::POST if req.uri().path().ends_with("/logout") => logout(&context, &req).await,
-        Method::POST => login(&context, &req).await,
-        Method::GET => me(&context, &req).await,
-        _ => Err(ApiError::method_not_allowed()),
+    let result = match routes::resolve(&req).map(|r| r.operation()) {
+        Some(Operation::Login) => login(&context, &req).await,
+        Some(Operation::CurrentUser) => me(&context, &req).await,
+        Some(Operation::Logout) => logout(&context, &req).await,
+        _ => return routes::unrouted(req.uri().path()),
     };
     respond(result)
 }

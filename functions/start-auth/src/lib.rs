@@ -11,12 +11,12 @@ use std::sync::Arc;
 use authbridge::clock;
 use authbridge::domain::Endpoint;
 use authbridge::http::request::parse_body;
+use authbridge::http::routes::{self, Operation};
 use authbridge::http::{ApiError, api_auth, error::respond, page, response};
 use authbridge::oauth::OAuthContext;
-use authbridge::oauth::flow::binding::LINK_PATH;
 use authbridge::oauth::flow::{self, FlowLink, Initiator, StartRequest};
 use authbridge::secrets::ExposeSecret;
-use lambda_http::{Body, Request, RequestExt, Response, http};
+use lambda_http::{Body, Request, Response, http};
 use serde_json::json;
 
 /// The context start-auth builds at cold start.
@@ -24,16 +24,12 @@ pub type Context = OAuthContext;
 
 /// Handles one request.
 pub async fn handle(context: Arc<Context>, req: Request) -> Response<Body> {
-    if let Some(link) = link_param(&req) {
-        return match *req.method() {
-            http::Method::GET => go(&context, &req, &link).await,
-            _ => ApiError::method_not_allowed().into_response(),
-        };
-    }
-    match *req.method() {
-        http::Method::POST => respond(start(&context, &req).await),
-        http::Method::GET => unauthorized(&req),
-        _ => ApiError::method_not_allowed().into_response(),
+    let routed = routes::resolve(&req);
+    match routed.as_ref().map(|r| (r.operation(), r.param("link"))) {
+        Some((Operation::StartFlow, _)) => respond(start(&context, &req).await),
+        Some((Operation::StartFlowFromBrowser, _)) => unauthorized(&req),
+        Some((Operation::OpenFlowLink, Some(link))) => go(&context, &req, link).await,
+        _ => routes::unrouted(req.uri().path()),
     }
 }
 
@@ -112,14 +108,4 @@ fn unauthorized(req: &Request) -> Response<Body> {
         http::HeaderValue::from_static("Bearer"),
     );
     response
-}
-
-/// The `{link}` of `/oauth/go/{link}`, from API Gateway's path parameters or else the path.
-fn link_param(req: &Request) -> Option<String> {
-    if let Some(link) = req.path_parameters_ref().and_then(|p| p.first("link")) {
-        return Some(link.to_string());
-    }
-    let path = req.uri().path();
-    let at = path.find(&format!("/{LINK_PATH}"))?;
-    Some(path[at + LINK_PATH.len() + 1..].to_string())
 }

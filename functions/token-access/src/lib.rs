@@ -24,6 +24,7 @@ use authbridge::config::Env;
 use authbridge::domain::token::TokenVersion;
 use authbridge::domain::{Endpoint, Scope};
 use authbridge::http::api_auth;
+use authbridge::http::routes::{self, Operation, Routed};
 use authbridge::http::{ApiError, error::respond, response};
 use authbridge::oauth::OAuthContext;
 use authbridge::oauth::mail;
@@ -32,7 +33,6 @@ use authbridge::secrets::ExposeSecret;
 use lambda_http::http::HeaderValue;
 use lambda_http::http::header::{ETAG, IF_MATCH};
 use lambda_http::{Body, Request, RequestExt, Response};
-use percent_encoding::percent_decode_str;
 use serde_json::json;
 use tokio::time::Instant;
 
@@ -73,21 +73,6 @@ pub async fn handle(context: Arc<Context>, req: Request) -> Response<Body> {
     respond(serve(&context, &req).await)
 }
 
-/// The `{tag}` path parameter, from API Gateway's map or else the path.
-fn tag(req: &Request) -> Option<String> {
-    if let Some(tag) = req.path_parameters_ref().and_then(|p| p.first("tag")) {
-        return Some(tag.to_string());
-    }
-    let raw = req.uri().path().strip_prefix("/tokens/")?;
-    let raw = raw
-        .strip_suffix("/refresh")
-        .or_else(|| raw.strip_suffix("/mail"))
-        .unwrap_or(raw);
-    // A path segment: `%XX` is decoded, and `+` is a plus (it means a space only in a query).
-    let decoded = percent_decode_str(raw).decode_utf8().ok()?;
-    (!decoded.is_empty()).then(|| decoded.into_owned())
-}
-
 /// Until when this request may wait for a refresh or start one: from the invocation's deadline.
 fn start_by(context: &Context, req: &Request) -> Instant {
     let left = req
@@ -99,25 +84,17 @@ fn start_by(context: &Context, req: &Request) -> Instant {
 }
 
 async fn serve(context: &Context, req: &Request) -> Result<Response<Body>, ApiError> {
-    use lambda_http::http::Method;
-    // This function serves `/tokens/{tag}...` and `/connections`: any other path is the listing
-    // (a tag named `connections` stays a tag).
-    if !req.uri().path().contains("/tokens/") {
-        return match *req.method() {
-            Method::GET => connections::serve(context, req).await,
-            _ => Err(ApiError::method_not_allowed()),
-        };
-    }
-    // After `/tokens/`, so that the tag `mail` is not taken for the mail route.
-    let path = req.uri().path();
-    let path = path.strip_prefix("/tokens/").unwrap_or(path);
-    let replace = match *req.method() {
-        Method::GET if path.ends_with("/mail") => return mail(context, req).await,
-        Method::GET => false,
-        Method::POST if path.ends_with("/refresh") => true,
-        _ => return Err(ApiError::method_not_allowed()),
+    let Some(routed) = routes::resolve(req) else {
+        return Ok(routes::unrouted(req.uri().path()));
     };
-    let (tag, scope) = authorized_tag(context, req).await?;
+    let replace = match routed.operation() {
+        Operation::ListConnections => return connections::serve(context, req).await,
+        Operation::GetMailSettings => return mail(context, req, &routed).await,
+        Operation::GetToken => false,
+        Operation::RefreshToken => true,
+        _ => return Ok(routes::unrouted(req.uri().path())),
+    };
+    let (tag, scope) = authorized_tag(context, req, &routed).await?;
     let start_by = start_by(context, req);
     let result = if replace {
         let seen = if_match(req)?;
@@ -140,21 +117,31 @@ async fn serve(context: &Context, req: &Request) -> Result<Response<Body>, ApiEr
 /// The request's `{tag}` and the scope of its API token, once the token is found allowed the
 /// token routes. A record outside that scope is answered as an unknown tag is (404), so a scope
 /// does not tell which tags exist.
-async fn authorized_tag(context: &Context, req: &Request) -> Result<(String, Scope), ApiError> {
+async fn authorized_tag(
+    context: &Context,
+    req: &Request,
+    routed: &Routed,
+) -> Result<(String, Scope), ApiError> {
     let token = api_auth::authorize(
         context.oauth.app.stores.api_tokens.as_ref(),
         req,
         Endpoint::Tokens,
     )
     .await?;
-    let tag =
-        tag(req).ok_or_else(|| ApiError::bad_request("invalid_request", "the tag is missing"))?;
+    let tag = routed
+        .param("tag")
+        .map(str::to_string)
+        .ok_or_else(|| ApiError::bad_request("invalid_request", "the tag is missing"))?;
     Ok((tag, token.scope))
 }
 
 /// `GET /tokens/{tag}/mail`: the same authority as `GET /tokens/{tag}`.
-async fn mail(context: &Context, req: &Request) -> Result<Response<Body>, ApiError> {
-    let (tag, scope) = authorized_tag(context, req).await?;
+async fn mail(
+    context: &Context,
+    req: &Request,
+    routed: &Routed,
+) -> Result<Response<Body>, ApiError> {
+    let (tag, scope) = authorized_tag(context, req, routed).await?;
     let access = mail::mail_access(
         &context.oauth,
         &context.refresher,

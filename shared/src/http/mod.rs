@@ -8,6 +8,7 @@ pub mod error;
 pub mod page;
 pub mod request;
 pub mod response;
+pub mod routes;
 pub mod serve;
 
 pub use error::ApiError;

@@ -201,6 +201,7 @@ async fn login_logs_in_from_the_source_ip_and_the_session_answers_me() {
 
     let token = answer["access_token"].as_str().unwrap();
     let mut me = Request::new(Body::Empty);
+    *me.uri_mut() = "/auth/me".parse().unwrap();
     me.headers_mut()
         .insert("authorization", format!("Bearer {token}").parse().unwrap());
     let response = login_authenticate::handle(context, me).await;
