@@ -25,7 +25,10 @@ tokio::task_local! {
 pub const ANSWER_RESERVE: Duration = Duration::from_secs(1);
 
 /// `work`, run with `deadline` as the invocation's deadline (none: no bound).
-pub fn within<F: Future>(deadline: Option<Instant>, work: F) -> TaskLocalFuture<Option<Instant>, F> {
+pub fn within<F: Future>(
+    deadline: Option<Instant>,
+    work: F,
+) -> TaskLocalFuture<Option<Instant>, F> {
     DEADLINE.scope(deadline, work)
 }
 

@@ -58,11 +58,7 @@ async fn run(context: &Context, req: &Request) -> Result<Response<Body>, ApiErro
     )
     .await?;
     let request = parse_body::<TokenRequest>(req)?.check()?;
-    let connected = direct_grant::run(
-        &context.oauth,
-        request,
-        &Initiator::api_token(&token.name),
-    )
-    .await?;
+    let connected =
+        direct_grant::run(&context.oauth, request, &Initiator::api_token(&token.name)).await?;
     Ok(response::json(200, &TokenView::from(&connected.record)))
 }

@@ -99,6 +99,9 @@ mod tests {
         );
         assert_eq!(AccountKey::of(&c, &json!({"name": "Alice"})), None);
         assert_eq!(AccountKey::of(&c, &json!({"sub": ""})), None);
-        assert_eq!(AccountKey::of(&c, &json!({"sub": null, "email": "a@x"})), None);
+        assert_eq!(
+            AccountKey::of(&c, &json!({"sub": null, "email": "a@x"})),
+            None
+        );
     }
 }

@@ -163,10 +163,20 @@ mod tests {
     fn a_tag_is_one_to_200_safe_characters_kept_as_written() {
         assert_eq!(Tag::parse("MailSettings:3").unwrap(), "MailSettings:3");
         assert_eq!(Tag::parse(" a ").unwrap().as_str(), " a ");
-        assert_eq!(Tag::parse(&"é".repeat(MAX_TAG_LEN)).unwrap().as_str().chars().count(), 200);
+        assert_eq!(
+            Tag::parse(&"é".repeat(MAX_TAG_LEN))
+                .unwrap()
+                .as_str()
+                .chars()
+                .count(),
+            200
+        );
         assert_eq!(Tag::parse(""), Err(TagError::Empty));
         assert_eq!(Tag::parse(" \t"), Err(TagError::Empty));
-        assert_eq!(Tag::parse(&"a".repeat(MAX_TAG_LEN + 1)), Err(TagError::TooLong));
+        assert_eq!(
+            Tag::parse(&"a".repeat(MAX_TAG_LEN + 1)),
+            Err(TagError::TooLong)
+        );
         for bad in ["a\nb", "a\u{0}", "x\u{1b}[31m", "evil\u{202E}gpj"] {
             assert_eq!(Tag::parse(bad), Err(TagError::UnsafeChars), "{bad:?}");
         }

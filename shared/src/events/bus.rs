@@ -100,7 +100,11 @@ impl Events {
         let about = about.as_deref().unwrap_or("-");
         let name = event.kind.name();
         let Some(budget) = crate::deadline::budget(DELIVERY_CAP) else {
-            tracing::warn!(event = name, about, "an event was not delivered: the invocation's time ran out");
+            tracing::warn!(
+                event = name,
+                about,
+                "an event was not delivered: the invocation's time ran out"
+            );
             return;
         };
         if tokio::time::timeout(budget, self.deliver(event))
@@ -108,7 +112,12 @@ impl Events {
             .is_err()
         {
             let budget_ms = u64::try_from(budget.as_millis()).unwrap_or(u64::MAX);
-            tracing::warn!(event = name, about, budget_ms, "an event was not delivered: the invocation's time ran out");
+            tracing::warn!(
+                event = name,
+                about,
+                budget_ms,
+                "an event was not delivered: the invocation's time ran out"
+            );
         }
     }
 
@@ -169,7 +178,11 @@ impl Webhook {
         };
         for attempt in 1..=WEBHOOK_ATTEMPTS {
             let Some(timeout) = crate::deadline::budget(WEBHOOK_TIMEOUT) else {
-                tracing::warn!(event = name, attempts = attempt - 1, "an event did not reach the webhook: the invocation's time ran out");
+                tracing::warn!(
+                    event = name,
+                    attempts = attempt - 1,
+                    "an event did not reach the webhook: the invocation's time ran out"
+                );
                 return;
             };
             let timestamp = clock::now();
@@ -201,7 +214,8 @@ impl Webhook {
             };
             let pause = pause_after(attempt);
             // A pause is worth taking only when an attempt can follow it.
-            let time_left = crate::deadline::budget(WEBHOOK_TIMEOUT + pause).is_some_and(|left| left > pause);
+            let time_left =
+                crate::deadline::budget(WEBHOOK_TIMEOUT + pause).is_some_and(|left| left > pause);
             if attempt == WEBHOOK_ATTEMPTS || !time_left {
                 tracing::warn!(event = name, attempts = attempt, reason = %retry, "an event did not reach the webhook");
                 return;

@@ -21,7 +21,7 @@ use crate::config::{ConfigError, Env};
 mod bus;
 pub mod webhook;
 
-pub use bus::Events;
+pub use bus::{DELIVERY_CAP, Events, WEBHOOK_ATTEMPTS, WEBHOOK_TIMEOUT};
 
 /// What happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

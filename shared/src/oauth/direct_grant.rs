@@ -99,14 +99,10 @@ impl TokenRequest {
             GrantKind::ClientCredentials => DirectGrant::ClientCredentials,
             GrantKind::Password => DirectGrant::Password {
                 username: self.username.filter(|u| !u.is_empty()).ok_or_else(|| {
-                    OAuthError::InvalidRequest(
-                        "username is required for the password grant".into(),
-                    )
+                    OAuthError::InvalidRequest("username is required for the password grant".into())
                 })?,
                 password: self.password.ok_or_else(|| {
-                    OAuthError::InvalidRequest(
-                        "password is required for the password grant".into(),
-                    )
+                    OAuthError::InvalidRequest("password is required for the password grant".into())
                 })?,
             },
         };
@@ -142,9 +138,7 @@ pub async fn run(
         return Err(OAuthError::ConnectionExists(request.tag.into_string()));
     }
     let provider = provider_for(ctx, &client).await?;
-    let scopes = request
-        .scopes
-        .unwrap_or_else(|| provider.scopes.clone());
+    let scopes = request.scopes.unwrap_or_else(|| provider.scopes.clone());
     // Everything the record needs (the client's secret, the token key) is checked before the
     // provider grants anything.
     let grant = grant_client(ctx, &client, &provider, None).await?;
@@ -184,7 +178,9 @@ mod tests {
     use super::*;
 
     fn request(json: serde_json::Value) -> Result<GrantRequest, OAuthError> {
-        serde_json::from_value::<TokenRequest>(json).unwrap().check()
+        serde_json::from_value::<TokenRequest>(json)
+            .unwrap()
+            .check()
     }
 
     #[test]
@@ -221,8 +217,10 @@ mod tests {
             assert_eq!(err.code(), "invalid_request");
             assert_eq!(err.to_string(), message);
         }
-        let checked = request(serde_json::json!({"client": "c1", "grant": "client_credentials",
-            "tag": "site-a:x", "owner": "contact:1", "replace": true, "scopes": []}))
+        let checked = request(
+            serde_json::json!({"client": "c1", "grant": "client_credentials",
+            "tag": "site-a:x", "owner": "contact:1", "replace": true, "scopes": []}),
+        )
         .unwrap();
         assert_eq!(checked.tag, "site-a:x");
         assert_eq!(checked.owner.as_deref(), Some("contact:1"));

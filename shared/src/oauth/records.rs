@@ -111,7 +111,10 @@ pub fn apply_response(
 
 /// Creates `record` under its tag, atomically: the store's conditional create loses with
 /// `AlreadyExists` when the tag holds a record, which is then untouched.
-pub async fn create(store: &dyn TokenStore, record: StoredToken) -> Result<StoredToken, StoreError> {
+pub async fn create(
+    store: &dyn TokenStore,
+    record: StoredToken,
+) -> Result<StoredToken, StoreError> {
     store.create_token(&record).await?;
     Ok(record)
 }

@@ -304,13 +304,16 @@ mod tests {
         let issuer = Issuer::parse("https://idp.example").unwrap();
         // The Lambda runtime API, and its like.
         for (token, revocation) in [
-            ("http://127.0.0.1:9001/2018-06-01/runtime/invocation/next", None),
+            (
+                "http://127.0.0.1:9001/2018-06-01/runtime/invocation/next",
+                None,
+            ),
             ("https://idp.example/token", Some("http://127.0.0.1:9001/x")),
             ("https://localhost/token", None),
             ("https://[::1]:8443/token", None),
         ] {
-            let err = check(&issuer, document("https://idp.example", token, revocation))
-                .unwrap_err();
+            let err =
+                check(&issuer, document("https://idp.example", token, revocation)).unwrap_err();
             assert!(
                 err.contains("is not an https address of another machine"),
                 "{token} {revocation:?}: {err}"
@@ -353,7 +356,10 @@ mod tests {
             ),
         )
         .unwrap();
-        assert_eq!(metadata.token_endpoint.as_str(), "http://127.0.0.1:3000/token");
+        assert_eq!(
+            metadata.token_endpoint.as_str(),
+            "http://127.0.0.1:3000/token"
+        );
         // Still only what authbridge may call at all.
         let err = check(
             &issuer,

@@ -7,6 +7,7 @@
 //! (`tests/tests/logs/`), since a process has one subscriber.
 
 mod api_tokens;
+mod connection_rule;
 mod events;
 mod handlers;
 mod login_bursts;

@@ -64,7 +64,15 @@ pub async fn start(
         .map(str::to_string);
     // Refused early, so no one approves at the provider for nothing; the flow's end checks again
     // atomically (`connecting::store`).
-    if !request.replace && ctx.app.stores.tokens.get_token(tag.as_str()).await?.is_some() {
+    if !request.replace
+        && ctx
+            .app
+            .stores
+            .tokens
+            .get_token(tag.as_str())
+            .await?
+            .is_some()
+    {
         return Err(OAuthError::ConnectionExists(tag.into_string()));
     }
     // Resolving now makes a misconfigured provider fail here, not in the person's browser.
