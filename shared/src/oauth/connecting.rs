@@ -43,17 +43,26 @@ pub async fn store(
         records::replace(tokens, record).await?
     } else {
         match records::create(tokens, record.clone()).await {
-            Ok(created) => Written::Created(created),
+            Ok(saved) => Written {
+                saved,
+                previous: None,
+            },
             Err(StoreError::AlreadyExists(_)) => return Err(lost_tag(ctx, record).await),
             Err(e) => return Err(e.into()),
         }
     };
     let (record, replaced) = match written {
-        Written::Created(record) => {
-            tracing::info!(tag = %record.tag, client = %record.client_id, grant_type = %record.grant_type, "connection created");
-            (record, None)
+        Written {
+            saved,
+            previous: None,
+        } => {
+            tracing::info!(tag = %saved.tag, client = %saved.client_id, grant_type = %saved.grant_type, "connection created");
+            (saved, None)
         }
-        Written::Replaced { saved, previous } => {
+        Written {
+            saved,
+            previous: Some(previous),
+        } => {
             let released = release_grant(ctx, &previous, Some(&saved)).await;
             tracing::info!(
                 tag = %saved.tag,

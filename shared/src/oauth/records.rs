@@ -119,25 +119,13 @@ pub async fn create(
     Ok(record)
 }
 
-/// How [`replace`] wrote a record.
+/// What [`replace`] wrote.
 #[derive(Debug, Clone)]
-pub enum Written {
-    /// The tag was free: the record is new.
-    Created(StoredToken),
-    /// The tag held `previous`, which `saved` replaced.
-    Replaced {
-        saved: StoredToken,
-        previous: StoredToken,
-    },
-}
-
-impl Written {
+pub struct Written {
     /// The record as stored.
-    pub fn saved(&self) -> &StoredToken {
-        match self {
-            Written::Created(saved) | Written::Replaced { saved, .. } => saved,
-        }
-    }
+    pub saved: StoredToken,
+    /// The record it replaced; `None` when the tag was free.
+    pub previous: Option<StoredToken>,
 }
 
 /// Stores `record` under its tag: created when the tag is free, else replacing the current record
@@ -158,7 +146,10 @@ pub async fn replace(store: &dyn TokenStore, record: StoredToken) -> Result<Writ
     retry(Contention::Shared, stale, |_| async move {
         match store.get_token(&record.tag).await? {
             None => match store.create_token(record).await {
-                Ok(()) => Ok(Written::Created(record.clone())),
+                Ok(()) => Ok(Written {
+                    saved: record.clone(),
+                    previous: None,
+                }),
                 Err(e) => Err(raced(e)),
             },
             Some(current) => {
@@ -168,9 +159,9 @@ pub async fn replace(store: &dyn TokenStore, record: StoredToken) -> Result<Writ
                     replacement.owner = current.owner.clone();
                 }
                 match store.update_token(&replacement).await {
-                    Ok(saved) => Ok(Written::Replaced {
+                    Ok(saved) => Ok(Written {
                         saved,
-                        previous: current,
+                        previous: Some(current),
                     }),
                     Err(e) => Err(raced(e)),
                 }

@@ -174,34 +174,34 @@ async fn a_grant_replaces_a_connection_only_when_asked_and_revokes_its_grant(b: 
             .await;
         assert_eq!(done.status(), 200, "{tag} connected");
     }
-    let first = record(&s, "site:1").await;
+    let first = record(s, "site:1").await;
     let old_refresh = [
-        open(&s, &first, field::REFRESH_TOKEN).await,
-        open(&s, &record(&s, "site:2").await, field::REFRESH_TOKEN).await,
+        open(s, &first, field::REFRESH_TOKEN).await,
+        open(s, &record(s, "site:2").await, field::REFRESH_TOKEN).await,
     ];
 
     // Without `replace`: 409, whichever grant, and the connection untouched.
     for body in [
-        service_grant(&service, json!({"tag": "site:1"})),
-        password_grant(&legacy, json!({"tag": "site:1"})),
-        service_grant(&service, json!({"tag": "site:1", "replace": false})),
+        service_grant(service, json!({"tag": "site:1"})),
+        password_grant(legacy, json!({"tag": "site:1"})),
+        service_grant(service, json!({"tag": "site:1", "replace": false})),
     ] {
-        let (status, answer) = grant(&s, &body).await;
+        let (status, answer) = grant(s, &body).await;
         assert_eq!(status, 409, "{body}: {answer}");
         assert_eq!(answer["error"], "connection_exists");
-        assert_eq!(stored(&s, "site:1").await, Some(first.clone()), "untouched");
+        assert_eq!(stored(s, "site:1").await, Some(first.clone()), "untouched");
     }
-    assert!(events_of(&events, "connection.replaced", "site:1").is_empty());
+    assert!(events_of(events, "connection.replaced", "site:1").is_empty());
 
     // Each grant's default tag is of its own kind: none is the authorization code's `client:<id>`.
-    let (status, answer) = grant(&s, &service_grant(&service, json!({}))).await;
+    let (status, answer) = grant(s, &service_grant(service, json!({}))).await;
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["tag"], format!("client-credentials:{}", service.id));
-    let (status, answer) = grant(&s, &password_grant(&legacy, json!({}))).await;
+    let (status, answer) = grant(s, &password_grant(legacy, json!({}))).await;
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["tag"], format!("password:{}", legacy.id));
     let created = events_of(
-        &events,
+        events,
         "connection.created",
         &format!("password:{}", legacy.id),
     );
@@ -211,15 +211,15 @@ async fn a_grant_replaces_a_connection_only_when_asked_and_revokes_its_grant(b: 
     let replacements = [
         (
             "site:1",
-            service_grant(&service, json!({"tag": "site:1", "replace": true})),
+            service_grant(service, json!({"tag": "site:1", "replace": true})),
         ),
         (
             "site:2",
-            password_grant(&legacy, json!({"tag": "site:2", "replace": true})),
+            password_grant(legacy, json!({"tag": "site:2", "replace": true})),
         ),
     ];
     for ((tag, body), old_refresh) in replacements.iter().zip(&old_refresh) {
-        let (status, answer) = grant(&s, body).await;
+        let (status, answer) = grant(s, body).await;
         assert_eq!(status, 200, "{tag}: {answer}");
         assert_eq!(answer["grant_type"], body["grant"], "{tag}");
         assert_eq!(answer["owner"], "contact:7", "{tag}: the owner is kept");
@@ -228,7 +228,7 @@ async fn a_grant_replaces_a_connection_only_when_asked_and_revokes_its_grant(b: 
             !refresh_token_works(old_refresh).await,
             "{tag}: the replaced grant is revoked at the server"
         );
-        let replaced = events_of(&events, "connection.replaced", tag);
+        let replaced = events_of(events, "connection.replaced", tag);
         assert_eq!(replaced.len(), 1, "{tag}: {:?}", events.events());
         assert_eq!(replaced[0]["grant"], "revoked");
         assert_eq!(replaced[0]["owner"], "contact:7");
@@ -241,8 +241,8 @@ async fn of_two_grants_racing_for_a_free_tag_one_wins(b: Backend) {
         return;
     };
     let Setup { s, service, .. } = &setup;
-    let body = service_grant(&service, json!({"tag": "raced"}));
-    let answers = futures::future::join_all((0..4).map(|_| grant(&s, &body))).await;
+    let body = service_grant(service, json!({"tag": "raced"}));
+    let answers = futures::future::join_all((0..4).map(|_| grant(s, &body))).await;
     let mut statuses: Vec<u16> = answers.iter().map(|(status, _)| *status).collect();
     statuses.sort_unstable();
     assert_eq!(statuses, [200, 409, 409, 409], "{answers:?}");
@@ -280,26 +280,26 @@ async fn a_grant_another_connection_holds_is_kept_until_the_last_one_goes(b: Bac
     // One person, one client, three tags: one grant at the server.
     let session = ProviderSession::new().expect("a session");
     for tag in ["mail:a", "mail:b", "mail:c"] {
-        connect_in(&s, &session, code.id.as_str(), tag, "carol").await;
+        connect_in(s, &session, code.id.as_str(), tag, "carol").await;
     }
     let [a, b, c] = [
-        record(&s, "mail:a").await,
-        record(&s, "mail:b").await,
-        record(&s, "mail:c").await,
+        record(s, "mail:a").await,
+        record(s, "mail:b").await,
+        record(s, "mail:c").await,
     ];
     assert!(a.account_key().is_some());
     assert_eq!(a.account_key(), b.account_key());
     assert_eq!(a.account_key(), c.account_key());
-    let a_refresh = open(&s, &a, field::REFRESH_TOKEN).await;
+    let a_refresh = open(s, &a, field::REFRESH_TOKEN).await;
 
     // Replacing one keeps the grant (others hold it), and the event says which.
     let (status, answer) = grant(
-        &s,
-        &service_grant(&service, json!({"tag": "mail:a", "replace": true})),
+        s,
+        &service_grant(service, json!({"tag": "mail:a", "replace": true})),
     )
     .await;
     assert_eq!(status, 200, "{answer}");
-    let replaced = events_of(&events, "connection.replaced", "mail:a");
+    let replaced = events_of(events, "connection.replaced", "mail:a");
     assert_eq!(replaced.len(), 1, "{:?}", events.events());
     assert_eq!(replaced[0]["grant"], "kept");
     assert!(
@@ -320,7 +320,7 @@ async fn a_grant_another_connection_holds_is_kept_until_the_last_one_goes(b: Bac
             held_by: "mail:c".into()
         }
     );
-    let deleted = events_of(&events, "connection.deleted", "mail:b");
+    let deleted = events_of(events, "connection.deleted", "mail:b");
     assert_eq!(deleted[0]["grant"], "kept");
     assert_eq!(deleted[0]["grant_held_by"], "mail:c");
     let answer_by = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
