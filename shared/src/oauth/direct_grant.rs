@@ -133,8 +133,10 @@ pub async fn run(
     initiator: &Initiator,
 ) -> Result<Connected, OAuthError> {
     let client = active_client(ctx, request.client.as_str()).await?;
+    // Refused before the provider is asked, so no grant is spent for nothing; the write decides
+    // again, atomically (`connecting::store`).
     let tokens = ctx.app.stores.tokens.as_ref();
-    if !request.replace && tokens.get_token(request.tag.as_str()).await?.is_some() {
+    if tokens.get_token(request.tag.as_str()).await?.is_some() && !request.replace {
         return Err(OAuthError::ConnectionExists(request.tag.into_string()));
     }
     let provider = provider_for(ctx, &client).await?;

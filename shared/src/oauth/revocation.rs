@@ -144,7 +144,7 @@ pub enum Revoked {
 /// Revokes the grant behind `record` at its provider, whoever else holds it (see
 /// [`release_grant`]). Every failure is logged (naming the tag, client and provider, never a token)
 /// and answered as [`Revoked::Skipped`].
-pub async fn revoke_record(ctx: &OAuthContext, record: &StoredToken) -> Revoked {
+async fn revoke_record(ctx: &OAuthContext, record: &StoredToken) -> Revoked {
     match try_revoke(ctx, record).await {
         Ok(revoked) => {
             if revoked != Revoked::Skipped {
