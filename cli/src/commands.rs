@@ -12,6 +12,7 @@ mod client_options;
 mod clients;
 mod connect;
 mod create_table;
+mod grant;
 mod providers;
 mod secrets;
 mod tokens;
@@ -29,6 +30,8 @@ pub enum Command {
     Clients(clients::ClientsCommand),
     /// Makes an authorization-code flow and prints the one-time link a browser must open.
     Connect(connect::ConnectArgs),
+    /// Runs a grant without a browser (client credentials, legacy password) and stores it.
+    Grant(grant::GrantArgs),
     /// Stored OAuth tokens, always redacted.
     #[command(subcommand)]
     Tokens(tokens::TokensCommand),
@@ -55,6 +58,7 @@ impl Command {
             Command::Providers(command) => command.run(out),
             Command::Clients(command) => command.run(out).await,
             Command::Connect(args) => args.run(out).await,
+            Command::Grant(args) => args.run(out).await,
             Command::Tokens(command) => command.run(out).await,
             Command::Users(command) => command.run(out).await,
             Command::ApiTokens(command) => command.run(out).await,

@@ -298,3 +298,51 @@ async fn the_local_stack_serves_the_document_and_answers_its_own_errors_as_json(
     assert_eq!(content_type.as_deref(), Some("application/json"));
     assert_eq!(body["error"], "payload_too_large");
 }
+
+/// `POST /oauth/token`'s documented body is the one the function reads: every documented property
+/// is read (the body refuses unknown members), each is documented, and `tag`'s limit is the one
+/// every path applies.
+#[test]
+fn the_token_request_schema_is_what_the_function_reads() {
+    use authbridge::domain::tag::MAX_TAG_LEN;
+    use authbridge::oauth::direct_grant::TokenRequest;
+    let document: Value = serde_json::from_str(DOCUMENT).expect("docs/openapi.json is JSON");
+    let schema = &document["components"]["schemas"]["TokenRequest"];
+    let documented: std::collections::BTreeSet<&str> = schema["properties"]
+        .as_object()
+        .expect("TokenRequest has properties")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let body = serde_json::json!({"client": "c1", "grant": "password", "scopes": ["a"],
+        "tag": "site-a:x", "owner": "contact:1", "replace": true, "username": "u",
+        "password": "p"});
+    let sent: std::collections::BTreeSet<&str> = body
+        .as_object()
+        .expect("an object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(documented, sent);
+    let request = serde_json::from_value::<TokenRequest>(body)
+        .expect("every documented member is read")
+        .check()
+        .expect("a valid request");
+    assert!(request.replace);
+    assert!(
+        serde_json::from_value::<TokenRequest>(
+            serde_json::json!({"client": "c1", "grant": "password", "undocumented": 1})
+        )
+        .is_err(),
+        "an unknown member is refused"
+    );
+    assert_eq!(
+        schema["properties"]["tag"]["maxLength"].as_u64(),
+        Some(MAX_TAG_LEN as u64)
+    );
+    assert_eq!(
+        document["components"]["schemas"]["StartRequest"]["properties"]["tag"]["maxLength"]
+            .as_u64(),
+        Some(MAX_TAG_LEN as u64)
+    );
+}

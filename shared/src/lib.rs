@@ -11,6 +11,7 @@ pub mod clients;
 pub mod clock;
 pub mod config;
 pub mod context;
+pub mod deadline;
 pub mod domain;
 pub mod events;
 pub mod http;

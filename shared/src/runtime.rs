@@ -26,7 +26,8 @@ pub fn block_on<F: Future>(main: F) -> std::io::Result<F::Output> {
 
 /// Serves `handler` for events of type `E` with a context built once at cold start. Each
 /// invocation runs inside a span with its request id and `route`, as a request does
-/// ([`crate::http::access_log`]), and gets the deadline Lambda set for it.
+/// ([`crate::http::access_log`]), within its deadline ([`crate::deadline`]), which it is also
+/// given.
 pub async fn serve_events<C, E, R, F, Fut>(
     context: C,
     route: &'static str,
@@ -42,7 +43,11 @@ where
     let context = Arc::new(context);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<E>| {
         let span = tracing::info_span!("request", request_id = %event.context.request_id, route);
-        let answer = handler(context.clone(), event.payload, event.context.deadline());
+        let deadline = event.context.deadline();
+        let answer = crate::deadline::within(
+            crate::deadline::from_system_time(deadline),
+            handler(context.clone(), event.payload, deadline),
+        );
         async move { Ok::<_, lambda_http::Error>(answer.await) }.instrument(span)
     }))
     .await

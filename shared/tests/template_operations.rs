@@ -158,11 +158,13 @@ fn every_function_logs_to_a_group_with_the_retention_parameter() {
     );
 }
 
-/// Each function's outbound calls to providers in a row, at most.
+/// Each function's outbound calls to providers in a row, at most, that its answer waits for. The
+/// best-effort calls after them (revoking a replaced grant, delivering an event) take only what is
+/// left of the invocation (`authbridge::deadline`), so they are not counted here.
 const OUTBOUND_CALLS: &[(&str, u64)] = &[
     ("StartAuth", 1),         // discovery
     ("OAuthReturn", 3),       // discovery, the code exchange, the user's profile
-    ("ClientCredentials", 2), // discovery, the token request
+    ("ClientCredentials", 3), // discovery, the token request, the owner (password grant)
     ("TokenAccess", 2),       // discovery, the refresh
     ("WpSyncUser", 0),
 ];

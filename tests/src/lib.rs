@@ -23,6 +23,7 @@ pub mod oidc;
 pub mod oidc_instances;
 pub mod stack;
 pub mod tokens;
+pub mod webhook;
 pub mod wordpress;
 pub mod wordpress_site;
 

@@ -69,6 +69,24 @@ pub fn return_url(port: u16) -> String {
     format!("http://127.0.0.1:{port}{RETURN_PATH}")
 }
 
+/// Whether the test server still accepts `refresh_token` of the basic-auth code client: a refresh
+/// grant at its token endpoint (which rotates the token when it works).
+pub async fn refresh_token_works(refresh_token: &str) -> bool {
+    let issuer = issuer().expect("the test server");
+    reqwest::Client::new()
+        .post(format!("{issuer}/token"))
+        .basic_auth(CODE_CLIENT_BASIC.id, Some(CODE_CLIENT_BASIC.secret))
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+        ])
+        .send()
+        .await
+        .expect("the test server answers")
+        .status()
+        .is_success()
+}
+
 /// How many requests the browser makes before it gives up (a loop between pages is a bug).
 const MAX_STEPS: usize = 20;
 
@@ -84,15 +102,42 @@ const MAX_STEPS: usize = 20;
 /// An error names the step that failed: a transport error, an error page of the server (a redirect
 /// URI it does not accept, an unknown client...), or a page the browser does not understand.
 pub async fn authorize(authorize_url: &str, login: &str, approve: bool) -> Result<Url, String> {
+    authorize_in(&ProviderSession::new()?, authorize_url, login, approve).await
+}
+
+/// One browser's cookies at the test server: authorizations made in one session are the same
+/// signed-in person, and oidc-provider keeps one grant per session and client, as Google keeps one
+/// per account and client (every refresh token issued in it belongs to that grant, and revoking
+/// any of them ends them all).
+pub struct ProviderSession {
+    browser: reqwest::Client,
+}
+
+impl ProviderSession {
+    /// A session with an empty cookie jar.
+    pub fn new() -> Result<Self, String> {
+        let browser = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(Policy::none())
+            .timeout(Duration::from_secs(10))
+            .build()
+            .map_err(|e| format!("building the browser's HTTP client: {e}"))?;
+        Ok(ProviderSession { browser })
+    }
+}
+
+/// [`authorize`] in `session`: the server may skip its login page for an account already signed in
+/// there (it still asks for consent).
+pub async fn authorize_in(
+    session: &ProviderSession,
+    authorize_url: &str,
+    login: &str,
+    approve: bool,
+) -> Result<Url, String> {
     let start =
         Url::parse(authorize_url).map_err(|e| format!("bad authorize URL {authorize_url}: {e}"))?;
     let origin = start.origin();
-    let browser = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(Policy::none())
-        .timeout(Duration::from_secs(10))
-        .build()
-        .map_err(|e| format!("building the browser's HTTP client: {e}"))?;
+    let browser = &session.browser;
 
     let mut request = Step::get(start);
     for _ in 0..MAX_STEPS {

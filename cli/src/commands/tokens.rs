@@ -39,12 +39,17 @@ pub enum TokensCommand {
         /// The record's tag.
         tag: String,
     },
-    /// Revokes a token record's grant at the provider (when it has a revocation endpoint) and
-    /// deletes the record; whoever used it must connect again.
+    /// Deletes a token record and revokes its grant at the provider (when it has a revocation
+    /// endpoint), unless another record holds the same account under the same client; whoever
+    /// used it must connect again.
     Delete {
         /// The record's tag.
         tag: String,
     },
+    /// Writes every record again, so each is in the account index that decides whether revoking
+    /// one record's grant would end another's. Needed once on DynamoDB after an upgrade, for the
+    /// records that are never refreshed (the embedded store does it when it opens the file).
+    Reindex,
 }
 
 impl TokensCommand {
@@ -54,6 +59,7 @@ impl TokensCommand {
             TokensCommand::Refresh { tag } => return refresh(tag, out).await,
             TokensCommand::Delete { tag } => return delete(tag, out).await,
             TokensCommand::Mail { tag } => return mail(tag, out).await,
+            TokensCommand::Reindex => return reindex(out).await,
             _ => {}
         }
         let app = deployment::app().await?;
@@ -64,6 +70,7 @@ impl TokensCommand {
             TokensCommand::Delete { tag } => delete(&tag, out).await,
             TokensCommand::Refresh { tag } => refresh(&tag, out).await,
             TokensCommand::Mail { tag } => mail(&tag, out).await,
+            TokensCommand::Reindex => reindex(out).await,
         }
     }
 }
@@ -98,19 +105,66 @@ async fn show(store: &dyn TokenStore, tag: &str, out: &Output) -> Result<(), Cli
 }
 
 async fn delete(tag: &str, out: &Output) -> Result<(), CliError> {
-    use authbridge::oauth::revocation::Revoked;
     let ctx = deployment::oauth().await?;
-    let revoked = authbridge::oauth::connections::delete_connection(&ctx, tag)
+    let released = authbridge::oauth::connections::delete_connection(&ctx, tag)
         .await?
         .ok_or_else(|| CliError::TokenNotFound(tag.to_string()))?;
-    let revoked = revoked != Revoked::Skipped;
+    let text = match released.held_by() {
+        Some(held_by) => format!(
+            "deleted token {tag}; its grant is kept at the provider, because {held_by} holds the same account"
+        ),
+        None if released.revoked() => format!("revoked at the provider and deleted token {tag}"),
+        None => format!("deleted token {tag} (not revoked at the provider)"),
+    };
     out.outcome(
-        &json!({ "tag": tag, "deleted": true, "revoked": revoked }),
-        &if revoked {
-            format!("revoked at the provider and deleted token {tag}")
-        } else {
-            format!("deleted token {tag} (not revoked at the provider)")
-        },
+        &json!({
+            "tag": tag,
+            "deleted": true,
+            "revoked": released.revoked(),
+            "grant": released.name(),
+            "grant_held_by": released.held_by(),
+        }),
+        &text,
+    )
+}
+
+/// Writes each record that has an account again (a version-checked write of the record as read):
+/// the store adds its account index entry. A record changed meanwhile was written by that change;
+/// one whose refresh is in flight is left to it (writing it now would make the refresh's own write
+/// lose, and with it a rotated refresh token), and its refresh writes it.
+async fn reindex(out: &Output) -> Result<(), CliError> {
+    use authbridge::store::StoreError;
+    let app = deployment::app().await?;
+    let store = app.stores.tokens.as_ref();
+    let (mut written, mut changed, mut without) = (0usize, 0usize, 0usize);
+    let mut page = PageRequest::first(100);
+    loop {
+        let got = store.list_tokens(&page).await?;
+        for record in &got.items {
+            if record.account_key().is_none() {
+                without += 1;
+                continue;
+            }
+            if record.leased_by_other("", authbridge::clock::now()) {
+                changed += 1;
+                continue;
+            }
+            match store.update_token(record).await {
+                Ok(_) => written += 1,
+                Err(StoreError::StaleVersion | StoreError::NotFound) => changed += 1,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        match got.next {
+            Some(next) => page.after = Some(next),
+            None => break,
+        }
+    }
+    out.outcome(
+        &json!({"written": written, "changed_meanwhile": changed, "without_account": without}),
+        &format!(
+            "{written} record(s) written to the account index; {changed} changed or being refreshed meanwhile (indexed by that write); {without} without a provider account"
+        ),
     )
 }
 

@@ -285,3 +285,106 @@ async fn tokens_mail_refuses_clearly_before_touching_the_token() {
         }
     }
 }
+
+/// A provider's token endpoint that answers every request with one client-credentials token: a
+/// thread on a free port, for as long as the test runs. Answers the provider file naming it.
+fn fake_token_endpoint() -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut request = Vec::new();
+            let mut buffer = [0u8; 4096];
+            // The request line, headers and the short form body arrive in a read or two.
+            while let Ok(n) = stream.read(&mut buffer) {
+                request.extend_from_slice(&buffer[..n]);
+                let text = String::from_utf8_lossy(&request);
+                if n == 0 || text.contains("grant_type=") {
+                    break;
+                }
+            }
+            let body =
+                r#"{"access_token":"CC-ACCESS-5f1e","token_type":"Bearer","expires_in":600}"#;
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    json!({
+        "title": "Fake",
+        "options": {
+            "urlAuthorize": format!("{base}/authorize"),
+            "urlAccessToken": format!("{base}/token"),
+            "scopes": ["read"]
+        }
+    })
+    .to_string()
+}
+
+#[tokio::test]
+async fn grant_stores_a_connection_and_replaces_one_only_when_asked() {
+    let deployment = Deployment::new();
+    let providers = tempfile::tempdir().unwrap();
+    std::fs::write(providers.path().join("fake.json"), fake_token_endpoint()).unwrap();
+    let dir = providers.path().display().to_string();
+    let vars = [("AUTHBRIDGE_PROVIDERS_DIR", dir.as_str())];
+    let run = |args: &[&str]| deployment.run_with(args, "", &vars);
+    let created = deployment
+        .run_with(
+            &[
+                "clients",
+                "create",
+                "--json",
+                "--provider",
+                "fake",
+                "--guid",
+                "svc",
+                "--secret-stdin",
+            ],
+            "s3cret\n",
+            &vars,
+        )
+        .ok()
+        .json();
+    let client = created["id"].as_str().unwrap().to_string();
+
+    let granted = run(&["grant", &client, "--json"]).ok();
+    granted.assert_never_shows("CC-ACCESS-5f1e");
+    let view = granted.json();
+    assert_eq!(view["tag"], format!("client-credentials:{client}"));
+    assert_eq!(view["grant_type"], "client_credentials");
+    assert_eq!(view["created_by"], "cli");
+
+    // A tag holding an authorization-code connection: refused, untouched, unless --replace.
+    let store = deployment.store();
+    store.create_token(&token("Mail:1", &client)).await.unwrap();
+    let before = store.get_token("Mail:1").await.unwrap();
+    let taken = run(&["grant", &client, "--tag", "Mail:1", "--json"]);
+    assert_eq!(taken.code, Some(1));
+    assert_eq!(error_code(&taken.stderr), "conflict");
+    assert_eq!(store.get_token("Mail:1").await.unwrap(), before);
+    let replaced = run(&["grant", &client, "--tag", "Mail:1", "--replace", "--json"])
+        .ok()
+        .json();
+    assert_eq!(replaced["grant_type"], "client_credentials");
+    assert_eq!(replaced["created_by"], "cli");
+
+    for (args, why) in [
+        (vec!["--tag", "a\nb"], "control characters"),
+        (
+            vec!["--grant", "password", "--username", "u"],
+            "--password-stdin",
+        ),
+    ] {
+        let mut all = vec!["grant", client.as_str(), "--json"];
+        all.extend(args);
+        let refused = run(&all);
+        assert_eq!(refused.code, Some(1), "{all:?}");
+        assert_eq!(error_code(&refused.stderr), "invalid_argument", "{all:?}");
+        assert!(refused.stderr.contains(why), "{}", refused.stderr);
+    }
+}

@@ -1,25 +1,29 @@
 //! client-credentials: runs the grants that need no browser for API callers, authorised by a bearer
 //! API token. `POST /oauth/token` with JSON
 //! `{"client": ID, "grant": "client_credentials" | "password", "scopes": [...], "tag": T,
-//! "username": ..., "password": ...}`; answers 200 with the stored record, redacted.
+//! "owner": O, "replace": false, "username": ..., "password": ...}`; answers 200 with the stored
+//! record, redacted. A tag that holds a connection is refused with 409 `connection_exists` unless
+//! `replace` is true. A grant the provider refuses is a 400 `provider_rejected` with the
+//! provider's code, or a 502 when it refuses the client itself.
+//!
+//! This file parses, authorises and answers; the grant itself, the record and the rule for writing
+//! it are the service's (`authbridge::oauth::direct_grant`).
 //!
 //! The password grant is for legacy providers only: RFC 9700 §2.4 forbids it for new work.
 
 use std::sync::Arc;
 
-use authbridge::clock;
 use authbridge::config::Env;
 use authbridge::domain::Endpoint;
 use authbridge::http::api_auth;
 use authbridge::http::request::parse_body;
 use authbridge::http::{ApiError, error::respond, response};
-use authbridge::oauth::credentials::grant_client;
-use authbridge::oauth::flow::{Initiator, active_client, provider_for, refresh_margin};
-use authbridge::oauth::records::{self, Grant, TokenView};
+use authbridge::oauth::direct_grant::{self, TokenRequest};
+use authbridge::oauth::flow::Initiator;
+use authbridge::oauth::grant::GrantError;
+use authbridge::oauth::records::TokenView;
 use authbridge::oauth::{OAuthContext, OAuthError};
-use authbridge::secrets::SecretString;
 use lambda_http::{Body, Request, Response};
-use serde::Deserialize;
 
 /// What client-credentials builds at cold start.
 pub struct Context {
@@ -40,30 +44,6 @@ impl Context {
     }
 }
 
-/// Which grant to run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum GrantType {
-    ClientCredentials,
-    Password,
-}
-
-/// The request body.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TokenRequest {
-    pub client: String,
-    pub grant: GrantType,
-    #[serde(default)]
-    pub scopes: Option<Vec<String>>,
-    #[serde(default)]
-    pub tag: Option<String>,
-    #[serde(default)]
-    pub username: Option<String>,
-    #[serde(default)]
-    pub password: Option<SecretString>,
-}
-
 /// Handles one request.
 pub async fn handle(context: Arc<Context>, req: Request) -> Response<Body> {
     respond(run(&context, &req).await)
@@ -79,61 +59,25 @@ async fn run(context: &Context, req: &Request) -> Result<Response<Body>, ApiErro
         Endpoint::OauthToken,
     )
     .await?;
-    let request: TokenRequest = parse_body(req)?;
-    let record = run_grant(&context.oauth, request, &Initiator::api_token(&token)).await?;
-    Ok(response::json(200, &TokenView::from(&record)))
+    let request = parse_body::<TokenRequest>(req)?.check()?;
+    let connected = direct_grant::run(&context.oauth, request, &Initiator::api_token(&token))
+        .await
+        .map_err(refusal)?;
+    Ok(response::json(200, &TokenView::from(&connected.record)))
 }
 
-async fn run_grant(
-    ctx: &OAuthContext,
-    request: TokenRequest,
-    initiator: &Initiator,
-) -> Result<authbridge::domain::StoredToken, OAuthError> {
-    let client = active_client(ctx, &request.client).await?;
-    let provider = provider_for(ctx, &client).await?;
-    let scopes = request
-        .scopes
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| provider.scopes.clone());
-    let tag = request
-        .tag
-        .filter(|t| !t.trim().is_empty())
-        .unwrap_or_else(|| format!("client:{}", client.id));
-    initiator.may_touch(&tag, None, &client.id)?;
-    let grant = grant_client(ctx, &client, &provider, None).await?;
-    let (grant_type, response) = match request.grant {
-        GrantType::ClientCredentials => (
-            "client_credentials",
-            grant.client_credentials(&scopes).await?,
-        ),
-        GrantType::Password => {
-            let username = request.username.filter(|u| !u.is_empty()).ok_or_else(|| {
-                OAuthError::InvalidRequest("username is required for the password grant".into())
-            })?;
-            let password = request.password.ok_or_else(|| {
-                OAuthError::InvalidRequest("password is required for the password grant".into())
-            })?;
-            (
-                "password",
-                grant.password(&username, &password, &scopes).await?,
-            )
-        }
-    };
-    let now = clock::now();
-    let record = records::seal_new(
-        ctx.vault().await?,
-        Grant {
-            tag: &tag,
-            client_id: &client.id,
-            grant_type,
-            requested_scopes: &scopes,
-            owner: None,
-            owner_name: None,
-            created_by: Some(initiator.as_str().to_string()),
-        },
-        &response,
-        refresh_margin(&provider),
-        now,
-    )?;
-    Ok(records::save(ctx.app.stores.tokens.as_ref(), record).await?)
+/// The answer to a failed grant. The provider refusing what the caller asked for (a wrong
+/// username or password, a scope or grant type the client may not use: RFC 6749 §5.2) is the
+/// caller's to fix, so a 400 with the provider's code; only its refusal of the client itself
+/// (`invalid_client`) stays a 502, for an operator to fix.
+fn refusal(error: OAuthError) -> ApiError {
+    let callers = matches!(
+        &error,
+        OAuthError::Grant(GrantError::Rejected { code, .. }) if code != "invalid_client"
+    );
+    let mut answer = ApiError::from(error);
+    if callers {
+        answer.status = 400;
+    }
+    answer
 }

@@ -1,17 +1,20 @@
 //! The domain: what authbridge stores and reasons about, free of HTTP and of any database.
 
+pub mod account;
 pub mod api_token;
 pub mod client;
 pub mod email;
 pub mod flow_state;
 pub mod ids;
 pub mod session;
+pub mod tag;
 pub mod text;
 pub mod token;
 pub mod token_lifecycle;
 pub mod user;
 pub mod wordpress;
 
+pub use account::AccountKey;
 pub use api_token::{
     ApiToken, Endpoint, IpRestriction, OutOfScope, Pattern, Patterns, Scope, ScopeError,
 };
@@ -20,6 +23,7 @@ pub use email::Email;
 pub use flow_state::FlowState;
 pub use ids::{ClientId, UserId};
 pub use session::Session;
+pub use tag::{GrantType, Tag, TagError};
 pub use token::StoredToken;
 pub use user::{User, UserSource, WordpressLink};
 pub use wordpress::WordpressAccount;

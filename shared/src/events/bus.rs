@@ -1,5 +1,10 @@
 //! Delivering events: to EventBridge and to the webhook. Built once at cold start; every failure is
 //! logged and swallowed, so a delivery never fails the request that caused the event.
+//!
+//! A delivery takes at most what is left of the invocation ([`crate::deadline::budget`]): each
+//! webhook attempt waits at most [`WEBHOOK_TIMEOUT`] or what is left, whichever is shorter, and no
+//! attempt or pause between attempts starts when nothing is left. Without an invocation deadline
+//! (the CLI, the local stack) the whole delivery is bounded by [`DELIVERY_CAP`].
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,7 +22,15 @@ pub const SOURCE: &str = "authbridge";
 /// Attempts per webhook delivery (the first and two retries).
 pub const WEBHOOK_ATTEMPTS: u32 = 3;
 /// Each webhook attempt may take this long.
-const WEBHOOK_TIMEOUT: Duration = Duration::from_secs(2);
+pub const WEBHOOK_TIMEOUT: Duration = Duration::from_secs(2);
+/// The longest a delivery to both destinations takes: every webhook attempt and pause, with room
+/// for EventBridge.
+pub const DELIVERY_CAP: Duration = Duration::from_secs(8);
+
+/// The pause before webhook attempt `attempt + 1`.
+fn pause_after(attempt: u32) -> Duration {
+    Duration::from_millis(200 * u64::from(attempt))
+}
 
 /// Where events go; nowhere by default.
 #[derive(Clone, Default)]
@@ -76,11 +89,39 @@ impl Events {
         self.bus.is_some() || self.webhook.is_some()
     }
 
-    /// Delivers `event` everywhere configured. Never fails: a failure is logged.
+    /// Delivers `event` everywhere configured, within what is left of the invocation. Never
+    /// fails: a failure, or an event given up for lack of time, is logged.
     pub async fn publish(&self, event: Event) {
         if !self.enabled() {
             return;
         }
+        // What the event is about (a tag or a user id), for the log line of an event given up.
+        let about = event.tag.clone().or_else(|| event.user_id.clone());
+        let about = about.as_deref().unwrap_or("-");
+        let name = event.kind.name();
+        let Some(budget) = crate::deadline::budget(DELIVERY_CAP) else {
+            tracing::warn!(
+                event = name,
+                about,
+                "an event was not delivered: the invocation's time ran out"
+            );
+            return;
+        };
+        if tokio::time::timeout(budget, self.deliver(event))
+            .await
+            .is_err()
+        {
+            let budget_ms = u64::try_from(budget.as_millis()).unwrap_or(u64::MAX);
+            tracing::warn!(
+                event = name,
+                about,
+                budget_ms,
+                "an event was not delivered: the invocation's time ran out"
+            );
+        }
+    }
+
+    async fn deliver(&self, event: Event) {
         let body = match serde_json::to_string(&event) {
             Ok(body) => body,
             Err(e) => {
@@ -136,6 +177,14 @@ impl Webhook {
             }
         };
         for attempt in 1..=WEBHOOK_ATTEMPTS {
+            let Some(timeout) = crate::deadline::budget(WEBHOOK_TIMEOUT) else {
+                tracing::warn!(
+                    event = name,
+                    attempts = attempt - 1,
+                    "an event did not reach the webhook: the invocation's time ran out"
+                );
+                return;
+            };
             let timestamp = clock::now();
             let signature = sign(key.expose_secret().as_bytes(), timestamp, body.as_bytes());
             let result = self
@@ -145,6 +194,7 @@ impl Webhook {
                 .header(TIMESTAMP_HEADER, timestamp.to_string())
                 .header(SIGNATURE_HEADER, signature)
                 .body(body.to_string())
+                .timeout(timeout)
                 .send()
                 .await;
             let retry = match result {
@@ -162,11 +212,15 @@ impl Webhook {
                 }
                 Err(e) => e.without_url().to_string(),
             };
-            if attempt == WEBHOOK_ATTEMPTS {
+            let pause = pause_after(attempt);
+            // A pause is worth taking only when an attempt can follow it.
+            let time_left =
+                crate::deadline::budget(WEBHOOK_TIMEOUT + pause).is_some_and(|left| left > pause);
+            if attempt == WEBHOOK_ATTEMPTS || !time_left {
                 tracing::warn!(event = name, attempts = attempt, reason = %retry, "an event did not reach the webhook");
                 return;
             }
-            tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt))).await;
+            tokio::time::sleep(pause).await;
         }
     }
 }

@@ -6,6 +6,11 @@
 //! webhook (`AUTHBRIDGE_WEBHOOK_URL`), signed with HMAC-SHA256 over the timestamp and the body
 //! ([`webhook`]). An event names what changed, never a token, a code or a password; a delivery
 //! that fails is logged (the webhook is retried a few times) and never fails the request.
+//!
+//! Delivery happens on the request path, within what is left of the invocation's time
+//! ([`crate::deadline`]): an event still undelivered when only the time to answer is left is given
+//! up and logged (`an event was not delivered`, with its type and tag), so a slow receiver never
+//! pushes a function past its timeout.
 
 use serde::Serialize;
 use url::Url;
@@ -16,7 +21,7 @@ use crate::config::{ConfigError, Env};
 mod bus;
 pub mod webhook;
 
-pub use bus::Events;
+pub use bus::{DELIVERY_CAP, Events, WEBHOOK_ATTEMPTS, WEBHOOK_TIMEOUT};
 
 /// What happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,6 +84,13 @@ pub struct Event {
     /// The provider's error code, for failures.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// For a replaced or deleted connection: what became of the grant it held, `revoked`, `kept`
+    /// (another connection holds the same account, see `grant_held_by`) or `not_revoked`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grant: Option<String>,
+    /// The tag of the connection that keeps the grant, when `grant` is `kept`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grant_held_by: Option<String>,
 }
 
 impl Event {
@@ -93,6 +105,8 @@ impl Event {
             provider: None,
             owner: None,
             error: None,
+            grant: None,
+            grant_held_by: None,
         }
     }
 
@@ -107,6 +121,8 @@ impl Event {
             provider: None,
             owner: None,
             error: None,
+            grant: None,
+            grant_held_by: None,
         }
     }
 
@@ -122,6 +138,14 @@ impl Event {
 
     pub fn with_error(mut self, error: Option<&str>) -> Self {
         self.error = error.map(str::to_string);
+        self
+    }
+
+    /// What became of the grant the connection held (`revoked`, `kept`, `not_revoked`), and the
+    /// tag that keeps it.
+    pub fn with_grant(mut self, grant: &str, held_by: Option<&str>) -> Self {
+        self.grant = Some(grant.to_string());
+        self.grant_held_by = held_by.map(str::to_string);
         self
     }
 }
@@ -169,5 +193,10 @@ mod tests {
             serde_json::json!({"type": "connection.created", "time": 1700, "tag": "mail:1",
                 "client": "c1", "provider": "gmail", "owner": "contact:42"})
         );
+        let replaced = Event::connection(EventKind::ConnectionReplaced, "mail:1", "c1", 1700)
+            .with_grant("kept", Some("mail:2"));
+        let json = serde_json::to_value(&replaced).unwrap();
+        assert_eq!(json["grant"], "kept");
+        assert_eq!(json["grant_held_by"], "mail:2");
     }
 }

@@ -1,12 +1,14 @@
-//! Ending connections: a token record deleted is revoked at its provider first (RFC 7009), and a
-//! client is deleted only with its connections, never leaving them orphaned.
+//! Ending connections: a token record deleted has its grant released at its provider (RFC 7009:
+//! revoked, unless another connection holds the same account, see
+//! [`super::revocation::release_grant`]), and a client is deleted only with its connections, never
+//! leaving them orphaned.
 
 use std::collections::HashMap;
 
 use serde::Serialize;
 
 use super::context::OAuthContext;
-use super::revocation::{Revoked, revoke_record};
+use super::revocation::{Released, release_grant};
 use crate::clients::{ClientAdmin, ClientAdminError};
 use crate::clock::Epoch;
 use crate::domain::token::TokenStatus;
@@ -104,20 +106,21 @@ pub async fn records_of(
     Ok(all.into_iter().filter(|t| &t.client_id == client).collect())
 }
 
-/// Revokes the record's grant at the provider (best effort), then deletes the record. `None`
-/// when there was no record under `tag`.
+/// Deletes the record under `tag`, then releases its grant at the provider (best effort: revoked
+/// unless another record holds the same account). `None` when there was no record under `tag`.
 pub async fn delete_connection(
     ctx: &OAuthContext,
     tag: &str,
-) -> Result<Option<Revoked>, StoreError> {
+) -> Result<Option<Released>, StoreError> {
     let Some(record) = ctx.app.stores.tokens.get_token(tag).await? else {
         return Ok(None);
     };
-    let revoked = revoke_record(ctx, &record).await;
     if !ctx.app.stores.tokens.delete_token(tag).await? {
         return Ok(None);
     }
-    tracing::info!(%tag, client = %record.client_id, "connection deleted");
+    // After the delete: a delete that failed leaves the record with its grant still live.
+    let released = release_grant(ctx, &record, None).await;
+    tracing::info!(%tag, client = %record.client_id, grant = released.name(), held_by = released.held_by().unwrap_or("-"), "connection deleted");
     ctx.app
         .events
         .publish(
@@ -127,14 +130,16 @@ pub async fn delete_connection(
                 record.client_id.as_str(),
                 crate::clock::now(),
             )
-            .with_owner(record.owner.as_deref()),
+            .with_owner(record.owner.as_deref())
+            .with_grant(released.name(), released.held_by()),
         )
         .await;
-    Ok(Some(revoked))
+    Ok(Some(released))
 }
 
 /// Deletes client `id` and its secret. With token records left it refuses, unless `with_tokens`,
-/// which revokes and deletes them first. Answers the tags removed; `NotFound` when there is no
+/// which deletes them first, each releasing its grant (so the last record of an account revokes
+/// it). Answers the tags removed; `NotFound` when there is no
 /// such client.
 pub async fn delete_client(
     ctx: &OAuthContext,

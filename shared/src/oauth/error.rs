@@ -64,6 +64,13 @@ pub enum OAuthError {
     Vault(#[from] VaultError),
 }
 
+/// A tag that breaks the rules is a malformed request.
+impl From<crate::domain::TagError> for OAuthError {
+    fn from(e: crate::domain::TagError) -> Self {
+        OAuthError::InvalidRequest(e.to_string())
+    }
+}
+
 impl OAuthError {
     /// A short, stable code for this failure: the `error` of a JSON body and of a landing URL.
     /// A provider's refusal keeps the provider's own code (`access_denied`, `invalid_grant`, ...).

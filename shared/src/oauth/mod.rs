@@ -1,9 +1,12 @@
 //! The OAuth2 client half: settings, the outbound HTTP client, the grants, the authorization-code
-//! flow, and token records.
+//! flow, the grants without a browser ([`direct_grant`]), and token records, which every path
+//! writes under one rule ([`connecting`]).
 
+pub mod connecting;
 pub mod connections;
 pub mod context;
 pub mod credentials;
+pub mod direct_grant;
 pub mod error;
 pub mod flow;
 pub mod grant;

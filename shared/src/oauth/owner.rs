@@ -1,10 +1,51 @@
 //! The resource owner: who granted the token, read from the provider's owner endpoint or from the
 //! ID token's claims, and the display name CiviCRM users see (`name`, else `upn`,
-//! `userPrincipalName`, `mail`, `email`, `id`).
+//! `userPrincipalName`, `mail`, `email`, `id`). Its stable id (`sub`, else `id`) is the account
+//! whose grant the record holds ([`crate::domain::AccountKey`]).
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::Value;
+
+use super::context::OAuthContext;
+use super::token_response::ProviderTokenResponse;
+use crate::providers::{OwnerSource, ResolvedProvider};
+
+/// The resource owner of a token `response`, from the provider's owner endpoint or the ID token. A
+/// failure here does not lose the grant: the token is stored without an owner and the failure is
+/// logged.
+pub async fn read_owner(
+    ctx: &OAuthContext,
+    provider: &ResolvedProvider,
+    response: &ProviderTokenResponse,
+) -> Option<Value> {
+    use oauth2::TokenResponse;
+    match &provider.owner {
+        OwnerSource::IdToken => response.id_token().and_then(id_token_claims),
+        OwnerSource::None => None,
+        OwnerSource::Url(url) => {
+            let result = ctx
+                .http
+                .client()
+                .get(url.clone())
+                .bearer_auth(response.access_token().secret())
+                .header("accept", "application/json")
+                .send()
+                .await;
+            match result {
+                Ok(r) if r.status().is_success() => r.json::<Value>().await.ok(),
+                Ok(r) => {
+                    tracing::warn!(status = r.status().as_u16(), provider = %provider.name, "the owner endpoint refused");
+                    None
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e.without_url(), provider = %provider.name, "the owner endpoint failed");
+                    None
+                }
+            }
+        }
+    }
+}
 
 /// The claims of a JWT's payload, without verifying its signature.
 ///

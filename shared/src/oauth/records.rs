@@ -8,8 +8,8 @@ use serde_json::Value;
 
 use super::token_response::ProviderTokenResponse;
 use crate::clock::Epoch;
-use crate::domain::ClientId;
 use crate::domain::token::{SealedCredentials, StoredToken, TokenFailure, TokenStatus};
+use crate::domain::{ClientId, GrantType, Tag};
 use crate::store::{Contention, StoreError, TokenStore, retry};
 use crate::vault::{TokenVault, VaultError};
 
@@ -26,9 +26,9 @@ pub use crate::domain::token_lifecycle::IDLE_REFRESH_INTERVAL;
 /// Where a new record comes from.
 #[derive(Debug, Clone)]
 pub struct Grant<'a> {
-    pub tag: &'a str,
+    pub tag: &'a Tag,
     pub client_id: &'a ClientId,
-    pub grant_type: &'a str,
+    pub grant_type: GrantType,
     /// The scopes asked for; used when the provider does not say which it granted.
     pub requested_scopes: &'a [String],
     pub owner: Option<Value>,
@@ -48,7 +48,7 @@ pub fn seal_new(
     let mut record = StoredToken {
         tag: grant.tag.to_string(),
         client_id: grant.client_id.clone(),
-        grant_type: grant.grant_type.to_string(),
+        grant_type: grant.grant_type.as_str().to_string(),
         scopes: grant.requested_scopes.to_vec(),
         token_type: None,
         access_token: None,
@@ -109,18 +109,33 @@ pub fn apply_response(
     Ok(())
 }
 
-/// Stores `record` under its tag: created when the tag is new, else replacing the current record
-/// (version-checked, retried when a concurrent writer got there first).
-pub async fn save(store: &dyn TokenStore, record: StoredToken) -> Result<StoredToken, StoreError> {
-    replace(store, record).await.map(|(saved, _)| saved)
-}
-
-/// Like [`save`], and also answers the record that was replaced, if any, so its grant can be
-/// revoked. The new record is a new connection: its `created` and `created_by` are its own.
-pub async fn replace(
+/// Creates `record` under its tag, atomically: the store's conditional create loses with
+/// `AlreadyExists` when the tag holds a record, which is then untouched.
+pub async fn create(
     store: &dyn TokenStore,
     record: StoredToken,
-) -> Result<(StoredToken, Option<StoredToken>), StoreError> {
+) -> Result<StoredToken, StoreError> {
+    store.create_token(&record).await?;
+    Ok(record)
+}
+
+/// What [`replace`] wrote.
+#[derive(Debug, Clone)]
+pub struct Written {
+    /// The record as stored.
+    pub saved: StoredToken,
+    /// The record it replaced; `None` when the tag was free.
+    pub previous: Option<StoredToken>,
+}
+
+/// Stores `record` under its tag: created when the tag is free, else replacing the current record
+/// (version-checked, retried when a concurrent writer got there first), which is answered so its
+/// grant can be released.
+///
+/// The replacement is a new connection: its `created` and `created_by` are its own (who replaced
+/// it, and when). Its `owner` is the one it names; when it names none, the replaced record's owner
+/// is kept, so a replace never silently takes a connection away from its owner's listing.
+pub async fn replace(store: &dyn TokenStore, record: StoredToken) -> Result<Written, StoreError> {
     // Every lost race (the tag created, replaced or deleted in between) reads as a stale version.
     let raced = |e| match e {
         StoreError::AlreadyExists(_) | StoreError::NotFound => StoreError::StaleVersion,
@@ -131,14 +146,23 @@ pub async fn replace(
     retry(Contention::Shared, stale, |_| async move {
         match store.get_token(&record.tag).await? {
             None => match store.create_token(record).await {
-                Ok(()) => Ok((record.clone(), None)),
+                Ok(()) => Ok(Written {
+                    saved: record.clone(),
+                    previous: None,
+                }),
                 Err(e) => Err(raced(e)),
             },
             Some(current) => {
                 let mut replacement = record.clone();
                 replacement.version = current.version;
+                if replacement.owner.is_none() {
+                    replacement.owner = current.owner.clone();
+                }
                 match store.update_token(&replacement).await {
-                    Ok(saved) => Ok((saved, Some(current))),
+                    Ok(saved) => Ok(Written {
+                        saved,
+                        previous: Some(current),
+                    }),
                     Err(e) => Err(raced(e)),
                 }
             }
@@ -207,11 +231,11 @@ mod tests {
         serde_json::from_str(json).unwrap()
     }
 
-    fn grant<'a>(client: &'a ClientId, scopes: &'a [String]) -> Grant<'a> {
+    fn grant<'a>(tag: &'a Tag, client: &'a ClientId, scopes: &'a [String]) -> Grant<'a> {
         Grant {
-            tag: "mail:1",
+            tag,
             client_id: client,
-            grant_type: "authorization_code",
+            grant_type: GrantType::AuthorizationCode,
             requested_scopes: scopes,
             owner: None,
             owner_name: None,
@@ -222,12 +246,13 @@ mod tests {
     #[test]
     fn a_sealed_record_holds_no_credential_in_clear_and_opens_again() {
         let v = vault();
+        let tag = Tag::parse("mail:1").unwrap();
         let client = ClientId::new("c1");
         let scopes = vec!["mail".to_string()];
         let r = response(
             r#"{"access_token":"AT-123","token_type":"Bearer","expires_in":"3600","refresh_token":"RT-456"}"#,
         );
-        let rec = seal_new(&v, grant(&client, &scopes), &r, 300, 1000).unwrap();
+        let rec = seal_new(&v, grant(&tag, &client, &scopes), &r, 300, 1000).unwrap();
         let json = serde_json::to_string(&rec).unwrap();
         assert!(
             !json.contains("AT-123") && !json.contains("RT-456"),
@@ -251,10 +276,11 @@ mod tests {
     #[test]
     fn a_response_without_refresh_token_keeps_the_old_one_and_without_expiry_has_none() {
         let v = vault();
+        let tag = Tag::parse("mail:1").unwrap();
         let client = ClientId::new("c1");
         let scopes = vec![];
         let first = response(r#"{"access_token":"A1","token_type":"Bearer","refresh_token":"R1"}"#);
-        let mut rec = seal_new(&v, grant(&client, &scopes), &first, 300, 1000).unwrap();
+        let mut rec = seal_new(&v, grant(&tag, &client, &scopes), &first, 300, 1000).unwrap();
         assert_eq!(rec.expires, None);
         // No expiry: never refreshed proactively.
         assert_eq!(rec.due_at, None);

@@ -1,5 +1,12 @@
 //! Token revocation (RFC 7009): when a connection is replaced or deleted, its grant is ended at the
-//! provider, so no orphaned refresh token stays live there.
+//! provider, so no orphaned refresh token stays live there, unless another connection still holds
+//! it.
+//!
+//! Providers such as Google keep one grant per account and client: revoking any token of it ends
+//! every other. So before a grant is revoked, [`release_grant`] looks for another record holding
+//! the same account under the same client ([`AccountKey`], the resource owner's stable id) through
+//! the store's account index, never a scan, and keeps the grant when one does. The log line and the
+//! event say which was done.
 //!
 //! A revocation is best effort: a provider without a revocation endpoint, or one that fails, is
 //! logged and never blocks the person or operator who replaced or deleted the connection.
@@ -11,7 +18,117 @@ use super::credentials::client_secret;
 use super::flow::{active_client_or_disabled, auth_method, provider_for};
 use super::grant::{ClientAuthMethod, GrantError};
 use super::records::field;
-use crate::domain::StoredToken;
+use crate::domain::token::TokenStatus;
+use crate::domain::{AccountKey, StoredToken};
+use crate::store::{PageRequest, StoreError};
+
+/// Records read per page when looking for another holder of an account.
+const HOLDERS_PAGE: u32 = 10;
+
+/// What became of the grant a record no longer holds (it was replaced or deleted, or lost its tag
+/// to another connection).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Released {
+    /// Revoked at the provider.
+    Revoked(Revoked),
+    /// Kept: the record under `held_by` holds the same account under the same client, and
+    /// revoking would end its grant too.
+    Kept { held_by: String },
+    /// Not revoked, and nobody else holds it: the provider has no revocation endpoint, the record
+    /// no token, the revocation failed, or the store could not say whether another record holds the
+    /// account (each logged).
+    NotRevoked,
+}
+
+impl Released {
+    /// What was done, as events name it: `revoked`, `kept` or `not_revoked`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Released::Revoked(_) => "revoked",
+            Released::Kept { .. } => "kept",
+            Released::NotRevoked => "not_revoked",
+        }
+    }
+
+    /// The tag whose record keeps the grant, when it was kept.
+    pub fn held_by(&self) -> Option<&str> {
+        match self {
+            Released::Kept { held_by } => Some(held_by),
+            _ => None,
+        }
+    }
+
+    /// Whether a request went to the provider and it accepted it.
+    pub fn revoked(&self) -> bool {
+        matches!(self, Released::Revoked(_))
+    }
+}
+
+/// Ends the grant `record` held, unless another record holds the same account under the same
+/// client. `successor` is the record now stored under `record`'s tag, when there is one (the
+/// replacement, or the connection that won the tag); it counts as a holder like any other.
+///
+/// Records under other tags are found through the account index and each read again (strongly
+/// consistent) before it counts, so a record deleted a moment ago never keeps a grant alive. A
+/// record that needs reauthorization holds nothing (its grant is already refused).
+pub async fn release_grant(
+    ctx: &OAuthContext,
+    record: &StoredToken,
+    successor: Option<&StoredToken>,
+) -> Released {
+    let held = match record.account_key() {
+        None => Ok(None),
+        Some(account) => holder(ctx, record, &account, successor).await,
+    };
+    match held {
+        Ok(Some(held_by)) => {
+            tracing::info!(tag = %record.tag, client = %record.client_id, %held_by, "grant kept: another connection holds the same account");
+            Released::Kept { held_by }
+        }
+        Ok(None) => match revoke_record(ctx, record).await {
+            Revoked::Skipped => Released::NotRevoked,
+            revoked => Released::Revoked(revoked),
+        },
+        Err(e) => {
+            tracing::warn!(tag = %record.tag, client = %record.client_id, error = %e, "the grant is not revoked: the store could not say whether another connection holds the same account");
+            Released::NotRevoked
+        }
+    }
+}
+
+/// The tag of another live record holding `account`, if any.
+async fn holder(
+    ctx: &OAuthContext,
+    record: &StoredToken,
+    account: &AccountKey,
+    successor: Option<&StoredToken>,
+) -> Result<Option<String>, StoreError> {
+    let holds = |t: &StoredToken| {
+        t.status != TokenStatus::ReauthorizationRequired
+            && t.account_key().as_ref() == Some(account)
+    };
+    if let Some(successor) = successor.filter(|s| holds(s)) {
+        return Ok(Some(successor.tag.clone()));
+    }
+    let tokens = ctx.app.stores.tokens.as_ref();
+    let mut page = PageRequest::first(HOLDERS_PAGE);
+    loop {
+        let found = tokens.account_tokens(account, &page).await?;
+        // The record's own tag is `successor`'s (checked above) or `record` itself (or the index's
+        // stale copy of it).
+        for hit in found.items.iter().filter(|hit| hit.tag != record.tag) {
+            if let Some(current) = tokens.get_token(&hit.tag).await?
+                && holds(&current)
+            {
+                return Ok(Some(current.tag));
+            }
+        }
+        match found.next {
+            Some(next) => page.after = Some(next),
+            None => return Ok(None),
+        }
+    }
+}
 
 /// What the provider was told to forget (RFC 7009 §2.1 `token_type_hint`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,9 +141,10 @@ pub enum Revoked {
     Skipped,
 }
 
-/// Revokes the grant behind `record` at its provider. Every failure is logged (naming the tag,
-/// client and provider, never a token) and answered as [`Revoked::Skipped`].
-pub async fn revoke_record(ctx: &OAuthContext, record: &StoredToken) -> Revoked {
+/// Revokes the grant behind `record` at its provider, whoever else holds it (see
+/// [`release_grant`]). Every failure is logged (naming the tag, client and provider, never a token)
+/// and answered as [`Revoked::Skipped`].
+async fn revoke_record(ctx: &OAuthContext, record: &StoredToken) -> Revoked {
     match try_revoke(ctx, record).await {
         Ok(revoked) => {
             if revoked != Revoked::Skipped {
@@ -35,7 +153,7 @@ pub async fn revoke_record(ctx: &OAuthContext, record: &StoredToken) -> Revoked 
             revoked
         }
         Err(reason) => {
-            tracing::warn!(tag = %record.tag, client = %record.client_id, %reason, "revocation at the provider failed; the record is removed anyway");
+            tracing::warn!(tag = %record.tag, client = %record.client_id, %reason, "revocation at the provider failed; the grant may still be live there");
             Revoked::Skipped
         }
     }
@@ -88,9 +206,10 @@ async fn try_revoke(ctx: &OAuthContext, record: &StoredToken) -> Result<Revoked,
     Ok(revoked)
 }
 
-/// One revocation request (RFC 7009 §2.1), authenticated like a token request (RFC 6749 §2.3.1).
-/// oauth2's own revocation refuses plain-HTTP endpoints, which the provider checks already allow
-/// only on loopback, so the request is made here.
+/// One revocation request (RFC 7009 §2.1), authenticated like a token request (RFC 6749 §2.3.1),
+/// taking at most what is left of the invocation ([`crate::deadline`]). oauth2's own revocation
+/// refuses plain-HTTP endpoints, which the provider checks already allow only on loopback, so the
+/// request is made here.
 async fn send(
     ctx: &OAuthContext,
     url: &url::Url,
@@ -104,7 +223,13 @@ async fn send(
         ("token", token.expose_secret().to_string()),
         ("token_type_hint", hint.to_string()),
     ];
-    let mut request = ctx.http.client().post(url.clone());
+    // Best effort, on the request path: never past what is left of the invocation.
+    let Some(timeout) = crate::deadline::budget(ctx.settings.timeouts.total) else {
+        return Err(GrantError::Unavailable(
+            "the invocation's time ran out before the revocation".into(),
+        ));
+    };
+    let mut request = ctx.http.client().post(url.clone()).timeout(timeout);
     match auth {
         ClientAuthMethod::Basic => {
             // RFC 6749 §2.3.1: both parts form-encoded before Basic encoding.

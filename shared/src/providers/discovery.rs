@@ -1,6 +1,11 @@
 //! OpenID Connect Discovery 1.0: a provider's endpoints read from
 //! `{issuer}/.well-known/openid-configuration`, and kept in-process for a while so a warm Lambda
 //! does not fetch them on every request.
+//!
+//! Outbound calls stay outbound: an endpoint a remote issuer lists must be `https` on a host that
+//! is not a loopback address, so a document can never point authbridge at a service on its own
+//! machine (on Lambda, the runtime API on `127.0.0.1:9001`). Only an issuer that is itself on a
+//! loopback address (a test server) may list plain-`http` loopback endpoints.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -9,7 +14,7 @@ use std::time::{Duration, Instant};
 use serde::Deserialize;
 use url::Url;
 
-use super::endpoint::{Issuer, parse_endpoint};
+use super::endpoint::{Issuer, is_loopback, parse_endpoint};
 
 /// How long a fetched discovery document is used before it is fetched again.
 pub const DEFAULT_DISCOVERY_TTL: Duration = Duration::from_secs(3600);
@@ -179,33 +184,49 @@ impl OidcDiscovery {
                 found: document.issuer,
             });
         }
-        let endpoint =
-            |name: &str, raw: &str| parse_endpoint(raw).map_err(|e| bad(format!("{name}: {e}")));
-        let token_endpoint = document
-            .token_endpoint
-            .as_deref()
-            .ok_or_else(|| bad("token_endpoint is missing".to_string()))?;
-        Ok(OidcMetadata {
-            issuer: issuer.clone(),
-            authorization_endpoint: endpoint(
-                "authorization_endpoint",
-                &document.authorization_endpoint,
-            )?,
-            token_endpoint: endpoint("token_endpoint", token_endpoint)?,
-            userinfo_endpoint: document
-                .userinfo_endpoint
-                .as_deref()
-                .map(|raw| endpoint("userinfo_endpoint", raw))
-                .transpose()?,
-            revocation_endpoint: document
-                .revocation_endpoint
-                .as_deref()
-                .map(|raw| endpoint("revocation_endpoint", raw))
-                .transpose()?,
-            authorization_response_iss_parameter_supported: document
-                .authorization_response_iss_parameter_supported,
-        })
+        check(issuer, document).map_err(bad)
     }
+}
+
+/// The metadata of `document`, each endpoint checked: a URL authbridge may call at all
+/// ([`parse_endpoint`]), and for an issuer that is not on a loopback address, `https` on a host that
+/// is not one either. The error names the field and says why.
+fn check(issuer: &Issuer, document: Document) -> Result<OidcMetadata, String> {
+    let local_issuer = Url::parse(issuer.as_str()).is_ok_and(|url| is_loopback(&url));
+    let endpoint = |name: &str, raw: &str| -> Result<Url, String> {
+        let url = parse_endpoint(raw).map_err(|e| format!("{name}: {e}"))?;
+        if !local_issuer && (url.scheme() != "https" || is_loopback(&url)) {
+            return Err(format!(
+                "{name}: {raw:?} is not an https address of another machine; a remote issuer's \
+                 endpoints must be (only an issuer on a loopback address may list loopback ones)"
+            ));
+        }
+        Ok(url)
+    };
+    let token_endpoint = document
+        .token_endpoint
+        .as_deref()
+        .ok_or_else(|| "token_endpoint is missing".to_string())?;
+    Ok(OidcMetadata {
+        issuer: issuer.clone(),
+        authorization_endpoint: endpoint(
+            "authorization_endpoint",
+            &document.authorization_endpoint,
+        )?,
+        token_endpoint: endpoint("token_endpoint", token_endpoint)?,
+        userinfo_endpoint: document
+            .userinfo_endpoint
+            .as_deref()
+            .map(|raw| endpoint("userinfo_endpoint", raw))
+            .transpose()?,
+        revocation_endpoint: document
+            .revocation_endpoint
+            .as_deref()
+            .map(|raw| endpoint("revocation_endpoint", raw))
+            .transpose()?,
+        authorization_response_iss_parameter_supported: document
+            .authorization_response_iss_parameter_supported,
+    })
 }
 
 #[cfg(test)]
@@ -265,5 +286,86 @@ mod tests {
         );
         idp.set_down(false);
         assert!(discovery.metadata(&issuer).await.is_ok());
+    }
+
+    fn document(issuer: &str, token: &str, revocation: Option<&str>) -> Document {
+        Document {
+            issuer: issuer.to_string(),
+            authorization_endpoint: format!("{issuer}/authorize"),
+            token_endpoint: Some(token.to_string()),
+            userinfo_endpoint: None,
+            revocation_endpoint: revocation.map(str::to_string),
+            authorization_response_iss_parameter_supported: false,
+        }
+    }
+
+    #[test]
+    fn a_remote_issuer_may_not_point_at_this_machine_or_plain_http() {
+        let issuer = Issuer::parse("https://idp.example").unwrap();
+        // The Lambda runtime API, and its like.
+        for (token, revocation) in [
+            (
+                "http://127.0.0.1:9001/2018-06-01/runtime/invocation/next",
+                None,
+            ),
+            ("https://idp.example/token", Some("http://127.0.0.1:9001/x")),
+            ("https://localhost/token", None),
+            ("https://[::1]:8443/token", None),
+        ] {
+            let err =
+                check(&issuer, document("https://idp.example", token, revocation)).unwrap_err();
+            assert!(
+                err.contains("is not an https address of another machine"),
+                "{token} {revocation:?}: {err}"
+            );
+            let field = if revocation.is_some() {
+                "revocation_endpoint"
+            } else {
+                "token_endpoint"
+            };
+            assert!(err.starts_with(field), "{err}");
+        }
+        // Plain http elsewhere was refused before (`parse_endpoint`), and still is.
+        let err = check(
+            &issuer,
+            document("https://idp.example", "http://idp.example/token", None),
+        )
+        .unwrap_err();
+        assert!(err.contains("plain http"), "{err}");
+        let fine = check(
+            &issuer,
+            document(
+                "https://idp.example",
+                "https://idp.example/token",
+                Some("https://idp.example/revoke"),
+            ),
+        )
+        .unwrap();
+        assert_eq!(fine.token_endpoint.as_str(), "https://idp.example/token");
+    }
+
+    #[test]
+    fn a_loopback_issuer_may_list_loopback_endpoints() {
+        let issuer = Issuer::parse("http://127.0.0.1:3000").unwrap();
+        let metadata = check(
+            &issuer,
+            document(
+                "http://127.0.0.1:3000",
+                "http://127.0.0.1:3000/token",
+                Some("http://localhost:3000/revoke"),
+            ),
+        )
+        .unwrap();
+        assert_eq!(
+            metadata.token_endpoint.as_str(),
+            "http://127.0.0.1:3000/token"
+        );
+        // Still only what authbridge may call at all.
+        let err = check(
+            &issuer,
+            document("http://127.0.0.1:3000", "http://example.com/token", None),
+        )
+        .unwrap_err();
+        assert!(err.contains("plain http"), "{err}");
     }
 }

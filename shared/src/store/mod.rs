@@ -9,7 +9,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::clock::Epoch;
-use crate::domain::{ClientId, FlowState, OAuthClient, StoredToken, User, UserId, WordpressLink};
+use crate::domain::{
+    AccountKey, ClientId, FlowState, OAuthClient, StoredToken, User, UserId, WordpressLink,
+};
 use crate::http::error::{ApiError, ResponseError};
 
 mod api_tokens;
@@ -211,6 +213,17 @@ pub trait TokenStore: Send + Sync {
     /// The records of `owner`, in tag order, through an index (never a scan).
     async fn owner_tokens(&self, owner: &str, page: &PageRequest)
     -> StoreResult<Page<StoredToken>>;
+    /// The records holding `account` (one provider account under one client, see
+    /// [`AccountKey`]), in tag order, through an index (never a scan). The index is written with
+    /// each record; a record stored before it existed is found once it is written again (its next
+    /// refresh, or `authbridge tokens reindex`), see `docs/storage.md`. On DynamoDB the index is
+    /// eventually consistent: a record written a moment ago may be missing, and one deleted a moment
+    /// ago may still be listed, so a caller reads each record again before relying on it.
+    async fn account_tokens(
+        &self,
+        account: &AccountKey,
+        page: &PageRequest,
+    ) -> StoreResult<Page<StoredToken>>;
     /// Records whose `due_at` is at or before `now`, earliest first, through an index: the items
     /// read grow with the number due, not with the number stored. The cursor is opaque.
     async fn due_tokens(&self, now: Epoch, page: &PageRequest) -> StoreResult<Page<StoredToken>>;

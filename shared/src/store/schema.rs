@@ -28,6 +28,13 @@ pub const GSI_OWNER_PK: &str = "owner_key";
 /// Connections by owner (`owner_key`, then `sort_key`, the tag): only records with an owner.
 pub const INDEX_BY_OWNER: &str = "by-owner";
 
+/// Attribute holding a token record's [`AccountKey`](crate::domain::AccountKey), the hash key of
+/// the sparse [`INDEX_BY_ACCOUNT`].
+pub const GSI_ACCOUNT_PK: &str = "account_key";
+/// Connections by provider account and client (`account_key`, then `sort_key`, the tag): only
+/// records whose resource owner has a stable id.
+pub const INDEX_BY_ACCOUNT: &str = "by-account";
+
 /// A DynamoDB scalar attribute type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AttrType {
@@ -72,6 +79,7 @@ pub fn table() -> TableDefinition {
             (GSI_DUE_PK, AttrType::S),
             (GSI_DUE_SK, AttrType::N),
             (GSI_OWNER_PK, AttrType::S),
+            (GSI_ACCOUNT_PK, AttrType::S),
         ],
         indexes: vec![
             Index {
@@ -87,6 +95,11 @@ pub fn table() -> TableDefinition {
             Index {
                 name: INDEX_BY_OWNER,
                 hash_key: GSI_OWNER_PK,
+                range_key: GSI_KIND_SK,
+            },
+            Index {
+                name: INDEX_BY_ACCOUNT,
+                hash_key: GSI_ACCOUNT_PK,
                 range_key: GSI_KIND_SK,
             },
         ],

@@ -100,3 +100,70 @@ async fn no_code_state_link_cookie_token_or_secret_reaches_a_log_line() {
         "the refused exchange is logged with its reason: {logs}"
     );
 }
+
+/// Deleting a connection says in the log what became of its grant: kept, naming the connection that
+/// holds the same account, or revoked when it was the last; never a token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_released_grant_is_logged_as_kept_with_its_holder_or_revoked() {
+    use authbridge::oauth::connections::delete_connection;
+    let turn = Captured::turn().await;
+    let captured = &turn.captured;
+    let Some(s) = stack::start_on_test_server(sqlite_backend(), StackOptions::default()).await
+    else {
+        return;
+    };
+    let client = s.register_code_client(CODE_CLIENT_BASIC.secret).await;
+    // One person signed in once at the server: one grant for both tags.
+    let session = oidc::ProviderSession::new().unwrap();
+    for tag in ["held:a", "held:b"] {
+        let browser = Browser::default();
+        let link = s.start_link(client.id.as_str(), tag, json!({})).await;
+        let authorize = browser.open(&link).await;
+        let back = oidc::authorize_in(&session, authorize.as_str(), "maya", true)
+            .await
+            .unwrap();
+        assert_eq!(browser.get(back).await.status(), 200);
+    }
+    let b = s
+        .stack
+        .app
+        .stores
+        .tokens
+        .get_token("held:b")
+        .await
+        .unwrap()
+        .unwrap();
+    let vault = s.stack.oauth.vault().await.unwrap();
+    let refresh = vault
+        .open(
+            "held:b",
+            field::REFRESH_TOKEN,
+            b.refresh_token.as_ref().unwrap(),
+        )
+        .unwrap()
+        .expose_secret()
+        .to_string();
+    captured.take();
+
+    delete_connection(&s.stack.oauth, "held:a").await.unwrap();
+    let kept: Vec<Value> = captured
+        .take()
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|line| line["message"] == "connection deleted")
+        .collect();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_eq!(kept[0]["grant"], "kept");
+    assert_eq!(kept[0]["held_by"], "held:b");
+
+    delete_connection(&s.stack.oauth, "held:b").await.unwrap();
+    let logs = captured.take();
+    assert!(!logs.contains(&refresh), "no token in the logs");
+    let revoked: Vec<Value> = logs
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|line| line["message"] == "connection deleted")
+        .collect();
+    assert_eq!(revoked.len(), 1, "{logs}");
+    assert_eq!(revoked[0]["grant"], "revoked");
+}

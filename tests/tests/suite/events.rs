@@ -2,15 +2,14 @@
 //! authbridge's bus sends every event to an SQS queue the test reads), and a webhook receiver in
 //! the test that checks each delivery's signature the way the README tells receivers to.
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use authbridge::events::EventSettings;
-use authbridge::events::webhook::{SIGNATURE_HEADER, TIMESTAMP_HEADER, verify};
+use authbridge::events::webhook::verify;
 use authbridge::oauth::records::field;
-use authbridge::secrets::SecretString;
-use authbridge_tests::oidc::{self, CODE_CLIENT_BASIC};
+use authbridge_tests::oidc::{self, CODE_CLIENT_BASIC, SERVICE_CLIENT};
 use authbridge_tests::stack::{self, StackOptions, TEST_API_TOKEN, TestStack};
+use authbridge_tests::webhook::{HOOK_KEY, SilentReceiver, receiver, settings as webhook_settings};
 use authbridge_tests::{
     Backend, dynamo_backend, emulator_endpoint, eventbridge_client, sqlite_backend, tokens, unique,
 };
@@ -181,89 +180,11 @@ async fn connection_events_reach_eventbridge() {
     assert_eq!(seen[1]["detail"]["error"], "invalid_grant");
 }
 
-/// One delivery as the receiver got it: the timestamp and signature headers, and the body.
-type Delivery = (Option<String>, Option<String>, String);
-
-/// What the webhook receiver got.
-#[derive(Clone, Default)]
-struct Received(Arc<Mutex<Vec<Delivery>>>);
-
-/// A webhook receiver on a free port that answers 500 to its first `failures` deliveries.
-async fn receiver(failures: u32) -> (String, Received, tokio::task::JoinHandle<()>) {
-    let received = Received::default();
-    let failures = Arc::new(Mutex::new(failures));
-    let app = {
-        let received = received.clone();
-        axum::Router::new().route(
-            "/hook",
-            axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
-                let received = received.clone();
-                let failures = failures.clone();
-                async move {
-                    let header = |n: &str| {
-                        headers
-                            .get(n)
-                            .and_then(|v| v.to_str().ok())
-                            .map(str::to_string)
-                    };
-                    received.0.lock().unwrap().push((
-                        header(TIMESTAMP_HEADER),
-                        header(SIGNATURE_HEADER),
-                        body,
-                    ));
-                    let mut left = failures.lock().unwrap();
-                    if *left > 0 {
-                        *left -= 1;
-                        return axum::http::StatusCode::INTERNAL_SERVER_ERROR;
-                    }
-                    axum::http::StatusCode::NO_CONTENT
-                }
-            }),
-        )
-    };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let hook = format!("http://{}/hook", listener.local_addr().unwrap());
-    let server = tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    (hook, received, server)
-}
-
-const HOOK_KEY: &str = "hook-signing-key-0123456789";
-
-/// Event settings for the webhook at `hook`, its key stored in `backend`'s secret store.
-async fn webhook_settings(backend: &Backend, hook: &str) -> EventSettings {
-    let secret_name = unique("webhook-key");
-    backend
-        .secrets
-        .put_secret(&secret_name, &SecretString::from(HOOK_KEY))
-        .await
-        .unwrap();
-    EventSettings {
-        webhook_url: Some(hook.parse().unwrap()),
-        webhook_secret: Some(secret_name),
-        ..Default::default()
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_webhook_gets_signed_events_and_a_failed_delivery_is_retried() {
     let (hook, received, server) = receiver(1).await;
     let backend = sqlite_backend();
-    let secret_name = unique("webhook-key");
-    backend
-        .secrets
-        .put_secret(
-            &secret_name,
-            &SecretString::from("hook-signing-key-0123456789"),
-        )
-        .await
-        .unwrap();
-    let settings = EventSettings {
-        webhook_url: Some(hook.parse().unwrap()),
-        webhook_secret: Some(secret_name),
-        ..Default::default()
-    };
+    let settings = webhook_settings(&backend, &hook).await;
     let Some(s) = stack_with(backend, settings).await else {
         return;
     };
@@ -387,4 +308,66 @@ async fn a_function_context_sends_to_the_bus_only_when_there_is_one() {
         .await
         .expect("a context without a bus");
     assert!(!without.events.enabled(), "no bus, no webhook: no events");
+}
+
+/// A webhook receiver that never answers cannot hold a request past its invocation's deadline: the
+/// delivery takes only what is left of the invocation (less the time kept to answer). Here that is
+/// about 1.5 s, less than one attempt's own timeout (2 s), so the one attempt is cut short and no
+/// retry starts; a delivery that ignored the deadline would make all three attempts (6.6 s).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_webhook_takes_only_what_is_left_of_the_invocation() {
+    use authbridge::deadline::ANSWER_RESERVE;
+    use authbridge::events::{WEBHOOK_ATTEMPTS, WEBHOOK_TIMEOUT};
+    use lambda_http::RequestExt;
+    use std::time::SystemTime;
+
+    let hook = SilentReceiver::start().await;
+    let backend = sqlite_backend();
+    let settings = webhook_settings(&backend, &hook.url).await;
+    let Some(s) = stack_with(backend, settings).await else {
+        return;
+    };
+    let client = s
+        .register(
+            PROVIDER,
+            SERVICE_CLIENT.id,
+            SERVICE_CLIENT.secret,
+            serde_json::Map::new(),
+        )
+        .await;
+    // `POST /oauth/token` as Lambda hands it to the function, with the invocation's deadline.
+    let left = ANSWER_RESERVE + Duration::from_millis(1500);
+    assert!(left - ANSWER_RESERVE < WEBHOOK_TIMEOUT && WEBHOOK_ATTEMPTS > 1);
+    let deadline = SystemTime::now() + left;
+    let body = json!({"client": client.id, "grant": "client_credentials", "scopes": ["api:read"],
+        "tag": "slow-hook"});
+    let mut req = lambda_http::Request::new(lambda_http::Body::from(body.to_string()));
+    *req.method_mut() = lambda_http::http::Method::POST;
+    *req.uri_mut() = "/oauth/token".parse().unwrap();
+    let headers = req.headers_mut();
+    headers.insert(
+        "authorization",
+        format!("Bearer {TEST_API_TOKEN}").parse().unwrap(),
+    );
+    headers.insert("content-type", "application/json".parse().unwrap());
+    let mut lambda = lambda_http::Context::default();
+    lambda.deadline = deadline
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
+    let req = req.with_lambda_context(lambda);
+
+    let response = authbridge::http::serve::invoke(
+        s.stack.client_credentials.clone(),
+        &client_credentials::handle,
+        req,
+    )
+    .await;
+    assert_eq!(response.status(), 200, "{:?}", response.body());
+    assert!(tokens::stored(&s, "slow-hook").await.is_some());
+    assert!(
+        hook.accepted() <= 1,
+        "no webhook retry after the invocation's time ran out ({} connections)",
+        hook.accepted()
+    );
 }

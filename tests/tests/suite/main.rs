@@ -8,6 +8,7 @@
 
 mod api_token_scopes;
 mod api_tokens;
+mod connection_rule;
 mod events;
 mod handlers;
 mod login_bursts;

@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use authbridge::clock;
 use authbridge::domain::{
-    ClientId, FlowState, OAuthClient, StoredToken, User, UserId, UserSource, WordpressLink,
+    AccountKey, ClientId, FlowState, OAuthClient, StoredToken, User, UserId, UserSource,
+    WordpressLink,
 };
 use authbridge::secrets::{ExposeSecret, SecretString};
 use authbridge::store::{Opened, PageRequest, StoreError, Taken, Unique};
@@ -576,6 +577,69 @@ async fn tokens_are_listed_by_owner_through_the_index(b: Backend) {
     );
 }
 
+/// The tags of the records holding `account`, following every page of `limit`.
+async fn account_tags(b: &Backend, account: &AccountKey, limit: u32) -> Vec<String> {
+    let s = &b.stores.tokens;
+    let mut tags = Vec::new();
+    let mut page = PageRequest::first(limit);
+    loop {
+        let got = s.account_tokens(account, &page).await.unwrap();
+        assert!(got.items.len() <= limit as usize);
+        tags.extend(got.items.into_iter().map(|t| t.tag));
+        match got.next {
+            Some(next) => page.after = Some(next),
+            None => return tags,
+        }
+    }
+}
+
+async fn tokens_are_found_by_account_through_the_index(b: Backend) {
+    let s = &b.stores.tokens;
+    let (client, elsewhere) = (ClientId::generate(), ClientId::generate());
+    let alice = serde_json::json!({"sub": unique("alice"), "name": "Alice"});
+    // Another person with the same display name.
+    let namesake = serde_json::json!({"sub": unique("alice"), "name": "Alice"});
+    for (tag, client, owner) in [
+        ("acct-3", &client, Some(&alice)),
+        ("acct-1", &client, Some(&alice)),
+        ("acct-namesake", &client, Some(&namesake)),
+        ("acct-elsewhere", &elsewhere, Some(&alice)),
+        ("acct-none", &client, None),
+        ("acct-2", &client, Some(&alice)),
+    ] {
+        let t = StoredToken {
+            client_id: client.clone(),
+            resource_owner: owner.cloned(),
+            ..token(tag)
+        };
+        s.create_token(&t).await.unwrap();
+    }
+    let key = AccountKey::of(&client, &alice).unwrap();
+    assert_eq!(
+        account_tags(&b, &key, 2).await,
+        ["acct-1", "acct-2", "acct-3"]
+    );
+    let namesake_key = AccountKey::of(&client, &namesake).unwrap();
+    assert_eq!(account_tags(&b, &namesake_key, 10).await, ["acct-namesake"]);
+    let other_client = AccountKey::of(&elsewhere, &alice).unwrap();
+    assert_eq!(
+        account_tags(&b, &other_client, 10).await,
+        ["acct-elsewhere"]
+    );
+    let nobody = AccountKey::of(&client, &serde_json::json!({"sub": "nobody"})).unwrap();
+    assert!(account_tags(&b, &nobody, 10).await.is_empty());
+    // The key moves with the record: another account's grant written over it, or a delete.
+    let mut moved = s.get_token("acct-1").await.unwrap().unwrap();
+    moved.resource_owner = Some(namesake.clone());
+    s.update_token(&moved).await.unwrap();
+    assert!(s.delete_token("acct-3").await.unwrap());
+    assert_eq!(account_tags(&b, &key, 10).await, ["acct-2"]);
+    assert_eq!(
+        account_tags(&b, &namesake_key, 10).await,
+        ["acct-1", "acct-namesake"]
+    );
+}
+
 async fn lists_are_paginated_in_key_order(b: Backend) {
     let s = &b.stores.clients;
     let mut created = Vec::new();
@@ -898,6 +962,7 @@ on_both_backends!(
     a_flow_state_is_opened_once_and_keeps_its_binding,
     lists_are_paginated_in_key_order,
     tokens_are_listed_by_owner_through_the_index,
+    tokens_are_found_by_account_through_the_index,
     secrets_put_get_replace_delete,
     a_session_reads_back_until_it_expires,
     an_expired_session_reads_as_absent,
@@ -938,4 +1003,76 @@ async fn the_embedded_file_is_shared_and_survives_a_restart() {
         .filter(|r| matches!(r, Ok(Ok(()))))
         .count();
     assert_eq!(won, 1);
+}
+
+/// A file from before the account index (its `tokens` table without `account_key`) gets the column
+/// when it is opened, filled from each stored record: records written before are found at once.
+#[tokio::test]
+async fn the_embedded_store_indexes_the_accounts_of_records_stored_before() {
+    use authbridge::store::TokenStore;
+    use authbridge::store::sqlite::SqliteStore;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("authbridge.db");
+    let alice = serde_json::json!({"sub": "alice"});
+    let old = StoredToken {
+        resource_owner: Some(alice.clone()),
+        version: 1,
+        ..token("before")
+    };
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE tokens (tag TEXT PRIMARY KEY, data TEXT NOT NULL,
+                 version INTEGER NOT NULL, due_at INTEGER);",
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO tokens (tag, data, version, due_at) VALUES (?1, ?2, 1, NULL)",
+            rusqlite::params![old.tag, serde_json::to_string(&old).unwrap()],
+        )
+        .unwrap();
+    }
+    let store = SqliteStore::open(&path).unwrap();
+    let key = AccountKey::of(&old.client_id, &alice).unwrap();
+    let found = store
+        .account_tokens(&key, &PageRequest::first(10))
+        .await
+        .unwrap();
+    assert_eq!(found.items, [old]);
+}
+
+/// A DynamoDB item from before the account index has no `account_key`: the index does not list it
+/// until it is written again (its next refresh, or `authbridge tokens reindex`), and then does.
+#[tokio::test]
+async fn a_dynamodb_record_stored_before_the_index_is_found_once_written_again() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let Some(b) = authbridge_tests::dynamo_backend().await else {
+        return;
+    };
+    let dynamo = b.dynamo().expect("a DynamoDB backend");
+    let s = &b.stores.tokens;
+    let alice = serde_json::json!({"sub": "alice"});
+    let record = StoredToken {
+        resource_owner: Some(alice.clone()),
+        ..token("before")
+    };
+    s.create_token(&record).await.unwrap();
+    // As an earlier version wrote it.
+    dynamo
+        .raw_client()
+        .update_item()
+        .table_name(dynamo.table())
+        .key("pk", AttributeValue::S("TOKEN#before".into()))
+        .update_expression("REMOVE account_key")
+        .send()
+        .await
+        .unwrap();
+    let key = AccountKey::of(&record.client_id, &alice).unwrap();
+    assert!(
+        account_tags(&b, &key, 10).await.is_empty(),
+        "not indexed yet"
+    );
+    let stored = s.get_token("before").await.unwrap().unwrap();
+    s.update_token(&stored).await.unwrap();
+    assert_eq!(account_tags(&b, &key, 10).await, ["before"]);
 }

@@ -146,7 +146,10 @@ async fn every_failure_is_clear_and_stores_nothing() {
     let base = fake_provider().await;
     let s = stack_with(&base).await;
     let cases = [
-        ("rfc-error", 502, "provider_rejected"),
+        // The provider refuses what the caller asked: the caller's to fix.
+        ("rfc-error", 400, "provider_rejected"),
+        // The provider refuses the client itself (`invalid_client`): an operator's to fix.
+        ("unknown-to-the-provider", 502, "provider_rejected"),
         ("server-error", 503, "provider_unavailable"),
         ("garbage", 502, "provider_bad_response"),
         ("slow", 503, "provider_unavailable"),
@@ -224,7 +227,10 @@ async fn the_password_grant_works_for_legacy_providers() {
         json!({"grant": "password", "tag": "legacy2", "username": "legacy", "password": "wrong"}),
     )
     .await;
-    assert_eq!(status, 502);
+    assert_eq!(
+        status, 400,
+        "a wrong password is the caller's to fix: {body}"
+    );
     assert_eq!(body["provider_error"], "invalid_grant");
     let (status, body) = grant(&s, "ok", json!({"grant": "password", "tag": "legacy3"})).await;
     assert_eq!(status, 400, "{body}");

@@ -2,23 +2,20 @@
 //! the flow's binding cookie; then the code is exchanged and the record stored.
 
 use serde::Deserialize;
-use serde_json::Value;
 use url::Url;
 
 use super::binding::{binding_matches, cookie_name, state_key};
 use super::{active_client, provider_for, refresh_margin};
 use crate::clock::Epoch;
-use crate::domain::{FlowState, StoredToken};
-use crate::events::{Event, EventKind};
+use crate::domain::{FlowState, GrantType, Tag};
+use crate::oauth::connecting;
 use crate::oauth::context::OAuthContext;
 use crate::oauth::credentials::grant_client;
 use crate::oauth::error::OAuthError;
 use crate::oauth::owner;
 use crate::oauth::records::{self, Grant};
-use crate::oauth::revocation::revoke_record;
-use crate::oauth::token_response::ProviderTokenResponse;
-use crate::providers::{OwnerSource, ResolvedProvider};
-use crate::store::{StoreError, Taken};
+use crate::providers::ResolvedProvider;
+use crate::store::Taken;
 
 /// The parameters the provider sends back to the return URL (RFC 6749 §4.1.2, RFC 9207).
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -142,15 +139,17 @@ async fn exchange(
         .map_err(|e| OAuthError::InvalidRequest(format!("stored redirect URI: {e}")))?;
     let grant = grant_client(ctx, &client, &provider, Some(&redirect_uri)).await?;
     let vault = ctx.vault().await?;
+    // A flow stored before tags were checked holds a tag checked only for its length.
+    let tag = Tag::parse(&flow.tag)?;
     let response = grant.exchange_code(&code, &flow.pkce_verifier).await?;
-    let owner = read_owner(ctx, &provider, &response).await;
+    let owner = owner::read_owner(ctx, &provider, &response).await;
     let owner_name = owner.as_ref().and_then(owner::owner_name);
     let mut record = records::seal_new(
         vault,
         Grant {
-            tag: &flow.tag,
+            tag: &tag,
             client_id: &client.id,
-            grant_type: "authorization_code",
+            grant_type: GrantType::AuthorizationCode,
             requested_scopes: &flow.scopes,
             owner,
             owner_name: owner_name.clone(),
@@ -161,72 +160,13 @@ async fn exchange(
         now,
     )?;
     record.owner = flow.owner.clone();
-    let replaced = store(ctx, &flow, record).await?;
-    let kind = match replaced {
-        true => EventKind::ConnectionReplaced,
-        false => EventKind::ConnectionCreated,
-    };
-    ctx.app
-        .events
-        .publish(
-            Event::connection(kind, &flow.tag, client.id.as_str(), now)
-                .with_provider(Some(&provider.name))
-                .with_owner(flow.owner.as_deref()),
-        )
-        .await;
+    connecting::store(ctx, record, flow.replace, &provider.name).await?;
     tracing::info!(tag = %flow.tag, client = %client.id, replace = flow.replace, "authorization code flow connected");
     Ok(Completed::Connected {
         tag: flow.tag,
         landing_url: flow.landing_url,
         owner_name,
     })
-}
-
-/// Stores the new record: created, or (when the flow said `replace`) replacing the old one, whose
-/// grant is then revoked at the provider. A flow that may not replace and finds its tag taken (a
-/// connection made meanwhile) revokes its own new grant instead of leaving it orphaned. `true`
-/// when a record was replaced.
-async fn store(
-    ctx: &OAuthContext,
-    flow: &FlowState,
-    record: StoredToken,
-) -> Result<bool, OAuthError> {
-    let tokens = ctx.app.stores.tokens.as_ref();
-    if !flow.replace {
-        return match tokens.create_token(&record).await {
-            Ok(()) => Ok(false),
-            Err(StoreError::AlreadyExists(_)) => {
-                revoke_record(ctx, &record).await;
-                Err(OAuthError::ConnectionExists(record.tag))
-            }
-            Err(e) => Err(e.into()),
-        };
-    }
-    let (saved, previous) = records::replace(tokens, record).await?;
-    let Some(previous) = previous else {
-        return Ok(false);
-    };
-    if same_account(&previous, &saved) {
-        // Providers such as Google keep one grant per account and client: revoking the old token
-        // would end the new one too.
-        tracing::info!(tag = %saved.tag, "the same account connected again; its old grant is not revoked");
-    } else {
-        revoke_record(ctx, &previous).await;
-    }
-    Ok(true)
-}
-
-/// Whether two records were granted by the same resource owner (as far as the provider said).
-fn same_account(a: &StoredToken, b: &StoredToken) -> bool {
-    let id = |t: &StoredToken| {
-        t.resource_owner
-            .as_ref()
-            .and_then(|o| o.get("sub").or_else(|| o.get("id")).cloned())
-    };
-    match (id(a), id(b)) {
-        (Some(x), Some(y)) => x == y,
-        _ => a.resource_owner_name.is_some() && a.resource_owner_name == b.resource_owner_name,
-    }
 }
 
 /// RFC 9207: when the response carries `iss`, it must be the provider's issuer; when the provider
@@ -236,40 +176,5 @@ fn check_issuer(provider: &ResolvedProvider, iss: Option<&str>) -> Result<(), OA
         (Some(iss), Some(expected)) if !expected.matches(iss) => Err(OAuthError::IssuerMismatch),
         (None, Some(_)) if provider.requires_iss => Err(OAuthError::IssuerMismatch),
         _ => Ok(()),
-    }
-}
-
-/// The resource owner, from the owner endpoint or the ID token. A failure here does not lose the
-/// grant: the token is stored without an owner and the failure is logged.
-async fn read_owner(
-    ctx: &OAuthContext,
-    provider: &ResolvedProvider,
-    response: &ProviderTokenResponse,
-) -> Option<Value> {
-    use oauth2::TokenResponse;
-    match &provider.owner {
-        OwnerSource::IdToken => response.id_token().and_then(owner::id_token_claims),
-        OwnerSource::None => None,
-        OwnerSource::Url(url) => {
-            let result = ctx
-                .http
-                .client()
-                .get(url.clone())
-                .bearer_auth(response.access_token().secret())
-                .header("accept", "application/json")
-                .send()
-                .await;
-            match result {
-                Ok(r) if r.status().is_success() => r.json::<Value>().await.ok(),
-                Ok(r) => {
-                    tracing::warn!(status = r.status().as_u16(), provider = %provider.name, "the owner endpoint refused");
-                    None
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e.without_url(), provider = %provider.name, "the owner endpoint failed");
-                    None
-                }
-            }
-        }
     }
 }

@@ -35,8 +35,8 @@ pub use start::{Started, start};
 /// Default refresh margin: refresh five minutes before expiry.
 pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(300);
 
-/// The longest tag a connection may have.
-pub const MAX_TAG_LEN: usize = 200;
+/// The longest tag a connection may have (the rule is [`crate::domain::Tag`]'s).
+pub use crate::domain::tag::MAX_TAG_LEN;
 
 /// A request to start the flow (the JSON body of `POST /oauth/start`, or the CLI's `connect`).
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -50,7 +50,8 @@ pub struct StartRequest {
     /// Where the browser lands afterwards; must be on the allow-list.
     #[serde(default)]
     pub landing_url: Option<String>,
-    /// What the token is for; the token record's unique tag. Default: `client:<id>`.
+    /// What the token is for; the token record's unique tag, checked as a
+    /// [`Tag`](crate::domain::Tag). Default: `client:<id>`.
     #[serde(default)]
     pub tag: Option<String>,
     /// The `prompt` parameter; the provider's default when absent.

@@ -5,11 +5,9 @@ use std::time::Duration;
 use url::Url;
 
 use super::binding::{FlowLink, state_key};
-use super::{
-    FlowUrls, Initiator, MAX_TAG_LEN, StartRequest, active_client, check_owner, provider_for,
-};
+use super::{FlowUrls, Initiator, StartRequest, active_client, check_owner, provider_for};
 use crate::clock::Epoch;
-use crate::domain::FlowState;
+use crate::domain::{FlowState, GrantType, Tag};
 use crate::oauth::context::OAuthContext;
 use crate::oauth::error::OAuthError;
 use crate::oauth::grant::new_pkce_verifier;
@@ -54,25 +52,23 @@ pub async fn start(
             ));
         }
     };
-    let tag = request
-        .tag
-        .filter(|t| !t.trim().is_empty())
-        .unwrap_or_else(|| format!("client:{}", client.id));
-    if tag.len() > MAX_TAG_LEN {
-        return Err(OAuthError::InvalidRequest(format!(
-            "tag is longer than {MAX_TAG_LEN} characters"
-        )));
-    }
+    let tag = Tag::requested(
+        request.tag.as_deref(),
+        GrantType::AuthorizationCode,
+        &client.id,
+    )?;
     let owner = request
         .owner
         .as_deref()
         .map(check_owner)
         .transpose()?
         .map(str::to_string);
-    initiator.may_touch(&tag, owner.as_deref(), &client.id)?;
-    if let Some(existing) = ctx.app.stores.tokens.get_token(&tag).await? {
+    initiator.may_touch(tag.as_str(), owner.as_deref(), &client.id)?;
+    // Refused early, so no one approves at the provider for nothing; the flow's end checks again
+    // atomically (`connecting::store`).
+    if let Some(existing) = ctx.app.stores.tokens.get_token(tag.as_str()).await? {
         if !request.replace {
-            return Err(OAuthError::ConnectionExists(tag));
+            return Err(OAuthError::ConnectionExists(tag.into_string()));
         }
         // A replace ends the connection there now: it must be the caller's to touch too.
         initiator.may_touch_record(&existing)?;
@@ -93,7 +89,7 @@ pub async fn start(
             key: state_key(&link.state()),
             client_id: client.id.clone(),
             scopes,
-            tag: tag.clone(),
+            tag: tag.to_string(),
             landing_url,
             prompt,
             pkce_verifier: new_pkce_verifier(),
@@ -110,6 +106,6 @@ pub async fn start(
     Ok(Started {
         url: link.url(&urls.public_base),
         expires_at,
-        tag,
+        tag: tag.into_string(),
     })
 }

@@ -1,11 +1,12 @@
 //! Token records in DynamoDB: item `TOKEN#<tag>`, listed under `TOKENS`, in the sparse `due`
-//! index while it has a `due_at`, and in the sparse `by-owner` index when it has an owner.
+//! index while it has a `due_at`, in the sparse `by-owner` index when it has an owner, and in the
+//! sparse `by-account` index when its resource owner has a stable id.
 
 use async_trait::async_trait;
 
 use super::{DynamoStore, Item, backend, number};
 use crate::clock::Epoch;
-use crate::domain::StoredToken;
+use crate::domain::{AccountKey, StoredToken};
 use crate::store::schema;
 use crate::store::{
     DueCursor, Page, PageRequest, StoreError, StoreResult, TokenStore, Unique, Update,
@@ -40,6 +41,12 @@ fn item(token: &StoredToken) -> StoreResult<Item> {
         item.insert(
             schema::GSI_OWNER_PK.into(),
             AttributeValue::S(owner.clone()),
+        );
+    }
+    if let Some(account) = token.account_key() {
+        item.insert(
+            schema::GSI_ACCOUNT_PK.into(),
+            AttributeValue::S(account.as_str().to_string()),
         );
     }
     Ok(item)
@@ -133,6 +140,20 @@ impl TokenStore for DynamoStore {
             owner,
             page,
             "listing an owner's token records",
+        )
+        .await
+    }
+
+    async fn account_tokens(
+        &self,
+        account: &AccountKey,
+        page: &PageRequest,
+    ) -> StoreResult<Page<StoredToken>> {
+        self.list_index(
+            (schema::INDEX_BY_ACCOUNT, schema::GSI_ACCOUNT_PK),
+            account.as_str(),
+            page,
+            "listing the token records of an account",
         )
         .await
     }

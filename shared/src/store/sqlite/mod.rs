@@ -28,7 +28,8 @@ const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS clients (
     id TEXT PRIMARY KEY, data TEXT NOT NULL, version INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS tokens (
-    tag TEXT PRIMARY KEY, data TEXT NOT NULL, version INTEGER NOT NULL, due_at INTEGER);
+    tag TEXT PRIMARY KEY, data TEXT NOT NULL, version INTEGER NOT NULL, due_at INTEGER,
+    account_key TEXT);
 CREATE INDEX IF NOT EXISTS tokens_due ON tokens(due_at) WHERE due_at IS NOT NULL;
 CREATE INDEX IF NOT EXISTS tokens_owner ON tokens(json_extract(data, '$.owner'), tag)
     WHERE json_extract(data, '$.owner') IS NOT NULL;
@@ -133,14 +134,11 @@ impl SqliteStore {
 }
 
 /// Brings a file made by an earlier version up to the schema: links gained `login_key` (the
-/// lower-case WordPress login, unique), filled from each link's stored login.
+/// lower-case WordPress login, unique), filled from each link's stored login; token records gained
+/// `account_key` (the [`AccountKey`](crate::domain::AccountKey) of their resource owner), filled
+/// from each record's stored owner, so every record is in the account index from the first open.
 fn migrate(conn: &Connection) -> rusqlite::Result<()> {
-    let has_login_key: bool = conn.query_row(
-        "SELECT COUNT(*) FROM pragma_table_info('wordpress_links') WHERE name = 'login_key'",
-        [],
-        |row| row.get::<_, i64>(0).map(|n| n > 0),
-    )?;
-    if !has_login_key {
+    if !has_column(conn, "wordpress_links", "login_key")? {
         conn.execute_batch("ALTER TABLE wordpress_links ADD COLUMN login_key TEXT")?;
         let links: Vec<(i64, String)> = conn
             .prepare("SELECT wordpress_id, data FROM wordpress_links")?
@@ -156,8 +154,36 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
             )?;
         }
     }
+    if !has_column(conn, "tokens", "account_key")? {
+        conn.execute_batch("ALTER TABLE tokens ADD COLUMN account_key TEXT")?;
+        let records: Vec<(String, String)> = conn
+            .prepare("SELECT tag, data FROM tokens")?
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        for (tag, data) in records {
+            let key = serde_json::from_str::<crate::domain::StoredToken>(&data)
+                .ok()
+                .and_then(|record| record.account_key())
+                .map(|key| key.as_str().to_string());
+            conn.execute(
+                "UPDATE tokens SET account_key = ?2 WHERE tag = ?1",
+                rusqlite::params![tag, key],
+            )?;
+        }
+    }
     conn.execute_batch(
-        "CREATE UNIQUE INDEX IF NOT EXISTS wordpress_links_login ON wordpress_links(login_key);",
+        "CREATE UNIQUE INDEX IF NOT EXISTS wordpress_links_login ON wordpress_links(login_key);
+         CREATE INDEX IF NOT EXISTS tokens_account ON tokens(account_key, tag)
+             WHERE account_key IS NOT NULL;",
+    )
+}
+
+/// Whether `table` has the column `column`.
+fn has_column(conn: &Connection, table: &str, column: &str) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT COUNT(*) FROM pragma_table_info(?1) WHERE name = ?2",
+        [table, column],
+        |row| row.get::<_, i64>(0).map(|n| n > 0),
     )
 }
 

@@ -8,20 +8,21 @@ use super::{
     list_page_of, to_json,
 };
 use crate::clock::Epoch;
-use crate::domain::StoredToken;
+use crate::domain::{AccountKey, StoredToken};
 use crate::store::{DueCursor, Page, PageRequest, StoreResult, TokenStore, Unique, Update};
 
 #[async_trait]
 impl TokenStore for SqliteStore {
     async fn create_token(&self, token: &StoredToken) -> StoreResult<()> {
         let (tag, data, due) = (token.tag.clone(), to_json(token)?, token.due_at);
+        let account = account_column(token);
         let version = token.version as i64;
         self.write("creating a token record", move |tx| {
             insert_new(
                 tx,
-                "INSERT INTO tokens (tag, data, version, due_at) VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT DO NOTHING",
-                params![tag, data, version, due],
+                "INSERT INTO tokens (tag, data, version, due_at, account_key)
+                     VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+                params![tag, data, version, due, account],
                 Unique::Token,
                 "creating a token record",
             )
@@ -45,13 +46,14 @@ impl TokenStore for SqliteStore {
     async fn update_token(&self, token: &StoredToken) -> StoreResult<StoredToken> {
         let update = Update::of(token);
         let (tag, data, due) = (token.tag.clone(), to_json(&update.next)?, token.due_at);
+        let account = account_column(token);
         let (next, expected) = (update.next_sql(), update.expected_sql());
         self.write("updating a token record", move |tx| {
             let changed = tx
                 .cached_execute(
-                    "UPDATE tokens SET data = ?2, version = ?3, due_at = ?4
+                    "UPDATE tokens SET data = ?2, version = ?3, due_at = ?4, account_key = ?6
                      WHERE tag = ?1 AND version = ?5",
-                    params![tag, data, next, due, expected],
+                    params![tag, data, next, due, expected, account],
                 )
                 .map_err(db("updating a token record"))?;
             check_updated(
@@ -152,4 +154,28 @@ impl TokenStore for SqliteStore {
         })
         .await
     }
+
+    async fn account_tokens(
+        &self,
+        account: &AccountKey,
+        page: &PageRequest,
+    ) -> StoreResult<Page<StoredToken>> {
+        let (account, page) = (account.as_str().to_string(), page.clone());
+        self.run("listing the token records of an account", move |conn| {
+            list_page_of(
+                conn,
+                "SELECT tag, data FROM tokens WHERE account_key = ?3
+                 AND tag > ?1 ORDER BY tag LIMIT ?2",
+                Some(&account),
+                &page,
+                "listing the token records of an account",
+            )
+        })
+        .await
+    }
+}
+
+/// The `account_key` column of `token`: its account index entry.
+fn account_column(token: &StoredToken) -> Option<String> {
+    token.account_key().map(|key| key.as_str().to_string())
 }
