@@ -19,5 +19,5 @@ pub use flow_state::FlowState;
 pub use ids::{ClientId, UserId};
 pub use session::Session;
 pub use token::StoredToken;
-pub use user::{User, UserSource, WordpressLink};
+pub use user::{PasswordOrigin, User, UserSource, WordpressLink};
 pub use wordpress::WordpressAccount;
