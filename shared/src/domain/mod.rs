@@ -6,6 +6,7 @@ pub mod email;
 pub mod flow_state;
 pub mod ids;
 pub mod session;
+pub mod spelling;
 pub mod text;
 pub mod token;
 pub mod token_lifecycle;

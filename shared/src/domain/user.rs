@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::UserId;
+use super::spelling::wordpress_spelling;
 use crate::clock::Epoch;
 
 /// A password hash in PHC (Argon2id) or an imported WordPress format. Never printed.
@@ -186,11 +187,14 @@ pub struct WordpressLink {
 }
 
 impl WordpressLink {
-    /// The form of a WordPress `user_login` under which links are unique and looked up: trimmed
-    /// and lower-case, as WordPress's own lookup (MySQL's case-insensitive collation) matches it.
-    /// `None` for an empty login, which no lookup can find.
+    /// The form of a WordPress `user_login` under which links are unique and looked up: the
+    /// spelling under which WordPress's own lookup finds it ([`wordpress_spelling`]: case, accents,
+    /// width, tags, percent-escapes and entities as `sanitize_user` and MySQL's collation treat
+    /// them), so `alice`, `ALICE` and `àlice` find one link. For the logins WordPress stores (strict
+    /// `sanitize_user`) that is their trimmed lower-case form. `None` for an empty login, which no
+    /// lookup can find.
     pub fn login_key(login: &str) -> Option<String> {
-        let key = login.trim().to_lowercase();
+        let key = wordpress_spelling(login.trim());
         (!key.is_empty()).then_some(key)
     }
 }
@@ -224,6 +228,21 @@ mod tests {
         let made_here = stored_before(UserSource::Local, None);
         assert_eq!(made_here.password_origin(), PasswordOrigin::Authbridge);
         assert!(!made_here.wordpress_may_vouch());
+    }
+
+    #[test]
+    fn a_login_key_is_the_lower_case_login_for_wordpress_logins_and_finds_its_variants() {
+        for login in ["admin", "Admin.Admin", "john doe", "a_b-c@d.e", "  Ada  "] {
+            assert_eq!(
+                WordpressLink::login_key(login),
+                Some(login.trim().to_lowercase()),
+                "{login:?}: stored keys stay valid"
+            );
+        }
+        for variant in ["ALICE", "àlice", "ａｌｉｃｅ", "al%41ice", "<b>alice</b>"] {
+            assert_eq!(WordpressLink::login_key(variant).as_deref(), Some("alice"));
+        }
+        assert_eq!(WordpressLink::login_key(" <b></b> "), None);
     }
 
     #[test]

@@ -5,8 +5,8 @@ use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 
 use super::lookup::LocalUser;
-use super::spelling::wordpress_spelling;
 use crate::domain::Email;
+use crate::domain::spelling::wordpress_spelling;
 use crate::domain::text::has_unsafe_chars;
 
 /// Longest name accepted (an e-mail address's limit, RFC 5321 §4.5.3.1.3).

@@ -7,7 +7,8 @@
 //! - [`chain`]: authenticators by priority; [`local`] and [`wordpress`] are the two;
 //! - [`migration`]: what a WordPress-validated login finds, creates or links locally;
 //! - [`throttle`]: failed attempts per account and per address, a name of nobody counted under
-//!   the spelling WordPress would find it by ([`spelling`]); [`session`]: bearer sessions;
+//!   the spelling WordPress would find it by ([`crate::domain::spelling`]); [`session`]: bearer
+//!   sessions;
 //! - [`service`]: all of it in order, as `login-authenticate` calls it; [`settings`]: configuration.
 //!
 //! No password reaches a log line or an error: it is a `SecretString` from the request on, and
@@ -22,7 +23,6 @@ pub mod migration;
 pub mod service;
 pub mod session;
 pub mod settings;
-pub mod spelling;
 pub mod throttle;
 pub mod wordpress;
 

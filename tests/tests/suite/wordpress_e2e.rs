@@ -545,10 +545,12 @@ async fn a_password_changed_on_the_site_still_logs_in(b: Backend, password_reset
 }
 
 /// Ten spellings that the site finds as one account (its credential check answers "wrong
-/// password" to each, never "no such user") share one throttle counter while no local user stands
-/// for them: the tenth failure throttles the right password, whichever spelling it comes by.
-async fn spellings_the_site_takes_for_one_account_share_one_counter(b: Backend) {
-    let Some((stack, wp, _)) = start_tuned(b, |s| {
+/// password" to each, never "no such user") share one throttle counter: the tenth failure
+/// throttles the right password, whichever spelling it comes by. With `synced`, the account is a
+/// local user (synced, linked, no password yet) whom every spelling finds, and the counter is the
+/// user's; without, no local user stands for any of them, and the counter is the spelling's.
+async fn spellings_the_site_takes_for_one_account_share_one_counter(b: Backend, synced: bool) {
+    let Some((stack, mut wp, token)) = start_tuned(b, |s| {
         s.throttle.per_account = 10;
         s.throttle.per_address = 100;
     })
@@ -556,10 +558,15 @@ async fn spellings_the_site_takes_for_one_account_share_one_counter(b: Backend) 
     else {
         return;
     };
+    if !synced {
+        wp.set_authbridge(&nowhere().await, &token);
+    }
     let name = WordPress::unique_login("alice");
     let email = format!("{name}@example.org");
-    wp.create_user(&name, &email, PASSWORD, "Alice", "Variant")
+    let id = wp
+        .create_user(&name, &email, PASSWORD, "Alice", "Variant")
         .await;
+    assert_eq!(linked_user(&stack, id).await.is_some(), synced);
     let rest = name.strip_prefix("alice").expect("alice-...");
     let fullwidth: String = name
         .chars()
@@ -600,6 +607,11 @@ async fn spellings_the_site_takes_for_one_account_share_one_counter(b: Backend) 
     // Another account's counter is its own.
     let (_, other, _) = register(&wp).await;
     assert_eq!(log_in(&stack, &other, PASSWORD).await, 200);
+    assert_eq!(
+        linked_user(&stack, id).await.is_some(),
+        synced,
+        "nobody migrated"
+    );
 }
 
 on_both_backends!(
@@ -611,7 +623,10 @@ on_both_backends!(
         a_password_changed_on_the_site_still_logs_in(false),
     a_password_changed_on_the_site_still_logs_in_with_reset =
         a_password_changed_on_the_site_still_logs_in(true),
-    spellings_the_site_takes_for_one_account_share_one_counter,
+    spellings_of_nobody_share_one_counter =
+        spellings_the_site_takes_for_one_account_share_one_counter(false),
+    spellings_of_a_synced_user_share_its_counter =
+        spellings_the_site_takes_for_one_account_share_one_counter(true),
     a_wordpress_registration_appears_in_authbridge_with_its_link,
     a_wordpress_email_change_moves_the_user_to_the_new_address,
     the_wordpress_password_logs_in_through_the_fallback_then_locally,

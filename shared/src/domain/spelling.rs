@@ -1,6 +1,13 @@
-//! The spelling under which the WordPress site finds an account, for the throttle's key of a name
-//! that stands for no local user: variants WordPress takes for one account (`àlice`, `al%41ice`,
-//! `ａｌｉｃｅ`, `ALICE`, `<b>alice</b>`) must share one counter, or each would bring its own limit.
+//! The spelling under which the WordPress site finds an account by its `user_login`, so that the
+//! variants WordPress takes for one account (`àlice`, `al%41ice`, `ａｌｉｃｅ`, `ALICE`,
+//! `<b>alice</b>`) are one name here too: the key under which a WordPress link keeps its login
+//! ([`WordpressLink::login_key`](super::WordpressLink::login_key)), so that every variant finds the
+//! linked user, and the throttle's key of a name that stands for no local user, so that the
+//! variants share one counter rather than each bringing its own limit.
+//!
+//! WordPress itself only ever stores logins that `sanitize_user` left in strict mode (letters,
+//! digits, space, `_`, `.`, `-`, `@`: `wp_insert_user`), whose spelling here is their lower-case
+//! form: the key of every link stored before this spelling was used.
 //!
 //! WordPress looks a `user_login` up (`get_user_by('login', …)`) as `sanitize_user` leaves it,
 //! and MySQL compares what is left under the table's collation (`utf8mb4_unicode_520_ci`, or
