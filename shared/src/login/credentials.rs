@@ -8,6 +8,7 @@ use super::lookup::LocalUser;
 use crate::domain::Email;
 use crate::domain::spelling::wordpress_spelling;
 use crate::domain::text::has_unsafe_chars;
+use crate::passwords::Cost;
 
 /// Longest name accepted (an e-mail address's limit, RFC 5321 §4.5.3.1.3).
 pub const MAX_NAME_LEN: usize = 254;
@@ -99,6 +100,9 @@ pub struct Credentials {
     pub password: SecretString,
     /// The local user `name` stands for, once a step of this login has looked it up.
     pub(crate) local_user: LocalUser,
+    /// The cost of the stored hash this login checked, once the local check ran one: what a
+    /// refusal of it has spent already (see [`crate::passwords::refusal`]).
+    pub(crate) checked: std::sync::OnceLock<Cost>,
 }
 
 impl Credentials {
@@ -111,6 +115,7 @@ impl Credentials {
                 name,
                 password,
                 local_user: LocalUser::default(),
+                checked: std::sync::OnceLock::new(),
             }),
         }
     }

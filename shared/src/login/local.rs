@@ -5,21 +5,21 @@
 //!
 //! Every refusal costs the same, whatever its reason: one Argon2id and one bcrypt verification
 //! (the stored hash's own, and dummies for the rest: [`crate::passwords::refusal`]), so timing does
-//! not tell migrated, unmigrated and unknown users apart. A stored hash that cannot be run (an
-//! unknown format, malformed, or a cost beyond the bounds) is never run: its refusal spends the
-//! dummies alone, as an unknown name's does.
+//! not tell migrated, unmigrated and unknown users apart. This check records the cost of the hash
+//! it ran (`Credentials::checked`); the login service spends the rest once the whole chain has
+//! refused, so a login that WordPress goes on to accept spends nothing for this check's failure. A
+//! stored hash that cannot be run (an unknown format, malformed, or a cost beyond the bounds) is
+//! never run: its refusal spends the dummies alone, as an unknown name's does.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use secrecy::SecretString;
 
 use super::chain::{Authenticated, Authenticator, Failure, Outcome, UserChanges};
 use super::credentials::Credentials;
 use super::error::LoginError;
 use crate::passwords::{
-    Cost, PasswordError, Verification, finish_refusal, hash_password_blocking,
-    verify_password_blocking,
+    Cost, PasswordError, Verification, hash_password_blocking, verify_password_blocking,
 };
 use crate::store::UserStore;
 
@@ -34,15 +34,13 @@ impl LocalAuthenticator {
     }
 }
 
-/// A refusal, after the check of a stored hash of cost `checked` (`None`: none was run), with the
-/// work every refusal spends.
-async fn refuse(
-    password: &SecretString,
-    checked: Option<Cost>,
-    failure: Failure,
-) -> Result<Outcome, LoginError> {
-    finish_refusal(password, checked).await?;
-    Ok(Outcome::Failed(failure))
+/// A refusal, after the check of a stored hash of cost `checked` (`None`: none was run), which
+/// the login's refusal counts as spent.
+fn refuse(credentials: &Credentials, checked: Option<Cost>, failure: Failure) -> Outcome {
+    if let Some(cost) = checked {
+        let _ = credentials.checked.set(cost);
+    }
+    Outcome::Failed(failure)
 }
 
 #[async_trait]
@@ -60,7 +58,7 @@ impl Authenticator for LocalAuthenticator {
             .await?;
         let Some((user, stored)) = user.and_then(|u| u.password_hash.clone().map(|hash| (u, hash)))
         else {
-            return refuse(password, None, Failure::InvalidCredentials).await;
+            return Ok(refuse(credentials, None, Failure::InvalidCredentials));
         };
         let verified = match Cost::of(&stored) {
             Ok(cost) => verify_password_blocking(password, &stored)
@@ -71,7 +69,7 @@ impl Authenticator for LocalAuthenticator {
         let (needs_rehash, cost) = match verified {
             Ok((Verification::Valid { needs_rehash }, cost)) => (needs_rehash, cost),
             Ok((Verification::Invalid, cost)) => {
-                return refuse(password, Some(cost), Failure::InvalidCredentials).await;
+                return Ok(refuse(credentials, Some(cost), Failure::InvalidCredentials));
             }
             Err(
                 e @ (PasswordError::UnknownFormat
@@ -79,13 +77,13 @@ impl Authenticator for LocalAuthenticator {
                 | PasswordError::CostBeyondBounds(_)),
             ) => {
                 tracing::warn!(user_id = %user.id, error = %e, "stored password hash unusable");
-                return refuse(password, None, Failure::InvalidCredentials).await;
+                return Ok(refuse(credentials, None, Failure::InvalidCredentials));
             }
             Err(e) => return Err(e.into()),
         };
         if !user.active {
             tracing::info!(user_id = %user.id, "login refused: the account is disabled");
-            return refuse(password, Some(cost), Failure::Inactive).await;
+            return Ok(refuse(credentials, Some(cost), Failure::Inactive));
         }
         let password_hash = if needs_rehash {
             tracing::info!(user_id = %user.id, "upgrading the stored password hash");

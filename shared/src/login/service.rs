@@ -17,7 +17,7 @@ use super::wordpress::{WordpressAuthenticator, WordpressClient};
 use crate::clock::{self, Epoch};
 use crate::context::AppContext;
 use crate::domain::User;
-use crate::passwords::{PasswordError, Work, counting, verify_password_blocking};
+use crate::passwords::{PasswordError, Work, counting, finish_refusal, verify_password_blocking};
 use crate::store::{Contention, StoreError, UserStore};
 
 /// A successful login.
@@ -91,7 +91,16 @@ impl LoginService {
             .await?;
         let account = account_key(&credentials.name, user.as_ref().map(|u| &u.id));
         let counters = self.throttle.check(account, address, now).await?;
-        let (outcome, work) = counting(self.chain.authenticate(credentials)).await;
+        let (outcome, work) = counting(async {
+            let outcome = self.chain.authenticate(credentials).await;
+            if let Err(LoginError::InvalidCredentials | LoginError::Unavailable { .. }) = outcome {
+                // Whatever was refused, the refusal spends the same (`passwords::refusal`).
+                let checked = credentials.checked.get().copied();
+                finish_refusal(&credentials.password, checked).await?;
+            }
+            outcome
+        })
+        .await;
         let found = match outcome {
             Ok(found) => found,
             Err(LoginError::InvalidCredentials) => {
