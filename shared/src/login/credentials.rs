@@ -6,7 +6,9 @@ use sha2::{Digest, Sha256};
 
 use super::lookup::LocalUser;
 use crate::domain::Email;
+use crate::domain::spelling::wordpress_spelling;
 use crate::domain::text::has_unsafe_chars;
+use crate::passwords::Cost;
 
 /// Longest name accepted (an e-mail address's limit, RFC 5321 §4.5.3.1.3).
 pub const MAX_NAME_LEN: usize = 254;
@@ -68,11 +70,12 @@ impl LoginName {
         }
     }
 
-    /// The name's throttling key: the SHA-256 of its lower-case form, so counters of one account
-    /// meet whatever the case typed, and the store never holds what people type (sometimes a
-    /// password in the wrong field).
+    /// The name's throttling key: the SHA-256 of the spelling under which the WordPress site would
+    /// find the account ([`wordpress_spelling`]: tags, percent-escapes, entities and accents gone,
+    /// width and case folded), so counters of one account meet whatever variant was typed, and the
+    /// store never holds what people type (sometimes a password in the wrong field).
     pub fn account_key(&self) -> String {
-        hex::encode(Sha256::digest(self.as_str().to_lowercase().as_bytes()))
+        hex::encode(Sha256::digest(wordpress_spelling(self.as_str()).as_bytes()))
     }
 }
 
@@ -97,6 +100,9 @@ pub struct Credentials {
     pub password: SecretString,
     /// The local user `name` stands for, once a step of this login has looked it up.
     pub(crate) local_user: LocalUser,
+    /// The cost of the stored hash this login checked, once the local check ran one: what a
+    /// refusal of it has spent already (see [`crate::passwords::refusal`]).
+    pub(crate) checked: std::sync::OnceLock<Cost>,
 }
 
 impl Credentials {
@@ -109,6 +115,7 @@ impl Credentials {
                 name,
                 password,
                 local_user: LocalUser::default(),
+                checked: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -169,6 +176,8 @@ mod tests {
         let a = LoginName::from_username("Ada@Example.org").unwrap();
         let b = LoginName::from_username("ada@example.ORG").unwrap();
         assert_eq!(a.account_key(), b.account_key());
+        let c = LoginName::from_username("àda@ｅxample.org").unwrap();
+        assert_eq!(a.account_key(), c.account_key());
         assert_eq!(a.account_key().len(), 64);
         assert!(!a.account_key().contains("ada"));
     }

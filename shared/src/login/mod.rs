@@ -6,7 +6,9 @@
 //!   [`lookup`]: the local user a name stands for (by e-mail, or by the WordPress login its link keeps);
 //! - [`chain`]: authenticators by priority; [`local`] and [`wordpress`] are the two;
 //! - [`migration`]: what a WordPress-validated login finds, creates or links locally;
-//! - [`throttle`]: failed attempts per account and per address; [`session`]: bearer sessions;
+//! - [`throttle`]: failed attempts per account and per address, a name of nobody counted under
+//!   the spelling WordPress would find it by ([`crate::domain::spelling`]); [`session`]: bearer
+//!   sessions;
 //! - [`service`]: all of it in order, as `login-authenticate` calls it; [`settings`]: configuration.
 //!
 //! No password reaches a log line or an error: it is a `SecretString` from the request on, and
