@@ -113,7 +113,7 @@ fn oauth_refusals_answer_their_code_and_message() {
         answer(OAuthError::ConnectionExists("t".into())),
         (
             409,
-            json!({"error": "connection_exists", "message": "a connection with tag \"t\" exists; start with replace to replace it"}),
+            json!({"error": "connection_exists", "message": "a connection with tag \"t\" exists; ask again with replace: true to replace it"}),
             None
         )
     );
