@@ -57,6 +57,8 @@ README_ANCHOR = re.compile(r"(?<![\w/.-])(README\.md)(#[\w-]+)")
 
 
 class Problems:
+    """What the check found, each as `file:line: what is wrong`."""
+
     def __init__(self) -> None:
         self.items: list[str] = []
 
@@ -84,6 +86,7 @@ def lines_outside_code(lines):
 
 
 def numbered(text: str):
+    """A text's lines with their numbers, from 1."""
     return list(enumerate(text.split("\n"), start=1))
 
 
