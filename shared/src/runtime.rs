@@ -2,9 +2,9 @@
 //!
 //! Lambda gives a process one event at a time, so the worker threads of tokio's multi-thread
 //! runtime (one per core) would only be started at every cold start and then wait: the cold-start
-//! bench's two floors show their cost (README, "Cold start"). What runs beside a request still
-//! does: Argon2 on its own pool of threads ([`crate::passwords`]), blocking work on tokio's
-//! blocking threads, and I/O concurrently on this one.
+//! bench's two floors show their cost (`docs/book/src/benchmarks.md`, "Cold start"). What runs
+//! beside a request still does: Argon2 on its own pool of threads ([`crate::passwords`]), blocking
+//! work on tokio's blocking threads, and I/O concurrently on this one.
 //!
 //! Also the serving of invocations that are not HTTP requests (EventBridge's schedule): HTTP
 //! functions are served by [`crate::http::serve::lambda`].

@@ -2,7 +2,7 @@
 //! implementation that pass the same contract tests (`tests/tests/suite/store_contract.rs`).
 //!
 //! The design of the DynamoDB table (items, keys, indexes, access patterns) is in
-//! `docs/storage.md`.
+//! `docs/book/src/storage.md`.
 
 use std::sync::Arc;
 
@@ -216,7 +216,7 @@ pub trait TokenStore: Send + Sync {
     /// The records holding `account` (one provider account under one client, see
     /// [`AccountKey`]), in tag order, through an index (never a scan). The index is written with
     /// each record; a record stored before it existed is found once it is written again (its next
-    /// refresh, or `authbridge tokens reindex`), see `docs/storage.md`. On DynamoDB the index is
+    /// refresh, or `authbridge tokens reindex`), see `docs/book/src/storage.md`. On DynamoDB the index is
     /// eventually consistent: a record written a moment ago may be missing, and one deleted a moment
     /// ago may still be listed, so a caller reads each record again before relying on it.
     async fn account_tokens(
