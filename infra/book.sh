@@ -2,9 +2,9 @@
 # The documentation book (docs/book): builds it and checks its links. The test command runs it
 # right after the linters; alone, it needs no server: `./infra/book.sh`.
 #
-#   1. mdbook, pinned, installed from crates.io into .tools/ (git-ignored) when it is missing or
-#      another version: `cargo install mdbook --locked` (a few minutes on a fresh machine; nothing
-#      to do after that);
+#   1. mdbook, pinned, installed from crates.io into cargo's own bin folder ($CARGO_HOME/bin, where
+#      rustup puts cargo) when it is missing or another version: `cargo install mdbook --locked` (a
+#      few minutes, once per machine: a fresh clone finds it there);
 #   2. the link checker's self-test: deliberately broken samples must fail it (infra/check-book.py
 #      --self-test);
 #   3. `mdbook build docs/book` into docs/book/book/ (git-ignored); a missing chapter fails it;
@@ -19,15 +19,15 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 say() { printf '\n==> %s\n' "$*"; }
 
-tools="$root/.tools"
+tools="${CARGO_HOME:-$HOME/.cargo}"
 mdbook="$tools/bin/mdbook"
-# An mdbook of the pinned version already on the PATH does as well as one in .tools.
+# An mdbook of the pinned version already on the PATH does as well.
 if [ "$("$mdbook" --version 2>/dev/null)" != "mdbook v$mdbook_version" ] &&
     [ "$(mdbook --version 2>/dev/null)" = "mdbook v$mdbook_version" ]; then
     mdbook=$(command -v mdbook)
 fi
 if [ "$("$mdbook" --version 2>/dev/null)" != "mdbook v$mdbook_version" ]; then
-    say "Installing mdbook $mdbook_version into .tools (cargo install; a few minutes, once)"
+    say "Installing mdbook $mdbook_version into $tools/bin (cargo install; a few minutes, once)"
     # Only the search feature: the built-in server and file watcher are not needed to build.
     cargo install mdbook --locked --version "$mdbook_version" --no-default-features \
         --features search --root "$tools" --force --quiet

@@ -14,7 +14,7 @@
 #   5b. Dovecot's IMAP (Debian's dovecot-imapd, installed with apt-get when missing;
 #      infra/dovecot/setup.sh) on a fifth port, checking XOAUTH2 tokens at the OpenID Connect server;
 #   6. cfn-lint and `sam validate --lint` on template.yaml, cargo fmt --check, cargo clippy -D warnings;
-#   6b. the book (infra/book.sh): mdbook, pinned, installed into .tools/ when missing; the link
+#   6b. the book (infra/book.sh): mdbook, pinned, installed into ~/.cargo/bin when missing; the link
 #      checker's self-test; `mdbook build docs/book`; the link check of the book and the README;
 #   7. the whole workspace's tests (the browser tests start the real local stack binary),
 #      with the servers' endpoints in the environment;
