@@ -1,8 +1,7 @@
-//! Why a login or a session lookup did not succeed, and the HTTP answer of each. No variant
-//! carries a password, and none says whether an account exists.
+//! Why a login or a session lookup did not succeed. No variant carries a password, and none says
+//! whether an account exists.
 
 use super::credentials::InvalidField;
-use crate::http::error::{ApiError, ResponseError};
 use crate::passwords::PasswordError;
 use crate::store::StoreError;
 
@@ -33,29 +32,6 @@ pub enum LoginError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Password(#[from] PasswordError),
-}
-
-/// A bad field is a 400 naming it; a refusal is a bare 401 code (the same for every reason); a
-/// throttled or unanswerable login a 429 or 503 with `Retry-After`; a store outage a 503, and any
-/// other failure a 500.
-impl ResponseError for LoginError {
-    fn answer(&self) -> ApiError {
-        match self {
-            LoginError::InvalidRequest(invalid) => ApiError::new(400, "invalid_request")
-                .with_message(invalid.to_string())
-                .with_field("field", invalid.field),
-            LoginError::InvalidCredentials => ApiError::new(401, "invalid_credentials"),
-            LoginError::InvalidToken => ApiError::new(401, "invalid_token"),
-            LoginError::Throttled { retry_after } => {
-                ApiError::new(429, "too_many_attempts").with_retry_after(*retry_after)
-            }
-            LoginError::Unavailable { retry_after } => {
-                ApiError::unavailable("authentication_unavailable", *retry_after)
-            }
-            LoginError::Store(e) => e.failure_answer(),
-            LoginError::Password(_) => ApiError::internal_error(),
-        }
-    }
 }
 
 /// Why the login service could not be built.

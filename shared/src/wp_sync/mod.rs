@@ -41,19 +41,6 @@ pub enum SyncError {
     Store(#[from] StoreError),
 }
 
-/// The reference's shape, `{"status": "error", "message", "code"}`: a conflict is a 409 with its
-/// `code`; a store failure answers what the store's does.
-impl crate::http::error::ResponseError for SyncError {
-    fn answer(&self) -> crate::http::ApiError {
-        let conflict = || crate::http::ApiError::wordpress(409, self.to_string());
-        match self {
-            SyncError::EmailConflict(_) => conflict().with_field("code", "email_conflict"),
-            SyncError::LoginConflict(_) => conflict().with_field("code", "login_conflict"),
-            SyncError::Store(e) => e.answer(),
-        }
-    }
-}
-
 /// The 200 body of the reference.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SyncedUser {
