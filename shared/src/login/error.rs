@@ -1,7 +1,7 @@
 //! Why a login or a session lookup did not succeed. No variant carries a password, and none says
 //! whether an account exists.
 
-use super::credentials::InvalidField;
+use super::name::InvalidField;
 use crate::passwords::PasswordError;
 use crate::store::StoreError;
 
