@@ -161,9 +161,7 @@ fn grant_failures_answer_502_or_503() {
 }
 
 /// The one shape of the 409 (docs/openapi.json's `ReauthorizationRequired`), however the error
-
-/// reaches the handler.
-
+/// reaches the handler; its path is the route table's.
 #[test]
 fn reauthorization_has_one_body() {
     let required = || RefreshError::ReauthorizationRequired {
