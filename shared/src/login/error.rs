@@ -11,21 +11,21 @@ pub const UNAVAILABLE_RETRY_AFTER: u64 = 30;
 /// A refused or failed login.
 #[derive(Debug, thiserror::Error)]
 pub enum LoginError {
-    /// The request lacks a field or has a bad one (400 naming it).
+    /// The request lacks a field or has a bad one (the error names it).
     #[error("invalid request: {0}")]
     InvalidRequest(#[from] InvalidField),
     /// Wrong name or password, an inactive account, or a refused WordPress link: one answer for
-    /// all, so a caller learns nothing about which accounts exist (401).
+    /// all, so a caller learns nothing about which accounts exist.
     #[error("invalid credentials")]
     InvalidCredentials,
-    /// Too many failed attempts for the account or the address (429).
+    /// Too many failed attempts for the account or the address.
     #[error("too many failed login attempts; retry in {retry_after} s")]
     Throttled { retry_after: u64 },
     /// No authenticator accepted the credentials and WordPress could not be asked: the answer is
-    /// unknown, not "wrong password" (503).
+    /// unknown, not "wrong password".
     #[error("authentication is unavailable; retry in {retry_after} s")]
     Unavailable { retry_after: u64 },
-    /// The bearer token is unknown, expired, or its user is gone or inactive (401).
+    /// The bearer token is unknown, expired, or its user is gone or inactive.
     #[error("invalid or expired session token")]
     InvalidToken,
     #[error(transparent)]
