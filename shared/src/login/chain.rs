@@ -181,7 +181,7 @@ mod tests {
 
     use super::*;
     use crate::domain::UserSource;
-    use crate::login::credentials::LoginName;
+    use crate::login::name::LoginName;
 
     fn user() -> User {
         User::new("ada@example.org", UserSource::Local, 0)

@@ -4,7 +4,7 @@
 //! Used by the local check and by the throttle, so that every spelling of one account meets in one
 //! user; one login looks it up once ([`LocalUser`]).
 
-use super::credentials::LoginName;
+use super::name::LoginName;
 use crate::domain::User;
 use crate::store::{StoreResult, UserStore};
 

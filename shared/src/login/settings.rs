@@ -73,7 +73,7 @@ pub struct MigrationOptions {
 /// password opens such an account any more (issue 24), so it has nothing left to allow.
 const RETIRED_LINK_BY_EMAIL: &str = "AUTHBRIDGE_WP_LINK_BY_EMAIL";
 
-/// Failed attempts allowed in one window before logins are refused with 429.
+/// Failed attempts allowed in one window before logins are refused as throttled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ThrottleLimits {
     /// Per account: per local user whatever the name typed, else per name

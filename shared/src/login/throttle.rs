@@ -8,8 +8,8 @@
 
 use std::sync::Arc;
 
-use super::credentials::LoginName;
 use super::error::LoginError;
+use super::name::LoginName;
 use super::settings::ThrottleLimits;
 use crate::clock::Epoch;
 use crate::domain::UserId;

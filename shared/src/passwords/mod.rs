@@ -16,6 +16,7 @@ mod blocking;
 pub mod cost;
 mod format;
 mod legacy_md5;
+mod memory;
 mod phpass;
 mod pool;
 pub mod refusal;

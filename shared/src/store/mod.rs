@@ -12,7 +12,6 @@ use crate::clock::Epoch;
 use crate::domain::{
     AccountKey, ClientId, FlowState, OAuthClient, StoredToken, User, UserId, WordpressLink,
 };
-use crate::http::error::{ApiError, ResponseError};
 
 mod api_tokens;
 pub mod dynamo;
@@ -67,34 +66,6 @@ impl StoreError {
         StoreError::Backend {
             context,
             source: source.into(),
-        }
-    }
-}
-
-/// A conflict or a missing record is the caller's to fix (409, 404); an outage is worth a retry
-/// (503 `store_unavailable` with `Retry-After`); a backend failure is a 500.
-impl ResponseError for StoreError {
-    fn answer(&self) -> ApiError {
-        match self {
-            StoreError::AlreadyExists(_) => {
-                ApiError::new(409, "conflict").with_message(self.to_string())
-            }
-            StoreError::StaleVersion => ApiError::new(409, "conflict")
-                .with_message("the record was changed concurrently; retry"),
-            StoreError::NotFound => ApiError::not_found("record"),
-            StoreError::Unavailable { .. } => ApiError::store_unavailable(),
-            StoreError::Backend { .. } => ApiError::internal_error(),
-        }
-    }
-}
-
-impl StoreError {
-    /// The answer on a path where only an outage is expected (a login's reads and writes): 503
-    /// for an outage, else 500.
-    pub fn failure_answer(&self) -> ApiError {
-        match self {
-            StoreError::Unavailable { .. } => ApiError::store_unavailable(),
-            _ => ApiError::internal_error(),
         }
     }
 }

@@ -3,7 +3,7 @@
 //!
 //! WordPress is not asked at all when the name stands for a local user whose password authbridge
 //! set ([`User::wordpress_may_vouch`](crate::domain::User::wordpress_may_vouch)): from then on only
-//! that password opens the account, and a refusal of it is the answer (401), whatever WordPress
+//! that password opens the account, and a refusal of it is the answer, whatever WordPress
 //! would say and whether or not it could say it.
 
 use std::sync::Arc;

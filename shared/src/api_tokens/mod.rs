@@ -1,15 +1,20 @@
-//! Administering API tokens: a new token's value has 256 random bits, is shown once, and only its
-//! SHA-256 is stored. Names are unique.
+//! API tokens: administering them ([`create`], [`rotate`], ...) and authorizing a call by one
+//! ([`authorize`]). A new token's value has 256 random bits, is shown once, and only its SHA-256
+//! is stored ([`token_hash`]), the key a presented token is found by. Names are unique.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
 use secrecy::SecretString;
+use sha2::{Digest, Sha256};
 
 use crate::clock;
 use crate::domain::{ApiToken, Endpoint, IpRestriction, Scope};
-use crate::http::api_auth::token_hash;
 use crate::store::{ApiTokenStore, Contention, StoreError, all_pages, retry};
+
+pub mod authorization;
+
+pub use authorization::{ApiTokenRefusal, AuthorizationError, authorize};
 
 /// Why an API-token operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -22,6 +27,11 @@ pub enum ApiTokenError {
     EmptyName,
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// Hex SHA-256 of a token value, as stored.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 /// A fresh token value: 256 random bits, URL-safe.
