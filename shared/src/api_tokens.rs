@@ -5,10 +5,10 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
 use secrecy::SecretString;
+use sha2::{Digest, Sha256};
 
 use crate::clock;
 use crate::domain::{ApiToken, Endpoint, IpRestriction, Scope};
-use crate::http::api_auth::token_hash;
 use crate::store::{ApiTokenStore, Contention, StoreError, all_pages, retry};
 
 /// Why an API-token operation failed.
@@ -22,6 +22,31 @@ pub enum ApiTokenError {
     EmptyName,
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// The API tokens as a function reaches them: the handle through which a request's bearer token
+/// is checked (`crate::http::api_auth::authorize`), so that no function holds the store. Got from
+/// [`crate::context::AppContext::api_tokens`].
+#[derive(Clone, Copy)]
+pub struct ApiTokens<'a> {
+    store: &'a dyn ApiTokenStore,
+}
+
+impl<'a> ApiTokens<'a> {
+    /// The tokens of `store`.
+    pub fn new(store: &'a dyn ApiTokenStore) -> Self {
+        ApiTokens { store }
+    }
+
+    /// Where the tokens are kept, for the check of a presented token.
+    pub(crate) fn store(&self) -> &'a dyn ApiTokenStore {
+        self.store
+    }
+}
+
+/// Hex SHA-256 of a token value, as stored.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 /// A fresh token value: 256 random bits, URL-safe.

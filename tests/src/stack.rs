@@ -6,13 +6,13 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use authbridge::api_tokens::token_hash;
 use authbridge::clients::{ClientAdmin, NewClient};
 use authbridge::config::{AwsSettings, Backend as ConfigBackend, Config};
 use authbridge::context::AppContext;
 use authbridge::domain::OAuthClient;
 use authbridge::domain::{ApiToken, Endpoint, IpRestriction};
 use authbridge::events::Events;
-use authbridge::http::api_auth::token_hash;
 use authbridge::login::LoginSettings;
 use authbridge::oauth::OAuthContext;
 use authbridge::oauth::http::{OutboundHttp, Timeouts};

@@ -1,7 +1,7 @@
 //! `authbridge api-tokens ...`: the value is printed once and stored only as its hash.
 
+use authbridge::api_tokens::token_hash;
 use authbridge::domain::Endpoint;
-use authbridge::http::api_auth::token_hash;
 use authbridge::store::ApiTokenStore;
 
 use crate::support::Deployment;

@@ -2,7 +2,7 @@
 //! in JSON are RFC 3339, nothing is coloured off a terminal; and the commands an operator needs
 //! to undo things (`users delete`, `api-tokens show` and `rotate`).
 
-use authbridge::http::api_auth::token_hash;
+use authbridge::api_tokens::token_hash;
 use authbridge::store::{ApiTokenStore, UserStore};
 use serde_json::Value;
 

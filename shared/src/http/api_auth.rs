@@ -8,14 +8,13 @@
 use std::net::IpAddr;
 
 use lambda_http::Request;
-use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::ApiError;
 use super::request::{bearer_token, source_ip};
+use crate::api_tokens::{ApiTokens, token_hash};
 use crate::clock;
 use crate::domain::{ApiToken, Endpoint};
-use crate::store::ApiTokenStore;
 
 /// How often `last_used` is written at most (a write per call would double the cost of each).
 const LAST_USED_RESOLUTION: i64 = 60;
@@ -25,17 +24,13 @@ pub fn not_authorized(reason: &str) -> ApiError {
     ApiError::wordpress(403, format!("Not authorized: {reason}")).with_code("no_authorization")
 }
 
-/// Hex SHA-256 of a token value, as stored.
-pub fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
-
 /// Checks the request's bearer token for `endpoint` and returns the token's record.
 pub async fn authorize(
-    store: &dyn ApiTokenStore,
+    tokens: ApiTokens<'_>,
     req: &Request,
     endpoint: Endpoint,
 ) -> Result<ApiToken, ApiError> {
+    let store = tokens.store();
     let presented = bearer_token(req)
         .ok_or_else(|| not_authorized("missing or malformed Authorization: Bearer header"))?;
     let hash = token_hash(presented);

@@ -3,8 +3,8 @@
 //! starts (oidc-provider: client authentication and PKCE enforced, refresh tokens issued). Each flow
 //! test runs on the embedded store and on DynamoDB (the emulator).
 
+use authbridge::api_tokens::token_hash;
 use authbridge::domain::{ApiToken, Endpoint, IpRestriction};
-use authbridge::http::api_auth::token_hash;
 use authbridge::oauth::records::field;
 use authbridge::secrets::ExposeSecret;
 use authbridge_tests::oidc::{self, CODE_CLIENT_BASIC, CODE_CLIENT_POST, SERVICE_CLIENT};
