@@ -8,11 +8,11 @@
 //! - `GET /tokens/{tag}/mail` answers the provider's mail settings filled in for the token's
 //!   resource owner, a fresh access token and each server's SASL `XOAUTH2` initial response
 //!   (`authbridge::oauth::mail`).
+//! - `GET /connections` lists the connections within the API token's scope.
 //!
-//! - `GET /connections` lists the connections within the API token's scope ([`connections`]).
-//!
-//! This file routes a request and checks the API token its route asks for; each operation reads
-//! the rest of the request and makes one call for its answer ([`connections`], [`tokens`]).
+//! This file routes a request and checks the API token its route asks for, once; each operation
+//! then reads the rest of the request and makes one call for its answer ([`tokens`],
+//! [`connections`]).
 //!
 //! Waiting for another caller's refresh ends in time to answer within the function's timeout
 //! (the invocation's deadline): past it, 503 `refresh_in_progress` with `Retry-After`.

@@ -131,3 +131,55 @@ pub(super) async fn take(
     let ours = current.version == leased.version && current.lease_owner.as_deref() == Some(owner);
     Ok(ours.then_some(leased))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tags(locks: &TagLocks) -> Vec<String> {
+        let mut tags: Vec<String> = locks
+            .0
+            .lock()
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default();
+        tags.sort();
+        tags
+    }
+
+    #[tokio::test]
+    async fn one_caller_of_a_tag_at_a_time_and_busy_past_its_start_by() {
+        let locks = TagLocks::default();
+        let later = Instant::now() + Duration::from_secs(30);
+        let first = locks.queue("t", later).await.expect("the first turn");
+        let soon = Instant::now() + Duration::from_millis(20);
+        assert!(matches!(
+            locks.queue("t", soon).await,
+            Err(RefreshError::Busy)
+        ));
+        let other = locks.queue("u", later).await.expect("another tag's turn");
+        assert_eq!(tags(&locks), ["t", "u"]);
+        drop(other);
+        assert_eq!(tags(&locks), ["t"], "a tag nobody holds leaves the map");
+        drop(first);
+        assert!(tags(&locks).is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_waiting_caller_keeps_the_tag_and_gets_the_next_turn() {
+        let locks = TagLocks::default();
+        let later = Instant::now() + Duration::from_secs(30);
+        let first = locks.queue("t", later).await.expect("the first turn");
+        let (second, ()) = tokio::join!(locks.queue("t", later), async move {
+            tokio::task::yield_now().await;
+            drop(first);
+        });
+        let second = second.expect("the second turn once the first let go");
+        assert_eq!(
+            tags(&locks),
+            ["t"],
+            "the waiter's tag stays while it holds it"
+        );
+        drop(second);
+        assert!(tags(&locks).is_empty());
+    }
+}

@@ -21,9 +21,9 @@
 //! reauthorization (`invalid_grant`).
 //!
 //! This file is the order of the steps; each step is a file of its own, called from here only:
-//! [`lease`] (taking turns: the per-tag locks, the record's lease, waiting), [`provider`] (the
-//! record's client and provider, and the call), [`outcome`] (the record's transition and its
-//! event), [`fresh`] (the answer: a usable token, or why not), and [`error`].
+//! `lease.rs` (taking turns: the per-tag locks, the record's lease, waiting), `provider.rs` (the
+//! record's client and provider, and the call), `outcome.rs` (the record's transition and its
+//! event), `fresh.rs` (the answer: a usable token, or why not), and `error.rs`.
 
 use tokio::time::Instant;
 
