@@ -104,6 +104,9 @@ run_backend() ( # embedded | aws
         export AWS_ACCESS_KEY_ID=${AWS_ACCESS_KEY_ID:-testing} AWS_SECRET_ACCESS_KEY=${AWS_SECRET_ACCESS_KEY:-testing}
         export AWS_REGION=${AWS_REGION:-us-east-1}
         "$bin/authbridge" create-table --json > /dev/null
+        # The key that seals stored tokens (the stack's template makes it on AWS).
+        py -c 'import secrets; print(secrets.token_urlsafe(48))' \
+            | "$bin/authbridge" secrets set "${run_id}/token-key" --value-stdin --json > /dev/null
     else
         export AUTHBRIDGE_BACKEND=embedded AUTHBRIDGE_DB_PATH="$dir/authbridge.db"
     fi

@@ -14,6 +14,8 @@
 #   5b. Dovecot's IMAP (Debian's dovecot-imapd, installed with apt-get when missing;
 #      infra/dovecot/setup.sh) on a fifth port, checking XOAUTH2 tokens at the OpenID Connect server;
 #   6. cfn-lint and `sam validate --lint` on template.yaml, cargo fmt --check, cargo clippy -D warnings;
+#   6b. the book (infra/book.sh): mdbook, pinned, installed into ~/.cargo/bin when missing; the link
+#      checker's self-test; `mdbook build docs/book`; the link check of the book and the README;
 #   7. the whole workspace's tests (the browser tests start the real local stack binary),
 #      with the servers' endpoints in the environment;
 #   8. the API tests: schemathesis against the real local stack on both stores, held to
@@ -23,8 +25,9 @@
 # server fails when it cannot reach it (AUTHBRIDGE_TEST_REQUIRE_SERVERS=1).
 #
 # For development: `./infra/test.sh -- ARGS...` sets up and starts the same servers, then runs only
-# `cargo test ARGS...` (no linters, no API tests), e.g. `./infra/test.sh -- -p authbridge-tests
-# --test suite login_wordpress`. CI always runs the whole command.
+# `cargo test ARGS...` (no linters, no book, no API tests), e.g. `./infra/test.sh -- -p
+# authbridge-tests --test suite login_wordpress`; `./infra/book.sh` alone builds and checks the book.
+# CI always runs the whole command.
 set -euo pipefail
 
 only=()
@@ -153,6 +156,11 @@ cargo clippy --workspace --all-targets -- -D warnings
 functions=(-p start-auth -p oauth-return -p client-credentials -p login-authenticate -p wp-sync-user
     -p token-refresh -p token-access)
 cargo clippy "${functions[@]}" -- -D warnings
+
+# --- The book ---------------------------------------------------------------------------------
+# Before the tests, so a broken link fails in seconds (mdbook's install: minutes, the first time).
+say "The book: mdbook build docs/book and its link check (infra/book.sh)"
+infra/book.sh
 
 # --- Tests ------------------------------------------------------------------------------------
 

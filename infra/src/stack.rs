@@ -6,10 +6,12 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use authbridge::context::AppContext;
+use authbridge::http::routes::Function;
 use authbridge::http::{ApiError, access_log};
 use authbridge::oauth::OAuthContext;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, State};
+use lambda_http::{Body, Request, Response};
 
 use crate::{apigw, routes};
 
@@ -52,6 +54,22 @@ impl LocalStack {
             login: Arc::new(login),
         }
     }
+
+    /// Calls `function`'s handler with `req`, exactly as its Lambda would.
+    pub async fn call(&self, function: Function, req: Request) -> Response<Body> {
+        match function {
+            Function::StartAuth => start_auth::handle(self.oauth.clone(), req).await,
+            Function::OAuthReturn => oauth_return::handle(self.oauth.clone(), req).await,
+            Function::ClientCredentials => {
+                client_credentials::handle(self.client_credentials.clone(), req).await
+            }
+            Function::LoginAuthenticate => {
+                login_authenticate::handle(self.login.clone(), req).await
+            }
+            Function::WpSyncUser => wp_sync_user::handle(self.wp_sync.clone(), req).await,
+            Function::TokenAccess => token_access::handle(self.token_access.clone(), req).await,
+        }
+    }
 }
 
 async fn handle(
@@ -76,14 +94,14 @@ async fn dispatch(
     body: &Bytes,
     peer: SocketAddr,
     started: Instant,
-) -> lambda_http::Response<lambda_http::Body> {
+) -> Response<Body> {
     let Some(routed) = routes::match_path(parts.method.as_str(), parts.uri.path()) else {
         return refuse(parts, started, routes::unrouted(parts.uri.path()));
     };
     match apigw::to_lambda_request(parts, body, peer, &routed) {
         Ok(req) => {
             let info = access_log::RequestInfo::of(&req);
-            access_log::run(info, routes::dispatch(routed.route.function, stack, req)).await
+            access_log::run(info, stack.call(routed.route.function, req)).await
         }
         Err(e) => refuse(
             parts,
@@ -97,8 +115,8 @@ async fn dispatch(
 fn refuse(
     parts: &http::request::Parts,
     started: Instant,
-    response: lambda_http::Response<lambda_http::Body>,
-) -> lambda_http::Response<lambda_http::Body> {
+    response: Response<Body>,
+) -> Response<Body> {
     let info = access_log::RequestInfo {
         request_id: uuid::Uuid::new_v4().to_string(),
         route: format!("{} {}", parts.method, parts.uri.path()),

@@ -39,7 +39,35 @@ pub struct Config {
     /// How long a warm process keeps a secret it has read (`AUTHBRIDGE_SECRET_CACHE_TTL`, seconds, default 300).
     pub secret_cache_ttl: Duration,
     /// Where events go (`AUTHBRIDGE_EVENT_BUS`, `AUTHBRIDGE_WEBHOOK_URL`, `AUTHBRIDGE_WEBHOOK_SECRET`).
-    pub events: crate::events::EventSettings,
+    pub events: EventSettings,
+}
+
+/// Where events go.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventSettings {
+    /// The EventBridge bus (`AUTHBRIDGE_EVENT_BUS`, a name or ARN); AWS only.
+    pub bus: Option<String>,
+    /// The webhook (`AUTHBRIDGE_WEBHOOK_URL`).
+    pub webhook_url: Option<Url>,
+    /// The secret (its name in the secret store) that signs webhook bodies
+    /// (`AUTHBRIDGE_WEBHOOK_SECRET`, default `<prefix>webhook-key`).
+    pub webhook_secret: Option<String>,
+}
+
+impl EventSettings {
+    /// Reads the settings; `secret_prefix` names the default signing secret.
+    pub fn from(env: &Env<'_>, secret_prefix: &str) -> Result<Self, ConfigError> {
+        let webhook_url = env.url("AUTHBRIDGE_WEBHOOK_URL")?;
+        let webhook_secret = webhook_url.as_ref().map(|_| {
+            env.get("AUTHBRIDGE_WEBHOOK_SECRET")
+                .unwrap_or_else(|| format!("{secret_prefix}webhook-key"))
+        });
+        Ok(EventSettings {
+            bus: env.get("AUTHBRIDGE_EVENT_BUS").filter(|b| !b.is_empty()),
+            webhook_url,
+            webhook_secret,
+        })
+    }
 }
 
 /// A configuration variable that is missing or cannot be used.
@@ -181,7 +209,7 @@ impl Config {
             .unwrap_or_else(|| format!("{secret_prefix}token-key"));
         Ok(Config {
             backend,
-            events: crate::events::EventSettings::from(env, &secret_prefix)?,
+            events: EventSettings::from(env, &secret_prefix)?,
             secret_prefix,
             token_key_secret,
             secret_cache_ttl: env.seconds("AUTHBRIDGE_SECRET_CACHE_TTL", 300)?,

@@ -3,7 +3,7 @@
 //! invocation's deadline, so a slow webhook receiver or provider never pushes a function past its
 //! timeout (which would lose the answer the work was a side effect of).
 //!
-//! Lambda gives each invocation a deadline. The serving wrappers ([`crate::http::serve`],
+//! Lambda gives each invocation a deadline. The serving wrappers (`http::serve` at the HTTP edge,
 //! [`crate::runtime::serve_events`]) run each invocation [`within`] it, and the bounded work asks
 //! for its [`budget`]: what is left until [`ANSWER_RESERVE`] before the deadline, at most the
 //! work's own cap. Outside an invocation (the CLI, the local stack, a test that sets none) there is

@@ -2,12 +2,12 @@
 //!
 //! Lambda gives a process one event at a time, so the worker threads of tokio's multi-thread
 //! runtime (one per core) would only be started at every cold start and then wait: the cold-start
-//! bench's two floors show their cost (README, "Cold start"). What runs beside a request still
-//! does: Argon2 on its own pool of threads ([`crate::passwords`]), blocking work on tokio's
-//! blocking threads, and I/O concurrently on this one.
+//! bench's two floors show their cost (`docs/book/src/benchmarks.md`, "Cold start"). What runs
+//! beside a request still does: Argon2 on its own pool of threads ([`crate::passwords`]), blocking
+//! work on tokio's blocking threads, and I/O concurrently on this one.
 //!
 //! Also the serving of invocations that are not HTTP requests (EventBridge's schedule): HTTP
-//! functions are served by [`crate::http::serve::lambda`].
+//! functions are served by the HTTP edge (`http::serve::lambda`).
 
 use std::future::Future;
 use std::sync::Arc;
@@ -26,7 +26,7 @@ pub fn block_on<F: Future>(main: F) -> std::io::Result<F::Output> {
 
 /// Serves `handler` for events of type `E` with a context built once at cold start. Each
 /// invocation runs inside a span with its request id and `route`, as a request does
-/// ([`crate::http::access_log`]), within its deadline ([`crate::deadline`]), which it is also
+/// (the HTTP edge's `access_log`), within its deadline ([`crate::deadline`]), which it is also
 /// given.
 pub async fn serve_events<C, E, R, F, Fut>(
     context: C,

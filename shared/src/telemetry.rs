@@ -1,9 +1,9 @@
 //! Logging set-up: one JSON object per line, the format CloudWatch Logs Insights reads best.
 //!
 //! Every line has `timestamp` (RFC 3339, UTC), `level` and `message` with its fields at the top
-//! level; a line logged while a request is served also has `spans`, one of which (`request`) holds the
-//! request's `request_id` and `route` (see [`crate::http::access_log`]). No query string, secret, code or token is
-//! logged: errors never carry one, and routes are route keys.
+//! level; a line logged while a request is served also has `spans`, one of which (`request`) holds
+//! the request's `request_id` and `route` (see the HTTP edge's `access_log`). No query string,
+//! secret, code or token is logged: errors never carry one, and routes are route keys.
 
 use tracing::Level;
 use tracing_subscriber::filter::Targets;

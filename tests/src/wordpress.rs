@@ -1,7 +1,7 @@
 //! A stand-in for a WordPress site with REMP's original `dn-remp-wp-auth` plugin: `POST
 //! /api/v1/remp/auth` answering exactly as that plugin's `handle_request` does (the answers the
-//! README's "Migrating from WordPress" lists), and failing on demand: slow, down (connections
-//! dropped), a 500 page, or HTML where JSON belongs.
+//! book's "Migrating from WordPress" lists, `docs/book/src/wordpress-migration.md`), and failing
+//! on demand: slow, down (connections dropped), a 500 page, or HTML where JSON belongs.
 //!
 //! The plugin's rules, as its code has them: no `Authorization` header is 400; a header that is
 //! not two words split on one space is 400; the first word is not checked (the plugin's test of

@@ -2,7 +2,7 @@
 //! operator can follow the migration away from WordPress hashes.
 
 use authbridge::clock::Epoch;
-use authbridge::domain::{User, UserSource};
+use authbridge::domain::{PasswordOrigin, User, UserSource};
 use authbridge::passwords::HashFormat;
 use serde::Serialize;
 
@@ -21,6 +21,9 @@ pub struct UserView {
     pub wordpress_id: Option<u64>,
     /// The stored hash's format (`Argon2`, `phpass`, ...); `null` when the user has no password.
     pub password: Option<String>,
+    /// Where the password came from: `wordpress` (WordPress keeps its say over it during the
+    /// transition) or `authbridge` (only it opens the account); `null` when there is none.
+    pub password_from: Option<PasswordOrigin>,
     /// RFC 3339 in JSON.
     #[serde(serialize_with = "crate::output::epoch_json")]
     pub created: Epoch,
@@ -42,6 +45,7 @@ impl From<User> for UserView {
                 Some(format) => format.to_string(),
                 None => "unrecognised".to_string(),
             });
+        let password_from = user.password_hash.as_ref().map(|_| user.password_origin());
         UserView {
             id: user.id.to_string(),
             email: user.email,
@@ -52,6 +56,7 @@ impl From<User> for UserView {
             source: user.source,
             wordpress_id: user.wordpress_id,
             password,
+            password_from,
             created: user.created,
             current_sign_in_at: user.current_sign_in_at,
             current_sign_in_ip: user.current_sign_in_ip,
@@ -65,6 +70,14 @@ impl UserView {
         match self.source {
             UserSource::Local => "local",
             UserSource::Wordpress => "wordpress",
+        }
+    }
+
+    fn password_from(&self) -> &'static str {
+        match self.password_from {
+            Some(PasswordOrigin::Wordpress) => "WordPress (it still vouches for it)",
+            Some(PasswordOrigin::Authbridge) => "authbridge (WordPress has no say)",
+            None => NONE,
         }
     }
 
@@ -104,6 +117,7 @@ impl Record for UserView {
                 or_none(self.wordpress_id.map(|id| id.to_string()).as_deref()),
             ),
             ("password", or_none(self.password.as_deref())),
+            ("password from", self.password_from().to_string()),
             ("created", rfc3339(self.created)),
             ("signed in", Self::time(self.current_sign_in_at)),
             (

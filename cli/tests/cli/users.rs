@@ -58,6 +58,7 @@ async fn users_are_created_shown_disabled_and_given_new_passwords() {
     assert_eq!(user["first_name"], "Ada");
     assert_eq!(user["source"], "local");
     assert_eq!(user["password"], "Argon2");
+    assert_eq!(user["password_from"], "authbridge");
     assert_eq!(user["active"], true);
     assert!(verifies(
         &stored_hash(&deployment, "ada@example.org").await,
@@ -205,12 +206,14 @@ async fn an_import_creates_users_with_their_wordpress_hashes_once() {
     assert_eq!(admin["wordpress_id"], 145);
     assert_eq!(admin["first_name"], "Example");
     assert_eq!(admin["password"], "phpass");
+    assert_eq!(admin["password_from"], "wordpress");
     assert_eq!(admin["created"], "2020-03-13T14:02:44Z");
     let nopass = deployment
         .run(&["users", "show", "nopass@example.fu", "--json"])
         .ok()
         .json();
     assert_eq!(nopass["password"], serde_json::Value::Null);
+    assert_eq!(nopass["password_from"], serde_json::Value::Null);
 
     // The imported users log in with their WordPress passwords, and leave with Argon2id hashes.
     let config = Config::from(&Env::from_fn(|_| None)).unwrap();

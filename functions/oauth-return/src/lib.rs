@@ -7,8 +7,9 @@
 use std::sync::Arc;
 
 use authbridge::clock;
+use authbridge::http::cookie::{self, CookieScope};
 use authbridge::http::request::query;
-use authbridge::http::{ApiError, cookie, page, response};
+use authbridge::http::{ApiError, page, response};
 use authbridge::oauth::OAuthContext;
 use authbridge::oauth::flow::binding::cookie_name;
 use authbridge::oauth::flow::{self, Completed, Failure, ReturnParams};
@@ -63,10 +64,7 @@ pub async fn handle(context: Arc<Context>, req: Request) -> Response<Body> {
         }
     };
     // The flow is consumed: its binding cookie has done its work.
-    let clear = context
-        .settings
-        .cookie_scope(req.uri())
-        .clear(&cookie_name(&state));
+    let clear = CookieScope::for_flows(&context.settings, req.uri()).clear(&cookie_name(&state));
     if let Ok(value) = http::HeaderValue::from_str(&clear) {
         response
             .headers_mut()

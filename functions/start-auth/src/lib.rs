@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use authbridge::clock;
 use authbridge::domain::Endpoint;
+use authbridge::http::cookie::CookieScope;
 use authbridge::http::request::parse_body;
 use authbridge::http::routes::{self, Operation};
 use authbridge::http::{ApiError, api_auth, error::respond, page, response};
@@ -66,7 +67,7 @@ async fn go(context: &Context, req: &Request, raw: &str) -> Response<Body> {
     let now = clock::now();
     match flow::open(context, &link, now).await {
         Ok(opened) => {
-            let cookie = context.settings.cookie_scope(req.uri()).set(
+            let cookie = CookieScope::for_flows(&context.settings, req.uri()).set(
                 &opened.binding.name,
                 opened.binding.value.expose_secret(),
                 opened.expires_at - now,

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::UserId;
+use super::spelling::wordpress_spelling;
 use crate::clock::Epoch;
 
 /// A password hash in PHC (Argon2id) or an imported WordPress format. Never printed.
@@ -24,6 +25,21 @@ pub enum UserSource {
     Wordpress,
 }
 
+/// Where a user's current password came from, which decides whether WordPress still has a say
+/// over the account during the transition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PasswordOrigin {
+    /// WordPress vouched for it: a login WordPress validated (migration, `passwordReset`) or an
+    /// imported WordPress hash. WordPress keeps its say: a password changed on the site still logs
+    /// in (and with `passwordReset` replaces this one).
+    Wordpress,
+    /// authbridge set it: `users create`, `users set-password`, an imported hash of a format
+    /// WordPress does not write (Argon2), a future self-service change. Only it counts: WordPress
+    /// is never asked about the account again.
+    Authbridge,
+}
+
 /// A local user. The e-mail is unique without regard to case.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct User {
@@ -32,6 +48,10 @@ pub struct User {
     /// `None`: no usable password (e.g. created by sync until the first WordPress-validated login).
     #[serde(default)]
     pub password_hash: Option<PasswordHash>,
+    /// Where `password_hash` came from; `None` for users stored before it was recorded: read it
+    /// with [`User::password_origin`], which gives those a default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_origin: Option<PasswordOrigin>,
     #[serde(default)]
     pub first_name: Option<String>,
     #[serde(default)]
@@ -56,7 +76,8 @@ pub struct User {
     pub last_sign_in_ip: Option<String>,
     /// Sessions carry the generation they were issued under and work only while it is current:
     /// a new password or a disabling moves it on, which ends every session at once (and enabling
-    /// the user again does not bring them back).
+    /// the user again does not bring them back). So while it stays the same, so does the password
+    /// (a hash upgrade is the same password): a login checks it before issuing a session.
     #[serde(default)]
     pub session_generation: u64,
     #[serde(default)]
@@ -71,6 +92,7 @@ impl User {
             id: UserId::generate(),
             email: email.into(),
             password_hash: None,
+            password_origin: None,
             first_name: None,
             last_name: None,
             ext_id: None,
@@ -93,10 +115,33 @@ impl User {
         email.trim().to_lowercase()
     }
 
-    /// Replaces the password with a hash of another one: every session of the user ends.
-    pub fn set_password(&mut self, hash: PasswordHash) {
+    /// Replaces the password with a hash of another one, which came from `origin`: every session
+    /// of the user ends. (A stronger hash of the same password is no new password: it is written
+    /// to `password_hash` alone, keeping the sessions and the origin.)
+    pub fn set_password(&mut self, hash: PasswordHash, origin: PasswordOrigin) {
         self.password_hash = Some(hash);
+        self.password_origin = Some(origin);
         self.end_sessions();
+    }
+
+    /// Where the current password came from. For a user stored before origins were recorded:
+    /// WordPress when the user came from WordPress or is linked to it (what every such user's
+    /// password meant then: the transition went on for it), else authbridge.
+    pub fn password_origin(&self) -> PasswordOrigin {
+        self.password_origin.unwrap_or(
+            if self.source == UserSource::Wordpress || self.wordpress_id.is_some() {
+                PasswordOrigin::Wordpress
+            } else {
+                PasswordOrigin::Authbridge
+            },
+        )
+    }
+
+    /// Whether WordPress may still vouch for a password of this user (the transition): it has no
+    /// password yet, or its password came from WordPress. Once authbridge set the password, only
+    /// that password opens the account.
+    pub fn wordpress_may_vouch(&self) -> bool {
+        self.password_hash.is_none() || self.password_origin() == PasswordOrigin::Wordpress
     }
 
     /// Enables or disables the user. Disabling ends every session; enabling revives none.
@@ -142,11 +187,79 @@ pub struct WordpressLink {
 }
 
 impl WordpressLink {
-    /// The form of a WordPress `user_login` under which links are unique and looked up: trimmed
-    /// and lower-case, as WordPress's own lookup (MySQL's case-insensitive collation) matches it.
-    /// `None` for an empty login, which no lookup can find.
+    /// The form of a WordPress `user_login` under which links are unique and looked up: the
+    /// spelling under which WordPress's own lookup finds it ([`wordpress_spelling`]: case, accents,
+    /// width, tags, percent-escapes and entities as `sanitize_user` and MySQL's collation treat
+    /// them), so `alice`, `ALICE` and `àlice` find one link. For the logins WordPress stores (strict
+    /// `sanitize_user`) that is their trimmed lower-case form. `None` for an empty login, which no
+    /// lookup can find.
     pub fn login_key(login: &str) -> Option<String> {
-        let key = login.trim().to_lowercase();
+        let key = wordpress_spelling(login.trim());
         (!key.is_empty()).then_some(key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A user as stored before the password's origin was recorded: no `password_origin` field.
+    fn stored_before(source: UserSource, wordpress_id: Option<u64>) -> User {
+        let mut user = User::new("ada@example.org", source, 1);
+        user.password_hash = Some(PasswordHash("$argon2id$x".into()));
+        user.wordpress_id = wordpress_id;
+        let json = serde_json::to_string(&user).unwrap();
+        assert!(!json.contains("password_origin"), "{json}");
+        serde_json::from_str(&json).unwrap()
+    }
+
+    #[test]
+    fn a_user_stored_before_origins_reads_wordpress_only_when_it_came_from_or_links_to_it() {
+        let migrated = stored_before(UserSource::Wordpress, Some(7));
+        assert_eq!(migrated.password_origin(), PasswordOrigin::Wordpress);
+        assert!(migrated.wordpress_may_vouch());
+        let imported_unlinked = stored_before(UserSource::Wordpress, None);
+        assert_eq!(
+            imported_unlinked.password_origin(),
+            PasswordOrigin::Wordpress
+        );
+        let linked_by_email = stored_before(UserSource::Local, Some(7));
+        assert_eq!(linked_by_email.password_origin(), PasswordOrigin::Wordpress);
+        let made_here = stored_before(UserSource::Local, None);
+        assert_eq!(made_here.password_origin(), PasswordOrigin::Authbridge);
+        assert!(!made_here.wordpress_may_vouch());
+    }
+
+    #[test]
+    fn a_login_key_is_the_lower_case_login_for_wordpress_logins_and_finds_its_variants() {
+        for login in ["admin", "Admin.Admin", "john doe", "a_b-c@d.e", "  Ada  "] {
+            assert_eq!(
+                WordpressLink::login_key(login),
+                Some(login.trim().to_lowercase()),
+                "{login:?}: stored keys stay valid"
+            );
+        }
+        for variant in ["ALICE", "àlice", "ａｌｉｃｅ", "al%41ice", "<b>alice</b>"] {
+            assert_eq!(WordpressLink::login_key(variant).as_deref(), Some("alice"));
+        }
+        assert_eq!(WordpressLink::login_key(" <b></b> "), None);
+    }
+
+    #[test]
+    fn a_recorded_origin_wins_and_is_stored() {
+        let mut user = User::new("ada@example.org", UserSource::Wordpress, 1);
+        user.wordpress_id = Some(7);
+        assert!(user.wordpress_may_vouch(), "no password yet");
+        user.set_password(
+            PasswordHash("$argon2id$x".into()),
+            PasswordOrigin::Authbridge,
+        );
+        assert_eq!(user.session_generation, 1);
+        assert_eq!(user.password_origin(), PasswordOrigin::Authbridge);
+        assert!(!user.wordpress_may_vouch());
+        let json = serde_json::to_string(&user).unwrap();
+        assert!(json.contains(r#""password_origin":"authbridge""#), "{json}");
+        let read: User = serde_json::from_str(&json).unwrap();
+        assert_eq!(read, user);
     }
 }

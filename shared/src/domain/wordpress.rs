@@ -8,7 +8,7 @@ use time::macros::format_description;
 use time::{OffsetDateTime, PrimitiveDateTime};
 
 use super::UserId;
-use super::user::{PasswordHash, User, UserSource, WordpressLink};
+use super::user::{PasswordHash, PasswordOrigin, User, UserSource, WordpressLink};
 use crate::clock::Epoch;
 
 /// A WordPress account.
@@ -44,7 +44,7 @@ impl WordpressAccount {
 
     /// The local user of this account, new: source WordPress, linked to the account, its names,
     /// `ext_id` set to the WordPress ID under `extIdReferencing`, and `password_hash` (none: no
-    /// usable password until a WordPress-validated login).
+    /// usable password until a WordPress-validated login), a password WordPress vouched for.
     pub fn new_user(
         &self,
         password_hash: Option<PasswordHash>,
@@ -52,6 +52,7 @@ impl WordpressAccount {
         now: Epoch,
     ) -> User {
         User {
+            password_origin: password_hash.as_ref().map(|_| PasswordOrigin::Wordpress),
             password_hash,
             first_name: self.first_name.clone(),
             last_name: self.last_name.clone(),

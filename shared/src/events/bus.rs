@@ -12,9 +12,10 @@ use std::time::Duration;
 use secrecy::ExposeSecret;
 use url::Url;
 
+use super::Event;
 use super::webhook::{SIGNATURE_HEADER, TIMESTAMP_HEADER, sign};
-use super::{Event, EventSettings};
 use crate::clock;
+use crate::config::EventSettings;
 use crate::secrets::SecretStore;
 
 /// The EventBridge `source` of every event.

@@ -13,14 +13,14 @@
 //! pushes a function past its timeout.
 
 use serde::Serialize;
-use url::Url;
 
 use crate::clock::Epoch;
-use crate::config::{ConfigError, Env};
 
 mod bus;
 pub mod webhook;
 
+/// Where events go: read with the rest of the configuration.
+pub use crate::config::EventSettings;
 pub use bus::{DELIVERY_CAP, Events, WEBHOOK_ATTEMPTS, WEBHOOK_TIMEOUT};
 
 /// What happened.
@@ -147,34 +147,6 @@ impl Event {
         self.grant = Some(grant.to_string());
         self.grant_held_by = held_by.map(str::to_string);
         self
-    }
-}
-
-/// Where events go.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct EventSettings {
-    /// The EventBridge bus (`AUTHBRIDGE_EVENT_BUS`, a name or ARN); AWS only.
-    pub bus: Option<String>,
-    /// The webhook (`AUTHBRIDGE_WEBHOOK_URL`).
-    pub webhook_url: Option<Url>,
-    /// The secret (its name in the secret store) that signs webhook bodies
-    /// (`AUTHBRIDGE_WEBHOOK_SECRET`, default `<prefix>webhook-key`).
-    pub webhook_secret: Option<String>,
-}
-
-impl EventSettings {
-    /// Reads the settings; `secret_prefix` names the default signing secret.
-    pub fn from(env: &Env<'_>, secret_prefix: &str) -> Result<Self, ConfigError> {
-        let webhook_url = env.url("AUTHBRIDGE_WEBHOOK_URL")?;
-        let webhook_secret = webhook_url.as_ref().map(|_| {
-            env.get("AUTHBRIDGE_WEBHOOK_SECRET")
-                .unwrap_or_else(|| format!("{secret_prefix}webhook-key"))
-        });
-        Ok(EventSettings {
-            bus: env.get("AUTHBRIDGE_EVENT_BUS").filter(|b| !b.is_empty()),
-            webhook_url,
-            webhook_secret,
-        })
     }
 }
 

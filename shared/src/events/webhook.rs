@@ -1,4 +1,4 @@
-//! The webhook's signature scheme, documented in the README:
+//! The webhook's signature scheme, documented in the book (`docs/book/src/events.md`):
 //!
 //! - `Authbridge-Timestamp: <epoch seconds>` and
 //!   `Authbridge-Signature: v1=<hex HMAC-SHA256(key, "<timestamp>.<body>")>`;

@@ -3,6 +3,9 @@
 
 use lambda_http::Request;
 
+use crate::oauth::flow::binding::{cookie_path, cookie_secure};
+use crate::oauth::settings::OAuthSettings;
+
 /// The value of the cookie `name` in the request's `Cookie` headers (API Gateway's `cookies` are
 /// handed over as one such header).
 pub fn read(req: &Request, name: &str) -> Option<String> {
@@ -24,6 +27,21 @@ pub struct CookieScope {
 }
 
 impl CookieScope {
+    /// Where the flow-binding cookie is set, for a request that arrived at `request_uri`: the
+    /// `/oauth` folder under the public URL, `Secure` but on a loopback host.
+    pub fn for_flows(settings: &OAuthSettings, request_uri: &http::Uri) -> Self {
+        match settings.public_base(request_uri) {
+            Some(base) => CookieScope {
+                path: cookie_path(&base),
+                secure: cookie_secure(&base),
+            },
+            None => CookieScope {
+                path: "/oauth".into(),
+                secure: true,
+            },
+        }
+    }
+
     /// `Set-Cookie` for `name=value` living `max_age` seconds.
     pub fn set(&self, name: &str, value: &str, max_age: i64) -> String {
         format!(
@@ -64,5 +82,34 @@ mod tests {
             "n=v; Max-Age=600; Path=/oauth; HttpOnly; SameSite=Lax; Secure"
         );
         assert!(scope.clear("n").starts_with("n=; Max-Age=0;"));
+    }
+
+    #[test]
+    fn the_flow_cookie_lives_under_the_public_url_and_is_secure_but_on_loopback() {
+        use crate::config::{Config, Env};
+        let scope = |vars: &[(&str, &str)], request: &str| {
+            let env = Env::from_pairs(vars);
+            let settings = OAuthSettings::from(&env, &Config::from(&env).unwrap()).unwrap();
+            CookieScope::for_flows(&settings, &request.parse().unwrap())
+        };
+        let staged = [("AUTHBRIDGE_PUBLIC_URL", "https://api.example.org/prod")];
+        assert_eq!(
+            scope(&staged, "https://other.example/x"),
+            CookieScope {
+                path: "/prod/oauth".into(),
+                secure: true
+            }
+        );
+        let aws = [("AUTHBRIDGE_TABLE", "t")];
+        assert_eq!(
+            scope(&aws, "https://abc.example/oauth/go/l").path,
+            "/oauth",
+            "without a public URL, the host the request came in on"
+        );
+        let local = scope(&[], "http://127.0.0.1:3000/oauth/go/l");
+        assert!(
+            !local.secure,
+            "a browser sends no Secure cookie over plain loopback"
+        );
     }
 }

@@ -1,11 +1,11 @@
 //! Errors as HTTP answers: the generic part.
 //!
-//! Each error type says its own answer, next to where it is defined, by implementing
-//! [`ResponseError`] (the model of zero-to-production's `ResponseError`): a status, a
-//! machine-readable code, a message for people, and any `Retry-After` or extra body fields, built
-//! with [`ApiError`]'s constructors. Any such error converts into an [`ApiError`] by the one
-//! [`From`] here, which logs the cause of a server-side failure, and [`ApiError::into_response`]
-//! renders it as the one JSON shape: `{"error": code, "message": text, ...fields}`.
+//! Each service's error says its answer in [`super::answers`] by implementing [`ResponseError`]
+//! (the model of zero-to-production's `ResponseError`): a status, a machine-readable code, a
+//! message for people, and any `Retry-After` or extra body fields, built with [`ApiError`]'s
+//! constructors. Any such error converts into an [`ApiError`] by the one [`From`] here, which logs
+//! the cause of a server-side failure, and [`ApiError::into_response`] renders it as the one JSON
+//! shape: `{"error": code, "message": text, ...fields}`.
 //!
 //! A 500 says only `internal error`: its cause goes to the log and the access line, never to a
 //! client. No error's text carries a secret (each type's doc says so), so the cause may be logged.
@@ -15,9 +15,9 @@ use serde_json::{Map, Value};
 
 use super::response;
 
-/// An error that knows its HTTP answer. Implemented next to each error type (`StoreError` in
-/// `store`, `OAuthError` in `oauth::error`, `LoginError` in `login::error`, ...); a wrapping error
-/// answers what the error it wraps answers.
+/// An error that knows its HTTP answer. Implemented for each service's error in
+/// [`super::answers`] (`StoreError` in `answers::store`, `OAuthError` in `answers::oauth`, ...); a
+/// wrapping error answers what the error it wraps answers.
 pub trait ResponseError: std::error::Error {
     /// The answer a client gets: status, code, message, and any headers or fields.
     fn answer(&self) -> ApiError;

@@ -1,7 +1,9 @@
-//! HTTP helpers shared by the functions: JSON responses, the one mapping from errors to responses,
-//! and reading requests as API Gateway delivers them.
+//! The HTTP edge, shared by the functions: the route table, reading requests as API Gateway
+//! delivers them, JSON responses and pages, and each service's errors as answers ([`answers`]).
+//! The only part of the crate that knows status codes; no module below imports it.
 
 pub mod access_log;
+pub mod answers;
 pub mod api_auth;
 pub mod cookie;
 pub mod error;

@@ -126,19 +126,23 @@ const fn route(
     }
 }
 
+/// `POST /oauth/start`: a caller with authority starts a flow. Named, because an answer points to
+/// it: a token that needs the user again says how to make the new connection.
+pub const START_FLOW: Route = route(
+    "POST",
+    "/oauth/start",
+    Operation::StartFlow,
+    Function::StartAuth,
+    Authority::ApiToken(Endpoint::OauthStart),
+);
+
 /// Every route of the HTTP API.
 pub const ROUTES: &[Route] = {
     use Authority::*;
     use Function::*;
     use Operation::*;
     &[
-        route(
-            "POST",
-            "/oauth/start",
-            StartFlow,
-            StartAuth,
-            ApiToken(Endpoint::OauthStart),
-        ),
+        START_FLOW,
         route(
             "GET",
             "/oauth/start",

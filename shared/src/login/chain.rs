@@ -7,8 +7,8 @@ use async_trait::async_trait;
 
 use super::credentials::Credentials;
 use super::error::{LoginError, UNAVAILABLE_RETRY_AFTER};
-use crate::domain::User;
 use crate::domain::user::PasswordHash;
+use crate::domain::{PasswordOrigin, User};
 
 /// One way of checking credentials.
 #[async_trait]
@@ -60,7 +60,8 @@ pub struct Authenticated {
 pub struct UserChanges {
     /// A stronger hash of the same password (an upgrade): sessions stay.
     pub rehash: Option<PasswordHash>,
-    /// A hash of another password (WordPress's, just validated): every other session ends.
+    /// A hash of another password (WordPress's, just validated, so WordPress keeps its say over
+    /// it): every other session ends.
     pub new_password: Option<PasswordHash>,
     pub ext_id: Option<String>,
     pub wordpress_id: Option<u64>,
@@ -75,7 +76,7 @@ impl UserChanges {
             user.password_hash = Some(hash.clone());
         }
         if let Some(hash) = &self.new_password {
-            user.set_password(hash.clone());
+            user.set_password(hash.clone(), PasswordOrigin::Wordpress);
         }
         if let Some(ext_id) = &self.ext_id {
             user.ext_id = Some(ext_id.clone());
@@ -180,7 +181,7 @@ mod tests {
 
     use super::*;
     use crate::domain::UserSource;
-    use crate::login::credentials::LoginName;
+    use crate::login::name::LoginName;
 
     fn user() -> User {
         User::new("ada@example.org", UserSource::Local, 0)
@@ -308,6 +309,7 @@ mod tests {
         assert_eq!(u.wordpress_id, Some(123));
         assert_eq!(u.ext_id.as_deref(), Some("123"));
         assert!(u.password_hash.is_some());
+        assert_eq!(u.password_origin, Some(PasswordOrigin::Wordpress));
         assert_eq!(u.session_generation, 1, "a new password ends the sessions");
     }
 }

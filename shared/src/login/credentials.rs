@@ -1,94 +1,14 @@
-//! What a person types to log in, parsed at the boundary: a name that is either an e-mail address
-//! or a WordPress username, and a password that is never printed.
+//! What a person types to log in, parsed at the boundary: a [`LoginName`] and a password that is
+//! never printed.
 
 use secrecy::{ExposeSecret, SecretString};
-use sha2::{Digest, Sha256};
 
 use super::lookup::LocalUser;
-use crate::domain::Email;
-use crate::domain::text::has_unsafe_chars;
+use super::name::{InvalidField, LoginName, invalid};
+use crate::passwords::Cost;
 
-/// Longest name accepted (an e-mail address's limit, RFC 5321 §4.5.3.1.3).
-pub const MAX_NAME_LEN: usize = 254;
 /// Longest password accepted, in bytes (WordPress refuses longer ones too).
 pub const MAX_PASSWORD_LEN: usize = 4096;
-
-/// The name a login is for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LoginName {
-    /// An e-mail address: looked up locally, and sent to WordPress as `email`.
-    Email(String),
-    /// Anything else: a WordPress `user_login`, sent to WordPress as `login`.
-    Username(String),
-}
-
-/// Why a name or password was refused; names the field, never repeats the value.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{field} {reason}")]
-pub struct InvalidField {
-    /// The request field: `username`, `email` or `password`.
-    pub field: &'static str,
-    pub reason: &'static str,
-}
-
-fn invalid(field: &'static str, reason: &'static str) -> InvalidField {
-    InvalidField { field, reason }
-}
-
-/// Whether `raw` is an e-mail address by the one rule of [`Email`].
-pub fn is_email(raw: &str) -> bool {
-    Email::is_valid(raw)
-}
-
-impl LoginName {
-    /// A name given as `username`: an e-mail address when it is one (the reference sent those to
-    /// WordPress as `login`, which WordPress looks up as a username only).
-    pub fn from_username(raw: &str) -> Result<Self, InvalidField> {
-        let name = checked("username", raw)?;
-        Ok(if is_email(name) {
-            LoginName::Email(name.to_string())
-        } else {
-            LoginName::Username(name.to_string())
-        })
-    }
-
-    /// A name given as `email`, which must be an e-mail address.
-    pub fn from_email(raw: &str) -> Result<Self, InvalidField> {
-        let name = checked("email", raw)?;
-        if !is_email(name) {
-            return Err(invalid("email", "is not an e-mail address"));
-        }
-        Ok(LoginName::Email(name.to_string()))
-    }
-
-    /// The name as typed (trimmed).
-    pub fn as_str(&self) -> &str {
-        match self {
-            LoginName::Email(s) | LoginName::Username(s) => s,
-        }
-    }
-
-    /// The name's throttling key: the SHA-256 of its lower-case form, so counters of one account
-    /// meet whatever the case typed, and the store never holds what people type (sometimes a
-    /// password in the wrong field).
-    pub fn account_key(&self) -> String {
-        hex::encode(Sha256::digest(self.as_str().to_lowercase().as_bytes()))
-    }
-}
-
-fn checked<'a>(field: &'static str, raw: &'a str) -> Result<&'a str, InvalidField> {
-    let name = raw.trim();
-    if name.is_empty() {
-        return Err(invalid(field, "is required"));
-    }
-    if name.len() > MAX_NAME_LEN || has_unsafe_chars(name) {
-        return Err(invalid(
-            field,
-            "is longer than 254 characters or holds control characters",
-        ));
-    }
-    Ok(name)
-}
 
 /// A name and a password, both checked.
 #[derive(Debug, Clone)]
@@ -97,6 +17,9 @@ pub struct Credentials {
     pub password: SecretString,
     /// The local user `name` stands for, once a step of this login has looked it up.
     pub(crate) local_user: LocalUser,
+    /// The cost of the stored hash this login checked, once the local check ran one: what a
+    /// refusal of it has spent already (see [`crate::passwords::refusal`]).
+    pub(crate) checked: std::sync::OnceLock<Cost>,
 }
 
 impl Credentials {
@@ -109,6 +32,7 @@ impl Credentials {
                 name,
                 password,
                 local_user: LocalUser::default(),
+                checked: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -117,40 +41,6 @@ impl Credentials {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn an_email_address_given_as_username_is_an_email() {
-        assert_eq!(
-            LoginName::from_username(" Ada@Example.org ").unwrap(),
-            LoginName::Email("Ada@Example.org".into())
-        );
-        for username in ["admin", "admin.admin", "john@home", "a b", "jane@doe."] {
-            assert_eq!(
-                LoginName::from_username(username).unwrap(),
-                LoginName::Username(username.into()),
-                "{username}"
-            );
-        }
-    }
-
-    #[test]
-    fn a_field_named_email_must_hold_one() {
-        assert!(LoginName::from_email("ada@example.org").is_ok());
-        let err = LoginName::from_email("ada").unwrap_err();
-        assert_eq!(err.field, "email");
-        assert_eq!(
-            LoginName::from_email("  ").unwrap_err().reason,
-            "is required"
-        );
-    }
-
-    #[test]
-    fn names_are_bounded_and_errors_never_repeat_the_value() {
-        let long = "x".repeat(255);
-        let err = LoginName::from_username(&long).unwrap_err();
-        assert!(!err.to_string().contains(&long));
-        assert!(LoginName::from_username("a\u{0}b").is_err());
-    }
 
     #[test]
     fn passwords_must_be_present_and_bounded_and_never_print() {
@@ -162,14 +52,5 @@ mod tests {
         assert!(!err.to_string().contains(&long));
         let ok = Credentials::new(name, SecretString::from("hunter2-secret")).unwrap();
         assert!(!format!("{ok:?}").contains("hunter2-secret"));
-    }
-
-    #[test]
-    fn the_account_key_ignores_case_and_hides_the_name() {
-        let a = LoginName::from_username("Ada@Example.org").unwrap();
-        let b = LoginName::from_username("ada@example.ORG").unwrap();
-        assert_eq!(a.account_key(), b.account_key());
-        assert_eq!(a.account_key().len(), 64);
-        assert!(!a.account_key().contains("ada"));
     }
 }

@@ -3,22 +3,23 @@
 //! stored hash (Argon2id, or a hash imported from WordPress). A hash in a legacy format or below
 //! the current Argon2 policy is replaced at this login.
 //!
-//! Every refusal costs one Argon2id verification, whatever its reason: an unknown user, no usable
-//! password or an unusable hash verify the dummy hash; a legacy hash that fails (MD5 takes
-//! microseconds, bcrypt longer than Argon2id) verifies the dummy hash too, so timing does not tell
-//! migrated, unmigrated and unknown users apart by being faster.
+//! Every refusal costs the same, whatever its reason: one Argon2id and one bcrypt verification
+//! (the stored hash's own, and dummies for the rest: [`crate::passwords::refusal`]), so timing does
+//! not tell migrated, unmigrated and unknown users apart. This check records the cost of the hash
+//! it ran (`Credentials::checked`); the login service spends the rest once the whole chain has
+//! refused, so a login that WordPress goes on to accept spends nothing for this check's failure. A
+//! stored hash that cannot be run (an unknown format, malformed, or a cost beyond the bounds) is
+//! never run: its refusal spends the dummies alone, as an unknown name's does.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use secrecy::SecretString;
 
 use super::chain::{Authenticated, Authenticator, Failure, Outcome, UserChanges};
 use super::credentials::Credentials;
 use super::error::LoginError;
 use crate::passwords::{
-    HashFormat, PasswordError, Verification, hash_password_blocking, verify_dummy_blocking,
-    verify_password_blocking,
+    Cost, PasswordError, Verification, hash_password_blocking, verify_password_blocking,
 };
 use crate::store::UserStore;
 
@@ -33,16 +34,13 @@ impl LocalAuthenticator {
     }
 }
 
-/// A refusal; after a legacy hash, with the dummy Argon2id verification it did not cost yet.
-async fn refuse(
-    password: &SecretString,
-    legacy: bool,
-    failure: Failure,
-) -> Result<Outcome, LoginError> {
-    if legacy {
-        verify_dummy_blocking(password).await?;
+/// A refusal, after the check of a stored hash of cost `checked` (`None`: none was run), which
+/// the login's refusal counts as spent.
+fn refuse(credentials: &Credentials, checked: Option<Cost>, failure: Failure) -> Outcome {
+    if let Some(cost) = checked {
+        let _ = credentials.checked.set(cost);
     }
-    Ok(Outcome::Failed(failure))
+    Outcome::Failed(failure)
 }
 
 #[async_trait]
@@ -60,23 +58,32 @@ impl Authenticator for LocalAuthenticator {
             .await?;
         let Some((user, stored)) = user.and_then(|u| u.password_hash.clone().map(|hash| (u, hash)))
         else {
-            return refuse(password, true, Failure::InvalidCredentials).await;
+            return Ok(refuse(credentials, None, Failure::InvalidCredentials));
         };
-        let legacy = HashFormat::of(&stored) != Some(HashFormat::Argon2);
-        let needs_rehash = match verify_password_blocking(password, &stored).await {
-            Ok(Verification::Valid { needs_rehash }) => needs_rehash,
-            Ok(Verification::Invalid) => {
-                return refuse(password, legacy, Failure::InvalidCredentials).await;
+        let verified = match Cost::of(&stored) {
+            Ok(cost) => verify_password_blocking(password, &stored)
+                .await
+                .map(|v| (v, cost)),
+            Err(e) => Err(e),
+        };
+        let (needs_rehash, cost) = match verified {
+            Ok((Verification::Valid { needs_rehash }, cost)) => (needs_rehash, cost),
+            Ok((Verification::Invalid, cost)) => {
+                return Ok(refuse(credentials, Some(cost), Failure::InvalidCredentials));
             }
-            Err(e @ (PasswordError::UnknownFormat | PasswordError::Malformed(_))) => {
+            Err(
+                e @ (PasswordError::UnknownFormat
+                | PasswordError::Malformed(_)
+                | PasswordError::CostBeyondBounds(_)),
+            ) => {
                 tracing::warn!(user_id = %user.id, error = %e, "stored password hash unusable");
-                return refuse(password, true, Failure::InvalidCredentials).await;
+                return Ok(refuse(credentials, None, Failure::InvalidCredentials));
             }
             Err(e) => return Err(e.into()),
         };
         if !user.active {
             tracing::info!(user_id = %user.id, "login refused: the account is disabled");
-            return refuse(password, legacy, Failure::Inactive).await;
+            return Ok(refuse(credentials, Some(cost), Failure::Inactive));
         }
         let password_hash = if needs_rehash {
             tracing::info!(user_id = %user.id, "upgrading the stored password hash");

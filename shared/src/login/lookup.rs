@@ -1,8 +1,10 @@
 //! Which local user a typed name stands for: the user with that e-mail address, or the user whose
-//! WordPress link has that `user_login`. Used by the local check and by the throttle, so that every
-//! spelling of one account meets in one user; one login looks it up once ([`LocalUser`]).
+//! WordPress link has that `user_login`, in any spelling WordPress takes for it (case, accents,
+//! width, tags, percent-escapes: [`WordpressLink::login_key`](crate::domain::WordpressLink::login_key)).
+//! Used by the local check and by the throttle, so that every spelling of one account meets in one
+//! user; one login looks it up once ([`LocalUser`]).
 
-use super::credentials::LoginName;
+use super::name::LoginName;
 use crate::domain::User;
 use crate::store::{StoreResult, UserStore};
 

@@ -7,9 +7,11 @@
 //! Refused, and logged, without changing anything:
 //! - an inactive local user;
 //! - a local user linked (by link or `ext_id`) to another WordPress account: a conflict;
-//! - a local user found by e-mail alone that did not come from WordPress (it has a password of its
-//!   own and no link to this account), unless `AUTHBRIDGE_WP_LINK_BY_EMAIL` says to link it: the
-//!   WordPress password would otherwise silently open an account someone else made.
+//! - a local user whose password authbridge set (`users create`, `users set-password`, an imported
+//!   Argon2 hash: [`User::wordpress_may_vouch`]), however it was found: WordPress has no say over
+//!   that password, so its own password opens nothing. A user found by e-mail alone with such a
+//!   password is logged as a conflict: whoever holds a WordPress account with someone's e-mail
+//!   address would otherwise get into that person's account.
 
 use std::sync::Arc;
 
@@ -19,7 +21,7 @@ use super::chain::{Authenticated, Failure, Outcome, UserChanges};
 use super::error::LoginError;
 use super::settings::MigrationOptions;
 use crate::clock;
-use crate::domain::{User, UserSource, WordpressAccount, WordpressLink};
+use crate::domain::{User, WordpressAccount, WordpressLink};
 use crate::events::{Event, EventKind, Events};
 use crate::passwords::hash_password_blocking;
 use crate::store::{Contention, StoreError, Unique, UserStore, retry};
@@ -47,14 +49,6 @@ pub struct Migration {
     users: Arc<dyn UserStore>,
     options: MigrationOptions,
     events: Events,
-}
-
-/// Whether a user found by e-mail alone came from WordPress: synced or imported (linked to this
-/// very account), or without a password of its own, which no one can have been using.
-fn came_from_wordpress(user: &User, account: &WordpressAccount) -> bool {
-    user.wordpress_id == Some(account.id)
-        || user.password_hash.is_none()
-        || (user.source == UserSource::Wordpress && user.wordpress_id.is_none())
 }
 
 impl Migration {
@@ -159,17 +153,23 @@ impl Migration {
             );
             return Ok(Outcome::Failed(Failure::Conflict));
         }
-        if found_by == FoundBy::Email
-            && !came_from_wordpress(&user, account)
-            && !self.options.link_by_email
-        {
-            tracing::warn!(
-                conflict = true,
-                user_id = %user.id,
-                wordpress_id = account.id,
-                "login refused: a local user with a password of its own has the WordPress account's e-mail address; AUTHBRIDGE_WP_LINK_BY_EMAIL=on would link them"
-            );
-            return Ok(Outcome::Failed(Failure::Conflict));
+        if !user.wordpress_may_vouch() {
+            if found_by == FoundBy::Email {
+                tracing::warn!(
+                    conflict = true,
+                    user_id = %user.id,
+                    wordpress_id = account.id,
+                    "login refused: a local user whose password was set in authbridge has the WordPress account's e-mail address"
+                );
+            } else {
+                tracing::info!(
+                    user_id = %user.id,
+                    found_by = found_by.name(),
+                    "login refused: WordPress validated its own password, but the account's password was set in authbridge"
+                );
+            }
+            // Not final: an authenticator after this one may still accept authbridge's password.
+            return Ok(Outcome::Failed(Failure::InvalidCredentials));
         }
         if !user.active {
             tracing::info!(user_id = %user.id, "login refused: the account is disabled");

@@ -3,6 +3,8 @@
 
 use std::sync::Arc;
 
+use secrecy::SecretString;
+
 use super::chain::{Authenticated, Authenticator, Chain, UserChanges};
 use super::credentials::Credentials;
 use super::error::{LoginError, SetupError};
@@ -15,7 +17,7 @@ use super::wordpress::{WordpressAuthenticator, WordpressClient};
 use crate::clock::{self, Epoch};
 use crate::context::AppContext;
 use crate::domain::User;
-use crate::passwords::{Work, counting};
+use crate::passwords::{PasswordError, Work, counting, finish_refusal, verify_password_blocking};
 use crate::store::{Contention, StoreError, UserStore};
 
 /// A successful login.
@@ -54,7 +56,11 @@ impl LoginService {
                 Migration::new(users.clone(), settings.migration).with_events(app.events.clone());
             members.push((
                 wordpress.priority,
-                Box::new(WordpressAuthenticator::new(client, migration)),
+                Box::new(WordpressAuthenticator::new(
+                    client,
+                    migration,
+                    users.clone(),
+                )),
             ));
         }
         Ok(LoginService {
@@ -85,13 +91,23 @@ impl LoginService {
             .await?;
         let account = account_key(&credentials.name, user.as_ref().map(|u| &u.id));
         let counters = self.throttle.check(account, address, now).await?;
-        let (outcome, work) = counting(self.chain.authenticate(credentials)).await;
+        let (outcome, work) = counting(async {
+            let outcome = self.chain.authenticate(credentials).await;
+            if let Err(LoginError::InvalidCredentials | LoginError::Unavailable { .. }) = outcome {
+                // Whatever was refused, the refusal spends the same (`passwords::refusal`).
+                let checked = credentials.checked.get().copied();
+                finish_refusal(&credentials.password, checked).await?;
+            }
+            outcome
+        })
+        .await;
         let found = match outcome {
             Ok(found) => found,
             Err(LoginError::InvalidCredentials) => {
                 tracing::info!(
                     client_address = address.unwrap_or("-"),
                     argon2_verifications = work.argon2,
+                    bcrypt_verifications = work.bcrypt,
                     legacy_verifications = work.legacy,
                     "login refused: invalid credentials"
                 );
@@ -103,7 +119,10 @@ impl LoginService {
             // WordPress could not be asked, or the store failed: no failure to count.
             Err(e) => return Err(e),
         };
-        let user = match self.record_sign_in(found, address, now).await {
+        let user = match self
+            .record_sign_in(found, &credentials.password, address, now)
+            .await
+        {
             Ok(user) => user,
             Err(LoginError::InvalidCredentials) => return Err(self.refused(&counters, now).await),
             Err(e) => return Err(e),
@@ -127,8 +146,8 @@ impl LoginService {
     }
 
     /// The password verifications the last refused login of this service performed: one Argon2id
-    /// verification whatever the reason (unknown name, wrong password, disabled account, legacy
-    /// hash), so a refusal's cost tells nothing. For tests and diagnostics.
+    /// and one bcrypt verification whatever the reason (unknown name, wrong password against any
+    /// hash, disabled account), so a refusal's cost tells nothing. For tests and diagnostics.
     pub fn last_refusal(&self) -> Option<Work> {
         self.last_refusal.lock().ok().and_then(|last| *last)
     }
@@ -156,14 +175,25 @@ impl LoginService {
         Ok(ended)
     }
 
-    /// Writes the sign-in (current and last time and address) together with the login's changes.
+    /// Writes the sign-in (current and last time and address) together with the login's changes,
+    /// and gives the user the session is issued under.
+    ///
+    /// The write is conditioned on the version the login read, so nothing changed the user between
+    /// the check and the write. When something did (the write is stale), the user is read afresh:
+    /// a user whose session generation moved on had its password changed (or was disabled) since
+    /// the check, so `password` is checked again against the fresh hash, and the login is refused
+    /// unless it still verifies (a concurrent login that took over the same WordPress password).
+    /// A session is thus only ever issued under the password this login verified, and a password
+    /// reset racing the login ends it either way: before the write, by the refusal; after it, by
+    /// the generation the session carries.
     ///
     /// Bookkeeping never fails a login that verified: when concurrent logins of the account keep
     /// winning the race, or the store fails, and nothing essential is left to write (see
-    /// [`UserChanges::is_essential`]), the login goes on with the user as last read.
+    /// [`UserChanges::is_essential`]), the login goes on with the user as last read (and checked).
     async fn record_sign_in(
         &self,
         found: Authenticated,
+        password: &SecretString,
         address: Option<&str>,
         now: Epoch,
     ) -> Result<User, LoginError> {
@@ -183,6 +213,12 @@ impl LoginService {
                 }
                 Err(StoreError::StaleVersion) => match self.users.get_user(&user.id).await {
                     Ok(Some(fresh)) if fresh.active => {
+                        if fresh.session_generation != user.session_generation
+                            && !still_verifies(password, &fresh).await?
+                        {
+                            tracing::info!(user_id = %user.id, "login refused: the password changed while it was checked");
+                            return Err(LoginError::InvalidCredentials);
+                        }
                         changes = changes.still_needed(&user, &fresh);
                         user = fresh;
                         continue;
@@ -195,6 +231,22 @@ impl LoginService {
             return sign_in_unrecorded(user, &changes, failure);
         }
         sign_in_unrecorded(user, &changes, StoreError::StaleVersion)
+    }
+}
+
+/// Whether `password` verifies against `user`'s stored hash (re-read after it changed).
+async fn still_verifies(password: &SecretString, user: &User) -> Result<bool, LoginError> {
+    let Some(stored) = &user.password_hash else {
+        return Ok(false);
+    };
+    match verify_password_blocking(password, stored).await {
+        Ok(verification) => Ok(verification.is_valid()),
+        Err(
+            PasswordError::UnknownFormat
+            | PasswordError::Malformed(_)
+            | PasswordError::CostBeyondBounds(_),
+        ) => Ok(false),
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -66,14 +66,14 @@ pub struct MigrationOptions {
     /// `extIdReferencing` (`AUTHBRIDGE_WP_EXT_ID_REFERENCING`, default off): the WordPress ID is
     /// also written to the user's `ext_id` (a hard link).
     pub ext_id_referencing: bool,
-    /// `AUTHBRIDGE_WP_LINK_BY_EMAIL` (default off): a WordPress-validated login may link a local
-    /// user found by e-mail alone even when that user has a password of its own and came from
-    /// elsewhere. Off, such a login is refused (401) and logged as a conflict: with it on, whoever
-    /// holds a WordPress account with someone's e-mail address gets into that person's account.
-    pub link_by_email: bool,
 }
 
-/// Failed attempts allowed in one window before logins are refused with 429.
+/// A variable no longer read: `AUTHBRIDGE_WP_LINK_BY_EMAIL=on` let a WordPress-validated login
+/// link, and open, a local user found by e-mail whose password authbridge set; no WordPress
+/// password opens such an account any more (issue 24), so it has nothing left to allow.
+const RETIRED_LINK_BY_EMAIL: &str = "AUTHBRIDGE_WP_LINK_BY_EMAIL";
+
+/// Failed attempts allowed in one window before logins are refused as throttled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ThrottleLimits {
     /// Per account: per local user whatever the name typed, else per name
@@ -116,12 +116,16 @@ impl Default for LoginSettings {
 }
 
 impl MigrationOptions {
-    /// Reads the two options.
+    /// Reads the two options (and warns of the retired `AUTHBRIDGE_WP_LINK_BY_EMAIL`).
     pub fn from(env: &Env<'_>) -> Result<Self, ConfigError> {
+        if env.flag(RETIRED_LINK_BY_EMAIL, false).unwrap_or(true) {
+            tracing::warn!(
+                "{RETIRED_LINK_BY_EMAIL} is no longer read: a WordPress password never opens an account whose password was set in authbridge"
+            );
+        }
         Ok(MigrationOptions {
             password_reset: env.flag("AUTHBRIDGE_WP_PASSWORD_RESET", false)?,
             ext_id_referencing: env.flag("AUTHBRIDGE_WP_EXT_ID_REFERENCING", false)?,
-            link_by_email: env.flag("AUTHBRIDGE_WP_LINK_BY_EMAIL", false)?,
         })
     }
 }
@@ -353,6 +357,7 @@ mod tests {
         let s = settings(&[
             ("AUTHBRIDGE_WP_PASSWORD_RESET", "true"),
             ("AUTHBRIDGE_WP_EXT_ID_REFERENCING", "yes"),
+            // Retired: a deployment that still sets it starts, with a warning.
             ("AUTHBRIDGE_WP_LINK_BY_EMAIL", "on"),
             ("AUTHBRIDGE_SESSION_TTL", "7200"),
             ("AUTHBRIDGE_LOGIN_MAX_FAILURES_PER_ACCOUNT", "3"),
@@ -361,9 +366,9 @@ mod tests {
         ])
         .unwrap();
         assert!(s.migration.password_reset && s.migration.ext_id_referencing);
-        assert!(s.migration.link_by_email);
-        assert!(
-            !settings(&[]).unwrap().migration.link_by_email,
+        assert_eq!(
+            settings(&[]).unwrap().migration,
+            MigrationOptions::default(),
             "off by default"
         );
         assert_eq!(s.session_ttl, Duration::from_secs(7200));

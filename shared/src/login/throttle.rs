@@ -8,8 +8,8 @@
 
 use std::sync::Arc;
 
-use super::credentials::LoginName;
 use super::error::LoginError;
+use super::name::LoginName;
 use super::settings::ThrottleLimits;
 use crate::clock::Epoch;
 use crate::domain::UserId;
@@ -31,7 +31,8 @@ pub struct Counters {
 }
 
 /// The counter key of an account: the user's, when the name stands for a local user (so `alice`
-/// and `alice@example.org` share one counter); else the name's canonical form.
+/// and `alice@example.org` share one counter); else the spelling under which WordPress would find
+/// the account (so `àlice`, `al%41ice` and `ＡＬＩＣＥ` share one: [`LoginName::account_key`]).
 pub fn account_key(name: &LoginName, user: Option<&UserId>) -> String {
     match user {
         Some(id) => format!("account:user:{id}"),

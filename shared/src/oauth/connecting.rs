@@ -2,7 +2,7 @@
 //! authorization-code flow, the client-credentials and password grants, the CLI).
 //!
 //! - A tag that holds a record is replaced only when the request says `replace`. Otherwise the
-//!   write is refused with [`OAuthError::ConnectionExists`] (409 `connection_exists`) and the
+//!   write is refused with [`OAuthError::ConnectionExists`] (`connection_exists`) and the
 //!   stored record is untouched. The check that decides is the store's conditional create, which is
 //!   atomic: of two writers racing for a free tag, one wins. (A path may also read first, to refuse
 //!   before a grant is spent at the provider; that read alone decides nothing.)

@@ -1,8 +1,7 @@
-//! Errors of the OAuth flows, and the HTTP answer of each.
+//! Errors of the OAuth flows, and the short code of each (a JSON body's `error`, a landing URL's).
 
 use super::grant::GrantError;
 use super::landing::LandingError;
-use crate::http::error::{ApiError, ResponseError};
 use crate::providers::ProviderError;
 use crate::secrets::SecretError;
 use crate::store::StoreError;
@@ -35,7 +34,7 @@ pub enum OAuthError {
     )]
     OtherBrowser,
     /// The tag already holds a connection and the start did not say `replace`.
-    #[error("a connection with tag {0:?} exists; start with replace to replace it")]
+    #[error("a connection with tag {0:?} exists; ask again with replace: true to replace it")]
     ConnectionExists(String),
     /// The caller's API token may not touch this connection; the message names its scope.
     #[error("{0}")]
@@ -108,40 +107,6 @@ impl OAuthError {
             OAuthError::Refused { description, .. }
             | OAuthError::Grant(G::Rejected { description, .. }) => description.as_deref(),
             _ => None,
-        }
-    }
-}
-
-/// A refusal answers its [`code`](OAuthError::code) and its message (a provider's refusal also
-/// its `error_description`); a grant, store or secret failure answers what that error answers; a
-/// configuration fault is a 500.
-impl ResponseError for OAuthError {
-    fn answer(&self) -> ApiError {
-        let status = match self {
-            OAuthError::InvalidRequest(_)
-            | OAuthError::Landing(_)
-            | OAuthError::UnknownState
-            | OAuthError::ExpiredState
-            | OAuthError::LinkAlreadyUsed
-            | OAuthError::OtherBrowser
-            | OAuthError::Refused { .. }
-            | OAuthError::IssuerMismatch => 400,
-            OAuthError::UnknownClient(_) => 404,
-            OAuthError::OutOfScope(_) => 403,
-            OAuthError::ClientDisabled(_) | OAuthError::ConnectionExists(_) => 409,
-            OAuthError::Grant(e) => return e.answer(),
-            OAuthError::Store(e) => return e.answer(),
-            OAuthError::Secrets(e) => return e.answer(),
-            OAuthError::MissingSecret(_) | OAuthError::Provider(_) | OAuthError::Vault(_) => {
-                return ApiError::internal_error();
-            }
-        };
-        let answer = ApiError::new(status, self.code()).with_message(self.to_string());
-        match self {
-            OAuthError::Refused { description, .. } => {
-                answer.with_field("error_description", description.clone())
-            }
-            _ => answer,
         }
     }
 }

@@ -13,7 +13,6 @@ use super::flow::active_client;
 use super::records;
 use super::refresh::{FreshToken, RefreshError, Refresher};
 use crate::domain::Scope;
-use crate::http::error::{ApiError, ResponseError};
 use crate::mail::{MailSettings, MailTemplateError, xoauth2};
 use crate::providers::ProviderError;
 
@@ -38,22 +37,6 @@ pub enum MailError {
 impl From<OAuthError> for MailError {
     fn from(err: OAuthError) -> Self {
         MailError::Refresh(RefreshError::OAuth(err))
-    }
-}
-
-/// A provider without mail settings is a 404 `no_mail_settings`; a resource owner the template
-/// cannot be filled for a 409 `mail_user_unknown`; the rest answers what getting the token does.
-impl ResponseError for MailError {
-    fn answer(&self) -> ApiError {
-        match self {
-            MailError::Refresh(e) => e.answer(),
-            MailError::NoTemplate { .. } => {
-                ApiError::new(404, "no_mail_settings").with_message(self.to_string())
-            }
-            MailError::Owner { .. } => {
-                ApiError::new(409, "mail_user_unknown").with_message(self.to_string())
-            }
-        }
     }
 }
 

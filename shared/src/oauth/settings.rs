@@ -4,12 +4,9 @@ use std::time::Duration;
 
 use url::Url;
 
-use super::flow::FlowUrls;
-use super::flow::binding::{cookie_path, cookie_secure};
 use super::http::Timeouts;
 use super::landing::LandingAllowlist;
 use crate::config::{Backend, Config, ConfigError, Env};
-use crate::http::cookie::CookieScope;
 
 /// Default lifetime of an authorization-flow state (10 minutes).
 pub const DEFAULT_FLOW_TTL: Duration = Duration::from_secs(600);
@@ -19,6 +16,15 @@ pub const MAX_FLOW_TTL: Duration = Duration::from_secs(3600);
 pub const LOCAL_PUBLIC_URL: &str = "http://127.0.0.1:3000";
 /// Where oauth-return is routed.
 pub const RETURN_PATH: &str = "oauth/return";
+
+/// Where authbridge is reached, for the links and redirect URI of a flow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlowUrls {
+    /// The public base URL: the one-time link is `<base>/oauth/go/<id>`.
+    pub public_base: Url,
+    /// The redirect URI sent to the provider.
+    pub redirect_uri: Url,
+}
 
 /// Settings of the OAuth functions.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,20 +120,6 @@ impl OAuthSettings {
     /// The flow URLs from configuration alone, for callers outside a request (the CLI).
     pub fn configured_flow_urls(&self) -> Option<FlowUrls> {
         self.flow_urls(&http::Uri::default())
-    }
-
-    /// Where the flow-binding cookie is set, for a request that arrived at `request_uri`.
-    pub fn cookie_scope(&self, request_uri: &http::Uri) -> CookieScope {
-        match self.public_base(request_uri) {
-            Some(base) => CookieScope {
-                path: cookie_path(&base),
-                secure: cookie_secure(&base),
-            },
-            None => CookieScope {
-                path: "/oauth".into(),
-                secure: true,
-            },
-        }
     }
 }
 

@@ -4,10 +4,11 @@
 use std::fmt;
 
 use argon2::password_hash::{Output, ParamsString, PasswordHash as PhcString, Salt, SaltString};
-use argon2::{Algorithm, Argon2, Block, Params, Version};
+use argon2::{Algorithm, Argon2, Params, Version};
 use rand::RngCore;
 use secrecy::{ExposeSecret, SecretSlice, SecretString};
 
+use super::memory::Memory;
 use super::pool::Pool;
 use super::{HashFormat, PasswordError, Verification};
 use crate::domain::user::PasswordHash;
@@ -54,36 +55,6 @@ impl fmt::Display for Policy {
     }
 }
 
-/// The memory one Argon2 computation works through, allocated once per worker (see
-/// [`super::pool`]) and reused: Argon2 overwrites every block before reading it, so no clearing is
-/// needed between uses.
-#[derive(Default)]
-pub(super) struct Memory {
-    blocks: Vec<Block>,
-}
-
-/// How many times a [`Memory`] allocated its blocks, in this process (for the tests).
-#[cfg(test)]
-pub(super) static ALLOCATIONS: std::sync::atomic::AtomicUsize =
-    std::sync::atomic::AtomicUsize::new(0);
-
-impl Memory {
-    /// Runs `work` on `count` blocks: this memory's, allocated at the policy's size on first use;
-    /// for a stored hash that asks for more than the policy, a temporary allocation freed after.
-    fn with_blocks<T>(&mut self, count: usize, work: impl FnOnce(&mut [Block]) -> T) -> T {
-        let policy = Policy::CURRENT.block_count();
-        if count > policy {
-            return work(&mut vec![Block::default(); count]);
-        }
-        if self.blocks.is_empty() {
-            #[cfg(test)]
-            ALLOCATIONS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            self.blocks = vec![Block::default(); policy];
-        }
-        work(&mut self.blocks[..count])
-    }
-}
-
 impl Policy {
     /// The number of 1 KiB blocks a hash under this policy works through.
     fn block_count(self) -> usize {
@@ -104,7 +75,8 @@ fn raw_hash(
     salt: &[u8],
     out: &mut [u8],
 ) -> Result<(), argon2::Error> {
-    memory.with_blocks(params.block_count(), |blocks| {
+    let kept = Policy::CURRENT.block_count();
+    memory.with_blocks(params.block_count(), kept, |blocks| {
         hasher.hash_password_into_with_memory(password, salt, out, blocks)
     })
 }
@@ -214,6 +186,7 @@ pub(super) fn verify_dummy_in(memory: &mut Memory, password: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::passwords::memory::ALLOCATIONS;
 
     fn parsed_policy(stored: &str) -> (String, Option<u32>, Params) {
         let phc = PhcString::new(stored).unwrap();

@@ -5,9 +5,10 @@
 use secrecy::{ExposeSecret, SecretString};
 
 use super::argon::{self, Policy};
+use super::cost::Cost;
 use super::pool::Pool;
-use super::work::record;
-use super::{HashFormat, PasswordError, Verification, verify_password};
+use super::work::{Kind, record};
+use super::{PasswordError, Verification, verify_password};
 use crate::domain::user::PasswordHash;
 
 /// [`super::hash_password`] on the Argon2 pool.
@@ -24,16 +25,20 @@ pub async fn hash_password_blocking(
 }
 
 /// [`verify_password`] off the executor: on the Argon2 pool for Argon2 hashes, on a blocking
-/// thread for legacy ones.
+/// thread for legacy ones. A hash whose cost is beyond the bounds (see [`Cost`]) is never run.
 #[tracing::instrument(name = "verify password", skip_all)]
 pub async fn verify_password_blocking(
     password: &SecretString,
     stored: &PasswordHash,
 ) -> Result<Verification, PasswordError> {
-    let is_argon2 = HashFormat::of(stored) == Some(HashFormat::Argon2);
-    record(is_argon2);
+    let cost = Cost::of(stored)?;
+    record(match cost {
+        Cost::Argon2 { .. } => Kind::Argon2,
+        Cost::Bcrypt { .. } => Kind::Bcrypt,
+        Cost::Phpass { .. } | Cost::Md5 => Kind::Legacy,
+    });
     let (password, stored) = (password.clone(), stored.clone());
-    if is_argon2 {
+    if matches!(cost, Cost::Argon2 { .. }) {
         return Pool::global()
             .run_async(move |memory| {
                 argon::verify_in(memory, password.expose_secret().as_bytes(), &stored.0)
@@ -49,7 +54,7 @@ pub async fn verify_password_blocking(
 /// [`super::verify_dummy`] on the Argon2 pool; fails only when the work does not complete.
 #[tracing::instrument(name = "verify dummy password", skip_all)]
 pub async fn verify_dummy_blocking(password: &SecretString) -> Result<(), PasswordError> {
-    record(true);
+    record(Kind::Argon2);
     let password = password.clone();
     Pool::global()
         .run_async(move |memory| {

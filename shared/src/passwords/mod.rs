@@ -5,17 +5,21 @@
 //!
 //! Hashing and verifying cost tens of milliseconds of CPU: from async code call the `*_blocking`
 //! wrappers. Argon2 runs on a bounded pool of worker threads (one per core, each reusing one
-//! 19 MiB block; see `pool`), queued beyond; legacy formats run on `tokio::task::spawn_blocking`. When the user is unknown, call
-//! [`verify_dummy`] so that the answer takes as long as a wrong password would.
+//! 19 MiB block; see `pool`), queued beyond; legacy formats run on `tokio::task::spawn_blocking`.
+//! A refusal, whatever was refused, ends with [`finish_refusal`], so that every refusal spends the
+//! same ([`refusal`]). A stored hash whose cost is beyond [`cost`]'s bounds is never run.
 //!
 //! No function here prints, logs or puts in an error a password or a stored hash.
 
 mod argon;
 mod blocking;
+pub mod cost;
 mod format;
 mod legacy_md5;
+mod memory;
 mod phpass;
 mod pool;
+pub mod refusal;
 mod wordpress;
 pub mod work;
 
@@ -28,7 +32,9 @@ use crate::domain::user::PasswordHash;
 
 pub use argon::{Policy, hash_password, verify_dummy};
 pub use blocking::{hash_password_blocking, verify_dummy_blocking, verify_password_blocking};
+pub use cost::{BeyondBounds, Cost};
 pub use format::HashFormat;
+pub use refusal::finish_refusal;
 pub use work::{Work, counting};
 
 /// How many Argon2 hashes or verifications this process runs at once (one per core); further
@@ -66,6 +72,9 @@ pub enum PasswordError {
     /// The stored hash starts like the given format but is not a valid hash of it.
     #[error("the stored {0} password hash is malformed")]
     Malformed(HashFormat),
+    /// The stored hash asks for more work than authbridge runs (see [`cost`]).
+    #[error("the stored password hash asks for {0}, beyond authbridge's bounds")]
+    CostBeyondBounds(BeyondBounds),
     /// Argon2 refused to hash (invalid parameters or salt).
     #[error("hashing the password failed")]
     Hashing(#[source] argon2::password_hash::Error),
@@ -77,7 +86,8 @@ pub enum PasswordError {
     Worker,
 }
 
-/// Checks `password` against a stored hash of any recognised format (see [`HashFormat`]).
+/// Checks `password` against a stored hash of any recognised format (see [`HashFormat`]) whose
+/// cost is within the bounds of [`cost`] (else [`PasswordError::CostBeyondBounds`], nothing run).
 ///
 /// Argon2 hashes need a rehash when weaker than [`Policy::CURRENT`] or not Argon2id; every legacy
 /// format always does. CPU-heavy: from async code use [`verify_password_blocking`].
@@ -85,6 +95,7 @@ pub fn verify_password(
     password: &SecretString,
     stored: &PasswordHash,
 ) -> Result<Verification, PasswordError> {
+    Cost::of(stored)?;
     let password = password.expose_secret().as_bytes();
     let stored = stored.0.as_str();
     let format = HashFormat::detect(stored).ok_or(PasswordError::UnknownFormat)?;

@@ -24,7 +24,7 @@ use super::{HashFormat, PasswordError};
 const ITOA64: &[u8; 64] = b"./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 /// The length of every portable hash.
 const HASH_LEN: usize = 34;
-/// The round counts phpass accepts, as powers of two.
+/// The round counts phpass accepts, as powers of two (authbridge runs at most 2^16: `super::cost`).
 const COST_RANGE: std::ops::RangeInclusive<usize> = 7..=30;
 /// phpass (as in WordPress) refuses longer passwords, which would make each round costly.
 const MAX_PASSWORD_LEN: usize = 4096;
@@ -36,11 +36,7 @@ pub(super) fn verify(password: &[u8], stored: &str) -> Result<bool, PasswordErro
     if stored.len() != HASH_LEN || !(stored.starts_with(b"$P$") || stored.starts_with(b"$H$")) {
         return Err(malformed);
     }
-    let count_log2 = ITOA64
-        .iter()
-        .position(|&c| c == stored[3])
-        .filter(|n| COST_RANGE.contains(n))
-        .ok_or(malformed)?;
+    let count_log2 = cost_log2(stored[3]).ok_or(malformed)?;
     if password.len() > MAX_PASSWORD_LEN {
         return Ok(false);
     }
@@ -57,6 +53,15 @@ pub(super) fn verify(password: &[u8], stored: &str) -> Result<bool, PasswordErro
             .finalize();
     }
     Ok(encode64(&hash).ct_eq(expected).into())
+}
+
+/// The log2 of the round count that the cost character `c` stands for, when phpass accepts it.
+pub(super) fn cost_log2(c: u8) -> Option<u32> {
+    ITOA64
+        .iter()
+        .position(|&x| x == c)
+        .filter(|n| COST_RANGE.contains(n))
+        .and_then(|n| u32::try_from(n).ok())
 }
 
 /// phpass's `encode64`: like base64 over little-endian 24-bit groups, least significant six bits

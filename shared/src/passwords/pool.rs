@@ -15,7 +15,7 @@ use std::thread;
 use std::time::Duration;
 
 use super::PasswordError;
-use super::argon::Memory;
+use super::memory::Memory;
 
 /// A piece of Argon2 work, run on a worker with the worker's memory; what it returns hands the
 /// answer to the caller (after the worker has counted itself idle again).

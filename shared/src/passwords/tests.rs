@@ -238,3 +238,43 @@ async fn logins_in_parallel_each_get_their_own_answer() {
     });
     futures::future::join_all(tasks).await;
 }
+
+/// A stored hash that asks for more than authbridge runs is refused before any of it runs (a
+/// 4 GiB Argon2 would otherwise be allocated, a bcrypt cost of 31 take days), by both entry points.
+#[tokio::test]
+async fn a_hash_beyond_the_cost_bounds_is_never_run() {
+    for (hash, beyond) in [
+        (
+            ARGON2ID_POLICY.replace("m=19456", "m=4194304"),
+            BeyondBounds::Argon2Memory,
+        ),
+        (
+            ARGON2ID_POLICY.replace("t=2", "t=100000"),
+            BeyondBounds::Argon2Iterations,
+        ),
+        (BCRYPT_PHP.replacen("$10$", "$31$", 1), BeyondBounds::Bcrypt),
+        (
+            PHPASS_WORDPRESS.replacen("$P$B", "$P$z", 1),
+            BeyondBounds::Phpass,
+        ),
+    ] {
+        for err in [
+            verify_password(&secret(PASSWORD), &stored(&hash)).unwrap_err(),
+            verify_password_blocking(&secret(PASSWORD), &stored(&hash))
+                .await
+                .unwrap_err(),
+        ] {
+            match err {
+                PasswordError::CostBeyondBounds(b) => assert_eq!(b, beyond, "{hash}"),
+                // phpass's own range stops at 2^30: 'z' is not a phpass cost at all.
+                PasswordError::Malformed(HashFormat::Phpass) if beyond == BeyondBounds::Phpass => {}
+                other => panic!("{hash}: {other:?}"),
+            }
+        }
+    }
+    let beyond_16 = PHPASS_WORDPRESS.replacen("$P$B", "$P$F", 1);
+    assert!(matches!(
+        verify_password(&secret(PASSWORD), &stored(&beyond_16)),
+        Err(PasswordError::CostBeyondBounds(BeyondBounds::Phpass))
+    ));
+}

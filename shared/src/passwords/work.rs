@@ -10,10 +10,20 @@ use std::future::Future;
 /// Password verifications performed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Work {
-    /// Argon2 verifications, the dummy one included: the cost that hides which users exist.
+    /// Argon2 verifications, the dummy one included.
     pub argon2: u32,
-    /// Verifications of an imported legacy hash (phpass, bcrypt, MD5).
+    /// bcrypt verifications (plain or WordPress 6.8's `$wp$`), the dummy one included.
+    pub bcrypt: u32,
+    /// Verifications of the cheap legacy formats (phpass, MD5).
     pub legacy: u32,
+}
+
+/// The kind of a verification, as counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Kind {
+    Argon2,
+    Bcrypt,
+    Legacy,
 }
 
 tokio::task_local! {
@@ -29,14 +39,14 @@ pub async fn counting<F: Future>(future: F) -> (F::Output, Work) {
     .await
 }
 
-/// Adds one verification of the given kind to the current count, if any.
-pub(super) fn record(argon2: bool) {
+/// Adds one verification of `kind` to the current count, if any.
+pub(super) fn record(kind: Kind) {
     let _ = WORK.try_with(|work| {
         let mut w = work.get();
-        if argon2 {
-            w.argon2 += 1;
-        } else {
-            w.legacy += 1;
+        match kind {
+            Kind::Argon2 => w.argon2 += 1,
+            Kind::Bcrypt => w.bcrypt += 1,
+            Kind::Legacy => w.legacy += 1,
         }
         work.set(w);
     });
@@ -48,17 +58,19 @@ mod tests {
 
     #[tokio::test]
     async fn verifications_are_counted_inside_a_scope_only() {
-        record(true);
+        record(Kind::Argon2);
         let ((), work) = counting(async {
-            record(true);
-            record(false);
-            record(true);
+            record(Kind::Argon2);
+            record(Kind::Legacy);
+            record(Kind::Bcrypt);
+            record(Kind::Argon2);
         })
         .await;
         assert_eq!(
             work,
             Work {
                 argon2: 2,
+                bcrypt: 1,
                 legacy: 1
             }
         );

@@ -1,5 +1,5 @@
-//! The rules every provider URL obeys, the `{{…}}` placeholders a provider file may use in them, and
-//! issuer identifiers.
+//! The rules every provider URL obeys, the `{{…}}` placeholders a provider file may use in them,
+//! where the resource owner is described, and issuer identifiers.
 
 use std::fmt;
 
@@ -7,6 +7,17 @@ use url::{Host, Url};
 
 /// The `urlResourceOwnerDetails` value meaning "read the owner from the id_token claims".
 pub(crate) const USE_ID_TOKEN: &str = "{{use_id_token}}";
+
+/// Where the resource owner (the account that granted access) is described.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OwnerSource {
+    /// Fetch this URL with the access token (e.g. an OpenID Connect UserInfo endpoint).
+    Url(Url),
+    /// Read the claims of the id_token the token endpoint returned (`{{use_id_token}}`).
+    IdToken,
+    /// The provider does not say who the owner is.
+    None,
+}
 
 /// Placeholders a provider URL may contain.
 const PLACEHOLDERS: [&str; 2] = ["{{tenant}}", "{{local}}"];

@@ -12,16 +12,20 @@
 mod definition;
 mod discovery;
 mod endpoint;
+mod options;
+mod plan;
 mod registry;
 mod resolved;
 #[cfg(test)]
 mod test_idp;
 
-pub use definition::{ProviderDefinition, ProviderOptions, TokenAuthMethod};
+pub use definition::ProviderDefinition;
 pub use discovery::{DEFAULT_DISCOVERY_TTL, DiscoveryError, OidcDiscovery, OidcMetadata};
-pub use endpoint::Issuer;
+pub use endpoint::{Issuer, OwnerSource};
+pub use options::{ProviderOptions, TokenAuthMethod};
+pub use plan::DEFAULT_TENANT;
 pub use registry::{LAMBDA_PROVIDERS_DIR, PROVIDERS_DIR_VAR, ProviderRegistry, providers_dir};
-pub use resolved::{DEFAULT_TENANT, OwnerSource, ResolvedProvider};
+pub use resolved::ResolvedProvider;
 
 /// Why a provider could not be loaded or resolved. Names the file, the provider and the field.
 #[derive(Debug, thiserror::Error)]

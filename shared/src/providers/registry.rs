@@ -15,10 +15,12 @@ use serde_json::{Map, Value};
 use url::Url;
 
 use super::ProviderError;
-use super::definition::{ProviderDefinition, ProviderOptions};
+use super::definition::ProviderDefinition;
 use super::discovery::OidcDiscovery;
 use super::endpoint::{FieldProblem, Template};
-use super::resolved::{ResolvedProvider, plan, tenant_or_default};
+use super::options::ProviderOptions;
+use super::plan::{plan, tenant_or_default};
+use super::resolved::ResolvedProvider;
 use crate::config::Env;
 
 /// Environment variable naming the operator folder of provider files.
@@ -208,19 +210,21 @@ impl ProviderRegistry {
             tenant,
             local: local_base,
         };
-        let plan = plan(definition, &options, &template).map_err(|(field, problem)| {
-            let (provider, field) = (name.to_string(), field.to_string());
-            match problem {
-                FieldProblem::LocalBaseRequired => {
-                    ProviderError::LocalBaseRequired { provider, field }
+        let plan = plan(&options, definition.issuer.as_deref(), &template).map_err(
+            |(field, problem)| {
+                let (provider, field) = (name.to_string(), field.to_string());
+                match problem {
+                    FieldProblem::LocalBaseRequired => {
+                        ProviderError::LocalBaseRequired { provider, field }
+                    }
+                    FieldProblem::Invalid(reason) => ProviderError::InvalidUrl {
+                        provider,
+                        field,
+                        reason,
+                    },
                 }
-                FieldProblem::Invalid(reason) => ProviderError::InvalidUrl {
-                    provider,
-                    field,
-                    reason,
-                },
-            }
-        })?;
+            },
+        )?;
         let missing = || ProviderError::MissingEndpoints {
             file: format!("{name}.json"),
         };
@@ -236,7 +240,7 @@ impl ProviderRegistry {
                 })?)
             }
         };
-        plan.complete(name, definition, &options, metadata.as_deref())
+        ResolvedProvider::from_plan(plan, name, definition, &options, metadata.as_deref())
             .ok_or_else(missing)
     }
 }

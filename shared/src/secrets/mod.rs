@@ -8,8 +8,6 @@
 use async_trait::async_trait;
 pub use secrecy::{ExposeSecret, SecretString};
 
-use crate::http::error::{ApiError, ResponseError};
-
 mod aws;
 mod cache;
 #[cfg(feature = "embedded")]
@@ -42,17 +40,6 @@ impl SecretError {
             context,
             name: name.to_string(),
             message: message.to_string(),
-        }
-    }
-}
-
-/// An outage is worth a retry (503 `store_unavailable`, as for the store); any other failure is a
-/// 500.
-impl ResponseError for SecretError {
-    fn answer(&self) -> ApiError {
-        match self {
-            SecretError::Unavailable { .. } => ApiError::store_unavailable(),
-            SecretError::Backend { .. } => ApiError::internal_error(),
         }
     }
 }

@@ -2,7 +2,7 @@
 //! implementation that pass the same contract tests (`tests/tests/suite/store_contract.rs`).
 //!
 //! The design of the DynamoDB table (items, keys, indexes, access patterns) is in
-//! `docs/storage.md`.
+//! `docs/book/src/storage.md`.
 
 use std::sync::Arc;
 
@@ -12,7 +12,6 @@ use crate::clock::Epoch;
 use crate::domain::{
     AccountKey, ClientId, FlowState, OAuthClient, StoredToken, User, UserId, WordpressLink,
 };
-use crate::http::error::{ApiError, ResponseError};
 
 mod api_tokens;
 pub mod dynamo;
@@ -67,34 +66,6 @@ impl StoreError {
         StoreError::Backend {
             context,
             source: source.into(),
-        }
-    }
-}
-
-/// A conflict or a missing record is the caller's to fix (409, 404); an outage is worth a retry
-/// (503 `store_unavailable` with `Retry-After`); a backend failure is a 500.
-impl ResponseError for StoreError {
-    fn answer(&self) -> ApiError {
-        match self {
-            StoreError::AlreadyExists(_) => {
-                ApiError::new(409, "conflict").with_message(self.to_string())
-            }
-            StoreError::StaleVersion => ApiError::new(409, "conflict")
-                .with_message("the record was changed concurrently; retry"),
-            StoreError::NotFound => ApiError::not_found("record"),
-            StoreError::Unavailable { .. } => ApiError::store_unavailable(),
-            StoreError::Backend { .. } => ApiError::internal_error(),
-        }
-    }
-}
-
-impl StoreError {
-    /// The answer on a path where only an outage is expected (a login's reads and writes): 503
-    /// for an outage, else 500.
-    pub fn failure_answer(&self) -> ApiError {
-        match self {
-            StoreError::Unavailable { .. } => ApiError::store_unavailable(),
-            _ => ApiError::internal_error(),
         }
     }
 }
@@ -216,7 +187,7 @@ pub trait TokenStore: Send + Sync {
     /// The records holding `account` (one provider account under one client, see
     /// [`AccountKey`]), in tag order, through an index (never a scan). The index is written with
     /// each record; a record stored before it existed is found once it is written again (its next
-    /// refresh, or `authbridge tokens reindex`), see `docs/storage.md`. On DynamoDB the index is
+    /// refresh, or `authbridge tokens reindex`), see `docs/book/src/storage.md`. On DynamoDB the index is
     /// eventually consistent: a record written a moment ago may be missing, and one deleted a moment
     /// ago may still be listed, so a caller reads each record again before relying on it.
     async fn account_tokens(

@@ -4,6 +4,10 @@
 //!
 //! Each user is created with its WordPress hash (phpass, `$wp$` bcrypt, bcrypt or MD5; replaced by
 //! Argon2id at its first login) and its WordPress link, and `ext_id` under `extIdReferencing`.
+//! Those passwords came from WordPress, which keeps its say over them during the transition; an
+//! Argon2 hash (a format WordPress does not write) is authbridge's, and only it opens the account.
+//! A hash whose cost is beyond authbridge's bounds (Argon2 memory above 256 MiB, bcrypt cost above
+//! 14, phpass above 2^16 rounds: [`crate::passwords::cost`]) is refused, its line reported.
 //! Importing again is harmless: a WordPress ID that is already linked is left alone. A local user
 //! who already has the e-mail address is a conflict, as in sync-user. Problems are reported by
 //! line, and never quote a hash.
@@ -14,11 +18,10 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::clock;
-use crate::domain::Email;
-use crate::domain::WordpressAccount;
 use crate::domain::user::PasswordHash;
+use crate::domain::{Email, PasswordOrigin, WordpressAccount};
 use crate::login::settings::MigrationOptions;
-use crate::passwords::HashFormat;
+use crate::passwords::{Cost, PasswordError};
 use crate::store::{StoreError, UserStore};
 
 /// A line that was not imported.
@@ -71,7 +74,7 @@ pub enum ImportError {
 /// One exported user, checked.
 struct Exported {
     account: WordpressAccount,
-    hash: Option<PasswordHash>,
+    hash: Option<(PasswordHash, PasswordOrigin)>,
 }
 
 /// Imports every line of `input` into `users`.
@@ -148,7 +151,9 @@ async fn import_one(
         return Ok(Imported::Conflict("a local user already has this ext_id"));
     }
     let now = clock::now();
-    let mut user = account.new_user(exported.hash, options.ext_id_referencing, now);
+    let (hash, origin) = exported.hash.unzip();
+    let mut user = account.new_user(hash, options.ext_id_referencing, now);
+    user.password_origin = origin;
     user.created = account.registered_epoch().unwrap_or(now);
     match users
         .create_user(&user, Some(&account.link(&user.id, now)))
@@ -191,10 +196,20 @@ fn parse(line: &str) -> Result<Exported, Invalid> {
         Some(Value::String(s)) if s.is_empty() => None,
         Some(Value::String(s)) => {
             let hash = PasswordHash(s.clone());
-            if HashFormat::of(&hash).is_none() {
-                return Err(invalid("user_pass is in no recognised hash format"));
-            }
-            Some(hash)
+            let origin = match Cost::of(&hash) {
+                Ok(Cost::Argon2 { .. }) => PasswordOrigin::Authbridge,
+                Ok(_) => PasswordOrigin::Wordpress,
+                Err(PasswordError::CostBeyondBounds(beyond)) => {
+                    return Err(invalid(&format!(
+                        "user_pass asks for {beyond}, beyond what authbridge runs"
+                    )));
+                }
+                Err(PasswordError::UnknownFormat) => {
+                    return Err(invalid("user_pass is in no recognised hash format"));
+                }
+                Err(_) => return Err(invalid("user_pass is a malformed hash")),
+            };
+            Some((hash, origin))
         }
         _ => return Err(invalid("user_pass is missing")),
     };
@@ -227,7 +242,41 @@ mod tests {
         assert_eq!(exported.account.first_name.as_deref(), Some("Example"));
         assert_eq!(exported.account.last_name, None);
         assert_eq!(exported.account.registered_epoch(), Some(1_584_108_164));
-        assert!(exported.hash.is_some());
+        assert_eq!(
+            exported.hash.map(|(_, origin)| origin),
+            Some(PasswordOrigin::Wordpress)
+        );
+    }
+
+    #[test]
+    fn an_argon2_hash_is_authbridges_and_a_crazy_cost_is_refused_by_name() {
+        let line = |hash: &str| {
+            format!(
+                r#"{{"ID":7,"user_login":"a","user_email":"a@example.org","user_pass":"{hash}"}}"#
+            )
+        };
+        let argon2 = "$argon2id$v=19$m=19456,t=2,p=1$Z0lsd09TM09EcFh4cXdaaA$eA15tdSm2jx8empWo0rKiu/uWt2xclIXrAoxGNz0Yag";
+        let (_, origin) = parse(&line(argon2)).unwrap().hash.unwrap();
+        assert_eq!(origin, PasswordOrigin::Authbridge);
+        for (hash, why) in [
+            (
+                "$argon2id$v=19$m=4194304,t=2,p=1$Z0lsd09TM09EcFh4cXdaaA$eA15tdSm2jx8empWo0rKiu/uWt2xclIXrAoxGNz0Yag",
+                "Argon2 memory above 256 MiB",
+            ),
+            (
+                "$2y$31$MkIssov0xAeXMvDkGQcJ9uartf41rKUuE.FvoWuji2eqnxtoOZ1Aq",
+                "bcrypt cost above 14",
+            ),
+            ("$P$Fp0yk9i4TDmplt.CIArirkQ0fbLq6E0", "phpass cost above 16"),
+            ("$2y$1x$abc", "malformed"),
+        ] {
+            let Err((id, reason)) = parse(&line(hash)) else {
+                panic!("accepted: {hash}");
+            };
+            assert_eq!(id, Some(7));
+            assert!(reason.contains(why), "{hash}: {reason}");
+            assert!(!reason.contains(hash));
+        }
     }
 
     #[test]

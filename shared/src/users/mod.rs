@@ -9,7 +9,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::clock;
 use crate::domain::Email;
-use crate::domain::{User, UserId, UserSource};
+use crate::domain::{PasswordOrigin, User, UserId, UserSource};
 use crate::login::credentials::MAX_PASSWORD_LEN;
 use crate::passwords::{PasswordError, hash_password_blocking};
 use crate::store::{Contention, StoreError, Unique, UserStore, all_pages, retry};
@@ -73,6 +73,7 @@ impl UserAdmin<'_> {
         check_password(&new.password)?;
         let user = User {
             password_hash: Some(hash_password_blocking(&new.password).await?),
+            password_origin: Some(PasswordOrigin::Authbridge),
             first_name: new.first_name,
             last_name: new.last_name,
             ext_id: new.ext_id,
@@ -109,7 +110,8 @@ impl UserAdmin<'_> {
             .await
     }
 
-    /// Replaces the user's password; every session of the user ends.
+    /// Replaces the user's password; every session of the user ends, and WordPress has no more say
+    /// over the account (its password no longer logs in, even during the transition).
     pub async fn set_password(
         &self,
         id_or_email: &str,
@@ -117,8 +119,10 @@ impl UserAdmin<'_> {
     ) -> Result<User, UserAdminError> {
         check_password(password)?;
         let hash = hash_password_blocking(password).await?;
-        self.change(id_or_email, |user| user.set_password(hash.clone()))
-            .await
+        self.change(id_or_email, |user| {
+            user.set_password(hash.clone(), PasswordOrigin::Authbridge)
+        })
+        .await
     }
 
     /// Applies `edit` to a fresh copy of the user until the write is not stale.

@@ -4,15 +4,15 @@
 //!
 //! | W | U | result |
 //! |---|---|--------|
-//! | exists | absent | the linked user's e-mail changes to the new one; link updated; 200 |
-//! | exists | W's user | link updated; 200 |
-//! | exists | another user | 409 `email_conflict` |
-//! | absent | exists | 409 `email_conflict` |
-//! | absent | absent | new user (no usable password), names, `ext_id` with `extIdReferencing`, link; 200 |
+//! | exists | absent | the linked user's e-mail changes to the new one; link updated; synced |
+//! | exists | W's user | link updated; synced |
+//! | exists | another user | refused: [`SyncError::EmailConflict`] |
+//! | absent | exists | refused: [`SyncError::EmailConflict`] |
+//! | absent | absent | new user (no usable password), names, `ext_id` with `extIdReferencing`, link; synced |
 //!
 //! Idempotent, and safe under concurrency: the user and its link are created in one atomic write,
 //! and a request that loses a race starts over from a fresh read, so 20 concurrent posts of one new
-//! user make one user and one link, and all 20 answer 200 with the same body. The payload becomes a
+//! user make one user and one link, and all 20 are synced with the same [`SyncedUser`]. The payload becomes a
 //! [`WordpressAccount`], which makes the user and the link exactly as the login fallback and the
 //! import do.
 
@@ -45,20 +45,7 @@ pub enum SyncError {
     Store(#[from] StoreError),
 }
 
-/// The reference's shape, `{"status": "error", "message", "code"}`: a conflict is a 409 with its
-/// `code`; a store failure answers what the store's does.
-impl crate::http::error::ResponseError for SyncError {
-    fn answer(&self) -> crate::http::ApiError {
-        let conflict = || crate::http::ApiError::wordpress(409, self.to_string());
-        match self {
-            SyncError::EmailConflict(_) => conflict().with_field("code", "email_conflict"),
-            SyncError::LoginConflict(_) => conflict().with_field("code", "login_conflict"),
-            SyncError::Store(e) => e.answer(),
-        }
-    }
-}
-
-/// The 200 body of the reference.
+/// A synced user, as the reference answers it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SyncedUser {
     pub user_id: UserId,
@@ -199,7 +186,7 @@ async fn attempt(
             Ok(response(&link))
         }
         // The user with this address was made for this very account by a request that has not
-        // finished (or whose link this request read too early): look again, do not answer 409.
+        // finished (or whose link this request read too early): look again, do not refuse.
         (None, Some(user)) if user.wordpress_id == Some(account.id) && !last_try => {
             Err(SyncError::Store(StoreError::StaleVersion))
         }

@@ -4,14 +4,13 @@
 //! anything else "Payload error" with one `{"<field>": "<message>"}` per problem.
 
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::domain::text::has_unsafe_chars;
 use crate::domain::wordpress::rfc3339;
 use crate::domain::{Email, WordpressAccount};
-use crate::http::error::{ApiError, ResponseError};
 
 /// Largest body accepted, in bytes.
 pub const MAX_BODY: usize = 16 * 1024;
@@ -53,28 +52,6 @@ pub enum PayloadError {
     /// One `(field, message)` per problem.
     #[error("Payload error")]
     Invalid(Vec<(String, String)>),
-}
-
-/// The reference's shape, `{"status": "error", "message"}`: 413 for a body over the limit, else
-/// 400, with the parse error or one `{field: message}` per problem in `errors`.
-impl ResponseError for PayloadError {
-    fn answer(&self) -> ApiError {
-        let message = self.to_string();
-        match self {
-            PayloadError::Empty => ApiError::wordpress(400, message),
-            PayloadError::TooLarge => ApiError::wordpress(413, message),
-            PayloadError::Malformed(reason) => {
-                ApiError::wordpress(400, message).with_field("errors", json!([reason]))
-            }
-            PayloadError::Invalid(problems) => {
-                let errors: Vec<Value> = problems
-                    .iter()
-                    .map(|(field, message)| json!({ field: message }))
-                    .collect();
-                ApiError::wordpress(400, message).with_field("errors", errors)
-            }
-        }
-    }
 }
 
 #[derive(Deserialize)]

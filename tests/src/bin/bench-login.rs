@@ -1,10 +1,12 @@
 //! `bench-login`: login latency over HTTP on a local stack (a local-user hit, and a first login
 //! through the WordPress fallback against the stand-in site, which migrates the account), what
-//! Argon2id costs on this machine under the current policy, and what a *refused* login costs by
-//! its reason: an unknown name, a wrong password against Argon2id (migrated), against an imported
-//! phpass, bcrypt or MD5 hash (not migrated yet). Each refusal verifies one Argon2id hash (the
-//! test `every_refusal_costs_one_argon2_verification` counts it), so none is faster than an
-//! unknown name; bcrypt, slower than Argon2id by itself, still shows as slower.
+//! Argon2id and bcrypt cost on this machine, and what a *refused* login costs by the stored hash
+//! it was refused against: an unknown name, a wrong password against Argon2id (migrated), against
+//! an imported phpass, WordPress 6.8 `$wp$` bcrypt, bcrypt or MD5 hash (not migrated yet), each as
+//! a ratio to the unknown name's (goal: every one within 1.00 ± 0.10). The cases take turns, one
+//! refusal each per round, so that all see the same machine. Every refusal spends one Argon2id and
+//! one bcrypt verification (the test `every_refusal_costs_one_argon2_and_one_bcrypt_verification`
+//! counts them; `authbridge::passwords::refusal`).
 //!
 //! Then a burst: `--burst N` (default 50) right-password logins at once from one address, over five
 //! accounts, under the default throttle limits: the status distribution and p50/p99, on each store
@@ -13,6 +15,7 @@
 //! `AUTHBRIDGE_TEST_FAULT_SEED`).
 //!
 //! `cargo run --profile measure -p authbridge-tests --bin bench-login -- [--logins N] [--burst N]`
+//! (`-- --refusals-only [--logins N]`: the hash costs and the refusals alone).
 //!
 //! On the embedded store; with `AUTHBRIDGE_TEST_AWS_ENDPOINT` set (the emulator), on DynamoDB too.
 //! The stand-in answers at once from 127.0.0.1, so the fallback figures are authbridge's own cost
@@ -21,6 +24,7 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+use authbridge::domain::user::PasswordHash;
 use authbridge::login::{LoginSettings, ThrottleLimits};
 use authbridge::passwords::{Policy, hash_password, verify_dummy, verify_password};
 use authbridge::secrets::SecretString;
@@ -31,6 +35,7 @@ use authbridge_tests::login::{self, save_user, user};
 use authbridge_tests::wordpress::{Account, WordpressStandIn};
 use authbridge_tests::{
     Backend, dynamo_backend, dynamo_backend_at, dynamodb_client, emulator_endpoint, sqlite_backend,
+    stack,
 };
 use serde_json::json;
 
@@ -92,9 +97,16 @@ fn argon2_costs(runs: usize) {
             .collect(),
     );
     print(
-        "Argon2id dummy verify (unknown user)",
+        "Argon2id dummy verify",
         (0..runs)
             .map(|_| time(|| verify_dummy(&password)))
+            .collect(),
+    );
+    let bcrypt = PasswordHash(LEGACY[2].1.to_string());
+    print(
+        "bcrypt verify (cost 10)",
+        (0..runs)
+            .map(|_| time(|| verify_password(&password, &bcrypt)))
             .collect(),
     );
 }
@@ -158,9 +170,14 @@ async fn logins(name: &str, backend: Backend, count: usize) {
     );
 }
 
-/// Hashes of the bench's password made by PHP and WordPress (as in the login tests).
-const LEGACY: [(&str, &str); 3] = [
+/// Hashes of the bench's password made by PHP and WordPress (as in the login tests), at
+/// WordPress's default costs.
+const LEGACY: [(&str, &str); 4] = [
     ("phpass", "$P$Bp0yk9i4TDmplt.CIArirkQ0fbLq6E0"),
+    (
+        "$wp$ bcrypt",
+        "$wp$2y$10$.kA8BpnGb2DF22djDolSse0x9cxzClPVZ83WKNTcRetPdj2JUGUBS",
+    ),
     (
         "bcrypt",
         "$2y$10$MkIssov0xAeXMvDkGQcJ9uartf41rKUuE.FvoWuji2eqnxtoOZ1Aq",
@@ -168,6 +185,8 @@ const LEGACY: [(&str, &str); 3] = [
     ("MD5", "9cc2ae8a1ba7a93da39b46fc1019c481"),
 ];
 
+/// Refused logins by the hash they were refused against, taking turns, `count` of each: p50, p95
+/// and mean, and each p50 and mean as a ratio to the unknown name's.
 async fn refusals(name: &str, backend: Backend, count: usize) {
     let settings = LoginSettings {
         throttle: ThrottleLimits {
@@ -183,27 +202,49 @@ async fn refusals(name: &str, backend: Backend, count: usize) {
     let mut cases = vec![
         ("unknown name".to_string(), "nobody@example.org".to_string()),
         (
-            "wrong password, Argon2id (migrated)".to_string(),
+            "Argon2id (migrated)".to_string(),
             "migrated@example.org".to_string(),
         ),
     ];
-    for (format, legacy) in LEGACY {
-        let email = format!("{}@example.org", format.to_lowercase());
+    for (i, (format, legacy)) in LEGACY.into_iter().enumerate() {
+        let email = format!("legacy{i}@example.org");
         save_user(&stack, user(&email, Some(legacy)), None).await;
-        cases.push((format!("wrong password, {format} (not migrated)"), email));
+        cases.push((format!("{format} (not migrated)"), email));
     }
-    for (label, email) in cases {
-        let mut samples = Vec::with_capacity(count);
-        for i in 0..count {
-            let answer = login::login(
+    let client = stack::http();
+    let mut samples = vec![Vec::with_capacity(count); cases.len()];
+    for round in 0..=count {
+        for (case, (_, email)) in cases.iter().enumerate() {
+            let answer = login::login_with(
+                &client,
                 &stack,
-                json!({"email": email, "password": format!("wrong {i}")}),
+                json!({"email": email, "password": format!("wrong {round}")}),
             )
             .await;
             assert_eq!(answer.status, 401, "{answer:?}");
-            samples.push(answer.elapsed);
+            // The first round warms the connection and the Argon2 worker up.
+            if round > 0 {
+                samples[case].push(answer.elapsed);
+            }
         }
-        print(&format!("{name}: refused, {label}"), samples);
+    }
+    let summaries: Vec<Summary> = samples.into_iter().map(summary).collect();
+    let (unknown_p50, unknown_mean) = (summaries[0].p50, summaries[0].mean);
+    println!();
+    println!(
+        "{name}: refused logins, {count} of each, taking turns {:>14} {:>11} {:>11}   p50 and mean / unknown name's",
+        "p50", "p95", "mean"
+    );
+    for ((label, _), s) in cases.iter().zip(&summaries) {
+        let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64().max(1e-9);
+        println!(
+            "  refused, {label:<41} {:>8.1} ms {:>8.1} ms {:>8.1} ms   {:>5.2}  {:>5.2}",
+            s.p50.as_secs_f64() * 1e3,
+            s.p95.as_secs_f64() * 1e3,
+            s.mean.as_secs_f64() * 1e3,
+            ratio(s.p50, unknown_p50),
+            ratio(s.mean, unknown_mean),
+        );
     }
 }
 
@@ -297,6 +338,10 @@ async fn main() {
     println!("authbridge login benchmark, {cpus} CPUs, sequential requests over HTTP on 127.0.0.1");
     println!("{:<52} {:>11} {:>11} {:>11}", "", "p50", "p95", "mean");
     argon2_costs(20);
+    if std::env::args().any(|a| a == "--refusals-only") {
+        refusals("SQLite", sqlite_backend(), count).await;
+        return;
+    }
     logins("SQLite", sqlite_backend(), count).await;
     refusals("SQLite", sqlite_backend(), count).await;
     if std::env::var("AUTHBRIDGE_TEST_AWS_ENDPOINT").is_ok_and(|v| !v.is_empty())

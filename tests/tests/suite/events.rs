@@ -1,6 +1,7 @@
 //! Events when a connection changes, against real peers: EventBridge in the emulator (a rule on
 //! authbridge's bus sends every event to an SQS queue the test reads), and a webhook receiver in
-//! the test that checks each delivery's signature the way the README tells receivers to.
+//! the test that checks each delivery's signature the way the book tells receivers to
+//! (`docs/book/src/events.md`).
 
 use std::time::Duration;
 

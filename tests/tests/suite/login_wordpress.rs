@@ -1,18 +1,19 @@
 //! The WordPress fallback over HTTP, against the stand-in site (`authbridge_tests::wordpress`), on
 //! the embedded store and on DynamoDB: the seven cases of the reference module's own test suite,
 //! then the second login without WordPress (by e-mail or by username), e-mail versus username,
-//! look-alike usernames asked again as `login`, no silent take-over of a local account, inactive
-//! users, throttling before WordPress is asked, and 503 (never "wrong password") when WordPress
-//! is in trouble.
+//! look-alike usernames asked again as `login`, no silent take-over of a local account (and no
+//! WordPress question about a password authbridge set, users stored before origins were recorded
+//! included), inactive users, throttling before WordPress is asked, and 503 (never "wrong
+//! password") when WordPress is in trouble.
 
 use std::time::Duration;
 
-use authbridge::domain::User;
 use authbridge::domain::user::PasswordHash;
+use authbridge::domain::{PasswordOrigin, User};
 use authbridge::login::LoginSettings;
 use authbridge::passwords::{hash_password, verify_password};
 use authbridge::secrets::SecretString;
-use authbridge_tests::login::{self, Answer, login, me, save_user, stored_user, user};
+use authbridge_tests::login::{self, Answer, login, me, save_linked, save_user, stored_user, user};
 use authbridge_tests::on_both_backends;
 use authbridge_tests::stack::{TestStack, start_with_login};
 use authbridge_tests::wordpress::{Account, Mode, WordpressStandIn};
@@ -305,11 +306,17 @@ async fn a_username_that_looks_like_an_email_is_asked_again_as_login(b: Backend)
 
 async fn a_wordpress_login_does_not_take_over_a_local_account(b: Backend) {
     let site = site().await;
-    let stack = stack(b, &site, |_| {}).await;
+    let stack = stack(b, &site, |s| s.migration.password_reset = true).await;
     // Made with `authbridge users create`: a password of its own, no link.
     let local = local_user(&stack, LOCAL_PASSWORD, None).await;
+    // By e-mail the name stands for the local user, whose password authbridge set: WordPress is
+    // not even asked.
     assert_refused(&log_in(&stack, EMAIL, WP_PASSWORD).await);
+    assert_eq!(site.calls(), 0, "WordPress was not asked");
+    // By WordPress username the name stands for nobody locally: WordPress validates its own
+    // password, and the migration finds the local user by e-mail, and refuses.
     assert_refused(&log_in(&stack, LOGIN, WP_PASSWORD).await);
+    assert_eq!(site.calls(), 1);
     let (user, link) = migrated(&stack).await;
     assert_eq!(link, None, "not linked");
     assert_eq!(user, local, "nothing changed");
@@ -318,16 +325,69 @@ async fn a_wordpress_login_does_not_take_over_a_local_account(b: Backend) {
     assert_eq!(log_in(&stack, EMAIL, LOCAL_PASSWORD).await.status, 200);
 }
 
-async fn link_by_email_links_a_local_account_when_the_operator_says_so(b: Backend) {
+/// Users stored before each password's origin was recorded (no `password_origin` in the store):
+/// one that came from WordPress, or is linked to it, keeps the transition (WordPress is asked,
+/// and its password logs in); one made in authbridge does not (WordPress is never asked).
+async fn users_stored_before_origins_were_recorded_keep_what_they_had(b: Backend) {
     let site = site().await;
-    let stack = stack(b, &site, |s| s.migration.link_by_email = true).await;
-    let local = local_user(&stack, LOCAL_PASSWORD, None).await;
+    site.put_account(Account::new(
+        124,
+        "made-here",
+        "made-here@example.com",
+        WP_PASSWORD,
+    ));
+    let stack = stack(b, &site, |_| {}).await;
+    let linked = local_user(&stack, LOCAL_PASSWORD, Some(123)).await;
+    let made_here = save_user(
+        &stack,
+        user("made-here@example.com", Some(&argon2(LOCAL_PASSWORD))),
+        None,
+    )
+    .await;
+    for stored in [&linked, &made_here] {
+        assert_eq!(stored.password_origin, None);
+        let raw = stack
+            .backend
+            .raw_stored(
+                &format!("USER#{}", stored.id),
+                "SELECT data FROM users WHERE id = ?1",
+                &[stored.id.as_str()],
+            )
+            .await;
+        assert_eq!(raw.len(), 1, "{raw:?}");
+        assert!(!raw[0].contains("password_origin"), "{raw:?}");
+    }
+
     let answer = log_in(&stack, EMAIL, WP_PASSWORD).await;
-    assert_eq!(answer.status, 200, "{answer:?}");
-    assert_eq!(answer.body["user"]["id"], local.id.to_string());
-    let (user, link) = migrated(&stack).await;
-    assert_eq!(link, Some(local.id.to_string()));
-    assert_eq!(user.wordpress_id, Some(123));
+    assert_eq!(
+        answer.status, 200,
+        "linked: WordPress still vouches: {answer:?}"
+    );
+    assert_eq!(site.calls(), 1);
+    assert_refused(&log_in(&stack, "made-here@example.com", WP_PASSWORD).await);
+    assert_eq!(site.calls(), 1, "made here: WordPress was not asked");
+    assert_eq!(
+        log_in(&stack, "made-here@example.com", LOCAL_PASSWORD)
+            .await
+            .status,
+        200
+    );
+}
+
+/// With WordPress first in the chain (a higher priority than the local check), an account whose
+/// password authbridge set is still never asked about: only authbridge's password opens it.
+async fn wordpress_first_still_never_asks_about_an_authbridge_password(b: Backend) {
+    let site = site().await;
+    let stack = stack(b, &site, |s| s.local_priority = 50).await;
+    assert_eq!(stack.stack.login.login.order(), ["wordpress", "local"]);
+    let mut local = user(EMAIL, Some(&argon2(LOCAL_PASSWORD)));
+    local.password_origin = Some(PasswordOrigin::Authbridge);
+    save_linked(&stack, local, Some((123, LOGIN))).await;
+    assert_refused(&log_in(&stack, EMAIL, WP_PASSWORD).await);
+    assert_refused(&log_in(&stack, LOGIN, WP_PASSWORD).await);
+    assert_eq!(site.calls(), 0, "WordPress was not asked");
+    assert_eq!(log_in(&stack, LOGIN, LOCAL_PASSWORD).await.status, 200);
+    assert_eq!(site.calls(), 0);
 }
 
 async fn an_inactive_local_user_stays_refused(b: Backend) {
@@ -429,7 +489,8 @@ on_both_backends!(
     a_migrated_user_logs_in_by_username_with_wordpress_down,
     a_username_that_looks_like_an_email_is_asked_again_as_login,
     a_wordpress_login_does_not_take_over_a_local_account,
-    link_by_email_links_a_local_account_when_the_operator_says_so,
+    users_stored_before_origins_were_recorded_keep_what_they_had,
+    wordpress_first_still_never_asks_about_an_authbridge_password,
     an_inactive_local_user_stays_refused,
     a_user_without_a_local_password_gets_the_validated_one,
     throttling_refuses_before_wordpress_is_asked,

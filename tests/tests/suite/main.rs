@@ -14,6 +14,7 @@ mod handlers;
 mod login_bursts;
 mod login_faults;
 mod login_local;
+mod login_races;
 mod login_wordpress;
 mod mail_xoauth2;
 mod oauth_flow;

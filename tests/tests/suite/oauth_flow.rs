@@ -640,8 +640,10 @@ async fn client_credentials_store_a_redacted_token(b: Backend) {
         .send()
         .await
         .unwrap();
-    assert_eq!(bad_scope.status(), 502);
+    // A scope the client may not have is the caller's to fix: 400 with the provider's code.
+    assert_eq!(bad_scope.status(), 400);
     let body: Value = bad_scope.json().await.unwrap();
+    assert_eq!(body["error"], "provider_rejected");
     assert_eq!(body["provider_error"], "invalid_scope");
     assert!(stored(&s, "svc2").await.is_none());
 }

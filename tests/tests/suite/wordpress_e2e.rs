@@ -17,17 +17,25 @@
 //!   closed), as does a username shaped like an e-mail address, which WordPress is asked as `login`
 //!   once it answers 404 to `email`.
 //!
+//! - a password set in authbridge ends WordPress's say: after `users set-password` the old
+//!   WordPress password (which the site still accepts) is refused and never replaces the new one,
+//!   with or without `AUTHBRIDGE_WP_PASSWORD_RESET`; a password changed on the site alone still
+//!   logs in (and with the reset replaces the local one);
+//! - the throttle counts ten spellings that the site finds as one account (checked at the site's
+//!   credential check: it answers "wrong password", never "no such user") against one counter.
+//!
 //! The export-and-import test needs only `authbridge users import` and local login.
 
 use std::time::Duration;
 
 use authbridge::api_tokens;
-use authbridge::domain::{Endpoint, IpRestriction, Scope, User};
+use authbridge::domain::{Endpoint, IpRestriction, PasswordOrigin, Scope, User};
 use authbridge::login::{LoginSettings, MigrationOptions, WordpressSettings};
 use authbridge::oauth::http::Timeouts;
+use authbridge::passwords::verify_password;
 use authbridge::secrets::{ExposeSecret, SecretString};
-use authbridge::users::import;
-use authbridge_tests::login::{login, save_user, stored_user, user};
+use authbridge::users::{UserAdmin, import};
+use authbridge_tests::login::{login, me, save_user, stored_user, user};
 use authbridge_tests::on_both_backends;
 use authbridge_tests::stack::{self, StackOptions, TestStack};
 use authbridge_tests::wordpress_site::{WordPress, wordpress};
@@ -43,16 +51,29 @@ const PASSWORD: &str = "Tr0ub4dor&3 wordpress";
 async fn start(b: Backend, fallback: bool) -> Option<(TestStack, WordPress, String)> {
     let wp = wordpress()?;
     let url = wp.url.clone();
-    start_at(b, wp, fallback.then_some(url)).await
+    start_at(b, wp, fallback.then_some(url), LoginSettings::default()).await
 }
 
-/// [`start`] with the fallback asking WordPress at `fallback` (the site, or a relay to it).
+/// [`start`] with the fallback on and the login `settings` that `tune` makes of the defaults.
+async fn start_tuned(
+    b: Backend,
+    tune: impl FnOnce(&mut LoginSettings),
+) -> Option<(TestStack, WordPress, String)> {
+    let wp = wordpress()?;
+    let url = wp.url.clone();
+    let mut settings = LoginSettings::default();
+    tune(&mut settings);
+    start_at(b, wp, Some(url), settings).await
+}
+
+/// [`start`] with the fallback asking WordPress at `fallback` (the site, or a relay to it), and
+/// the other login `settings` as given.
 async fn start_at(
     b: Backend,
     mut wp: WordPress,
     fallback: Option<Url>,
+    mut settings: LoginSettings,
 ) -> Option<(TestStack, WordPress, String)> {
-    let mut settings = LoginSettings::default();
     if let Some(url) = fallback {
         let secret = format!("{}/wordpress-token", unique("authbridge-test"));
         b.secrets
@@ -263,7 +284,9 @@ async fn a_login_name_is_checked_by_wordpress_as_a_login(b: Backend) {
 async fn a_migrated_user_logs_in_by_username_with_wordpress_unreachable(b: Backend) {
     let Some(wp) = wordpress() else { return };
     let relay = Relay::to(&wp.url).await;
-    let Some((stack, wp, _)) = start_at(b, wp, Some(relay.url.clone())).await else {
+    let Some((stack, wp, _)) =
+        start_at(b, wp, Some(relay.url.clone()), LoginSettings::default()).await
+    else {
         return;
     };
     let (id, name, email) = register(&wp).await;
@@ -300,7 +323,9 @@ async fn a_migrated_user_logs_in_by_username_with_wordpress_unreachable(b: Backe
 async fn a_username_that_looks_like_an_email_address_logs_in(b: Backend) {
     let Some(wp) = wordpress() else { return };
     let relay = Relay::to(&wp.url).await;
-    let Some((stack, wp, _)) = start_at(b, wp, Some(relay.url.clone())).await else {
+    let Some((stack, wp, _)) =
+        start_at(b, wp, Some(relay.url.clone()), LoginSettings::default()).await
+    else {
         return;
     };
     let login_name = format!("{}@looks-like.example.net", WordPress::unique_login("e2e"));
@@ -420,7 +445,189 @@ async fn exported_users_import_with_their_hashes_and_log_in_locally(b: Backend) 
     assert!(linked_user(&stack, id).await.is_some());
 }
 
+/// What the site's own credential check says of `name` and `password`: 200 (valid), 401 (wrong
+/// password) or 404 (no such user).
+async fn site_says(wp: &WordPress, name: &str, password: &str) -> u16 {
+    stack::http()
+        .post(wp.credential_check_url())
+        .bearer_auth(&wp.auth_token)
+        .form(&[("login", name), ("password", password)])
+        .send()
+        .await
+        .expect("asking the site")
+        .status()
+        .as_u16()
+}
+
+const NEW_PASSWORD: &str = "a passphrase set in authbridge";
+
+/// An administrator resets a migrated user's password (`users set-password`, say because the old
+/// one leaked): the old WordPress password, which the site still accepts, opens nothing, and
+/// never replaces the new one (with `AUTHBRIDGE_WP_PASSWORD_RESET` either), by e-mail or username.
+async fn an_administrators_reset_ends_the_wordpress_password(b: Backend, password_reset: bool) {
+    let Some((stack, wp, _)) =
+        start_tuned(b, |s| s.migration.password_reset = password_reset).await
+    else {
+        return;
+    };
+    let (id, login_name, email) = register(&wp).await;
+    assert_eq!(log_in(&stack, &email, PASSWORD).await, 200, "migrated");
+    let admin = UserAdmin {
+        users: stack.backend.stores.users.as_ref(),
+    };
+    admin
+        .set_password(&email, &SecretString::from(NEW_PASSWORD))
+        .await
+        .expect("users set-password");
+    let session = login(&stack, json!({"username": email, "password": NEW_PASSWORD})).await;
+    assert_eq!(session.status, 200, "{session:?}");
+
+    assert_eq!(
+        site_says(&wp, &login_name, PASSWORD).await,
+        200,
+        "WordPress is up and says yes"
+    );
+    for name in [&email, &login_name] {
+        let old = login(&stack, json!({"username": name, "password": PASSWORD})).await;
+        assert_eq!(old.status, 401, "{name}: {old:?}");
+        assert_eq!(old.body, json!({"error": "invalid_credentials"}));
+    }
+    let user = linked_user(&stack, id).await.expect("the linked user");
+    assert_eq!(user.password_origin, Some(PasswordOrigin::Authbridge));
+    let hash = user.password_hash.expect("a password");
+    assert!(
+        verify_password(&SecretString::from(NEW_PASSWORD), &hash)
+            .unwrap()
+            .is_valid(),
+        "the new password stays"
+    );
+    assert_eq!(
+        me(&stack, Some(&session.token())).await.status,
+        200,
+        "and so does its session"
+    );
+    assert_eq!(log_in(&stack, &login_name, NEW_PASSWORD).await, 200);
+}
+
+/// A migrated user who changed the password on the WordPress site, and nowhere else, logs in with
+/// the new one: WordPress still vouches for the account's password. With
+/// `AUTHBRIDGE_WP_PASSWORD_RESET` the new one replaces the local one.
+async fn a_password_changed_on_the_site_still_logs_in(b: Backend, password_reset: bool) {
+    let Some((stack, wp, _)) =
+        start_tuned(b, |s| s.migration.password_reset = password_reset).await
+    else {
+        return;
+    };
+    let (id, login_name, email) = register(&wp).await;
+    assert_eq!(log_in(&stack, &login_name, PASSWORD).await, 200, "migrated");
+    let changed = "a passphrase changed on the site";
+    wp.set_password(id, changed).await;
+
+    assert_eq!(log_in(&stack, &email, changed).await, 200, "by e-mail");
+    assert_eq!(
+        log_in(&stack, &login_name, changed).await,
+        200,
+        "by username"
+    );
+    let user = linked_user(&stack, id).await.expect("the linked user");
+    assert_eq!(user.password_origin, Some(PasswordOrigin::Wordpress));
+    let hash = user.password_hash.expect("a password");
+    let holds = |password: &str| {
+        verify_password(&SecretString::from(password), &hash)
+            .unwrap()
+            .is_valid()
+    };
+    assert_eq!(
+        holds(changed),
+        password_reset,
+        "replaced only with the reset"
+    );
+    assert_eq!(holds(PASSWORD), !password_reset);
+}
+
+/// Ten spellings that the site finds as one account (its credential check answers "wrong
+/// password" to each, never "no such user") share one throttle counter: the tenth failure
+/// throttles the right password, whichever spelling it comes by. With `synced`, the account is a
+/// local user (synced, linked, no password yet) whom every spelling finds, and the counter is the
+/// user's; without, no local user stands for any of them, and the counter is the spelling's.
+async fn spellings_the_site_takes_for_one_account_share_one_counter(b: Backend, synced: bool) {
+    let Some((stack, mut wp, token)) = start_tuned(b, |s| {
+        s.throttle.per_account = 10;
+        s.throttle.per_address = 100;
+    })
+    .await
+    else {
+        return;
+    };
+    if !synced {
+        wp.set_authbridge(&nowhere().await, &token);
+    }
+    let name = WordPress::unique_login("alice");
+    let email = format!("{name}@example.org");
+    let id = wp
+        .create_user(&name, &email, PASSWORD, "Alice", "Variant")
+        .await;
+    assert_eq!(linked_user(&stack, id).await.is_some(), synced);
+    let rest = name.strip_prefix("alice").expect("alice-...");
+    let fullwidth: String = name
+        .chars()
+        .map(|c| match c {
+            '!'..='~' => char::from_u32(c as u32 - 0x21 + 0xFF01).unwrap_or(c),
+            _ => c,
+        })
+        .collect();
+    let spellings = [
+        name.clone(),
+        name.to_uppercase(),
+        format!("àlice{rest}"),
+        format!("ÀLÎÇË{}", rest.to_uppercase()),
+        format!("al%41ice{rest}"),
+        fullwidth,
+        format!("<b>{name}</b>"),
+        format!("al&amp;ice{rest}"),
+        format!("ⓐlice{rest}"),
+        format!("{name}&nbsp;"),
+    ];
+    for spelling in &spellings {
+        assert_eq!(
+            site_says(&wp, spelling, "a wrong guess").await,
+            401,
+            "the site finds {spelling:?} as {name}"
+        );
+        let guess = login(
+            &stack,
+            json!({"username": spelling, "password": "a wrong guess"}),
+        )
+        .await;
+        assert_eq!(guess.status, 401, "{spelling:?}: {guess:?}");
+    }
+    for spelling in [&name, &spellings[5]] {
+        let throttled = login(&stack, json!({"username": spelling, "password": PASSWORD})).await;
+        assert_eq!(throttled.status, 429, "{spelling:?}: {throttled:?}");
+    }
+    // Another account's counter is its own.
+    let (_, other, _) = register(&wp).await;
+    assert_eq!(log_in(&stack, &other, PASSWORD).await, 200);
+    assert_eq!(
+        linked_user(&stack, id).await.is_some(),
+        synced,
+        "nobody migrated"
+    );
+}
+
 on_both_backends!(
+    an_administrators_reset_ends_the_wordpress_password_without_reset =
+        an_administrators_reset_ends_the_wordpress_password(false),
+    an_administrators_reset_ends_the_wordpress_password_with_reset =
+        an_administrators_reset_ends_the_wordpress_password(true),
+    a_password_changed_on_the_site_still_logs_in_without_reset =
+        a_password_changed_on_the_site_still_logs_in(false),
+    a_password_changed_on_the_site_still_logs_in_with_reset =
+        a_password_changed_on_the_site_still_logs_in(true),
+    spellings_of_nobody_share_one_counter =
+        spellings_the_site_takes_for_one_account_share_one_counter(false),
+    spellings_of_a_synced_user_share_its_counter =
+        spellings_the_site_takes_for_one_account_share_one_counter(true),
     a_wordpress_registration_appears_in_authbridge_with_its_link,
     a_wordpress_email_change_moves_the_user_to_the_new_address,
     the_wordpress_password_logs_in_through_the_fallback_then_locally,

@@ -1,7 +1,7 @@
 //! The plugin's credential check (`POST {site}/api/v1/remp/auth`) on the real WordPress of the
 //! test command: every answer of the REMP protocol (those of REMP's `dn-remp-wp-auth` plugin, as
-//! the README's "Migrating from WordPress" lists them), byte for byte where the reference fixes
-//! the body.
+//! the book's "Migrating from WordPress" lists them, `docs/book/src/wordpress-migration.md`), byte
+//! for byte where the reference fixes the body.
 //!
 //! Decided where the reference is silent: a scheme other than `Bearer` (any case) is a 400 like a
 //! header that is not two words; no `login` and no `email` is a 400; `token` (REMP's cookie

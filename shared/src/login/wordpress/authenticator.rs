@@ -1,5 +1,12 @@
 //! The WordPress authenticator: asks the site, then hands a validated account to the migration.
 //! WordPress trouble is logged as such, apart from wrong credentials, and never answered as one.
+//!
+//! WordPress is not asked at all when the name stands for a local user whose password authbridge
+//! set ([`User::wordpress_may_vouch`](crate::domain::User::wordpress_may_vouch)): from then on only
+//! that password opens the account, and a refusal of it is the answer, whatever WordPress
+//! would say and whether or not it could say it.
+
+use std::sync::Arc;
 
 use async_trait::async_trait;
 
@@ -8,16 +15,24 @@ use crate::login::chain::{Authenticator, Failure, Outcome};
 use crate::login::credentials::Credentials;
 use crate::login::error::LoginError;
 use crate::login::migration::Migration;
+use crate::store::UserStore;
 
 /// Checks credentials against WordPress and migrates the accounts it validates.
 pub struct WordpressAuthenticator {
     client: WordpressClient,
     migration: Migration,
+    users: Arc<dyn UserStore>,
 }
 
 impl WordpressAuthenticator {
-    pub fn new(client: WordpressClient, migration: Migration) -> Self {
-        WordpressAuthenticator { client, migration }
+    /// Asks WordPress with `client`, migrates with `migration`; `users` tells which names stand
+    /// for a local user whose password WordPress no longer vouches for.
+    pub fn new(client: WordpressClient, migration: Migration, users: Arc<dyn UserStore>) -> Self {
+        WordpressAuthenticator {
+            client,
+            migration,
+            users,
+        }
     }
 }
 
@@ -29,6 +44,18 @@ impl Authenticator for WordpressAuthenticator {
 
     #[tracing::instrument(name = "wordpress authenticator", skip_all)]
     async fn authenticate(&self, credentials: &Credentials) -> Result<Outcome, LoginError> {
+        // The login's own lookup (the throttle made it already): no extra store round trip.
+        let local = credentials
+            .local_user
+            .of(self.users.as_ref(), &credentials.name)
+            .await?;
+        if let Some(user) = local.filter(|user| !user.wordpress_may_vouch()) {
+            tracing::info!(
+                user_id = %user.id,
+                "WordPress not asked: the account's password was set in authbridge"
+            );
+            return Ok(Outcome::Failed(Failure::InvalidCredentials));
+        }
         match self
             .client
             .check(&credentials.name, &credentials.password)

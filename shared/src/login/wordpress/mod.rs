@@ -22,7 +22,7 @@ pub use crate::domain::wordpress::{parse_wordpress_time, rfc3339};
 pub use answer::{Check, interpret};
 pub use authenticator::WordpressAuthenticator;
 
-use super::credentials::LoginName;
+use super::name::LoginName;
 use super::settings::WordpressSettings;
 use crate::oauth::http::OutboundHttp;
 use crate::secrets::{SecretError, SecretStore};

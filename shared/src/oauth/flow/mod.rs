@@ -13,7 +13,6 @@
 
 use serde::Deserialize;
 use std::time::Duration;
-use url::Url;
 
 use super::context::OAuthContext;
 use super::error::OAuthError;
@@ -85,15 +84,6 @@ pub fn check_owner(owner: &str) -> Result<&str, OAuthError> {
         ));
     }
     Ok(owner)
-}
-
-/// Where authbridge is reached, for the links and redirect URI of a flow.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FlowUrls {
-    /// The public base URL: the one-time link is `<base>/oauth/go/<id>`.
-    pub public_base: Url,
-    /// The redirect URI sent to the provider.
-    pub redirect_uri: Url,
 }
 
 /// Who starts a flow or runs a grant, and what it may touch: an API token's name and scope,

@@ -5,12 +5,13 @@ use std::time::Duration;
 use url::Url;
 
 use super::binding::{FlowLink, state_key};
-use super::{FlowUrls, Initiator, StartRequest, active_client, check_owner, provider_for};
+use super::{Initiator, StartRequest, active_client, check_owner, provider_for};
 use crate::clock::Epoch;
 use crate::domain::{FlowState, GrantType, Tag};
 use crate::oauth::context::OAuthContext;
 use crate::oauth::error::OAuthError;
 use crate::oauth::grant::new_pkce_verifier;
+use crate::oauth::settings::FlowUrls;
 use crate::oauth::settings::MAX_FLOW_TTL;
 
 /// A started flow: the link to hand to the browser, and when it stops working.

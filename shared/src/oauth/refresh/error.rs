@@ -1,16 +1,10 @@
-//! Why no usable token could be given, and its answer.
-
-use serde_json::json;
+//! What can keep a caller from a usable token: an unknown tag, a refused refresh token, a provider
+//! out of reach, a refused client, or another caller's refresh that did not end in time.
 
 use crate::domain::ClientId;
-use crate::http::error::{ApiError, ResponseError};
 use crate::oauth::error::OAuthError;
-use crate::oauth::grant::PROVIDER_RETRY_AFTER;
 use crate::store::StoreError;
 use crate::vault::VaultError;
-
-/// Seconds a caller is asked to wait when another caller's refresh did not end in time.
-pub const BUSY_RETRY_AFTER: u64 = 2;
 
 /// Why no usable token could be given.
 #[derive(Debug, thiserror::Error)]
@@ -48,47 +42,5 @@ impl From<StoreError> for RefreshError {
 impl From<VaultError> for RefreshError {
     fn from(e: VaultError) -> Self {
         RefreshError::OAuth(e.into())
-    }
-}
-
-/// An unknown tag is a 404; a token the provider refused to refresh is the one 409
-/// `reauthorization_required`, which says how to make the new connection; no usable token now is
-/// a 503 with `Retry-After`; a client the provider refuses is a 502 naming the client.
-impl ResponseError for RefreshError {
-    fn answer(&self) -> ApiError {
-        let message = self.to_string();
-        match self {
-            RefreshError::NotFound(_) => ApiError::new(404, "not_found").with_message(message),
-            RefreshError::ReauthorizationRequired {
-                tag,
-                client_id,
-                scopes,
-            } => ApiError::new(409, "reauthorization_required")
-                .with_message(message)
-                .with_field("tag", tag.as_str())
-                // How to make the new connection: a start by a caller with authority (an API
-                // token allowed `oauth-start`), whose link the user then opens.
-                .with_field(
-                    "reauthorize",
-                    json!({
-                        "method": "POST",
-                        "path": "/oauth/start",
-                        "body": {"client": client_id, "tag": tag, "scopes": scopes, "replace": true},
-                    }),
-                ),
-            RefreshError::Unavailable(_) => ApiError::new(503, "provider_unavailable")
-                .with_message(message)
-                .with_retry_after(PROVIDER_RETRY_AFTER),
-            RefreshError::ClientRejected { client_id, code } => {
-                ApiError::new(502, "client_rejected")
-                    .with_message(message)
-                    .with_field("client", client_id.as_str())
-                    .with_field("provider_error", code.as_str())
-            }
-            RefreshError::Busy => ApiError::new(503, "refresh_in_progress")
-                .with_message(message)
-                .with_retry_after(BUSY_RETRY_AFTER),
-            RefreshError::OAuth(e) => e.answer(),
-        }
     }
 }

@@ -39,7 +39,7 @@ mod outcome;
 mod provider;
 
 pub use crate::domain::token_lifecycle::{BACKOFF_CAP, BACKOFF_START};
-pub use error::{BUSY_RETRY_AFTER, RefreshError};
+pub use error::RefreshError;
 pub use fresh::FreshToken;
 pub use lease::{LEASE, start_by};
 pub use outcome::Outcome;

@@ -1,4 +1,4 @@
-//! The DynamoDB store: every aggregate in one table (see `docs/storage.md`).
+//! The DynamoDB store: every aggregate in one table (see `docs/book/src/storage.md`).
 //!
 //! Records are converted to items with `serde_dynamo`; each item carries its partition key `pk`
 //! (`<KIND>#<id>`) and, when it is listed, the `kind`/`sort_key` pair of the listing index. Nothing

@@ -1,5 +1,8 @@
-//! Administering API tokens: a new token's value has 256 random bits, is shown once, and only its
-//! SHA-256 is stored. Names are unique.
+//! API tokens: administering them ([`create`], [`rotate`], ...) and authorizing a call by one
+//! ([`authorize`]). A new token's value has 256 random bits, is shown once, and only its SHA-256
+//! is stored ([`token_hash`]), the key a presented token is found by. Names are unique.
+
+use std::net::IpAddr;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -10,6 +13,10 @@ use sha2::{Digest, Sha256};
 use crate::clock;
 use crate::domain::{ApiToken, Endpoint, IpRestriction, Scope};
 use crate::store::{ApiTokenStore, Contention, StoreError, all_pages, retry};
+
+pub mod authorization;
+
+pub use authorization::{ApiTokenRefusal, AuthorizationError, authorize};
 
 /// Why an API-token operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -24,8 +31,8 @@ pub enum ApiTokenError {
     Store(#[from] StoreError),
 }
 
-/// The API tokens as a function reaches them: the handle through which a request's bearer token
-/// is checked (`crate::http::api_auth::authorize`), so that no function holds the store. Got from
+/// The API tokens as a function reaches them: the handle through which a call is authorized by
+/// its token, so that no function holds the store. Got from
 /// [`crate::context::AppContext::api_tokens`].
 #[derive(Clone, Copy)]
 pub struct ApiTokens<'a> {
@@ -38,9 +45,15 @@ impl<'a> ApiTokens<'a> {
         ApiTokens { store }
     }
 
-    /// Where the tokens are kept, for the check of a presented token.
-    pub(crate) fn store(&self) -> &'a dyn ApiTokenStore {
-        self.store
+    /// The stored token that `presented` is, once it is found allowed to call `endpoint` from
+    /// `address` ([`authorize`]).
+    pub async fn authorize(
+        &self,
+        presented: Option<&str>,
+        address: Option<IpAddr>,
+        endpoint: Endpoint,
+    ) -> Result<ApiToken, AuthorizationError> {
+        authorize(self.store, presented, address, endpoint).await
     }
 }
 
