@@ -46,10 +46,10 @@ impl LocalStack {
                 oauth: oauth.clone(),
             }),
             token_access: Arc::new(token_access::Context::new(oauth.clone())),
-            wp_sync: Arc::new(wp_sync_user::Context {
-                app: Arc::new(oauth.app.clone()),
+            wp_sync: Arc::new(wp_sync_user::Context::new(
+                Arc::new(oauth.app.clone()),
                 ext_id_referencing,
-            }),
+            )),
             oauth,
             login: Arc::new(login),
         }

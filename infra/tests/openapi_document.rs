@@ -134,6 +134,7 @@ fn every_error_code_in_the_handlers_is_in_the_document() {
             "infra/src/json_errors.rs",
             "functions/start-auth/src/lib.rs",
             "functions/token-access/src/lib.rs",
+            "functions/token-access/src/tokens.rs",
             "functions/token-access/src/connections.rs",
             "functions/client-credentials/src/lib.rs",
             "functions/login-authenticate/src/lib.rs",

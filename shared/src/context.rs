@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use crate::api_tokens::ApiTokens;
 use crate::config::{Backend, Config, ConfigError};
 use crate::events::Events;
 use crate::secrets::{CachedSecrets, SecretStore, SecretsManagerStore};
@@ -67,6 +68,11 @@ impl AppContext {
             secrets,
             events,
         })
+    }
+
+    /// The API tokens, through which a function checks a caller's bearer token.
+    pub fn api_tokens(&self) -> ApiTokens<'_> {
+        ApiTokens::new(self.stores.api_tokens.as_ref())
     }
 }
 

@@ -53,12 +53,7 @@ async fn run(context: &Context, req: &Request) -> Result<Response<Body>, ApiErro
     if req.method() != lambda_http::http::Method::POST {
         return Err(ApiError::method_not_allowed());
     }
-    let token = api_auth::authorize(
-        context.oauth.app.stores.api_tokens.as_ref(),
-        req,
-        Endpoint::OauthToken,
-    )
-    .await?;
+    let token = api_auth::authorize(context.oauth.api_tokens(), req, Endpoint::OauthToken).await?;
     let request = parse_body::<TokenRequest>(req)?.check()?;
     let connected = direct_grant::run(&context.oauth, request, &Initiator::api_token(&token))
         .await

@@ -36,12 +36,7 @@ pub async fn handle(context: Arc<Context>, req: Request) -> Response<Body> {
 
 /// `POST /oauth/start`.
 async fn start(context: &Context, req: &Request) -> Result<Response<Body>, ApiError> {
-    let token = api_auth::authorize(
-        context.app.stores.api_tokens.as_ref(),
-        req,
-        Endpoint::OauthStart,
-    )
-    .await?;
+    let token = api_auth::authorize(context.api_tokens(), req, Endpoint::OauthStart).await?;
     let request = parse_body::<StartRequest>(req)?;
     let urls = context.settings.flow_urls(req.uri()).ok_or_else(|| {
         ApiError::internal(&"no public URL is configured or known from the request")

@@ -2,13 +2,14 @@
 //! redacted (no token), of one owner through the owner index, or all of them; paginated. Only
 //! the connections within the API token's scope are listed.
 
-use authbridge::domain::Endpoint;
-use authbridge::http::request::query;
-use authbridge::http::{ApiError, api_auth, response};
+use std::collections::HashMap;
+
+use authbridge::domain::Scope;
+use authbridge::http::{ApiError, response};
 use authbridge::oauth::connections::list_connections;
 use authbridge::oauth::flow::check_owner;
 use authbridge::store::PageRequest;
-use lambda_http::{Body, Request, Response};
+use lambda_http::{Body, Response};
 use serde_json::json;
 
 use crate::Context;
@@ -17,15 +18,12 @@ use crate::Context;
 pub const MAX_LIMIT: u32 = 100;
 const DEFAULT_LIMIT: u32 = 50;
 
-/// Serves one listing.
-pub async fn serve(context: &Context, req: &Request) -> Result<Response<Body>, ApiError> {
-    let token = api_auth::authorize(
-        context.oauth.app.stores.api_tokens.as_ref(),
-        req,
-        Endpoint::Connections,
-    )
-    .await?;
-    let mut q = query(req);
+/// Serves one listing of the connections within `scope`, as the query `q` asks.
+pub async fn serve(
+    context: &Context,
+    mut q: HashMap<String, String>,
+    scope: &Scope,
+) -> Result<Response<Body>, ApiError> {
     let owner = q
         .remove("owner")
         .map(|owner| check_owner(&owner).map(str::to_string))
@@ -47,7 +45,7 @@ pub async fn serve(context: &Context, req: &Request) -> Result<Response<Body>, A
         limit,
         after: q.remove("after").filter(|a| !a.is_empty()),
     };
-    let listed = list_connections(&context.oauth, owner.as_deref(), &token.scope, &page).await?;
+    let listed = list_connections(&context.oauth, owner.as_deref(), scope, &page).await?;
     Ok(response::json(
         200,
         &json!({"connections": listed.items, "next": listed.next}),

@@ -7,21 +7,28 @@ use std::sync::Arc;
 use authbridge::config::{Config, Env};
 use authbridge::context::AppContext;
 use authbridge::domain::Endpoint;
-use authbridge::events::{Event, EventKind};
 use authbridge::http::request::body_bytes;
 use authbridge::http::{ApiError, api_auth, error::respond, response};
 use authbridge::login::MigrationOptions;
-use authbridge::wp_sync::{self, SyncPayload};
+use authbridge::wp_sync::{SyncPayload, SyncService};
 use lambda_http::{Body, Request, Response, http::Method};
 
 /// What the function builds at cold start.
 pub struct Context {
     pub app: Arc<AppContext>,
-    /// `extIdReferencing` (`AUTHBRIDGE_WP_EXT_ID_REFERENCING`): write the WordPress ID into `ext_id`.
-    pub ext_id_referencing: bool,
+    pub sync: SyncService,
 }
 
 impl Context {
+    /// The context over `app`; `ext_id_referencing` is `extIdReferencing`
+    /// (`AUTHBRIDGE_WP_EXT_ID_REFERENCING`): write the WordPress ID into `ext_id`.
+    pub fn new(app: Arc<AppContext>, ext_id_referencing: bool) -> Self {
+        Context {
+            sync: SyncService::new(&app, ext_id_referencing),
+            app,
+        }
+    }
+
     /// Reads the process environment.
     pub async fn from_env() -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
         Self::from(&Env::process()).await
@@ -29,10 +36,10 @@ impl Context {
 
     /// Reads any [`Env`].
     pub async fn from(env: &Env<'_>) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
-        Ok(Context {
-            app: Arc::new(AppContext::build(Config::from(env)?).await?),
-            ext_id_referencing: MigrationOptions::from(env)?.ext_id_referencing,
-        })
+        Ok(Context::new(
+            Arc::new(AppContext::build(Config::from(env)?).await?),
+            MigrationOptions::from(env)?.ext_id_referencing,
+        ))
     }
 }
 
@@ -45,28 +52,8 @@ async fn serve(context: &Context, req: &Request) -> Result<Response<Body>, ApiEr
     if req.method() != Method::POST && req.method() != Method::GET {
         return Err(ApiError::method_not_allowed());
     }
-    api_auth::authorize(
-        context.app.stores.api_tokens.as_ref(),
-        req,
-        Endpoint::SyncUser,
-    )
-    .await?;
+    api_auth::authorize(context.app.api_tokens(), req, Endpoint::SyncUser).await?;
     let payload = SyncPayload::parse(body_bytes(req))?;
-    let synced = wp_sync::sync(
-        context.app.stores.users.as_ref(),
-        &payload,
-        context.ext_id_referencing,
-    )
-    .await?;
-    tracing::info!(wordpress_id = synced.wordpress_id, user = %synced.user_id, "user synchronized");
-    context
-        .app
-        .events
-        .publish(Event::user(
-            EventKind::UserSynced,
-            synced.user_id.as_str(),
-            authbridge::clock::now(),
-        ))
-        .await;
+    let synced = context.sync.sync(&payload).await?;
     Ok(response::json(200, &synced))
 }

@@ -2,6 +2,8 @@
 //! ([`authorize`]). A new token's value has 256 random bits, is shown once, and only its SHA-256
 //! is stored ([`token_hash`]), the key a presented token is found by. Names are unique.
 
+use std::net::IpAddr;
+
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
@@ -27,6 +29,32 @@ pub enum ApiTokenError {
     EmptyName,
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// The API tokens as a function reaches them: the handle through which a call is authorized by
+/// its token, so that no function holds the store. Got from
+/// [`crate::context::AppContext::api_tokens`].
+#[derive(Clone, Copy)]
+pub struct ApiTokens<'a> {
+    store: &'a dyn ApiTokenStore,
+}
+
+impl<'a> ApiTokens<'a> {
+    /// The tokens of `store`.
+    pub fn new(store: &'a dyn ApiTokenStore) -> Self {
+        ApiTokens { store }
+    }
+
+    /// The stored token that `presented` is, once it is found allowed to call `endpoint` from
+    /// `address` ([`authorize`]).
+    pub async fn authorize(
+        &self,
+        presented: Option<&str>,
+        address: Option<IpAddr>,
+        endpoint: Endpoint,
+    ) -> Result<ApiToken, AuthorizationError> {
+        authorize(self.store, presented, address, endpoint).await
+    }
 }
 
 /// Hex SHA-256 of a token value, as stored.

@@ -1,5 +1,5 @@
 //! Bearer API tokens on server-to-server endpoints (`/oauth/token`, `/tokens/{tag}`, sync-user):
-//! the request's side of [`crate::api_tokens::authorize`]. The token is read from the
+//! the request's side of [`ApiTokens::authorize`]. The token is read from the
 //! `Authorization: Bearer` header and the caller's address from API Gateway's `sourceIp`, never
 //! from a header; a refusal answers the reference's 403 `no_authorization` with the reason.
 
@@ -9,16 +9,17 @@ use lambda_http::Request;
 
 use super::ApiError;
 use super::request::{bearer_token, source_ip};
-use crate::api_tokens;
+use crate::api_tokens::ApiTokens;
 use crate::domain::{ApiToken, Endpoint};
-use crate::store::ApiTokenStore;
 
 /// Checks the request's bearer token for `endpoint` and returns the token's record.
 pub async fn authorize(
-    store: &dyn ApiTokenStore,
+    tokens: ApiTokens<'_>,
     req: &Request,
     endpoint: Endpoint,
 ) -> Result<ApiToken, ApiError> {
     let address = source_ip(req).and_then(|ip| ip.parse::<IpAddr>().ok());
-    Ok(api_tokens::authorize(store, bearer_token(req), address, endpoint).await?)
+    Ok(tokens
+        .authorize(bearer_token(req), address, endpoint)
+        .await?)
 }

@@ -5,6 +5,7 @@ use tokio::sync::OnceCell;
 
 use super::http::OutboundHttp;
 use super::settings::OAuthSettings;
+use crate::api_tokens::ApiTokens;
 use crate::config::{Backend, Config, Env};
 use crate::context::{AppContext, ContextError};
 use crate::providers::{ProviderError, ProviderRegistry};
@@ -81,6 +82,11 @@ impl OAuthContext {
                 .await
             })
             .await
+    }
+
+    /// The API tokens, through which a function checks a caller's bearer token.
+    pub fn api_tokens(&self) -> ApiTokens<'_> {
+        self.app.api_tokens()
     }
 
     /// The local stack's base URL, which fills `{{local}}` in the demo provider.

@@ -10,6 +10,7 @@ use tokio::time::Instant;
 use super::context::OAuthContext;
 use super::error::OAuthError;
 use super::flow::active_client;
+use super::records;
 use super::refresh::{FreshToken, RefreshError, Refresher};
 use crate::domain::Scope;
 use crate::mail::{MailSettings, MailTemplateError, xoauth2};
@@ -81,14 +82,9 @@ pub async fn mail_access(
     scope: &Scope,
     start_by: Instant,
 ) -> Result<MailAccess, MailError> {
-    let record = ctx
-        .app
-        .stores
-        .tokens
-        .get_token(tag)
+    let record = records::read_within(ctx.app.stores.tokens.as_ref(), tag, scope)
         .await
         .map_err(OAuthError::from)?
-        .filter(|r| scope.allows(&r.tag, r.owner.as_deref(), &r.client_id))
         .ok_or_else(|| RefreshError::NotFound(tag.to_string()))?;
     let client = active_client(ctx, record.client_id.as_str()).await?;
     let definition = ctx.providers.get(&client.provider).ok_or_else(|| {

@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::token_response::ProviderTokenResponse;
 use crate::clock::Epoch;
 use crate::domain::token::{SealedCredentials, StoredToken, TokenFailure, TokenStatus};
-use crate::domain::{ClientId, GrantType, Tag};
+use crate::domain::{ClientId, GrantType, Scope, Tag};
 use crate::store::{Contention, StoreError, TokenStore, retry};
 use crate::vault::{TokenVault, VaultError};
 
@@ -107,6 +107,19 @@ pub fn apply_response(
     };
     record.refreshed(credentials, refresh_margin, now);
     Ok(())
+}
+
+/// The record under `tag` when there is one within `scope`. A record outside the scope reads as
+/// none, so a scope does not tell which tags exist.
+pub async fn read_within(
+    store: &dyn TokenStore,
+    tag: &str,
+    scope: &Scope,
+) -> Result<Option<StoredToken>, StoreError> {
+    Ok(store
+        .get_token(tag)
+        .await?
+        .filter(|r| scope.allows(&r.tag, r.owner.as_deref(), &r.client_id)))
 }
 
 /// Creates `record` under its tag, atomically: the store's conditional create loses with

@@ -16,10 +16,14 @@
 //! [`WordpressAccount`], which makes the user and the link exactly as the login fallback and the
 //! import do.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use crate::clock;
+use crate::context::AppContext;
 use crate::domain::{User, UserId, WordpressAccount, WordpressLink};
+use crate::events::{Event, EventKind, Events};
 use crate::store::{Contention, StoreError, Unique, UserStore, retry};
 
 pub mod payload;
@@ -71,8 +75,42 @@ fn response(link: &WordpressLink) -> SyncedUser {
     }
 }
 
+/// WordPress user sync over one context's users: what wp-sync-user builds at cold start, then
+/// one call per posted user.
+pub struct SyncService {
+    users: Arc<dyn UserStore>,
+    events: Events,
+    /// `extIdReferencing` (`AUTHBRIDGE_WP_EXT_ID_REFERENCING`): write the WordPress ID into `ext_id`.
+    ext_id_referencing: bool,
+}
+
+impl SyncService {
+    /// The service over `app`'s users and events.
+    pub fn new(app: &AppContext, ext_id_referencing: bool) -> Self {
+        SyncService {
+            users: app.stores.users.clone(),
+            events: app.events.clone(),
+            ext_id_referencing,
+        }
+    }
+
+    /// Synchronizes the posted user, then tells other services (`user.synced`).
+    pub async fn sync(&self, payload: &SyncPayload) -> Result<SyncedUser, SyncError> {
+        let synced = sync(self.users.as_ref(), payload, self.ext_id_referencing).await?;
+        tracing::info!(wordpress_id = synced.wordpress_id, user = %synced.user_id, "user synchronized");
+        self.events
+            .publish(Event::user(
+                EventKind::UserSynced,
+                synced.user_id.as_str(),
+                clock::now(),
+            ))
+            .await;
+        Ok(synced)
+    }
+}
+
 /// Runs one sync.
-pub async fn sync(
+async fn sync(
     users: &dyn UserStore,
     payload: &SyncPayload,
     ext_id_referencing: bool,

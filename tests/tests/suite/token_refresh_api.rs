@@ -113,7 +113,8 @@ async fn record_version(s: &TestStack, tag: &str) -> String {
         .etag()
 }
 
-/// Calls token-access as its Lambda would be called, with an invocation `deadline`.
+/// Calls token-access as its Lambda would be called (through `authbridge::http::serve`), with an
+/// invocation `deadline`.
 async fn invoke(
     s: &TestStack,
     method: &str,
@@ -135,7 +136,12 @@ async fn invoke(
         .expect("after the epoch")
         .as_millis() as u64;
     let context = Arc::new(token_access::Context::new(s.stack.oauth.clone()));
-    let response = token_access::handle(context, request.with_lambda_context(invocation)).await;
+    let response = authbridge::http::serve::invoke(
+        context,
+        &token_access::handle,
+        request.with_lambda_context(invocation),
+    )
+    .await;
     let status = response.status().as_u16();
     let retry_after = response
         .headers()
@@ -162,7 +168,7 @@ async fn waiting_past_the_deadline_answers_503_refresh_in_progress(b: Backend) {
 
     // The deadline leaves a second of waiting after the outbound timeout and the reserve.
     let total = s.stack.oauth.settings.timeouts.total;
-    let deadline = total + authbridge::oauth::refresh::ANSWER_RESERVE + Duration::from_secs(1);
+    let deadline = total + authbridge::deadline::ANSWER_RESERVE + Duration::from_secs(1);
     for (method, path) in [("GET", "/tokens/busy"), ("POST", "/tokens/busy/refresh")] {
         let if_match = match method {
             "POST" => Some(record_version(&s, tag).await),

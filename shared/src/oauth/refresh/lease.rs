@@ -1,0 +1,185 @@
+//! Taking turns, so that only one caller refreshes a tag at a time: inside one process its callers
+//! queue on the tag's lock ([`TagLocks`]); across processes, on the record's lease, a
+//! version-checked write with an expiry ([`take`]), read back before the provider is called. A
+//! caller waits, polling the record while another process holds the lease ([`wait`]), only until
+//! its [`start_by`].
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard};
+use tokio::time::Instant;
+
+use super::error::RefreshError;
+use crate::clock::Epoch;
+use crate::deadline::ANSWER_RESERVE;
+use crate::domain::Scope;
+use crate::domain::token::StoredToken;
+use crate::oauth::context::OAuthContext;
+use crate::oauth::records;
+use crate::store::StoreError;
+
+/// How long a lease holds when its holder never releases it (longer than a refresh can take).
+pub const LEASE: Epoch = 30;
+/// How often a caller waiting for another process's refresh reads the record again.
+const POLL: Duration = Duration::from_millis(100);
+
+/// Until when a caller that must answer by `answer_by` may wait for another's refresh or start
+/// its own: a refresh started then ends (outbound HTTP timeout) with [`ANSWER_RESERVE`] to spare.
+pub fn start_by(ctx: &OAuthContext, answer_by: Instant) -> Instant {
+    let keep = ctx.settings.timeouts.total + ANSWER_RESERVE;
+    answer_by.checked_sub(keep).unwrap_or_else(Instant::now)
+}
+
+/// The lock of each tag that some caller of this process holds or waits for.
+#[derive(Default)]
+pub(super) struct TagLocks(Mutex<HashMap<String, Arc<AsyncMutex<()>>>>);
+
+impl TagLocks {
+    /// Waits for `tag`'s turn; [`RefreshError::Busy`] when it does not come by `start_by`.
+    pub async fn queue(&self, tag: &str, start_by: Instant) -> Result<Turn<'_>, RefreshError> {
+        let lock = self
+            .0
+            .lock()
+            .map(|mut locks| locks.entry(tag.to_string()).or_default().clone())
+            .unwrap_or_default();
+        let mut turn = Turn {
+            locks: self,
+            tag: tag.to_string(),
+            lock,
+            held: None,
+        };
+        let held = tokio::time::timeout_at(start_by, turn.lock.clone().lock_owned()).await;
+        turn.held = Some(held.map_err(|_| RefreshError::Busy)?);
+        Ok(turn)
+    }
+}
+
+/// A caller's turn at a tag's lock (or its wait for it). The tag leaves the map when its last
+/// caller lets go.
+pub(super) struct Turn<'a> {
+    locks: &'a TagLocks,
+    tag: String,
+    lock: Arc<AsyncMutex<()>>,
+    held: Option<OwnedMutexGuard<()>>,
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        drop(self.held.take());
+        if let Ok(mut locks) = self.locks.0.lock()
+            && Arc::strong_count(&self.lock) <= 2
+        {
+            locks.remove(&self.tag);
+        }
+    }
+}
+
+/// The record under `tag` when there is one within `scope` (others are `NotFound`, as an unknown
+/// tag is), as the caller reads it again at each turn.
+pub(super) async fn read(
+    ctx: &OAuthContext,
+    tag: &str,
+    scope: &Scope,
+) -> Result<StoredToken, RefreshError> {
+    records::read_within(ctx.app.stores.tokens.as_ref(), tag, scope)
+        .await?
+        .ok_or_else(|| RefreshError::NotFound(tag.to_string()))
+}
+
+/// One poll's wait for another process's lease to end; [`RefreshError::Busy`] once `start_by`
+/// has passed.
+pub(super) async fn wait(start_by: Instant) -> Result<(), RefreshError> {
+    in_time(start_by)?;
+    tokio::time::sleep(POLL).await;
+    Ok(())
+}
+
+/// [`RefreshError::Busy`] once `start_by` has passed: no refresh starts after it.
+pub(super) fn in_time(start_by: Instant) -> Result<(), RefreshError> {
+    if Instant::now() >= start_by {
+        return Err(RefreshError::Busy);
+    }
+    Ok(())
+}
+
+/// Takes the lease of `record` for `owner`: a version-checked write, then read back, since the
+/// lease is ours only while the record shows it. `None` when another caller changed the record
+/// first: read it again.
+pub(super) async fn take(
+    ctx: &OAuthContext,
+    owner: &str,
+    record: &StoredToken,
+    scope: &Scope,
+    now: Epoch,
+) -> Result<Option<StoredToken>, RefreshError> {
+    let leased = match ctx
+        .app
+        .stores
+        .tokens
+        .update_token(&record.leased(owner, LEASE, now))
+        .await
+    {
+        Ok(leased) => leased,
+        Err(StoreError::StaleVersion) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    // A store whose conditional writes are not atomic (the DynamoDB emulator) can let two writers
+    // through; the last one holds the lease and the others wait for it.
+    let current = read(ctx, &record.tag, scope).await?;
+    let ours = current.version == leased.version && current.lease_owner.as_deref() == Some(owner);
+    Ok(ours.then_some(leased))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tags(locks: &TagLocks) -> Vec<String> {
+        let mut tags: Vec<String> = locks
+            .0
+            .lock()
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default();
+        tags.sort();
+        tags
+    }
+
+    #[tokio::test]
+    async fn one_caller_of_a_tag_at_a_time_and_busy_past_its_start_by() {
+        let locks = TagLocks::default();
+        let later = Instant::now() + Duration::from_secs(30);
+        let first = locks.queue("t", later).await.expect("the first turn");
+        let soon = Instant::now() + Duration::from_millis(20);
+        assert!(matches!(
+            locks.queue("t", soon).await,
+            Err(RefreshError::Busy)
+        ));
+        let other = locks.queue("u", later).await.expect("another tag's turn");
+        assert_eq!(tags(&locks), ["t", "u"]);
+        drop(other);
+        assert_eq!(tags(&locks), ["t"], "a tag nobody holds leaves the map");
+        drop(first);
+        assert!(tags(&locks).is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_waiting_caller_keeps_the_tag_and_gets_the_next_turn() {
+        let locks = TagLocks::default();
+        let later = Instant::now() + Duration::from_secs(30);
+        let first = locks.queue("t", later).await.expect("the first turn");
+        let (second, ()) = tokio::join!(locks.queue("t", later), async move {
+            tokio::task::yield_now().await;
+            drop(first);
+        });
+        let second = second.expect("the second turn once the first let go");
+        assert_eq!(
+            tags(&locks),
+            ["t"],
+            "the waiter's tag stays while it holds it"
+        );
+        drop(second);
+        assert!(tags(&locks).is_empty());
+    }
+}
