@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 
 use authbridge::config::{Backend, Config, Env};
 use authbridge::context::AppContext;
-use authbridge::oauth::http::{OutboundHttp, Timeouts};
+use authbridge::oauth::outbound::{OutboundHttp, Timeouts};
 use authbridge::providers::ProviderRegistry;
 
 use crate::error::CliError;

@@ -9,7 +9,7 @@ use authbridge::domain::user::PasswordHash;
 use authbridge::domain::{User, UserSource, WordpressLink};
 use authbridge::login::LoginSettings;
 use authbridge::login::settings::WordpressSettings;
-use authbridge::oauth::http::Timeouts;
+use authbridge::oauth::outbound::Timeouts;
 use authbridge::secrets::SecretString;
 use serde_json::Value;
 

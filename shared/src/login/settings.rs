@@ -6,7 +6,7 @@ use std::time::Duration;
 use url::Url;
 
 use crate::config::{Config, ConfigError, Env};
-use crate::oauth::http::Timeouts;
+use crate::oauth::outbound::Timeouts;
 
 /// Where the WordPress plugin serves the credential check, below the site's URL.
 pub const CREDENTIAL_CHECK_PATH: &str = "api/v1/remp/auth";

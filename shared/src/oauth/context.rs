@@ -3,7 +3,7 @@
 
 use tokio::sync::OnceCell;
 
-use super::http::OutboundHttp;
+use super::outbound::OutboundHttp;
 use super::settings::OAuthSettings;
 use crate::api_tokens::ApiTokens;
 use crate::config::{Backend, Config, Env};

@@ -14,7 +14,7 @@ use oauth2::{
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
-use super::http::OutboundHttp;
+use super::outbound::OutboundHttp;
 use super::token_response::ProviderTokenResponse;
 use crate::providers::ResolvedProvider;
 

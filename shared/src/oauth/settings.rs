@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use url::Url;
 
-use super::http::Timeouts;
 use super::landing::LandingAllowlist;
+use super::outbound::Timeouts;
 use crate::config::{Backend, Config, ConfigError, Env};
 
 /// Default lifetime of an authorization-flow state (10 minutes).

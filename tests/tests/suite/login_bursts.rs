@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use authbridge::login::LoginSettings;
-use authbridge::oauth::http::Timeouts;
+use authbridge::oauth::outbound::Timeouts;
 use authbridge::passwords::hash_password;
 use authbridge::secrets::SecretString;
 use authbridge_tests::login::{self, Answer, login, me, save_user, stored_user, user};

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use authbridge::oauth::http::Timeouts;
+use authbridge::oauth::outbound::Timeouts;
 use authbridge_tests::sqlite_backend;
 use authbridge_tests::stack::{self, StackOptions, TEST_API_TOKEN, TestStack};
 use axum::Form;

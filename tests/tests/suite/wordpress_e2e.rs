@@ -31,7 +31,7 @@ use std::time::Duration;
 use authbridge::api_tokens;
 use authbridge::domain::{Endpoint, IpRestriction, PasswordOrigin, Scope, User};
 use authbridge::login::{LoginSettings, MigrationOptions, WordpressSettings};
-use authbridge::oauth::http::Timeouts;
+use authbridge::oauth::outbound::Timeouts;
 use authbridge::passwords::verify_password;
 use authbridge::secrets::{ExposeSecret, SecretString};
 use authbridge::users::{UserAdmin, import};

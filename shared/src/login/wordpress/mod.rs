@@ -24,7 +24,7 @@ pub use authenticator::WordpressAuthenticator;
 
 use super::name::LoginName;
 use super::settings::WordpressSettings;
-use crate::oauth::http::OutboundHttp;
+use crate::oauth::outbound::OutboundHttp;
 use crate::secrets::{SecretError, SecretStore};
 
 /// Largest answer read from WordPress; the plugin's are a few hundred bytes.
