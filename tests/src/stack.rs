@@ -418,6 +418,17 @@ pub async fn start_on_test_server(
 }
 
 impl TestStack {
+    /// The test server's client-credentials client, registered under [`TEST_PROVIDER`].
+    pub async fn register_service_client(&self) -> OAuthClient {
+        self.register(
+            TEST_PROVIDER,
+            crate::oidc::SERVICE_CLIENT.id,
+            crate::oidc::SERVICE_CLIENT.secret,
+            serde_json::Map::new(),
+        )
+        .await
+    }
+
     /// The test server's basic-auth code client, registered under [`TEST_PROVIDER`] with
     /// `secret` (the right one, or a wrong one for a refused exchange).
     pub async fn register_code_client(&self, secret: &str) -> OAuthClient {

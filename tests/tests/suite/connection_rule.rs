@@ -18,9 +18,7 @@ use authbridge::oauth::connections::delete_connection;
 use authbridge::oauth::records::field;
 use authbridge::oauth::refresh::{Outcome, Refresher, Want, start_by};
 use authbridge::oauth::revocation::{Released, Revoked};
-use authbridge_tests::oidc::{
-    self, CODE_CLIENT_BASIC, ProviderSession, SERVICE_CLIENT, refresh_token_works,
-};
+use authbridge_tests::oidc::{self, CODE_CLIENT_BASIC, ProviderSession, refresh_token_works};
 use authbridge_tests::stack::{self, Browser, StackOptions, TEST_API_TOKEN, TestStack};
 use authbridge_tests::tokens::{accepted, open, record, stored};
 use authbridge_tests::webhook::{Received, receiver, settings as webhook_settings};
@@ -28,8 +26,6 @@ use authbridge_tests::{Backend, on_both_backends};
 use axum::Form;
 use axum::response::IntoResponse;
 use serde_json::{Map, Value, json};
-
-const PROVIDER: &str = stack::TEST_PROVIDER;
 
 /// A stack on the test server, with a legacy provider that serves the password grant, a webhook
 /// receiver, and the clients: the server's code and service clients, and the legacy one.
@@ -94,14 +90,7 @@ async fn setup(b: Backend) -> Option<Setup> {
     )
     .await?;
     let code = s.register_code_client(CODE_CLIENT_BASIC.secret).await;
-    let service = s
-        .register(
-            PROVIDER,
-            SERVICE_CLIENT.id,
-            SERVICE_CLIENT.secret,
-            Map::new(),
-        )
-        .await;
+    let service = s.register_service_client().await;
     let legacy = s
         .register("legacy", "legacy-client", "s3cret", Map::new())
         .await;

@@ -8,7 +8,7 @@ use std::time::Duration;
 use authbridge::events::EventSettings;
 use authbridge::events::webhook::verify;
 use authbridge::oauth::records::field;
-use authbridge_tests::oidc::{self, CODE_CLIENT_BASIC, SERVICE_CLIENT};
+use authbridge_tests::oidc::{self, CODE_CLIENT_BASIC};
 use authbridge_tests::stack::{self, StackOptions, TEST_API_TOKEN, TestStack};
 use authbridge_tests::webhook::{HOOK_KEY, SilentReceiver, receiver, settings as webhook_settings};
 use authbridge_tests::{
@@ -328,14 +328,7 @@ async fn a_silent_webhook_takes_only_what_is_left_of_the_invocation() {
     let Some(s) = stack_with(backend, settings).await else {
         return;
     };
-    let client = s
-        .register(
-            PROVIDER,
-            SERVICE_CLIENT.id,
-            SERVICE_CLIENT.secret,
-            serde_json::Map::new(),
-        )
-        .await;
+    let client = s.register_service_client().await;
     // `POST /oauth/token` as Lambda hands it to the function, with the invocation's deadline.
     let left = ANSWER_RESERVE + Duration::from_millis(1500);
     assert!(left - ANSWER_RESERVE < WEBHOOK_TIMEOUT && WEBHOOK_ATTEMPTS > 1);

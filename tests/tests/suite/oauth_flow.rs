@@ -7,7 +7,7 @@ use authbridge::api_tokens::token_hash;
 use authbridge::domain::{ApiToken, Endpoint, IpRestriction};
 use authbridge::oauth::records::field;
 use authbridge::secrets::ExposeSecret;
-use authbridge_tests::oidc::{self, CODE_CLIENT_BASIC, CODE_CLIENT_POST, SERVICE_CLIENT};
+use authbridge_tests::oidc::{self, CODE_CLIENT_BASIC, CODE_CLIENT_POST};
 use authbridge_tests::on_both_backends;
 use authbridge_tests::stack::{
     self, Browser, LANDING, StackOptions, TEST_API_TOKEN, TestStack, location,
@@ -48,22 +48,6 @@ async fn start_flow(s: &TestStack, browser: &Browser, client: &str, tag: &str) -
         "authbridge's own one-time link: {link}"
     );
     browser.open(&link).await
-}
-
-/// What the test server answers to a refresh with `refresh_token`: `true` when it still works.
-async fn refresh_token_works(refresh_token: &str) -> bool {
-    let issuer = oidc::issuer().expect("the test server");
-    let response = reqwest::Client::new()
-        .post(format!("{issuer}/token"))
-        .basic_auth(CODE_CLIENT_BASIC.id, Some(CODE_CLIENT_BASIC.secret))
-        .form(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", refresh_token),
-        ])
-        .send()
-        .await
-        .expect("the test server answers");
-    response.status().is_success()
 }
 
 /// The security headers every page carries.
@@ -342,10 +326,13 @@ async fn an_existing_connection_is_replaced_only_on_request_and_its_grant_revoke
     assert_eq!(second.resource_owner_name.as_deref(), Some("Test User bob"));
     let new_refresh = open(&s, &second, field::REFRESH_TOKEN).await;
     assert!(
-        !refresh_token_works(&old_refresh).await,
+        !oidc::refresh_token_works(&old_refresh).await,
         "the replaced grant is revoked at the provider"
     );
-    assert!(refresh_token_works(&new_refresh).await, "the new one works");
+    assert!(
+        oidc::refresh_token_works(&new_refresh).await,
+        "the new one works"
+    );
 }
 
 async fn deleting_a_client_with_connections_needs_with_tokens_and_revokes(b: Backend) {
@@ -374,7 +361,7 @@ async fn deleting_a_client_with_connections_needs_with_tokens_and_revokes(b: Bac
     assert_eq!(removed, ["doomed"]);
     assert!(stored(&s, "doomed").await.is_none());
     assert!(
-        !refresh_token_works(&refresh).await,
+        !oidc::refresh_token_works(&refresh).await,
         "revoked at the provider"
     );
 }
@@ -585,14 +572,7 @@ async fn client_credentials_store_a_redacted_token(b: Backend) {
     let Some(s) = stack_on(b).await else {
         return;
     };
-    let client = s
-        .register(
-            PROVIDER,
-            SERVICE_CLIENT.id,
-            SERVICE_CLIENT.secret,
-            Map::new(),
-        )
-        .await;
+    let client = s.register_service_client().await;
     let body = json!({"client": client.id, "grant": "client_credentials", "scopes": ["api:read"], "tag": "svc"});
     let refused = stack::http()
         .post(s.url("/oauth/token"))
