@@ -63,7 +63,10 @@ pub enum CliError {
     #[error(
         "refreshing {tag:?} failed: {error} (the record keeps the old token; `authbridge tokens show` has details)"
     )]
-    RefreshFailed { tag: String, error: String },
+    RefreshFailed {
+        tag: authbridge::domain::Tag,
+        error: String,
+    },
     /// `tokens show` or `tokens delete` named a tag that has no record.
     #[error("no token with tag {0:?}; `authbridge tokens list` shows the stored ones")]
     TokenNotFound(String),

@@ -9,7 +9,7 @@ use std::str::FromStr;
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
-use super::ClientId;
+use super::{ClientId, Tag};
 use crate::clock::Epoch;
 
 /// An endpoint a token may be allowed to call.
@@ -323,11 +323,11 @@ impl Scope {
     /// refused it.
     pub fn check(
         &self,
-        tag: &str,
+        tag: &Tag,
         owner: Option<&str>,
         client: &ClientId,
     ) -> Result<(), OutOfScope> {
-        if !self.tags.matches(tag) {
+        if !self.tags.matches(tag.as_str()) {
             return Err(OutOfScope::Tag(self.tags.clone()));
         }
         let owner_ok = self.owners.is_any() || owner.is_some_and(|o| self.owners.matches(o));
@@ -341,7 +341,7 @@ impl Scope {
     }
 
     /// Whether the connection is within the scope.
-    pub fn allows(&self, tag: &str, owner: Option<&str>, client: &ClientId) -> bool {
+    pub fn allows(&self, tag: &Tag, owner: Option<&str>, client: &ClientId) -> bool {
         self.check(tag, owner, client).is_ok()
     }
 }
@@ -362,6 +362,10 @@ impl std::fmt::Display for Scope {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn tag(raw: &str) -> Tag {
+        Tag::parse(raw).unwrap()
+    }
 
     #[test]
     fn restrictions_parse_addresses_and_ranges() {
@@ -412,25 +416,25 @@ mod tests {
             owners: Patterns::parse("contact:*").unwrap(),
             clients: Patterns::parse("c1").unwrap(),
         };
-        assert!(scope.allows("site-a:x", Some("contact:4"), &client));
+        assert!(scope.allows(&tag("site-a:x"), Some("contact:4"), &client));
         assert!(matches!(
-            scope.check("site-b:x", Some("contact:4"), &client),
+            scope.check(&tag("site-b:x"), Some("contact:4"), &client),
             Err(OutOfScope::Tag(_))
         ));
         // A restricted owner scope never reaches a connection without an owner.
         assert!(matches!(
-            scope.check("site-a:x", None, &client),
+            scope.check(&tag("site-a:x"), None, &client),
             Err(OutOfScope::Owner(_))
         ));
         assert!(matches!(
-            scope.check("site-a:x", Some("org:4"), &client),
+            scope.check(&tag("site-a:x"), Some("org:4"), &client),
             Err(OutOfScope::Owner(_))
         ));
         assert!(matches!(
-            scope.check("site-a:x", Some("contact:4"), &ClientId::new("c2")),
+            scope.check(&tag("site-a:x"), Some("contact:4"), &ClientId::new("c2")),
             Err(OutOfScope::Client(_))
         ));
-        assert!(Scope::everything().allows("x", None, &client));
+        assert!(Scope::everything().allows(&tag("x"), None, &client));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::ClientId;
+use super::tag::{self, Tag};
 use crate::clock::Epoch;
 
 /// One started authorization-code flow, keyed by the SHA-256 of its `state` so the store never holds
@@ -13,7 +14,9 @@ pub struct FlowState {
     pub key: String,
     pub client_id: ClientId,
     pub scopes: Vec<String>,
-    pub tag: String,
+    /// The tag the flow's connection will be stored under.
+    #[serde(deserialize_with = "tag::stored::deserialize")]
+    pub tag: Tag,
     #[serde(default)]
     pub landing_url: Option<String>,
     #[serde(default)]

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::ClientId;
+use super::tag::{self, Tag};
 pub use super::token_lifecycle::{FailureKind, SealedCredentials, TokenFailure, TokenVersion};
 use crate::clock::Epoch;
 
@@ -34,7 +35,8 @@ pub enum TokenStatus {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoredToken {
     /// Unique name of what the token is for, e.g. `MailSettings:3`.
-    pub tag: String,
+    #[serde(deserialize_with = "tag::stored::deserialize")]
+    pub tag: Tag,
     pub client_id: ClientId,
     pub grant_type: String,
     #[serde(default)]

@@ -15,6 +15,7 @@
 use serde::Serialize;
 
 use crate::clock::Epoch;
+use crate::domain::{ClientId, Tag, UserId};
 
 mod bus;
 pub mod webhook;
@@ -71,11 +72,11 @@ pub struct Event {
     /// Epoch seconds.
     pub time: Epoch,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub tag: Option<String>,
+    pub tag: Option<Tag>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub user_id: Option<String>,
+    pub user_id: Option<UserId>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub client: Option<String>,
+    pub client: Option<ClientId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,
     /// The connection's owner, in the caller's terms.
@@ -90,18 +91,18 @@ pub struct Event {
     pub grant: Option<String>,
     /// The tag of the connection that keeps the grant, when `grant` is `kept`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub grant_held_by: Option<String>,
+    pub grant_held_by: Option<Tag>,
 }
 
 impl Event {
     /// An event about the connection `tag`.
-    pub fn connection(kind: EventKind, tag: &str, client: &str, time: Epoch) -> Self {
+    pub fn connection(kind: EventKind, tag: &Tag, client: &ClientId, time: Epoch) -> Self {
         Event {
             kind,
             time,
-            tag: Some(tag.to_string()),
+            tag: Some(tag.clone()),
             user_id: None,
-            client: Some(client.to_string()),
+            client: Some(client.clone()),
             provider: None,
             owner: None,
             error: None,
@@ -111,12 +112,12 @@ impl Event {
     }
 
     /// An event about the user `user_id`.
-    pub fn user(kind: EventKind, user_id: &str, time: Epoch) -> Self {
+    pub fn user(kind: EventKind, user_id: &UserId, time: Epoch) -> Self {
         Event {
             kind,
             time,
             tag: None,
-            user_id: Some(user_id.to_string()),
+            user_id: Some(user_id.clone()),
             client: None,
             provider: None,
             owner: None,
@@ -143,9 +144,9 @@ impl Event {
 
     /// What became of the grant the connection held (`revoked`, `kept`, `not_revoked`), and the
     /// tag that keeps it.
-    pub fn with_grant(mut self, grant: &str, held_by: Option<&str>) -> Self {
+    pub fn with_grant(mut self, grant: &str, held_by: Option<&Tag>) -> Self {
         self.grant = Some(grant.to_string());
-        self.grant_held_by = held_by.map(str::to_string);
+        self.grant_held_by = held_by.cloned();
         self
     }
 }
@@ -156,7 +157,9 @@ mod tests {
 
     #[test]
     fn an_event_names_what_changed_and_nothing_else() {
-        let event = Event::connection(EventKind::ConnectionCreated, "mail:1", "c1", 1700)
+        let tag = Tag::parse("mail:1").unwrap();
+        let client = ClientId::new("c1");
+        let event = Event::connection(EventKind::ConnectionCreated, &tag, &client, 1700)
             .with_provider(Some("gmail"))
             .with_owner(Some("contact:42"));
         let json = serde_json::to_value(&event).unwrap();
@@ -165,8 +168,9 @@ mod tests {
             serde_json::json!({"type": "connection.created", "time": 1700, "tag": "mail:1",
                 "client": "c1", "provider": "gmail", "owner": "contact:42"})
         );
-        let replaced = Event::connection(EventKind::ConnectionReplaced, "mail:1", "c1", 1700)
-            .with_grant("kept", Some("mail:2"));
+        let held_by = Tag::parse("mail:2").unwrap();
+        let replaced = Event::connection(EventKind::ConnectionReplaced, &tag, &client, 1700)
+            .with_grant("kept", Some(&held_by));
         let json = serde_json::to_value(&replaced).unwrap();
         assert_eq!(json["grant"], "kept");
         assert_eq!(json["grant_held_by"], "mail:2");

@@ -234,7 +234,7 @@ impl Migration {
             .await?;
         tracing::info!(user_id = %user.id, "created the local user of a WordPress account");
         self.events
-            .publish(Event::user(EventKind::UserMigrated, user.id.as_str(), now))
+            .publish(Event::user(EventKind::UserMigrated, &user.id, now))
             .await;
         Ok(Outcome::Authenticated(Box::new(Authenticated {
             user,

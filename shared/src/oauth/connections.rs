@@ -12,14 +12,14 @@ use super::revocation::{Released, release_grant};
 use crate::clients::{ClientAdmin, ClientAdminError};
 use crate::clock::Epoch;
 use crate::domain::token::TokenStatus;
-use crate::domain::{ClientId, Scope, StoredToken};
+use crate::domain::{ClientId, Scope, StoredToken, Tag};
 use crate::events::{Event, EventKind};
 use crate::store::{Page, PageRequest, StoreError, all_pages};
 
 /// A connection as other services see it in a listing: what it is for and whose, never a token.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ConnectionView {
-    pub tag: String,
+    pub tag: Tag,
     pub client: ClientId,
     /// The client's provider; `None` when the client is gone.
     pub provider: Option<String>,
@@ -110,7 +110,7 @@ pub async fn records_of(
 /// unless another record holds the same account). `None` when there was no record under `tag`.
 pub async fn delete_connection(
     ctx: &OAuthContext,
-    tag: &str,
+    tag: &Tag,
 ) -> Result<Option<Released>, StoreError> {
     let Some(record) = ctx.app.stores.tokens.get_token(tag).await? else {
         return Ok(None);
@@ -120,14 +120,14 @@ pub async fn delete_connection(
     }
     // After the delete: a delete that failed leaves the record with its grant still live.
     let released = release_grant(ctx, &record, None).await;
-    tracing::info!(%tag, client = %record.client_id, grant = released.name(), held_by = released.held_by().unwrap_or("-"), "connection deleted");
+    tracing::info!(%tag, client = %record.client_id, grant = released.name(), held_by = released.held_by().map_or("-", Tag::as_str), "connection deleted");
     ctx.app
         .events
         .publish(
             Event::connection(
                 EventKind::ConnectionDeleted,
                 tag,
-                record.client_id.as_str(),
+                &record.client_id,
                 crate::clock::now(),
             )
             .with_owner(record.owner.as_deref())
@@ -145,7 +145,7 @@ pub async fn delete_client(
     ctx: &OAuthContext,
     id: &str,
     with_tokens: bool,
-) -> Result<Vec<String>, DeleteClientError> {
+) -> Result<Vec<Tag>, DeleteClientError> {
     let admin = ClientAdmin {
         app: &ctx.app,
         providers: &ctx.providers,

@@ -133,13 +133,13 @@ pub async fn run(
     initiator: &Initiator,
 ) -> Result<Connected, OAuthError> {
     let client = active_client(ctx, request.client.as_str()).await?;
-    initiator.may_touch(request.tag.as_str(), request.owner.as_deref(), &client.id)?;
+    initiator.may_touch(&request.tag, request.owner.as_deref(), &client.id)?;
     // Refused before the provider is asked, so no grant is spent for nothing; the write decides
     // again, atomically (`connecting::store`).
     let tokens = ctx.app.stores.tokens.as_ref();
-    if let Some(existing) = tokens.get_token(request.tag.as_str()).await? {
+    if let Some(existing) = tokens.get_token(&request.tag).await? {
         if !request.replace {
-            return Err(OAuthError::ConnectionExists(request.tag.into_string()));
+            return Err(OAuthError::ConnectionExists(request.tag));
         }
         // A replace ends the connection there now: it must be the caller's to touch too.
         initiator.may_touch_record(&existing)?;

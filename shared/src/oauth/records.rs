@@ -46,7 +46,7 @@ pub fn seal_new(
     now: Epoch,
 ) -> Result<StoredToken, VaultError> {
     let mut record = StoredToken {
-        tag: grant.tag.to_string(),
+        tag: grant.tag.clone(),
         client_id: grant.client_id.clone(),
         grant_type: grant.grant_type.as_str().to_string(),
         scopes: grant.requested_scopes.to_vec(),
@@ -113,7 +113,7 @@ pub fn apply_response(
 /// none, so a scope does not tell which tags exist.
 pub async fn read_within(
     store: &dyn TokenStore,
-    tag: &str,
+    tag: &Tag,
     scope: &Scope,
 ) -> Result<Option<StoredToken>, StoreError> {
     Ok(store
@@ -188,7 +188,7 @@ pub async fn replace(store: &dyn TokenStore, record: StoredToken) -> Result<Writ
 /// one is held.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TokenView {
-    pub tag: String,
+    pub tag: Tag,
     pub client_id: ClientId,
     pub grant_type: String,
     pub scopes: Vec<String>,
@@ -275,7 +275,7 @@ mod tests {
         assert_eq!(rec.due_at, Some(4300));
         let at = v
             .open(
-                "mail:1",
+                &tag,
                 field::ACCESS_TOKEN,
                 rec.access_token.as_ref().unwrap(),
             )
@@ -301,7 +301,7 @@ mod tests {
         apply_response(&v, &mut rec, &second, 300, 2000).unwrap();
         let refresh = v
             .open(
-                "mail:1",
+                &tag,
                 field::REFRESH_TOKEN,
                 rec.refresh_token.as_ref().unwrap(),
             )

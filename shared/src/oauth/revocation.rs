@@ -19,7 +19,7 @@ use super::flow::{active_client_or_disabled, auth_method, provider_for};
 use super::grant::{ClientAuthMethod, GrantError};
 use super::records::field;
 use crate::domain::token::TokenStatus;
-use crate::domain::{AccountKey, StoredToken};
+use crate::domain::{AccountKey, StoredToken, Tag};
 use crate::store::{PageRequest, StoreError};
 
 /// Records read per page when looking for another holder of an account.
@@ -33,7 +33,7 @@ pub enum Released {
     Revoked(Revoked),
     /// Kept: the record under `held_by` holds the same account under the same client, and
     /// revoking would end its grant too.
-    Kept { held_by: String },
+    Kept { held_by: Tag },
     /// Not revoked, and nobody else holds it: the provider has no revocation endpoint, the record
     /// no token, the revocation failed, or the store could not say whether another record holds the
     /// account (each logged).
@@ -51,7 +51,7 @@ impl Released {
     }
 
     /// The tag whose record keeps the grant, when it was kept.
-    pub fn held_by(&self) -> Option<&str> {
+    pub fn held_by(&self) -> Option<&Tag> {
         match self {
             Released::Kept { held_by } => Some(held_by),
             _ => None,
@@ -102,7 +102,7 @@ async fn holder(
     record: &StoredToken,
     account: &AccountKey,
     successor: Option<&StoredToken>,
-) -> Result<Option<String>, StoreError> {
+) -> Result<Option<Tag>, StoreError> {
     let holds = |t: &StoredToken| {
         t.status != TokenStatus::ReauthorizationRequired
             && t.account_key().as_ref() == Some(account)

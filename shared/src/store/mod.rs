@@ -10,7 +10,7 @@ use async_trait::async_trait;
 
 use crate::clock::Epoch;
 use crate::domain::{
-    AccountKey, ClientId, FlowState, OAuthClient, StoredToken, User, UserId, WordpressLink,
+    AccountKey, ClientId, FlowState, OAuthClient, StoredToken, Tag, User, UserId, WordpressLink,
 };
 
 mod api_tokens;
@@ -176,10 +176,10 @@ pub trait ClientStore: Send + Sync {
 pub trait TokenStore: Send + Sync {
     /// Creates a record; loses with `AlreadyExists` when the tag is taken.
     async fn create_token(&self, token: &StoredToken) -> StoreResult<()>;
-    async fn get_token(&self, tag: &str) -> StoreResult<Option<StoredToken>>;
+    async fn get_token(&self, tag: &Tag) -> StoreResult<Option<StoredToken>>;
     /// Writes `token` if its `version` is still current, and returns it with the next version.
     async fn update_token(&self, token: &StoredToken) -> StoreResult<StoredToken>;
-    async fn delete_token(&self, tag: &str) -> StoreResult<bool>;
+    async fn delete_token(&self, tag: &Tag) -> StoreResult<bool>;
     async fn list_tokens(&self, page: &PageRequest) -> StoreResult<Page<StoredToken>>;
     /// The records of `owner`, in tag order, through an index (never a scan).
     async fn owner_tokens(&self, owner: &str, page: &PageRequest)

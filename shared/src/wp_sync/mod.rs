@@ -101,7 +101,7 @@ impl SyncService {
         self.events
             .publish(Event::user(
                 EventKind::UserSynced,
-                synced.user_id.as_str(),
+                &synced.user_id,
                 clock::now(),
             ))
             .await;

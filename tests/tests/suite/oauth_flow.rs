@@ -12,6 +12,7 @@ use authbridge_tests::on_both_backends;
 use authbridge_tests::stack::{
     self, Browser, LANDING, StackOptions, TEST_API_TOKEN, TestStack, location,
 };
+use authbridge_tests::tokens::tag_of;
 use authbridge_tests::tokens::{open, stored};
 use authbridge_tests::{Backend, sqlite_backend};
 use serde_json::{Map, Value, json};
@@ -602,7 +603,7 @@ async fn client_credentials_store_a_redacted_token(b: Backend) {
     let vault = s.stack.oauth.vault().await.unwrap();
     let access = vault
         .open(
-            "svc",
+            &tag_of("svc"),
             field::ACCESS_TOKEN,
             record.access_token.as_ref().unwrap(),
         )

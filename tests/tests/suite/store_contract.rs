@@ -2,6 +2,7 @@
 //! emulator the test command starts). Both must behave the same for every access path the functions
 //! use.
 
+use authbridge_tests::tokens::tag_of;
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -46,7 +47,7 @@ fn flow_state(key: &str, expires_at: i64) -> FlowState {
         key: key.to_string(),
         client_id: ClientId::generate(),
         scopes: vec!["profile".into()],
-        tag: "t".into(),
+        tag: tag_of("t"),
         landing_url: None,
         prompt: None,
         pkce_verifier: "v".repeat(43),
@@ -564,7 +565,7 @@ async fn tokens_are_listed_by_owner_through_the_index(b: Backend) {
         .unwrap();
     assert!(nobody.items.is_empty());
     // An owner moves with the record.
-    let mut moved = s.get_token("a1").await.unwrap().unwrap();
+    let mut moved = s.get_token(&tag_of("a1")).await.unwrap().unwrap();
     moved.owner = Some(other.clone());
     s.update_token(&moved).await.unwrap();
     assert_eq!(
@@ -585,7 +586,7 @@ async fn account_tags(b: &Backend, account: &AccountKey, limit: u32) -> Vec<Stri
     loop {
         let got = s.account_tokens(account, &page).await.unwrap();
         assert!(got.items.len() <= limit as usize);
-        tags.extend(got.items.into_iter().map(|t| t.tag));
+        tags.extend(got.items.into_iter().map(|t| t.tag.into_string()));
         match got.next {
             Some(next) => page.after = Some(next),
             None => return tags,
@@ -629,10 +630,10 @@ async fn tokens_are_found_by_account_through_the_index(b: Backend) {
     let nobody = AccountKey::of(&client, &serde_json::json!({"sub": "nobody"})).unwrap();
     assert!(account_tags(&b, &nobody, 10).await.is_empty());
     // The key moves with the record: another account's grant written over it, or a delete.
-    let mut moved = s.get_token("acct-1").await.unwrap().unwrap();
+    let mut moved = s.get_token(&tag_of("acct-1")).await.unwrap().unwrap();
     moved.resource_owner = Some(namesake.clone());
     s.update_token(&moved).await.unwrap();
-    assert!(s.delete_token("acct-3").await.unwrap());
+    assert!(s.delete_token(&tag_of("acct-3")).await.unwrap());
     assert_eq!(account_tags(&b, &key, 10).await, ["acct-2"]);
     assert_eq!(
         account_tags(&b, &namesake_key, 10).await,
@@ -772,7 +773,7 @@ async fn due_tokens_come_from_the_index_in_due_order(b: Backend) {
         s.create_token(&t).await.unwrap();
     }
     // A record leaves the due list when it is refreshed (its due_at moves on).
-    let mut moved = s.get_token("due-00").await.unwrap().unwrap();
+    let mut moved = s.get_token(&tag_of("due-00")).await.unwrap().unwrap();
     moved.due_at = Some(now + 5000);
     s.update_token(&moved).await.unwrap();
     due.retain(|t| t != "due-00");
@@ -1028,7 +1029,7 @@ async fn the_embedded_store_indexes_the_accounts_of_records_stored_before() {
         .unwrap();
         conn.execute(
             "INSERT INTO tokens (tag, data, version, due_at) VALUES (?1, ?2, 1, NULL)",
-            rusqlite::params![old.tag, serde_json::to_string(&old).unwrap()],
+            rusqlite::params![old.tag.as_str(), serde_json::to_string(&old).unwrap()],
         )
         .unwrap();
     }
@@ -1072,7 +1073,7 @@ async fn a_dynamodb_record_stored_before_the_index_is_found_once_written_again()
         account_tags(&b, &key, 10).await.is_empty(),
         "not indexed yet"
     );
-    let stored = s.get_token("before").await.unwrap().unwrap();
+    let stored = s.get_token(&tag_of("before")).await.unwrap().unwrap();
     s.update_token(&stored).await.unwrap();
     assert_eq!(account_tags(&b, &key, 10).await, ["before"]);
 }

@@ -20,6 +20,7 @@ use authbridge::store::{TokenStore, UserStore};
 use authbridge_tests::faults::{self, FaultProxy, FaultRates};
 use authbridge_tests::stack::{self, StackOptions, TEST_API_TOKEN};
 use authbridge_tests::tokens::sample_record;
+use authbridge_tests::tokens::tag_of;
 use authbridge_tests::{Backend, dynamo_backend_at, dynamodb_client, emulator_endpoint, unique};
 
 const ROUNDS: usize = 40;
@@ -73,7 +74,7 @@ async fn writes_that_took_effect_are_never_reported_as_failed() {
                     outage_only("update_token", e);
                     outages += 1;
                     // Read the truth back before going on, as a caller retrying would.
-                    if let Ok(Some(stored)) = stores.tokens.get_token(&tag).await {
+                    if let Ok(Some(stored)) = stores.tokens.get_token(&tag_of(&tag)).await {
                         current = stored;
                     }
                 }
@@ -100,7 +101,7 @@ async fn writes_that_took_effect_are_never_reported_as_failed() {
             key: unique("state"),
             client_id: ClientId::new("c"),
             scopes: vec![],
-            tag: tag.clone(),
+            tag: tag_of(&tag),
             landing_url: None,
             prompt: None,
             pkce_verifier: "v".repeat(43),
@@ -210,7 +211,7 @@ async fn writes_that_took_effect_are_never_reported_as_failed() {
     );
     for (tag, version) in expected {
         let stored = clean
-            .get_token(&tag)
+            .get_token(&tag_of(&tag))
             .await
             .unwrap()
             .expect("a stored record");
@@ -250,7 +251,7 @@ async fn a_store_that_stays_down_answers_503_with_retry_after() {
         .unwrap();
 
     proxy.set_down(true);
-    let err = stores.tokens.get_token("svc").await.unwrap_err();
+    let err = stores.tokens.get_token(&tag_of("svc")).await.unwrap_err();
     assert!(matches!(err, StoreError::Unavailable { .. }), "{err}");
     let api = ApiError::from(err);
     assert_eq!(api.status, 503);
@@ -280,8 +281,13 @@ async fn a_store_that_stays_down_answers_503_with_retry_after() {
     // Back up: the same calls work, nothing was lost.
     proxy.set_down(false);
     assert_eq!(
-        stores.tokens.get_token("svc").await.unwrap().map(|t| t.tag),
-        Some("svc".to_string())
+        stores
+            .tokens
+            .get_token(&tag_of("svc"))
+            .await
+            .unwrap()
+            .map(|t| t.tag),
+        Some(tag_of("svc"))
     );
     let value = s
         .stack

@@ -18,7 +18,7 @@ use super::context::OAuthContext;
 use super::error::OAuthError;
 use super::grant::ClientAuthMethod;
 use crate::clock::Epoch;
-use crate::domain::{ApiToken, ClientId, OAuthClient, Scope, StoredToken};
+use crate::domain::{ApiToken, ClientId, OAuthClient, Scope, StoredToken, Tag};
 use crate::providers::{ResolvedProvider, TokenAuthMethod};
 
 pub mod binding;
@@ -127,7 +127,7 @@ impl Initiator {
     /// Refuses a connection (its tag, owner and client) outside the initiator's scope.
     pub fn may_touch(
         &self,
-        tag: &str,
+        tag: &Tag,
         owner: Option<&str>,
         client: &ClientId,
     ) -> Result<(), OAuthError> {

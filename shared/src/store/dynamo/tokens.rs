@@ -6,7 +6,7 @@ use async_trait::async_trait;
 
 use super::{DynamoStore, Item, backend, number};
 use crate::clock::Epoch;
-use crate::domain::{AccountKey, StoredToken};
+use crate::domain::{AccountKey, StoredToken, Tag};
 use crate::store::schema;
 use crate::store::{
     DueCursor, Page, PageRequest, StoreError, StoreResult, TokenStore, Unique, Update,
@@ -24,7 +24,11 @@ fn pk(tag: &str) -> String {
 }
 
 fn item(token: &StoredToken) -> StoreResult<Item> {
-    let mut item = DynamoStore::encode(token, pk(&token.tag), Some((KIND, token.tag.as_str())))?;
+    let mut item = DynamoStore::encode(
+        token,
+        pk(token.tag.as_str()),
+        Some((KIND, token.tag.as_str())),
+    )?;
     match token.due_at {
         Some(due) => {
             item.insert(
@@ -63,8 +67,8 @@ impl TokenStore for DynamoStore {
         .await
     }
 
-    async fn get_token(&self, tag: &str) -> StoreResult<Option<StoredToken>> {
-        self.get_item(pk(tag), "reading a token record")
+    async fn get_token(&self, tag: &Tag) -> StoreResult<Option<StoredToken>> {
+        self.get_item(pk(tag.as_str()), "reading a token record")
             .await?
             .map(Self::decode)
             .transpose()
@@ -81,8 +85,9 @@ impl TokenStore for DynamoStore {
         Ok(update.next)
     }
 
-    async fn delete_token(&self, tag: &str) -> StoreResult<bool> {
-        self.delete_item(pk(tag), "deleting a token record").await
+    async fn delete_token(&self, tag: &Tag) -> StoreResult<bool> {
+        self.delete_item(pk(tag.as_str()), "deleting a token record")
+            .await
     }
 
     async fn due_tokens(&self, now: Epoch, page: &PageRequest) -> StoreResult<Page<StoredToken>> {
@@ -116,7 +121,7 @@ impl TokenStore for DynamoStore {
                 t.due_at.map(|due| {
                     DueCursor {
                         due,
-                        tag: t.tag.clone(),
+                        tag: t.tag.to_string(),
                     }
                     .encode()
                 })
