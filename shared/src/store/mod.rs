@@ -10,7 +10,8 @@ use async_trait::async_trait;
 
 use crate::clock::Epoch;
 use crate::domain::{
-    AccountKey, ClientId, FlowState, OAuthClient, StoredToken, Tag, User, UserId, WordpressLink,
+    AccountKey, ClientId, Email, FlowState, OAuthClient, StoredToken, Tag, User, UserId,
+    WordpressLink,
 };
 
 mod api_tokens;
@@ -225,7 +226,7 @@ pub trait UserStore: Send + Sync {
     /// `AlreadyExists(Email | ExtId | WordpressLink | WordpressLogin)` when another holds one of them.
     async fn create_user(&self, user: &User, link: Option<&WordpressLink>) -> StoreResult<()>;
     async fn get_user(&self, id: &UserId) -> StoreResult<Option<User>>;
-    async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<User>>;
+    async fn find_user_by_email(&self, email: &Email) -> StoreResult<Option<User>>;
     async fn find_user_by_ext_id(&self, ext_id: &str) -> StoreResult<Option<User>>;
     /// The user whose WordPress link has this `user_login` (case-insensitive), through a unique
     /// key: no scan.

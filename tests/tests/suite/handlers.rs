@@ -5,6 +5,7 @@
 //! the one the HTTP tests see from the local stack. No server is needed: the store is embedded and
 //! no step calls a provider.
 
+use authbridge_tests::login::email_of;
 use authbridge_tests::tokens::tag_of;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -180,7 +181,7 @@ async fn login_logs_in_from_the_source_ip_and_the_session_answers_me() {
             hash_password(&SecretString::from("correct horse battery staple")).unwrap(),
         ),
         ..User::new(
-            "ada@example.org",
+            email_of("ada@example.org"),
             UserSource::Local,
             authbridge::clock::now(),
         )

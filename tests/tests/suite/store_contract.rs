@@ -2,13 +2,14 @@
 //! emulator the test command starts). Both must behave the same for every access path the functions
 //! use.
 
+use authbridge_tests::login::email_of;
 use authbridge_tests::tokens::tag_of;
 use std::collections::HashSet;
 use std::sync::Arc;
 
 use authbridge::clock;
 use authbridge::domain::{
-    AccountKey, ClientId, FlowState, OAuthClient, StoredToken, User, UserId, UserSource,
+    AccountKey, ClientId, Email, FlowState, OAuthClient, StoredToken, User, UserId, UserSource,
     WordpressLink,
 };
 use authbridge::secrets::{ExposeSecret, SecretString};
@@ -34,7 +35,7 @@ fn client(guid: &str) -> OAuthClient {
 fn user(email: &str) -> User {
     User {
         first_name: Some("Ada".into()),
-        ..User::new(email.to_string(), UserSource::Local, clock::now())
+        ..User::new(email_of(email), UserSource::Local, clock::now())
     }
 }
 
@@ -61,11 +62,11 @@ fn flow_state(key: &str, expires_at: i64) -> FlowState {
     }
 }
 
-fn link(wordpress_id: u64, user: &UserId, email: &str) -> WordpressLink {
+fn link(wordpress_id: u64, user: &UserId, email: &Email) -> WordpressLink {
     WordpressLink {
         wordpress_id,
         user_id: user.clone(),
-        email: email.to_string(),
+        email: email.clone(),
         login: "ada".into(),
         registered_at: "2020-03-13T14:02:44+00:00".into(),
         nicename: None,
@@ -151,7 +152,10 @@ async fn two_users_with_one_email_exactly_one_wins(b: Backend) {
         matches!(err, StoreError::AlreadyExists(Unique::Email)),
         "{err:?}"
     );
-    let found = s.find_user_by_email("ADA@example.org").await.unwrap();
+    let found = s
+        .find_user_by_email(&email_of("ADA@example.org"))
+        .await
+        .unwrap();
     assert_eq!(found.map(|u| u.id), Some(first.id));
 }
 
@@ -176,7 +180,13 @@ async fn twenty_concurrent_creates_of_one_email_make_one_user(b: Backend) {
         }
     }
     assert_eq!(won, 1, "exactly one of 20 concurrent creates wins");
-    assert!(users.find_user_by_email(&email).await.unwrap().is_some());
+    assert!(
+        users
+            .find_user_by_email(&email_of(&email))
+            .await
+            .unwrap()
+            .is_some()
+    );
 }
 
 async fn a_user_update_moves_the_unique_email(b: Backend) {
@@ -188,7 +198,7 @@ async fn a_user_update_moves_the_unique_email(b: Backend) {
     s.create_user(&other, None).await.unwrap();
 
     let mut clash = u.clone();
-    clash.email = "TAKEN@example.org".into();
+    clash.email = email_of("TAKEN@example.org");
     let err = s.update_user(&clash).await.unwrap_err();
     assert!(
         matches!(err, StoreError::AlreadyExists(Unique::Email)),
@@ -200,14 +210,21 @@ async fn a_user_update_moves_the_unique_email(b: Backend) {
     );
 
     let mut moved = u.clone();
-    moved.email = "new@example.org".into();
+    moved.email = email_of("new@example.org");
     moved.ext_id = Some("wp-2".into());
     let moved = s.update_user(&moved).await.unwrap();
     assert_eq!(
-        s.find_user_by_email("new@example.org").await.unwrap(),
+        s.find_user_by_email(&email_of("new@example.org"))
+            .await
+            .unwrap(),
         Some(moved.clone())
     );
-    assert_eq!(s.find_user_by_email("old@example.org").await.unwrap(), None);
+    assert_eq!(
+        s.find_user_by_email(&email_of("old@example.org"))
+            .await
+            .unwrap(),
+        None
+    );
     assert_eq!(
         s.find_user_by_ext_id("wp-2").await.unwrap(),
         Some(moved.clone())
@@ -231,7 +248,7 @@ async fn of_concurrent_updates_from_one_read_exactly_one_wins(b: Backend) {
         let (s, mut next) = (s.clone(), u.clone());
         next.current_sign_in_at = Some(1_000 + i);
         if i % 2 == 1 {
-            next.email = next.email.to_uppercase();
+            next.email = email_of(&next.email.as_str().to_uppercase());
         }
         tokio::spawn(async move { s.update_user(&next).await })
     });
@@ -269,7 +286,12 @@ async fn ext_ids_are_unique(b: Backend) {
         "{err:?}"
     );
     // Nothing half-written: the loser's e-mail is still free.
-    assert_eq!(s.find_user_by_email("c@example.org").await.unwrap(), None);
+    assert_eq!(
+        s.find_user_by_email(&email_of("c@example.org"))
+            .await
+            .unwrap(),
+        None
+    );
 }
 
 async fn a_user_and_its_wordpress_link_are_written_together(b: Backend) {
@@ -295,12 +317,14 @@ async fn a_user_and_its_wordpress_link_are_written_together(b: Backend) {
     );
     assert_eq!(s.get_user(&v.id).await.unwrap(), None);
     assert_eq!(
-        s.find_user_by_email("other@example.org").await.unwrap(),
+        s.find_user_by_email(&email_of("other@example.org"))
+            .await
+            .unwrap(),
         None
     );
 
     let mut changed = stored.clone();
-    changed.email = "wp2@example.org".into();
+    changed.email = email_of("wp2@example.org");
     let saved = s.save_wordpress_link(&changed).await.unwrap();
     assert_eq!(saved.version, 2);
     let err = s.save_wordpress_link(&changed).await.unwrap_err();
@@ -308,7 +332,12 @@ async fn a_user_and_its_wordpress_link_are_written_together(b: Backend) {
 
     assert!(s.delete_user(&u.id).await.unwrap());
     assert_eq!(s.get_wordpress_link(145).await.unwrap(), None);
-    assert_eq!(s.find_user_by_email("wp@example.org").await.unwrap(), None);
+    assert_eq!(
+        s.find_user_by_email(&email_of("wp@example.org"))
+            .await
+            .unwrap(),
+        None
+    );
 }
 
 async fn a_wordpress_login_finds_its_user_and_is_unique(b: Backend) {

@@ -18,6 +18,7 @@ use authbridge::store::dynamo::DynamoStore;
 use authbridge::store::{StoreError, Taken};
 use authbridge::store::{TokenStore, UserStore};
 use authbridge_tests::faults::{self, FaultProxy, FaultRates};
+use authbridge_tests::login::email_of;
 use authbridge_tests::stack::{self, StackOptions, TEST_API_TOKEN};
 use authbridge_tests::tokens::sample_record;
 use authbridge_tests::tokens::tag_of;
@@ -163,7 +164,11 @@ async fn writes_that_took_effect_are_never_reported_as_failed() {
 
         // A user, created, then signed in twice (each a version-checked update that keeps the
         // e-mail: one conditional put).
-        let mut person = User::new(format!("user{i}@example.org"), UserSource::Local, now);
+        let mut person = User::new(
+            email_of(&format!("user{i}@example.org")),
+            UserSource::Local,
+            now,
+        );
         match stores.users.create_user(&person, None).await {
             Ok(()) => ok += 1,
             Err(e) => {

@@ -297,7 +297,9 @@ fn wordpress_errors_keep_the_reference_shape() {
         )
     );
     assert_eq!(
-        answer(SyncError::EmailConflict("ada@example.com".into())),
+        answer(SyncError::EmailConflict(
+            crate::domain::Email::parse("ada@example.com").unwrap()
+        )),
         (
             409,
             json!({

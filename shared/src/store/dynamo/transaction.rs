@@ -246,7 +246,7 @@ mod tests {
         let account = WordpressAccount {
             id: 42,
             login: "Ann".into(),
-            email: "ann@example.com".into(),
+            email: crate::domain::Email::parse("ann@example.com").unwrap(),
             nicename: None,
             url: None,
             registered: None,
