@@ -410,7 +410,7 @@ mod tests {
 
     #[test]
     fn a_scope_checks_tag_owner_and_client() {
-        let client = ClientId::new("c1");
+        let client = ClientId::stored("c1");
         let scope = Scope {
             tags: Patterns::parse("site-a:*").unwrap(),
             owners: Patterns::parse("contact:*").unwrap(),
@@ -431,7 +431,7 @@ mod tests {
             Err(OutOfScope::Owner(_))
         ));
         assert!(matches!(
-            scope.check(&tag("site-a:x"), Some("contact:4"), &ClientId::new("c2")),
+            scope.check(&tag("site-a:x"), Some("contact:4"), &ClientId::stored("c2")),
             Err(OutOfScope::Client(_))
         ));
         assert!(Scope::everything().allows(&tag("x"), None, &client));

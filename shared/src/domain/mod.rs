@@ -22,7 +22,7 @@ pub use api_token::{
 pub use client::OAuthClient;
 pub use email::Email;
 pub use flow_state::FlowState;
-pub use ids::{ClientId, UserId};
+pub use ids::{ClientId, InvalidId, UserId};
 pub use session::Session;
 pub use tag::{GrantType, Tag, TagError};
 pub use token::StoredToken;

@@ -221,7 +221,7 @@ mod tests {
 
     #[test]
     fn each_grant_has_a_default_of_its_own_kind() {
-        let client = ClientId::new("c1");
+        let client = ClientId::stored("c1");
         let defaults: Vec<String> = [
             GrantType::AuthorizationCode,
             GrantType::ClientCredentials,
@@ -234,7 +234,7 @@ mod tests {
             defaults,
             ["client:c1", "client-credentials:c1", "password:c1"]
         );
-        let long = ClientId::new("x".repeat(MAX_TAG_LEN));
+        let long = ClientId::stored(&"x".repeat(MAX_TAG_LEN));
         assert_eq!(
             Tag::default_for(GrantType::Password, &long),
             Err(TagError::TooLong)
@@ -243,7 +243,7 @@ mod tests {
 
     #[test]
     fn a_request_without_a_tag_gets_the_default_and_a_bad_one_is_refused() {
-        let client = ClientId::new("c1");
+        let client = ClientId::stored("c1");
         let grant = GrantType::ClientCredentials;
         for blank in [None, Some(""), Some("   ")] {
             assert_eq!(

@@ -158,7 +158,7 @@ mod tests {
     #[test]
     fn an_event_names_what_changed_and_nothing_else() {
         let tag = Tag::parse("mail:1").unwrap();
-        let client = ClientId::new("c1");
+        let client = ClientId::stored("c1");
         let event = Event::connection(EventKind::ConnectionCreated, &tag, &client, 1700)
             .with_provider(Some("gmail"))
             .with_owner(Some("contact:42"));

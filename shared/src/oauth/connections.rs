@@ -143,7 +143,7 @@ pub async fn delete_connection(
 /// such client.
 pub async fn delete_client(
     ctx: &OAuthContext,
-    id: &str,
+    id: &ClientId,
     with_tokens: bool,
 ) -> Result<Vec<Tag>, DeleteClientError> {
     let admin = ClientAdmin {

@@ -86,7 +86,7 @@ pub async fn mail_access(
         .await
         .map_err(OAuthError::from)?
         .ok_or_else(|| RefreshError::NotFound(tag.clone()))?;
-    let client = active_client(ctx, record.client_id.as_str()).await?;
+    let client = active_client(ctx, &record.client_id).await?;
     let definition = ctx.providers.get(&client.provider).ok_or_else(|| {
         OAuthError::Provider(ProviderError::Unknown {
             name: client.provider.clone(),

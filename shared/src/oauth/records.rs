@@ -260,7 +260,7 @@ mod tests {
     fn a_sealed_record_holds_no_credential_in_clear_and_opens_again() {
         let v = vault();
         let tag = Tag::parse("mail:1").unwrap();
-        let client = ClientId::new("c1");
+        let client = ClientId::stored("c1");
         let scopes = vec!["mail".to_string()];
         let r = response(
             r#"{"access_token":"AT-123","token_type":"Bearer","expires_in":"3600","refresh_token":"RT-456"}"#,
@@ -290,7 +290,7 @@ mod tests {
     fn a_response_without_refresh_token_keeps_the_old_one_and_without_expiry_has_none() {
         let v = vault();
         let tag = Tag::parse("mail:1").unwrap();
-        let client = ClientId::new("c1");
+        let client = ClientId::stored("c1");
         let scopes = vec![];
         let first = response(r#"{"access_token":"A1","token_type":"Bearer","refresh_token":"R1"}"#);
         let mut rec = seal_new(&v, grant(&tag, &client, &scopes), &first, 300, 1000).unwrap();

@@ -160,7 +160,7 @@ async fn revoke_record(ctx: &OAuthContext, record: &StoredToken) -> Revoked {
 }
 
 async fn try_revoke(ctx: &OAuthContext, record: &StoredToken) -> Result<Revoked, String> {
-    let client = active_client_or_disabled(ctx, record.client_id.as_str())
+    let client = active_client_or_disabled(ctx, &record.client_id)
         .await
         .map_err(|e| e.to_string())?;
     let provider = provider_for(ctx, &client)

@@ -9,7 +9,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::clock;
 use crate::domain::email::{Email, InvalidEmail};
-use crate::domain::{PasswordOrigin, User, UserId, UserSource};
+use crate::domain::{InvalidId, PasswordOrigin, User, UserId, UserSource};
 use crate::login::credentials::MAX_PASSWORD_LEN;
 use crate::passwords::{PasswordError, hash_password_blocking};
 use crate::store::{Contention, StoreError, Unique, UserStore, all_pages, retry};
@@ -48,15 +48,28 @@ pub enum UserRef {
     Email(Email),
 }
 
+/// Why a text names no user: neither an e-mail address nor an id. Never repeats the text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidUserRef {
+    #[error("{0}")]
+    Email(InvalidEmail),
+    #[error("{0}")]
+    Id(InvalidId),
+}
+
 impl std::str::FromStr for UserRef {
-    type Err = InvalidEmail;
+    type Err = InvalidUserRef;
 
     /// An e-mail address when `raw` holds an `@` (parsed by the one rule), else an id.
     fn from_str(raw: &str) -> Result<Self, Self::Err> {
         if raw.contains('@') {
-            Email::parse(raw).map(UserRef::Email)
+            Email::parse(raw)
+                .map(UserRef::Email)
+                .map_err(InvalidUserRef::Email)
         } else {
-            Ok(UserRef::Id(UserId::new(raw)))
+            UserId::parse(raw)
+                .map(UserRef::Id)
+                .map_err(InvalidUserRef::Id)
         }
     }
 }

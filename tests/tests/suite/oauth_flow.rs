@@ -349,14 +349,14 @@ async fn deleting_a_client_with_connections_needs_with_tokens_and_revokes(b: Bac
     let record = stored(&s, "doomed").await.expect("a record");
     let refresh = open(&s, &record, field::REFRESH_TOKEN).await;
 
-    let refused = delete_client(&s.stack.oauth, client.id.as_str(), false).await;
+    let refused = delete_client(&s.stack.oauth, &client.id, false).await;
     assert!(
         matches!(&refused, Err(DeleteClientError::HasTokens { count: 1, .. })),
         "{refused:?}"
     );
     assert_eq!(stored(&s, "doomed").await, Some(record), "nothing changed");
 
-    let removed = delete_client(&s.stack.oauth, client.id.as_str(), true)
+    let removed = delete_client(&s.stack.oauth, &client.id, true)
         .await
         .expect("deleted with its tokens");
     assert_eq!(removed, ["doomed"]);

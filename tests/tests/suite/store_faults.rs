@@ -86,7 +86,7 @@ async fn writes_that_took_effect_are_never_reported_as_failed() {
         // A session, a flow state opened and taken, a client.
         let session = Session {
             key: unique("session"),
-            user_id: UserId::new(format!("u{i}")),
+            user_id: UserId::generate(),
             created: now,
             expires_at: now + 3600,
             generation: 0,
@@ -100,7 +100,7 @@ async fn writes_that_took_effect_are_never_reported_as_failed() {
         }
         let flow = FlowState {
             key: unique("state"),
-            client_id: ClientId::new("c"),
+            client_id: ClientId::generate(),
             scopes: vec![],
             tag: tag_of(&tag),
             landing_url: None,

@@ -166,7 +166,7 @@ fn grant_failures_answer_502_or_503() {
 fn reauthorization_has_one_body() {
     let required = || RefreshError::ReauthorizationRequired {
         tag: Tag::parse("crm").unwrap(),
-        client_id: ClientId::new("c1"),
+        client_id: ClientId::stored("c1"),
         scopes: vec!["mail".into()],
     };
     let want = json!({
@@ -203,7 +203,7 @@ fn refresh_failures_say_when_to_retry() {
     );
     assert_eq!(
         answer(RefreshError::ClientRejected {
-            client_id: ClientId::new("c1"),
+            client_id: ClientId::stored("c1"),
             code: "invalid_client".into(),
         }),
         (

@@ -120,7 +120,7 @@ async fn exchange(
     params: ReturnParams,
     now: Epoch,
 ) -> Result<Completed, OAuthError> {
-    let client = active_client(ctx, flow.client_id.as_str()).await?;
+    let client = active_client(ctx, &flow.client_id).await?;
     let provider = provider_for(ctx, &client).await?;
     check_issuer(&provider, params.iss.as_deref())?;
     if let Some(error) = params.error {

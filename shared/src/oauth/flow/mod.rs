@@ -143,7 +143,7 @@ impl Initiator {
 }
 
 /// The registered, active client with this id.
-pub async fn active_client(ctx: &OAuthContext, id: &str) -> Result<OAuthClient, OAuthError> {
+pub async fn active_client(ctx: &OAuthContext, id: &ClientId) -> Result<OAuthClient, OAuthError> {
     let client = active_client_or_disabled(ctx, id).await?;
     if !client.is_active {
         return Err(OAuthError::ClientDisabled(id.to_string()));
@@ -155,17 +155,23 @@ pub async fn active_client(ctx: &OAuthContext, id: &str) -> Result<OAuthClient, 
 /// still right).
 pub async fn active_client_or_disabled(
     ctx: &OAuthContext,
-    id: &str,
+    id: &ClientId,
 ) -> Result<OAuthClient, OAuthError> {
-    if id.trim().is_empty() {
-        return Err(OAuthError::InvalidRequest("client is required".into()));
-    }
     ctx.app
         .stores
         .clients
-        .get_client(&ClientId::new(id))
+        .get_client(id)
         .await?
         .ok_or_else(|| OAuthError::UnknownClient(id.to_string()))
+}
+
+/// The `client` of a request, parsed: required, and a text that is no id names no client
+/// (`UnknownClient`, as an unknown id does).
+pub fn requested_client(raw: &str) -> Result<ClientId, OAuthError> {
+    if raw.trim().is_empty() {
+        return Err(OAuthError::InvalidRequest("client is required".into()));
+    }
+    ClientId::parse(raw).map_err(|_| OAuthError::UnknownClient(raw.to_string()))
 }
 
 /// The client's provider, made concrete for it.

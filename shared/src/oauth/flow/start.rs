@@ -5,7 +5,7 @@ use std::time::Duration;
 use url::Url;
 
 use super::binding::{FlowLink, state_key};
-use super::{Initiator, StartRequest, active_client, check_owner, provider_for};
+use super::{Initiator, StartRequest, active_client, check_owner, provider_for, requested_client};
 use crate::clock::Epoch;
 use crate::domain::{FlowState, GrantType, Tag};
 use crate::oauth::context::OAuthContext;
@@ -36,7 +36,7 @@ pub async fn start(
     initiator: &Initiator,
     now: Epoch,
 ) -> Result<Started, OAuthError> {
-    let client = active_client(ctx, &request.client).await?;
+    let client = active_client(ctx, &requested_client(&request.client)?).await?;
     let landing_url = request
         .landing_url
         .as_deref()

@@ -255,7 +255,7 @@ mod tests {
             last_name: None,
         };
         let user = User {
-            id: UserId::new("u-ann"),
+            id: UserId::from_stored("u-ann".into()),
             ..account.new_user(None, true, 0)
         };
         let link = account.link(&user.id, 0);

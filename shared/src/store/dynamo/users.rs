@@ -126,7 +126,7 @@ impl DynamoStore {
             return Ok(None);
         };
         match guard.get("user_id") {
-            Some(AttributeValue::S(id)) => self.get_user(&UserId::new(id.clone())).await,
+            Some(AttributeValue::S(id)) => self.get_user(&UserId::from_stored(id.clone())).await,
             _ => Err(StoreError::backend(context, "guard item without user_id")),
         }
     }
@@ -342,7 +342,7 @@ mod tests {
 
     fn stored_user() -> User {
         User {
-            id: UserId::new("u-ada"),
+            id: UserId::from_stored("u-ada".into()),
             version: 3,
             ..User::new(
                 crate::domain::Email::parse("ada@example.org").unwrap(),
