@@ -2,7 +2,7 @@
 //! redacted view: whether an access or refresh token is held, never the (sealed) value; except
 //! `tokens mail`, whose purpose is to hand a mail client its access token and XOAUTH2 string.
 
-use authbridge::domain::{Scope, Tag};
+use authbridge::domain::{Owner, Scope, Tag};
 use authbridge::oauth::records::TokenView;
 use authbridge::store::{PageRequest, TokenStore};
 use clap::Subcommand;
@@ -20,7 +20,7 @@ pub enum TokensCommand {
     List {
         /// Only the connections of this owner (as named when they were started).
         #[arg(long)]
-        owner: Option<String>,
+        owner: Option<Owner>,
     },
     /// Shows one token record (redacted).
     Show {
@@ -65,7 +65,7 @@ impl TokensCommand {
         let app = deployment::app().await?;
         let store = app.stores.tokens.as_ref();
         match self {
-            TokensCommand::List { owner } => list(store, owner.as_deref(), out).await,
+            TokensCommand::List { owner } => list(store, owner.as_ref(), out).await,
             TokensCommand::Show { tag } => show(store, &tag, out).await,
             TokensCommand::Delete { tag } => delete(&tag, out).await,
             TokensCommand::Refresh { tag } => refresh(&tag, out).await,
@@ -75,7 +75,7 @@ impl TokensCommand {
     }
 }
 
-async fn list(store: &dyn TokenStore, owner: Option<&str>, out: &Output) -> Result<(), CliError> {
+async fn list(store: &dyn TokenStore, owner: Option<&Owner>, out: &Output) -> Result<(), CliError> {
     let mut tokens = Vec::new();
     let mut page = PageRequest::first(100);
     loop {

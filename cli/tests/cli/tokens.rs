@@ -217,7 +217,7 @@ async fn connect_prints_a_one_time_link_and_refuses_a_taken_tag_without_replace(
         .ok();
 
     let mut owned = token("Mail:7", &client);
-    owned.owner = Some("contact:7".into());
+    owned.owner = Some("contact:7".parse().expect("an owner"));
     deployment.store().create_token(&owned).await.unwrap();
     let listed = deployment
         .run(&["tokens", "list", "--owner", "contact:7", "--json"])

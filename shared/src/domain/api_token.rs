@@ -9,7 +9,7 @@ use std::str::FromStr;
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
-use super::{ClientId, Tag};
+use super::{ClientId, Owner, Tag};
 use crate::clock::Epoch;
 
 /// An endpoint a token may be allowed to call.
@@ -324,13 +324,14 @@ impl Scope {
     pub fn check(
         &self,
         tag: &Tag,
-        owner: Option<&str>,
+        owner: Option<&Owner>,
         client: &ClientId,
     ) -> Result<(), OutOfScope> {
         if !self.tags.matches(tag.as_str()) {
             return Err(OutOfScope::Tag(self.tags.clone()));
         }
-        let owner_ok = self.owners.is_any() || owner.is_some_and(|o| self.owners.matches(o));
+        let owner_ok =
+            self.owners.is_any() || owner.is_some_and(|o| self.owners.matches(o.as_str()));
         if !owner_ok {
             return Err(OutOfScope::Owner(self.owners.clone()));
         }
@@ -341,7 +342,7 @@ impl Scope {
     }
 
     /// Whether the connection is within the scope.
-    pub fn allows(&self, tag: &Tag, owner: Option<&str>, client: &ClientId) -> bool {
+    pub fn allows(&self, tag: &Tag, owner: Option<&Owner>, client: &ClientId) -> bool {
         self.check(tag, owner, client).is_ok()
     }
 }
@@ -365,6 +366,10 @@ mod tests {
 
     fn tag(raw: &str) -> Tag {
         Tag::parse(raw).unwrap()
+    }
+
+    fn owner(raw: &str) -> Owner {
+        Owner::parse(raw).unwrap()
     }
 
     #[test]
@@ -416,9 +421,9 @@ mod tests {
             owners: Patterns::parse("contact:*").unwrap(),
             clients: Patterns::parse("c1").unwrap(),
         };
-        assert!(scope.allows(&tag("site-a:x"), Some("contact:4"), &client));
+        assert!(scope.allows(&tag("site-a:x"), Some(&owner("contact:4")), &client));
         assert!(matches!(
-            scope.check(&tag("site-b:x"), Some("contact:4"), &client),
+            scope.check(&tag("site-b:x"), Some(&owner("contact:4")), &client),
             Err(OutOfScope::Tag(_))
         ));
         // A restricted owner scope never reaches a connection without an owner.
@@ -427,11 +432,15 @@ mod tests {
             Err(OutOfScope::Owner(_))
         ));
         assert!(matches!(
-            scope.check(&tag("site-a:x"), Some("org:4"), &client),
+            scope.check(&tag("site-a:x"), Some(&owner("org:4")), &client),
             Err(OutOfScope::Owner(_))
         ));
         assert!(matches!(
-            scope.check(&tag("site-a:x"), Some("contact:4"), &ClientId::stored("c2")),
+            scope.check(
+                &tag("site-a:x"),
+                Some(&owner("contact:4")),
+                &ClientId::stored("c2")
+            ),
             Err(OutOfScope::Client(_))
         ));
         assert!(Scope::everything().allows(&tag("x"), None, &client));

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::ClientId;
+use super::owner::{self, Owner};
 use super::tag::{self, Tag};
 use crate::clock::Epoch;
 
@@ -32,8 +33,12 @@ pub struct FlowState {
     #[serde(default)]
     pub replace: bool,
     /// Whose connection the flow makes, in the caller's terms (see `StoredToken::owner`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub owner: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "owner::stored::deserialize"
+    )]
+    pub owner: Option<Owner>,
     /// Who started the flow: an API token's name, or `cli`.
     #[serde(default)]
     pub created_by: String,

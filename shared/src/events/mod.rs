@@ -15,7 +15,7 @@
 use serde::Serialize;
 
 use crate::clock::Epoch;
-use crate::domain::{ClientId, Tag, UserId};
+use crate::domain::{ClientId, Owner, Tag, UserId};
 
 mod bus;
 pub mod webhook;
@@ -81,7 +81,7 @@ pub struct Event {
     pub provider: Option<String>,
     /// The connection's owner, in the caller's terms.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub owner: Option<String>,
+    pub owner: Option<Owner>,
     /// The provider's error code, for failures.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -132,8 +132,8 @@ impl Event {
         self
     }
 
-    pub fn with_owner(mut self, owner: Option<&str>) -> Self {
-        self.owner = owner.map(str::to_string);
+    pub fn with_owner(mut self, owner: Option<&Owner>) -> Self {
+        self.owner = owner.cloned();
         self
     }
 
@@ -161,7 +161,7 @@ mod tests {
         let client = ClientId::stored("c1");
         let event = Event::connection(EventKind::ConnectionCreated, &tag, &client, 1700)
             .with_provider(Some("gmail"))
-            .with_owner(Some("contact:42"));
+            .with_owner(Some(&Owner::parse("contact:42").unwrap()));
         let json = serde_json::to_value(&event).unwrap();
         assert_eq!(
             json,

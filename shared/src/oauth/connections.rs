@@ -12,7 +12,7 @@ use super::revocation::{Released, release_grant};
 use crate::clients::{ClientAdmin, ClientAdminError};
 use crate::clock::Epoch;
 use crate::domain::token::TokenStatus;
-use crate::domain::{ClientId, Scope, StoredToken, Tag};
+use crate::domain::{ClientId, Owner, Scope, StoredToken, Tag};
 use crate::events::{Event, EventKind};
 use crate::store::{Page, PageRequest, StoreError, all_pages};
 
@@ -29,7 +29,7 @@ pub struct ConnectionView {
     /// The provider account that granted it.
     pub resource_owner_name: Option<String>,
     /// Whose connection it is, in the caller's terms.
-    pub owner: Option<String>,
+    pub owner: Option<Owner>,
     pub created_by: Option<String>,
     pub created: Epoch,
 }
@@ -39,12 +39,20 @@ pub struct ConnectionView {
 /// outside the scope are left out, so a page may hold fewer than its limit while `next` is set.
 pub async fn list_connections(
     ctx: &OAuthContext,
-    owner: Option<&str>,
+    owner: Option<&Owner>,
     scope: &Scope,
     page: &PageRequest,
 ) -> Result<Page<ConnectionView>, StoreError> {
     let tokens = ctx.app.stores.tokens.as_ref();
-    let records = match owner.or_else(|| scope.owners.single_exact()) {
+    // A scope of one exact owner lists through the index too; a pattern that is no owner matches
+    // only records stored under an older rule, which the scan below finds.
+    let scoped = || {
+        scope
+            .owners
+            .single_exact()
+            .and_then(|o| Owner::parse(o).ok())
+    };
+    let records = match owner.cloned().or_else(scoped).as_ref() {
         Some(owner) => tokens.owner_tokens(owner, page).await?,
         None => tokens.list_tokens(page).await?,
     };
@@ -53,7 +61,7 @@ pub async fn list_connections(
     let visible = records
         .items
         .into_iter()
-        .filter(|r| scope.allows(&r.tag, r.owner.as_deref(), &r.client_id));
+        .filter(|r| scope.allows(&r.tag, r.owner.as_ref(), &r.client_id));
     for record in visible {
         if !providers.contains_key(&record.client_id) {
             let client = ctx.app.stores.clients.get_client(&record.client_id).await?;
@@ -130,7 +138,7 @@ pub async fn delete_connection(
                 &record.client_id,
                 crate::clock::now(),
             )
-            .with_owner(record.owner.as_deref())
+            .with_owner(record.owner.as_ref())
             .with_grant(released.name(), released.held_by()),
         )
         .await;

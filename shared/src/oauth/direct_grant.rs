@@ -15,13 +15,11 @@ use super::connecting::{self, Connected};
 use super::context::OAuthContext;
 use super::credentials::grant_client;
 use super::error::OAuthError;
-use super::flow::{
-    Initiator, active_client, check_owner, provider_for, refresh_margin, requested_client,
-};
+use super::flow::{Initiator, active_client, provider_for, refresh_margin, requested_client};
 use super::owner;
 use super::records::{self, Grant};
 use crate::clock;
-use crate::domain::{ClientId, GrantType, Tag};
+use crate::domain::{ClientId, GrantType, Owner, Tag};
 
 /// Which grant a request asks for, as its JSON names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -88,7 +86,7 @@ pub struct GrantRequest {
     /// Scopes; `None` for the provider's defaults.
     pub scopes: Option<Vec<String>>,
     pub tag: Tag,
-    pub owner: Option<String>,
+    pub owner: Option<Owner>,
     pub replace: bool,
 }
 
@@ -109,12 +107,7 @@ impl TokenRequest {
             },
         };
         let tag = Tag::requested(self.tag.as_deref(), grant.grant_type(), &client)?;
-        let owner = self
-            .owner
-            .as_deref()
-            .map(check_owner)
-            .transpose()?
-            .map(str::to_string);
+        let owner = self.owner.as_deref().map(Owner::parse).transpose()?;
         Ok(GrantRequest {
             client,
             grant,
@@ -135,7 +128,7 @@ pub async fn run(
     initiator: &Initiator,
 ) -> Result<Connected, OAuthError> {
     let client = active_client(ctx, &request.client).await?;
-    initiator.may_touch(&request.tag, request.owner.as_deref(), &client.id)?;
+    initiator.may_touch(&request.tag, request.owner.as_ref(), &client.id)?;
     // Refused before the provider is asked, so no grant is spent for nothing; the write decides
     // again, atomically (`connecting::store`).
     let tokens = ctx.app.stores.tokens.as_ref();
@@ -243,7 +236,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(checked.tag, "site-a:x");
-        assert_eq!(checked.owner.as_deref(), Some("contact:1"));
+        assert_eq!(checked.owner.unwrap(), "contact:1");
         assert!(checked.replace);
         assert_eq!(checked.scopes, None, "no scopes means the provider's");
     }

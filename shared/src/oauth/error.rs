@@ -63,6 +63,13 @@ pub enum OAuthError {
     Vault(#[from] VaultError),
 }
 
+/// An owner that breaks the rules is a malformed request.
+impl From<crate::domain::OwnerError> for OAuthError {
+    fn from(e: crate::domain::OwnerError) -> Self {
+        OAuthError::InvalidRequest(e.to_string())
+    }
+}
+
 /// A tag that breaks the rules is a malformed request.
 impl From<crate::domain::TagError> for OAuthError {
     fn from(e: crate::domain::TagError) -> Self {

@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::token_response::ProviderTokenResponse;
 use crate::clock::Epoch;
 use crate::domain::token::{SealedCredentials, StoredToken, TokenFailure, TokenStatus};
-use crate::domain::{ClientId, GrantType, Scope, Tag};
+use crate::domain::{ClientId, GrantType, Owner, Scope, Tag};
 use crate::store::{Contention, StoreError, TokenStore, retry};
 use crate::vault::{TokenVault, VaultError};
 
@@ -119,7 +119,7 @@ pub async fn read_within(
     Ok(store
         .get_token(tag)
         .await?
-        .filter(|r| scope.allows(&r.tag, r.owner.as_deref(), &r.client_id)))
+        .filter(|r| scope.allows(&r.tag, r.owner.as_ref(), &r.client_id)))
 }
 
 /// Creates `record` under its tag, atomically: the store's conditional create loses with
@@ -201,7 +201,7 @@ pub struct TokenView {
     pub error: Option<TokenFailure>,
     pub status: TokenStatus,
     pub refreshed_at: Option<Epoch>,
-    pub owner: Option<String>,
+    pub owner: Option<Owner>,
     pub created_by: Option<String>,
     pub created: Epoch,
     pub modified: Epoch,

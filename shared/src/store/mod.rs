@@ -10,7 +10,7 @@ use async_trait::async_trait;
 
 use crate::clock::Epoch;
 use crate::domain::{
-    AccountKey, ClientId, Email, FlowState, OAuthClient, StoredToken, Tag, User, UserId,
+    AccountKey, ClientId, Email, FlowState, OAuthClient, Owner, StoredToken, Tag, User, UserId,
     WordpressLink,
 };
 
@@ -183,8 +183,11 @@ pub trait TokenStore: Send + Sync {
     async fn delete_token(&self, tag: &Tag) -> StoreResult<bool>;
     async fn list_tokens(&self, page: &PageRequest) -> StoreResult<Page<StoredToken>>;
     /// The records of `owner`, in tag order, through an index (never a scan).
-    async fn owner_tokens(&self, owner: &str, page: &PageRequest)
-    -> StoreResult<Page<StoredToken>>;
+    async fn owner_tokens(
+        &self,
+        owner: &Owner,
+        page: &PageRequest,
+    ) -> StoreResult<Page<StoredToken>>;
     /// The records holding `account` (one provider account under one client, see
     /// [`AccountKey`]), in tag order, through an index (never a scan). The index is written with
     /// each record; a record stored before it existed is found once it is written again (its next

@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use authbridge::clock;
 use authbridge::domain::{
-    AccountKey, ClientId, Email, FlowState, OAuthClient, StoredToken, User, UserId, UserSource,
-    WordpressLink,
+    AccountKey, ClientId, Email, FlowState, OAuthClient, Owner, StoredToken, User, UserId,
+    UserSource, WordpressLink,
 };
 use authbridge::secrets::{ExposeSecret, SecretString};
 use authbridge::store::{Opened, PageRequest, StoreError, Taken, Unique};
@@ -554,7 +554,8 @@ async fn a_flow_state_is_opened_once_and_keeps_its_binding(b: Backend) {
 
 async fn tokens_are_listed_by_owner_through_the_index(b: Backend) {
     let s = &b.stores.tokens;
-    let (a, other) = (unique("contact"), unique("contact"));
+    let owner_of = |raw: String| Owner::parse(&raw).expect("a valid owner");
+    let (a, other) = (owner_of(unique("contact")), owner_of(unique("contact")));
     for (tag, owner) in [
         ("a3", Some(&a)),
         ("a1", Some(&a)),
@@ -587,9 +588,9 @@ async fn tokens_are_listed_by_owner_through_the_index(b: Backend) {
         .await
         .unwrap();
     assert_eq!(theirs.items.len(), 1);
-    assert_eq!(theirs.items[0].owner.as_deref(), Some(other.as_str()));
+    assert_eq!(theirs.items[0].owner.as_ref(), Some(&other));
     let nobody = s
-        .owner_tokens("nobody", &PageRequest::first(10))
+        .owner_tokens(&owner_of("nobody".into()), &PageRequest::first(10))
         .await
         .unwrap();
     assert!(nobody.items.is_empty());

@@ -18,7 +18,7 @@ use super::context::OAuthContext;
 use super::error::OAuthError;
 use super::grant::ClientAuthMethod;
 use crate::clock::Epoch;
-use crate::domain::{ApiToken, ClientId, OAuthClient, Scope, StoredToken, Tag};
+use crate::domain::{ApiToken, ClientId, OAuthClient, Owner, Scope, StoredToken, Tag};
 use crate::providers::{ResolvedProvider, TokenAuthMethod};
 
 pub mod binding;
@@ -68,23 +68,8 @@ pub struct StartRequest {
     pub owner: Option<String>,
 }
 
-/// The longest owner a connection may name.
-pub const MAX_OWNER_LEN: usize = 200;
-
-/// A checked owner: 1 to [`MAX_OWNER_LEN`] characters, none of them a control character.
-pub fn check_owner(owner: &str) -> Result<&str, OAuthError> {
-    if owner.is_empty() || owner.chars().count() > MAX_OWNER_LEN {
-        return Err(OAuthError::InvalidRequest(format!(
-            "owner must be 1 to {MAX_OWNER_LEN} characters"
-        )));
-    }
-    if owner.chars().any(char::is_control) {
-        return Err(OAuthError::InvalidRequest(
-            "owner must not contain control characters".into(),
-        ));
-    }
-    Ok(owner)
-}
+/// The longest owner a connection may name (the rule is [`Owner`]'s).
+pub use crate::domain::owner::MAX_OWNER_LEN;
 
 /// Who starts a flow or runs a grant, and what it may touch: an API token's name and scope,
 /// `cli`, or the local stack's index page (both of which reach every connection). The name is
@@ -128,7 +113,7 @@ impl Initiator {
     pub fn may_touch(
         &self,
         tag: &Tag,
-        owner: Option<&str>,
+        owner: Option<&Owner>,
         client: &ClientId,
     ) -> Result<(), OAuthError> {
         self.scope
@@ -138,7 +123,7 @@ impl Initiator {
 
     /// Refuses a stored connection outside the initiator's scope.
     pub fn may_touch_record(&self, record: &StoredToken) -> Result<(), OAuthError> {
-        self.may_touch(&record.tag, record.owner.as_deref(), &record.client_id)
+        self.may_touch(&record.tag, record.owner.as_ref(), &record.client_id)
     }
 }
 

@@ -5,9 +5,9 @@ use std::time::Duration;
 use url::Url;
 
 use super::binding::{FlowLink, state_key};
-use super::{Initiator, StartRequest, active_client, check_owner, provider_for, requested_client};
+use super::{Initiator, StartRequest, active_client, provider_for, requested_client};
 use crate::clock::Epoch;
-use crate::domain::{FlowState, GrantType, Tag};
+use crate::domain::{FlowState, GrantType, Owner, Tag};
 use crate::oauth::context::OAuthContext;
 use crate::oauth::error::OAuthError;
 use crate::oauth::grant::new_pkce_verifier;
@@ -58,13 +58,8 @@ pub async fn start(
         GrantType::AuthorizationCode,
         &client.id,
     )?;
-    let owner = request
-        .owner
-        .as_deref()
-        .map(check_owner)
-        .transpose()?
-        .map(str::to_string);
-    initiator.may_touch(&tag, owner.as_deref(), &client.id)?;
+    let owner = request.owner.as_deref().map(Owner::parse).transpose()?;
+    initiator.may_touch(&tag, owner.as_ref(), &client.id)?;
     // Refused early, so no one approves at the provider for nothing; the flow's end checks again
     // atomically (`connecting::store`).
     if let Some(existing) = ctx.app.stores.tokens.get_token(&tag).await? {

@@ -98,7 +98,7 @@ pub(super) async fn finish(
             .publish(
                 Event::connection(kind, &tag, &client, now)
                     .with_provider(Some(&target.provider.name))
-                    .with_owner(saved.owner.as_deref())
+                    .with_owner(saved.owner.as_ref())
                     .with_error(error.as_deref()),
             )
             .await;

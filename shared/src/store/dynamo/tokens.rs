@@ -6,7 +6,7 @@ use async_trait::async_trait;
 
 use super::{DynamoStore, Item, backend, number};
 use crate::clock::Epoch;
-use crate::domain::{AccountKey, StoredToken, Tag};
+use crate::domain::{AccountKey, Owner, StoredToken, Tag};
 use crate::store::schema;
 use crate::store::{
     DueCursor, Page, PageRequest, StoreError, StoreResult, TokenStore, Unique, Update,
@@ -44,7 +44,7 @@ fn item(token: &StoredToken) -> StoreResult<Item> {
     if let Some(owner) = &token.owner {
         item.insert(
             schema::GSI_OWNER_PK.into(),
-            AttributeValue::S(owner.clone()),
+            AttributeValue::S(owner.to_string()),
         );
     }
     if let Some(account) = token.account_key() {
@@ -137,12 +137,12 @@ impl TokenStore for DynamoStore {
 
     async fn owner_tokens(
         &self,
-        owner: &str,
+        owner: &Owner,
         page: &PageRequest,
     ) -> StoreResult<Page<StoredToken>> {
         self.list_index(
             (schema::INDEX_BY_OWNER, schema::GSI_OWNER_PK),
-            owner,
+            owner.as_str(),
             page,
             "listing an owner's token records",
         )

@@ -8,7 +8,7 @@ use super::{
     list_page_of, to_json,
 };
 use crate::clock::Epoch;
-use crate::domain::{AccountKey, StoredToken, Tag};
+use crate::domain::{AccountKey, Owner, StoredToken, Tag};
 use crate::store::{DueCursor, Page, PageRequest, StoreResult, TokenStore, Unique, Update};
 
 #[async_trait]
@@ -137,7 +137,7 @@ impl TokenStore for SqliteStore {
 
     async fn owner_tokens(
         &self,
-        owner: &str,
+        owner: &Owner,
         page: &PageRequest,
     ) -> StoreResult<Page<StoredToken>> {
         let (owner, page) = (owner.to_string(), page.clone());
