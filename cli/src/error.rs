@@ -160,7 +160,6 @@ impl CliError {
             CliError::ApiTokens(e) => match e {
                 ApiTokenError::NameTaken(_) => "conflict",
                 ApiTokenError::NotFound(_) => "not_found",
-                ApiTokenError::EmptyName => "invalid_argument",
                 ApiTokenError::Store(e) => store_code(e),
             },
             CliError::Invalid(_)

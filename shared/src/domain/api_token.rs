@@ -9,6 +9,7 @@ use std::str::FromStr;
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
+use super::api_token_name::{self, ApiTokenName};
 use super::{ClientId, Owner, Tag};
 use crate::clock::Epoch;
 
@@ -121,7 +122,8 @@ impl std::fmt::Display for IpRestriction {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ApiToken {
     /// Unique name, chosen by the admin.
-    pub name: String,
+    #[serde(deserialize_with = "api_token_name::stored::deserialize")]
+    pub name: ApiTokenName,
     /// Hex SHA-256 of the token value: the key it is found by.
     pub token_hash: String,
     pub active: bool,

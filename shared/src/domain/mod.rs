@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod api_token;
+pub mod api_token_name;
 pub mod client;
 pub mod email;
 pub mod flow_state;
@@ -20,6 +21,7 @@ pub use account::AccountKey;
 pub use api_token::{
     ApiToken, Endpoint, IpRestriction, OutOfScope, Pattern, Patterns, Scope, ScopeError,
 };
+pub use api_token_name::{ApiTokenName, ApiTokenNameError};
 pub use client::OAuthClient;
 pub use email::Email;
 pub use flow_state::FlowState;

@@ -9,6 +9,7 @@ use authbridge::oauth::records::field;
 use authbridge::secrets::ExposeSecret;
 use authbridge_tests::oidc::{self, CODE_CLIENT_BASIC, CODE_CLIENT_POST};
 use authbridge_tests::on_both_backends;
+use authbridge_tests::stack::api_token_name;
 use authbridge_tests::stack::{
     self, Browser, LANDING, StackOptions, TEST_API_TOKEN, TestStack, location,
 };
@@ -220,7 +221,7 @@ async fn a_start_without_authority_starts_nothing(b: Backend) {
         .stores
         .api_tokens
         .create_api_token(&ApiToken {
-            name: "limited".into(),
+            name: api_token_name("limited"),
             token_hash: token_hash(limited),
             active: true,
             ip_restriction: IpRestriction::Any,

@@ -3,6 +3,7 @@
 //! use.
 
 use authbridge_tests::login::email_of;
+use authbridge_tests::stack::api_token_name;
 use authbridge_tests::tokens::tag_of;
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -941,7 +942,7 @@ async fn api_tokens_are_found_by_hash_and_versioned(b: Backend) {
     use authbridge::domain::{ApiToken, Endpoint, IpRestriction};
     let s = &b.stores.api_tokens;
     let token = ApiToken {
-        name: "site".into(),
+        name: api_token_name("site"),
         token_hash: "ab".repeat(32),
         active: true,
         ip_restriction: IpRestriction::parse("10.0.0.0/8").unwrap(),

@@ -26,6 +26,7 @@
 //!
 //! The export-and-import test needs only `authbridge users import` and local login.
 
+use authbridge_tests::stack::api_token_name;
 use std::time::Duration;
 
 use authbridge::api_tokens;
@@ -93,7 +94,7 @@ async fn start_at(
     let stack = stack::start_with_login(b, StackOptions::default(), settings).await;
     let (_, token) = api_tokens::create(
         stack.backend.stores.api_tokens.as_ref(),
-        "wordpress",
+        &api_token_name("wordpress"),
         vec![Endpoint::SyncUser],
         IpRestriction::parse("127.0.0.1").expect("an address"),
         Scope::everything(),
