@@ -182,7 +182,7 @@ async fn hashes_beyond_the_bounds_are_refused_line_by_line(b: Backend) {
         ("argon@example.fu", PasswordOrigin::Authbridge),
     ] {
         let stored = users
-            .find_user_by_email(&email_of(&email))
+            .find_user_by_email(&email_of(email))
             .await
             .unwrap()
             .unwrap();
