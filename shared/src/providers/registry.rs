@@ -203,6 +203,13 @@ impl ProviderRegistry {
             }
         })?;
         let options = definition.options.overridden_by(&overrides);
+        let connection = definition
+            .connection_spec(options.connection.as_ref())
+            .map_err(|(field, message)| ProviderError::ClientOptions {
+                provider: name.to_string(),
+                field,
+                message,
+            })?;
         let tenant = tenant_or_default(tenant).ok_or_else(|| ProviderError::InvalidTenant {
             tenant: tenant.unwrap_or_default().to_string(),
         })?;
@@ -210,7 +217,7 @@ impl ProviderRegistry {
             tenant,
             local: local_base,
         };
-        let plan = plan(&options, definition.issuer.as_deref(), &template).map_err(
+        let plan = plan(&options, definition.issuer.as_deref(), &connection, &template).map_err(
             |(field, problem)| {
                 let (provider, field) = (name.to_string(), field.to_string());
                 match problem {
@@ -240,8 +247,15 @@ impl ProviderRegistry {
                 })?)
             }
         };
-        ResolvedProvider::from_plan(plan, name, definition, &options, metadata.as_deref())
-            .ok_or_else(missing)
+        ResolvedProvider::from_plan(
+            plan,
+            name,
+            definition,
+            &options,
+            connection,
+            metadata.as_deref(),
+        )
+        .ok_or_else(missing)
     }
 }
 

@@ -5,6 +5,10 @@ use crate::providers::test_idp::{FakeIdp, test_http};
 use crate::providers::{DiscoveryError, OwnerSource};
 use serde_json::json;
 
+fn urls(provider: &ResolvedProvider) -> crate::providers::ConnectionEndpoints {
+    provider.fixed_endpoints().unwrap()
+}
+
 fn shipped() -> ProviderRegistry {
     ProviderRegistry::shipped(test_http()).unwrap()
 }
@@ -44,11 +48,11 @@ async fn gmail_asks_for_offline_access_and_names_its_issuer() {
         .await
         .unwrap();
     assert_eq!(
-        gmail.authorize_url.as_str(),
+        urls(&gmail).authorize.as_str(),
         "https://accounts.google.com/o/oauth2/v2/auth"
     );
     assert_eq!(
-        gmail.token_url.as_str(),
+        urls(&gmail).token.as_str(),
         "https://oauth2.googleapis.com/token"
     );
     assert_eq!(gmail.access_type.as_deref(), Some("offline"));
@@ -62,7 +66,7 @@ async fn gmail_asks_for_offline_access_and_names_its_issuer() {
         "https://mail.google.com/ openid email profile"
     );
     assert!(
-        matches!(gmail.owner, OwnerSource::Url(ref u) if u.as_str() == "https://openidconnect.googleapis.com/v1/userinfo")
+        matches!(urls(&gmail).owner, OwnerSource::Url(ref u) if u.as_str() == "https://openidconnect.googleapis.com/v1/userinfo")
     );
 }
 
@@ -79,10 +83,10 @@ async fn the_tenant_fills_microsoft_urls_and_defaults_to_common() {
         .await
         .unwrap();
     assert_eq!(
-        ms.token_url.as_str(),
+        urls(&ms).token.as_str(),
         "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token"
     );
-    assert_eq!(ms.owner, OwnerSource::IdToken);
+    assert_eq!(urls(&ms).owner, OwnerSource::IdToken);
     assert!(ms.tenancy);
     assert!(ms.scopes.iter().any(|s| s == "offline_access"));
     let common = registry
@@ -90,7 +94,7 @@ async fn the_tenant_fills_microsoft_urls_and_defaults_to_common() {
         .await
         .unwrap();
     assert_eq!(
-        common.authorize_url.as_str(),
+        urls(&common).authorize.as_str(),
         "https://login.microsoftonline.com/common/oauth2/v2.0/authorize"
     );
     let err = registry
@@ -116,7 +120,7 @@ async fn the_demo_provider_needs_the_local_stack() {
         .resolve("demo", None, &Map::new(), Some(&local))
         .await
         .unwrap();
-    assert_eq!(demo.token_url.as_str(), "http://127.0.0.1:3000/demo/token");
+    assert_eq!(urls(&demo).token.as_str(), "http://127.0.0.1:3000/demo/token");
     assert_eq!(demo.tags, vec!["local-only".to_string()]);
 }
 
@@ -131,9 +135,9 @@ async fn client_options_override_the_provider() {
         .resolve("github", None, &overrides, None)
         .await
         .unwrap();
-    assert_eq!(github.token_url.as_str(), "https://proxy.example/token");
+    assert_eq!(urls(&github).token.as_str(), "https://proxy.example/token");
     assert_eq!(
-        github.authorize_url.as_str(),
+        urls(&github).authorize.as_str(),
         "https://github.com/login/oauth/authorize"
     );
     assert_eq!(github.scopes, vec!["read:org".to_string()]);
@@ -248,11 +252,11 @@ async fn an_issuer_alone_is_resolved_by_discovery_once() {
     assert_eq!(idp.hits(), 1, "the second resolve is served from the cache");
     assert_eq!(first, second);
     assert_eq!(
-        first.authorize_url.as_str(),
+        urls(&first).authorize.as_str(),
         format!("{}/authorize", idp.issuer)
     );
     assert_eq!(
-        first.owner,
+        urls(&first).owner,
         OwnerSource::Url(Url::parse(&format!("{}/userinfo", idp.issuer)).unwrap())
     );
     assert_eq!(first.scopes, vec!["openid".to_string()]);
