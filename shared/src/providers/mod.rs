@@ -21,6 +21,7 @@ mod plan;
 mod quirks;
 mod registry;
 mod resolved;
+mod shipped;
 #[cfg(test)]
 mod test_idp;
 mod url_template;

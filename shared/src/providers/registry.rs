@@ -21,6 +21,7 @@ use super::endpoint::{FieldProblem, Template};
 use super::options::ProviderOptions;
 use super::plan::{plan, tenant_or_default};
 use super::resolved::ResolvedProvider;
+use super::shipped::SHIPPED;
 use crate::config::Env;
 
 /// Environment variable naming the operator folder of provider files.
@@ -32,16 +33,6 @@ pub const LAMBDA_PROVIDERS_DIR: &str = "/opt/authbridge/providers";
 /// The tag of providers that only the local stack serves (the shipped `demo`).
 pub const LOCAL_ONLY_TAG: &str = "local-only";
 
-/// The providers compiled into the binary, by name.
-const SHIPPED: [(&str, &str); 4] = [
-    ("demo", include_str!("../../providers/demo.json")),
-    ("github", include_str!("../../providers/github.json")),
-    ("gmail", include_str!("../../providers/gmail.json")),
-    (
-        "ms-exchange",
-        include_str!("../../providers/ms-exchange.json"),
-    ),
-];
 
 /// The operator folder: `AUTHBRIDGE_PROVIDERS_DIR` when set, else [`LAMBDA_PROVIDERS_DIR`] when it
 /// exists, else none (shipped providers only).

@@ -168,6 +168,14 @@ fn position(raw: &str, at: usize) -> Result<Position, String> {
     if at == 0 {
         return Ok(Position::Origin);
     }
+    if raw.starts_with(PREFIX) {
+        // After an origin placeholder, the rest is path and query.
+        let origin_end = raw.find("}}").map_or(raw.len(), |i| i + 2);
+        return Ok(match raw[origin_end..].find('?') {
+            Some(q) if at > origin_end + q => Position::Query,
+            _ => Position::Path,
+        });
+    }
     let authority_start = raw
         .find("://")
         .map(|i| i + 3)

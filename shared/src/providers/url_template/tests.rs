@@ -68,6 +68,12 @@ fn an_origin_value_is_an_https_origin_and_nothing_more() {
             .as_str(),
         "https://accounts.zoho.eu/oauth/v2/token"
     );
+    let okta = "{{connection.org}}/oauth2/{{connection.server}}/v1/token";
+    let values = ConnectionValues::unchecked(&[("org", "https://dev-1.okta.com"), ("server", "a/b")]);
+    assert_eq!(
+        template(okta).fill(&values).unwrap().as_str(),
+        "https://dev-1.okta.com/oauth2/a%2Fb/v1/token"
+    );
     for bad in [
         "https://accounts.zoho.eu/evil",
         "https://accounts.zoho.eu?x=1",
