@@ -9,9 +9,8 @@ use super::registry::ProviderRegistry;
 /// The catalogue of `registry` as a Markdown table: name, title, the quirks each provider uses,
 /// and a link to its documentation.
 pub fn markdown_table(registry: &ProviderRegistry) -> String {
-    let mut out = String::from(
-        "| Provider | Title | Quirks | Documentation |\n|---|---|---|---|\n",
-    );
+    let mut out =
+        String::from("| Provider | Title | Quirks | Documentation |\n|---|---|---|---|\n");
     for (name, title) in registry.list() {
         let Some(definition) = registry.get(name) else {
             continue;
@@ -50,10 +49,16 @@ pub fn quirks(definition: &ProviderDefinition) -> Vec<String> {
         out.push(format!("parameter `{name}` (set by the {who})"));
     }
     for (key, c) in &definition.capture_from_redirect {
-        out.push(format!("captures `{key}` from the redirect{}", secret(c.secret)));
+        out.push(format!(
+            "captures `{key}` from the redirect{}",
+            secret(c.secret)
+        ));
     }
     for (key, c) in &definition.capture_from_token {
-        out.push(format!("captures `{key}` from the token response{}", secret(c.secret)));
+        out.push(format!(
+            "captures `{key}` from the token response{}",
+            secret(c.secret)
+        ));
     }
     if definition.pkce == Some(false) {
         out.push("no PKCE".to_string());
@@ -137,3 +142,6 @@ fn plural(n: u64, unit: &str) -> String {
 fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
 }
+
+#[cfg(test)]
+mod tests;

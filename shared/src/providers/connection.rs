@@ -195,7 +195,9 @@ pub enum ConnectionError {
     #[error("connection parameter {name:?} is required ({description})")]
     MissingParameter { name: String, description: String },
     /// A parameter only the client's options may set was given by a start.
-    #[error("connection parameter {name:?} is set by the client's options.connection, not by a start")]
+    #[error(
+        "connection parameter {name:?} is set by the client's options.connection, not by a start"
+    )]
     PerClient { name: String },
     /// A value does not match its pattern.
     #[error("connection value {name:?} does not match {pattern:?}")]

@@ -16,7 +16,9 @@ use super::connection::{
 use super::endpoint::{FieldProblem, Template, parse_endpoint};
 use super::options::{ProviderOptions, json_path};
 use super::plan::{DEFAULT_TENANT, plan};
-use super::quirks::{Quirks, RefreshTokenLifetime, RequestParams, TokenHeaders, TokenResponseFormat};
+use super::quirks::{
+    Quirks, RefreshTokenLifetime, RequestParams, TokenHeaders, TokenResponseFormat,
+};
 use crate::mail::MailTemplate;
 
 /// One provider file.
@@ -144,7 +146,10 @@ impl ProviderDefinition {
             if p.description.trim().is_empty() {
                 return Err((format!("{field}.description"), "must not be empty".into()));
             }
-            for (key, value) in [("example", Some(&p.example)), ("default", p.default.as_ref())] {
+            for (key, value) in [
+                ("example", Some(&p.example)),
+                ("default", p.default.as_ref()),
+            ] {
                 if value.is_some_and(|v| !p.pattern.matches(v)) {
                     return Err((
                         format!("{field}.{key}"),
@@ -154,17 +159,24 @@ impl ProviderDefinition {
             }
         }
         let sources = [
-            ("captureFromRedirect", CaptureSource::Redirect, &self.capture_from_redirect),
-            ("captureFromToken", CaptureSource::TokenResponse, &self.capture_from_token),
+            (
+                "captureFromRedirect",
+                CaptureSource::Redirect,
+                &self.capture_from_redirect,
+            ),
+            (
+                "captureFromToken",
+                CaptureSource::TokenResponse,
+                &self.capture_from_token,
+            ),
         ];
         for (key, source, captures) in sources {
             for (from, c) in captures {
                 let field = format!("{key}.{from}");
                 let name = match &c.name {
                     Some(name) => name.clone(),
-                    None => ValueName::parse(from).map_err(|m| {
-                        (field.clone(), format!("{m}; give it one with \"as\""))
-                    })?,
+                    None => ValueName::parse(from)
+                        .map_err(|m| (field.clone(), format!("{m}; give it one with \"as\"")))?,
                 };
                 let taken = spec.parameters.contains_key(&name)
                     || spec.captures.iter().any(|other| other.name == name);
@@ -189,16 +201,24 @@ impl ProviderDefinition {
         }
         for (name, value) in fixed.into_iter().flatten() {
             let field = format!("options.connection.{name}");
-            let parameter = ValueName::parse(name)
-                .ok()
-                .and_then(|n| spec.parameters.get_key_value(&n).map(|(n, p)| (n.clone(), p)));
+            let parameter = ValueName::parse(name).ok().and_then(|n| {
+                spec.parameters
+                    .get_key_value(&n)
+                    .map(|(n, p)| (n.clone(), p))
+            });
             let Some((name, parameter)) = parameter else {
-                return Err((field, "names no connection parameter of this provider".into()));
+                return Err((
+                    field,
+                    "names no connection parameter of this provider".into(),
+                ));
             };
             if !parameter.pattern.matches(value) {
                 return Err((
                     field,
-                    format!("does not match the pattern {:?}", parameter.pattern.as_str()),
+                    format!(
+                        "does not match the pattern {:?}",
+                        parameter.pattern.as_str()
+                    ),
                 ));
             }
             spec.fixed.insert(name, value.clone());

@@ -26,7 +26,7 @@ mod shipped;
 mod test_idp;
 mod url_template;
 
-pub use catalogue::markdown_table;
+pub use catalogue::{markdown_table, quirks};
 pub use connection::{
     Capture, CaptureSource, CaptureSpec, Captured, ConnectionError, ConnectionSpec,
     ConnectionValues, ParameterSpec, Pattern, ValueName,
@@ -35,10 +35,10 @@ pub use definition::ProviderDefinition;
 pub use discovery::{DEFAULT_DISCOVERY_TTL, DiscoveryError, OidcDiscovery, OidcMetadata};
 pub use endpoint::{Issuer, OwnerSource};
 pub use options::{ProviderOptions, TokenAuthMethod};
+pub use plan::DEFAULT_TENANT;
 pub use quirks::{
     LifetimeStart, Quirks, RefreshTokenLifetime, RequestParams, TokenHeaders, TokenResponseFormat,
 };
-pub use plan::DEFAULT_TENANT;
 pub use registry::{LAMBDA_PROVIDERS_DIR, PROVIDERS_DIR_VAR, ProviderRegistry, providers_dir};
 pub use resolved::ResolvedProvider;
 pub use url_template::{ConnectionEndpoints, Endpoints, OwnerTemplate, Position, UrlTemplate};

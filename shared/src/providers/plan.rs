@@ -63,10 +63,26 @@ pub(crate) fn plan(
             })
             .transpose()
     };
-    let authorize = url("options.urlAuthorize", &options.url_authorize, Stage::Authorize)?;
-    let token = url("options.urlAccessToken", &options.url_access_token, Stage::Exchange)?;
-    let refresh = url("options.urlRefreshToken", &options.url_refresh_token, Stage::Later)?;
-    let revocation = url("options.urlRevokeToken", &options.url_revoke_token, Stage::Later)?;
+    let authorize = url(
+        "options.urlAuthorize",
+        &options.url_authorize,
+        Stage::Authorize,
+    )?;
+    let token = url(
+        "options.urlAccessToken",
+        &options.url_access_token,
+        Stage::Exchange,
+    )?;
+    let refresh = url(
+        "options.urlRefreshToken",
+        &options.url_refresh_token,
+        Stage::Later,
+    )?;
+    let revocation = url(
+        "options.urlRevokeToken",
+        &options.url_revoke_token,
+        Stage::Later,
+    )?;
     let owner = match options.url_resource_owner_details.as_deref() {
         Some(USE_ID_TOKEN) => Some(OwnerTemplate::IdToken),
         Some(_) => url(

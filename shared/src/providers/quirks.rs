@@ -39,7 +39,10 @@ const RESERVED_HEADERS: [&str; 6] = [
 /// Extra parameters of one request (`authorizeParams`, `tokenParams`, `refreshParams`): sent as
 /// given, after authbridge's own.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "BTreeMap<String, String>", into = "BTreeMap<String, String>")]
+#[serde(
+    try_from = "BTreeMap<String, String>",
+    into = "BTreeMap<String, String>"
+)]
 pub struct RequestParams(BTreeMap<String, String>);
 
 impl RequestParams {
@@ -79,7 +82,10 @@ impl From<RequestParams> for BTreeMap<String, String> {
 
 /// Extra headers of the token requests (code exchange and refresh), `tokenHeaders`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "BTreeMap<String, String>", into = "BTreeMap<String, String>")]
+#[serde(
+    try_from = "BTreeMap<String, String>",
+    into = "BTreeMap<String, String>"
+)]
 pub struct TokenHeaders(BTreeMap<String, String>);
 
 impl TokenHeaders {

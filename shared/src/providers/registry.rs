@@ -33,7 +33,6 @@ pub const LAMBDA_PROVIDERS_DIR: &str = "/opt/authbridge/providers";
 /// The tag of providers that only the local stack serves (the shipped `demo`).
 pub const LOCAL_ONLY_TAG: &str = "local-only";
 
-
 /// The operator folder: `AUTHBRIDGE_PROVIDERS_DIR` when set, else [`LAMBDA_PROVIDERS_DIR`] when it
 /// exists, else none (shipped providers only).
 pub fn providers_dir(env: &Env<'_>) -> Option<PathBuf> {
@@ -208,21 +207,25 @@ impl ProviderRegistry {
             tenant,
             local: local_base,
         };
-        let plan = plan(&options, definition.issuer.as_deref(), &connection, &template).map_err(
-            |(field, problem)| {
-                let (provider, field) = (name.to_string(), field.to_string());
-                match problem {
-                    FieldProblem::LocalBaseRequired => {
-                        ProviderError::LocalBaseRequired { provider, field }
-                    }
-                    FieldProblem::Invalid(reason) => ProviderError::InvalidUrl {
-                        provider,
-                        field,
-                        reason,
-                    },
+        let plan = plan(
+            &options,
+            definition.issuer.as_deref(),
+            &connection,
+            &template,
+        )
+        .map_err(|(field, problem)| {
+            let (provider, field) = (name.to_string(), field.to_string());
+            match problem {
+                FieldProblem::LocalBaseRequired => {
+                    ProviderError::LocalBaseRequired { provider, field }
                 }
-            },
-        )?;
+                FieldProblem::Invalid(reason) => ProviderError::InvalidUrl {
+                    provider,
+                    field,
+                    reason,
+                },
+            }
+        })?;
         let missing = || ProviderError::MissingEndpoints {
             file: format!("{name}.json"),
         };

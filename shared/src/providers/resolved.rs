@@ -82,7 +82,10 @@ impl ResolvedProvider {
     }
 
     /// The values to keep from the authorization response's query parameters `query`.
-    pub fn capture_redirect(&self, query: &[(String, String)]) -> Result<Captured, ConnectionError> {
+    pub fn capture_redirect(
+        &self,
+        query: &[(String, String)],
+    ) -> Result<Captured, ConnectionError> {
         self.connection.capture(CaptureSource::Redirect, |key| {
             query
                 .iter()
@@ -133,9 +136,12 @@ impl ResolvedProvider {
             metadata.map(|m| discovered("options.urlAccessToken", &m.token_endpoint))
         })?;
         let owner = plan.owner.unwrap_or_else(|| match metadata {
-            Some(m) => m.userinfo_endpoint.as_ref().map_or(OwnerTemplate::IdToken, |u| {
-                OwnerTemplate::Url(discovered("options.urlResourceOwnerDetails", u))
-            }),
+            Some(m) => m
+                .userinfo_endpoint
+                .as_ref()
+                .map_or(OwnerTemplate::IdToken, |u| {
+                    OwnerTemplate::Url(discovered("options.urlResourceOwnerDetails", u))
+                }),
             None => OwnerTemplate::None,
         });
         let revocation = plan.revocation.or_else(|| {

@@ -138,13 +138,12 @@ impl UrlTemplate {
                         field: self.field.to_string(),
                         name: name.clone(),
                     })?;
-                    let placed = place(value, *position).map_err(|reason| {
-                        ConnectionError::Misplaced {
+                    let placed =
+                        place(value, *position).map_err(|reason| ConnectionError::Misplaced {
                             field: self.field.to_string(),
                             name: name.clone(),
                             reason,
-                        }
-                    })?;
+                        })?;
                     out.push_str(&placed);
                 }
             }
@@ -181,7 +180,9 @@ fn position(raw: &str, at: usize) -> Result<Position, String> {
         .map(|i| i + 3)
         .ok_or_else(|| format!("{raw:?} is not an absolute URL"))?;
     if at < authority_start {
-        return Err(format!("{raw:?}: a connection value cannot stand in the scheme"));
+        return Err(format!(
+            "{raw:?}: a connection value cannot stand in the scheme"
+        ));
     }
     let authority_end = raw[authority_start..]
         .find(['/', '?', '#'])

@@ -134,7 +134,10 @@ async fn the_demo_provider_needs_the_local_stack() {
         .resolve("demo", None, &Map::new(), Some(&local))
         .await
         .unwrap();
-    assert_eq!(urls(&demo).token.as_str(), "http://127.0.0.1:3000/demo/token");
+    assert_eq!(
+        urls(&demo).token.as_str(),
+        "http://127.0.0.1:3000/demo/token"
+    );
     assert_eq!(demo.tags, vec!["local-only".to_string()]);
 }
 

@@ -54,7 +54,12 @@ fn a_path_value_is_one_encoded_segment() {
 
 #[test]
 fn a_query_value_is_one_encoded_value() {
-    let url = fill("https://a.example/t?site={{connection.site}}", "site", "x&admin=1").unwrap();
+    let url = fill(
+        "https://a.example/t?site={{connection.site}}",
+        "site",
+        "x&admin=1",
+    )
+    .unwrap();
     assert_eq!(url.query(), Some("site=x%26admin%3D1"));
     assert_eq!(url.query_pairs().count(), 1);
 }
@@ -69,7 +74,8 @@ fn an_origin_value_is_an_https_origin_and_nothing_more() {
         "https://accounts.zoho.eu/oauth/v2/token"
     );
     let okta = "{{connection.org}}/oauth2/{{connection.server}}/v1/token";
-    let values = ConnectionValues::unchecked(&[("org", "https://dev-1.okta.com"), ("server", "a/b")]);
+    let values =
+        ConnectionValues::unchecked(&[("org", "https://dev-1.okta.com"), ("server", "a/b")]);
     assert_eq!(
         template(okta).fill(&values).unwrap().as_str(),
         "https://dev-1.okta.com/oauth2/a%2Fb/v1/token"
@@ -87,12 +93,7 @@ fn an_origin_value_is_an_https_origin_and_nothing_more() {
 
 #[test]
 fn a_missing_value_names_the_field_and_the_value() {
-    let err = fill(
-        "https://{{connection.shop}}.myshopify.com/a",
-        "other",
-        "x",
-    )
-    .unwrap_err();
+    let err = fill("https://{{connection.shop}}.myshopify.com/a", "other", "x").unwrap_err();
     assert_eq!(
         err.to_string(),
         "options.urlAccessToken needs {{connection.shop}}, which this connection has no value for"
