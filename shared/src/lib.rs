@@ -6,6 +6,7 @@
 //! function called it.
 
 pub mod api_tokens;
+pub mod audit;
 pub mod aws;
 pub mod clients;
 pub mod clock;

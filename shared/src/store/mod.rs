@@ -15,6 +15,7 @@ use crate::domain::{
 
 mod api_tokens;
 pub mod dynamo;
+mod journal;
 mod pages;
 mod retry;
 pub mod schema;
@@ -24,6 +25,7 @@ pub mod sqlite;
 mod version;
 
 pub use api_tokens::ApiTokenStore;
+pub use journal::JournalStore;
 pub(crate) use pages::DueCursor;
 pub use pages::all_pages;
 pub use retry::{Attempt, Contention, retry};
@@ -250,6 +252,8 @@ pub struct Stores {
     pub sessions: Arc<dyn SessionStore>,
     pub attempts: Arc<dyn AttemptStore>,
     pub api_tokens: Arc<dyn ApiTokenStore>,
+    /// The journal: audit entries and connections' histories.
+    pub journal: Arc<dyn JournalStore>,
 }
 
 impl Stores {
@@ -263,6 +267,7 @@ impl Stores {
             + SessionStore
             + AttemptStore
             + ApiTokenStore
+            + JournalStore
             + 'static,
     {
         Stores {
@@ -272,7 +277,8 @@ impl Stores {
             users: store.clone(),
             sessions: store.clone(),
             attempts: store.clone(),
-            api_tokens: store,
+            api_tokens: store.clone(),
+            journal: store,
         }
     }
 }

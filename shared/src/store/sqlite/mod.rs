@@ -19,6 +19,7 @@ use super::{Page, PageRequest, StoreError, StoreResult, Unique};
 mod api_tokens;
 mod clients;
 mod flow_states;
+mod journal;
 mod sessions;
 mod tokens;
 mod users;
@@ -49,6 +50,10 @@ CREATE INDEX IF NOT EXISTS sessions_expiry ON sessions(expires_at);
 CREATE TABLE IF NOT EXISTS login_attempts (
     key TEXT PRIMARY KEY, count INTEGER NOT NULL, window_ends INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS login_attempts_expiry ON login_attempts(window_ends);
+CREATE TABLE IF NOT EXISTS journal (
+    subject TEXT NOT NULL, sort_key TEXT NOT NULL, data TEXT NOT NULL, expires_at INTEGER NOT NULL,
+    PRIMARY KEY (subject, sort_key));
+CREATE INDEX IF NOT EXISTS journal_expiry ON journal(expires_at);
 ";
 
 /// Statements kept parsed per connection: more than the store has distinct ones.
