@@ -18,6 +18,7 @@ pub mod events;
 pub mod http;
 pub mod login;
 pub mod mail;
+pub mod migration_status;
 pub mod oauth;
 pub mod passwords;
 pub mod providers;

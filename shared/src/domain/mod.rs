@@ -3,6 +3,7 @@
 pub mod account;
 pub mod api_token;
 pub mod client;
+pub mod counter;
 pub mod email;
 pub mod flow_state;
 pub mod ids;

@@ -14,6 +14,7 @@ use crate::domain::{
 };
 
 mod api_tokens;
+mod counters;
 pub mod dynamo;
 mod journal;
 mod pages;
@@ -25,6 +26,7 @@ pub mod sqlite;
 mod version;
 
 pub use api_tokens::ApiTokenStore;
+pub use counters::CounterStore;
 pub use journal::JournalStore;
 pub(crate) use pages::DueCursor;
 pub use pages::all_pages;
@@ -254,6 +256,8 @@ pub struct Stores {
     pub api_tokens: Arc<dyn ApiTokenStore>,
     /// The journal: audit entries and connections' histories.
     pub journal: Arc<dyn JournalStore>,
+    /// The migration's counters.
+    pub counters: Arc<dyn CounterStore>,
 }
 
 impl Stores {
@@ -268,6 +272,7 @@ impl Stores {
             + AttemptStore
             + ApiTokenStore
             + JournalStore
+            + CounterStore
             + 'static,
     {
         Stores {
@@ -278,7 +283,8 @@ impl Stores {
             sessions: store.clone(),
             attempts: store.clone(),
             api_tokens: store.clone(),
-            journal: store,
+            journal: store.clone(),
+            counters: store,
         }
     }
 }

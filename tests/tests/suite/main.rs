@@ -18,6 +18,7 @@ mod login_local;
 mod login_races;
 mod login_wordpress;
 mod mail_xoauth2;
+mod migration_status;
 mod oauth_flow;
 mod oidc_server;
 mod store_contract;

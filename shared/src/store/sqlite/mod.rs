@@ -18,6 +18,7 @@ use super::{Page, PageRequest, StoreError, StoreResult, Unique};
 
 mod api_tokens;
 mod clients;
+mod counters;
 mod flow_states;
 mod journal;
 mod sessions;
@@ -54,6 +55,9 @@ CREATE TABLE IF NOT EXISTS journal (
     subject TEXT NOT NULL, sort_key TEXT NOT NULL, data TEXT NOT NULL, expires_at INTEGER NOT NULL,
     PRIMARY KEY (subject, sort_key));
 CREATE INDEX IF NOT EXISTS journal_expiry ON journal(expires_at);
+CREATE TABLE IF NOT EXISTS counters (
+    name TEXT NOT NULL, bucket INTEGER NOT NULL, count INTEGER NOT NULL, last INTEGER,
+    PRIMARY KEY (name, bucket));
 ";
 
 /// Statements kept parsed per connection: more than the store has distinct ones.
