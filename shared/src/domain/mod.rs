@@ -3,6 +3,7 @@
 pub mod account;
 pub mod api_token;
 pub mod client;
+pub mod connection_status;
 pub mod counter;
 pub mod email;
 pub mod flow_state;
@@ -22,6 +23,7 @@ pub use api_token::{
     ApiToken, Endpoint, IpRestriction, OutOfScope, Pattern, Patterns, Scope, ScopeError,
 };
 pub use client::OAuthClient;
+pub use connection_status::{ConnectionFilter, ConnectionStatus};
 pub use email::Email;
 pub use flow_state::FlowState;
 pub use ids::{ClientId, UserId};

@@ -14,6 +14,7 @@ use crate::domain::{
 };
 
 mod api_tokens;
+mod connection_index;
 mod counters;
 pub mod dynamo;
 mod journal;
@@ -26,6 +27,7 @@ pub mod sqlite;
 mod version;
 
 pub use api_tokens::ApiTokenStore;
+pub use connection_index::ConnectionIndex;
 pub use counters::CounterStore;
 pub use journal::JournalStore;
 pub(crate) use pages::DueCursor;
@@ -258,6 +260,8 @@ pub struct Stores {
     pub journal: Arc<dyn JournalStore>,
     /// The migration's counters.
     pub counters: Arc<dyn CounterStore>,
+    /// Connections found by owner, client, status and tag prefix.
+    pub connections: Arc<dyn ConnectionIndex>,
 }
 
 impl Stores {
@@ -273,6 +277,7 @@ impl Stores {
             + ApiTokenStore
             + JournalStore
             + CounterStore
+            + ConnectionIndex
             + 'static,
     {
         Stores {
@@ -284,7 +289,8 @@ impl Stores {
             attempts: store.clone(),
             api_tokens: store.clone(),
             journal: store.clone(),
-            counters: store,
+            counters: store.clone(),
+            connections: store,
         }
     }
 }

@@ -9,6 +9,7 @@
 mod api_token_scopes;
 mod api_tokens;
 mod connection_rule;
+mod connection_search;
 mod events;
 mod handlers;
 mod journal;

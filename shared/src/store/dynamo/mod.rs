@@ -23,6 +23,7 @@ use crate::clock::Epoch;
 mod api_tokens;
 mod clients;
 mod condition;
+mod connection_index;
 mod counters;
 mod flow_states;
 mod journal;

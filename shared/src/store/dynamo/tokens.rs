@@ -13,13 +13,13 @@ use crate::store::{
 };
 use aws_sdk_dynamodb::types::AttributeValue;
 
-const KIND: &str = "TOKENS";
+pub(super) const KIND: &str = "TOKENS";
 
 /// Shard label of the due index. One shard holds every due token: a sweep reads only the due ones,
 /// and one partition takes thousands of writes a second, far above a refresh sweep's rate.
 pub(crate) const DUE_SHARD: &str = "due";
 
-fn pk(tag: &str) -> String {
+pub(super) fn pk(tag: &str) -> String {
     format!("TOKEN#{tag}")
 }
 
@@ -43,6 +43,10 @@ fn item(token: &StoredToken) -> StoreResult<Item> {
             AttributeValue::S(owner.clone()),
         );
     }
+    item.insert(
+        schema::GSI_CLIENT_STATUS_PK.into(),
+        super::connection_index::client_status_key(token),
+    );
     if let Some(account) = token.account_key() {
         item.insert(
             schema::GSI_ACCOUNT_PK.into(),

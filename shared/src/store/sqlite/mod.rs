@@ -18,6 +18,7 @@ use super::{Page, PageRequest, StoreError, StoreResult, Unique};
 
 mod api_tokens;
 mod clients;
+mod connection_index;
 mod counters;
 mod flow_states;
 mod journal;
@@ -95,6 +96,7 @@ impl SqliteStore {
             .and_then(|_| conn.pragma_update(None, "synchronous", "NORMAL"))
             .and_then(|_| conn.execute_batch(SCHEMA))
             .and_then(|_| migrate(&conn))
+            .and_then(|_| connection_index::prepare(&conn))
             .map_err(|e| StoreError::backend("preparing the embedded store", e))?;
         Ok(SqliteStore {
             conn: Arc::new(Mutex::new(conn)),
