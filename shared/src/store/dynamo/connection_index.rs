@@ -15,19 +15,11 @@
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
 
+use super::tokens::{self, client_status_partition as partition};
 use super::{DynamoStore, Item, backend};
-use crate::domain::{ClientId, ConnectionFilter, ConnectionStatus, StoredToken};
+use crate::domain::{ConnectionFilter, ConnectionStatus, StoredToken};
 use crate::store::schema;
 use crate::store::{ClientStore, ConnectionIndex, Page, PageRequest, StoreResult, all_pages};
-
-/// The `client_status_key` of `token`: which partition of `by-client-status` holds it.
-pub(super) fn client_status_key(token: &StoredToken) -> AttributeValue {
-    AttributeValue::S(partition(&token.client_id, token.connection_status()))
-}
-
-fn partition(client: &ClientId, status: ConnectionStatus) -> String {
-    format!("{client}#{}", status.name())
-}
 
 /// Which index a filter is read through, and its partitions in reading order.
 struct Plan {
@@ -49,7 +41,7 @@ impl DynamoStore {
             return Ok(Plan {
                 index: schema::INDEX_BY_KIND,
                 hash_key: schema::GSI_KIND_PK,
-                partitions: vec![super::tokens::KIND.to_string()],
+                partitions: vec![tokens::KIND.to_string()],
             });
         }
         let mut clients = match &filter.clients {
@@ -104,7 +96,7 @@ impl DynamoStore {
         };
         if let Some(tag) = after {
             query = query
-                .exclusive_start_key(schema::PK, AttributeValue::S(super::tokens::pk(tag)))
+                .exclusive_start_key(schema::PK, AttributeValue::S(tokens::pk(tag)))
                 .exclusive_start_key(plan.hash_key, AttributeValue::S(value.to_string()))
                 .exclusive_start_key(schema::GSI_KIND_SK, AttributeValue::S(tag.to_string()));
         }

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 
 use super::{DynamoStore, Item, backend, number};
 use crate::clock::Epoch;
-use crate::domain::{AccountKey, StoredToken};
+use crate::domain::{AccountKey, ClientId, ConnectionStatus, StoredToken};
 use crate::store::schema;
 use crate::store::{
     DueCursor, Page, PageRequest, StoreError, StoreResult, TokenStore, Unique, Update,
@@ -21,6 +21,11 @@ pub(crate) const DUE_SHARD: &str = "due";
 
 pub(super) fn pk(tag: &str) -> String {
     format!("TOKEN#{tag}")
+}
+
+/// The partition of the `by-client-status` index holding `client`'s records in `status`.
+pub(super) fn client_status_partition(client: &ClientId, status: ConnectionStatus) -> String {
+    format!("{client}#{}", status.name())
 }
 
 fn item(token: &StoredToken) -> StoreResult<Item> {
@@ -45,7 +50,10 @@ fn item(token: &StoredToken) -> StoreResult<Item> {
     }
     item.insert(
         schema::GSI_CLIENT_STATUS_PK.into(),
-        super::connection_index::client_status_key(token),
+        AttributeValue::S(client_status_partition(
+            &token.client_id,
+            token.connection_status(),
+        )),
     );
     if let Some(account) = token.account_key() {
         item.insert(
