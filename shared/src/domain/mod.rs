@@ -3,9 +3,12 @@
 pub mod account;
 pub mod api_token;
 pub mod client;
+pub mod connection_status;
+pub mod counter;
 pub mod email;
 pub mod flow_state;
 pub mod ids;
+pub mod journal;
 pub mod session;
 pub mod spelling;
 pub mod tag;
@@ -20,9 +23,11 @@ pub use api_token::{
     ApiToken, Endpoint, IpRestriction, OutOfScope, Pattern, Patterns, Scope, ScopeError,
 };
 pub use client::OAuthClient;
+pub use connection_status::{ConnectionFilter, ConnectionStatus};
 pub use email::Email;
 pub use flow_state::FlowState;
 pub use ids::{ClientId, UserId};
+pub use journal::{JournalEntry, Subject};
 pub use session::Session;
 pub use tag::{GrantType, Tag, TagError};
 pub use token::StoredToken;
