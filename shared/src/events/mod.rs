@@ -12,13 +12,19 @@
 //! up and logged (`an event was not delivered`, with its type and tag), so a slow receiver never
 //! pushes a function past its timeout.
 
+use std::net::IpAddr;
+
 use serde::Serialize;
 
 use crate::clock::Epoch;
 use crate::domain::{ClientId, Owner, Tag, UserId};
 
+mod admin;
 mod bus;
+mod journal;
 pub mod webhook;
+
+pub use admin::AdminAction;
 
 /// Where events go: read with the rest of the configuration.
 pub use crate::config::EventSettings;
@@ -40,6 +46,8 @@ pub enum EventKind {
     UserMigrated,
     /// A WordPress site posted a user to sync-user.
     UserSynced,
+    /// An administrator changed something (through the CLI or the console): `admin.*`.
+    Admin(AdminAction),
 }
 
 impl EventKind {
@@ -54,6 +62,7 @@ impl EventKind {
             EventKind::Recovered => "connection.recovered",
             EventKind::UserMigrated => "user.migrated",
             EventKind::UserSynced => "user.synced",
+            EventKind::Admin(action) => action.name(),
         }
     }
 }
@@ -92,6 +101,16 @@ pub struct Event {
     /// The tag of the connection that keeps the grant, when `grant` is `kept`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub grant_held_by: Option<Tag>,
+    /// Who did it, when someone did: an administrator (`cli:<user>`, a console user) or an API
+    /// token's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
+    /// What an administrator's change was made to: a client id, an e-mail address, a token name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// The address the change came from, when it came over the network.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<IpAddr>,
 }
 
 impl Event {
@@ -108,6 +127,9 @@ impl Event {
             error: None,
             grant: None,
             grant_held_by: None,
+            actor: None,
+            target: None,
+            address: None,
         }
     }
 
@@ -124,7 +146,42 @@ impl Event {
             error: None,
             grant: None,
             grant_held_by: None,
+            actor: None,
+            target: None,
+            address: None,
         }
+    }
+
+    /// An administrator's change: `actor` did `action` to `target`, from `address` when it came
+    /// over the network.
+    pub fn admin(
+        action: AdminAction,
+        actor: &str,
+        target: &str,
+        address: Option<IpAddr>,
+        time: Epoch,
+    ) -> Self {
+        Event {
+            kind: EventKind::Admin(action),
+            time,
+            tag: None,
+            user_id: None,
+            client: None,
+            provider: None,
+            owner: None,
+            error: None,
+            grant: None,
+            grant_held_by: None,
+            actor: Some(actor.to_string()),
+            target: Some(target.to_string()),
+            address,
+        }
+    }
+
+    /// Who did it.
+    pub fn with_actor(mut self, actor: Option<&str>) -> Self {
+        self.actor = actor.map(str::to_string);
+        self
     }
 
     pub fn with_provider(mut self, provider: Option<&str>) -> Self {

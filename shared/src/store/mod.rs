@@ -15,7 +15,10 @@ use crate::domain::{
 };
 
 mod api_tokens;
+mod connection_index;
+mod counters;
 pub mod dynamo;
+mod journal;
 mod pages;
 mod retry;
 pub mod schema;
@@ -25,6 +28,9 @@ pub mod sqlite;
 mod version;
 
 pub use api_tokens::ApiTokenStore;
+pub use connection_index::ConnectionIndex;
+pub use counters::CounterStore;
+pub use journal::JournalStore;
 pub(crate) use pages::DueCursor;
 pub use pages::all_pages;
 pub use retry::{Attempt, Contention, retry};
@@ -254,6 +260,12 @@ pub struct Stores {
     pub sessions: Arc<dyn SessionStore>,
     pub attempts: Arc<dyn AttemptStore>,
     pub api_tokens: Arc<dyn ApiTokenStore>,
+    /// The journal: audit entries and connections' histories.
+    pub journal: Arc<dyn JournalStore>,
+    /// The migration's counters.
+    pub counters: Arc<dyn CounterStore>,
+    /// Connections found by owner, client, status and tag prefix.
+    pub connections: Arc<dyn ConnectionIndex>,
 }
 
 impl Stores {
@@ -267,6 +279,9 @@ impl Stores {
             + SessionStore
             + AttemptStore
             + ApiTokenStore
+            + JournalStore
+            + CounterStore
+            + ConnectionIndex
             + 'static,
     {
         Stores {
@@ -276,7 +291,10 @@ impl Stores {
             users: store.clone(),
             sessions: store.clone(),
             attempts: store.clone(),
-            api_tokens: store,
+            api_tokens: store.clone(),
+            journal: store.clone(),
+            counters: store.clone(),
+            connections: store,
         }
     }
 }

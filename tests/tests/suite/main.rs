@@ -9,14 +9,17 @@
 mod api_token_scopes;
 mod api_tokens;
 mod connection_rule;
+mod connection_search;
 mod events;
 mod handlers;
+mod journal;
 mod login_bursts;
 mod login_faults;
 mod login_local;
 mod login_races;
 mod login_wordpress;
 mod mail_xoauth2;
+mod migration_status;
 mod oauth_flow;
 mod oidc_server;
 mod store_contract;
