@@ -12,6 +12,7 @@
 //! up and logged (`an event was not delivered`, with its type and tag), so a slow receiver never
 //! pushes a function past its timeout.
 
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use serde::Serialize;
@@ -42,6 +43,9 @@ pub enum EventKind {
     ReauthorizationRequired,
     /// A refresh succeeded after a failure streak.
     Recovered,
+    /// The refresh token's stated lifetime ends within the expiring window; once per refresh
+    /// token.
+    ConnectionExpiring,
     /// A user's first WordPress-validated login made them a local user.
     UserMigrated,
     /// A WordPress site posted a user to sync-user.
@@ -60,6 +64,7 @@ impl EventKind {
             EventKind::RefreshFailed => "connection.refresh_failed",
             EventKind::ReauthorizationRequired => "connection.reauthorization_required",
             EventKind::Recovered => "connection.recovered",
+            EventKind::ConnectionExpiring => "connection.expiring",
             EventKind::UserMigrated => "user.migrated",
             EventKind::UserSynced => "user.synced",
             EventKind::Admin(action) => action.name(),
@@ -111,6 +116,13 @@ pub struct Event {
     /// The address the change came from, when it came over the network.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<IpAddr>,
+    /// The connection's public values (Salesforce's `instance_url`, QuickBooks' `realmId`), on
+    /// connection events whose connection has any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<BTreeMap<String, String>>,
+    /// When the connection's refresh token expires, when the provider states its lifetime.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token_expires_at: Option<Epoch>,
 }
 
 impl Event {
@@ -130,6 +142,8 @@ impl Event {
             actor: None,
             target: None,
             address: None,
+            metadata: None,
+            refresh_token_expires_at: None,
         }
     }
 
@@ -149,6 +163,8 @@ impl Event {
             actor: None,
             target: None,
             address: None,
+            metadata: None,
+            refresh_token_expires_at: None,
         }
     }
 
@@ -175,6 +191,8 @@ impl Event {
             actor: Some(actor.to_string()),
             target: Some(target.to_string()),
             address,
+            metadata: None,
+            refresh_token_expires_at: None,
         }
     }
 
@@ -184,6 +202,18 @@ impl Event {
         self
     }
 
+    /// Carries a connection's public values and its refresh token's expiry.
+    pub fn with_connection_values(
+        mut self,
+        metadata: &BTreeMap<String, String>,
+        refresh_token_expires_at: Option<Epoch>,
+    ) -> Self {
+        self.metadata = Some(metadata.clone()).filter(|m| !m.is_empty());
+        self.refresh_token_expires_at = refresh_token_expires_at;
+        self
+    }
+
+    /// Names the client's provider.
     pub fn with_provider(mut self, provider: Option<&str>) -> Self {
         self.provider = provider.map(str::to_string);
         self

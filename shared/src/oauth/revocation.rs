@@ -166,11 +166,15 @@ async fn try_revoke(ctx: &OAuthContext, record: &StoredToken) -> Result<Revoked,
     let provider = provider_for(ctx, &client)
         .await
         .map_err(|e| e.to_string())?;
-    let endpoints = provider.fixed_endpoints().map_err(|e| e.to_string())?;
-    let Some(url) = endpoints.revocation else {
+    let Some(revocation) = &provider.endpoints.revocation else {
         tracing::debug!(provider = %provider.name, "the provider has no revocation endpoint");
         return Ok(Revoked::Skipped);
     };
+    // The connection's own revocation URL: its stored values filled in.
+    let url = provider
+        .stored_values(&record.metadata)
+        .and_then(|values| revocation.fill(&values))
+        .map_err(|e| e.to_string())?;
     let (sealed, field, revoked, hint) = match (&record.refresh_token, &record.access_token) {
         (Some(refresh), _) => (
             refresh,

@@ -10,6 +10,7 @@
 //! [`ApiError`]: super::ApiError
 
 mod api_tokens;
+mod connection;
 mod grant;
 mod login;
 mod mail;
