@@ -123,7 +123,7 @@ mod tests {
     fn the_status_follows_the_records_fields() {
         let mut r = record();
         assert_eq!(r.connection_status(), ConnectionStatus::Active);
-        r.announced_expiring(4);
+        r.expiring_since = Some(4);
         assert_eq!(r.connection_status(), ConnectionStatus::Expiring);
         r.error = Some(TokenFailure {
             kind: FailureKind::Transient,

@@ -160,7 +160,9 @@ impl StoredToken {
         let by_expiry = self.refresh_at(configured_margin);
         // A refresh token with a stated lifetime is looked at when it lapses, and daily before
         // (so its coming end is announced), even when the access token states no expiry.
-        let by_lapse = self.refresh_expires.filter(|_| self.refresh_token.is_some());
+        let by_lapse = self
+            .refresh_expires
+            .filter(|_| self.refresh_token.is_some());
         if by_expiry.is_none() && by_lapse.is_none() {
             return None;
         }
@@ -176,21 +178,27 @@ impl StoredToken {
         self.refresh_token.is_some() && self.refresh_expires.is_some_and(|e| e <= now)
     }
 
-    /// True when the refresh token expires within `window` seconds of `now` and that was not
-    /// announced yet.
-    pub fn refresh_token_expiring(&self, window: Epoch, now: Epoch) -> bool {
-        self.status == TokenStatus::Active
-            && self.expiring_since.is_none()
-            && self.refresh_token.is_some()
+    /// Notes whether the refresh token ends within `window` seconds of `now`: the first time it
+    /// does, `expiring_since` is set and `true` answered (the caller announces it, once); once a
+    /// renewal moves its end out of the window again, `expiring_since` is cleared.
+    pub fn note_refresh_expiry(&mut self, window: Epoch, now: Epoch) -> bool {
+        let within = self.refresh_token.is_some()
             && self
                 .refresh_expires
-                .is_some_and(|e| e.saturating_sub(window) <= now)
-    }
-
-    /// Records that the refresh token's coming end was announced.
-    pub fn announced_expiring(&mut self, now: Epoch) {
-        self.expiring_since = Some(now);
-        self.modified = now;
+                .is_some_and(|e| e.saturating_sub(window) <= now);
+        match (within, self.expiring_since) {
+            (true, None) if self.status == TokenStatus::Active => {
+                self.expiring_since = Some(now);
+                self.modified = now;
+                true
+            }
+            (false, Some(_)) => {
+                self.expiring_since = None;
+                self.modified = now;
+                false
+            }
+            _ => false,
+        }
     }
 
     /// Which access token is stored; `None` when there is none.
@@ -235,9 +243,6 @@ impl StoredToken {
             self.scopes = scopes;
         }
         if let Some(refresh_expires) = new.refresh_expires {
-            if self.refresh_expires != Some(refresh_expires) {
-                self.expiring_since = None;
-            }
             self.refresh_expires = Some(refresh_expires);
         }
         self.status = TokenStatus::Active;
@@ -418,11 +423,17 @@ mod tests {
         t.refresh_expires = Some(1000 + 30 * 86400);
         assert_eq!(t.due_at(300), Some(1000 + IDLE_REFRESH_INTERVAL));
         let week = 7 * 86400;
-        assert!(!t.refresh_token_expiring(week, 1000));
+        assert!(!t.note_refresh_expiry(week, 1000));
+        assert_eq!(t.expiring_since, None);
         let inside = 1000 + 23 * 86400;
-        assert!(t.refresh_token_expiring(week, inside));
-        t.announced_expiring(inside);
-        assert!(!t.refresh_token_expiring(week, inside + 1), "announced once");
+        assert!(t.note_refresh_expiry(week, inside));
+        assert!(!t.note_refresh_expiry(week, inside + 1), "announced once");
+        assert_eq!(t.expiring_since, Some(inside));
+        // A renewal that moves the end out of the window ends `expiring`.
+        t.refresh_expires = Some(inside + 30 * 86400);
+        assert!(!t.note_refresh_expiry(week, inside + 2));
+        assert_eq!(t.expiring_since, None);
+        t.refresh_expires = Some(1000 + 30 * 86400);
         assert!(!t.refresh_token_lapsed(1000 + 30 * 86400 - 1));
         assert!(t.refresh_token_lapsed(1000 + 30 * 86400));
     }

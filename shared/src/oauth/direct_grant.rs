@@ -167,9 +167,7 @@ pub async fn run(
     let owner = match &request.grant {
         DirectGrant::ClientCredentials => None,
         // The account the grant is for, as for the authorization-code flow.
-        DirectGrant::Password { .. } => {
-            owner::read_owner(ctx, &provider, &values, &response).await
-        }
+        DirectGrant::Password { .. } => owner::read_owner(ctx, &provider, &values, &response).await,
     };
     let owner_name = owner.as_ref().and_then(owner::owner_name);
     let mut record = records::seal_new(

@@ -211,8 +211,7 @@ impl GrantClient {
             .client
             .exchange_code(AuthorizationCode::new(code.to_string()));
         if self.quirks.pkce {
-            request =
-                request.set_pkce_verifier(PkceCodeVerifier::new(pkce_verifier.to_string()));
+            request = request.set_pkce_verifier(PkceCodeVerifier::new(pkce_verifier.to_string()));
         }
         for (name, value) in self.quirks.token_params.iter() {
             request = request.add_extra_param(name.to_string(), value.to_string());

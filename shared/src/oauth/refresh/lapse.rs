@@ -28,21 +28,27 @@ pub(super) async fn lapsed(
     );
     let saved = ctx.app.stores.tokens.update_token(&record).await?;
     tracing::warn!(tag = %saved.tag, client = %saved.client_id, "the refresh token's lifetime ended: reauthorization required");
-    publish(ctx, target, &saved, EventKind::ReauthorizationRequired, Some(LAPSED), now).await;
+    publish(
+        ctx,
+        target,
+        &saved,
+        EventKind::ReauthorizationRequired,
+        Some(LAPSED),
+        now,
+    )
+    .await;
     Ok(saved)
 }
 
-/// When `record`'s refresh token ends within the expiring window and that was not said yet:
-/// marks it announced (the caller saves it, then publishes `connection.expiring`) and answers
-/// `true`.
+/// Notes whether `record`'s refresh token ends within the expiring window (the caller saves
+/// it); `true` the first time it does, when the caller publishes `connection.expiring`.
 pub(super) fn announce(ctx: &OAuthContext, record: &mut StoredToken, now: Epoch) -> bool {
     let window = ctx.settings.expiring_window.as_secs() as Epoch;
-    if !record.refresh_token_expiring(window, now) {
-        return false;
+    let announce = record.note_refresh_expiry(window, now);
+    if announce {
+        tracing::info!(tag = %record.tag, client = %record.client_id, expires = ?record.refresh_expires, "the refresh token ends soon: connection expiring");
     }
-    record.announced_expiring(now);
-    tracing::info!(tag = %record.tag, client = %record.client_id, expires = ?record.refresh_expires, "the refresh token ends soon: connection expiring");
-    true
+    announce
 }
 
 /// Publishes `kind` about `record`.

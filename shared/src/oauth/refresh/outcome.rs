@@ -96,7 +96,15 @@ pub(super) async fn finish(
     };
     let saved = ctx.app.stores.tokens.update_token(&record).await?;
     if expiring {
-        lapse::publish(ctx, target, &saved, EventKind::ConnectionExpiring, None, now).await;
+        lapse::publish(
+            ctx,
+            target,
+            &saved,
+            EventKind::ConnectionExpiring,
+            None,
+            now,
+        )
+        .await;
     }
     if let Some((kind, error)) = event {
         ctx.app
