@@ -5,6 +5,7 @@
 use std::io::{BufRead, BufReader, IsTerminal};
 use std::path::PathBuf;
 
+use authbridge::domain::Role;
 use authbridge::login::MigrationOptions;
 use authbridge::secrets::{ExposeSecret, SecretString};
 use authbridge::users::import::{self, ImportSummary};
@@ -44,6 +45,20 @@ pub enum UsersCommand {
         user: String,
         #[command(flatten)]
         password: PasswordArgs,
+    },
+    /// Gives a user a console role (admin or operator): the first administrator is made so.
+    GrantRole {
+        /// The user's id or e-mail address.
+        user: String,
+        /// The role: admin (everything) or operator (connections and the migration's progress).
+        role: Role,
+    },
+    /// Takes a console role from a user; the console sessions it opened with the role end.
+    RevokeRole {
+        /// The user's id or e-mail address.
+        user: String,
+        /// The role: admin or operator.
+        role: Role,
     },
     /// Deletes a user and its e-mail, ext_id and WordPress links; its sessions stop working.
     Delete {
@@ -153,6 +168,12 @@ impl UsersCommand {
             UsersCommand::SetPassword { user, password } => {
                 let password = password.read()?;
                 out.record(&UserView::from(admin.set_password(&user, &password).await?))
+            }
+            UsersCommand::GrantRole { user, role } => {
+                out.record(&UserView::from(admin.grant_role(&user, role).await?))
+            }
+            UsersCommand::RevokeRole { user, role } => {
+                out.record(&UserView::from(admin.revoke_role(&user, role).await?))
             }
             UsersCommand::Delete { user } => {
                 let found = admin.find(&user).await?;

@@ -3,9 +3,11 @@
 pub mod account;
 pub mod api_token;
 pub mod client;
+pub mod console_session;
 pub mod email;
 pub mod flow_state;
 pub mod ids;
+pub mod role;
 pub mod session;
 pub mod spelling;
 pub mod tag;
@@ -20,9 +22,11 @@ pub use api_token::{
     ApiToken, Endpoint, IpRestriction, OutOfScope, Pattern, Patterns, Scope, ScopeError,
 };
 pub use client::OAuthClient;
+pub use console_session::ConsoleSession;
 pub use email::Email;
 pub use flow_state::FlowState;
 pub use ids::{ClientId, UserId};
+pub use role::{Permission, Role, UnknownRole};
 pub use session::Session;
 pub use tag::{GrantType, Tag, TagError};
 pub use token::StoredToken;

@@ -16,11 +16,13 @@ use serde::Serialize;
 
 use crate::clock::Epoch;
 
+mod admin;
 mod bus;
 pub mod webhook;
 
 /// Where events go: read with the rest of the configuration.
 pub use crate::config::EventSettings;
+pub use admin::AdminAction;
 pub use bus::{DELIVERY_CAP, Events, WEBHOOK_ATTEMPTS, WEBHOOK_TIMEOUT};
 
 /// What happened.
@@ -39,6 +41,8 @@ pub enum EventKind {
     UserMigrated,
     /// A WordPress site posted a user to sync-user.
     UserSynced,
+    /// A change made through the admin console (`admin.*`).
+    Admin(AdminAction),
 }
 
 impl EventKind {
@@ -53,6 +57,7 @@ impl EventKind {
             EventKind::Recovered => "connection.recovered",
             EventKind::UserMigrated => "user.migrated",
             EventKind::UserSynced => "user.synced",
+            EventKind::Admin(action) => action.name(),
         }
     }
 }
@@ -91,6 +96,15 @@ pub struct Event {
     /// The tag of the connection that keeps the grant, when `grant` is `kept`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub grant_held_by: Option<String>,
+    /// For an `admin.*` event: what was changed (a client's id, a user's e-mail).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// For an `admin.*` event: who changed it (the console user's e-mail).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
+    /// For an `admin.*` event: the address the change came from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
 }
 
 impl Event {
@@ -107,6 +121,9 @@ impl Event {
             error: None,
             grant: None,
             grant_held_by: None,
+            subject: None,
+            actor: None,
+            address: None,
         }
     }
 
@@ -123,7 +140,36 @@ impl Event {
             error: None,
             grant: None,
             grant_held_by: None,
+            subject: None,
+            actor: None,
+            address: None,
         }
+    }
+
+    /// A change made through the admin console to `subject`.
+    pub fn admin(action: AdminAction, subject: &str, time: Epoch) -> Self {
+        Event {
+            kind: EventKind::Admin(action),
+            time,
+            tag: None,
+            user_id: None,
+            client: None,
+            provider: None,
+            owner: None,
+            error: None,
+            grant: None,
+            grant_held_by: None,
+            subject: Some(subject.to_string()),
+            actor: None,
+            address: None,
+        }
+    }
+
+    /// Who made an `admin.*` change, and from which address.
+    pub fn with_actor(mut self, actor: &str, address: Option<&str>) -> Self {
+        self.actor = Some(actor.to_string());
+        self.address = address.map(str::to_string);
+        self
     }
 
     pub fn with_provider(mut self, provider: Option<&str>) -> Self {
@@ -170,5 +216,17 @@ mod tests {
         let json = serde_json::to_value(&replaced).unwrap();
         assert_eq!(json["grant"], "kept");
         assert_eq!(json["grant_held_by"], "mail:2");
+    }
+
+    #[test]
+    fn an_admin_event_names_the_change_who_made_it_and_from_where() {
+        let event = Event::admin(AdminAction::ClientRegistered, "c1", 1700)
+            .with_actor("ada@example.org", Some("192.0.2.1"));
+        let json = serde_json::to_value(&event).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"type": "admin.client_registered", "time": 1700,
+                "subject": "c1", "actor": "ada@example.org", "address": "192.0.2.1"})
+        );
     }
 }

@@ -14,6 +14,7 @@ use crate::domain::{
 };
 
 mod api_tokens;
+mod console_sessions;
 pub mod dynamo;
 mod pages;
 mod retry;
@@ -24,6 +25,7 @@ pub mod sqlite;
 mod version;
 
 pub use api_tokens::ApiTokenStore;
+pub use console_sessions::ConsoleSessionStore;
 pub(crate) use pages::DueCursor;
 pub use pages::all_pages;
 pub use retry::{Attempt, Contention, retry};
@@ -250,6 +252,7 @@ pub struct Stores {
     pub sessions: Arc<dyn SessionStore>,
     pub attempts: Arc<dyn AttemptStore>,
     pub api_tokens: Arc<dyn ApiTokenStore>,
+    pub console_sessions: Arc<dyn ConsoleSessionStore>,
 }
 
 impl Stores {
@@ -263,6 +266,7 @@ impl Stores {
             + SessionStore
             + AttemptStore
             + ApiTokenStore
+            + ConsoleSessionStore
             + 'static,
     {
         Stores {
@@ -272,7 +276,8 @@ impl Stores {
             users: store.clone(),
             sessions: store.clone(),
             attempts: store.clone(),
-            api_tokens: store,
+            api_tokens: store.clone(),
+            console_sessions: store,
         }
     }
 }

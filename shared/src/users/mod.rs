@@ -9,7 +9,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::clock;
 use crate::domain::Email;
-use crate::domain::{PasswordOrigin, User, UserId, UserSource};
+use crate::domain::{PasswordOrigin, Role, User, UserId, UserSource};
 use crate::login::credentials::MAX_PASSWORD_LEN;
 use crate::passwords::{PasswordError, hash_password_blocking};
 use crate::store::{Contention, StoreError, Unique, UserStore, all_pages, retry};
@@ -121,6 +121,23 @@ impl UserAdmin<'_> {
         let hash = hash_password_blocking(password).await?;
         self.change(id_or_email, |user| {
             user.set_password(hash.clone(), PasswordOrigin::Authbridge)
+        })
+        .await
+    }
+
+    /// Gives the user a console role (nothing changes when it holds it already).
+    pub async fn grant_role(&self, id_or_email: &str, role: Role) -> Result<User, UserAdminError> {
+        self.change(id_or_email, |user| {
+            user.grant_role(role);
+        })
+        .await
+    }
+
+    /// Takes a console role from the user: every console session opened with it ends (nothing
+    /// changes when the user did not hold it).
+    pub async fn revoke_role(&self, id_or_email: &str, role: Role) -> Result<User, UserAdminError> {
+        self.change(id_or_email, |user| {
+            user.revoke_role(role);
         })
         .await
     }

@@ -10,6 +10,7 @@
 //! [`ApiError`]: super::ApiError
 
 mod api_tokens;
+mod console;
 mod grant;
 mod login;
 mod mail;

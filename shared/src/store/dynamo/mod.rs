@@ -23,6 +23,7 @@ use crate::clock::Epoch;
 mod api_tokens;
 mod clients;
 mod condition;
+mod console_sessions;
 mod flow_states;
 mod sessions;
 mod tokens;
