@@ -119,6 +119,12 @@ pub struct Route {
 }
 
 impl Route {
+    /// Whether `docs/openapi.json` describes the route: every route but the admin console's,
+    /// whose answers are HTML pages for a browser, not an API.
+    pub fn documented(&self) -> bool {
+        self.authority != Authority::ConsoleSession
+    }
+
     /// API Gateway's route key, `GET /tokens/{tag}`.
     pub fn key(&self) -> String {
         format!("{} {}", self.method, self.path)
