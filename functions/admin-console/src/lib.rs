@@ -361,6 +361,11 @@ fn page(status: u16, markup: Markup) -> Response<Body> {
         "content-security-policy",
         HeaderValue::from_static(CONSOLE_CSP),
     );
+    // Not `no-referrer` (the flow pages' policy): under it a browser posts the console's forms
+    // with `Origin: null`, which the cross-site check refuses. No console URL carries a secret.
+    response
+        .headers_mut()
+        .insert("referrer-policy", HeaderValue::from_static("same-origin"));
     response
 }
 

@@ -9,6 +9,7 @@
 mod api_token_scopes;
 mod api_tokens;
 mod connection_rule;
+mod console_store;
 mod events;
 mod handlers;
 mod login_bursts;

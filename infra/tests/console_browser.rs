@@ -1,0 +1,501 @@
+//! The admin console in a real browser: headless Chromium through ChromeDriver on the real
+//! `authbridge-local`, with users made by the real `authbridge` CLI. An administrator signs in,
+//! sees the pages and registers a client for the test authorization server; an operator sees
+//! neither the clients nor a secret field; a user without a role cannot enter; forms posted
+//! without the session's token, with another session's token or from another site change nothing;
+//! a session left idle ends. Screenshots of each page go to `.test-run/console/`.
+//!
+//! Needs ChromeDriver (`AUTHBRIDGE_TEST_WEBDRIVER`), which the README's test command starts; under
+//! plain `cargo test` each test prints why it is skipped and returns.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::browser::{in_browser, webdriver};
+use common::local_stack::LocalStackProcess;
+use fantoccini::error::CmdError;
+use fantoccini::{Client, Locator};
+use url::Url;
+
+const PASSWORD: &str = "console test password";
+const TEST_PROVIDER: &str = "test-oidc";
+/// The test authorization server's authorization-code client (infra/oidc-server/clients.json).
+const CODE_CLIENT: &str = "authbridge-test";
+
+/// Where the screenshots go.
+fn screenshots() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.test-run/console");
+    std::fs::create_dir_all(&dir).expect("creating .test-run/console");
+    dir
+}
+
+async fn screenshot(browser: &Client, name: &str) -> Result<(), CmdError> {
+    let png = browser.screenshot().await?;
+    std::fs::write(screenshots().join(format!("{name}.png")), png).expect("writing a screenshot");
+    Ok(())
+}
+
+/// A stack with the test authorization server as a provider (given by its issuer), when the test
+/// command started it; else with the shipped providers only.
+async fn stack(extra: &[(&str, String)]) -> (LocalStackProcess, Option<tempfile::TempDir>) {
+    let mut vars: Vec<(&str, String)> = extra.to_vec();
+    let providers = std::env::var("AUTHBRIDGE_TEST_OIDC_ISSUER")
+        .ok()
+        .map(|issuer| {
+            let dir = tempfile::tempdir().expect("a providers folder");
+            let provider = serde_json::json!({
+                "title": "Test OpenID Connect server",
+                "issuer": issuer.trim_end_matches('/'),
+                "options": {"scopes": ["openid", "profile", "email", "offline_access"]}
+            });
+            std::fs::write(
+                dir.path().join(format!("{TEST_PROVIDER}.json")),
+                provider.to_string(),
+            )
+            .expect("writing the provider file");
+            dir
+        });
+    if let Some(dir) = &providers {
+        vars.push(("AUTHBRIDGE_PROVIDERS_DIR", dir.path().display().to_string()));
+    }
+    (LocalStackProcess::start_with(&vars).await, providers)
+}
+
+/// Makes a user with the CLI, and gives it `role` when one is named.
+fn user(stack: &LocalStackProcess, email: &str, role: Option<&str>) {
+    stack.cli(
+        &["users", "create", "--email", email, "--password-stdin"],
+        &format!("{PASSWORD}\n"),
+    );
+    if let Some(role) = role {
+        let shown = stack.cli(&["users", "grant-role", email, role], "");
+        assert!(
+            shown.contains(role),
+            "users grant-role shows the role: {shown}"
+        );
+    }
+}
+
+fn console(stack: &LocalStackProcess, rest: &str) -> Url {
+    stack
+        .base
+        .join(&format!("admin{rest}"))
+        .expect("a console URL")
+}
+
+/// Opens the console, is sent to the sign-in page, and signs in as `email`.
+async fn sign_in(browser: &Client, stack: &LocalStackProcess, email: &str) -> Result<(), CmdError> {
+    browser.goto(console(stack, "").as_str()).await?;
+    browser
+        .wait()
+        .for_element(Locator::Css("form#sign-in"))
+        .await?;
+    browser
+        .find(Locator::Id("email"))
+        .await?
+        .send_keys(email)
+        .await?;
+    browser
+        .find(Locator::Id("password"))
+        .await?
+        .send_keys(PASSWORD)
+        .await?;
+    browser
+        .find(Locator::Css("form#sign-in button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    // The home page, or the sign-in page again saying why not.
+    browser
+        .wait()
+        .for_element(Locator::Css("ul#allowed, p#problem"))
+        .await?;
+    Ok(())
+}
+
+async fn text(browser: &Client, css: &str) -> Result<String, CmdError> {
+    browser.find(Locator::Css(css)).await?.text().await
+}
+
+async fn texts(browser: &Client, css: &str) -> Result<Vec<String>, CmdError> {
+    let mut all = Vec::new();
+    for element in browser.find_all(Locator::Css(css)).await? {
+        all.push(element.text().await?);
+    }
+    Ok(all)
+}
+
+/// The session cookie's value as the browser holds it (WebDriver reads HttpOnly cookies).
+async fn session_cookie(browser: &Client) -> Result<String, CmdError> {
+    Ok(browser
+        .get_named_cookie("authbridge_console")
+        .await?
+        .value()
+        .to_string())
+}
+
+/// The CSRF token in the page's forms.
+async fn csrf(browser: &Client) -> Result<String, CmdError> {
+    Ok(browser
+        .find(Locator::Css("input[name=csrf]"))
+        .await?
+        .attr("value")
+        .await?
+        .unwrap_or_default())
+}
+
+/// Posts a register form outside the browser, with `cookie` and these `fields` and `headers`.
+async fn post_register(
+    stack: &LocalStackProcess,
+    cookie: &str,
+    fields: &[(&str, String)],
+    headers: &[(&str, &str)],
+) -> reqwest::StatusCode {
+    let mut request = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("an HTTP client")
+        .post(console(stack, "/clients"))
+        .header("cookie", format!("authbridge_console={cookie}"))
+        .form(fields);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request.send().await.expect("the console answers").status()
+}
+
+#[tokio::test]
+async fn an_administrator_signs_in_sees_the_pages_and_registers_a_client() {
+    let Some(webdriver) = webdriver() else {
+        return;
+    };
+    let (stack, _providers) = stack(&[]).await;
+    user(&stack, "admin@example.org", Some("admin"));
+    let provider = if std::env::var("AUTHBRIDGE_TEST_OIDC_ISSUER").is_ok() {
+        TEST_PROVIDER
+    } else {
+        "gmail"
+    };
+    let seen = in_browser(&webdriver, async |browser| {
+        browser.goto(console(&stack, "").as_str()).await?;
+        browser
+            .wait()
+            .for_element(Locator::Css("form#sign-in"))
+            .await?;
+        screenshot(browser, "sign-in").await?;
+        sign_in(browser, &stack, "admin@example.org").await?;
+        browser
+            .wait()
+            .for_element(Locator::Css("ul#allowed"))
+            .await?;
+        let allowed = texts(browser, "ul#allowed li code").await?;
+        let who = text(browser, "header .who").await?;
+        screenshot(browser, "home-admin").await?;
+
+        browser
+            .find(Locator::LinkText("Providers"))
+            .await?
+            .click()
+            .await?;
+        browser
+            .wait()
+            .for_element(Locator::Css("table#providers"))
+            .await?;
+        let providers = texts(browser, "table#providers tbody tr td:first-child code").await?;
+        screenshot(browser, "providers").await?;
+
+        browser
+            .find(Locator::LinkText("Clients"))
+            .await?
+            .click()
+            .await?;
+        browser
+            .wait()
+            .for_element(Locator::Css("form#register"))
+            .await?;
+        browser
+            .find(Locator::Css(&format!(
+                "#provider option[value='{provider}']"
+            )))
+            .await?
+            .click()
+            .await?;
+        browser
+            .find(Locator::Id("guid"))
+            .await?
+            .send_keys(CODE_CLIENT)
+            .await?;
+        browser
+            .find(Locator::Id("secret"))
+            .await?
+            .send_keys("authbridge-test-secret")
+            .await?;
+        screenshot(browser, "clients-register").await?;
+        browser
+            .find(Locator::Css("form#register button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        browser.wait().for_element(Locator::Css("p#notice")).await?;
+        let notice = text(browser, "p#notice").await?;
+        let secret_state = text(browser, "#secret-state").await?;
+        let page = browser.source().await?;
+        screenshot(browser, "client").await?;
+
+        browser
+            .find(Locator::Css("form#disable button"))
+            .await?
+            .click()
+            .await?;
+        browser
+            .wait()
+            .for_element(Locator::Css("form#enable"))
+            .await?;
+        let status = text(browser, "#status").await?;
+
+        browser
+            .find(Locator::LinkText("Clients"))
+            .await?
+            .click()
+            .await?;
+        browser
+            .wait()
+            .for_element(Locator::Css("table#clients"))
+            .await?;
+        let rows = texts(browser, "table#clients tbody tr").await?;
+        screenshot(browser, "clients").await?;
+        Ok((
+            allowed,
+            who,
+            providers,
+            notice,
+            secret_state,
+            page,
+            status,
+            rows,
+        ))
+    })
+    .await;
+    let (allowed, who, providers, notice, secret_state, page, status, rows) = seen;
+    assert!(allowed.contains(&"clients".to_string()), "{allowed:?}");
+    assert!(allowed.contains(&"users".to_string()), "{allowed:?}");
+    assert_eq!(who, "admin@example.org (admin)");
+    assert!(providers.contains(&provider.to_string()), "{providers:?}");
+    assert!(
+        providers.contains(&"ms-exchange".to_string()),
+        "{providers:?}"
+    );
+    assert_eq!(notice, "The client is registered.");
+    assert_eq!(secret_state, "stored (never shown)");
+    assert!(
+        !page.contains("authbridge-test-secret"),
+        "the secret is never on a page"
+    );
+    assert_eq!(status, "disabled");
+    let registered: Vec<&String> = rows.iter().filter(|r| r.contains(CODE_CLIENT)).collect();
+    assert_eq!(registered.len(), 1, "{rows:?}");
+    assert!(registered[0].contains("disabled"), "{rows:?}");
+    assert!(
+        stack.log_text().contains("admin.client_registered"),
+        "the registration is recorded for audit"
+    );
+}
+
+#[tokio::test]
+async fn an_operator_sees_no_clients_nor_secrets_and_a_user_without_a_role_cannot_enter() {
+    let Some(webdriver) = webdriver() else {
+        return;
+    };
+    let (stack, _providers) = stack(&[]).await;
+    user(&stack, "operator@example.org", Some("operator"));
+    user(&stack, "nobody@example.org", None);
+    let (operator, nobody) = in_browser(&webdriver, async |browser| {
+        sign_in(browser, &stack, "operator@example.org").await?;
+        browser
+            .wait()
+            .for_element(Locator::Css("ul#allowed"))
+            .await?;
+        let allowed = texts(browser, "ul#allowed li code").await?;
+        let menu = texts(browser, "header nav a").await?;
+        screenshot(browser, "home-operator").await?;
+        browser.goto(console(&stack, "/clients").as_str()).await?;
+        let refused = text(browser, "#missing-permission").await?;
+        let secret_fields = browser.find_all(Locator::Id("secret")).await?.len();
+        screenshot(browser, "refused-operator").await?;
+        browser.goto(console(&stack, "/users").as_str()).await?;
+        let users_page = text(browser, "h1").await?;
+        browser
+            .find(Locator::Css("form.sign-out button"))
+            .await?
+            .click()
+            .await?;
+        browser
+            .wait()
+            .for_element(Locator::Css("form#sign-in"))
+            .await?;
+
+        sign_in(browser, &stack, "nobody@example.org").await?;
+        browser
+            .wait()
+            .for_element(Locator::Css("p#problem"))
+            .await?;
+        let problem = text(browser, "p#problem").await?;
+        screenshot(browser, "no-role").await?;
+        browser.goto(console(&stack, "").as_str()).await?;
+        let after = browser.current_url().await?;
+        Ok((
+            (allowed, menu, refused, secret_fields, users_page),
+            (problem, after),
+        ))
+    })
+    .await;
+    let (allowed, menu, refused, secret_fields, users_page) = operator;
+    assert!(
+        allowed.contains(&"connections:all".to_string()),
+        "{allowed:?}"
+    );
+    for absent in ["clients", "client-secrets", "users", "api-tokens"] {
+        assert!(
+            !allowed.contains(&absent.to_string()),
+            "{absent} in {allowed:?}"
+        );
+    }
+    assert!(
+        menu.is_empty(),
+        "no page of the menu is the operator's yet: {menu:?}"
+    );
+    assert_eq!(
+        refused, "clients",
+        "the refusal names the missing permission"
+    );
+    assert_eq!(secret_fields, 0, "no secret form for an operator");
+    assert_ne!(users_page, "Users", "no users page for an operator");
+    let (problem, after) = nobody;
+    assert!(problem.contains("no console role"), "{problem}");
+    assert!(
+        after.path().ends_with("/admin/sign-in"),
+        "still outside: {after}"
+    );
+}
+
+#[tokio::test]
+async fn forms_without_the_token_with_another_token_or_from_another_site_change_nothing() {
+    let Some(webdriver) = webdriver() else {
+        return;
+    };
+    let (stack, _providers) = stack(&[]).await;
+    user(&stack, "admin@example.org", Some("admin"));
+    // A page on another site (localhost is another site than 127.0.0.1) with a form to the console.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a port");
+    let other = listener.local_addr().expect("its address").port();
+    let target = console(&stack, "/clients");
+    let seen = in_browser(&webdriver, async |browser| {
+        sign_in(browser, &stack, "admin@example.org").await?;
+        browser.wait().for_element(Locator::Css("ul#allowed")).await?;
+        browser.goto(target.as_str()).await?;
+        let before = texts(browser, "table#clients tbody tr").await?;
+        let own = csrf(browser).await?;
+        let cookie = session_cookie(browser).await?;
+        // A second session of the same user, in the same browser's jar: its token is another.
+        let second = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("an HTTP client")
+            .post(console(&stack, "/sign-in"))
+            .form(&[("email", "admin@example.org"), ("password", PASSWORD)])
+            .send()
+            .await
+            .expect("a second sign-in");
+        let second_cookie = second
+            .headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .and_then(|v| v.strip_prefix("authbridge_console="))
+            .expect("the second session's cookie")
+            .to_string();
+        let second_page = reqwest::Client::new()
+            .get(target.clone())
+            .header("cookie", format!("authbridge_console={second_cookie}"))
+            .send()
+            .await
+            .expect("the second session's page")
+            .text()
+            .await
+            .expect("its body");
+        let others = second_page
+            .split("name=\"csrf\" value=\"")
+            .nth(1)
+            .and_then(|v| v.split('"').next())
+            .expect("the second session's token")
+            .to_string();
+        let fields = |token: &str| [("provider", "gmail"), ("guid", "forged"), ("csrf", token)].map(|(k, v)| (k, v.to_string()));
+        let no_token = [("provider", "gmail"), ("guid", "forged")].map(|(k, v)| (k, v.to_string()));
+        let statuses = vec![
+            post_register(&stack, &cookie, &no_token, &[]).await,
+            post_register(&stack, &cookie, &fields(&others), &[]).await,
+            post_register(&stack, &cookie, &fields(&own), &[("origin", "http://evil.example")]).await,
+            post_register(&stack, &cookie, &fields(&own), &[("sec-fetch-site", "cross-site")]).await,
+        ];
+        // The other site's page, with the session's real token in its form.
+        let form = format!(
+            "<!doctype html><form method=post action=\"{target}\"><input type=hidden name=provider value=gmail><input type=hidden name=guid value=forged><input type=hidden name=csrf value=\"{own}\"><button id=go>Go</button></form>"
+        );
+        tokio::spawn(async move {
+            let app = axum::Router::new().route("/", axum::routing::get(move || async move { axum::response::Html(form) }));
+            let _ = axum::serve(listener, app).await;
+        });
+        browser.goto(&format!("http://localhost:{other}/")).await?;
+        browser.find(Locator::Id("go")).await?.click().await?;
+        let landed = browser.current_url().await?;
+        screenshot(browser, "cross-site-refused").await?;
+        browser.goto(target.as_str()).await?;
+        let after = texts(browser, "table#clients tbody tr").await?;
+        Ok(((statuses, own != others), (before, after), landed))
+    })
+    .await;
+    let ((statuses, distinct), rows, landed) = seen;
+    assert!(distinct, "each session has its own token");
+    for status in &statuses {
+        assert_eq!(status.as_u16(), 403, "{statuses:?}");
+    }
+    let (before, after) = rows;
+    assert_eq!(
+        before, after,
+        "no client was registered by any refused form"
+    );
+    assert!(!after.iter().any(|r| r.contains("forged")), "{after:?}");
+    assert!(
+        landed.host_str() == Some("127.0.0.1"),
+        "the browser reached the console, which refused: {landed}"
+    );
+}
+
+#[tokio::test]
+async fn a_session_left_idle_ends() {
+    let Some(webdriver) = webdriver() else {
+        return;
+    };
+    // An idle timeout of two seconds stands for the default half hour.
+    let (stack, _providers) = stack(&[("AUTHBRIDGE_CONSOLE_IDLE_TIMEOUT", "2".into())]).await;
+    user(&stack, "admin@example.org", Some("admin"));
+    let (before, after) = in_browser(&webdriver, async |browser| {
+        sign_in(browser, &stack, "admin@example.org").await?;
+        browser
+            .wait()
+            .for_element(Locator::Css("ul#allowed"))
+            .await?;
+        let before = browser.current_url().await?;
+        tokio::time::sleep(std::time::Duration::from_millis(3500)).await;
+        browser.goto(console(&stack, "/clients").as_str()).await?;
+        let after = browser.current_url().await?;
+        screenshot(browser, "idle-ended").await?;
+        Ok((before, after))
+    })
+    .await;
+    assert_eq!(before.path(), "/admin");
+    assert_eq!(after.path(), "/admin/sign-in", "the idle session ended");
+}
