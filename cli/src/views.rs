@@ -3,12 +3,20 @@
 
 mod api_token;
 mod client;
+mod connection;
+mod journal;
+mod migration;
 mod provider;
+mod provider_detail;
 mod token;
 mod user;
 
 pub use api_token::ApiTokenView;
 pub use client::ClientView;
-pub use provider::ProviderView;
+pub use connection::ConnectionRow;
+pub use journal::JournalView;
+pub use migration::MigrationView;
+pub use provider::{ProviderQuirksView, ProviderView};
+pub use provider_detail::ProviderDetail;
 pub use token::TokenOutput;
 pub use user::UserView;

@@ -296,9 +296,12 @@ async fn an_administrator_signs_in_sees_the_pages_and_registers_a_client() {
     let registered: Vec<&String> = rows.iter().filter(|r| r.contains(CODE_CLIENT)).collect();
     assert_eq!(registered.len(), 1, "{rows:?}");
     assert!(registered[0].contains("disabled"), "{rows:?}");
+    let audit = stack.cli(&["audit"], "");
     assert!(
-        stack.log_text().contains("admin.client_registered"),
-        "the registration is recorded for audit"
+        audit
+            .lines()
+            .any(|line| line.contains("admin.client.created") && line.contains("admin@example.org")),
+        "the registration is recorded for audit, naming who made it: {audit}"
     );
 }
 

@@ -3,8 +3,6 @@
 //! client holds connections). Each change is recorded for audit.
 
 use authbridge::clients::{ClientAdmin, ClientAdminError, ClientChanges, NewClient};
-use authbridge::clock;
-use authbridge::console::audit::{self, Actor};
 use authbridge::console::{ConsoleError, SignedIn};
 use authbridge::domain::{OAuthClient, Permission};
 use authbridge::events::AdminAction;
@@ -14,7 +12,7 @@ use maud::Markup;
 use crate::form::Form;
 use crate::pages::Nav;
 use crate::pages::clients::{self as view, ClientRow};
-use crate::{Answer, Context};
+use crate::{Answer, Context, Who};
 
 fn admin(context: &Context) -> ClientAdmin<'_> {
     ClientAdmin {
@@ -89,25 +87,16 @@ async fn has_secret(context: &Context, client: &OAuthClient) -> Result<bool, Con
     Ok(stored.is_some())
 }
 
-/// A change's actor.
-fn actor<'a>(signed: &'a SignedIn, address: Option<&'a str>) -> Actor<'a> {
-    Actor {
-        user: &signed.user,
-        address,
-    }
-}
-
 /// Registers a client; needs `clients`, and `client-secrets` when a secret is given.
 pub async fn register(
     context: &Context,
-    signed: &SignedIn,
+    who: &Who<'_>,
     form: &Form,
-    address: Option<&str>,
 ) -> Result<Answer, ConsoleError> {
-    signed.require(Permission::Clients)?;
+    who.signed.require(Permission::Clients)?;
     let secret = form.secret("secret");
     if secret.is_some() {
-        signed.require(Permission::ClientSecrets)?;
+        who.signed.require(Permission::ClientSecrets)?;
     }
     let provider = form.require("provider")?;
     let client = admin(context)
@@ -119,25 +108,10 @@ pub async fn register(
             options: Default::default(),
         })
         .await?;
-    let events = &context.oauth.app.events;
     let id = client.id.as_str();
-    audit::record(
-        events,
-        actor(signed, address),
-        AdminAction::ClientRegistered,
-        id,
-        clock::now(),
-    )
-    .await;
+    who.record(context, AdminAction::ClientCreated, id).await;
     if form.secret("secret").is_some() {
-        audit::record(
-            events,
-            actor(signed, address),
-            AdminAction::ClientSecretSet,
-            id,
-            clock::now(),
-        )
-        .await;
+        who.record(context, AdminAction::SecretSet, id).await;
     }
     Ok(Answer::SeeOther(format!("clients/{id}?done=registered")))
 }
@@ -146,15 +120,14 @@ pub async fn register(
 /// `client-secrets`); needs `clients`.
 pub async fn update(
     context: &Context,
-    signed: &SignedIn,
+    who: &Who<'_>,
     id: &str,
     form: &Form,
-    address: Option<&str>,
 ) -> Result<Answer, ConsoleError> {
-    signed.require(Permission::Clients)?;
+    who.signed.require(Permission::Clients)?;
     let secret = form.secret("secret");
     if secret.is_some() {
-        signed.require(Permission::ClientSecrets)?;
+        who.signed.require(Permission::ClientSecrets)?;
     }
     let changes = ClientChanges {
         guid: Some(form.require("guid")?.to_string()),
@@ -168,25 +141,10 @@ pub async fn update(
         .update(id, changes)
         .await
         .map_err(not_found)?;
-    let events = &context.oauth.app.events;
     let id = client.id.as_str();
-    audit::record(
-        events,
-        actor(signed, address),
-        AdminAction::ClientUpdated,
-        id,
-        clock::now(),
-    )
-    .await;
+    who.record(context, AdminAction::ClientUpdated, id).await;
     if set_secret {
-        audit::record(
-            events,
-            actor(signed, address),
-            AdminAction::ClientSecretSet,
-            id,
-            clock::now(),
-        )
-        .await;
+        who.record(context, AdminAction::SecretSet, id).await;
     }
     Ok(Answer::SeeOther(format!("clients/{id}?done=saved")))
 }
@@ -194,12 +152,11 @@ pub async fn update(
 /// Enables or disables a client; needs `clients`.
 pub async fn set_active(
     context: &Context,
-    signed: &SignedIn,
+    who: &Who<'_>,
     id: &str,
     active: bool,
-    address: Option<&str>,
 ) -> Result<Answer, ConsoleError> {
-    signed.require(Permission::Clients)?;
+    who.signed.require(Permission::Clients)?;
     let changes = ClientChanges {
         is_active: Some(active),
         ..Default::default()
@@ -214,33 +171,14 @@ pub async fn set_active(
         (AdminAction::ClientDisabled, "disabled")
     };
     let id = client.id.as_str();
-    audit::record(
-        &context.oauth.app.events,
-        actor(signed, address),
-        action,
-        id,
-        clock::now(),
-    )
-    .await;
+    who.record(context, action, id).await;
     Ok(Answer::SeeOther(format!("clients/{id}?done={done}")))
 }
 
 /// Deletes a client and its secret, refused while it holds connections; needs `clients`.
-pub async fn delete(
-    context: &Context,
-    signed: &SignedIn,
-    id: &str,
-    address: Option<&str>,
-) -> Result<Answer, ConsoleError> {
-    signed.require(Permission::Clients)?;
+pub async fn delete(context: &Context, who: &Who<'_>, id: &str) -> Result<Answer, ConsoleError> {
+    who.signed.require(Permission::Clients)?;
     delete_client(&context.oauth, id, false).await?;
-    audit::record(
-        &context.oauth.app.events,
-        actor(signed, address),
-        AdminAction::ClientDeleted,
-        id,
-        clock::now(),
-    )
-    .await;
+    who.record(context, AdminAction::ClientDeleted, id).await;
     Ok(Answer::SeeOther("clients".into()))
 }

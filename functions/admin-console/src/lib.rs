@@ -12,11 +12,14 @@ mod form;
 mod pages;
 mod providers;
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
+use authbridge::audit;
 use authbridge::clock;
 use authbridge::config::{Config, Env};
 use authbridge::console::{ConsoleError, ConsoleSessions, ConsoleSettings, SignedIn, sign_in};
+use authbridge::events::AdminAction;
 use authbridge::http::cookie::{self, CookieScope};
 use authbridge::http::request::{body_bytes, source_ip};
 use authbridge::http::routes::{self, GREEDY, Operation};
@@ -202,6 +205,32 @@ async fn show(
     Ok(Answer::Page(markup))
 }
 
+/// Who makes a change, and from which address: what the audit trail names.
+pub(crate) struct Who<'a> {
+    pub signed: &'a SignedIn,
+    pub address: Option<IpAddr>,
+}
+
+impl Who<'_> {
+    /// Records that this console user did `action` to `target` (never a secret), through the
+    /// audit trail the CLI records through (`authbridge::audit::record`).
+    pub async fn record(&self, context: &Context, action: AdminAction, target: &str) {
+        audit::record(
+            &context.oauth.app.events,
+            self.signed.user.email.as_str(),
+            action,
+            target,
+            self.address,
+        )
+        .await;
+    }
+}
+
+/// The client's address as API Gateway saw it, when it is one.
+fn client_address(req: &Request) -> Option<IpAddr> {
+    source_ip(req).and_then(|address| address.parse().ok())
+}
+
 /// A POST action (its token already checked).
 async fn action(
     context: &Context,
@@ -211,8 +240,10 @@ async fn action(
     rest: &str,
     form: &Form,
 ) -> Result<Answer, ConsoleError> {
-    let address = source_ip(req);
-    let address = address.as_deref();
+    let who = Who {
+        signed,
+        address: client_address(req),
+    };
     let segments: Vec<&str> = rest.split('/').collect();
     match segments.as_slice() {
         ["sign-out"] => {
@@ -220,13 +251,11 @@ async fn action(
             tracing::info!(user_id = %signed.user.id, "console session ended by sign-out");
             Ok(Answer::SeeOther("sign-in".into()))
         }
-        ["clients"] => clients::register(context, signed, form, address).await,
-        ["clients", id] => clients::update(context, signed, id, form, address).await,
-        ["clients", id, "enable"] => clients::set_active(context, signed, id, true, address).await,
-        ["clients", id, "disable"] => {
-            clients::set_active(context, signed, id, false, address).await
-        }
-        ["clients", id, "delete"] => clients::delete(context, signed, id, address).await,
+        ["clients"] => clients::register(context, &who, form).await,
+        ["clients", id] => clients::update(context, &who, id, form).await,
+        ["clients", id, "enable"] => clients::set_active(context, &who, id, true).await,
+        ["clients", id, "disable"] => clients::set_active(context, &who, id, false).await,
+        ["clients", id, "delete"] => clients::delete(context, &who, id).await,
         _ => Err(ConsoleError::NotFound("page")),
     }
 }

@@ -5,12 +5,10 @@
 //!   (derived from the cookie's value, checked in constant time) and their end (idle, absolute,
 //!   sign-out, a new password, a disabled user, a revoked role);
 //! - [`sign_in`]: sign-in through the login bridge's own service and throttling, then a role;
-//! - [`audit`]: every change made through the console, recorded as an `admin.*` event;
 //! - [`error`]: why a console request was refused.
 //!
 //! The pages themselves, cookies and statuses are the `admin-console` function's.
 
-pub mod audit;
 pub mod error;
 pub mod session;
 pub mod settings;

@@ -1,36 +1,69 @@
-//! The `admin.*` events: a change made through the admin console, with who made it and from
-//! which address ([`super::Event::admin`]). Never a secret: a secret set says only that it was.
+//! The `admin.*` events: one per change an administrator makes, through the CLI or the console.
 
-use serde::Serialize;
-
-/// A change made through the console.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What an administrator did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AdminAction {
-    ClientRegistered,
+    ClientCreated,
     ClientUpdated,
-    /// A client's secret was set (its value is never recorded).
-    ClientSecretSet,
     ClientEnabled,
     ClientDisabled,
     ClientDeleted,
+    /// A client's secret, or another named secret, was set (the value is never recorded).
+    SecretSet,
+    /// The WordPress plugin's token was stored.
+    WordpressTokenSet,
+    ApiTokenCreated,
+    /// An API token's endpoints, addresses or scope changed.
+    ApiTokenChanged,
+    ApiTokenDisabled,
+    ApiTokenEnabled,
+    ApiTokenRotated,
+    ApiTokenDeleted,
+    UserCreated,
+    UserDisabled,
+    UserEnabled,
+    PasswordSet,
+    UserDeleted,
+    UsersImported,
+    RoleGranted,
+    RoleRevoked,
+    /// A connection was made by an administrator (an authorization-code link, a direct grant).
+    ConnectionStarted,
+    ConnectionRefreshed,
+    ConnectionDeleted,
+    /// Every token record was written again (`tokens reindex`).
+    ConnectionsReindexed,
 }
 
 impl AdminAction {
-    /// The event's type, e.g. `admin.client_registered`.
+    /// The event's type, `admin.<what>.<change>`.
     pub fn name(self) -> &'static str {
         match self {
-            AdminAction::ClientRegistered => "admin.client_registered",
-            AdminAction::ClientUpdated => "admin.client_updated",
-            AdminAction::ClientSecretSet => "admin.client_secret_set",
-            AdminAction::ClientEnabled => "admin.client_enabled",
-            AdminAction::ClientDisabled => "admin.client_disabled",
-            AdminAction::ClientDeleted => "admin.client_deleted",
+            AdminAction::ClientCreated => "admin.client.created",
+            AdminAction::ClientUpdated => "admin.client.updated",
+            AdminAction::ClientEnabled => "admin.client.enabled",
+            AdminAction::ClientDisabled => "admin.client.disabled",
+            AdminAction::ClientDeleted => "admin.client.deleted",
+            AdminAction::SecretSet => "admin.secret.set",
+            AdminAction::WordpressTokenSet => "admin.wordpress.token_set",
+            AdminAction::ApiTokenCreated => "admin.api_token.created",
+            AdminAction::ApiTokenChanged => "admin.api_token.changed",
+            AdminAction::ApiTokenDisabled => "admin.api_token.disabled",
+            AdminAction::ApiTokenEnabled => "admin.api_token.enabled",
+            AdminAction::ApiTokenRotated => "admin.api_token.rotated",
+            AdminAction::ApiTokenDeleted => "admin.api_token.deleted",
+            AdminAction::UserCreated => "admin.user.created",
+            AdminAction::UserDisabled => "admin.user.disabled",
+            AdminAction::UserEnabled => "admin.user.enabled",
+            AdminAction::PasswordSet => "admin.user.password_set",
+            AdminAction::UserDeleted => "admin.user.deleted",
+            AdminAction::UsersImported => "admin.users.imported",
+            AdminAction::RoleGranted => "admin.role.granted",
+            AdminAction::RoleRevoked => "admin.role.revoked",
+            AdminAction::ConnectionStarted => "admin.connection.started",
+            AdminAction::ConnectionRefreshed => "admin.connection.refreshed",
+            AdminAction::ConnectionDeleted => "admin.connection.deleted",
+            AdminAction::ConnectionsReindexed => "admin.connections.reindexed",
         }
-    }
-}
-
-impl Serialize for AdminAction {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.name())
     }
 }

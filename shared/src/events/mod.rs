@@ -12,17 +12,21 @@
 //! up and logged (`an event was not delivered`, with its type and tag), so a slow receiver never
 //! pushes a function past its timeout.
 
+use std::net::IpAddr;
+
 use serde::Serialize;
 
 use crate::clock::Epoch;
 
 mod admin;
 mod bus;
+mod journal;
 pub mod webhook;
+
+pub use admin::AdminAction;
 
 /// Where events go: read with the rest of the configuration.
 pub use crate::config::EventSettings;
-pub use admin::AdminAction;
 pub use bus::{DELIVERY_CAP, Events, WEBHOOK_ATTEMPTS, WEBHOOK_TIMEOUT};
 
 /// What happened.
@@ -41,7 +45,7 @@ pub enum EventKind {
     UserMigrated,
     /// A WordPress site posted a user to sync-user.
     UserSynced,
-    /// A change made through the admin console (`admin.*`).
+    /// An administrator changed something (through the CLI or the console): `admin.*`.
     Admin(AdminAction),
 }
 
@@ -96,15 +100,16 @@ pub struct Event {
     /// The tag of the connection that keeps the grant, when `grant` is `kept`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub grant_held_by: Option<String>,
-    /// For an `admin.*` event: what was changed (a client's id, a user's e-mail).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub subject: Option<String>,
-    /// For an `admin.*` event: who changed it (the console user's e-mail).
+    /// Who did it, when someone did: an administrator (`cli:<user>`, a console user) or an API
+    /// token's name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub actor: Option<String>,
-    /// For an `admin.*` event: the address the change came from.
+    /// What an administrator's change was made to: a client id, an e-mail address, a token name.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub address: Option<String>,
+    pub target: Option<String>,
+    /// The address the change came from, when it came over the network.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<IpAddr>,
 }
 
 impl Event {
@@ -121,8 +126,8 @@ impl Event {
             error: None,
             grant: None,
             grant_held_by: None,
-            subject: None,
             actor: None,
+            target: None,
             address: None,
         }
     }
@@ -140,35 +145,38 @@ impl Event {
             error: None,
             grant: None,
             grant_held_by: None,
-            subject: None,
             actor: None,
+            target: None,
             address: None,
         }
     }
 
-    /// A change made through the admin console to `subject`.
-    pub fn admin(action: AdminAction, subject: &str, time: Epoch) -> Self {
+    /// An administrator's change: `actor` did `action` to `target`, from `address` when it came
+    /// over the network.
+    pub fn admin(
+        action: AdminAction,
+        actor: &str,
+        target: &str,
+        address: Option<IpAddr>,
+        time: Epoch,
+    ) -> Self {
         Event {
-            kind: EventKind::Admin(action),
-            time,
-            tag: None,
-            user_id: None,
-            client: None,
-            provider: None,
-            owner: None,
-            error: None,
-            grant: None,
-            grant_held_by: None,
-            subject: Some(subject.to_string()),
-            actor: None,
-            address: None,
+            actor: Some(actor.to_string()),
+            target: Some(target.to_string()),
+            address,
+            ..Event::user(EventKind::Admin(action), "", time)
         }
+        .without_user()
     }
 
-    /// Who made an `admin.*` change, and from which address.
-    pub fn with_actor(mut self, actor: &str, address: Option<&str>) -> Self {
-        self.actor = Some(actor.to_string());
-        self.address = address.map(str::to_string);
+    fn without_user(mut self) -> Self {
+        self.user_id = None;
+        self
+    }
+
+    /// Who did it.
+    pub fn with_actor(mut self, actor: Option<&str>) -> Self {
+        self.actor = actor.map(str::to_string);
         self
     }
 
@@ -216,17 +224,5 @@ mod tests {
         let json = serde_json::to_value(&replaced).unwrap();
         assert_eq!(json["grant"], "kept");
         assert_eq!(json["grant_held_by"], "mail:2");
-    }
-
-    #[test]
-    fn an_admin_event_names_the_change_who_made_it_and_from_where() {
-        let event = Event::admin(AdminAction::ClientRegistered, "c1", 1700)
-            .with_actor("ada@example.org", Some("192.0.2.1"));
-        let json = serde_json::to_value(&event).unwrap();
-        assert_eq!(
-            json,
-            serde_json::json!({"type": "admin.client_registered", "time": 1700,
-                "subject": "c1", "actor": "ada@example.org", "address": "192.0.2.1"})
-        );
     }
 }

@@ -28,7 +28,7 @@ pub async fn grant_client(
         auth_method(provider),
         redirect_uri,
         ctx.http.clone(),
-    ))
+    )?)
 }
 
 /// The client's secret from the secret store; `MissingSecret` when there is none.

@@ -14,8 +14,11 @@ use crate::domain::{
 };
 
 mod api_tokens;
+mod connection_index;
 mod console_sessions;
+mod counters;
 pub mod dynamo;
+mod journal;
 mod pages;
 mod retry;
 pub mod schema;
@@ -25,7 +28,10 @@ pub mod sqlite;
 mod version;
 
 pub use api_tokens::ApiTokenStore;
+pub use connection_index::ConnectionIndex;
 pub use console_sessions::ConsoleSessionStore;
+pub use counters::CounterStore;
+pub use journal::JournalStore;
 pub(crate) use pages::DueCursor;
 pub use pages::all_pages;
 pub use retry::{Attempt, Contention, retry};
@@ -252,7 +258,14 @@ pub struct Stores {
     pub sessions: Arc<dyn SessionStore>,
     pub attempts: Arc<dyn AttemptStore>,
     pub api_tokens: Arc<dyn ApiTokenStore>,
+    /// The admin console's sessions.
     pub console_sessions: Arc<dyn ConsoleSessionStore>,
+    /// The journal: audit entries and connections' histories.
+    pub journal: Arc<dyn JournalStore>,
+    /// The migration's counters.
+    pub counters: Arc<dyn CounterStore>,
+    /// Connections found by owner, client, status and tag prefix.
+    pub connections: Arc<dyn ConnectionIndex>,
 }
 
 impl Stores {
@@ -267,6 +280,9 @@ impl Stores {
             + AttemptStore
             + ApiTokenStore
             + ConsoleSessionStore
+            + JournalStore
+            + CounterStore
+            + ConnectionIndex
             + 'static,
     {
         Stores {
@@ -277,7 +293,10 @@ impl Stores {
             sessions: store.clone(),
             attempts: store.clone(),
             api_tokens: store.clone(),
-            console_sessions: store,
+            console_sessions: store.clone(),
+            journal: store.clone(),
+            counters: store.clone(),
+            connections: store,
         }
     }
 }
