@@ -477,28 +477,54 @@ async fn forms_without_the_token_with_another_token_or_from_another_site_change_
     );
 }
 
+/// Ages every console session in the stack's store by `minutes` of idleness: its last use and its
+/// idle end move that far into the past, as if nobody had used it since.
+fn age_console_sessions(stack: &LocalStackProcess, minutes: i64) {
+    let db = rusqlite::Connection::open(stack.db_path()).expect("opening the stack's store");
+    db.busy_timeout(std::time::Duration::from_secs(10))
+        .expect("a busy timeout");
+    let seconds = minutes * 60;
+    let aged = db
+        .execute(
+            "UPDATE console_sessions SET
+                 expires_at = expires_at - ?1,
+                 data = json_set(data,
+                     '$.last_seen', json_extract(data, '$.last_seen') - ?1,
+                     '$.expires_at', json_extract(data, '$.expires_at') - ?1)",
+            [seconds],
+        )
+        .expect("ageing the console sessions");
+    assert_eq!(aged, 1, "one console session to age");
+}
+
 #[tokio::test]
 async fn a_session_left_idle_ends() {
     let Some(webdriver) = webdriver() else {
         return;
     };
-    // An idle timeout of two seconds stands for the default half hour.
-    let (stack, _providers) = stack(&[("AUTHBRIDGE_CONSOLE_IDLE_TIMEOUT", "2".into())]).await;
+    // The default idle timeout, half an hour: the session is aged in the store, not waited for.
+    let (stack, _providers) = stack(&[]).await;
     user(&stack, "admin@example.org", Some("admin"));
-    let (before, after) = in_browser(&webdriver, async |browser| {
+    let (before, used, after) = in_browser(&webdriver, async |browser| {
         sign_in(browser, &stack, "admin@example.org").await?;
         browser
             .wait()
             .for_element(Locator::Css("ul#allowed"))
             .await?;
         let before = browser.current_url().await?;
-        tokio::time::sleep(std::time::Duration::from_millis(3500)).await;
+        // 29 minutes without use: still signed in, and the use moves the idle end on.
+        age_console_sessions(&stack, 29);
+        browser.goto(console(&stack, "/clients").as_str()).await?;
+        let used = browser.current_url().await?;
+        // Then 31 minutes without use: ended.
+        age_console_sessions(&stack, 31);
         browser.goto(console(&stack, "/clients").as_str()).await?;
         let after = browser.current_url().await?;
         screenshot(browser, "idle-ended").await?;
-        Ok((before, after))
+        Ok((before, used, after))
     })
     .await;
     assert_eq!(before.path(), "/admin");
+    assert_eq!(used.path(), "/admin/clients", "29 idle minutes are not 30");
     assert_eq!(after.path(), "/admin/sign-in", "the idle session ended");
 }
