@@ -26,6 +26,15 @@ impl Form {
             .filter(|v| !v.is_empty())
     }
 
+    /// Every non-empty value of `name` (checkboxes), trimmed, in order.
+    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.0
+            .iter()
+            .filter(move |(n, _)| n == name)
+            .map(|(_, v)| v.trim())
+            .filter(|v| !v.is_empty())
+    }
+
     /// The value of `name`, or `InvalidField` naming it.
     pub fn require(&self, name: &'static str) -> Result<&str, ConsoleError> {
         self.get(name)

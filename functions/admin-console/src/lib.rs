@@ -7,10 +7,13 @@
 //! `/admin/static/`, no framing); every POST but the sign-in must carry the session's CSRF token,
 //! and a POST another site started is refused before anything is read.
 
+mod api_tokens;
 mod clients;
+mod connections;
 mod form;
 mod pages;
 mod providers;
+mod users;
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -19,6 +22,7 @@ use authbridge::audit;
 use authbridge::clock;
 use authbridge::config::{Config, Env};
 use authbridge::console::{ConsoleError, ConsoleSessions, ConsoleSettings, SignedIn, sign_in};
+use authbridge::domain::{Permission, Subject};
 use authbridge::events::AdminAction;
 use authbridge::http::cookie::{self, CookieScope};
 use authbridge::http::request::{body_bytes, source_ip};
@@ -26,12 +30,16 @@ use authbridge::http::routes::{self, GREEDY, Operation};
 use authbridge::http::{ApiError, response};
 use authbridge::login::{Credentials, LoginError, LoginName, LoginService, LoginSettings};
 use authbridge::oauth::OAuthContext;
+use authbridge::store::PageRequest;
 use lambda_http::http::{HeaderValue, header};
 use lambda_http::{Body, Request, Response};
 use maud::Markup;
 
 use form::{CSRF_FIELD, Form};
 use pages::Nav;
+
+/// Audit entries per page.
+const AUDIT_PAGE: u32 = 50;
 
 /// The console session's cookie.
 pub const SESSION_COOKIE: &str = "authbridge_console";
@@ -86,6 +94,11 @@ pub(crate) enum Answer {
     Page(Markup),
     /// 303 to a console path (`clients/c1`) after a change: post/redirect/get.
     SeeOther(String),
+    /// 303 away from the console, to this absolute URL (a flow's one-time link).
+    Away(String),
+    /// A page that holds a secret shown once (a new API token's value), 200 with
+    /// `Cache-Control: no-store`: no browser or proxy keeps it.
+    Secret(Markup),
 }
 
 /// Handles one console request.
@@ -155,7 +168,7 @@ async fn signed_in(
     let outcome = if post {
         let form = Form::parse(body_bytes(req));
         match signed.check_csrf(form.get(CSRF_FIELD)) {
-            Ok(()) => action(context, req, &signed, &cookie, rest, &form).await,
+            Ok(()) => action(context, req, &signed, &nav, &cookie, rest, &form).await,
             Err(e) => Err(e),
         }
     } else {
@@ -163,6 +176,14 @@ async fn signed_in(
     };
     match outcome {
         Ok(Answer::Page(markup)) => page(200, markup),
+        Ok(Answer::Secret(markup)) => {
+            let mut answer = page(200, markup);
+            answer
+                .headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            answer
+        }
+        Ok(Answer::Away(url)) => response::redirect(303, &url),
         Ok(Answer::SeeOther(to)) if to == "sign-in" => {
             let mut answer = response::redirect(303, &format!("{base}/sign-in"));
             set_cookie(
@@ -200,9 +221,58 @@ async fn show(
             )
             .await?
         }
+        ["connections"] => connections::list(context, req, signed, nav).await?,
+        ["connections", "show"] => connections::show(context, req, signed, nav).await?,
+        ["api-tokens"] => api_tokens::list(context, signed, nav).await?,
+        ["api-tokens", "show"] => api_tokens::show(context, req, signed, nav).await?,
+        ["users"] => users::list(context, req, signed, nav).await?,
+        ["users", "show"] => users::show(context, req, signed, nav).await?,
+        ["migration"] => migration(context, signed, nav).await?,
+        ["audit"] => audit_log(context, req, signed, nav).await?,
         _ => return Err(ConsoleError::NotFound("page")),
     };
     Ok(Answer::Page(markup))
+}
+
+/// The migration panel; needs `migration`.
+async fn migration(
+    context: &Context,
+    signed: &SignedIn,
+    nav: &Nav<'_>,
+) -> Result<Markup, ConsoleError> {
+    signed.require(Permission::Migration)?;
+    let now = clock::now();
+    let status =
+        authbridge::migration_status::status(context.oauth.app.stores.counters.as_ref(), now)
+            .await?;
+    Ok(pages::migration::page(nav, &status, now))
+}
+
+/// The audit log, a page at a time; needs `audit`.
+async fn audit_log(
+    context: &Context,
+    req: &Request,
+    signed: &SignedIn,
+    nav: &Nav<'_>,
+) -> Result<Markup, ConsoleError> {
+    signed.require(Permission::Audit)?;
+    let query = authbridge::http::request::query(req);
+    let page = PageRequest {
+        limit: AUDIT_PAGE,
+        after: query.get("after").cloned(),
+    };
+    let entries = audit::entries(
+        context.oauth.app.stores.journal.as_ref(),
+        &Subject::Admin,
+        &page,
+    )
+    .await?;
+    Ok(pages::audit::page(
+        nav,
+        &entries.items,
+        page.after.as_deref(),
+        entries.next.as_deref(),
+    ))
 }
 
 /// Who makes a change, and from which address: what the audit trail names.
@@ -236,6 +306,7 @@ async fn action(
     context: &Context,
     req: &Request,
     signed: &SignedIn,
+    nav: &Nav<'_>,
     cookie: &str,
     rest: &str,
     form: &Form,
@@ -256,6 +327,20 @@ async fn action(
         ["clients", id, "enable"] => clients::set_active(context, &who, id, true).await,
         ["clients", id, "disable"] => clients::set_active(context, &who, id, false).await,
         ["clients", id, "delete"] => clients::delete(context, &who, id).await,
+        ["connections", "connect"] => connections::connect(context, req, &who, form, false).await,
+        ["connections", "reconnect"] => connections::connect(context, req, &who, form, true).await,
+        ["connections", "revoke"] => connections::revoke(context, &who, form).await,
+        ["connections", "delete"] => connections::delete(context, &who, form).await,
+        ["api-tokens"] => api_tokens::create(context, &who, form, nav).await,
+        ["api-tokens", "scope"] => api_tokens::set_scope(context, &who, form).await,
+        ["api-tokens", "enable"] => api_tokens::set_active(context, &who, form, true).await,
+        ["api-tokens", "disable"] => api_tokens::set_active(context, &who, form, false).await,
+        ["api-tokens", "delete"] => api_tokens::delete(context, &who, form).await,
+        ["users", "enable"] => users::set_active(context, &who, form, true).await,
+        ["users", "disable"] => users::set_active(context, &who, form, false).await,
+        ["users", "password"] => users::set_password(context, &who, form).await,
+        ["users", "grant-role"] => users::role(context, &who, form, true).await,
+        ["users", "revoke-role"] => users::role(context, &who, form, false).await,
         _ => Err(ConsoleError::NotFound("page")),
     }
 }

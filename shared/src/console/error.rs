@@ -1,11 +1,14 @@
 //! Why a console request was refused or failed. No variant carries a password, a secret or a
 //! session's cookie.
 
+use crate::api_tokens::ApiTokenError;
 use crate::clients::ClientAdminError;
 use crate::domain::Permission;
 use crate::login::LoginError;
+use crate::oauth::OAuthError;
 use crate::oauth::connections::DeleteClientError;
 use crate::store::StoreError;
+use crate::users::UserAdminError;
 
 /// A console request that did not go through.
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +41,12 @@ pub enum ConsoleError {
     Clients(#[from] ClientAdminError),
     #[error(transparent)]
     DeleteClient(#[from] DeleteClientError),
+    #[error(transparent)]
+    OAuth(#[from] OAuthError),
+    #[error(transparent)]
+    ApiTokens(#[from] ApiTokenError),
+    #[error(transparent)]
+    Users(#[from] UserAdminError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }

@@ -30,6 +30,9 @@ pub enum AdminAction {
     /// A connection was made by an administrator (an authorization-code link, a direct grant).
     ConnectionStarted,
     ConnectionRefreshed,
+    /// A connection's grant was revoked at the provider; its record is kept, needing
+    /// reauthorization.
+    ConnectionRevoked,
     ConnectionDeleted,
     /// Every token record was written again (`tokens reindex`).
     ConnectionsReindexed,
@@ -62,6 +65,7 @@ impl AdminAction {
             AdminAction::RoleRevoked => "admin.role.revoked",
             AdminAction::ConnectionStarted => "admin.connection.started",
             AdminAction::ConnectionRefreshed => "admin.connection.refreshed",
+            AdminAction::ConnectionRevoked => "admin.connection.revoked",
             AdminAction::ConnectionDeleted => "admin.connection.deleted",
             AdminAction::ConnectionsReindexed => "admin.connections.reindexed",
         }

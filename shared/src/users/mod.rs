@@ -12,7 +12,9 @@ use crate::domain::Email;
 use crate::domain::{PasswordOrigin, Role, User, UserId, UserSource};
 use crate::login::credentials::MAX_PASSWORD_LEN;
 use crate::passwords::{PasswordError, hash_password_blocking};
-use crate::store::{Contention, StoreError, Unique, UserStore, all_pages, retry};
+use crate::store::{
+    Contention, Page, PageRequest, StoreError, Unique, UserStore, all_pages, retry,
+};
 
 /// Shortest password an administrator may set (NIST SP 800-63B's minimum).
 pub const MIN_PASSWORD_CHARS: usize = 8;
@@ -91,6 +93,24 @@ impl UserAdmin<'_> {
             self.users.get_user(&UserId::new(id_or_email)).await?
         };
         found.ok_or_else(|| UserAdminError::NotFound(id_or_email.to_string()))
+    }
+
+    /// The user a person searches for: by e-mail address (with an `@`), else by WordPress login
+    /// name, else by id; through unique keys, never a scan. `None` when nobody matches.
+    pub async fn search(&self, query: &str) -> Result<Option<User>, UserAdminError> {
+        let query = query.trim();
+        if query.contains('@') {
+            return Ok(self.users.find_user_by_email(query).await?);
+        }
+        if let Some(user) = self.users.find_user_by_wordpress_login(query).await? {
+            return Ok(Some(user));
+        }
+        Ok(self.users.get_user(&UserId::new(query)).await?)
+    }
+
+    /// One page of the users, in id order.
+    pub async fn page(&self, page: &PageRequest) -> Result<Page<User>, UserAdminError> {
+        Ok(self.users.list_users(page).await?)
     }
 
     /// Every user, in id order.

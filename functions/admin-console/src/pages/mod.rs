@@ -1,10 +1,18 @@
 //! The console's pages: one layout, one stylesheet, no scripts; every value escaped by maud.
 //! Forms post with the session's CSRF token in a hidden field and answer with a redirect.
 
+pub mod api_tokens;
+pub mod audit;
 pub mod clients;
+pub mod connections;
 pub mod home;
+pub mod migration;
 pub mod providers;
 pub mod sign_in;
+pub mod users;
+mod words;
+
+pub use words::{at, relative};
 
 use authbridge::console::SignedIn;
 use authbridge::domain::{Permission, Role};
@@ -45,9 +53,18 @@ impl Nav<'_> {
 }
 
 /// The console's pages in its menu, each with the permission it needs.
-const MENU: [(&str, &str, Permission); 2] = [
-    ("providers", "Providers", Permission::Clients),
-    ("clients", "Clients", Permission::Clients),
+const MENU: [(&str, &str, &[Permission]); 7] = [
+    ("providers", "Providers", &[Permission::Clients]),
+    ("clients", "Clients", &[Permission::Clients]),
+    (
+        "connections",
+        "Connections",
+        &[Permission::ConnectionsOwn, Permission::ConnectionsAll],
+    ),
+    ("api-tokens", "API tokens", &[Permission::ApiTokens]),
+    ("users", "Users", &[Permission::Users]),
+    ("migration", "Migration", &[Permission::Migration]),
+    ("audit", "Audit", &[Permission::Audit]),
 ];
 
 fn role_names(roles: &[Role]) -> String {
@@ -76,8 +93,8 @@ pub fn layout(nav: &Nav<'_>, title: &str, body: Markup) -> Markup {
                     @if let Some(signed) = nav.signed {
                         nav aria-label="Console" {
                             ul {
-                                @for (path, label, permission) in MENU {
-                                    @if signed.may(permission) {
+                                @for (path, label, permissions) in MENU {
+                                    @if permissions.iter().any(|p| signed.may(*p)) {
                                         li { a href=(nav.to(path)) { (label) } }
                                     }
                                 }
@@ -97,6 +114,57 @@ pub fn layout(nav: &Nav<'_>, title: &str, body: Markup) -> Markup {
             }
         }
     }
+}
+
+/// A fixed notice after a change (`#notice`), when there is one.
+pub fn notice(said: Option<&str>) -> Markup {
+    html! {
+        @if let Some(said) = said {
+            p #notice role="status" { (said) }
+        }
+    }
+}
+
+/// "Previous page" (back to the first) and "Next page" links for a listing read with cursors:
+/// `next` is the listing's cursor, `query` the current filters (already encoded, without `after`).
+pub fn pager(
+    nav: &Nav<'_>,
+    path: &str,
+    query: &str,
+    after: Option<&str>,
+    next: Option<&str>,
+) -> Markup {
+    let link = |cursor: Option<&str>| {
+        let mut parts: Vec<String> = Vec::new();
+        if !query.is_empty() {
+            parts.push(query.to_string());
+        }
+        if let Some(cursor) = cursor {
+            parts.push(format!("after={}", encode(cursor)));
+        }
+        if parts.is_empty() {
+            nav.to(path)
+        } else {
+            format!("{}?{}", nav.to(path), parts.join("&"))
+        }
+    };
+    html! {
+        nav.pager aria-label="Pages" {
+            @if after.is_some() {
+                a #first-page href=(link(None)) { "First page" }
+            }
+            @if let Some(next) = next {
+                a #next-page href=(link(Some(next))) { "Next page" }
+            }
+        }
+    }
+}
+
+/// `value` encoded for a URL's query.
+pub fn encode(value: &str) -> String {
+    serde_urlencoded::to_string([("", value)])
+        .map(|s| s.trim_start_matches('=').to_string())
+        .unwrap_or_default()
 }
 
 /// A refusal or failure as a page: what happened, in words, and a way on.

@@ -2,12 +2,15 @@
 //! `admin-console` function renders each with its message); the status and code are here: not
 //! signed in 401 (the function sends the browser to the sign-in page instead), no role or a missing
 //! permission 403 naming it, a form without the session's token or from another site 403, a bad
-//! field 400, a client that still holds connections 409.
+//! field 400, a client that still holds connections 409; a flow's refusal answers what the API
+//! answers it; an API token's or user's name taken 409, unknown 404, unacceptable 400.
 
+use crate::api_tokens::ApiTokenError;
 use crate::clients::ClientAdminError;
 use crate::console::ConsoleError;
 use crate::http::error::{ApiError, ResponseError};
 use crate::oauth::connections::DeleteClientError;
+use crate::users::UserAdminError;
 
 impl ResponseError for ConsoleError {
     fn answer(&self) -> ApiError {
@@ -34,6 +37,24 @@ impl ResponseError for ConsoleError {
             ConsoleError::DeleteClient(DeleteClientError::Store(e)) | ConsoleError::Store(e) => {
                 e.answer()
             }
+            ConsoleError::OAuth(e) => e.answer(),
+            ConsoleError::ApiTokens(e) => match e {
+                ApiTokenError::NameTaken(_) => {
+                    ApiError::new(409, "name_taken").with_message(e.to_string())
+                }
+                ApiTokenError::NotFound(_) => ApiError::not_found("API token"),
+                ApiTokenError::EmptyName => ApiError::bad_request("invalid_request", e.to_string()),
+                ApiTokenError::Store(e) => e.answer(),
+            },
+            ConsoleError::Users(e) => match e {
+                UserAdminError::NotFound(_) => ApiError::not_found("user"),
+                UserAdminError::InvalidEmail(_) | UserAdminError::UnacceptablePassword => {
+                    ApiError::bad_request("invalid_request", e.to_string())
+                }
+                UserAdminError::Taken(_) => ApiError::new(409, "taken").with_message(e.to_string()),
+                UserAdminError::Store(e) => e.answer(),
+                UserAdminError::Password(_) => ApiError::internal_error(),
+            },
         }
     }
 }

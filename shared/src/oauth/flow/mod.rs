@@ -112,6 +112,15 @@ impl Initiator {
         }
     }
 
+    /// A console user (`console:<e-mail>`), whose role carries `connect`: every connection, as
+    /// the CLI reaches them. The console's own permissions decide which it may see or touch.
+    pub fn console(email: &str) -> Self {
+        Initiator {
+            name: format!("console:{email}"),
+            scope: Scope::everything(),
+        }
+    }
+
     /// The local stack's own index page.
     pub fn local_index() -> Self {
         Initiator {
