@@ -327,7 +327,14 @@ async fn an_operator_sees_no_clients_nor_secrets_and_a_user_without_a_role_canno
         let secret_fields = browser.find_all(Locator::Id("secret")).await?.len();
         screenshot(browser, "refused-operator").await?;
         browser.goto(console(&stack, "/users").as_str()).await?;
-        let users_page = text(browser, "h1").await?;
+        let users_page = text(browser, "#missing-permission").await?;
+        browser
+            .goto(console(&stack, "/connections").as_str())
+            .await?;
+        let connections_page = text(browser, "h1").await?;
+        browser.goto(console(&stack, "/migration").as_str()).await?;
+        let migration_page = texts(browser, "table#migration tr").await?;
+        screenshot(browser, "migration").await?;
         browser
             .find(Locator::Css("form.sign-out button"))
             .await?
@@ -348,12 +355,21 @@ async fn an_operator_sees_no_clients_nor_secrets_and_a_user_without_a_role_canno
         browser.goto(console(&stack, "").as_str()).await?;
         let after = browser.current_url().await?;
         Ok((
-            (allowed, menu, refused, secret_fields, users_page),
+            (
+                allowed,
+                menu,
+                refused,
+                secret_fields,
+                users_page,
+                connections_page,
+                migration_page,
+            ),
             (problem, after),
         ))
     })
     .await;
-    let (allowed, menu, refused, secret_fields, users_page) = operator;
+    let (allowed, menu, refused, secret_fields, users_page, connections_page, migration_page) =
+        operator;
     assert!(
         allowed.contains(&"connections:all".to_string()),
         "{allowed:?}"
@@ -364,16 +380,24 @@ async fn an_operator_sees_no_clients_nor_secrets_and_a_user_without_a_role_canno
             "{absent} in {allowed:?}"
         );
     }
+    assert_eq!(
+        menu,
+        ["Connections", "Migration"],
+        "the operator's pages, and no users page"
+    );
+    assert_eq!(connections_page, "Connections");
     assert!(
-        menu.is_empty(),
-        "no page of the menu is the operator's yet: {menu:?}"
+        migration_page
+            .iter()
+            .any(|row| row == "Users migrated by signing in 0"),
+        "{migration_page:?}"
     );
     assert_eq!(
         refused, "clients",
         "the refusal names the missing permission"
     );
     assert_eq!(secret_fields, 0, "no secret form for an operator");
-    assert_ne!(users_page, "Users", "no users page for an operator");
+    assert_eq!(users_page, "users", "no users page for an operator");
     let (problem, after) = nobody;
     assert!(problem.contains("no console role"), "{problem}");
     assert!(
@@ -527,4 +551,329 @@ async fn a_session_left_idle_ends() {
     assert_eq!(before.path(), "/admin");
     assert_eq!(used.path(), "/admin/clients", "29 idle minutes are not 30");
     assert_eq!(after.path(), "/admin/sign-in", "the idle session ended");
+}
+
+async fn click(browser: &Client, css: &str) -> Result<(), CmdError> {
+    browser.find(Locator::Css(css)).await?.click().await
+}
+
+async fn wait_for(browser: &Client, css: &str) -> Result<(), CmdError> {
+    browser.wait().for_element(Locator::Css(css)).await?;
+    Ok(())
+}
+
+/// Plays the person at the test authorization server in the browser: signs in on its development
+/// login page as `login` (any password) when it asks, approves on its consent page, and waits
+/// until the browser is back on the stack (authbridge's landing page).
+async fn approve_at_test_server(
+    browser: &Client,
+    stack: &LocalStackProcess,
+    login: &str,
+) -> Result<(), CmdError> {
+    // Until the browser has left the console for the test server.
+    for _ in 0..100 {
+        if browser.current_url().await?.origin() != stack.base.origin() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    for step in 0..4 {
+        let url = browser.current_url().await?;
+        eprintln!("flow step {step}: {url}");
+        if url.origin() == stack.base.origin() {
+            return Ok(());
+        }
+        wait_for(browser, "form button[type=submit], form [type=submit]").await?;
+        if let Ok(field) = browser.find(Locator::Css("input[name=login]")).await {
+            field.send_keys(login).await?;
+            browser
+                .find(Locator::Css("input[name=password]"))
+                .await?
+                .send_keys("any password")
+                .await?;
+        }
+        click(browser, "form [type=submit]").await?;
+        for _ in 0..50 {
+            if browser.current_url().await? != url {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+    Ok(())
+}
+
+/// The refresh token the stack holds for `tag`, read from its store and vault as the stack reads
+/// them: to ask the test server whether it still accepts it.
+async fn held_refresh_token(stack: &LocalStackProcess, tag: &str) -> Option<String> {
+    use authbridge::secrets::ExposeSecret;
+    let path = stack.db_path().display().to_string();
+    let env = authbridge::config::Env::from_pairs(&[
+        ("AUTHBRIDGE_BACKEND", "embedded"),
+        ("AUTHBRIDGE_DB_PATH", path.as_str()),
+    ]);
+    let ctx = authbridge::oauth::OAuthContext::from(&env)
+        .await
+        .expect("the stack's context");
+    let record = ctx.app.stores.tokens.get_token(tag).await.ok()??;
+    let sealed = record.refresh_token.as_ref()?;
+    let vault = ctx.vault().await.expect("the stack's vault");
+    let token = vault
+        .open(
+            tag,
+            authbridge::oauth::records::field::REFRESH_TOKEN,
+            sealed,
+        )
+        .expect("opening the refresh token");
+    Some(token.expose_secret().to_string())
+}
+
+/// Whether the test server still accepts `refresh_token` (of the basic-auth code client).
+async fn refresh_token_works(refresh_token: &str) -> bool {
+    let issuer = std::env::var("AUTHBRIDGE_TEST_OIDC_ISSUER").expect("the test server");
+    reqwest::Client::new()
+        .post(format!("{}/token", issuer.trim_end_matches('/')))
+        .basic_auth(CODE_CLIENT, Some("authbridge-test-secret"))
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+        ])
+        .send()
+        .await
+        .expect("the test server answers")
+        .status()
+        .is_success()
+}
+
+/// What the admin saw of the connection and the API token.
+#[derive(Debug)]
+struct Seen {
+    row: String,
+    expiry: String,
+    account: String,
+    made_by: String,
+    reconnected_history: Vec<String>,
+    revoked_status: String,
+    token_value: String,
+    token_page_again: String,
+    audit: Vec<String>,
+    cookie: String,
+    csrf: String,
+}
+
+#[tokio::test]
+async fn an_administrator_connects_an_account_reconnects_revokes_it_and_creates_an_api_token() {
+    let Some(webdriver) = webdriver() else {
+        return;
+    };
+    let (stack, providers) = stack(&[]).await;
+    if providers.is_none() {
+        eprintln!("skipped: the OpenID Connect test server is not running");
+        return;
+    }
+    user(&stack, "admin@example.org", Some("admin"));
+    const TAG: &str = "crm:contact-7";
+    let seen = in_browser(&webdriver, async |browser| {
+        sign_in(browser, &stack, "admin@example.org").await?;
+        // A client for the test authorization server.
+        browser.goto(console(&stack, "/clients").as_str()).await?;
+        wait_for(browser, "form#register").await?;
+        click(
+            browser,
+            &format!("#provider option[value='{TEST_PROVIDER}']"),
+        )
+        .await?;
+        browser
+            .find(Locator::Id("guid"))
+            .await?
+            .send_keys(CODE_CLIENT)
+            .await?;
+        browser
+            .find(Locator::Id("secret"))
+            .await?
+            .send_keys("authbridge-test-secret")
+            .await?;
+        click(browser, "form#register button[type=submit]").await?;
+        wait_for(browser, "p#notice").await?;
+        let client_page = browser.current_url().await?;
+        let client_id = client_page
+            .path_segments()
+            .and_then(|mut s| s.next_back())
+            .unwrap_or_default()
+            .to_string();
+
+        // Connect, through the real flow.
+        browser
+            .goto(console(&stack, "/connections").as_str())
+            .await?;
+        wait_for(browser, "form#connect").await?;
+        browser
+            .find(Locator::Id("client"))
+            .await?
+            .select_by_value(&client_id)
+            .await?;
+        browser
+            .find(Locator::Id("connect-tag"))
+            .await?
+            .send_keys(TAG)
+            .await?;
+        browser
+            .find(Locator::Id("connect-owner"))
+            .await?
+            .send_keys("contact:7")
+            .await?;
+        screenshot(browser, "connections-empty").await?;
+        click(browser, "form#connect button[type=submit]").await?;
+        wait_for(browser, "a#continue").await?;
+        screenshot(browser, "connect").await?;
+        click(browser, "a#continue").await?;
+        approve_at_test_server(browser, &stack, "ada").await?;
+
+        browser
+            .goto(console(&stack, "/connections").as_str())
+            .await?;
+        wait_for(browser, "table#connections").await?;
+        let row = text(browser, &format!("table#connections tr[data-tag='{TAG}']")).await?;
+        let expiry = text(browser, &format!("tr[data-tag='{TAG}'] td.expiry")).await?;
+        screenshot(browser, "connections").await?;
+        click(browser, &format!("tr[data-tag='{TAG}'] a")).await?;
+        wait_for(browser, "dl#connection").await?;
+        let account = text(browser, "#account").await?;
+        let made_by = text(browser, "#made-by").await?;
+
+        // Reconnect: the same flow, replacing it.
+        click(browser, "form#reconnect button").await?;
+        wait_for(browser, "a#continue").await?;
+        click(browser, "a#continue").await?;
+        approve_at_test_server(browser, &stack, "ada").await?;
+        browser
+            .goto(&format!(
+                "{}?tag={TAG}",
+                console(&stack, "/connections/show")
+            ))
+            .await?;
+        wait_for(browser, "table#journal").await?;
+        let reconnected_history = texts(browser, "table#journal td.kind").await?;
+        screenshot(browser, "connection").await?;
+
+        // Revoke.
+        click(browser, "form#revoke button").await?;
+        wait_for(browser, "p#notice").await?;
+        let revoked_status = text(browser, "#status").await?;
+        screenshot(browser, "connection-revoked").await?;
+
+        // An API token, its value shown once.
+        browser
+            .goto(console(&stack, "/api-tokens").as_str())
+            .await?;
+        wait_for(browser, "form#create").await?;
+        browser
+            .find(Locator::Id("name"))
+            .await?
+            .send_keys("crm-site")
+            .await?;
+        click(browser, "input[name=endpoint][value=oauth-start]").await?;
+        let tags = browser.find(Locator::Id("tags")).await?;
+        tags.clear().await?;
+        tags.send_keys("crm:*").await?;
+        click(browser, "form#create button[type=submit]").await?;
+        wait_for(browser, "#token-value").await?;
+        let token_value = text(browser, "#token-value").await?;
+        screenshot(browser, "api-token-created").await?;
+        click(browser, "main a").await?;
+        wait_for(browser, "dl#token").await?;
+        let token_page_again = browser.source().await?;
+        screenshot(browser, "api-token").await?;
+        browser
+            .goto(console(&stack, "/api-tokens").as_str())
+            .await?;
+        wait_for(browser, "table#api-tokens").await?;
+        screenshot(browser, "api-tokens").await?;
+
+        browser.goto(console(&stack, "/audit").as_str()).await?;
+        wait_for(browser, "table#journal").await?;
+        let audit = texts(browser, "table#journal tbody tr").await?;
+        screenshot(browser, "audit").await?;
+        let cookie = session_cookie(browser).await?;
+        let csrf = csrf(browser).await?;
+        Ok(Seen {
+            row,
+            expiry,
+            account,
+            made_by,
+            reconnected_history,
+            revoked_status,
+            token_value,
+            token_page_again,
+            audit,
+            cookie,
+            csrf,
+        })
+    })
+    .await;
+    assert!(seen.row.contains("active"), "{seen:?}");
+    assert!(seen.row.contains("contact:7"), "{seen:?}");
+    assert!(
+        seen.expiry.starts_with("in "),
+        "the expiry in words: {seen:?}"
+    );
+    assert!(!seen.account.is_empty() && seen.account != "—", "{seen:?}");
+    assert_eq!(seen.made_by, "console:admin@example.org");
+    assert!(
+        seen.reconnected_history
+            .iter()
+            .any(|k| k == "connection.replaced"),
+        "the history shows the reconnection: {seen:?}"
+    );
+    assert_eq!(seen.revoked_status, "needs reauthorization");
+    let held = held_refresh_token(&stack, TAG)
+        .await
+        .expect("the revoked record keeps its (dead) token");
+    assert!(
+        !refresh_token_works(&held).await,
+        "the test server no longer accepts the revoked connection's refresh token"
+    );
+    assert!(seen.token_value.len() > 20, "{seen:?}");
+    assert!(
+        !seen.token_page_again.contains(&seen.token_value),
+        "the value is never shown again"
+    );
+    // The page with a value is never kept by a browser or a proxy.
+    let created = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("an HTTP client")
+        .post(console(&stack, "/api-tokens"))
+        .header("cookie", format!("authbridge_console={}", seen.cookie))
+        .form(&[("csrf", seen.csrf.as_str()), ("name", "second-site")])
+        .send()
+        .await
+        .expect("the console answers");
+    assert_eq!(created.status(), 200);
+    assert_eq!(
+        created
+            .headers()
+            .get("cache-control")
+            .and_then(|v| v.to_str().ok()),
+        Some("no-store")
+    );
+    let listed = stack.cli(&["--json", "api-tokens", "list"], "");
+    assert!(
+        listed.contains("crm-site") && listed.contains("crm:*"),
+        "{listed}"
+    );
+    let kinds: Vec<&str> = seen
+        .audit
+        .iter()
+        .filter(|row| row.contains("admin@example.org"))
+        .filter_map(|row| row.split_whitespace().find(|w| w.starts_with("admin.")))
+        .collect();
+    for kind in [
+        "admin.api_token.created",
+        "admin.connection.revoked",
+        "admin.connection.started",
+        "admin.client.created",
+    ] {
+        assert!(kinds.contains(&kind), "{kind} in the audit log: {kinds:?}");
+    }
 }

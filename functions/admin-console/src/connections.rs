@@ -1,6 +1,6 @@
 //! The connections pages' reads and actions, through `authbridge::console::connections` (which
 //! holds who may see and touch what): the table, one connection with its history, Connect and
-//! Reconnect (an authorization-code flow the browser is sent through), Revoke and Delete (the
+//! Reconnect (an authorization-code flow whose one-time link the browser then follows), Revoke and Delete (the
 //! grant released at the provider first). Each change is recorded for audit.
 
 use std::collections::HashMap;
@@ -128,13 +128,14 @@ pub async fn show(
     ))
 }
 
-/// Starts a flow and sends the browser through it: Connect (`replace` false) or Reconnect (the
+/// Starts a flow and answers the page with its one-time link: Connect (`replace` false) or Reconnect (the
 /// connection's own client and tag, `replace` true).
 pub async fn connect(
     context: &Context,
     req: &Request,
     who: &Who<'_>,
     form: &Form,
+    nav: &Nav<'_>,
     replace: bool,
 ) -> Result<Answer, ConsoleError> {
     let request = if replace {
@@ -167,7 +168,9 @@ pub async fn connect(
         AdminAction::ConnectionStarted
     };
     who.record(context, action, &started.tag).await;
-    Ok(Answer::Away(started.url.to_string()))
+    // A page with the link, not a redirect: the console's `form-action 'self'` would stop a form
+    // submission redirected on to the provider. No-store, as the link works once.
+    Ok(Answer::Secret(view::started(nav, &started)))
 }
 
 /// Revokes a connection's grant at the provider and keeps it, needing reauthorization.

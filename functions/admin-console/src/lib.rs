@@ -94,9 +94,7 @@ pub(crate) enum Answer {
     Page(Markup),
     /// 303 to a console path (`clients/c1`) after a change: post/redirect/get.
     SeeOther(String),
-    /// 303 away from the console, to this absolute URL (a flow's one-time link).
-    Away(String),
-    /// A page that holds a secret shown once (a new API token's value), 200 with
+    /// A page that holds a secret shown once (a new API token's value, a flow's one-time link), 200 with
     /// `Cache-Control: no-store`: no browser or proxy keeps it.
     Secret(Markup),
 }
@@ -183,7 +181,6 @@ async fn signed_in(
                 .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             answer
         }
-        Ok(Answer::Away(url)) => response::redirect(303, &url),
         Ok(Answer::SeeOther(to)) if to == "sign-in" => {
             let mut answer = response::redirect(303, &format!("{base}/sign-in"));
             set_cookie(
@@ -327,8 +324,12 @@ async fn action(
         ["clients", id, "enable"] => clients::set_active(context, &who, id, true).await,
         ["clients", id, "disable"] => clients::set_active(context, &who, id, false).await,
         ["clients", id, "delete"] => clients::delete(context, &who, id).await,
-        ["connections", "connect"] => connections::connect(context, req, &who, form, false).await,
-        ["connections", "reconnect"] => connections::connect(context, req, &who, form, true).await,
+        ["connections", "connect"] => {
+            connections::connect(context, req, &who, form, nav, false).await
+        }
+        ["connections", "reconnect"] => {
+            connections::connect(context, req, &who, form, nav, true).await
+        }
         ["connections", "revoke"] => connections::revoke(context, &who, form).await,
         ["connections", "delete"] => connections::delete(context, &who, form).await,
         ["api-tokens"] => api_tokens::create(context, &who, form, nav).await,

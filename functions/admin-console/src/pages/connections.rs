@@ -4,6 +4,7 @@
 use authbridge::clock::Epoch;
 use authbridge::domain::{ConnectionStatus, JournalEntry, OAuthClient, Permission};
 use authbridge::oauth::connections::ConnectionView;
+use authbridge::oauth::flow::Started;
 use maud::{Markup, html};
 
 use super::{Nav, at, layout, notice, pager, relative};
@@ -128,7 +129,7 @@ pub fn list(
         (pager(nav, "connections", &filters.query(), filters.after.as_deref(), next))
         @if nav.may(Permission::Connect) {
             h2 { "Connect an account" }
-            p.hint { "Your browser is sent to the provider to approve, then back to authbridge." }
+            p.hint { "The next page leads your browser to the provider to approve, then back to authbridge." }
             form #connect method="post" action=(nav.to("connections/connect")) {
                 (nav.csrf())
                 label for="client" { "Client" }
@@ -146,6 +147,17 @@ pub fn list(
         }
     };
     layout(nav, "Connections", body)
+}
+
+/// The started flow: the one-time link the browser follows to the provider (it works once, until
+/// `expires_at`).
+pub fn started(nav: &Nav<'_>, started: &Started) -> Markup {
+    let body = html! {
+        p { "The connection " code { (started.tag) } " is ready to be made: continue to the provider, sign in there as the account to connect, and approve." }
+        p { a #continue href=(started.url.as_str()) { "Continue to the provider" } }
+        p.hint { "The link works once, in this browser, until " (at(started.expires_at)) "." }
+    };
+    layout(nav, "Connect", body)
 }
 
 /// One connection: what it is, its actions, and its history.
