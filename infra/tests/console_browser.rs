@@ -615,12 +615,13 @@ async fn held_refresh_token(stack: &LocalStackProcess, tag: &str) -> Option<Stri
     let ctx = authbridge::oauth::OAuthContext::from(&env)
         .await
         .expect("the stack's context");
-    let record = ctx.app.stores.tokens.get_token(tag).await.ok()??;
+    let tag = authbridge::domain::Tag::parse(tag).ok()?;
+    let record = ctx.app.stores.tokens.get_token(&tag).await.ok()??;
     let sealed = record.refresh_token.as_ref()?;
     let vault = ctx.vault().await.expect("the stack's vault");
     let token = vault
         .open(
-            tag,
+            &tag,
             authbridge::oauth::records::field::REFRESH_TOKEN,
             sealed,
         )
@@ -872,6 +873,7 @@ async fn an_administrator_connects_an_account_reconnects_revokes_it_and_creates_
         "admin.api_token.created",
         "admin.connection.revoked",
         "admin.connection.started",
+        "admin.connection.replaced",
         "admin.client.created",
     ] {
         assert!(kinds.contains(&kind), "{kind} in the audit log: {kinds:?}");

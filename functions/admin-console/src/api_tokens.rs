@@ -2,22 +2,22 @@
 //! (`authbridge::api_tokens`): list, create (the value shown once), narrow the scope, disable,
 //! enable, delete; each needs `api-tokens`, and each change is recorded for audit.
 
-use authbridge::api_tokens;
+use authbridge::api_tokens::ApiTokens;
 use authbridge::clock;
 use authbridge::console::{ConsoleError, SignedIn};
-use authbridge::domain::{Endpoint, IpRestriction, Patterns, Permission, Scope};
+use authbridge::domain::{ApiTokenName, Endpoint, IpRestriction, Patterns, Permission, Scope};
 use authbridge::events::AdminAction;
 use authbridge::secrets::ExposeSecret;
 use lambda_http::Request;
 use maud::Markup;
 
-use crate::form::Form;
+use crate::form::{Form, parse_field};
 use crate::pages::Nav;
 use crate::pages::api_tokens as view;
 use crate::{Answer, Context, Who};
 
-fn store(context: &Context) -> &dyn authbridge::store::ApiTokenStore {
-    context.oauth.app.stores.api_tokens.as_ref()
+fn tokens(context: &Context) -> ApiTokens<'_> {
+    context.oauth.app.api_tokens()
 }
 
 fn notice(done: Option<&str>) -> Option<&'static str> {
@@ -36,8 +36,8 @@ pub async fn list(
     nav: &Nav<'_>,
 ) -> Result<Markup, ConsoleError> {
     signed.require(Permission::ApiTokens)?;
-    let tokens = api_tokens::list_all(store(context)).await?;
-    Ok(view::list(nav, &tokens, clock::now()))
+    let all = tokens(context).list_all().await?;
+    Ok(view::list(nav, &all, clock::now()))
 }
 
 /// One token's page (`api-tokens/show?name=...`).
@@ -52,7 +52,8 @@ pub async fn show(
     let name = query
         .get("name")
         .ok_or(ConsoleError::NotFound("API token"))?;
-    let token = api_tokens::find(store(context), name).await?;
+    let name: ApiTokenName = parse_field("name", name)?;
+    let token = tokens(context).find(&name).await?;
     Ok(view::token(
         nav,
         &token,
@@ -83,7 +84,7 @@ pub async fn create(
     nav: &Nav<'_>,
 ) -> Result<Answer, ConsoleError> {
     who.signed.require(Permission::ApiTokens)?;
-    let name = form.require("name")?;
+    let name: ApiTokenName = form.typed("name")?;
     let mut endpoints: Vec<Endpoint> = Vec::new();
     for raw in form.all("endpoint") {
         let endpoint: Endpoint = raw
@@ -99,9 +100,10 @@ pub async fn create(
             IpRestriction::parse(raw).map_err(|e| ConsoleError::invalid("addresses", e))?
         }
     };
-    let (token, value) =
-        api_tokens::create(store(context), name, endpoints, restriction, scope(form)?).await?;
-    who.record(context, AdminAction::ApiTokenCreated, &token.name)
+    let (token, value) = tokens(context)
+        .create(&name, endpoints, restriction, scope(form)?)
+        .await?;
+    who.record(context, AdminAction::ApiTokenCreated, token.name.as_str())
         .await;
     Ok(Answer::Secret(view::created(
         nav,
@@ -117,10 +119,12 @@ pub async fn set_scope(
     form: &Form,
 ) -> Result<Answer, ConsoleError> {
     who.signed.require(Permission::ApiTokens)?;
-    let name = form.require("name")?;
+    let name: ApiTokenName = form.typed("name")?;
     let scope = scope(form)?;
-    let token = api_tokens::update(store(context), name, |t| t.scope = scope.clone()).await?;
-    who.record(context, AdminAction::ApiTokenChanged, &token.name)
+    let token = tokens(context)
+        .update(&name, |t| t.scope = scope.clone())
+        .await?;
+    who.record(context, AdminAction::ApiTokenChanged, token.name.as_str())
         .await;
     Ok(back(&token.name, "scope"))
 }
@@ -133,30 +137,30 @@ pub async fn set_active(
     active: bool,
 ) -> Result<Answer, ConsoleError> {
     who.signed.require(Permission::ApiTokens)?;
-    let name = form.require("name")?;
-    let token = api_tokens::update(store(context), name, |t| t.active = active).await?;
+    let name: ApiTokenName = form.typed("name")?;
+    let token = tokens(context).update(&name, |t| t.active = active).await?;
     let (action, done) = if active {
         (AdminAction::ApiTokenEnabled, "enabled")
     } else {
         (AdminAction::ApiTokenDisabled, "disabled")
     };
-    who.record(context, action, &token.name).await;
+    who.record(context, action, token.name.as_str()).await;
     Ok(back(&token.name, done))
 }
 
 /// Deletes a token.
 pub async fn delete(context: &Context, who: &Who<'_>, form: &Form) -> Result<Answer, ConsoleError> {
     who.signed.require(Permission::ApiTokens)?;
-    let name = form.require("name")?;
-    api_tokens::delete(store(context), name).await?;
-    who.record(context, AdminAction::ApiTokenDeleted, name)
+    let name: ApiTokenName = form.typed("name")?;
+    tokens(context).delete(&name).await?;
+    who.record(context, AdminAction::ApiTokenDeleted, name.as_str())
         .await;
     Ok(Answer::SeeOther("api-tokens".into()))
 }
 
-fn back(name: &str, done: &str) -> Answer {
+fn back(name: &ApiTokenName, done: &str) -> Answer {
     Answer::SeeOther(format!(
         "api-tokens/show?name={}&done={done}",
-        crate::pages::encode(name)
+        crate::pages::encode(name.as_str())
     ))
 }

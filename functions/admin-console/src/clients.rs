@@ -4,7 +4,7 @@
 
 use authbridge::clients::{ClientAdmin, ClientAdminError, ClientChanges, NewClient};
 use authbridge::console::{ConsoleError, SignedIn};
-use authbridge::domain::{OAuthClient, Permission};
+use authbridge::domain::{ClientId, OAuthClient, Permission};
 use authbridge::events::AdminAction;
 use authbridge::oauth::connections::delete_client;
 use maud::Markup;
@@ -55,12 +55,18 @@ pub async fn list(
     Ok(view::list(nav, &rows, &providers))
 }
 
+/// The client a console path names (`clients/<id>`); a text that is no client id names no
+/// client.
+pub fn id_in_path(raw: &str) -> Result<ClientId, ConsoleError> {
+    ClientId::parse(raw).map_err(|_| ConsoleError::NotFound("client"))
+}
+
 /// One client's page; needs `clients`.
 pub async fn show(
     context: &Context,
     signed: &SignedIn,
     nav: &Nav<'_>,
-    id: &str,
+    id: &ClientId,
     done: Option<&str>,
 ) -> Result<Markup, ConsoleError> {
     signed.require(Permission::Clients)?;
@@ -121,7 +127,7 @@ pub async fn register(
 pub async fn update(
     context: &Context,
     who: &Who<'_>,
-    id: &str,
+    id: &ClientId,
     form: &Form,
 ) -> Result<Answer, ConsoleError> {
     who.signed.require(Permission::Clients)?;
@@ -153,7 +159,7 @@ pub async fn update(
 pub async fn set_active(
     context: &Context,
     who: &Who<'_>,
-    id: &str,
+    id: &ClientId,
     active: bool,
 ) -> Result<Answer, ConsoleError> {
     who.signed.require(Permission::Clients)?;
@@ -176,9 +182,14 @@ pub async fn set_active(
 }
 
 /// Deletes a client and its secret, refused while it holds connections; needs `clients`.
-pub async fn delete(context: &Context, who: &Who<'_>, id: &str) -> Result<Answer, ConsoleError> {
+pub async fn delete(
+    context: &Context,
+    who: &Who<'_>,
+    id: &ClientId,
+) -> Result<Answer, ConsoleError> {
     who.signed.require(Permission::Clients)?;
     delete_client(&context.oauth, id, false).await?;
-    who.record(context, AdminAction::ClientDeleted, id).await;
+    who.record(context, AdminAction::ClientDeleted, id.as_str())
+        .await;
     Ok(Answer::SeeOther("clients".into()))
 }

@@ -9,7 +9,7 @@ use authbridge::clients::ClientAdmin;
 use authbridge::clock;
 use authbridge::console::connections::{self as service, ConnectRequest};
 use authbridge::console::{ConsoleError, SignedIn};
-use authbridge::domain::ConnectionStatus;
+use authbridge::domain::{ConnectionStatus, Owner, Tag};
 use authbridge::events::AdminAction;
 use authbridge::oauth::connections::ConnectionSearch;
 use authbridge::oauth::revocation::Released;
@@ -17,7 +17,7 @@ use authbridge::store::PageRequest;
 use lambda_http::Request;
 use maud::Markup;
 
-use crate::form::Form;
+use crate::form::{Form, parse_field};
 use crate::pages::Nav;
 use crate::pages::connections::{self as view, Filters};
 use crate::{Answer, Context, Who};
@@ -49,7 +49,9 @@ fn filters(query: &HashMap<String, String>) -> Result<Filters, ConsoleError> {
     Ok(Filters {
         status,
         provider: given(query, "provider"),
-        owner: given(query, "owner"),
+        owner: given(query, "owner")
+            .map(|o| parse_field::<Owner>("owner", &o))
+            .transpose()?,
         tag: given(query, "tag"),
         after: given(query, "after"),
     })
@@ -59,6 +61,19 @@ fn filters(query: &HashMap<String, String>) -> Result<Filters, ConsoleError> {
 fn notice(done: Option<&str>) -> Option<&'static str> {
     match done? {
         "revoked" => Some("The connection's grant is revoked at the provider."),
+        "revoked-failed" => Some(
+            "The connection needs reauthorization now, but the provider refused to revoke its grant or could not be reached: it may still be live there; revoke it at the provider.",
+        ),
+        "deleted" => Some("The connection is deleted; its grant is revoked at the provider."),
+        "deleted-kept" => Some(
+            "The connection is deleted; its grant is kept at the provider, because another connection holds the same account.",
+        ),
+        "deleted-failed" => Some(
+            "The connection is deleted, but the provider refused to revoke its grant or could not be reached: it may still be live there; revoke it at the provider.",
+        ),
+        "deleted-not" => Some(
+            "The connection is deleted; the provider was not asked to revoke its grant (no revocation endpoint, or no token to revoke).",
+        ),
         "revoked-not" => Some(
             "The connection needs reauthorization now; the provider was not asked to revoke (no revocation endpoint, or another connection holds the account).",
         ),
@@ -98,6 +113,7 @@ pub async fn list(
     };
     Ok(view::list(
         nav,
+        notice(query.get("done").map(String::as_str)),
         &found.items,
         &filters,
         found.next.as_deref(),
@@ -116,6 +132,7 @@ pub async fn show(
 ) -> Result<Markup, ConsoleError> {
     let query = authbridge::http::request::query(req);
     let tag = given(&query, "tag").ok_or(ConsoleError::NotFound("connection"))?;
+    let tag: Tag = parse_field("tag", &tag)?;
     let connection = service::get(&context.oauth, signed, &tag).await?;
     let history =
         service::history(&context.oauth, signed, &tag, &PageRequest::first(HISTORY)).await?;
@@ -139,19 +156,19 @@ pub async fn connect(
     replace: bool,
 ) -> Result<Answer, ConsoleError> {
     let request = if replace {
-        let tag = form.require("tag")?;
-        let existing = service::get(&context.oauth, who.signed, tag).await?;
+        let tag: Tag = form.typed("tag")?;
+        let existing = service::get(&context.oauth, who.signed, &tag).await?;
         ConnectRequest {
-            client: existing.client.as_str().to_string(),
+            client: existing.client,
             tag: Some(existing.tag),
             owner: existing.owner,
             replace: true,
         }
     } else {
         ConnectRequest {
-            client: form.require("client")?.to_string(),
-            tag: form.get("tag").map(str::to_string),
-            owner: form.get("owner").map(str::to_string),
+            client: form.typed("client")?,
+            tag: form.typed_optional("tag")?,
+            owner: form.typed_optional("owner")?,
             replace: false,
         }
     };
@@ -163,37 +180,47 @@ pub async fn connect(
     let started =
         service::connect(&context.oauth, who.signed, request, &urls, clock::now()).await?;
     let action = if replace {
-        AdminAction::ConnectionRefreshed
+        AdminAction::ConnectionReplaced
     } else {
         AdminAction::ConnectionStarted
     };
-    who.record(context, action, &started.tag).await;
+    who.record(context, action, started.tag.as_str()).await;
     // A page with the link, not a redirect: the console's `form-action 'self'` would stop a form
     // submission redirected on to the provider. No-store, as the link works once.
     Ok(Answer::Secret(view::started(nav, &started)))
 }
 
-/// Revokes a connection's grant at the provider and keeps it, needing reauthorization.
+/// Revokes a connection's grant at the provider and keeps it, needing reauthorization; a refusal
+/// from the provider is said on the connection's page.
 pub async fn revoke(context: &Context, who: &Who<'_>, form: &Form) -> Result<Answer, ConsoleError> {
-    let tag = form.require("tag")?;
-    let released = service::revoke(&context.oauth, who.signed, tag, clock::now()).await?;
-    who.record(context, AdminAction::ConnectionRevoked, tag)
+    let tag: Tag = form.typed("tag")?;
+    let released = service::revoke(&context.oauth, who.signed, &tag, clock::now()).await?;
+    who.record(context, AdminAction::ConnectionRevoked, tag.as_str())
         .await;
     let done = match released {
         Released::Revoked(_) => "revoked",
+        Released::Failed { .. } => "revoked-failed",
         _ => "revoked-not",
     };
     Ok(Answer::SeeOther(format!(
         "connections/show?tag={}&done={done}",
-        crate::pages::encode(tag)
+        crate::pages::encode(tag.as_str())
     )))
 }
 
-/// Deletes a connection, its grant released at the provider first.
+/// Deletes a connection by the one rule (`authbridge::oauth::connections::delete_connection`):
+/// its grant revoked at the provider first, then the record deleted whatever the provider
+/// answered; the table then says what became of the grant.
 pub async fn delete(context: &Context, who: &Who<'_>, form: &Form) -> Result<Answer, ConsoleError> {
-    let tag = form.require("tag")?;
-    service::delete(&context.oauth, who.signed, tag).await?;
-    who.record(context, AdminAction::ConnectionDeleted, tag)
+    let tag: Tag = form.typed("tag")?;
+    let released = service::delete(&context.oauth, who.signed, &tag).await?;
+    who.record(context, AdminAction::ConnectionDeleted, tag.as_str())
         .await;
-    Ok(Answer::SeeOther("connections".into()))
+    let done = match released {
+        Released::Revoked(_) => "deleted",
+        Released::Kept { .. } => "deleted-kept",
+        Released::Failed { .. } => "deleted-failed",
+        Released::NotRevoked => "deleted-not",
+    };
+    Ok(Answer::SeeOther(format!("connections?done={done}")))
 }

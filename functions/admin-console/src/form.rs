@@ -1,6 +1,9 @@
 //! A posted form (`application/x-www-form-urlencoded`), read field by field. A secret field is
 //! taken out as a `SecretString` and never printed; the form has no `Debug`.
 
+use std::fmt::Display;
+use std::str::FromStr;
+
 use authbridge::console::ConsoleError;
 use authbridge::secrets::SecretString;
 
@@ -41,6 +44,25 @@ impl Form {
             .ok_or_else(|| ConsoleError::invalid(name, "is required"))
     }
 
+    /// The value of `name` parsed into its type (a tag, an owner, an id, a name), or
+    /// `InvalidField` naming the field with the type's reason (which never repeats the value).
+    pub fn typed<T>(&self, name: &'static str) -> Result<T, ConsoleError>
+    where
+        T: FromStr,
+        T::Err: Display,
+    {
+        parse_field(name, self.require(name)?)
+    }
+
+    /// The value of `name` parsed into its type when given (see [`Form::typed`]).
+    pub fn typed_optional<T>(&self, name: &'static str) -> Result<Option<T>, ConsoleError>
+    where
+        T: FromStr,
+        T::Err: Display,
+    {
+        self.get(name).map(|raw| parse_field(name, raw)).transpose()
+    }
+
     /// The value of `name` as a secret (untrimmed); `None` when absent or empty.
     pub fn secret(&self, name: &str) -> Option<SecretString> {
         self.0
@@ -49,6 +71,18 @@ impl Form {
             .filter(|(_, v)| !v.is_empty())
             .map(|(_, v)| SecretString::from(v.clone()))
     }
+}
+
+/// `raw` (a form field's or the query string's `field`) parsed into its type, or `InvalidField`
+/// naming the field with the type's reason.
+pub fn parse_field<T>(field: &'static str, raw: &str) -> Result<T, ConsoleError>
+where
+    T: FromStr,
+    T::Err: Display,
+{
+    raw.trim()
+        .parse()
+        .map_err(|e: T::Err| ConsoleError::invalid(field, e.to_string()))
 }
 
 #[cfg(test)]
@@ -71,5 +105,26 @@ mod tests {
             })
         ));
         assert_eq!(Form::parse(b"\xff=%").get("x"), None);
+    }
+
+    #[test]
+    fn typed_fields_are_parsed_and_a_bad_one_is_named() {
+        use authbridge::domain::{Owner, Tag};
+        let form = Form::parse(b"tag=+crm%3A1+&owner=a%07b&empty=");
+        let tag: Tag = form.typed("tag").unwrap();
+        assert_eq!(tag.as_str(), "crm:1");
+        let owner = form.typed_optional::<Owner>("owner");
+        assert!(matches!(
+            owner,
+            Err(ConsoleError::InvalidField { field: "owner", ref reason }) if !reason.contains('\u{7}')
+        ));
+        assert_eq!(form.typed_optional::<Owner>("empty").unwrap(), None);
+        assert!(matches!(
+            form.typed::<Tag>("missing"),
+            Err(ConsoleError::InvalidField {
+                field: "missing",
+                ..
+            })
+        ));
     }
 }

@@ -78,11 +78,7 @@ impl Context {
         let app = &oauth.app;
         Ok(Context {
             login: LoginService::new(app, login)?,
-            sessions: ConsoleSessions::new(
-                app.stores.console_sessions.clone(),
-                app.stores.users.clone(),
-                console,
-            ),
+            sessions: ConsoleSessions::of(app, console),
             oauth,
         })
     }
@@ -213,7 +209,7 @@ async fn show(
                 context,
                 signed,
                 nav,
-                id,
+                &clients::id_in_path(id)?,
                 query.get("done").map(String::as_str),
             )
             .await?
@@ -239,9 +235,7 @@ async fn migration(
 ) -> Result<Markup, ConsoleError> {
     signed.require(Permission::Migration)?;
     let now = clock::now();
-    let status =
-        authbridge::migration_status::status(context.oauth.app.stores.counters.as_ref(), now)
-            .await?;
+    let status = context.oauth.app.migration_status(now).await?;
     Ok(pages::migration::page(nav, &status, now))
 }
 
@@ -258,12 +252,12 @@ async fn audit_log(
         limit: AUDIT_PAGE,
         after: query.get("after").cloned(),
     };
-    let entries = audit::entries(
-        context.oauth.app.stores.journal.as_ref(),
-        &Subject::Admin,
-        &page,
-    )
-    .await?;
+    let entries = context
+        .oauth
+        .app
+        .audit_trail()
+        .entries(&Subject::Admin, &page)
+        .await?;
     Ok(pages::audit::page(
         nav,
         &entries.items,
@@ -320,10 +314,16 @@ async fn action(
             Ok(Answer::SeeOther("sign-in".into()))
         }
         ["clients"] => clients::register(context, &who, form).await,
-        ["clients", id] => clients::update(context, &who, id, form).await,
-        ["clients", id, "enable"] => clients::set_active(context, &who, id, true).await,
-        ["clients", id, "disable"] => clients::set_active(context, &who, id, false).await,
-        ["clients", id, "delete"] => clients::delete(context, &who, id).await,
+        ["clients", id] => clients::update(context, &who, &clients::id_in_path(id)?, form).await,
+        ["clients", id, "enable"] => {
+            clients::set_active(context, &who, &clients::id_in_path(id)?, true).await
+        }
+        ["clients", id, "disable"] => {
+            clients::set_active(context, &who, &clients::id_in_path(id)?, false).await
+        }
+        ["clients", id, "delete"] => {
+            clients::delete(context, &who, &clients::id_in_path(id)?).await
+        }
         ["connections", "connect"] => {
             connections::connect(context, req, &who, form, nav, false).await
         }

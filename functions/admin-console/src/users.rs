@@ -7,11 +7,11 @@ use authbridge::console::{ConsoleError, SignedIn};
 use authbridge::domain::{Permission, Role, User};
 use authbridge::events::AdminAction;
 use authbridge::store::PageRequest;
-use authbridge::users::{UserAdmin, UserAdminError};
+use authbridge::users::{UserAdmin, UserAdminError, UserRef, UserSearch};
 use lambda_http::Request;
 use maud::Markup;
 
-use crate::form::Form;
+use crate::form::{Form, parse_field};
 use crate::pages::Nav;
 use crate::pages::users as view;
 use crate::{Answer, Context, Who};
@@ -20,9 +20,7 @@ use crate::{Answer, Context, Who};
 const PAGE: u32 = 50;
 
 fn admin(context: &Context) -> UserAdmin<'_> {
-    UserAdmin {
-        users: context.oauth.app.stores.users.as_ref(),
-    }
+    context.oauth.app.users()
 }
 
 fn notice(done: Option<&str>) -> Option<&'static str> {
@@ -48,7 +46,10 @@ pub async fn list(
     let search = query.get("q").map(|q| q.trim()).filter(|q| !q.is_empty());
     let after = query.get("after").cloned();
     let (users, next) = match search {
-        Some(q) => (admin(context).search(q).await?.into_iter().collect(), None),
+        Some(q) => {
+            let q: UserSearch = parse_field("q", q)?;
+            (admin(context).search(&q).await?.into_iter().collect(), None)
+        }
         None => {
             let page = admin(context)
                 .page(&PageRequest {
@@ -79,7 +80,7 @@ pub async fn show(
     signed.require(Permission::Users)?;
     let query = authbridge::http::request::query(req);
     let id = query.get("id").ok_or(ConsoleError::NotFound("user"))?;
-    let user = admin(context).find(id).await?;
+    let user = admin(context).find(&parse_field("id", id)?).await?;
     Ok(view::user(
         nav,
         &user,
@@ -96,8 +97,9 @@ fn back(user: &User, done: &str) -> Answer {
     ))
 }
 
-fn id(form: &Form) -> Result<&str, ConsoleError> {
-    form.require("id")
+/// The user a form names (`id`: an id, or an e-mail address).
+fn id(form: &Form) -> Result<UserRef, ConsoleError> {
+    form.typed("id")
 }
 
 /// Enables or disables a user (disabling ends their sessions).
@@ -108,13 +110,13 @@ pub async fn set_active(
     active: bool,
 ) -> Result<Answer, ConsoleError> {
     who.signed.require(Permission::Users)?;
-    let user = admin(context).set_active(id(form)?, active).await?;
+    let user = admin(context).set_active(&id(form)?, active).await?;
     let (action, done) = if active {
         (AdminAction::UserEnabled, "enabled")
     } else {
         (AdminAction::UserDisabled, "disabled")
     };
-    who.record(context, action, &user.email).await;
+    who.record(context, action, user.email.as_str()).await;
     Ok(back(&user, done))
 }
 
@@ -128,8 +130,8 @@ pub async fn set_password(
     let password = form
         .secret("password")
         .ok_or_else(|| ConsoleError::invalid("password", "is required"))?;
-    let user = admin(context).set_password(id(form)?, &password).await?;
-    who.record(context, AdminAction::PasswordSet, &user.email)
+    let user = admin(context).set_password(&id(form)?, &password).await?;
+    who.record(context, AdminAction::PasswordSet, user.email.as_str())
         .await;
     Ok(back(&user, "password"))
 }
@@ -150,9 +152,9 @@ pub async fn role(
             })?;
     let admin = admin(context);
     let result: Result<User, UserAdminError> = if grant {
-        admin.grant_role(id(form)?, role).await
+        admin.grant_role(&id(form)?, role).await
     } else {
-        admin.revoke_role(id(form)?, role).await
+        admin.revoke_role(&id(form)?, role).await
     };
     let user = result?;
     let (action, done) = if grant {

@@ -16,6 +16,40 @@ fn local_stack_binary() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_authbridge-local"))
 }
 
+/// The `authbridge` CLI of this test run's sources. Another package's binary has no
+/// `CARGO_BIN_EXE_` variable, so the first call runs `cargo build` for it, once per test process:
+/// cargo rebuilds it only when its sources changed since, and a CLI left from older sources is
+/// never used.
+fn cli_binary() -> &'static Path {
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT.get_or_init(|| {
+        let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml");
+        // Into the target folder the stack's binary was built in (`<target>/debug/`).
+        let target = local_stack_binary()
+            .parent()
+            .and_then(Path::parent)
+            .expect("the target folder of authbridge-local");
+        let built = Command::new(env!("CARGO"))
+            .args([
+                "build",
+                "-p",
+                "authbridge-cli",
+                "--bin",
+                "authbridge",
+                "--manifest-path",
+            ])
+            .arg(&manifest)
+            .arg("--target-dir")
+            .arg(target)
+            .status()
+            .expect("building the authbridge CLI");
+        assert!(built.success(), "building the authbridge CLI failed");
+        let binary = local_stack_binary().with_file_name("authbridge");
+        assert!(binary.exists(), "no CLI at {}", binary.display());
+        binary
+    })
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -106,18 +140,11 @@ impl LocalStackProcess {
         self._dir.path().join("authbridge.db")
     }
 
-    /// Runs the real `authbridge` CLI (built next to the stack's binary) on the stack's store with
-    /// `args` and `stdin`, and asserts it succeeded; its standard output.
+    /// Runs the real `authbridge` CLI (built next to the stack's binary, see [`cli_binary`]) on
+    /// the stack's store with `args` and `stdin`, and asserts it succeeded; its standard output.
     pub fn cli(&self, args: &[&str], stdin: &str) -> String {
         use std::io::Write;
-        let binary = local_stack_binary().with_file_name("authbridge");
-        if !binary.exists() {
-            let built = Command::new(env!("CARGO"))
-                .args(["build", "-p", "authbridge-cli", "--bin", "authbridge"])
-                .status()
-                .expect("building the authbridge CLI");
-            assert!(built.success(), "building the authbridge CLI failed");
-        }
+        let binary = cli_binary();
         let mut command = Command::new(&binary);
         for (key, _) in std::env::vars_os() {
             if key.to_str().is_some_and(|k| k.starts_with("AUTHBRIDGE_"))

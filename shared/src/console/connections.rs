@@ -3,9 +3,8 @@
 //! owner is the user's e-mail address). Everything goes through the services the CLI and the API
 //! use (`oauth::connections`, `oauth::flow::start`, `audit::history`).
 
-use crate::audit;
 use crate::clock::Epoch;
-use crate::domain::{JournalEntry, Permission, Scope};
+use crate::domain::{ClientId, GrantType, JournalEntry, Owner, Permission, Scope, Tag};
 use crate::oauth::OAuthContext;
 use crate::oauth::connections::{
     ConnectionSearch, ConnectionView, delete_connection, find_connection, find_connections,
@@ -19,13 +18,13 @@ use crate::store::{Page, PageRequest};
 use super::{ConsoleError, SignedIn};
 
 /// What a console user starts a connection for.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ConnectRequest {
-    pub client: String,
+    pub client: ClientId,
     /// The tag; `client:<id>` when absent.
-    pub tag: Option<String>,
+    pub tag: Option<Tag>,
     /// Whose connection it is, in the CRM's terms.
-    pub owner: Option<String>,
+    pub owner: Option<Owner>,
     /// Replace the connection under the tag (Reconnect).
     pub replace: bool,
 }
@@ -42,7 +41,7 @@ pub fn may_touch(signed: &SignedIn, connection: &ConnectionView) -> bool {
         return true;
     }
     let made = connection.created_by.as_deref() == Some(initiator(signed).as_str());
-    let owns = connection.owner.as_deref() == Some(signed.user.email.as_str());
+    let owns = connection.owner.as_ref().map(Owner::as_str) == Some(signed.user.email.as_str());
     signed.may(Permission::ConnectionsOwn) && (made || owns)
 }
 
@@ -73,7 +72,7 @@ pub async fn list(
 pub async fn get(
     ctx: &OAuthContext,
     signed: &SignedIn,
-    tag: &str,
+    tag: &Tag,
 ) -> Result<ConnectionView, ConsoleError> {
     require_seeing(signed)?;
     find_connection(ctx, tag)
@@ -86,11 +85,11 @@ pub async fn get(
 pub async fn history(
     ctx: &OAuthContext,
     signed: &SignedIn,
-    tag: &str,
+    tag: &Tag,
     page: &PageRequest,
 ) -> Result<Page<JournalEntry>, ConsoleError> {
     get(ctx, signed, tag).await?;
-    Ok(audit::history(ctx.app.stores.journal.as_ref(), tag, page).await?)
+    Ok(ctx.app.audit_trail().history(tag, page).await?)
 }
 
 /// Starts an authorization-code flow for `request` as `signed`: needs `connect`, and to replace a
@@ -104,13 +103,17 @@ pub async fn connect(
 ) -> Result<Started, ConsoleError> {
     signed.require(Permission::Connect)?;
     if request.replace {
-        let tag = request.tag.as_deref().unwrap_or_default();
-        get(ctx, signed, tag).await?;
+        let tag = match &request.tag {
+            Some(tag) => tag.clone(),
+            None => Tag::default_for(GrantType::AuthorizationCode, &request.client)
+                .map_err(|e| ConsoleError::invalid("tag", e.to_string()))?,
+        };
+        get(ctx, signed, &tag).await?;
     }
     let start_request = StartRequest {
-        client: request.client,
-        tag: request.tag,
-        owner: request.owner,
+        client: request.client.to_string(),
+        tag: request.tag.map(|t| t.to_string()),
+        owner: request.owner.map(|o| o.to_string()),
         replace: request.replace,
         ..StartRequest::default()
     };
@@ -121,7 +124,7 @@ pub async fn connect(
 pub async fn revoke(
     ctx: &OAuthContext,
     signed: &SignedIn,
-    tag: &str,
+    tag: &Tag,
     now: Epoch,
 ) -> Result<Released, ConsoleError> {
     get(ctx, signed, tag).await?;
@@ -135,7 +138,7 @@ pub async fn revoke(
 pub async fn delete(
     ctx: &OAuthContext,
     signed: &SignedIn,
-    tag: &str,
+    tag: &Tag,
 ) -> Result<Released, ConsoleError> {
     get(ctx, signed, tag).await?;
     delete_connection(ctx, tag)

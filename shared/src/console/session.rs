@@ -16,6 +16,7 @@ use subtle::ConstantTimeEq;
 use super::error::ConsoleError;
 use super::settings::ConsoleSettings;
 use crate::clock::Epoch;
+use crate::context::AppContext;
 use crate::domain::role::allowed;
 use crate::domain::{ConsoleSession, Permission, Role, User};
 use crate::login::session::{SessionToken, key_of};
@@ -123,6 +124,15 @@ impl ConsoleSessions {
         }
     }
 
+    /// The sessions of `app`'s stores.
+    pub fn of(app: &AppContext, settings: ConsoleSettings) -> Self {
+        Self::new(
+            app.stores.console_sessions.clone(),
+            app.stores.users.clone(),
+            settings,
+        )
+    }
+
     /// The settings sessions follow.
     pub fn settings(&self) -> ConsoleSettings {
         self.settings
@@ -225,7 +235,11 @@ mod tests {
 
     async fn with_user(roles: &[Role]) -> (ConsoleSessions, Arc<SqliteStore>, User) {
         let store = Arc::new(SqliteStore::in_memory().unwrap());
-        let mut user = User::new("ada@example.org", UserSource::Local, START);
+        let mut user = User::new(
+            crate::domain::Email::parse("ada@example.org").unwrap(),
+            UserSource::Local,
+            START,
+        );
         for role in roles {
             user.grant_role(*role);
         }

@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::token_response::ProviderTokenResponse;
 use crate::clock::Epoch;
 use crate::domain::token::{SealedCredentials, StoredToken, TokenFailure, TokenStatus};
-use crate::domain::{ClientId, GrantType, Scope, Tag};
+use crate::domain::{ClientId, GrantType, Owner, Scope, Tag};
 use crate::store::{Contention, StoreError, TokenStore, retry};
 use crate::vault::{TokenVault, VaultError};
 
@@ -46,7 +46,7 @@ pub fn seal_new(
     now: Epoch,
 ) -> Result<StoredToken, VaultError> {
     let mut record = StoredToken {
-        tag: grant.tag.to_string(),
+        tag: grant.tag.clone(),
         client_id: grant.client_id.clone(),
         grant_type: grant.grant_type.as_str().to_string(),
         scopes: grant.requested_scopes.to_vec(),
@@ -113,13 +113,13 @@ pub fn apply_response(
 /// none, so a scope does not tell which tags exist.
 pub async fn read_within(
     store: &dyn TokenStore,
-    tag: &str,
+    tag: &Tag,
     scope: &Scope,
 ) -> Result<Option<StoredToken>, StoreError> {
     Ok(store
         .get_token(tag)
         .await?
-        .filter(|r| scope.allows(&r.tag, r.owner.as_deref(), &r.client_id)))
+        .filter(|r| scope.allows(&r.tag, r.owner.as_ref(), &r.client_id)))
 }
 
 /// Creates `record` under its tag, atomically: the store's conditional create loses with
@@ -188,7 +188,7 @@ pub async fn replace(store: &dyn TokenStore, record: StoredToken) -> Result<Writ
 /// one is held.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TokenView {
-    pub tag: String,
+    pub tag: Tag,
     pub client_id: ClientId,
     pub grant_type: String,
     pub scopes: Vec<String>,
@@ -201,7 +201,7 @@ pub struct TokenView {
     pub error: Option<TokenFailure>,
     pub status: TokenStatus,
     pub refreshed_at: Option<Epoch>,
-    pub owner: Option<String>,
+    pub owner: Option<Owner>,
     pub created_by: Option<String>,
     pub created: Epoch,
     pub modified: Epoch,
@@ -260,7 +260,7 @@ mod tests {
     fn a_sealed_record_holds_no_credential_in_clear_and_opens_again() {
         let v = vault();
         let tag = Tag::parse("mail:1").unwrap();
-        let client = ClientId::new("c1");
+        let client = ClientId::stored("c1");
         let scopes = vec!["mail".to_string()];
         let r = response(
             r#"{"access_token":"AT-123","token_type":"Bearer","expires_in":"3600","refresh_token":"RT-456"}"#,
@@ -275,7 +275,7 @@ mod tests {
         assert_eq!(rec.due_at, Some(4300));
         let at = v
             .open(
-                "mail:1",
+                &tag,
                 field::ACCESS_TOKEN,
                 rec.access_token.as_ref().unwrap(),
             )
@@ -290,7 +290,7 @@ mod tests {
     fn a_response_without_refresh_token_keeps_the_old_one_and_without_expiry_has_none() {
         let v = vault();
         let tag = Tag::parse("mail:1").unwrap();
-        let client = ClientId::new("c1");
+        let client = ClientId::stored("c1");
         let scopes = vec![];
         let first = response(r#"{"access_token":"A1","token_type":"Bearer","refresh_token":"R1"}"#);
         let mut rec = seal_new(&v, grant(&tag, &client, &scopes), &first, 300, 1000).unwrap();
@@ -301,7 +301,7 @@ mod tests {
         apply_response(&v, &mut rec, &second, 300, 2000).unwrap();
         let refresh = v
             .open(
-                "mail:1",
+                &tag,
                 field::REFRESH_TOKEN,
                 rec.refresh_token.as_ref().unwrap(),
             )

@@ -122,7 +122,11 @@ async fn run(label: &str, backend: authbridge_tests::Backend, n: usize, endpoint
         .vault()
         .await
         .expect("the vault")
-        .seal("bench", "access_token", &SecretString::from("x"))
+        .seal(
+            &authbridge_tests::tokens::tag_of("bench"),
+            "access_token",
+            &SecretString::from("x"),
+        )
         .expect("a sealed value");
 
     let fill = Instant::now();

@@ -77,7 +77,7 @@ async fn a_console_session_reads_back_until_it_expires_and_use_moves_its_end(b: 
 
 async fn roles_are_stored_with_the_user_and_a_revoked_one_ends_its_sessions(b: Backend) {
     let mut user = User::new(
-        format!("{}@example.org", unique("admin")),
+        authbridge_tests::login::email_of(&format!("{}@example.org", unique("admin"))),
         UserSource::Local,
         clock::now(),
     );

@@ -61,7 +61,7 @@ pub fn list(nav: &Nav<'_>, tokens: &[ApiToken], now: Epoch) -> Markup {
                 tbody {
                     @for t in tokens {
                         tr data-token=(t.name) {
-                            td { a href=(token_link(nav, &t.name)) { (t.name) } }
+                            td { a href=(token_link(nav, t.name.as_str())) { (t.name) } }
                             td { (endpoints(t)) }
                             td { (t.scope.to_string()) }
                             td { (t.ip_restriction.to_string()) }
@@ -97,7 +97,7 @@ pub fn created(nav: &Nav<'_>, token: &ApiToken, value: &str) -> Markup {
     let body = html! {
         p #notice role="status" { "The token " strong { (token.name) } " is created. Copy its value now: it is shown only on this page, never again." }
         p { code #token-value { (value) } }
-        p { a href=(token_link(nav, &token.name)) { "Go to the token's page" } }
+        p { a href=(token_link(nav, token.name.as_str())) { "Go to the token's page" } }
     };
     layout(nav, "New API token", body)
 }

@@ -2,7 +2,7 @@
 //! connection's page with Reconnect, Revoke, Delete and its history.
 
 use authbridge::clock::Epoch;
-use authbridge::domain::{ConnectionStatus, JournalEntry, OAuthClient, Permission};
+use authbridge::domain::{ConnectionStatus, JournalEntry, OAuthClient, Owner, Permission};
 use authbridge::oauth::connections::ConnectionView;
 use authbridge::oauth::flow::Started;
 use maud::{Markup, html};
@@ -14,7 +14,7 @@ use super::{Nav, at, layout, notice, pager, relative};
 pub struct Filters {
     pub status: Option<ConnectionStatus>,
     pub provider: Option<String>,
-    pub owner: Option<String>,
+    pub owner: Option<Owner>,
     pub tag: Option<String>,
     pub after: Option<String>,
 }
@@ -27,9 +27,9 @@ impl Filters {
             parts.push(format!("status={}", status.name()));
         }
         for (name, value) in [
-            ("provider", &self.provider),
-            ("owner", &self.owner),
-            ("tag", &self.tag),
+            ("provider", self.provider.as_deref()),
+            ("owner", self.owner.as_ref().map(Owner::as_str)),
+            ("tag", self.tag.as_deref()),
         ] {
             if let Some(value) = value {
                 parts.push(format!("{name}={}", super::encode(value)));
@@ -61,6 +61,7 @@ fn show_link(nav: &Nav<'_>, tag: &str) -> String {
 /// The table, its filters and pages, and the connect form (for a role with `connect`).
 pub fn list(
     nav: &Nav<'_>,
+    done: Option<&str>,
     connections: &[ConnectionView],
     filters: &Filters,
     next: Option<&str>,
@@ -69,6 +70,7 @@ pub fn list(
     now: Epoch,
 ) -> Markup {
     let body = html! {
+        (notice(done))
         form #filters method="get" action=(nav.to("connections")) {
             label for="status" { "Status" }
             select #status name="status" {
@@ -85,7 +87,7 @@ pub fn list(
                 }
             }
             label for="owner" { "Owner" }
-            input #owner type="text" name="owner" value=(filters.owner.as_deref().unwrap_or(""));
+            input #owner type="text" name="owner" value=(filters.owner.as_ref().map_or("", Owner::as_str));
             label for="tag" { "Tag starts with" }
             input #tag type="search" name="tag" value=(filters.tag.as_deref().unwrap_or(""));
             button type="submit" { "Filter" }
@@ -111,10 +113,10 @@ pub fn list(
                 tbody {
                     @for c in connections {
                         tr data-tag=(c.tag) {
-                            td { a href=(show_link(nav, &c.tag)) { code { (c.tag) } } }
+                            td { a href=(show_link(nav, c.tag.as_str())) { code { (c.tag) } } }
                             td { code { (c.client.as_str()) } }
                             td { (c.provider.as_deref().unwrap_or("—")) }
-                            td { (c.owner.as_deref().unwrap_or("—")) }
+                            td { (c.owner.as_ref().map(Owner::as_str).unwrap_or("—")) }
                             td { (c.resource_owner_name.as_deref().unwrap_or("—")) }
                             td.status { (status_words(c.health.state)) }
                             td.expiry { (expiry(c, now)) }
@@ -174,7 +176,7 @@ pub fn connection(
             dt { "Tag" } dd #tag { code { (c.tag) } }
             dt { "Client" } dd { code { (c.client.as_str()) } }
             dt { "Provider" } dd { (c.provider.as_deref().unwrap_or("—")) }
-            dt { "Owner" } dd { (c.owner.as_deref().unwrap_or("—")) }
+            dt { "Owner" } dd { (c.owner.as_ref().map(Owner::as_str).unwrap_or("—")) }
             dt { "Account" } dd #account { (c.resource_owner_name.as_deref().unwrap_or("—")) }
             dt { "Status" } dd #status { (status_words(c.health.state)) }
             dt { "Expires" } dd #expiry { (expiry(c, now)) @if let Some(t) = c.expires_at { " (" (at(t)) ")" } }

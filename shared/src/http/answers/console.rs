@@ -43,12 +43,11 @@ impl ResponseError for ConsoleError {
                     ApiError::new(409, "name_taken").with_message(e.to_string())
                 }
                 ApiTokenError::NotFound(_) => ApiError::not_found("API token"),
-                ApiTokenError::EmptyName => ApiError::bad_request("invalid_request", e.to_string()),
                 ApiTokenError::Store(e) => e.answer(),
             },
             ConsoleError::Users(e) => match e {
                 UserAdminError::NotFound(_) => ApiError::not_found("user"),
-                UserAdminError::InvalidEmail(_) | UserAdminError::UnacceptablePassword => {
+                UserAdminError::UnacceptablePassword => {
                     ApiError::bad_request("invalid_request", e.to_string())
                 }
                 UserAdminError::Taken(_) => ApiError::new(409, "taken").with_message(e.to_string()),
