@@ -46,18 +46,20 @@ pub enum UsersCommand {
         #[command(flatten)]
         password: PasswordArgs,
     },
-    /// Gives a user a console role (admin or operator): the first administrator is made so.
+    /// Gives a user a console role (admin, operator or connector): the first administrator is made
+    /// so.
     GrantRole {
         /// The user's id or e-mail address.
         user: UserRef,
-        /// The role: admin (everything) or operator (connections and the migration's progress).
+        /// The role: admin (everything), operator (connections and the migration's progress) or
+        /// connector (connecting accounts and their own connections).
         role: Role,
     },
     /// Takes a console role from a user; the console sessions it opened with the role end.
     RevokeRole {
         /// The user's id or e-mail address.
         user: UserRef,
-        /// The role: admin or operator.
+        /// The role: admin, operator or connector.
         role: Role,
     },
     /// Deletes a user and its e-mail, ext_id and WordPress links; its sessions stop working.

@@ -76,17 +76,22 @@ pub enum Role {
     /// Day-to-day running: every connection, connecting accounts and the migration's progress; no
     /// clients, no secrets, no users, no API tokens.
     Operator,
+    /// A person who connects accounts and looks after their own connections (CiviCRM's "create
+    /// OAuth tokens via auth code flow" and "manage my OAuth contact tokens"): `connect` and
+    /// `connections:own`, nothing else.
+    Connector,
 }
 
 impl Role {
     /// Every role.
-    pub const ALL: [Role; 2] = [Role::Admin, Role::Operator];
+    pub const ALL: [Role; 3] = [Role::Admin, Role::Operator, Role::Connector];
 
     /// Its name, e.g. `operator`.
     pub fn name(self) -> &'static str {
         match self {
             Role::Admin => "admin",
             Role::Operator => "operator",
+            Role::Connector => "connector",
         }
     }
 
@@ -100,6 +105,7 @@ impl Role {
                 Permission::ConnectionsAll,
                 Permission::Migration,
             ],
+            Role::Connector => &[Permission::Connect, Permission::ConnectionsOwn],
         }
     }
 
@@ -117,7 +123,7 @@ impl fmt::Display for Role {
 
 /// A role name that is none of the shipped roles.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("no role {0:?}; the roles are admin and operator")]
+#[error("no role {0:?}; the roles are admin, operator and connector")]
 pub struct UnknownRole(pub String);
 
 impl FromStr for Role {
@@ -160,6 +166,10 @@ mod tests {
             Permission::Migration,
         ] {
             assert!(Role::Operator.allows(granted), "{granted}");
+        }
+        for permission in Permission::ALL {
+            let own = [Permission::Connect, Permission::ConnectionsOwn].contains(&permission);
+            assert_eq!(Role::Connector.allows(permission), own, "{permission}");
         }
         assert!(
             !allowed(&[], Permission::ConnectionsOwn),

@@ -8,6 +8,7 @@
 
 mod api_token_scopes;
 mod api_tokens;
+mod connection_ending;
 mod connection_rule;
 mod connection_search;
 mod console_store;
