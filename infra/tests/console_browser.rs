@@ -3,7 +3,9 @@
 //! sees the pages and registers a client for the test authorization server; an operator sees
 //! neither the clients nor a secret field; a user without a role cannot enter; forms posted
 //! without the session's token, with another session's token or from another site change nothing;
-//! a session left idle ends. Screenshots of each page go to `.test-run/console/`.
+//! a session left idle ends; an administrator sets a user's password (ending their sessions),
+//! grants and revokes roles, disables and enables them, and narrows, disables and deletes an API
+//! token. Screenshots of each page go to `.test-run/console/`.
 //!
 //! Needs ChromeDriver (`AUTHBRIDGE_TEST_WEBDRIVER`), which the README's test command starts; under
 //! plain `cargo test` each test prints why it is skipped and returns.
@@ -878,4 +880,177 @@ async fn an_administrator_connects_an_account_reconnects_revokes_it_and_creates_
     ] {
         assert!(kinds.contains(&kind), "{kind} in the audit log: {kinds:?}");
     }
+}
+
+/// Whether the console still takes `cookie` as a session (else it sends the browser to sign in).
+async fn session_works(stack: &LocalStackProcess, cookie: &str) -> bool {
+    let answer = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("an HTTP client")
+        .get(console(stack, ""))
+        .header("cookie", format!("authbridge_console={cookie}"))
+        .send()
+        .await
+        .expect("the console answers");
+    answer.status() == reqwest::StatusCode::OK
+}
+
+/// Waits until the browser is on the page a change sends it to (its address says `done=<done>`).
+async fn until_done(browser: &Client, done: &str) -> Result<(), CmdError> {
+    let marker = format!("done={done}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !browser.current_url().await?.as_str().contains(&marker) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the browser never reached the page after {done}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    wait_for(browser, "p#notice").await
+}
+
+async fn click_button(browser: &Client, label: &str) -> Result<(), CmdError> {
+    browser
+        .find(Locator::XPath(&format!(
+            "//button[normalize-space()='{label}']"
+        )))
+        .await?
+        .click()
+        .await
+}
+
+#[tokio::test]
+async fn an_administrator_manages_a_user_and_narrows_disables_and_deletes_an_api_token() {
+    let Some(webdriver) = webdriver() else {
+        return;
+    };
+    let (stack, _providers) = stack(&[]).await;
+    user(&stack, "admin@example.org", Some("admin"));
+    user(&stack, "ben@example.org", Some("operator"));
+    let bens_session = in_browser(&webdriver, async |browser| {
+        sign_in(browser, &stack, "ben@example.org").await?;
+        session_cookie(browser).await
+    })
+    .await;
+    assert!(
+        session_works(&stack, &bens_session).await,
+        "Ben is signed in"
+    );
+
+    #[derive(Debug)]
+    struct Seen {
+        found: Vec<String>,
+        after_password: bool,
+        roles_granted: String,
+        roles_revoked: String,
+        disabled: String,
+        enabled: String,
+        scope: String,
+        token_status: String,
+        tokens_after_delete: Vec<String>,
+    }
+    let seen = in_browser(&webdriver, async |browser| {
+        sign_in(browser, &stack, "admin@example.org").await?;
+        browser
+            .goto(console(&stack, "/users?q=ben%40example.org").as_str())
+            .await?;
+        let found = texts(browser, "table#users tbody tr").await?;
+        click(browser, "tr[data-user='ben@example.org'] a").await?;
+        wait_for(browser, "dl#user").await?;
+
+        browser
+            .find(Locator::Id("password"))
+            .await?
+            .send_keys("a brand new password")
+            .await?;
+        click(browser, "form#edit button[type=submit]").await?;
+        until_done(browser, "password").await?;
+        let after_password = session_works(&stack, &bens_session).await;
+
+        click_button(browser, "Grant connector").await?;
+        until_done(browser, "granted").await?;
+        let roles_granted = text(browser, "#roles").await?;
+        click_button(browser, "Revoke operator").await?;
+        until_done(browser, "revoked").await?;
+        let roles_revoked = text(browser, "#roles").await?;
+        click(browser, "#toggle").await?;
+        until_done(browser, "disabled").await?;
+        let disabled = text(browser, "#status").await?;
+        screenshot(browser, "user").await?;
+        click(browser, "#toggle").await?;
+        until_done(browser, "enabled").await?;
+        let enabled = text(browser, "#status").await?;
+
+        browser
+            .goto(console(&stack, "/api-tokens").as_str())
+            .await?;
+        browser
+            .find(Locator::Id("name"))
+            .await?
+            .send_keys("crm-narrow")
+            .await?;
+        click(browser, "form#create button[type=submit]").await?;
+        wait_for(browser, "#token-value").await?;
+        browser
+            .goto(console(&stack, "/api-tokens/show?name=crm-narrow").as_str())
+            .await?;
+        let tags = browser.find(Locator::Id("tags")).await?;
+        tags.clear().await?;
+        tags.send_keys("crm:*").await?;
+        click(browser, "form#edit button[type=submit]").await?;
+        until_done(browser, "scope").await?;
+        let scope = text(browser, "#scope").await?;
+        click(browser, "#toggle").await?;
+        until_done(browser, "disabled").await?;
+        let token_status = text(browser, "#status").await?;
+        screenshot(browser, "api-token").await?;
+        click(browser, "#delete").await?;
+        wait_for(browser, "form#create").await?;
+        let tokens_after_delete = texts(browser, "table#api-tokens tbody tr").await?;
+        Ok(Seen {
+            found,
+            after_password,
+            roles_granted,
+            roles_revoked,
+            disabled,
+            enabled,
+            scope,
+            token_status,
+            tokens_after_delete,
+        })
+    })
+    .await;
+    assert_eq!(seen.found.len(), 1, "{seen:?}");
+    assert!(seen.found[0].contains("ben@example.org"), "{seen:?}");
+    assert!(
+        !seen.after_password,
+        "a new password ends the user's console sessions"
+    );
+    assert!(
+        seen.roles_granted.contains("connector") && seen.roles_granted.contains("operator"),
+        "{seen:?}"
+    );
+    assert!(
+        seen.roles_revoked.contains("connector") && !seen.roles_revoked.contains("operator"),
+        "{seen:?}"
+    );
+    assert_eq!(seen.disabled, "disabled");
+    assert_eq!(seen.enabled, "enabled");
+    let shown = stack.cli(&["--json", "users", "show", "ben@example.org"], "");
+    assert!(
+        shown.contains("connector") && !shown.contains("operator"),
+        "{shown}"
+    );
+    assert!(seen.scope.contains("crm:*"), "{seen:?}");
+    assert_eq!(seen.token_status, "disabled");
+    assert!(
+        !seen
+            .tokens_after_delete
+            .iter()
+            .any(|r| r.contains("crm-narrow")),
+        "{seen:?}"
+    );
+    let listed = stack.cli(&["--json", "api-tokens", "list"], "");
+    assert!(!listed.contains("crm-narrow"), "deleted: {listed}");
 }

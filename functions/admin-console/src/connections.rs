@@ -114,9 +114,8 @@ pub async fn list(
     Ok(view::list(
         nav,
         notice(query.get("done").map(String::as_str)),
-        &found.items,
+        &found,
         &filters,
-        found.next.as_deref(),
         &context.oauth.providers.list(),
         &clients,
         clock::now(),

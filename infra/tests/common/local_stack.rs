@@ -145,7 +145,7 @@ impl LocalStackProcess {
     pub fn cli(&self, args: &[&str], stdin: &str) -> String {
         use std::io::Write;
         let binary = cli_binary();
-        let mut command = Command::new(&binary);
+        let mut command = Command::new(binary);
         for (key, _) in std::env::vars_os() {
             if key.to_str().is_some_and(|k| k.starts_with("AUTHBRIDGE_"))
                 || key == "AWS_ENDPOINT_URL"

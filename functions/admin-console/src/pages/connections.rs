@@ -5,6 +5,7 @@ use authbridge::clock::Epoch;
 use authbridge::domain::{ConnectionStatus, JournalEntry, OAuthClient, Owner, Permission};
 use authbridge::oauth::connections::ConnectionView;
 use authbridge::oauth::flow::Started;
+use authbridge::store::Page;
 use maud::{Markup, html};
 
 use super::{Nav, at, layout, notice, pager, relative};
@@ -62,13 +63,14 @@ fn show_link(nav: &Nav<'_>, tag: &str) -> String {
 pub fn list(
     nav: &Nav<'_>,
     done: Option<&str>,
-    connections: &[ConnectionView],
+    found: &Page<ConnectionView>,
     filters: &Filters,
-    next: Option<&str>,
     providers: &[(&str, &str)],
     clients: &[OAuthClient],
     now: Epoch,
 ) -> Markup {
+    let connections = &found.items;
+    let next = found.next.as_deref();
     let body = html! {
         (notice(done))
         form #filters method="get" action=(nav.to("connections")) {
