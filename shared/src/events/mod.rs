@@ -100,7 +100,8 @@ pub struct Event {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// For a replaced or deleted connection: what became of the grant it held, `revoked`, `kept`
-    /// (another connection holds the same account, see `grant_held_by`) or `not_revoked`.
+    /// (another connection holds the same account, see `grant_held_by`), `not_revoked` or `failed`
+    /// (the provider refused or could not be reached; `error` says why).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub grant: Option<String>,
     /// The tag of the connection that keeps the grant, when `grant` is `kept`.
@@ -229,7 +230,7 @@ impl Event {
         self
     }
 
-    /// What became of the grant the connection held (`revoked`, `kept`, `not_revoked`), and the
+    /// What became of the grant the connection held (`revoked`, `kept`, `not_revoked`, `failed`), and the
     /// tag that keeps it.
     pub fn with_grant(mut self, grant: &str, held_by: Option<&Tag>) -> Self {
         self.grant = Some(grant.to_string());

@@ -16,6 +16,7 @@ use crate::domain::{
 
 mod api_tokens;
 mod connection_index;
+mod console_sessions;
 mod counters;
 pub mod dynamo;
 mod journal;
@@ -29,6 +30,7 @@ mod version;
 
 pub use api_tokens::ApiTokenStore;
 pub use connection_index::ConnectionIndex;
+pub use console_sessions::ConsoleSessionStore;
 pub use counters::CounterStore;
 pub use journal::JournalStore;
 pub(crate) use pages::DueCursor;
@@ -260,6 +262,8 @@ pub struct Stores {
     pub sessions: Arc<dyn SessionStore>,
     pub attempts: Arc<dyn AttemptStore>,
     pub api_tokens: Arc<dyn ApiTokenStore>,
+    /// The admin console's sessions.
+    pub console_sessions: Arc<dyn ConsoleSessionStore>,
     /// The journal: audit entries and connections' histories.
     pub journal: Arc<dyn JournalStore>,
     /// The migration's counters.
@@ -279,6 +283,7 @@ impl Stores {
             + SessionStore
             + AttemptStore
             + ApiTokenStore
+            + ConsoleSessionStore
             + JournalStore
             + CounterStore
             + ConnectionIndex
@@ -292,6 +297,7 @@ impl Stores {
             sessions: store.clone(),
             attempts: store.clone(),
             api_tokens: store.clone(),
+            console_sessions: store.clone(),
             journal: store.clone(),
             counters: store.clone(),
             connections: store,

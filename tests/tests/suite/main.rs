@@ -8,8 +8,10 @@
 
 mod api_token_scopes;
 mod api_tokens;
+mod connection_ending;
 mod connection_rule;
 mod connection_search;
+mod console_store;
 mod events;
 mod handlers;
 mod journal;

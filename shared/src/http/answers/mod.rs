@@ -11,6 +11,7 @@
 
 mod api_tokens;
 mod connection;
+mod console;
 mod grant;
 mod login;
 mod mail;

@@ -20,7 +20,7 @@ use super::error::OAuthError;
 use super::grant::ClientAuthMethod;
 use super::records::Lifetimes;
 use crate::clock::Epoch;
-use crate::domain::{ApiToken, ClientId, OAuthClient, Owner, Scope, StoredToken, Tag};
+use crate::domain::{ApiToken, ClientId, Email, OAuthClient, Owner, Scope, StoredToken, Tag};
 use crate::providers::{ResolvedProvider, TokenAuthMethod};
 
 pub mod binding;
@@ -99,6 +99,15 @@ impl Initiator {
     pub fn cli() -> Self {
         Initiator {
             name: "cli".into(),
+            scope: Scope::everything(),
+        }
+    }
+
+    /// A console user (`console:<e-mail>`), whose role carries `connect`: every connection, as
+    /// the CLI reaches them. The console's own permissions decide which it may see or touch.
+    pub fn console(email: &Email) -> Self {
+        Initiator {
+            name: format!("console:{email}"),
             scope: Scope::everything(),
         }
     }
