@@ -47,6 +47,10 @@ pub struct ConnectionHealth {
     pub last_error: Option<String>,
     /// When the last refresh failed.
     pub failed_at: Option<Epoch>,
+    /// When the refresh token expires, when the provider states its lifetime.
+    pub refresh_expires: Option<Epoch>,
+    /// The connection's public values (Salesforce's `instance_url`, QuickBooks' `realmId`).
+    pub metadata: std::collections::BTreeMap<String, String>,
 }
 
 impl ConnectionView {
@@ -91,6 +95,8 @@ impl ConnectionHealth {
                 None => e.error.clone(),
             }),
             failed_at: record.error.as_ref().map(|e| e.time),
+            refresh_expires: record.refresh_expires,
+            metadata: record.metadata.clone(),
         }
     }
 }

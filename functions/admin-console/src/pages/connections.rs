@@ -43,6 +43,7 @@ impl Filters {
 fn status_words(status: ConnectionStatus) -> &'static str {
     match status {
         ConnectionStatus::Active => "active",
+        ConnectionStatus::Expiring => "refresh token ends soon",
         ConnectionStatus::RefreshFailing => "refresh failing",
         ConnectionStatus::NeedsReauthorization => "needs reauthorization",
     }
@@ -182,6 +183,10 @@ pub fn connection(
             dt { "Account" } dd #account { (c.resource_owner_name.as_deref().unwrap_or("—")) }
             dt { "Status" } dd #status { (status_words(c.health.state)) }
             dt { "Expires" } dd #expiry { (expiry(c, now)) @if let Some(t) = c.expires_at { " (" (at(t)) ")" } }
+            dt { "Refresh token ends" } dd #refresh-expiry { (c.health.refresh_expires.map_or("not stated".into(), |t| relative(t, now))) }
+            @for (name, value) in &c.health.metadata {
+                dt { (name) } dd.metadata { code { (value) } }
+            }
             dt { "Last refresh" } dd { (c.health.refreshed_at.map_or("never".into(), |t| relative(t, now))) }
             dt { "Last error" } dd #last-error { (c.health.last_error.as_deref().unwrap_or("—")) }
             dt { "Scopes" } dd { (c.scopes.join(" ")) }
