@@ -22,6 +22,7 @@ mod mail_xoauth2;
 mod migration_status;
 mod oauth_flow;
 mod oidc_server;
+mod round_trips;
 mod store_contract;
 mod store_faults;
 mod token_endpoint_failures;
