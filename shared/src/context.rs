@@ -54,7 +54,7 @@ impl AppContext {
                 (stores, secrets, None)
             }
         };
-        let stores = stores.with_api_token_cache(config.api_token_cache_ttl);
+        let stores = crate::api_tokens::cache::cached(stores, config.api_token_cache_ttl);
         let secrets: Arc<dyn SecretStore> =
             Arc::new(CachedSecrets::new(secrets, config.secret_cache_ttl));
         // An EventBridge client only for a bus: building an SDK client costs a tenth of an init.

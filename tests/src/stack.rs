@@ -130,10 +130,8 @@ pub async fn start_with_login(
     let events = Events::new(&config.events, eventbridge, backend.secrets.clone())
         .with_journal(backend.stores.journal.clone());
     // As a function builds its stores (`AppContext::build`).
-    let stores = backend
-        .stores
-        .clone()
-        .with_api_token_cache(config.api_token_cache_ttl);
+    let stores =
+        authbridge::api_tokens::cache::cached(backend.stores.clone(), config.api_token_cache_ttl);
     let app = AppContext {
         config,
         stores,

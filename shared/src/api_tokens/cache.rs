@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 
 use crate::domain::ApiToken;
-use crate::store::{ApiTokenStore, Page, PageRequest, StoreResult};
+use crate::store::{ApiTokenStore, Page, PageRequest, StoreResult, Stores};
 
 /// The default time a process keeps a token's record.
 pub const DEFAULT_TTL: Duration = Duration::from_secs(30);
@@ -26,6 +26,13 @@ pub struct CachedApiTokens {
     inner: Arc<dyn ApiTokenStore>,
     ttl: Duration,
     copies: Mutex<HashMap<String, (Instant, ApiToken)>>,
+}
+
+/// `stores` with their API tokens behind a process-wide copy kept for `ttl`, as every function
+/// builds them ([`crate::context::AppContext::build`]).
+pub fn cached(mut stores: Stores, ttl: Duration) -> Stores {
+    stores.api_tokens = Arc::new(CachedApiTokens::new(stores.api_tokens, ttl));
+    stores
 }
 
 impl CachedApiTokens {

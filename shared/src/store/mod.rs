@@ -278,16 +278,6 @@ pub struct Stores {
 }
 
 impl Stores {
-    /// These stores, with a warm process's copy of each API token read kept for `ttl`
-    /// ([`crate::api_tokens::cache`]).
-    pub fn with_api_token_cache(mut self, ttl: std::time::Duration) -> Self {
-        self.api_tokens = Arc::new(crate::api_tokens::cache::CachedApiTokens::new(
-            self.api_tokens,
-            ttl,
-        ));
-        self
-    }
-
     /// All stores backed by one implementation.
     pub fn from_one<S>(store: Arc<S>) -> Self
     where
