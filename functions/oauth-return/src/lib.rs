@@ -30,6 +30,7 @@ pub async fn handle(context: Arc<Context>, req: Request) -> Response<Body> {
         error: q.remove("error"),
         error_description: q.remove("error_description"),
         iss: q.remove("iss"),
+        others: q.into_iter().collect(),
     };
     let state = params.state.clone().unwrap_or_default();
     let completed = flow::complete(
@@ -45,7 +46,7 @@ pub async fn handle(context: Arc<Context>, req: Request) -> Response<Body> {
             landing_url,
             owner_name,
         }) => match landing_url {
-            Some(landing) => land(&landing, &[("status", "connected"), ("tag", &tag)]),
+            Some(landing) => land(&landing, &[("status", "connected"), ("tag", tag.as_str())]),
             None => page::message(
                 200,
                 "Connected",

@@ -162,7 +162,7 @@ mod tests {
 
     fn token() -> ApiToken {
         ApiToken {
-            name: "t".into(),
+            name: crate::domain::ApiTokenName::parse("t").unwrap(),
             token_hash: "ab".repeat(32),
             active: true,
             ip_restriction: IpRestriction::Any,

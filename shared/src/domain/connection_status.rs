@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::ClientId;
 use super::token::{StoredToken, TokenStatus};
+use super::{ClientId, Owner};
 
 /// A connection's state, from its record's fields (see `token_lifecycle.rs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -12,6 +12,9 @@ use super::token::{StoredToken, TokenStatus};
 pub enum ConnectionStatus {
     /// Refreshed, or not yet due: nothing to do.
     Active,
+    /// Usable, but its refresh token's stated lifetime ends soon (within the expiring window):
+    /// the user should connect again before it lapses.
+    Expiring,
     /// The last refresh failed for a reason worth retrying (the provider down, the client
     /// refused); authbridge keeps trying with backoff.
     RefreshFailing,
@@ -21,8 +24,9 @@ pub enum ConnectionStatus {
 
 impl ConnectionStatus {
     /// Every status, in the order a person reads them.
-    pub const ALL: [ConnectionStatus; 3] = [
+    pub const ALL: [ConnectionStatus; 4] = [
         ConnectionStatus::Active,
+        ConnectionStatus::Expiring,
         ConnectionStatus::RefreshFailing,
         ConnectionStatus::NeedsReauthorization,
     ];
@@ -31,6 +35,7 @@ impl ConnectionStatus {
     pub fn name(self) -> &'static str {
         match self {
             ConnectionStatus::Active => "active",
+            ConnectionStatus::Expiring => "expiring",
             ConnectionStatus::RefreshFailing => "refresh_failing",
             ConnectionStatus::NeedsReauthorization => "needs_reauthorization",
         }
@@ -50,12 +55,16 @@ impl std::fmt::Display for ConnectionStatus {
 
 impl StoredToken {
     /// The connection's state: needs reauthorization once the provider refused the refresh
-    /// token; refresh failing while the last attempt's failure is recorded (a success clears it);
-    /// else active.
+    /// token (or its stated lifetime ended); refresh failing while the last attempt's failure is
+    /// recorded (a success clears it); expiring once the refresh token's coming end was
+    /// announced; else active.
     pub fn connection_status(&self) -> ConnectionStatus {
         match (self.status, &self.error) {
             (TokenStatus::ReauthorizationRequired, _) => ConnectionStatus::NeedsReauthorization,
             (TokenStatus::Active, Some(_)) => ConnectionStatus::RefreshFailing,
+            (TokenStatus::Active, None) if self.expiring_since.is_some() => {
+                ConnectionStatus::Expiring
+            }
             (TokenStatus::Active, None) => ConnectionStatus::Active,
         }
     }
@@ -68,7 +77,7 @@ impl StoredToken {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ConnectionFilter {
     /// Whose connections, in the caller's terms (`contact:42`).
-    pub owner: Option<String>,
+    pub owner: Option<Owner>,
     /// Connections in this state.
     pub status: Option<ConnectionStatus>,
     /// Connections of one of these clients (a provider's clients); `Some(empty)` matches none.
@@ -93,7 +102,7 @@ impl ConnectionFilter {
             && self
                 .tag_prefix
                 .as_ref()
-                .is_none_or(|prefix| record.tag.starts_with(prefix.as_str()))
+                .is_none_or(|prefix| record.tag.as_str().starts_with(prefix.as_str()))
     }
 }
 
@@ -114,6 +123,8 @@ mod tests {
     fn the_status_follows_the_records_fields() {
         let mut r = record();
         assert_eq!(r.connection_status(), ConnectionStatus::Active);
+        r.expiring_since = Some(4);
+        assert_eq!(r.connection_status(), ConnectionStatus::Expiring);
         r.error = Some(TokenFailure {
             kind: FailureKind::Transient,
             error: "server_error".into(),
@@ -137,7 +148,7 @@ mod tests {
         let r = record();
         assert!(ConnectionFilter::default().matches(&r));
         let owner = |o: &str| ConnectionFilter {
-            owner: Some(o.into()),
+            owner: Some(Owner::parse(o).unwrap()),
             ..Default::default()
         };
         assert!(owner("contact:1").matches(&r) && !owner("contact:2").matches(&r));

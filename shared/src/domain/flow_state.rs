@@ -1,8 +1,12 @@
 //! The short-lived record of an authorization-code flow between start-auth and oauth-return.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::ClientId;
+use super::owner::{self, Owner};
+use super::tag::{self, Tag};
 use crate::clock::Epoch;
 
 /// One started authorization-code flow, keyed by the SHA-256 of its `state` so the store never holds
@@ -13,7 +17,9 @@ pub struct FlowState {
     pub key: String,
     pub client_id: ClientId,
     pub scopes: Vec<String>,
-    pub tag: String,
+    /// The tag the flow's connection will be stored under.
+    #[serde(deserialize_with = "tag::stored::deserialize")]
+    pub tag: Tag,
     #[serde(default)]
     pub landing_url: Option<String>,
     #[serde(default)]
@@ -29,8 +35,12 @@ pub struct FlowState {
     #[serde(default)]
     pub replace: bool,
     /// Whose connection the flow makes, in the caller's terms (see `StoredToken::owner`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub owner: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "owner::stored::deserialize"
+    )]
+    pub owner: Option<Owner>,
     /// Who started the flow: an API token's name, or `cli`.
     #[serde(default)]
     pub created_by: String,
@@ -38,6 +48,11 @@ pub struct FlowState {
     /// until the link is opened, which can happen once. Absent from the stored item until then.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub binding: Option<String>,
+    /// The connection's values known at the start (what the start supplied, the client fixed,
+    /// and the defaults), checked against the provider's patterns; the redirect and the token
+    /// response add theirs at the end.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub connection: BTreeMap<String, String>,
 }
 
 impl std::fmt::Debug for FlowState {
@@ -53,6 +68,7 @@ impl std::fmt::Debug for FlowState {
             .field("replace", &self.replace)
             .field("created_by", &self.created_by)
             .field("opened", &self.binding.is_some())
+            .field("connection", &self.connection)
             .finish()
     }
 }

@@ -1,10 +1,14 @@
 //! A stored OAuth token record, as CiviCRM's `OAuthSysToken`, in the form the store holds it: every
 //! credential sealed (encrypted) before it reaches the store.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::ClientId;
+use super::owner::{self, Owner};
+use super::tag::{self, Tag};
 pub use super::token_lifecycle::{FailureKind, SealedCredentials, TokenFailure, TokenVersion};
 use crate::clock::Epoch;
 
@@ -34,7 +38,8 @@ pub enum TokenStatus {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoredToken {
     /// Unique name of what the token is for, e.g. `MailSettings:3`.
-    pub tag: String,
+    #[serde(deserialize_with = "tag::stored::deserialize")]
+    pub tag: Tag,
     pub client_id: ClientId,
     pub grant_type: String,
     #[serde(default)]
@@ -85,11 +90,31 @@ pub struct StoredToken {
     pub lease_until: Option<Epoch>,
     /// Whose connection this is, in the caller's own terms (e.g. `contact:42`): connections are
     /// listed by it. Not the provider's account, which is `resource_owner`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub owner: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "owner::stored::deserialize"
+    )]
+    pub owner: Option<Owner>,
     /// Who made the connection: an API token's name, `cli`, or the local stack's index page.
     #[serde(default)]
     pub created_by: Option<String>,
+    /// The connection's public values, by name: the parameters its start supplied (or its client
+    /// fixed) and the values captured from the redirect and the token response that the provider
+    /// file does not mark secret (Salesforce's `instance_url`, QuickBooks' `realmId`). What
+    /// `{{connection.NAME}}` is filled with in the provider's later URLs.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub metadata: BTreeMap<String, String>,
+    /// The captured values the provider file marks secret, by name, each sealed like a token.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sealed_metadata: BTreeMap<String, Sealed>,
+    /// When the refresh token expires (epoch seconds), when the provider states its lifetime.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_expires: Option<Epoch>,
+    /// When `connection.expiring` was announced for the current refresh token; cleared when a
+    /// refresh moves its expiry out of the window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiring_since: Option<Epoch>,
     pub created: Epoch,
     pub modified: Epoch,
     #[serde(default)]

@@ -12,11 +12,13 @@
 //! up and logged (`an event was not delivered`, with its type and tag), so a slow receiver never
 //! pushes a function past its timeout.
 
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use serde::Serialize;
 
 use crate::clock::Epoch;
+use crate::domain::{ClientId, Owner, Tag, UserId};
 
 mod admin;
 mod bus;
@@ -41,6 +43,9 @@ pub enum EventKind {
     ReauthorizationRequired,
     /// A refresh succeeded after a failure streak.
     Recovered,
+    /// The refresh token's stated lifetime ends within the expiring window; once per refresh
+    /// token.
+    ConnectionExpiring,
     /// A user's first WordPress-validated login made them a local user.
     UserMigrated,
     /// A WordPress site posted a user to sync-user.
@@ -59,6 +64,7 @@ impl EventKind {
             EventKind::RefreshFailed => "connection.refresh_failed",
             EventKind::ReauthorizationRequired => "connection.reauthorization_required",
             EventKind::Recovered => "connection.recovered",
+            EventKind::ConnectionExpiring => "connection.expiring",
             EventKind::UserMigrated => "user.migrated",
             EventKind::UserSynced => "user.synced",
             EventKind::Admin(action) => action.name(),
@@ -80,26 +86,27 @@ pub struct Event {
     /// Epoch seconds.
     pub time: Epoch,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub tag: Option<String>,
+    pub tag: Option<Tag>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub user_id: Option<String>,
+    pub user_id: Option<UserId>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub client: Option<String>,
+    pub client: Option<ClientId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,
     /// The connection's owner, in the caller's terms.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub owner: Option<String>,
+    pub owner: Option<Owner>,
     /// The provider's error code, for failures.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// For a replaced or deleted connection: what became of the grant it held, `revoked`, `kept`
-    /// (another connection holds the same account, see `grant_held_by`) or `not_revoked`.
+    /// (another connection holds the same account, see `grant_held_by`), `not_revoked` or `failed`
+    /// (the provider refused or could not be reached; `error` says why).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub grant: Option<String>,
     /// The tag of the connection that keeps the grant, when `grant` is `kept`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub grant_held_by: Option<String>,
+    pub grant_held_by: Option<Tag>,
     /// Who did it, when someone did: an administrator (`cli:<user>`, a console user) or an API
     /// token's name.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -110,17 +117,24 @@ pub struct Event {
     /// The address the change came from, when it came over the network.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<IpAddr>,
+    /// The connection's public values (Salesforce's `instance_url`, QuickBooks' `realmId`), on
+    /// connection events whose connection has any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<BTreeMap<String, String>>,
+    /// When the connection's refresh token expires, when the provider states its lifetime.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token_expires_at: Option<Epoch>,
 }
 
 impl Event {
     /// An event about the connection `tag`.
-    pub fn connection(kind: EventKind, tag: &str, client: &str, time: Epoch) -> Self {
+    pub fn connection(kind: EventKind, tag: &Tag, client: &ClientId, time: Epoch) -> Self {
         Event {
             kind,
             time,
-            tag: Some(tag.to_string()),
+            tag: Some(tag.clone()),
             user_id: None,
-            client: Some(client.to_string()),
+            client: Some(client.clone()),
             provider: None,
             owner: None,
             error: None,
@@ -129,16 +143,18 @@ impl Event {
             actor: None,
             target: None,
             address: None,
+            metadata: None,
+            refresh_token_expires_at: None,
         }
     }
 
     /// An event about the user `user_id`.
-    pub fn user(kind: EventKind, user_id: &str, time: Epoch) -> Self {
+    pub fn user(kind: EventKind, user_id: &UserId, time: Epoch) -> Self {
         Event {
             kind,
             time,
             tag: None,
-            user_id: Some(user_id.to_string()),
+            user_id: Some(user_id.clone()),
             client: None,
             provider: None,
             owner: None,
@@ -148,6 +164,8 @@ impl Event {
             actor: None,
             target: None,
             address: None,
+            metadata: None,
+            refresh_token_expires_at: None,
         }
     }
 
@@ -161,17 +179,22 @@ impl Event {
         time: Epoch,
     ) -> Self {
         Event {
+            kind: EventKind::Admin(action),
+            time,
+            tag: None,
+            user_id: None,
+            client: None,
+            provider: None,
+            owner: None,
+            error: None,
+            grant: None,
+            grant_held_by: None,
             actor: Some(actor.to_string()),
             target: Some(target.to_string()),
             address,
-            ..Event::user(EventKind::Admin(action), "", time)
+            metadata: None,
+            refresh_token_expires_at: None,
         }
-        .without_user()
-    }
-
-    fn without_user(mut self) -> Self {
-        self.user_id = None;
-        self
     }
 
     /// Who did it.
@@ -180,13 +203,25 @@ impl Event {
         self
     }
 
+    /// Carries a connection's public values and its refresh token's expiry.
+    pub fn with_connection_values(
+        mut self,
+        metadata: &BTreeMap<String, String>,
+        refresh_token_expires_at: Option<Epoch>,
+    ) -> Self {
+        self.metadata = Some(metadata.clone()).filter(|m| !m.is_empty());
+        self.refresh_token_expires_at = refresh_token_expires_at;
+        self
+    }
+
+    /// Names the client's provider.
     pub fn with_provider(mut self, provider: Option<&str>) -> Self {
         self.provider = provider.map(str::to_string);
         self
     }
 
-    pub fn with_owner(mut self, owner: Option<&str>) -> Self {
-        self.owner = owner.map(str::to_string);
+    pub fn with_owner(mut self, owner: Option<&Owner>) -> Self {
+        self.owner = owner.cloned();
         self
     }
 
@@ -195,11 +230,11 @@ impl Event {
         self
     }
 
-    /// What became of the grant the connection held (`revoked`, `kept`, `not_revoked`), and the
+    /// What became of the grant the connection held (`revoked`, `kept`, `not_revoked`, `failed`), and the
     /// tag that keeps it.
-    pub fn with_grant(mut self, grant: &str, held_by: Option<&str>) -> Self {
+    pub fn with_grant(mut self, grant: &str, held_by: Option<&Tag>) -> Self {
         self.grant = Some(grant.to_string());
-        self.grant_held_by = held_by.map(str::to_string);
+        self.grant_held_by = held_by.cloned();
         self
     }
 }
@@ -210,17 +245,20 @@ mod tests {
 
     #[test]
     fn an_event_names_what_changed_and_nothing_else() {
-        let event = Event::connection(EventKind::ConnectionCreated, "mail:1", "c1", 1700)
+        let tag = Tag::parse("mail:1").unwrap();
+        let client = ClientId::stored("c1");
+        let event = Event::connection(EventKind::ConnectionCreated, &tag, &client, 1700)
             .with_provider(Some("gmail"))
-            .with_owner(Some("contact:42"));
+            .with_owner(Some(&Owner::parse("contact:42").unwrap()));
         let json = serde_json::to_value(&event).unwrap();
         assert_eq!(
             json,
             serde_json::json!({"type": "connection.created", "time": 1700, "tag": "mail:1",
                 "client": "c1", "provider": "gmail", "owner": "contact:42"})
         );
-        let replaced = Event::connection(EventKind::ConnectionReplaced, "mail:1", "c1", 1700)
-            .with_grant("kept", Some("mail:2"));
+        let held_by = Tag::parse("mail:2").unwrap();
+        let replaced = Event::connection(EventKind::ConnectionReplaced, &tag, &client, 1700)
+            .with_grant("kept", Some(&held_by));
         let json = serde_json::to_value(&replaced).unwrap();
         assert_eq!(json["grant"], "kept");
         assert_eq!(json["grant_held_by"], "mail:2");

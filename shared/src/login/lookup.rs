@@ -17,7 +17,7 @@ pub async fn local_user(users: &dyn UserStore, name: &LoginName) -> StoreResult<
         LoginName::Email(email) => {
             let (by_email, by_login) = tokio::join!(
                 users.find_user_by_email(email),
-                users.find_user_by_wordpress_login(email)
+                users.find_user_by_wordpress_login(email.as_str())
             );
             match by_email? {
                 Some(user) => Ok(Some(user)),
@@ -35,7 +35,7 @@ pub async fn local_user_id(users: &dyn UserStore, name: &LoginName) -> StoreResu
         LoginName::Email(email) => {
             let (by_email, by_login) = tokio::join!(
                 users.find_user_id_by_email(email),
-                users.find_user_id_by_wordpress_login(email)
+                users.find_user_id_by_wordpress_login(email.as_str())
             );
             match by_email? {
                 Some(id) => Ok(Some(id)),
@@ -91,9 +91,13 @@ mod tests {
     #[tokio::test]
     async fn one_login_looks_its_user_up_once() {
         let store = SqliteStore::in_memory().unwrap();
-        let user = User::new("ada@example.org", UserSource::Local, 1);
+        let user = User::new(
+            crate::domain::Email::parse("ada@example.org").unwrap(),
+            UserSource::Local,
+            1,
+        );
         store.create_user(&user, None).await.unwrap();
-        let name = LoginName::Email("ada@example.org".into());
+        let name = LoginName::Email(crate::domain::Email::parse("ada@example.org").unwrap());
         let lookup = LocalUser::default();
         let first = lookup.of(&store, &name).await.unwrap();
         assert_eq!(first.as_ref().map(|u| &u.id), Some(&user.id));

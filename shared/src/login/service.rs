@@ -92,6 +92,39 @@ impl LoginService {
         address: Option<&str>,
     ) -> Result<LoginSuccess, LoginError> {
         let now = clock::now();
+        let (user, token) = self.check(credentials, address, now, true).await?;
+        let token = match token {
+            Some(token) => token,
+            None => self.sessions.issue(&user, now).await?,
+        };
+        Ok(LoginSuccess {
+            user,
+            token,
+            expires_in: self.sessions.ttl_seconds(),
+        })
+    }
+
+    /// Checks `credentials` from `address` as [`LoginService::login`] does (throttling, the
+    /// authenticator chain, the sign-in record) without issuing a bearer session: the user whose
+    /// password verified. The admin console signs in through it and opens its own session.
+    pub async fn authenticate(
+        &self,
+        credentials: &Credentials,
+        address: Option<&str>,
+        now: Epoch,
+    ) -> Result<User, LoginError> {
+        Ok(self.check(credentials, address, now, false).await?.0)
+    }
+
+    /// [`LoginService::authenticate`], and with `session` a bearer session issued in the same
+    /// wave of writes as the sign-in.
+    async fn check(
+        &self,
+        credentials: &Credentials,
+        address: Option<&str>,
+        now: Epoch,
+        session: bool,
+    ) -> Result<(User, Option<SessionToken>), LoginError> {
         // One wave: which user the name stands for (both spellings, the guard items alone), the
         // address's counter and the counter of the name itself (the account's, when no local user
         // has the name); then, for a local user, the user and its own counter together.
@@ -156,14 +189,20 @@ impl LoginService {
         // imported hash): migrated.
         let migrated =
             found.user.source == UserSource::Wordpress && found.user.current_sign_in_at.is_none();
-        // One wave of writes: the sign-in, the session (under the generation this login read)
-        // and the account's fresh start. The session's token is handed out only once the sign-in
-        // is written; a sign-in refused after all ends the session, and one written under a newer
-        // generation (the password changed and still verified) gets a session under that one.
+        // One wave of writes: the sign-in, the session when one is asked for (under the
+        // generation this login read) and the account's fresh start. The session's token is
+        // handed out only once the sign-in is written; a sign-in refused after all ends the
+        // session, and one written under a newer generation (the password changed and still
+        // verified) gets a session under that one.
         let (user_id, generation) = (found.user.id.clone(), found.user.session_generation);
         let (signed_in, issued, ()) = tokio::join!(
             self.record_sign_in(found, &credentials.password, address, now),
-            self.sessions.issue_under(&user_id, generation, now),
+            async {
+                match session {
+                    true => Some(self.sessions.issue_under(&user_id, generation, now).await),
+                    false => None,
+                }
+            },
             self.throttle.succeeded(&counters),
         );
         let user = match signed_in {
@@ -176,26 +215,24 @@ impl LoginService {
                 });
             }
         };
-        let token = if user.session_generation == generation {
-            issued?
-        } else {
-            self.end_unused(issued).await;
-            self.sessions.issue(&user, now).await?
+        let token = match issued {
+            Some(issued) if user.session_generation == generation => Some(issued?),
+            // None asked for, or under an older generation (then `login` issues one afresh).
+            other => {
+                self.end_unused(other).await;
+                None
+            }
         };
         if migrated {
             self.meter.count(Counter::Migrated, 1).await;
         }
-        Ok(LoginSuccess {
-            user,
-            token,
-            expires_in: self.sessions.ttl_seconds(),
-        })
+        Ok((user, token))
     }
 
     /// Ends a session issued alongside a sign-in that did not go through as issued; it was never
     /// handed out, so a failure to end it only leaves an unusable item until it expires.
-    async fn end_unused(&self, issued: Result<SessionToken, LoginError>) {
-        if let Ok(token) = issued
+    async fn end_unused(&self, issued: Option<Result<SessionToken, LoginError>>) {
+        if let Some(Ok(token)) = issued
             && let Err(e) = self.sessions.end(token.expose()).await
         {
             tracing::warn!(error = %e, "an unused session could not be ended; it expires unused");
@@ -356,7 +393,11 @@ mod tests {
             current_sign_in_ip: Some("192.0.2.1".into()),
             last_sign_in_at: Some(50),
             version: 3,
-            ..User::new("ada@example.org", UserSource::Local, 1)
+            ..User::new(
+                crate::domain::Email::parse("ada@example.org").unwrap(),
+                UserSource::Local,
+                1,
+            )
         };
         let next = signed_in(&user, &UserChanges::default(), Some("198.51.100.7"), 200);
         assert_eq!(next.current_sign_in_at, Some(200));
@@ -372,7 +413,11 @@ mod tests {
         use crate::domain::user::PasswordHash;
         let read = User {
             password_hash: Some(PasswordHash("md5".into())),
-            ..User::new("ada@example.org", UserSource::Wordpress, 1)
+            ..User::new(
+                crate::domain::Email::parse("ada@example.org").unwrap(),
+                UserSource::Wordpress,
+                1,
+            )
         };
         let changes = UserChanges {
             rehash: Some(PasswordHash("argon2-a".into())),

@@ -12,23 +12,26 @@ use super::grant::GrantClient;
 use crate::domain::OAuthClient;
 use crate::providers::ResolvedProvider;
 
-/// A grant client for `client` at `provider`, authenticated with the client's secret (RFC 6749
-/// §2.3.1, in the way the provider asks for). `redirect_uri` is needed by the code exchange only.
+/// A grant client for `client` at `provider`'s token endpoint `token` (the connection's token or
+/// refresh URL, its values filled in), authenticated with the client's secret (RFC 6749 §2.3.1, in the way the provider
+/// asks for). `redirect_uri` is needed by the code exchange only.
 pub async fn grant_client(
     ctx: &OAuthContext,
     client: &OAuthClient,
     provider: &ResolvedProvider,
+    token: &Url,
     redirect_uri: Option<&Url>,
 ) -> Result<GrantClient, OAuthError> {
     let secret = client_secret(ctx, client).await?;
     Ok(GrantClient::confidential(
         provider,
+        token,
         &client.guid,
         &secret,
         auth_method(provider),
         redirect_uri,
         ctx.http.clone(),
-    )?)
+    ))
 }
 
 /// The client's secret from the secret store; `MissingSecret` when there is none.

@@ -8,6 +8,8 @@
 //! under the one rule of [`super::connecting`] (no replace unless asked, the old grant released,
 //! the events).
 
+use std::collections::BTreeMap;
+
 use secrecy::SecretString;
 use serde::Deserialize;
 
@@ -15,11 +17,11 @@ use super::connecting::{self, Connected};
 use super::context::OAuthContext;
 use super::credentials::grant_client;
 use super::error::OAuthError;
-use super::flow::{Initiator, active_client, check_owner, provider_for, refresh_margin};
+use super::flow::{Initiator, active_client, lifetimes, provider_for, requested_client};
 use super::owner;
 use super::records::{self, Grant};
 use crate::clock;
-use crate::domain::{ClientId, GrantType, Tag};
+use crate::domain::{ClientId, GrantType, Owner, Tag};
 
 /// Which grant a request asks for, as its JSON names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -55,6 +57,9 @@ pub struct TokenRequest {
     /// The resource owner's password (password grant); never logged or stored.
     #[serde(default)]
     pub password: Option<SecretString>,
+    /// The provider's connection parameters, by name (as `POST /oauth/start`'s `connection`).
+    #[serde(default)]
+    pub connection: BTreeMap<String, String>,
 }
 
 /// The grant to run, with what it needs.
@@ -86,15 +91,17 @@ pub struct GrantRequest {
     /// Scopes; `None` for the provider's defaults.
     pub scopes: Option<Vec<String>>,
     pub tag: Tag,
-    pub owner: Option<String>,
+    pub owner: Option<Owner>,
     pub replace: bool,
+    /// The provider's connection parameters, by name, checked against the provider when it runs.
+    pub connection: BTreeMap<String, String>,
 }
 
 impl TokenRequest {
     /// Checks every value: the tag (or the grant's default tag), the owner, and the password
     /// grant's user name and password.
     pub fn check(self) -> Result<GrantRequest, OAuthError> {
-        let client = ClientId::new(self.client);
+        let client = requested_client(&self.client)?;
         let grant = match self.grant {
             GrantKind::ClientCredentials => DirectGrant::ClientCredentials,
             GrantKind::Password => DirectGrant::Password {
@@ -107,12 +114,7 @@ impl TokenRequest {
             },
         };
         let tag = Tag::requested(self.tag.as_deref(), grant.grant_type(), &client)?;
-        let owner = self
-            .owner
-            .as_deref()
-            .map(check_owner)
-            .transpose()?
-            .map(str::to_string);
+        let owner = self.owner.as_deref().map(Owner::parse).transpose()?;
         Ok(GrantRequest {
             client,
             grant,
@@ -120,6 +122,7 @@ impl TokenRequest {
             tag,
             owner,
             replace: self.replace,
+            connection: self.connection,
         })
     }
 }
@@ -132,33 +135,39 @@ pub async fn run(
     request: GrantRequest,
     initiator: &Initiator,
 ) -> Result<Connected, OAuthError> {
-    let client = active_client(ctx, request.client.as_str()).await?;
-    initiator.may_touch(request.tag.as_str(), request.owner.as_deref(), &client.id)?;
+    let client = active_client(ctx, &request.client).await?;
+    initiator.may_touch(&request.tag, request.owner.as_ref(), &client.id)?;
     // Refused before the provider is asked, so no grant is spent for nothing; the write decides
     // again, atomically (`connecting::store`).
     let tokens = ctx.app.stores.tokens.as_ref();
-    if let Some(existing) = tokens.get_token(request.tag.as_str()).await? {
+    if let Some(existing) = tokens.get_token(&request.tag).await? {
         if !request.replace {
-            return Err(OAuthError::ConnectionExists(request.tag.into_string()));
+            return Err(OAuthError::ConnectionExists(request.tag));
         }
         // A replace ends the connection there now: it must be the caller's to touch too.
         initiator.may_touch_record(&existing)?;
     }
     let provider = provider_for(ctx, &client).await?;
     let scopes = request.scopes.unwrap_or_else(|| provider.scopes.clone());
+    let mut values = provider.connection_values(&request.connection)?;
+    let token_url = provider.endpoints.token.fill(&values)?;
     // Everything the record needs (the client's secret, the token key) is checked before the
     // provider grants anything.
-    let grant = grant_client(ctx, &client, &provider, None).await?;
+    let grant = grant_client(ctx, &client, &provider, &token_url, None).await?;
     let vault = ctx.vault().await?;
     let grant_type = request.grant.grant_type();
-    let (response, owner) = match &request.grant {
-        DirectGrant::ClientCredentials => (grant.client_credentials(&scopes).await?, None),
+    let response = match &request.grant {
+        DirectGrant::ClientCredentials => grant.client_credentials(&scopes).await?,
         DirectGrant::Password { username, password } => {
-            let response = grant.password(username, password, &scopes).await?;
-            // The account the grant is for, as for the authorization-code flow.
-            let owner = owner::read_owner(ctx, &provider, &response).await;
-            (response, owner)
+            grant.password(username, password, &scopes).await?
         }
+    };
+    let from_token = provider.capture_token(response.extra())?;
+    values.add(&from_token);
+    let owner = match &request.grant {
+        DirectGrant::ClientCredentials => None,
+        // The account the grant is for, as for the authorization-code flow.
+        DirectGrant::Password { .. } => owner::read_owner(ctx, &provider, &values, &response).await,
     };
     let owner_name = owner.as_ref().and_then(owner::owner_name);
     let mut record = records::seal_new(
@@ -173,16 +182,31 @@ pub async fn run(
             created_by: Some(initiator.as_str().to_string()),
         },
         &response,
-        refresh_margin(&provider),
+        &lifetimes(&provider),
         clock::now(),
     )?;
     record.owner = request.owner;
+    record.metadata = values.as_map().clone();
+    for (name, secret) in &from_token.secret {
+        records::seal_metadata(vault, &mut record, name, secret)?;
+    }
     connecting::store(ctx, record, request.replace, &provider.name).await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A client id as requests name one.
+    const C1: &str = "0190a000-0000-7000-8000-0000000000c1";
+
+    #[test]
+    fn a_client_that_is_no_id_is_unknown_and_a_missing_one_is_required() {
+        let unknown = request(serde_json::json!({"client": "c1", "grant": "client_credentials"}));
+        assert_eq!(unknown.unwrap_err().code(), "unknown_client");
+        let missing = request(serde_json::json!({"client": " ", "grant": "client_credentials"}));
+        assert_eq!(missing.unwrap_err().code(), "invalid_request");
+    }
 
     fn request(json: serde_json::Value) -> Result<GrantRequest, OAuthError> {
         serde_json::from_value::<TokenRequest>(json)
@@ -192,11 +216,11 @@ mod tests {
 
     #[test]
     fn each_grant_defaults_to_a_tag_of_its_own_kind() {
-        let cc = request(serde_json::json!({"client": "c1", "grant": "client_credentials"}));
-        assert_eq!(cc.unwrap().tag, "client-credentials:c1");
-        let pw = request(serde_json::json!({"client": "c1", "grant": "password",
+        let cc = request(serde_json::json!({"client": C1, "grant": "client_credentials"}));
+        assert_eq!(cc.unwrap().tag, format!("client-credentials:{C1}").as_str());
+        let pw = request(serde_json::json!({"client": C1, "grant": "password",
             "username": "u", "password": "p", "tag": " "}));
-        assert_eq!(pw.unwrap().tag, "password:c1");
+        assert_eq!(pw.unwrap().tag, format!("password:{C1}").as_str());
     }
 
     #[test]
@@ -204,19 +228,19 @@ mod tests {
         let long = "t".repeat(crate::domain::tag::MAX_TAG_LEN + 1);
         for (json, message) in [
             (
-                serde_json::json!({"client": "c1", "grant": "client_credentials", "tag": long}),
+                serde_json::json!({"client": C1, "grant": "client_credentials", "tag": long}),
                 "tag is longer than 200 characters",
             ),
             (
-                serde_json::json!({"client": "c1", "grant": "client_credentials", "tag": "a\u{7}"}),
+                serde_json::json!({"client": C1, "grant": "client_credentials", "tag": "a\u{7}"}),
                 "tag must not contain control characters",
             ),
             (
-                serde_json::json!({"client": "c1", "grant": "client_credentials", "owner": ""}),
+                serde_json::json!({"client": C1, "grant": "client_credentials", "owner": ""}),
                 "owner must be 1 to 200 characters",
             ),
             (
-                serde_json::json!({"client": "c1", "grant": "password", "password": "p"}),
+                serde_json::json!({"client": C1, "grant": "password", "password": "p"}),
                 "username is required for the password grant",
             ),
         ] {
@@ -225,12 +249,12 @@ mod tests {
             assert_eq!(err.to_string(), message);
         }
         let checked = request(
-            serde_json::json!({"client": "c1", "grant": "client_credentials",
+            serde_json::json!({"client": C1, "grant": "client_credentials",
             "tag": "site-a:x", "owner": "contact:1", "replace": true, "scopes": []}),
         )
         .unwrap();
         assert_eq!(checked.tag, "site-a:x");
-        assert_eq!(checked.owner.as_deref(), Some("contact:1"));
+        assert_eq!(checked.owner.unwrap(), "contact:1");
         assert!(checked.replace);
         assert_eq!(checked.scopes, None, "no scopes means the provider's");
     }

@@ -2,7 +2,7 @@
 
 use super::grant::GrantError;
 use super::landing::LandingError;
-use crate::providers::ProviderError;
+use crate::providers::{ConnectionError, ProviderError};
 use crate::secrets::SecretError;
 use crate::store::StoreError;
 use crate::vault::VaultError;
@@ -35,7 +35,7 @@ pub enum OAuthError {
     OtherBrowser,
     /// The tag already holds a connection and the start did not say `replace`.
     #[error("a connection with tag {0:?} exists; ask again with replace: true to replace it")]
-    ConnectionExists(String),
+    ConnectionExists(crate::domain::Tag),
     /// The caller's API token may not touch this connection; the message names its scope.
     #[error("{0}")]
     OutOfScope(crate::domain::OutOfScope),
@@ -51,6 +51,10 @@ pub enum OAuthError {
     /// The client has no secret in the secret store.
     #[error("client {0:?} has no secret in the secret store")]
     MissingSecret(String),
+    /// A connection's values do not fit its provider: a start's parameter unknown, missing or
+    /// not matching its pattern, or a value the provider sent back not fitting its rule.
+    #[error(transparent)]
+    Connection(#[from] ConnectionError),
     #[error(transparent)]
     Grant(#[from] GrantError),
     #[error(transparent)]
@@ -61,6 +65,13 @@ pub enum OAuthError {
     Secrets(#[from] SecretError),
     #[error(transparent)]
     Vault(#[from] VaultError),
+}
+
+/// An owner that breaks the rules is a malformed request.
+impl From<crate::domain::OwnerError> for OAuthError {
+    fn from(e: crate::domain::OwnerError) -> Self {
+        OAuthError::InvalidRequest(e.to_string())
+    }
 }
 
 /// A tag that breaks the rules is a malformed request.
@@ -84,6 +95,7 @@ impl OAuthError {
                 "invalid_state"
             }
             OAuthError::OtherBrowser => "browser_mismatch",
+            OAuthError::Connection(_) => "invalid_connection",
             OAuthError::ConnectionExists(_) => "connection_exists",
             OAuthError::OutOfScope(_) => "out_of_scope",
             OAuthError::Refused { code, .. } => code,

@@ -1,6 +1,8 @@
 //! Token records: a provider's token response sealed into a [`StoredToken`], written under its tag,
 //! and read back redacted. Only the refresh path opens the sealed credentials.
 
+use std::collections::BTreeMap;
+
 use oauth2::TokenResponse;
 use secrecy::SecretString;
 use serde::Serialize;
@@ -9,7 +11,8 @@ use serde_json::Value;
 use super::token_response::ProviderTokenResponse;
 use crate::clock::Epoch;
 use crate::domain::token::{SealedCredentials, StoredToken, TokenFailure, TokenStatus};
-use crate::domain::{ClientId, GrantType, Scope, Tag};
+use crate::domain::{ClientId, GrantType, Owner, Scope, Tag};
+use crate::providers::{LifetimeStart, RefreshTokenLifetime};
 use crate::store::{Contention, StoreError, TokenStore, retry};
 use crate::vault::{TokenVault, VaultError};
 
@@ -19,6 +22,8 @@ pub mod field {
     pub const REFRESH_TOKEN: &str = "refresh_token";
     pub const ID_TOKEN: &str = "id_token";
     pub const RAW: &str = "raw";
+    /// The prefix of a secret captured value's label (`metadata.NAME`).
+    pub const METADATA: &str = "metadata.";
 }
 
 pub use crate::domain::token_lifecycle::IDLE_REFRESH_INTERVAL;
@@ -37,16 +42,57 @@ pub struct Grant<'a> {
     pub created_by: Option<String>,
 }
 
+/// How a provider's token answers become a record's lifetimes: the refresh margin, the lifetime
+/// to assume when an answer states none, and the refresh token's own lifetime.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Lifetimes {
+    /// The configured refresh margin, in seconds (capped at half a token's lifetime).
+    pub margin: Epoch,
+    /// Seconds an access token lives when its answer has no `expires_in`.
+    pub assumed_access: Option<Epoch>,
+    /// The refresh token's lifetime, when the provider states it.
+    pub refresh: Option<RefreshTokenLifetime>,
+}
+
+impl Lifetimes {
+    /// The margin alone: answers taken as they are.
+    pub fn margin_only(margin: Epoch) -> Self {
+        Lifetimes {
+            margin,
+            ..Lifetimes::default()
+        }
+    }
+
+    /// When the refresh token of `response`, received `now`, expires: `None` keeps what is
+    /// stored. A member stating it wins; else the stated seconds, counted from the authorization
+    /// (`first`) or from each use.
+    fn refresh_expires(
+        &self,
+        response: &ProviderTokenResponse,
+        first: bool,
+        now: Epoch,
+    ) -> Option<Epoch> {
+        let lifetime = self.refresh.as_ref()?;
+        let stated = lifetime
+            .response_field
+            .as_deref()
+            .and_then(|field| response.member_seconds(field));
+        let restarts = first || lifetime.since == LifetimeStart::LastUse;
+        let seconds = stated.or_else(|| lifetime.seconds.filter(|_| restarts))?;
+        Some(now.saturating_add(seconds as Epoch))
+    }
+}
+
 /// A new sealed record for `response`.
 pub fn seal_new(
     vault: &TokenVault,
     grant: Grant<'_>,
     response: &ProviderTokenResponse,
-    refresh_margin: Epoch,
+    lifetimes: &Lifetimes,
     now: Epoch,
 ) -> Result<StoredToken, VaultError> {
     let mut record = StoredToken {
-        tag: grant.tag.to_string(),
+        tag: grant.tag.clone(),
         client_id: grant.client_id.clone(),
         grant_type: grant.grant_type.as_str().to_string(),
         scopes: grant.requested_scopes.to_vec(),
@@ -69,11 +115,15 @@ pub fn seal_new(
         lease_until: None,
         owner: None,
         created_by: grant.created_by,
+        metadata: Default::default(),
+        sealed_metadata: Default::default(),
+        refresh_expires: None,
+        expiring_since: None,
         created: now,
         modified: now,
         version: 0,
     };
-    apply_response(vault, &mut record, response, refresh_margin, now)?;
+    apply(vault, &mut record, response, lifetimes, true, now)?;
     Ok(record)
 }
 
@@ -83,7 +133,30 @@ pub fn apply_response(
     vault: &TokenVault,
     record: &mut StoredToken,
     response: &ProviderTokenResponse,
-    refresh_margin: Epoch,
+    lifetimes: &Lifetimes,
+    now: Epoch,
+) -> Result<(), VaultError> {
+    apply(vault, record, response, lifetimes, false, now)
+}
+
+/// Seals `value`, a captured value the provider file marks secret, into `record` under `name`.
+pub fn seal_metadata(
+    vault: &TokenVault,
+    record: &mut StoredToken,
+    name: &str,
+    value: &SecretString,
+) -> Result<(), VaultError> {
+    let sealed = vault.seal(&record.tag, &format!("{}{name}", field::METADATA), value)?;
+    record.sealed_metadata.insert(name.to_string(), sealed);
+    Ok(())
+}
+
+fn apply(
+    vault: &TokenVault,
+    record: &mut StoredToken,
+    response: &ProviderTokenResponse,
+    lifetimes: &Lifetimes,
+    first: bool,
     now: Epoch,
 ) -> Result<(), VaultError> {
     let tag = record.tag.clone();
@@ -100,12 +173,16 @@ pub fn apply_response(
             .transpose()?,
         raw: seal(field::RAW, &response.to_raw_json())?,
         token_type: response.token_type_name(),
-        expires_in: response.expires_in().map(|d| d.as_secs() as Epoch),
+        expires_in: response
+            .expires_in()
+            .map(|d| d.as_secs() as Epoch)
+            .or(lifetimes.assumed_access),
         scopes: response
             .scopes()
             .map(|scopes| scopes.iter().map(|s| s.to_string()).collect()),
+        refresh_expires: lifetimes.refresh_expires(response, first, now),
     };
-    record.refreshed(credentials, refresh_margin, now);
+    record.refreshed(credentials, lifetimes.margin, now);
     Ok(())
 }
 
@@ -113,13 +190,13 @@ pub fn apply_response(
 /// none, so a scope does not tell which tags exist.
 pub async fn read_within(
     store: &dyn TokenStore,
-    tag: &str,
+    tag: &Tag,
     scope: &Scope,
 ) -> Result<Option<StoredToken>, StoreError> {
     Ok(store
         .get_token(tag)
         .await?
-        .filter(|r| scope.allows(&r.tag, r.owner.as_deref(), &r.client_id)))
+        .filter(|r| scope.allows(&r.tag, r.owner.as_ref(), &r.client_id)))
 }
 
 /// Creates `record` under its tag, atomically: the store's conditional create loses with
@@ -188,7 +265,7 @@ pub async fn replace(store: &dyn TokenStore, record: StoredToken) -> Result<Writ
 /// one is held.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TokenView {
-    pub tag: String,
+    pub tag: Tag,
     pub client_id: ClientId,
     pub grant_type: String,
     pub scopes: Vec<String>,
@@ -201,8 +278,12 @@ pub struct TokenView {
     pub error: Option<TokenFailure>,
     pub status: TokenStatus,
     pub refreshed_at: Option<Epoch>,
-    pub owner: Option<String>,
+    pub owner: Option<Owner>,
     pub created_by: Option<String>,
+    /// The connection's public values (see [`StoredToken::metadata`]).
+    pub metadata: BTreeMap<String, String>,
+    /// When the refresh token expires, when the provider states its lifetime.
+    pub refresh_token_expires_at: Option<Epoch>,
     pub created: Epoch,
     pub modified: Epoch,
 }
@@ -225,6 +306,8 @@ impl From<&StoredToken> for TokenView {
             refreshed_at: t.refreshed_at,
             owner: t.owner.clone(),
             created_by: t.created_by.clone(),
+            metadata: t.metadata.clone(),
+            refresh_token_expires_at: t.refresh_expires,
             created: t.created,
             modified: t.modified,
         }
@@ -260,12 +343,19 @@ mod tests {
     fn a_sealed_record_holds_no_credential_in_clear_and_opens_again() {
         let v = vault();
         let tag = Tag::parse("mail:1").unwrap();
-        let client = ClientId::new("c1");
+        let client = ClientId::stored("c1");
         let scopes = vec!["mail".to_string()];
         let r = response(
             r#"{"access_token":"AT-123","token_type":"Bearer","expires_in":"3600","refresh_token":"RT-456"}"#,
         );
-        let rec = seal_new(&v, grant(&tag, &client, &scopes), &r, 300, 1000).unwrap();
+        let rec = seal_new(
+            &v,
+            grant(&tag, &client, &scopes),
+            &r,
+            &Lifetimes::margin_only(300),
+            1000,
+        )
+        .unwrap();
         let json = serde_json::to_string(&rec).unwrap();
         assert!(
             !json.contains("AT-123") && !json.contains("RT-456"),
@@ -275,7 +365,7 @@ mod tests {
         assert_eq!(rec.due_at, Some(4300));
         let at = v
             .open(
-                "mail:1",
+                &tag,
                 field::ACCESS_TOKEN,
                 rec.access_token.as_ref().unwrap(),
             )
@@ -290,18 +380,25 @@ mod tests {
     fn a_response_without_refresh_token_keeps_the_old_one_and_without_expiry_has_none() {
         let v = vault();
         let tag = Tag::parse("mail:1").unwrap();
-        let client = ClientId::new("c1");
+        let client = ClientId::stored("c1");
         let scopes = vec![];
         let first = response(r#"{"access_token":"A1","token_type":"Bearer","refresh_token":"R1"}"#);
-        let mut rec = seal_new(&v, grant(&tag, &client, &scopes), &first, 300, 1000).unwrap();
+        let mut rec = seal_new(
+            &v,
+            grant(&tag, &client, &scopes),
+            &first,
+            &Lifetimes::margin_only(300),
+            1000,
+        )
+        .unwrap();
         assert_eq!(rec.expires, None);
         // No expiry: never refreshed proactively.
         assert_eq!(rec.due_at, None);
         let second = response(r#"{"access_token":"A2","token_type":"Bearer","expires_in":60}"#);
-        apply_response(&v, &mut rec, &second, 300, 2000).unwrap();
+        apply_response(&v, &mut rec, &second, &Lifetimes::margin_only(300), 2000).unwrap();
         let refresh = v
             .open(
-                "mail:1",
+                &tag,
                 field::REFRESH_TOKEN,
                 rec.refresh_token.as_ref().unwrap(),
             )

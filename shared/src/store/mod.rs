@@ -10,11 +10,13 @@ use async_trait::async_trait;
 
 use crate::clock::Epoch;
 use crate::domain::{
-    AccountKey, ClientId, FlowState, OAuthClient, StoredToken, User, UserId, WordpressLink,
+    AccountKey, ClientId, Email, FlowState, OAuthClient, Owner, StoredToken, Tag, User, UserId,
+    WordpressLink,
 };
 
 mod api_tokens;
 mod connection_index;
+mod console_sessions;
 mod counters;
 pub mod dynamo;
 mod journal;
@@ -28,6 +30,7 @@ mod version;
 
 pub use api_tokens::ApiTokenStore;
 pub use connection_index::ConnectionIndex;
+pub use console_sessions::ConsoleSessionStore;
 pub use counters::CounterStore;
 pub use journal::JournalStore;
 pub(crate) use pages::DueCursor;
@@ -182,14 +185,17 @@ pub trait ClientStore: Send + Sync {
 pub trait TokenStore: Send + Sync {
     /// Creates a record; loses with `AlreadyExists` when the tag is taken.
     async fn create_token(&self, token: &StoredToken) -> StoreResult<()>;
-    async fn get_token(&self, tag: &str) -> StoreResult<Option<StoredToken>>;
+    async fn get_token(&self, tag: &Tag) -> StoreResult<Option<StoredToken>>;
     /// Writes `token` if its `version` is still current, and returns it with the next version.
     async fn update_token(&self, token: &StoredToken) -> StoreResult<StoredToken>;
-    async fn delete_token(&self, tag: &str) -> StoreResult<bool>;
+    async fn delete_token(&self, tag: &Tag) -> StoreResult<bool>;
     async fn list_tokens(&self, page: &PageRequest) -> StoreResult<Page<StoredToken>>;
     /// The records of `owner`, in tag order, through an index (never a scan).
-    async fn owner_tokens(&self, owner: &str, page: &PageRequest)
-    -> StoreResult<Page<StoredToken>>;
+    async fn owner_tokens(
+        &self,
+        owner: &Owner,
+        page: &PageRequest,
+    ) -> StoreResult<Page<StoredToken>>;
     /// The records holding `account` (one provider account under one client, see
     /// [`AccountKey`]), in tag order, through an index (never a scan). The index is written with
     /// each record; a record stored before it existed is found once it is written again (its next
@@ -231,14 +237,14 @@ pub trait UserStore: Send + Sync {
     /// `AlreadyExists(Email | ExtId | WordpressLink | WordpressLogin)` when another holds one of them.
     async fn create_user(&self, user: &User, link: Option<&WordpressLink>) -> StoreResult<()>;
     async fn get_user(&self, id: &UserId) -> StoreResult<Option<User>>;
-    async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<User>>;
+    async fn find_user_by_email(&self, email: &Email) -> StoreResult<Option<User>>;
     async fn find_user_by_ext_id(&self, ext_id: &str) -> StoreResult<Option<User>>;
     /// The user whose WordPress link has this `user_login` (case-insensitive), through a unique
     /// key: no scan.
     async fn find_user_by_wordpress_login(&self, login: &str) -> StoreResult<Option<User>>;
     /// The id of the user with this e-mail address, without the user: on DynamoDB the guard
     /// item's read alone, so a login can read the user together with its throttle counter.
-    async fn find_user_id_by_email(&self, email: &str) -> StoreResult<Option<UserId>> {
+    async fn find_user_id_by_email(&self, email: &Email) -> StoreResult<Option<UserId>> {
         Ok(self.find_user_by_email(email).await?.map(|user| user.id))
     }
     /// The id of the user whose WordPress link has this `user_login`, without the user (see
@@ -269,6 +275,8 @@ pub struct Stores {
     pub sessions: Arc<dyn SessionStore>,
     pub attempts: Arc<dyn AttemptStore>,
     pub api_tokens: Arc<dyn ApiTokenStore>,
+    /// The admin console's sessions.
+    pub console_sessions: Arc<dyn ConsoleSessionStore>,
     /// The journal: audit entries and connections' histories.
     pub journal: Arc<dyn JournalStore>,
     /// The migration's counters.
@@ -288,6 +296,7 @@ impl Stores {
             + SessionStore
             + AttemptStore
             + ApiTokenStore
+            + ConsoleSessionStore
             + JournalStore
             + CounterStore
             + ConnectionIndex
@@ -301,6 +310,7 @@ impl Stores {
             sessions: store.clone(),
             attempts: store.clone(),
             api_tokens: store.clone(),
+            console_sessions: store.clone(),
             journal: store.clone(),
             counters: store.clone(),
             connections: store,

@@ -104,6 +104,7 @@ async fn run(label: &str, backend: authbridge_tests::Backend, n: usize, endpoint
         landing_allowlist: LandingAllowlist::default(),
         flow_ttl: Duration::from_secs(600),
         timeouts: Timeouts::default(),
+        expiring_window: authbridge::oauth::settings::DEFAULT_EXPIRING_WINDOW,
     };
     let ctx = OAuthContext::new(app, settings, providers, http);
     let client = ClientAdmin {
@@ -123,7 +124,11 @@ async fn run(label: &str, backend: authbridge_tests::Backend, n: usize, endpoint
         .vault()
         .await
         .expect("the vault")
-        .seal("bench", "access_token", &SecretString::from("x"))
+        .seal(
+            &authbridge_tests::tokens::tag_of("bench"),
+            "access_token",
+            &SecretString::from("x"),
+        )
         .expect("a sealed value");
 
     let fill = Instant::now();

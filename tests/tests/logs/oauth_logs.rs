@@ -8,6 +8,7 @@ use authbridge_tests::logs::Captured;
 use authbridge_tests::oidc::{self, CODE_CLIENT_BASIC};
 use authbridge_tests::sqlite_backend;
 use authbridge_tests::stack::{self, Browser, LANDING, StackOptions};
+use authbridge_tests::tokens::tag_of;
 use serde_json::{Value, json};
 
 fn query(url: &url::Url, key: &str) -> String {
@@ -56,7 +57,7 @@ async fn no_code_state_link_cookie_token_or_secret_reaches_a_log_line() {
         .app
         .stores
         .tokens
-        .get_token("logged")
+        .get_token(&tag_of("logged"))
         .await
         .unwrap()
         .expect("connected");
@@ -66,7 +67,7 @@ async fn no_code_state_link_cookie_token_or_secret_reaches_a_log_line() {
         (&record.refresh_token, field::REFRESH_TOKEN),
     ] {
         let token = vault
-            .open("logged", which, sealed.as_ref().unwrap())
+            .open(&tag_of("logged"), which, sealed.as_ref().unwrap())
             .unwrap();
         secrets.push(token.expose_secret().to_string());
     }
@@ -129,14 +130,14 @@ async fn a_released_grant_is_logged_as_kept_with_its_holder_or_revoked() {
         .app
         .stores
         .tokens
-        .get_token("held:b")
+        .get_token(&tag_of("held:b"))
         .await
         .unwrap()
         .unwrap();
     let vault = s.stack.oauth.vault().await.unwrap();
     let refresh = vault
         .open(
-            "held:b",
+            &tag_of("held:b"),
             field::REFRESH_TOKEN,
             b.refresh_token.as_ref().unwrap(),
         )
@@ -145,7 +146,9 @@ async fn a_released_grant_is_logged_as_kept_with_its_holder_or_revoked() {
         .to_string();
     captured.take();
 
-    delete_connection(&s.stack.oauth, "held:a").await.unwrap();
+    delete_connection(&s.stack.oauth, &tag_of("held:a"))
+        .await
+        .unwrap();
     let kept: Vec<Value> = captured
         .take()
         .lines()
@@ -156,7 +159,9 @@ async fn a_released_grant_is_logged_as_kept_with_its_holder_or_revoked() {
     assert_eq!(kept[0]["grant"], "kept");
     assert_eq!(kept[0]["held_by"], "held:b");
 
-    delete_connection(&s.stack.oauth, "held:b").await.unwrap();
+    delete_connection(&s.stack.oauth, &tag_of("held:b"))
+        .await
+        .unwrap();
     let logs = captured.take();
     assert!(!logs.contains(&refresh), "no token in the logs");
     let revoked: Vec<Value> = logs

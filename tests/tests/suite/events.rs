@@ -3,6 +3,7 @@
 //! the test that checks each delivery's signature the way the book tells receivers to
 //! (`docs/book/src/events.md`).
 
+use authbridge_tests::tokens::tag_of;
 use std::time::Duration;
 
 use authbridge::events::EventSettings;
@@ -116,7 +117,9 @@ async fn connection_events_reach_eventbridge() {
         let vault = s.stack.oauth.vault().await.unwrap();
         let sealed = first.refresh_token.as_ref().unwrap();
         authbridge::secrets::ExposeSecret::expose_secret(
-            &vault.open("evt", field::REFRESH_TOKEN, sealed).unwrap(),
+            &vault
+                .open(&tag_of("evt"), field::REFRESH_TOKEN, sealed)
+                .unwrap(),
         )
         .to_string()
     };
@@ -137,7 +140,7 @@ async fn connection_events_reach_eventbridge() {
         .await
         .unwrap();
     assert_eq!(refused.status(), 409);
-    authbridge::oauth::connections::delete_connection(&s.stack.oauth, "evt")
+    authbridge::oauth::connections::delete_connection(&s.stack.oauth, &tag_of("evt"))
         .await
         .unwrap()
         .expect("deleted");

@@ -9,9 +9,11 @@ use authbridge::oauth::records::field;
 use authbridge::secrets::ExposeSecret;
 use authbridge_tests::oidc::{self, CODE_CLIENT_BASIC, CODE_CLIENT_POST};
 use authbridge_tests::on_both_backends;
+use authbridge_tests::stack::api_token_name;
 use authbridge_tests::stack::{
     self, Browser, LANDING, StackOptions, TEST_API_TOKEN, TestStack, location,
 };
+use authbridge_tests::tokens::tag_of;
 use authbridge_tests::tokens::{open, stored};
 use authbridge_tests::{Backend, sqlite_backend};
 use serde_json::{Map, Value, json};
@@ -219,7 +221,7 @@ async fn a_start_without_authority_starts_nothing(b: Backend) {
         .stores
         .api_tokens
         .create_api_token(&ApiToken {
-            name: "limited".into(),
+            name: api_token_name("limited"),
             token_hash: token_hash(limited),
             active: true,
             ip_restriction: IpRestriction::Any,
@@ -348,14 +350,14 @@ async fn deleting_a_client_with_connections_needs_with_tokens_and_revokes(b: Bac
     let record = stored(&s, "doomed").await.expect("a record");
     let refresh = open(&s, &record, field::REFRESH_TOKEN).await;
 
-    let refused = delete_client(&s.stack.oauth, client.id.as_str(), false).await;
+    let refused = delete_client(&s.stack.oauth, &client.id, false).await;
     assert!(
         matches!(&refused, Err(DeleteClientError::HasTokens { count: 1, .. })),
         "{refused:?}"
     );
     assert_eq!(stored(&s, "doomed").await, Some(record), "nothing changed");
 
-    let removed = delete_client(&s.stack.oauth, client.id.as_str(), true)
+    let removed = delete_client(&s.stack.oauth, &client.id, true)
         .await
         .expect("deleted with its tokens");
     assert_eq!(removed, ["doomed"]);
@@ -602,7 +604,7 @@ async fn client_credentials_store_a_redacted_token(b: Backend) {
     let vault = s.stack.oauth.vault().await.unwrap();
     let access = vault
         .open(
-            "svc",
+            &tag_of("svc"),
             field::ACCESS_TOKEN,
             record.access_token.as_ref().unwrap(),
         )

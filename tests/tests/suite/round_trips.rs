@@ -215,7 +215,8 @@ async fn one_api_token_is_read_once_per_process_and_period() {
 
     // Disabled through the process's own store: refused at once.
     let store = s.stack.app.stores.api_tokens.as_ref();
-    authbridge::api_tokens::update(store, "tests", |t| t.active = false)
+    let name = authbridge::domain::ApiTokenName::parse("tests").expect("a token name");
+    authbridge::api_tokens::update(store, &name, |t| t.active = false)
         .await
         .expect("disabling the test API token");
     let (status, _, _) = get_token(&s, "rt:hot").await;

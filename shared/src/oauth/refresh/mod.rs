@@ -28,12 +28,13 @@
 use tokio::time::Instant;
 
 use crate::clock::{self, Epoch};
-use crate::domain::Scope;
 use crate::domain::token::{StoredToken, TokenStatus, TokenVersion};
+use crate::domain::{Scope, Tag};
 use crate::oauth::context::OAuthContext;
 
 mod error;
 mod fresh;
+mod lapse;
 mod lease;
 mod outcome;
 mod provider;
@@ -41,6 +42,7 @@ mod provider;
 pub use crate::domain::token_lifecycle::{BACKOFF_CAP, BACKOFF_START};
 pub use error::RefreshError;
 pub use fresh::FreshToken;
+pub use lapse::LAPSED;
 pub use lease::{LEASE, start_by};
 pub use outcome::Outcome;
 
@@ -95,7 +97,7 @@ impl Refresher {
     pub async fn fresh_token(
         &self,
         ctx: &OAuthContext,
-        tag: &str,
+        tag: &Tag,
         scope: &Scope,
         start_by: Instant,
     ) -> Result<FreshToken, RefreshError> {
@@ -110,7 +112,7 @@ impl Refresher {
     pub async fn replace_token(
         &self,
         ctx: &OAuthContext,
-        tag: &str,
+        tag: &Tag,
         scope: &Scope,
         seen: TokenVersion,
         start_by: Instant,
@@ -127,7 +129,7 @@ impl Refresher {
     pub async fn refresh(
         &self,
         ctx: &OAuthContext,
-        tag: &str,
+        tag: &Tag,
         scope: &Scope,
         want: Want,
         start_by: Instant,
@@ -137,6 +139,19 @@ impl Refresher {
             return Ok((record, Outcome::Skipped));
         }
         let mut target = Target::resolve(ctx, &record).await?;
+        if record.refresh_token_lapsed(clock::now()) {
+            let _turn = self.locks.queue(tag, start_by).await?;
+            let record = lease::read(ctx, tag, scope).await?;
+            let now = clock::now();
+            if record.status == TokenStatus::ReauthorizationRequired
+                || !record.refresh_token_lapsed(now)
+                || record.leased_by_other(&self.owner, now)
+            {
+                return Ok((record, Outcome::Skipped));
+            }
+            let saved = lapse::lapsed(ctx, &target, record, now).await?;
+            return Ok((saved, Outcome::Failed));
+        }
         if !want.wants(&record, target.margin, clock::now()) {
             return Ok((record, Outcome::Skipped));
         }

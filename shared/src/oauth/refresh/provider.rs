@@ -8,9 +8,9 @@ use crate::domain::token::StoredToken;
 use crate::oauth::context::OAuthContext;
 use crate::oauth::credentials::grant_client;
 use crate::oauth::error::OAuthError;
-use crate::oauth::flow::{active_client, provider_for, refresh_margin};
+use crate::oauth::flow::{active_client, lifetimes, provider_for};
 use crate::oauth::grant::GrantError;
-use crate::oauth::records::field;
+use crate::oauth::records::{Lifetimes, field};
 use crate::oauth::token_response::ProviderTokenResponse;
 use crate::providers::ResolvedProvider;
 
@@ -20,18 +20,21 @@ pub(super) struct Target {
     pub provider: ResolvedProvider,
     /// The provider's configured margin (before the lifetime cap).
     pub margin: Epoch,
+    /// How its answers become the record's lifetimes.
+    pub lifetimes: Lifetimes,
 }
 
 impl Target {
     /// The active client of `record` and its provider.
     pub async fn resolve(ctx: &OAuthContext, record: &StoredToken) -> Result<Self, RefreshError> {
-        let client = active_client(ctx, record.client_id.as_str()).await?;
+        let client = active_client(ctx, &record.client_id).await?;
         let provider = provider_for(ctx, &client).await?;
-        let margin = refresh_margin(&provider);
+        let lifetimes = lifetimes(&provider);
         Ok(Target {
             client,
             provider,
-            margin,
+            margin: lifetimes.margin,
+            lifetimes,
         })
     }
 }
@@ -60,7 +63,17 @@ pub(super) async fn call(
     target: &Target,
     record: &StoredToken,
 ) -> Result<ProviderTokenResponse, AttemptError> {
-    let grant = grant_client(ctx, &target.client, &target.provider, None).await?;
+    // The connection's own URLs: its stored values filled in (Zoho's accounts server, a shop).
+    let provider = &target.provider;
+    let values = provider
+        .stored_values(&record.metadata)
+        .map_err(OAuthError::from)?;
+    let endpoint = match &record.refresh_token {
+        Some(_) => &provider.endpoints.refresh,
+        None => &provider.endpoints.token,
+    };
+    let url = endpoint.fill(&values).map_err(OAuthError::from)?;
+    let grant = grant_client(ctx, &target.client, provider, &url, None).await?;
     match &record.refresh_token {
         Some(sealed) => {
             let vault = ctx.vault().await.map_err(OAuthError::from)?;

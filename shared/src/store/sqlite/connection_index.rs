@@ -14,17 +14,21 @@ use crate::store::{ConnectionIndex, Page, PageRequest, StoreError, StoreResult};
 /// index and the query must spell it the same for SQLite to use the index.
 const STATUS: &str = "(CASE WHEN json_extract(data, '$.status') = 'reauthorization_required' \
      THEN 'needs_reauthorization' WHEN json_extract(data, '$.error') IS NOT NULL \
-     THEN 'refresh_failing' ELSE 'active' END)";
+     THEN 'refresh_failing' WHEN json_extract(data, '$.expiring_since') IS NOT NULL \
+     THEN 'expiring' ELSE 'active' END)";
 
 /// A record's client id, in SQL.
 const CLIENT: &str = "json_extract(data, '$.client_id')";
 
 /// Creates the client-and-status and status indexes (on a file made by an earlier version too:
-/// an expression index covers the rows already there).
+/// an expression index covers the rows already there). The `_v2` indexes spell the status with
+/// `expiring`; the earlier ones, without it, are dropped (the planner would not use them).
 pub(super) fn prepare(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
     conn.execute_batch(&format!(
-        "CREATE INDEX IF NOT EXISTS tokens_client_status ON tokens({CLIENT}, {STATUS}, tag);
-         CREATE INDEX IF NOT EXISTS tokens_status ON tokens({STATUS}, tag);"
+        "DROP INDEX IF EXISTS tokens_client_status;
+         DROP INDEX IF EXISTS tokens_status;
+         CREATE INDEX IF NOT EXISTS tokens_client_status_v2 ON tokens({CLIENT}, {STATUS}, tag);
+         CREATE INDEX IF NOT EXISTS tokens_status_v2 ON tokens({STATUS}, tag);"
     ))
 }
 
@@ -61,7 +65,7 @@ impl ConnectionIndex for SqliteStore {
         let mut params: Vec<Box<dyn rusqlite::ToSql + Send>> =
             vec![Box::new(page.after.clone().unwrap_or_default())];
         if let Some(owner) = &filter.owner {
-            params.push(Box::new(owner.clone()));
+            params.push(Box::new(owner.to_string()));
         }
         if let Some(clients) = &filter.clients {
             let ids: Vec<&str> = clients.iter().map(|c| c.as_str()).collect();
@@ -140,7 +144,7 @@ mod tests {
             plan(&status)
         );
         let clients = ConnectionFilter {
-            clients: Some(vec![ClientId::new("a")]),
+            clients: Some(vec![ClientId::stored("a")]),
             ..Default::default()
         };
         assert!(
@@ -149,7 +153,7 @@ mod tests {
             plan(&clients)
         );
         let owner = ConnectionFilter {
-            owner: Some("contact:1".into()),
+            owner: Some(crate::domain::Owner::parse("contact:1").unwrap()),
             tag_prefix: Some("mail".into()),
             ..Default::default()
         };
