@@ -57,6 +57,7 @@ impl AppContext {
                 (stores, secrets, None)
             }
         };
+        let stores = crate::api_tokens::cache::cached(stores, config.api_token_cache_ttl);
         let secrets: Arc<dyn SecretStore> =
             Arc::new(CachedSecrets::new(secrets, config.secret_cache_ttl));
         // An EventBridge client only for a bus: building an SDK client costs a tenth of an init.

@@ -25,6 +25,7 @@ mod migration_status;
 mod oauth_flow;
 mod oidc_server;
 mod provider_quirks;
+mod round_trips;
 mod store_contract;
 mod store_faults;
 mod token_endpoint_failures;
