@@ -72,6 +72,16 @@ pub async fn stack(
     store: Store,
     extra: &[(&str, String)],
 ) -> (LocalStackProcess, Option<tempfile::TempDir>) {
+    prepared_stack(store, extra, &[]).await
+}
+
+/// [`stack`], with the CLI run on the fresh store with each of `prepare` (its arguments and
+/// standard input) before the stack starts.
+pub async fn prepared_stack(
+    store: Store,
+    extra: &[(&str, String)],
+    prepare: &[(&[&str], &str)],
+) -> (LocalStackProcess, Option<tempfile::TempDir>) {
     let mut vars: Vec<(&str, String)> = extra.to_vec();
     let providers = std::env::var("AUTHBRIDGE_TEST_OIDC_ISSUER")
         .ok()
@@ -92,7 +102,10 @@ pub async fn stack(
     if let Some(dir) = &providers {
         vars.push(("AUTHBRIDGE_PROVIDERS_DIR", dir.path().display().to_string()));
     }
-    (LocalStackProcess::start_on(store, &vars).await, providers)
+    (
+        LocalStackProcess::start_prepared(store, &vars, prepare).await,
+        providers,
+    )
 }
 
 /// Makes a user with the CLI, and gives it `role` when one is named.

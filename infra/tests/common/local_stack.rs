@@ -158,11 +158,25 @@ impl LocalStackProcess {
     /// with the CLI, as `infra/api-test.sh` does) with the variables `vars` set as well, and waits
     /// until `/` answers.
     pub async fn start_on(store: Store, vars: &[(&str, String)]) -> Self {
+        Self::start_prepared(store, vars, &[]).await
+    }
+
+    /// [`Self::start_on`], with the CLI run on the fresh store with each of `prepare` (its
+    /// arguments and standard input) before the stack starts: what the stack reads as it starts,
+    /// such as the WordPress plugin's token.
+    pub async fn start_prepared(
+        store: Store,
+        vars: &[(&str, String)],
+        prepare: &[(&[&str], &str)],
+    ) -> Self {
         let binary = local_stack_binary();
         let dir = tempfile::tempdir().expect("a folder for the stack's store and log");
         let store_env = store_env(store, dir.path());
         if store == Store::DynamoDb {
             prepare_table(&store_env);
+        }
+        for (args, stdin) in prepare {
+            run_cli(&store_env, args, stdin);
         }
         let port = free_port();
         let log = dir.path().join("authbridge-local.log");
