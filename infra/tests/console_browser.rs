@@ -888,6 +888,7 @@ async fn an_administrator_manages_a_user_and_narrows_disables_and_deletes_an_api
             text(browser, "#search-hint").await?,
             browser.find_all(Locator::Css("table#users")).await?.len(),
         );
+        screenshot(browser, &stack, "users-search").await?;
         browser
             .goto(console(&stack, "/users?q=ben%40example.org").as_str())
             .await?;
