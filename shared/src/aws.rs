@@ -101,7 +101,7 @@ impl HttpClient for LazyHttpClient {
 /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, `AWS_REGION`), the
 /// configuration is made from them alone; the default chain would take them first anyway. The
 /// functions are built without the default chain (the `credential-chain` feature): its profile
-/// files, SSO, STS, ECS and IMDS clients are a sixth of a function's binary and, built at start,
+/// files, STS, container and IMDS clients are a tenth of a function's binary and, built at start,
 /// a fifth of its init. The CLI and the local stack have it, for operators' profiles.
 pub async fn sdk_config(aws: &AwsSettings) -> aws_config::SdkConfig {
     if aws.region.is_some() && static_credentials_in_env() {
@@ -129,7 +129,8 @@ fn from_environment(aws: &AwsSettings) -> aws_config::SdkConfig {
     builder.build()
 }
 
-/// The configuration from `aws-config`'s default chain (profiles, SSO, web identity, IMDS...).
+/// The configuration from `aws-config`'s default chain (profiles, credential process, web
+/// identity, container, IMDS).
 #[cfg(feature = "credential-chain")]
 async fn default_chain(aws: &AwsSettings) -> aws_config::SdkConfig {
     let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
