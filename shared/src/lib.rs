@@ -15,6 +15,7 @@ pub mod deadline;
 pub mod domain;
 pub mod events;
 pub mod http;
+pub mod keys;
 pub mod login;
 pub mod mail;
 pub mod oauth;

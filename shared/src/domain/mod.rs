@@ -3,6 +3,7 @@
 pub mod account;
 pub mod api_token;
 pub mod client;
+pub mod data_key;
 pub mod email;
 pub mod flow_state;
 pub mod ids;
@@ -20,6 +21,7 @@ pub use api_token::{
     ApiToken, Endpoint, IpRestriction, OutOfScope, Pattern, Patterns, Scope, ScopeError,
 };
 pub use client::OAuthClient;
+pub use data_key::{KeyNumber, KeyVersion};
 pub use email::Email;
 pub use flow_state::FlowState;
 pub use ids::{ClientId, UserId};

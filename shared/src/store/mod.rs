@@ -15,6 +15,7 @@ use crate::domain::{
 
 mod api_tokens;
 pub mod dynamo;
+mod keys;
 mod pages;
 mod retry;
 pub mod schema;
@@ -24,11 +25,12 @@ pub mod sqlite;
 mod version;
 
 pub use api_tokens::ApiTokenStore;
+pub use keys::KeyStore;
 pub(crate) use pages::DueCursor;
 pub use pages::all_pages;
 pub use retry::{Attempt, Contention, retry};
 pub use sessions::{AttemptStore, Attempts, SessionStore};
-pub(crate) use version::{Save, Update, created};
+pub(crate) use version::{FIRST as FIRST_VERSION, Save, Update, created};
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -84,6 +86,7 @@ pub enum Unique {
     WordpressLogin,
     Session,
     ApiToken,
+    KeyVersion,
 }
 
 impl std::fmt::Display for Unique {
@@ -99,6 +102,7 @@ impl std::fmt::Display for Unique {
             Unique::WordpressLogin => "WordPress login",
             Unique::ApiToken => "API token",
             Unique::Session => "session",
+            Unique::KeyVersion => "key version",
         })
     }
 }
@@ -250,6 +254,7 @@ pub struct Stores {
     pub sessions: Arc<dyn SessionStore>,
     pub attempts: Arc<dyn AttemptStore>,
     pub api_tokens: Arc<dyn ApiTokenStore>,
+    pub keys: Arc<dyn KeyStore>,
 }
 
 impl Stores {
@@ -263,6 +268,7 @@ impl Stores {
             + SessionStore
             + AttemptStore
             + ApiTokenStore
+            + KeyStore
             + 'static,
     {
         Stores {
@@ -272,7 +278,8 @@ impl Stores {
             users: store.clone(),
             sessions: store.clone(),
             attempts: store.clone(),
-            api_tokens: store,
+            api_tokens: store.clone(),
+            keys: store,
         }
     }
 }

@@ -24,6 +24,7 @@ mod api_tokens;
 mod clients;
 mod condition;
 mod flow_states;
+mod keys;
 mod sessions;
 mod tokens;
 mod transaction;

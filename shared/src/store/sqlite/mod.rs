@@ -19,6 +19,7 @@ use super::{Page, PageRequest, StoreError, StoreResult, Unique};
 mod api_tokens;
 mod clients;
 mod flow_states;
+mod keys;
 mod sessions;
 mod tokens;
 mod users;
@@ -42,6 +43,7 @@ CREATE TABLE IF NOT EXISTS wordpress_links (
     wordpress_id INTEGER PRIMARY KEY, user_id TEXT NOT NULL, data TEXT NOT NULL,
     version INTEGER NOT NULL, login_key TEXT);
 CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS data_keys (number INTEGER PRIMARY KEY, data TEXT NOT NULL, version INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS api_tokens (hash TEXT PRIMARY KEY, data TEXT NOT NULL, version INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS sessions (
     key TEXT PRIMARY KEY, data TEXT NOT NULL, expires_at INTEGER NOT NULL);
