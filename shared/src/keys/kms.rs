@@ -176,6 +176,31 @@ impl KmsWrapper {
         Err(failed(format!("{code}: {message} ({status})"), transient))
     }
 
+    /// Makes a symmetric KMS key and answers its id: for the emulator and the tests (on AWS the
+    /// template makes the key, or the operator names one).
+    pub async fn create_key(&self, description: &str) -> Result<String, KeyError> {
+        let answer = self
+            .call("CreateKey", json!({ "Description": description }))
+            .await?;
+        answer
+            .pointer("/KeyMetadata/KeyId")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .ok_or_else(|| KeyError::Kms {
+                operation: "CreateKey",
+                message: "the answer has no key id".into(),
+                transient: false,
+            })
+    }
+
+    /// The same endpoint and credentials with another key.
+    pub fn with_key(&self, key_id: &str) -> Self {
+        KmsWrapper {
+            key_id: key_id.to_string(),
+            ..self.clone()
+        }
+    }
+
     /// The bytes of a base64 field of a KMS answer.
     fn field(operation: &'static str, answer: &Value, name: &str) -> Result<Vec<u8>, KeyError> {
         answer

@@ -11,6 +11,7 @@ mod api_tokens;
 mod connection_rule;
 mod events;
 mod handlers;
+mod keys_rotation;
 mod login_bursts;
 mod login_faults;
 mod login_local;
