@@ -13,6 +13,7 @@ mod clients;
 mod connect;
 mod create_table;
 mod grant;
+mod keys;
 mod providers;
 mod secrets;
 mod tokens;
@@ -47,6 +48,9 @@ pub enum Command {
     /// The WordPress login fallback: store the plugin's token.
     #[command(subcommand)]
     Wordpress(wordpress::WordpressCommand),
+    /// The data keys that seal stored tokens: rotate, re-seal, status, retire (never shown).
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
     /// Creates the DynamoDB table (for the emulator or a stack without CloudFormation).
     CreateTable(create_table::CreateTableArgs),
 }
@@ -64,6 +68,7 @@ impl Command {
             Command::ApiTokens(command) => command.run(out).await,
             Command::Secrets(command) => command.run(out).await,
             Command::Wordpress(command) => command.run(out).await,
+            Command::Keys(command) => command.run(out).await,
             Command::CreateTable(args) => args.run(out).await,
         }
     }

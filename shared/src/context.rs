@@ -26,6 +26,8 @@ pub struct AppContext {
     pub secrets: Arc<dyn SecretStore>,
     /// Where events about connections and users go.
     pub events: Events,
+    /// The AWS SDK configuration, on the AWS backend (KMS is reached with its credentials).
+    pub sdk: Option<aws_config::SdkConfig>,
 }
 
 impl AppContext {
@@ -67,6 +69,7 @@ impl AppContext {
             stores,
             secrets,
             events,
+            sdk,
         })
     }
 

@@ -109,6 +109,7 @@ pub async fn start_with_login(
         events: options.events.clone(),
         secret_prefix: prefix,
         secret_cache_ttl: Duration::from_secs(60),
+        keys: Default::default(),
     };
     if backend.dynamo().is_some() {
         // On AWS the template creates the data key; here the test does.
@@ -132,6 +133,7 @@ pub async fn start_with_login(
         stores: backend.stores.clone(),
         secrets: backend.secrets.clone(),
         events,
+        sdk: None,
     };
     let http = OutboundHttp::new(options.timeouts).expect("an HTTP client");
     let providers = ProviderRegistry::load(Some(providers_dir.path()), http.client().clone())

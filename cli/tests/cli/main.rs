@@ -4,6 +4,7 @@
 mod api_tokens;
 mod clients;
 mod conventions;
+mod keys;
 mod providers;
 mod secrets;
 mod stack;

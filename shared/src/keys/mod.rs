@@ -7,6 +7,8 @@
 //! - [`sealed`]: the sealed-value format (version 2: key version and record bound in).
 //! - [`ring`]: the [`Keyring`] (versions, rotation, retirement, a bounded cache of unwrapped
 //!   keys) and the [`KeySet`] a caller seals and opens with.
+//! - [`secret`]: the token-key secret as key-encryption key; [`setup`]: which one a
+//!   deployment uses.
 //! - [`reseal`]: counting what each version seals, and re-sealing records under the newest.
 //!
 //! How to rotate each key and secret: `docs/book/src/operating.md`.
@@ -16,6 +18,8 @@ pub mod local_file;
 pub mod reseal;
 pub mod ring;
 pub mod sealed;
+pub mod secret;
+pub mod setup;
 pub mod wrap;
 
 pub use reseal::{ResealReport, Usage};

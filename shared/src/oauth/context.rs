@@ -8,6 +8,7 @@ use super::settings::OAuthSettings;
 use crate::api_tokens::ApiTokens;
 use crate::config::{Backend, Config, Env};
 use crate::context::{AppContext, ContextError};
+use crate::keys::{KeyError, Keyring};
 use crate::providers::{ProviderError, ProviderRegistry};
 use crate::vault::{TokenVault, VaultError};
 
@@ -31,6 +32,7 @@ pub struct OAuthContext {
     pub providers: ProviderRegistry,
     pub http: OutboundHttp,
     vault: OnceCell<TokenVault>,
+    keyring: OnceCell<Keyring>,
 }
 
 impl OAuthContext {
@@ -65,6 +67,7 @@ impl OAuthContext {
             providers,
             http,
             vault: OnceCell::new(),
+            keyring: OnceCell::new(),
         }
     }
 
@@ -80,6 +83,21 @@ impl OAuthContext {
                     create,
                 )
                 .await
+            })
+            .await
+    }
+
+    /// The keyring that seals and opens stored tokens, set up on first use (see
+    /// [`crate::keys::setup`]).
+    pub async fn keyring(&self) -> Result<&Keyring, KeyError> {
+        self.keyring
+            .get_or_try_init(|| async {
+                crate::keys::setup::keyring(
+                    &self.app.config,
+                    self.app.stores.keys.clone(),
+                    self.app.secrets.clone(),
+                    self.app.sdk.as_ref(),
+                )
             })
             .await
     }

@@ -79,6 +79,7 @@ async fn run(label: &str, backend: authbridge_tests::Backend, n: usize, endpoint
         secret_prefix: prefix,
         secret_cache_ttl: Duration::from_secs(600),
         events: Default::default(),
+        keys: Default::default(),
     };
     backend
         .secrets
@@ -93,6 +94,7 @@ async fn run(label: &str, backend: authbridge_tests::Backend, n: usize, endpoint
         stores: backend.stores.clone(),
         secrets: backend.secrets.clone(),
         events: Default::default(),
+        sdk: None,
     };
     let http = OutboundHttp::new(Timeouts::default()).expect("an HTTP client");
     let providers =

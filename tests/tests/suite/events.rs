@@ -300,6 +300,7 @@ async fn a_function_context_sends_to_the_bus_only_when_there_is_one() {
             bus,
             ..Default::default()
         },
+        keys: Default::default(),
     };
     let with_bus = AppContext::build(config(Some(unique("authbridge-bus"))))
         .await
