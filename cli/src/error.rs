@@ -30,6 +30,9 @@ pub enum CliError {
     /// A store operation failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A secret rotation was refused or failed.
+    #[error(transparent)]
+    Rotation(#[from] authbridge::secrets::rotation::RotationError),
     /// A key operation was refused or failed.
     #[error(transparent)]
     Keys(#[from] authbridge::keys::KeyError),
@@ -146,6 +149,14 @@ impl CliError {
                 ClientAdminError::Provider(_) => "configuration",
             },
             CliError::Secrets(_) => "secret_store",
+            CliError::Rotation(e) => {
+                use authbridge::secrets::rotation::RotationError;
+                match e {
+                    RotationError::Missing(_) => "not_found",
+                    RotationError::Pending(_) => "conflict",
+                    RotationError::Secrets(_) => "secret_store",
+                }
+            }
             CliError::Keys(e) => {
                 use authbridge::keys::KeyError;
                 match e {

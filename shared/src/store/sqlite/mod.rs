@@ -173,6 +173,10 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
             )?;
         }
     }
+    // Secrets gained `changed` (when each was last set); older ones read as unknown.
+    if !has_column(conn, "secrets", "changed")? {
+        conn.execute_batch("ALTER TABLE secrets ADD COLUMN changed INTEGER")?;
+    }
     conn.execute_batch(
         "CREATE UNIQUE INDEX IF NOT EXISTS wordpress_links_login ON wordpress_links(login_key);
          CREATE INDEX IF NOT EXISTS tokens_account ON tokens(account_key, tag)
