@@ -20,6 +20,7 @@ mod login_wordpress;
 mod mail_xoauth2;
 mod oauth_flow;
 mod oidc_server;
+mod secret_rotation;
 mod store_contract;
 mod store_faults;
 mod token_endpoint_failures;
