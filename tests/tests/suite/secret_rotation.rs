@@ -1,6 +1,7 @@
 //! Secrets that rotate without a gap, on both stores: while the webhook key's rotation is
 //! pending, every delivery carries a signature under each key, so a receiver that still holds the
 //! old key and one that has the new key both accept it; after `confirm`, only the new key signs.
+//! Likewise a WordPress plugin still on the previous token keeps answering logins until `confirm`.
 
 use authbridge::events::webhook::verify;
 use authbridge::events::{Event, EventKind, Events};
@@ -99,4 +100,69 @@ async fn the_webhook_is_signed_under_both_keys_while_its_rotation_is_pending(bac
     server.abort();
 }
 
-on_both_backends!(the_webhook_is_signed_under_both_keys_while_its_rotation_is_pending);
+/// While the WordPress token's rotation is pending, a login WordPress must check still goes
+/// through when the plugin has the previous token (authbridge tries the new one, then the
+/// previous); after `confirm`, a plugin still on the old token is WordPress trouble (503).
+async fn a_wordpress_login_uses_the_previous_token_while_its_rotation_is_pending(b: Backend) {
+    use authbridge::login::LoginSettings;
+    use authbridge_tests::login::{self, login};
+    use authbridge_tests::stack::start_with_login;
+    use authbridge_tests::unique;
+    use authbridge_tests::wordpress::{Account, WORDPRESS_TOKEN, WordpressStandIn};
+
+    let site = WordpressStandIn::start(vec![
+        Account::new(1, "first", "first@example.org", "pw-1"),
+        Account::new(2, "second", "second@example.org", "pw-2"),
+    ])
+    .await;
+    let secret = format!("{}/wordpress-token", unique("authbridge-test"));
+    backend_put(&b, &secret, WORDPRESS_TOKEN).await;
+    // The operator sets the new token in authbridge before the plugin has it.
+    rotation::rotate(
+        b.secrets.as_ref(),
+        &secret,
+        &SecretString::from("the-new-wp-token"),
+    )
+    .await
+    .expect("rotating the WordPress token");
+    let secrets = b.secrets.clone();
+    let settings = LoginSettings {
+        wordpress: Some(login::wordpress_settings(&site, &secret)),
+        ..LoginSettings::default()
+    };
+    let stack = start_with_login(b, Default::default(), settings).await;
+    let answer = login(
+        &stack,
+        serde_json::json!({"email": "first@example.org", "password": "pw-1"}),
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+
+    rotation::confirm(secrets.as_ref(), &secret).await.unwrap();
+    let answer = login(
+        &stack,
+        serde_json::json!({"email": "second@example.org", "password": "pw-2"}),
+    )
+    .await;
+    assert_eq!(
+        answer.status, 503,
+        "the plugin never got the new token: {answer:?}"
+    );
+}
+
+async fn backend_put(b: &Backend, name: &str, value: &str) {
+    b.secrets
+        .put_secret(name, &SecretString::from(value))
+        .await
+        .expect("storing a secret");
+}
+
+mod webhook {
+    use super::*;
+    on_both_backends!(the_webhook_is_signed_under_both_keys_while_its_rotation_is_pending);
+}
+
+mod wordpress {
+    use super::*;
+    on_both_backends!(a_wordpress_login_uses_the_previous_token_while_its_rotation_is_pending);
+}
