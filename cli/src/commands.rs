@@ -59,7 +59,7 @@ impl Command {
     /// Runs the command and prints its result to `out`.
     pub async fn run(self, out: &Output) -> Result<(), CliError> {
         match self {
-            Command::Providers(command) => command.run(out),
+            Command::Providers(command) => command.run(out).await,
             Command::Clients(command) => command.run(out).await,
             Command::Connect(args) => args.run(out).await,
             Command::Grant(args) => args.run(out).await,

@@ -92,7 +92,7 @@ pub fn note(text: &str) {
 }
 
 /// Writes everything at once; a closed pipe (`authbridge ... | head`) is not an error.
-fn write_stdout(text: &str) -> Result<(), CliError> {
+pub fn write_stdout(text: &str) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError::Output(e)),

@@ -4,11 +4,13 @@
 mod api_token;
 mod client;
 mod provider;
+mod provider_detail;
 mod token;
 mod user;
 
 pub use api_token::ApiTokenView;
 pub use client::ClientView;
-pub use provider::ProviderView;
+pub use provider::{ProviderQuirksView, ProviderView};
+pub use provider_detail::ProviderDetail;
 pub use token::TokenOutput;
 pub use user::UserView;

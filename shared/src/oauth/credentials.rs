@@ -34,7 +34,7 @@ pub async fn grant_client(
         auth_method(provider),
         redirect_uri,
         ctx.http.clone(),
-    ))
+    )?)
 }
 
 /// Runs `request` with a grant client authenticated by the client's current secret and, when the

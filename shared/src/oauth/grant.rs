@@ -98,7 +98,7 @@ impl GrantClient {
         guid: &str,
         redirect_uri: &Url,
         http: OutboundHttp,
-    ) -> Self {
+    ) -> Result<Self, GrantError> {
         Self::build(
             provider,
             guid,
@@ -118,7 +118,7 @@ impl GrantClient {
         auth: ClientAuthMethod,
         redirect_uri: Option<&Url>,
         http: OutboundHttp,
-    ) -> Self {
+    ) -> Result<Self, GrantError> {
         Self::build(provider, guid, Some(secret), redirect_uri, auth, http)
     }
 
@@ -129,10 +129,15 @@ impl GrantClient {
         redirect_uri: Option<&Url>,
         auth: ClientAuthMethod,
         http: OutboundHttp,
-    ) -> Self {
+    ) -> Result<Self, GrantError> {
+        // Part 2 of issue 27 passes the connection's values; until then a provider whose URLs
+        // name connection values a start must supply is refused here.
+        let endpoints = provider
+            .fixed_endpoints()
+            .map_err(|e| GrantError::Config(e.to_string()))?;
         let mut client = oauth2::Client::new(oauth2::ClientId::new(guid.to_string()))
-            .set_auth_uri(AuthUrl::from_url(provider.authorize_url.clone()))
-            .set_token_uri(TokenUrl::from_url(provider.token_url.clone()))
+            .set_auth_uri(AuthUrl::from_url(endpoints.authorize))
+            .set_token_uri(TokenUrl::from_url(endpoints.token))
             .set_auth_type(match auth {
                 ClientAuthMethod::Basic => AuthType::BasicAuth,
                 ClientAuthMethod::Post => AuthType::RequestBody,
@@ -144,11 +149,11 @@ impl GrantClient {
         if let Some(uri) = redirect_uri {
             client = client.set_redirect_uri(RedirectUrl::from_url(uri.clone()));
         }
-        GrantClient {
+        Ok(GrantClient {
             client,
             http,
             scope_separator: provider.scope_separator.clone(),
-        }
+        })
     }
 
     /// The authorization URL (RFC 6749 §4.1.1) with `state` and the S256 challenge of

@@ -20,7 +20,12 @@ pub async fn read_owner(
     response: &ProviderTokenResponse,
 ) -> Option<Value> {
     use oauth2::TokenResponse;
-    match &provider.owner {
+    let owner = provider
+        .fixed_endpoints()
+        .map(|e| e.owner)
+        .map_err(|e| tracing::warn!(provider = %provider.name, error = %e, "the owner endpoint needs connection values"))
+        .ok()?;
+    match &owner {
         OwnerSource::IdToken => response.id_token().and_then(id_token_claims),
         OwnerSource::None => None,
         OwnerSource::Url(url) => {

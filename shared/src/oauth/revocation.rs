@@ -166,7 +166,8 @@ async fn try_revoke(ctx: &OAuthContext, record: &StoredToken) -> Result<Revoked,
     let provider = provider_for(ctx, &client)
         .await
         .map_err(|e| e.to_string())?;
-    let Some(url) = provider.revocation_url.clone() else {
+    let endpoints = provider.fixed_endpoints().map_err(|e| e.to_string())?;
+    let Some(url) = endpoints.revocation else {
         tracing::debug!(provider = %provider.name, "the provider has no revocation endpoint");
         return Ok(Revoked::Skipped);
     };

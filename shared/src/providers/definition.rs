@@ -1,14 +1,24 @@
-//! A provider definition as written in its JSON file: CiviCRM's keys, plus `issuer` and
-//! `refreshMargin`. Unknown keys are refused, so a misspelt option is caught at load instead of
-//! being silently ignored.
+//! A provider definition as written in its JSON file: CiviCRM's keys, plus our own (`issuer`,
+//! `refreshMargin`, `documentation`, the request quirks of [`super::quirks`] and the connection
+//! values of [`super::connection`]). Unknown keys are refused, so a misspelt option is caught at
+//! load instead of being silently ignored.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use url::Url;
 
 use super::ProviderError;
-use super::endpoint::{FieldProblem, Template};
+use super::connection::{
+    Capture, CaptureSource, CaptureSpec, ConnectionSpec, ParameterSpec, ValueName,
+};
+use super::endpoint::{FieldProblem, Template, parse_endpoint};
 use super::options::{ProviderOptions, json_path};
 use super::plan::{DEFAULT_TENANT, plan};
+use super::quirks::{
+    Quirks, RefreshTokenLifetime, RequestParams, TokenHeaders, TokenResponseFormat,
+};
 use crate::mail::MailTemplate;
 
 /// One provider file.
@@ -42,6 +52,42 @@ pub struct ProviderDefinition {
     /// Refresh a token this many seconds before it expires, instead of the deployment's default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_margin: Option<u64>,
+    /// The provider's own documentation of its OAuth 2.0 flow (an `https` URL).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub documentation: Option<String>,
+    /// `false` when the provider refuses PKCE (RFC 7636); on when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pkce: Option<bool>,
+    /// How the token endpoint encodes its answer: `json` (the default) or `form`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_response: Option<TokenResponseFormat>,
+    /// Extra parameters of the authorization request.
+    #[serde(default, skip_serializing_if = "RequestParams::is_empty")]
+    pub authorize_params: RequestParams,
+    /// Extra parameters of the code exchange.
+    #[serde(default, skip_serializing_if = "RequestParams::is_empty")]
+    pub token_params: RequestParams,
+    /// Extra parameters of refresh requests.
+    #[serde(default, skip_serializing_if = "RequestParams::is_empty")]
+    pub refresh_params: RequestParams,
+    /// Extra headers of the code exchange and refresh requests.
+    #[serde(default, skip_serializing_if = "TokenHeaders::is_empty")]
+    pub token_headers: TokenHeaders,
+    /// Values a connection needs before it starts (`shop`, `subdomain`), by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub connection_parameters: BTreeMap<ValueName, ParameterSpec>,
+    /// Query parameters of the authorization response to keep (`realmId`, `accounts-server`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub capture_from_redirect: BTreeMap<String, CaptureSpec>,
+    /// Members of the token response to keep (`instance_url`, `api_domain`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub capture_from_token: BTreeMap<String, CaptureSpec>,
+    /// Seconds an access token is assumed to live when its response has no `expires_in`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assumed_access_token_lifetime: Option<u64>,
+    /// The refresh token's lifetime, when the provider states it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token_lifetime: Option<RefreshTokenLifetime>,
 }
 
 impl ProviderDefinition {
@@ -68,6 +114,118 @@ impl ProviderDefinition {
         self.options.url_authorize.is_none() || self.options.url_access_token.is_none()
     }
 
+    /// The request and answer quirks this file states.
+    pub fn quirks(&self) -> Quirks {
+        Quirks {
+            pkce: self.pkce.unwrap_or(true),
+            token_response: self.token_response.unwrap_or_default(),
+            authorize_params: self.authorize_params.clone(),
+            token_params: self.token_params.clone(),
+            refresh_params: self.refresh_params.clone(),
+            token_headers: self.token_headers.clone(),
+            assumed_access_token_lifetime: self
+                .assumed_access_token_lifetime
+                .map(Duration::from_secs),
+            refresh_token_lifetime: self.refresh_token_lifetime.clone(),
+        }
+    }
+
+    /// The connection parameters and captures this file declares, with the values `fixed` (the
+    /// merged `options.connection`) set for every connection. The error is the JSON path at
+    /// fault and why.
+    pub(crate) fn connection_spec(
+        &self,
+        fixed: Option<&BTreeMap<String, String>>,
+    ) -> Result<ConnectionSpec, (String, String)> {
+        let mut spec = ConnectionSpec {
+            parameters: self.connection_parameters.clone(),
+            ..ConnectionSpec::default()
+        };
+        for (name, p) in &self.connection_parameters {
+            let field = format!("connectionParameters.{name}");
+            if p.description.trim().is_empty() {
+                return Err((format!("{field}.description"), "must not be empty".into()));
+            }
+            for (key, value) in [
+                ("example", Some(&p.example)),
+                ("default", p.default.as_ref()),
+            ] {
+                if value.is_some_and(|v| !p.pattern.matches(v)) {
+                    return Err((
+                        format!("{field}.{key}"),
+                        format!("does not match the pattern {:?}", p.pattern.as_str()),
+                    ));
+                }
+            }
+        }
+        let sources = [
+            (
+                "captureFromRedirect",
+                CaptureSource::Redirect,
+                &self.capture_from_redirect,
+            ),
+            (
+                "captureFromToken",
+                CaptureSource::TokenResponse,
+                &self.capture_from_token,
+            ),
+        ];
+        for (key, source, captures) in sources {
+            for (from, c) in captures {
+                let field = format!("{key}.{from}");
+                let name = match &c.name {
+                    Some(name) => name.clone(),
+                    None => ValueName::parse(from)
+                        .map_err(|m| (field.clone(), format!("{m}; give it one with \"as\"")))?,
+                };
+                let taken = spec.parameters.contains_key(&name)
+                    || spec.captures.iter().any(|other| other.name == name);
+                if taken {
+                    return Err((field, format!("the name {name:?} is already used")));
+                }
+                if let (Some(pattern), Some(example)) = (&c.pattern, &c.example)
+                    && !pattern.matches(example)
+                {
+                    return Err((
+                        format!("{field}.example"),
+                        format!("does not match the pattern {:?}", pattern.as_str()),
+                    ));
+                }
+                spec.captures.push(Capture {
+                    source,
+                    key: from.clone(),
+                    name,
+                    spec: c.clone(),
+                });
+            }
+        }
+        for (name, value) in fixed.into_iter().flatten() {
+            let field = format!("options.connection.{name}");
+            let parameter = ValueName::parse(name).ok().and_then(|n| {
+                spec.parameters
+                    .get_key_value(&n)
+                    .map(|(n, p)| (n.clone(), p))
+            });
+            let Some((name, parameter)) = parameter else {
+                return Err((
+                    field,
+                    "names no connection parameter of this provider".into(),
+                ));
+            };
+            if !parameter.pattern.matches(value) {
+                return Err((
+                    field,
+                    format!(
+                        "does not match the pattern {:?}",
+                        parameter.pattern.as_str()
+                    ),
+                ));
+            }
+            spec.fixed.insert(name, value.clone());
+        }
+        Ok(spec)
+    }
+
     fn check(&self, file: &str) -> Result<(), ProviderError> {
         let invalid = |field: &str, message: String| ProviderError::InvalidFile {
             file: file.to_string(),
@@ -88,13 +246,42 @@ impl ProviderDefinition {
                 "must not be empty".into(),
             ));
         }
+        if let Some(doc) = &self.documentation {
+            let url = parse_endpoint(doc).map_err(|m| invalid("documentation", m))?;
+            if url.scheme() != "https" {
+                return Err(invalid("documentation", "must be an https URL".into()));
+            }
+        }
+        if self.assumed_access_token_lifetime == Some(0) {
+            return Err(invalid(
+                "assumedAccessTokenLifetime",
+                "must be at least one second".into(),
+            ));
+        }
+        if let Some(l) = &self.refresh_token_lifetime {
+            if l.seconds.is_none() && l.response_field.is_none() {
+                return Err(invalid(
+                    "refreshTokenLifetime",
+                    "needs seconds, responseField or both".into(),
+                ));
+            }
+            if l.seconds == Some(0) {
+                return Err(invalid(
+                    "refreshTokenLifetime.seconds",
+                    "must be at least one second".into(),
+                ));
+            }
+        }
+        let spec = self
+            .connection_spec(self.options.connection.as_ref())
+            .map_err(|(field, message)| invalid(&field, message))?;
         let local = Url::parse("http://127.0.0.1:3000/")
             .map_err(|e| invalid("options", format!("internal: {e}")))?;
         let template = Template {
             tenant: DEFAULT_TENANT,
             local: Some(&local),
         };
-        plan(&self.options, self.issuer.as_deref(), &template)
+        plan(&self.options, self.issuer.as_deref(), &spec, &template)
             .map(|_| ())
             .map_err(|(field, problem)| {
                 let message = match problem {

@@ -47,9 +47,9 @@ impl Template<'_> {
         while let Some(start) = rest.find("{{") {
             let after = &rest[start..];
             let token = after.find("}}").map_or(after, |end| &after[..end + 2]);
-            if !PLACEHOLDERS.contains(&token) {
+            if !PLACEHOLDERS.contains(&token) && !token.starts_with("{{connection.") {
                 return Err(FieldProblem::Invalid(format!(
-                    "unknown placeholder {token:?}; expected {{{{tenant}}}} or {{{{local}}}}"
+                    "unknown placeholder {token:?}; expected {{{{tenant}}}}, {{{{local}}}} or {{{{connection.NAME}}}}"
                 )));
             }
             rest = &after[token.len()..];
@@ -63,6 +63,7 @@ impl Template<'_> {
     }
 
     /// `raw`, filled in and parsed as an endpoint URL.
+    #[cfg(test)]
     pub fn url(&self, raw: &str) -> Result<Url, FieldProblem> {
         parse_endpoint(&self.fill(raw)?).map_err(FieldProblem::Invalid)
     }

@@ -7,25 +7,41 @@
 //! issuer alone, its endpoints then read from the issuer's discovery document ([`OidcDiscovery`]).
 //!
 //! [`ProviderRegistry::resolve`] combines a definition with a client's tenant and option overrides
-//! into a [`ResolvedProvider`]: parsed, validated URLs the flows can use as they are.
+//! into a [`ResolvedProvider`]: parsed, validated URLs, the provider's [`Quirks`] and its
+//! [`ConnectionSpec`]. URLs that name connection values (`{{connection.NAME}}`) become a
+//! connection's own [`ConnectionEndpoints`] once its values are known.
 
+mod catalogue;
+mod connection;
 mod definition;
 mod discovery;
 mod endpoint;
 mod options;
 mod plan;
+mod quirks;
 mod registry;
 mod resolved;
+mod shipped;
 #[cfg(test)]
 mod test_idp;
+mod url_template;
 
+pub use catalogue::{markdown_table, quirks};
+pub use connection::{
+    Capture, CaptureSource, CaptureSpec, Captured, ConnectionError, ConnectionSpec,
+    ConnectionValues, ParameterSpec, Pattern, ValueName,
+};
 pub use definition::ProviderDefinition;
 pub use discovery::{DEFAULT_DISCOVERY_TTL, DiscoveryError, OidcDiscovery, OidcMetadata};
 pub use endpoint::{Issuer, OwnerSource};
 pub use options::{ProviderOptions, TokenAuthMethod};
 pub use plan::DEFAULT_TENANT;
+pub use quirks::{
+    LifetimeStart, Quirks, RefreshTokenLifetime, RequestParams, TokenHeaders, TokenResponseFormat,
+};
 pub use registry::{LAMBDA_PROVIDERS_DIR, PROVIDERS_DIR_VAR, ProviderRegistry, providers_dir};
 pub use resolved::ResolvedProvider;
+pub use url_template::{ConnectionEndpoints, Endpoints, OwnerTemplate, Position, UrlTemplate};
 
 /// Why a provider could not be loaded or resolved. Names the file, the provider and the field.
 #[derive(Debug, thiserror::Error)]

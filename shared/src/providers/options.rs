@@ -1,6 +1,8 @@
 //! The `options` of a provider file, and of a client's overrides: the same keys (CiviCRM's), each
 //! optional, so an override names only what it changes. Unknown keys are refused.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -21,6 +23,14 @@ pub struct ProviderOptions {
     /// The token revocation endpoint (RFC 7009); may use `{{tenant}}` and `{{local}}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url_revoke_token: Option<String>,
+    /// Where refresh requests go when not to `urlAccessToken` (ours; e.g. a data centre's server
+    /// learnt at the redirect).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url_refresh_token: Option<String>,
+    /// Connection parameter values fixed for every connection of a client (ours; e.g. the Okta
+    /// org a client is registered in): a start cannot change them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection: Option<BTreeMap<String, String>>,
     /// The scopes requested when a flow names none (RFC 6749 §3.3).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Vec<String>>,
@@ -77,6 +87,8 @@ impl ProviderOptions {
                 &overrides.url_resource_owner_details,
             ),
             url_revoke_token: pick(&self.url_revoke_token, &overrides.url_revoke_token),
+            url_refresh_token: pick(&self.url_refresh_token, &overrides.url_refresh_token),
+            connection: pick(&self.connection, &overrides.connection),
             scopes: pick(&self.scopes, &overrides.scopes),
             scope_separator: pick(&self.scope_separator, &overrides.scope_separator),
             prompt: pick(&self.prompt, &overrides.prompt),

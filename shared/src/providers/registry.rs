@@ -21,6 +21,7 @@ use super::endpoint::{FieldProblem, Template};
 use super::options::ProviderOptions;
 use super::plan::{plan, tenant_or_default};
 use super::resolved::ResolvedProvider;
+use super::shipped::SHIPPED;
 use crate::config::Env;
 
 /// Environment variable naming the operator folder of provider files.
@@ -31,17 +32,6 @@ pub const LAMBDA_PROVIDERS_DIR: &str = "/opt/authbridge/providers";
 
 /// The tag of providers that only the local stack serves (the shipped `demo`).
 pub const LOCAL_ONLY_TAG: &str = "local-only";
-
-/// The providers compiled into the binary, by name.
-const SHIPPED: [(&str, &str); 4] = [
-    ("demo", include_str!("../../providers/demo.json")),
-    ("github", include_str!("../../providers/github.json")),
-    ("gmail", include_str!("../../providers/gmail.json")),
-    (
-        "ms-exchange",
-        include_str!("../../providers/ms-exchange.json"),
-    ),
-];
 
 /// The operator folder: `AUTHBRIDGE_PROVIDERS_DIR` when set, else [`LAMBDA_PROVIDERS_DIR`] when it
 /// exists, else none (shipped providers only).
@@ -203,6 +193,13 @@ impl ProviderRegistry {
             }
         })?;
         let options = definition.options.overridden_by(&overrides);
+        let connection = definition
+            .connection_spec(options.connection.as_ref())
+            .map_err(|(field, message)| ProviderError::ClientOptions {
+                provider: name.to_string(),
+                field,
+                message,
+            })?;
         let tenant = tenant_or_default(tenant).ok_or_else(|| ProviderError::InvalidTenant {
             tenant: tenant.unwrap_or_default().to_string(),
         })?;
@@ -210,21 +207,25 @@ impl ProviderRegistry {
             tenant,
             local: local_base,
         };
-        let plan = plan(&options, definition.issuer.as_deref(), &template).map_err(
-            |(field, problem)| {
-                let (provider, field) = (name.to_string(), field.to_string());
-                match problem {
-                    FieldProblem::LocalBaseRequired => {
-                        ProviderError::LocalBaseRequired { provider, field }
-                    }
-                    FieldProblem::Invalid(reason) => ProviderError::InvalidUrl {
-                        provider,
-                        field,
-                        reason,
-                    },
+        let plan = plan(
+            &options,
+            definition.issuer.as_deref(),
+            &connection,
+            &template,
+        )
+        .map_err(|(field, problem)| {
+            let (provider, field) = (name.to_string(), field.to_string());
+            match problem {
+                FieldProblem::LocalBaseRequired => {
+                    ProviderError::LocalBaseRequired { provider, field }
                 }
-            },
-        )?;
+                FieldProblem::Invalid(reason) => ProviderError::InvalidUrl {
+                    provider,
+                    field,
+                    reason,
+                },
+            }
+        })?;
         let missing = || ProviderError::MissingEndpoints {
             file: format!("{name}.json"),
         };
@@ -240,8 +241,15 @@ impl ProviderRegistry {
                 })?)
             }
         };
-        ResolvedProvider::from_plan(plan, name, definition, &options, metadata.as_deref())
-            .ok_or_else(missing)
+        ResolvedProvider::from_plan(
+            plan,
+            name,
+            definition,
+            &options,
+            connection,
+            metadata.as_deref(),
+        )
+        .ok_or_else(missing)
     }
 }
 

@@ -1,16 +1,23 @@
 //! A provider made concrete for one client: the definition's options with the client's overrides,
 //! placeholders filled in, every URL parsed and checked (its [`Plan`]), and discovered endpoints
-//! filled in.
+//! filled in. URLs that name connection values stay templates until a connection's values are
+//! known ([`ResolvedProvider::endpoints_for`]).
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use url::Url;
 
+use super::connection::{
+    CaptureSource, Captured, ConnectionError, ConnectionSpec, ConnectionValues,
+};
 use super::definition::ProviderDefinition;
 use super::discovery::OidcMetadata;
-use super::endpoint::{Issuer, OwnerSource};
+use super::endpoint::Issuer;
 use super::options::{ProviderOptions, TokenAuthMethod};
 use super::plan::Plan;
+use super::quirks::Quirks;
+use super::url_template::{ConnectionEndpoints, Endpoints, OwnerTemplate, UrlTemplate};
 
 /// Everything a flow needs to talk to one provider for one client.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,14 +26,10 @@ pub struct ResolvedProvider {
     pub name: String,
     /// The provider's title.
     pub title: String,
-    /// The authorization endpoint (RFC 6749 §3.1).
-    pub authorize_url: Url,
-    /// The token endpoint (RFC 6749 §3.2).
-    pub token_url: Url,
-    /// Where the resource owner is described.
-    pub owner: OwnerSource,
-    /// The token revocation endpoint (RFC 7009), when the provider has one.
-    pub revocation_url: Option<Url>,
+    /// The provider's documentation, when its file names it.
+    pub documentation: Option<Url>,
+    /// Its endpoints, possibly naming connection values.
+    pub endpoints: Endpoints,
     /// The scopes requested when a flow names none.
     pub scopes: Vec<String>,
     /// What joins scopes in the `scope` parameter.
@@ -49,12 +52,69 @@ pub struct ResolvedProvider {
     pub refresh_margin: Option<Duration>,
     /// The provider's tags.
     pub tags: Vec<String>,
+    /// How its requests and answers depart from plain OAuth 2.0.
+    pub quirks: Quirks,
+    /// The values a connection supplies or captures, and those the client fixed.
+    pub connection: ConnectionSpec,
 }
 
 impl ResolvedProvider {
     /// `scopes` joined for the `scope` parameter (RFC 6749 §3.3) with this provider's separator.
     pub fn scope_param(&self, scopes: &[String]) -> String {
         scopes.join(&self.scope_separator)
+    }
+
+    /// A connection's values: what a start `supplied` (parameter name to value), the client's
+    /// fixed values and the defaults, each checked against its pattern.
+    pub fn connection_values(
+        &self,
+        supplied: &BTreeMap<String, String>,
+    ) -> Result<ConnectionValues, ConnectionError> {
+        self.connection.values(supplied)
+    }
+
+    /// The values stored on a connection (its public metadata), checked again.
+    pub fn stored_values(
+        &self,
+        metadata: &BTreeMap<String, String>,
+    ) -> Result<ConnectionValues, ConnectionError> {
+        self.connection.stored(metadata)
+    }
+
+    /// The values to keep from the authorization response's query parameters `query`.
+    pub fn capture_redirect(
+        &self,
+        query: &[(String, String)],
+    ) -> Result<Captured, ConnectionError> {
+        self.connection.capture(CaptureSource::Redirect, |key| {
+            query
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.as_str())
+        })
+    }
+
+    /// The values to keep from the token response's JSON object `body` (string members only).
+    pub fn capture_token(
+        &self,
+        body: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Captured, ConnectionError> {
+        self.connection
+            .capture(CaptureSource::TokenResponse, |key| body.get(key)?.as_str())
+    }
+
+    /// Every endpoint for a connection with `values`.
+    pub fn endpoints_for(
+        &self,
+        values: &ConnectionValues,
+    ) -> Result<ConnectionEndpoints, ConnectionError> {
+        self.endpoints.fill(values)
+    }
+
+    /// The endpoints of a connection that supplies nothing (the client's fixed values and the
+    /// defaults only): every endpoint of a provider without connection values.
+    pub fn fixed_endpoints(&self) -> Result<ConnectionEndpoints, ConnectionError> {
+        self.endpoints_for(&self.connection_values(&BTreeMap::new())?)
     }
 
     /// The provider `plan` resolves `definition` to, with what the options left out taken from
@@ -65,24 +125,33 @@ impl ResolvedProvider {
         name: &str,
         definition: &ProviderDefinition,
         options: &ProviderOptions,
+        connection: ConnectionSpec,
         metadata: Option<&OidcMetadata>,
     ) -> Option<ResolvedProvider> {
-        let authorize_url = plan
-            .authorize
-            .or_else(|| metadata.map(|m| m.authorization_endpoint.clone()))?;
-        let token_url = plan
-            .token
-            .or_else(|| metadata.map(|m| m.token_endpoint.clone()))?;
+        let discovered = |field: &'static str, url: &Url| UrlTemplate::literal(field, url);
+        let authorize = plan.authorize.or_else(|| {
+            metadata.map(|m| discovered("options.urlAuthorize", &m.authorization_endpoint))
+        })?;
+        let token = plan.token.or_else(|| {
+            metadata.map(|m| discovered("options.urlAccessToken", &m.token_endpoint))
+        })?;
         let owner = plan.owner.unwrap_or_else(|| match metadata {
             Some(m) => m
                 .userinfo_endpoint
-                .clone()
-                .map_or(OwnerSource::IdToken, OwnerSource::Url),
-            None => OwnerSource::None,
+                .as_ref()
+                .map_or(OwnerTemplate::IdToken, |u| {
+                    OwnerTemplate::Url(discovered("options.urlResourceOwnerDetails", u))
+                }),
+            None => OwnerTemplate::None,
         });
-        let revocation_url = plan
-            .revocation
-            .or_else(|| metadata.and_then(|m| m.revocation_endpoint.clone()));
+        let revocation = plan.revocation.or_else(|| {
+            metadata.and_then(|m| {
+                m.revocation_endpoint
+                    .as_ref()
+                    .map(|u| discovered("options.urlRevokeToken", u))
+            })
+        });
+        let refresh = plan.refresh.unwrap_or_else(|| token.clone());
         // OpenID Connect Core §3.1.2.1: an OpenID request must carry the `openid` scope.
         let scopes = options.scopes.clone().unwrap_or_else(|| match metadata {
             Some(_) => vec!["openid".to_string()],
@@ -91,10 +160,17 @@ impl ResolvedProvider {
         Some(ResolvedProvider {
             name: name.to_string(),
             title: definition.title.clone(),
-            authorize_url,
-            token_url,
-            owner,
-            revocation_url,
+            documentation: definition
+                .documentation
+                .as_deref()
+                .and_then(|d| Url::parse(d).ok()),
+            endpoints: Endpoints {
+                authorize,
+                token,
+                refresh,
+                revocation,
+                owner,
+            },
             scopes,
             scope_separator: options
                 .scope_separator
@@ -109,6 +185,8 @@ impl ResolvedProvider {
                 .is_some_and(|m| m.authorization_response_iss_parameter_supported),
             refresh_margin: definition.refresh_margin.map(Duration::from_secs),
             tags: definition.tags.clone(),
+            quirks: definition.quirks(),
+            connection,
         })
     }
 }

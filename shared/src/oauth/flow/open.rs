@@ -45,7 +45,7 @@ pub async fn open(
     let provider = provider_for(ctx, &client).await?;
     let redirect_uri = Url::parse(&flow.redirect_uri)
         .map_err(|e| OAuthError::InvalidRequest(format!("stored redirect URI: {e}")))?;
-    let grant = GrantClient::public(&provider, &client.guid, &redirect_uri, ctx.http.clone());
+    let grant = GrantClient::public(&provider, &client.guid, &redirect_uri, ctx.http.clone())?;
     let authorize_url = grant.authorize_url(
         &flow.scopes,
         &state,

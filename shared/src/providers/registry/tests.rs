@@ -5,6 +5,10 @@ use crate::providers::test_idp::{FakeIdp, test_http};
 use crate::providers::{DiscoveryError, OwnerSource};
 use serde_json::json;
 
+fn urls(provider: &ResolvedProvider) -> crate::providers::ConnectionEndpoints {
+    provider.fixed_endpoints().unwrap()
+}
+
 fn shipped() -> ProviderRegistry {
     ProviderRegistry::shipped(test_http()).unwrap()
 }
@@ -24,17 +28,31 @@ fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
     dir
 }
 
+/// The names of the files in `shared/providers/`, sorted.
+fn catalogue_files() -> Vec<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("providers");
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter_map(|f| f.strip_suffix(".json").map(str::to_string))
+        .collect();
+    names.sort();
+    names
+}
+
 #[test]
-fn shipped_providers_load_and_list_sorted_by_name() {
-    assert_eq!(
-        shipped().list(),
-        vec![
-            ("demo", "Local Demo (local stack only)"),
-            ("github", "GitHub"),
-            ("gmail", "Google Mail"),
-            ("ms-exchange", "Microsoft Exchange Online"),
-        ]
-    );
+fn every_catalogue_file_is_shipped_and_listed_sorted_by_name() {
+    let registry = shipped();
+    let listed: Vec<String> = registry.list().iter().map(|(n, _)| n.to_string()).collect();
+    assert_eq!(listed, catalogue_files());
+    for (name, title) in [
+        ("demo", "Local Demo (local stack only)"),
+        ("github", "GitHub"),
+        ("gmail", "Google Mail"),
+        ("ms-exchange", "Microsoft Exchange Online"),
+    ] {
+        assert_eq!(registry.get(name).map(|d| d.title.as_str()), Some(title));
+    }
 }
 
 #[tokio::test]
@@ -44,11 +62,11 @@ async fn gmail_asks_for_offline_access_and_names_its_issuer() {
         .await
         .unwrap();
     assert_eq!(
-        gmail.authorize_url.as_str(),
+        urls(&gmail).authorize.as_str(),
         "https://accounts.google.com/o/oauth2/v2/auth"
     );
     assert_eq!(
-        gmail.token_url.as_str(),
+        urls(&gmail).token.as_str(),
         "https://oauth2.googleapis.com/token"
     );
     assert_eq!(gmail.access_type.as_deref(), Some("offline"));
@@ -62,7 +80,7 @@ async fn gmail_asks_for_offline_access_and_names_its_issuer() {
         "https://mail.google.com/ openid email profile"
     );
     assert!(
-        matches!(gmail.owner, OwnerSource::Url(ref u) if u.as_str() == "https://openidconnect.googleapis.com/v1/userinfo")
+        matches!(urls(&gmail).owner, OwnerSource::Url(ref u) if u.as_str() == "https://openidconnect.googleapis.com/v1/userinfo")
     );
 }
 
@@ -79,10 +97,10 @@ async fn the_tenant_fills_microsoft_urls_and_defaults_to_common() {
         .await
         .unwrap();
     assert_eq!(
-        ms.token_url.as_str(),
+        urls(&ms).token.as_str(),
         "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token"
     );
-    assert_eq!(ms.owner, OwnerSource::IdToken);
+    assert_eq!(urls(&ms).owner, OwnerSource::IdToken);
     assert!(ms.tenancy);
     assert!(ms.scopes.iter().any(|s| s == "offline_access"));
     let common = registry
@@ -90,7 +108,7 @@ async fn the_tenant_fills_microsoft_urls_and_defaults_to_common() {
         .await
         .unwrap();
     assert_eq!(
-        common.authorize_url.as_str(),
+        urls(&common).authorize.as_str(),
         "https://login.microsoftonline.com/common/oauth2/v2.0/authorize"
     );
     let err = registry
@@ -116,7 +134,10 @@ async fn the_demo_provider_needs_the_local_stack() {
         .resolve("demo", None, &Map::new(), Some(&local))
         .await
         .unwrap();
-    assert_eq!(demo.token_url.as_str(), "http://127.0.0.1:3000/demo/token");
+    assert_eq!(
+        urls(&demo).token.as_str(),
+        "http://127.0.0.1:3000/demo/token"
+    );
     assert_eq!(demo.tags, vec!["local-only".to_string()]);
 }
 
@@ -131,9 +152,9 @@ async fn client_options_override_the_provider() {
         .resolve("github", None, &overrides, None)
         .await
         .unwrap();
-    assert_eq!(github.token_url.as_str(), "https://proxy.example/token");
+    assert_eq!(urls(&github).token.as_str(), "https://proxy.example/token");
     assert_eq!(
-        github.authorize_url.as_str(),
+        urls(&github).authorize.as_str(),
         "https://github.com/login/oauth/authorize"
     );
     assert_eq!(github.scopes, vec!["read:org".to_string()]);
@@ -184,10 +205,10 @@ async fn the_operator_folder_replaces_and_extends_shipped_providers() {
     ]);
     let registry = ProviderRegistry::load(Some(dir.path()), test_http()).unwrap();
     let names: Vec<_> = registry.list().into_iter().map(|(n, _)| n).collect();
-    assert_eq!(
-        names,
-        vec!["acme", "demo", "github", "gmail", "ms-exchange"]
-    );
+    let mut expected = catalogue_files();
+    expected.push("acme".to_string());
+    expected.sort();
+    assert_eq!(names, expected);
     assert_eq!(registry.get("gmail").unwrap().title, "Workspace Mail");
     let gmail = registry
         .resolve("gmail", None, &Map::new(), None)
@@ -248,11 +269,11 @@ async fn an_issuer_alone_is_resolved_by_discovery_once() {
     assert_eq!(idp.hits(), 1, "the second resolve is served from the cache");
     assert_eq!(first, second);
     assert_eq!(
-        first.authorize_url.as_str(),
+        urls(&first).authorize.as_str(),
         format!("{}/authorize", idp.issuer)
     );
     assert_eq!(
-        first.owner,
+        urls(&first).owner,
         OwnerSource::Url(Url::parse(&format!("{}/userinfo", idp.issuer)).unwrap())
     );
     assert_eq!(first.scopes, vec!["openid".to_string()]);
@@ -366,5 +387,7 @@ fn a_deployment_without_the_local_stack_does_not_know_the_demo_provider() {
     assert!(registry.get("demo").is_none());
     assert!(registry.contains("gmail"));
     let names: Vec<_> = registry.list().into_iter().map(|(n, _)| n).collect();
-    assert_eq!(names, ["github", "gmail", "ms-exchange"]);
+    let mut expected = catalogue_files();
+    expected.retain(|n| n != "demo");
+    assert_eq!(names, expected);
 }
