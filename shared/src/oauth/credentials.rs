@@ -65,7 +65,7 @@ where
             ctx.http.clone(),
         )
     };
-    match request(grant(&secrets.current)).await {
+    match request(grant(&secrets.current)?).await {
         Err(GrantError::Rejected { code, .. })
             if code == "invalid_client" && secrets.previous.is_some() =>
         {
@@ -77,7 +77,7 @@ where
                 .previous
                 .as_ref()
                 .ok_or_else(|| OAuthError::MissingSecret(client.id.to_string()))?;
-            Ok(request(grant(previous)).await?)
+            Ok(request(grant(previous)?).await?)
         }
         other => Ok(other?),
     }
