@@ -8,12 +8,16 @@ use crate::error::CliError;
 use crate::output::Output;
 
 mod api_tokens;
+mod audit;
+mod audit_trail;
 mod client_options;
 mod clients;
 mod connect;
+mod connections;
 mod create_table;
 mod grant;
 mod keys;
+mod migration;
 mod providers;
 mod secrets;
 mod tokens;
@@ -51,13 +55,36 @@ pub enum Command {
     /// The data keys that seal stored tokens: rotate, re-seal, status, retire (never shown).
     #[command(subcommand)]
     Keys(keys::KeysCommand),
+    /// Connections with their state (filters by status, provider, owner, tag prefix), and a
+    /// connection's history.
+    #[command(subcommand)]
+    Connections(connections::ConnectionsCommand),
+    /// The journal: the changes administrators made (or, with --subject, a connection's or a
+    /// user's history), newest first; kept 90 days.
+    Audit(audit::AuditArgs),
+    /// The WordPress migration: can the login fallback be switched off yet?
+    #[command(subcommand)]
+    Migration(migration::MigrationCommand),
     /// Creates the DynamoDB table (for the emulator or a stack without CloudFormation).
     CreateTable(create_table::CreateTableArgs),
 }
 
 impl Command {
-    /// Runs the command and prints its result to `out`.
+    /// Runs the command and prints its result to `out`; a command that changed something is
+    /// recorded in the audit trail ([`audit_trail`]), also when only part of it was done (an
+    /// import with lines refused).
     pub async fn run(self, out: &Output) -> Result<(), CliError> {
+        let change = self.change();
+        let result = self.perform(out).await;
+        if let Some(change) = change
+            && matches!(result, Ok(()) | Err(CliError::NotImported(_)))
+        {
+            audit_trail::record(change).await;
+        }
+        result
+    }
+
+    async fn perform(self, out: &Output) -> Result<(), CliError> {
         match self {
             Command::Providers(command) => command.run(out).await,
             Command::Clients(command) => command.run(out).await,
@@ -69,6 +96,9 @@ impl Command {
             Command::Secrets(command) => command.run(out).await,
             Command::Wordpress(command) => command.run(out).await,
             Command::Keys(command) => command.run(out).await,
+            Command::Connections(command) => command.run(out).await,
+            Command::Audit(args) => args.run(out).await,
+            Command::Migration(command) => command.run(out).await,
             Command::CreateTable(args) => args.run(out).await,
         }
     }

@@ -3,6 +3,9 @@
 
 mod api_token;
 mod client;
+mod connection;
+mod journal;
+mod migration;
 mod provider;
 mod provider_detail;
 mod token;
@@ -10,6 +13,9 @@ mod user;
 
 pub use api_token::ApiTokenView;
 pub use client::ClientView;
+pub use connection::ConnectionRow;
+pub use journal::JournalView;
+pub use migration::MigrationView;
 pub use provider::{ProviderQuirksView, ProviderView};
 pub use provider_detail::ProviderDetail;
 pub use token::TokenOutput;

@@ -63,7 +63,8 @@ impl AppContext {
             .as_ref()
             .filter(|_| config.events.bus.is_some())
             .map(aws_sdk_eventbridge::Client::new);
-        let events = Events::new(&config.events, eventbridge, secrets.clone());
+        let events = Events::new(&config.events, eventbridge, secrets.clone())
+            .with_journal(stores.journal.clone());
         Ok(AppContext {
             config,
             stores,

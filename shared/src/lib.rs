@@ -6,6 +6,7 @@
 //! function called it.
 
 pub mod api_tokens;
+pub mod audit;
 pub mod aws;
 pub mod clients;
 pub mod clock;
@@ -18,6 +19,7 @@ pub mod http;
 pub mod keys;
 pub mod login;
 pub mod mail;
+pub mod migration_status;
 pub mod oauth;
 pub mod passwords;
 pub mod providers;

@@ -127,7 +127,8 @@ pub async fn start_with_login(
         Some(_) => crate::emulator_endpoint().map(|e| crate::eventbridge_client(&e)),
         None => None,
     };
-    let events = Events::new(&config.events, eventbridge, backend.secrets.clone());
+    let events = Events::new(&config.events, eventbridge, backend.secrets.clone())
+        .with_journal(backend.stores.journal.clone());
     let app = AppContext {
         config,
         stores: backend.stores.clone(),

@@ -212,3 +212,17 @@ async fn has_secret(app: &AppContext, client: &OAuthClient) -> Result<bool, CliE
     let name = client.secret_name(&app.config.secret_prefix);
     Ok(app.secrets.get_secret(&name).await?.is_some())
 }
+
+impl CreateArgs {
+    /// What the audit trail names: the provider and the client's public id.
+    pub(super) fn target(&self) -> String {
+        format!("{}/{}", self.provider, self.guid)
+    }
+}
+
+impl UpdateArgs {
+    /// What the audit trail names: the client's id.
+    pub(super) fn target(&self) -> String {
+        self.id.clone()
+    }
+}

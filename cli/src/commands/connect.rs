@@ -72,3 +72,13 @@ impl ConnectArgs {
         )
     }
 }
+
+impl ConnectArgs {
+    /// What the audit trail names: the client, and the tag when one was given.
+    pub(super) fn target(&self) -> String {
+        match &self.tag {
+            Some(tag) => format!("{} {tag}", self.client),
+            None => self.client.clone(),
+        }
+    }
+}

@@ -83,3 +83,13 @@ impl GrantArgs {
         out.record(&TokenOutput::from(TokenView::from(&connected.record)))
     }
 }
+
+impl GrantArgs {
+    /// What the audit trail names: the client, and the tag when one was given.
+    pub(super) fn target(&self) -> String {
+        match &self.tag {
+            Some(tag) => format!("{} {tag}", self.client),
+            None => self.client.clone(),
+        }
+    }
+}

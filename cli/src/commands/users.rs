@@ -212,6 +212,13 @@ fn print_summary(out: &Output, summary: &ImportSummary) -> Result<(), CliError> 
     out.outcome(summary, &text)
 }
 
+impl CreateArgs {
+    /// What the audit trail names: the new user's e-mail address.
+    pub(super) fn target(&self) -> String {
+        self.email.clone()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

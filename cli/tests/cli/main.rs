@@ -2,6 +2,7 @@
 //! would run it: what it prints, what it stores, and that no secret ever reaches its output.
 
 mod api_tokens;
+mod audit;
 mod clients;
 mod conventions;
 mod keys;

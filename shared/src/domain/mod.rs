@@ -3,10 +3,13 @@
 pub mod account;
 pub mod api_token;
 pub mod client;
+pub mod connection_status;
+pub mod counter;
 pub mod data_key;
 pub mod email;
 pub mod flow_state;
 pub mod ids;
+pub mod journal;
 pub mod session;
 pub mod spelling;
 pub mod tag;
@@ -21,10 +24,12 @@ pub use api_token::{
     ApiToken, Endpoint, IpRestriction, OutOfScope, Pattern, Patterns, Scope, ScopeError,
 };
 pub use client::OAuthClient;
+pub use connection_status::{ConnectionFilter, ConnectionStatus};
 pub use data_key::{KeyNumber, KeyVersion};
 pub use email::Email;
 pub use flow_state::FlowState;
 pub use ids::{ClientId, UserId};
+pub use journal::{JournalEntry, Subject};
 pub use session::Session;
 pub use tag::{GrantType, Tag, TagError};
 pub use token::StoredToken;

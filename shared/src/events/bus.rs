@@ -17,6 +17,7 @@ use super::webhook::{SIGNATURE_HEADER, TIMESTAMP_HEADER, sign_all};
 use crate::clock;
 use crate::config::EventSettings;
 use crate::secrets::SecretStore;
+use crate::store::JournalStore;
 
 /// The EventBridge `source` of every event.
 pub const SOURCE: &str = "authbridge";
@@ -38,6 +39,8 @@ fn pause_after(attempt: u32) -> Duration {
 pub struct Events {
     bus: Option<(aws_sdk_eventbridge::Client, String)>,
     webhook: Option<Webhook>,
+    /// The journal every event is also written to (the audit trail, connections' histories).
+    journal: Option<Arc<dyn JournalStore>>,
 }
 
 #[derive(Clone)]
@@ -82,7 +85,18 @@ impl Events {
                 }),
             _ => None,
         };
-        Events { bus, webhook }
+        Events {
+            bus,
+            webhook,
+            journal: None,
+        }
+    }
+
+    /// These deliveries, and every event also appended to `journal` (whether or not a bus or a
+    /// webhook is configured).
+    pub fn with_journal(mut self, journal: Arc<dyn JournalStore>) -> Self {
+        self.journal = Some(journal);
+        self
     }
 
     /// Whether any delivery is configured.
@@ -90,9 +104,15 @@ impl Events {
         self.bus.is_some() || self.webhook.is_some()
     }
 
-    /// Delivers `event` everywhere configured, within what is left of the invocation. Never
-    /// fails: a failure, or an event given up for lack of time, is logged.
+    /// Appends `event` to the journal, then delivers it everywhere configured, within what is
+    /// left of the invocation. Never fails: a failure, or an event given up for lack of time, is
+    /// logged.
     pub async fn publish(&self, event: Event) {
+        if let Some(journal) = &self.journal
+            && let Err(e) = journal.append_entry(&event.journal_entry()).await
+        {
+            tracing::warn!(event = event.kind.name(), error = %e, "an event was not written to the journal");
+        }
         if !self.enabled() {
             return;
         }

@@ -12,12 +12,18 @@
 //! up and logged (`an event was not delivered`, with its type and tag), so a slow receiver never
 //! pushes a function past its timeout.
 
+use std::net::IpAddr;
+
 use serde::Serialize;
 
 use crate::clock::Epoch;
 
+mod admin;
 mod bus;
+mod journal;
 pub mod webhook;
+
+pub use admin::AdminAction;
 
 /// Where events go: read with the rest of the configuration.
 pub use crate::config::EventSettings;
@@ -39,6 +45,8 @@ pub enum EventKind {
     UserMigrated,
     /// A WordPress site posted a user to sync-user.
     UserSynced,
+    /// An administrator changed something (through the CLI or the console): `admin.*`.
+    Admin(AdminAction),
 }
 
 impl EventKind {
@@ -53,6 +61,7 @@ impl EventKind {
             EventKind::Recovered => "connection.recovered",
             EventKind::UserMigrated => "user.migrated",
             EventKind::UserSynced => "user.synced",
+            EventKind::Admin(action) => action.name(),
         }
     }
 }
@@ -91,6 +100,16 @@ pub struct Event {
     /// The tag of the connection that keeps the grant, when `grant` is `kept`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub grant_held_by: Option<String>,
+    /// Who did it, when someone did: an administrator (`cli:<user>`, a console user) or an API
+    /// token's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
+    /// What an administrator's change was made to: a client id, an e-mail address, a token name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// The address the change came from, when it came over the network.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<IpAddr>,
 }
 
 impl Event {
@@ -107,6 +126,9 @@ impl Event {
             error: None,
             grant: None,
             grant_held_by: None,
+            actor: None,
+            target: None,
+            address: None,
         }
     }
 
@@ -123,7 +145,39 @@ impl Event {
             error: None,
             grant: None,
             grant_held_by: None,
+            actor: None,
+            target: None,
+            address: None,
         }
+    }
+
+    /// An administrator's change: `actor` did `action` to `target`, from `address` when it came
+    /// over the network.
+    pub fn admin(
+        action: AdminAction,
+        actor: &str,
+        target: &str,
+        address: Option<IpAddr>,
+        time: Epoch,
+    ) -> Self {
+        Event {
+            actor: Some(actor.to_string()),
+            target: Some(target.to_string()),
+            address,
+            ..Event::user(EventKind::Admin(action), "", time)
+        }
+        .without_user()
+    }
+
+    fn without_user(mut self) -> Self {
+        self.user_id = None;
+        self
+    }
+
+    /// Who did it.
+    pub fn with_actor(mut self, actor: Option<&str>) -> Self {
+        self.actor = actor.map(str::to_string);
+        self
     }
 
     pub fn with_provider(mut self, provider: Option<&str>) -> Self {

@@ -21,8 +21,10 @@ use super::chain::{Authenticated, Failure, Outcome, UserChanges};
 use super::error::LoginError;
 use super::settings::MigrationOptions;
 use crate::clock;
+use crate::domain::counter::Counter;
 use crate::domain::{User, WordpressAccount, WordpressLink};
 use crate::events::{Event, EventKind, Events};
+use crate::migration_status::Meter;
 use crate::passwords::hash_password_blocking;
 use crate::store::{Contention, StoreError, Unique, UserStore, retry};
 
@@ -49,6 +51,7 @@ pub struct Migration {
     users: Arc<dyn UserStore>,
     options: MigrationOptions,
     events: Events,
+    meter: Meter,
 }
 
 impl Migration {
@@ -57,7 +60,20 @@ impl Migration {
             users,
             options,
             events: Events::default(),
+            meter: Meter::default(),
         }
+    }
+
+    /// Counts each user a login creates (and, through the WordPress authenticator, each login
+    /// WordPress validates and each WordPress failure) on `meter`, for the migration panel.
+    pub fn with_meter(mut self, meter: Meter) -> Self {
+        self.meter = meter;
+        self
+    }
+
+    /// Where the migration's counts go.
+    pub(crate) fn meter(&self) -> &Meter {
+        &self.meter
     }
 
     /// Announces each migrated user (`user.migrated`) to `events`.
@@ -233,6 +249,7 @@ impl Migration {
             .create_user(&user, Some(&account.link(&user.id, now)))
             .await?;
         tracing::info!(user_id = %user.id, "created the local user of a WordPress account");
+        self.meter.count(Counter::CreatedAtLogin, 1).await;
         self.events
             .publish(Event::user(EventKind::UserMigrated, user.id.as_str(), now))
             .await;

@@ -16,7 +16,9 @@ use super::throttle::{Counters, Throttle, account_key};
 use super::wordpress::{WordpressAuthenticator, WordpressClient};
 use crate::clock::{self, Epoch};
 use crate::context::AppContext;
-use crate::domain::User;
+use crate::domain::counter::Counter;
+use crate::domain::{User, UserSource};
+use crate::migration_status::Meter;
 use crate::passwords::{PasswordError, Work, counting, finish_refusal, verify_password_blocking};
 use crate::store::{Contention, StoreError, UserStore};
 
@@ -37,6 +39,8 @@ pub struct LoginService {
     users: Arc<dyn UserStore>,
     sessions: Sessions,
     throttle: Throttle,
+    /// Counts WordPress users' first sign-ins, for the migration panel.
+    meter: Meter,
     /// The password verifications of the last refused login (see [`LoginService::last_refusal`]).
     last_refusal: std::sync::Mutex<Option<Work>>,
 }
@@ -52,8 +56,9 @@ impl LoginService {
         )];
         if let Some(wordpress) = &settings.wordpress {
             let client = WordpressClient::new(wordpress, app.secrets.clone())?;
-            let migration =
-                Migration::new(users.clone(), settings.migration).with_events(app.events.clone());
+            let migration = Migration::new(users.clone(), settings.migration)
+                .with_events(app.events.clone())
+                .with_meter(Meter::new(app.stores.counters.clone()));
             members.push((
                 wordpress.priority,
                 Box::new(WordpressAuthenticator::new(
@@ -68,6 +73,7 @@ impl LoginService {
             users,
             sessions: Sessions::new(app.stores.sessions.clone(), settings.session_ttl),
             throttle: Throttle::new(app.stores.attempts.clone(), settings.throttle),
+            meter: Meter::new(app.stores.counters.clone()),
             last_refusal: std::sync::Mutex::new(None),
         })
     }
@@ -119,6 +125,10 @@ impl LoginService {
             // WordPress could not be asked, or the store failed: no failure to count.
             Err(e) => return Err(e),
         };
+        // A WordPress user's first sign-in through authbridge (by the fallback, or with an
+        // imported hash): migrated.
+        let migrated =
+            found.user.source == UserSource::Wordpress && found.user.current_sign_in_at.is_none();
         let user = match self
             .record_sign_in(found, &credentials.password, address, now)
             .await
@@ -128,6 +138,9 @@ impl LoginService {
             Err(e) => return Err(e),
         };
         self.throttle.succeeded(&counters).await;
+        if migrated {
+            self.meter.count(Counter::Migrated, 1).await;
+        }
         let token = self.sessions.issue(&user, now).await?;
         Ok(LoginSuccess {
             user,

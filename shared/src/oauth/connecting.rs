@@ -93,7 +93,8 @@ pub async fn store(
     };
     event = event
         .with_provider(Some(provider))
-        .with_owner(record.owner.as_deref());
+        .with_owner(record.owner.as_deref())
+        .with_actor(record.created_by.as_deref());
     ctx.app.events.publish(event).await;
     Ok(Connected { record, replaced })
 }

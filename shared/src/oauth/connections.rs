@@ -12,7 +12,7 @@ use super::revocation::{Released, release_grant};
 use crate::clients::{ClientAdmin, ClientAdminError};
 use crate::clock::Epoch;
 use crate::domain::token::TokenStatus;
-use crate::domain::{ClientId, Scope, StoredToken};
+use crate::domain::{ClientId, ConnectionFilter, ConnectionStatus, Scope, StoredToken};
 use crate::events::{Event, EventKind};
 use crate::store::{Page, PageRequest, StoreError, all_pages};
 
@@ -32,6 +32,46 @@ pub struct ConnectionView {
     pub owner: Option<String>,
     pub created_by: Option<String>,
     pub created: Epoch,
+    /// What the console shows besides (not part of `GET /connections`'s answer).
+    #[serde(skip)]
+    pub health: ConnectionHealth,
+}
+
+/// How a connection is doing: its state and its last refresh and failure.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConnectionHealth {
+    pub state: ConnectionStatus,
+    /// When the token was last obtained or refreshed.
+    pub refreshed_at: Option<Epoch>,
+    /// The last failed refresh's error code (and description), when the last attempt failed.
+    pub last_error: Option<String>,
+    /// When the last refresh failed.
+    pub failed_at: Option<Epoch>,
+}
+
+impl ConnectionHealth {
+    fn of(record: &StoredToken) -> Self {
+        ConnectionHealth {
+            state: record.connection_status(),
+            refreshed_at: record.refreshed_at,
+            last_error: record.error.as_ref().map(|e| match &e.error_description {
+                Some(description) => format!("{}: {description}", e.error),
+                None => e.error.clone(),
+            }),
+            failed_at: record.error.as_ref().map(|e| e.time),
+        }
+    }
+}
+
+/// Which connections a listing wants, as a person filters them: a provider by name (its clients'
+/// connections), a status, an owner, a tag prefix. Empty: every connection.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConnectionSearch {
+    pub owner: Option<String>,
+    pub status: Option<ConnectionStatus>,
+    /// A provider's name (`google`, `test-oidc`).
+    pub provider: Option<String>,
+    pub tag_prefix: Option<String>,
 }
 
 /// One page of the connections within `scope`: of `owner` through the owner index, or all of
@@ -43,12 +83,52 @@ pub async fn list_connections(
     scope: &Scope,
     page: &PageRequest,
 ) -> Result<Page<ConnectionView>, StoreError> {
-    let tokens = ctx.app.stores.tokens.as_ref();
-    let records = match owner.or_else(|| scope.owners.single_exact()) {
-        Some(owner) => tokens.owner_tokens(owner, page).await?,
-        None => tokens.list_tokens(page).await?,
+    let search = ConnectionSearch {
+        owner: owner
+            .or_else(|| scope.owners.single_exact())
+            .map(str::to_string),
+        ..ConnectionSearch::default()
     };
+    find_connections(ctx, &search, scope, page).await
+}
+
+/// One page of the connections `search` asks for within `scope`, through the store's indexes
+/// (never a scan; [`ConnectionIndex`](crate::store::ConnectionIndex) says which filter reads
+/// which index). A provider stands for its clients. Records outside the scope are left out, so
+/// a page may hold fewer than its limit while `next` is set.
+pub async fn find_connections(
+    ctx: &OAuthContext,
+    search: &ConnectionSearch,
+    scope: &Scope,
+    page: &PageRequest,
+) -> Result<Page<ConnectionView>, StoreError> {
     let mut providers: HashMap<ClientId, Option<String>> = HashMap::new();
+    let clients = match &search.provider {
+        Some(provider) => {
+            let clients = ctx.app.stores.clients.as_ref();
+            let all =
+                all_pages(100, |page| async move { clients.list_clients(&page).await }).await?;
+            let mut ids = Vec::new();
+            for client in all.into_iter().filter(|c| &c.provider == provider) {
+                providers.insert(client.id.clone(), Some(client.provider));
+                ids.push(client.id);
+            }
+            Some(ids)
+        }
+        None => None,
+    };
+    let filter = ConnectionFilter {
+        owner: search.owner.clone(),
+        status: search.status,
+        clients,
+        tag_prefix: search.tag_prefix.clone().filter(|p| !p.is_empty()),
+    };
+    let records = ctx
+        .app
+        .stores
+        .connections
+        .find_tokens(&filter, page)
+        .await?;
     let mut items = Vec::with_capacity(records.items.len());
     let visible = records
         .items
@@ -59,6 +139,7 @@ pub async fn list_connections(
             let client = ctx.app.stores.clients.get_client(&record.client_id).await?;
             providers.insert(record.client_id.clone(), client.map(|c| c.provider));
         }
+        let health = ConnectionHealth::of(&record);
         items.push(ConnectionView {
             provider: providers.get(&record.client_id).cloned().flatten(),
             tag: record.tag,
@@ -70,6 +151,7 @@ pub async fn list_connections(
             owner: record.owner,
             created_by: record.created_by,
             created: record.created,
+            health,
         });
     }
     Ok(Page {

@@ -14,7 +14,10 @@ use crate::domain::{
 };
 
 mod api_tokens;
+mod connection_index;
+mod counters;
 pub mod dynamo;
+mod journal;
 mod keys;
 mod pages;
 mod retry;
@@ -25,6 +28,9 @@ pub mod sqlite;
 mod version;
 
 pub use api_tokens::ApiTokenStore;
+pub use connection_index::ConnectionIndex;
+pub use counters::CounterStore;
+pub use journal::JournalStore;
 pub use keys::KeyStore;
 pub(crate) use pages::DueCursor;
 pub use pages::all_pages;
@@ -255,6 +261,12 @@ pub struct Stores {
     pub attempts: Arc<dyn AttemptStore>,
     pub api_tokens: Arc<dyn ApiTokenStore>,
     pub keys: Arc<dyn KeyStore>,
+    /// The journal: audit entries and connections' histories.
+    pub journal: Arc<dyn JournalStore>,
+    /// The migration's counters.
+    pub counters: Arc<dyn CounterStore>,
+    /// Connections found by owner, client, status and tag prefix.
+    pub connections: Arc<dyn ConnectionIndex>,
 }
 
 impl Stores {
@@ -269,6 +281,9 @@ impl Stores {
             + AttemptStore
             + ApiTokenStore
             + KeyStore
+            + JournalStore
+            + CounterStore
+            + ConnectionIndex
             + 'static,
     {
         Stores {
@@ -279,7 +294,10 @@ impl Stores {
             sessions: store.clone(),
             attempts: store.clone(),
             api_tokens: store.clone(),
-            keys: store,
+            keys: store.clone(),
+            journal: store.clone(),
+            counters: store.clone(),
+            connections: store,
         }
     }
 }

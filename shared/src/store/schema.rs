@@ -35,6 +35,13 @@ pub const GSI_ACCOUNT_PK: &str = "account_key";
 /// records whose resource owner has a stable id.
 pub const INDEX_BY_ACCOUNT: &str = "by-account";
 
+/// Attribute holding a token record's client and connection status (`<client id>#<status>`),
+/// the hash key of [`INDEX_BY_CLIENT_STATUS`].
+pub const GSI_CLIENT_STATUS_PK: &str = "client_status_key";
+/// Connections by client and status (`client_status_key`, then `sort_key`, the tag): the
+/// console's provider and status filters.
+pub const INDEX_BY_CLIENT_STATUS: &str = "by-client-status";
+
 /// A DynamoDB scalar attribute type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AttrType {
@@ -80,6 +87,7 @@ pub fn table() -> TableDefinition {
             (GSI_DUE_SK, AttrType::N),
             (GSI_OWNER_PK, AttrType::S),
             (GSI_ACCOUNT_PK, AttrType::S),
+            (GSI_CLIENT_STATUS_PK, AttrType::S),
         ],
         indexes: vec![
             Index {
@@ -100,6 +108,11 @@ pub fn table() -> TableDefinition {
             Index {
                 name: INDEX_BY_ACCOUNT,
                 hash_key: GSI_ACCOUNT_PK,
+                range_key: GSI_KIND_SK,
+            },
+            Index {
+                name: INDEX_BY_CLIENT_STATUS,
+                hash_key: GSI_CLIENT_STATUS_PK,
                 range_key: GSI_KIND_SK,
             },
         ],

@@ -18,9 +18,11 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::clock;
+use crate::domain::counter::Counter;
 use crate::domain::user::PasswordHash;
 use crate::domain::{Email, PasswordOrigin, WordpressAccount};
 use crate::login::settings::MigrationOptions;
+use crate::migration_status::Meter;
 use crate::passwords::{Cost, PasswordError};
 use crate::store::{StoreError, UserStore};
 
@@ -83,6 +85,16 @@ pub async fn import(
     options: MigrationOptions,
     input: impl BufRead,
 ) -> Result<ImportSummary, ImportError> {
+    import_counted(users, &Meter::default(), options, input).await
+}
+
+/// [`import`], counting each user created on `meter` (the migration panel's `imported`).
+pub async fn import_counted(
+    users: &dyn UserStore,
+    meter: &Meter,
+    options: MigrationOptions,
+    input: impl BufRead,
+) -> Result<ImportSummary, ImportError> {
     let mut summary = ImportSummary::default();
     for (index, line) in input.lines().enumerate() {
         let number = index + 1;
@@ -106,7 +118,10 @@ pub async fn import(
         };
         let id = exported.account.id;
         match import_one(users, options, exported).await {
-            Ok(Imported::Created) => summary.created += 1,
+            Ok(Imported::Created) => {
+                summary.created += 1;
+                meter.count(Counter::Imported, 1).await;
+            }
             Ok(Imported::AlreadyLinked) => summary.already_imported += 1,
             Ok(Imported::Conflict(reason)) => summary.conflicts.push(LineProblem {
                 line: number,

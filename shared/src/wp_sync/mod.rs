@@ -22,8 +22,10 @@ use serde::Serialize;
 
 use crate::clock;
 use crate::context::AppContext;
+use crate::domain::counter::Counter;
 use crate::domain::{User, UserId, WordpressAccount, WordpressLink};
 use crate::events::{Event, EventKind, Events};
+use crate::migration_status::Meter;
 use crate::store::{Contention, StoreError, Unique, UserStore, retry};
 
 pub mod payload;
@@ -80,6 +82,8 @@ fn response(link: &WordpressLink) -> SyncedUser {
 pub struct SyncService {
     users: Arc<dyn UserStore>,
     events: Events,
+    /// Counts the users a sync creates, for the migration panel.
+    meter: Meter,
     /// `extIdReferencing` (`AUTHBRIDGE_WP_EXT_ID_REFERENCING`): write the WordPress ID into `ext_id`.
     ext_id_referencing: bool,
 }
@@ -90,13 +94,17 @@ impl SyncService {
         SyncService {
             users: app.stores.users.clone(),
             events: app.events.clone(),
+            meter: Meter::new(app.stores.counters.clone()),
             ext_id_referencing,
         }
     }
 
     /// Synchronizes the posted user, then tells other services (`user.synced`).
     pub async fn sync(&self, payload: &SyncPayload) -> Result<SyncedUser, SyncError> {
-        let synced = sync(self.users.as_ref(), payload, self.ext_id_referencing).await?;
+        let (synced, created) = sync(self.users.as_ref(), payload, self.ext_id_referencing).await?;
+        if created {
+            self.meter.count(Counter::Synced, 1).await;
+        }
         tracing::info!(wordpress_id = synced.wordpress_id, user = %synced.user_id, "user synchronized");
         self.events
             .publish(Event::user(
@@ -109,12 +117,12 @@ impl SyncService {
     }
 }
 
-/// Runs one sync.
+/// Runs one sync; `true` with the answer when it created the user.
 async fn sync(
     users: &dyn UserStore,
     payload: &SyncPayload,
     ext_id_referencing: bool,
-) -> Result<SyncedUser, SyncError> {
+) -> Result<(SyncedUser, bool), SyncError> {
     let account = &payload.account();
     // A lost race: the winner's write (DynamoDB transactions take a moment, and are not seen all
     // at once by every reader of the emulator) is looked for again after a pause.
@@ -141,7 +149,7 @@ async fn attempt(
     account: &WordpressAccount,
     ext_id_referencing: bool,
     last_try: bool,
-) -> Result<SyncedUser, SyncError> {
+) -> Result<(SyncedUser, bool), SyncError> {
     let link = users.get_wordpress_link(account.id).await?;
     let by_email = users.find_user_by_email(&account.email).await?;
     let now = clock::now();
@@ -183,7 +191,7 @@ async fn attempt(
             if account.update_link(&mut link, now) {
                 link = users.save_wordpress_link(&link).await?;
             }
-            Ok(response(&link))
+            Ok((response(&link), false))
         }
         // The user with this address was made for this very account by a request that has not
         // finished (or whose link this request read too early): look again, do not refuse.
@@ -195,7 +203,7 @@ async fn attempt(
             let user: User = account.new_user(None, ext_id_referencing, now);
             let link = account.link(&user.id, now);
             users.create_user(&user, Some(&link)).await?;
-            Ok(response(&link))
+            Ok((response(&link), true))
         }
     }
 }

@@ -9,8 +9,10 @@
 mod api_token_scopes;
 mod api_tokens;
 mod connection_rule;
+mod connection_search;
 mod events;
 mod handlers;
+mod journal;
 mod keys_rotation;
 mod login_bursts;
 mod login_faults;
@@ -18,6 +20,7 @@ mod login_local;
 mod login_races;
 mod login_wordpress;
 mod mail_xoauth2;
+mod migration_status;
 mod oauth_flow;
 mod oidc_server;
 mod secret_rotation;

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use super::{Check, WordpressClient};
+use crate::domain::counter::Counter;
 use crate::login::chain::{Authenticator, Failure, Outcome};
 use crate::login::credentials::Credentials;
 use crate::login::error::LoginError;
@@ -62,9 +63,15 @@ impl Authenticator for WordpressAuthenticator {
             .await
         {
             Ok(Check::Valid(account)) => {
-                self.migration
+                let outcome = self
+                    .migration
                     .sign_in(&account, &credentials.password)
-                    .await
+                    .await?;
+                if matches!(outcome, Outcome::Authenticated(_)) {
+                    let meter = self.migration.meter();
+                    meter.count(Counter::FallbackLogins, 1).await;
+                }
+                Ok(outcome)
             }
             Ok(refusal @ (Check::UnknownUser | Check::WrongPassword)) => {
                 let reason = match refusal {
@@ -75,6 +82,8 @@ impl Authenticator for WordpressAuthenticator {
                 Ok(Outcome::Failed(Failure::InvalidCredentials))
             }
             Err(trouble) => {
+                let meter = self.migration.meter();
+                meter.count(Counter::WordpressErrors, 1).await;
                 tracing::error!(
                     wordpress_trouble = true,
                     error = %trouble,

@@ -6,21 +6,26 @@ use async_trait::async_trait;
 
 use super::{DynamoStore, Item, backend, number};
 use crate::clock::Epoch;
-use crate::domain::{AccountKey, StoredToken};
+use crate::domain::{AccountKey, ClientId, ConnectionStatus, StoredToken};
 use crate::store::schema;
 use crate::store::{
     DueCursor, Page, PageRequest, StoreError, StoreResult, TokenStore, Unique, Update,
 };
 use aws_sdk_dynamodb::types::AttributeValue;
 
-const KIND: &str = "TOKENS";
+pub(super) const KIND: &str = "TOKENS";
 
 /// Shard label of the due index. One shard holds every due token: a sweep reads only the due ones,
 /// and one partition takes thousands of writes a second, far above a refresh sweep's rate.
 pub(crate) const DUE_SHARD: &str = "due";
 
-fn pk(tag: &str) -> String {
+pub(super) fn pk(tag: &str) -> String {
     format!("TOKEN#{tag}")
+}
+
+/// The partition of the `by-client-status` index holding `client`'s records in `status`.
+pub(super) fn client_status_partition(client: &ClientId, status: ConnectionStatus) -> String {
+    format!("{client}#{}", status.name())
 }
 
 fn item(token: &StoredToken) -> StoreResult<Item> {
@@ -43,6 +48,13 @@ fn item(token: &StoredToken) -> StoreResult<Item> {
             AttributeValue::S(owner.clone()),
         );
     }
+    item.insert(
+        schema::GSI_CLIENT_STATUS_PK.into(),
+        AttributeValue::S(client_status_partition(
+            &token.client_id,
+            token.connection_status(),
+        )),
+    );
     if let Some(account) = token.account_key() {
         item.insert(
             schema::GSI_ACCOUNT_PK.into(),

@@ -18,7 +18,10 @@ use super::{Page, PageRequest, StoreError, StoreResult, Unique};
 
 mod api_tokens;
 mod clients;
+mod connection_index;
+mod counters;
 mod flow_states;
+mod journal;
 mod keys;
 mod sessions;
 mod tokens;
@@ -51,6 +54,13 @@ CREATE INDEX IF NOT EXISTS sessions_expiry ON sessions(expires_at);
 CREATE TABLE IF NOT EXISTS login_attempts (
     key TEXT PRIMARY KEY, count INTEGER NOT NULL, window_ends INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS login_attempts_expiry ON login_attempts(window_ends);
+CREATE TABLE IF NOT EXISTS journal (
+    subject TEXT NOT NULL, sort_key TEXT NOT NULL, data TEXT NOT NULL, expires_at INTEGER NOT NULL,
+    PRIMARY KEY (subject, sort_key));
+CREATE INDEX IF NOT EXISTS journal_expiry ON journal(expires_at);
+CREATE TABLE IF NOT EXISTS counters (
+    name TEXT NOT NULL, bucket INTEGER NOT NULL, count INTEGER NOT NULL, last INTEGER,
+    PRIMARY KEY (name, bucket));
 ";
 
 /// Statements kept parsed per connection: more than the store has distinct ones.
@@ -88,6 +98,7 @@ impl SqliteStore {
             .and_then(|_| conn.pragma_update(None, "synchronous", "NORMAL"))
             .and_then(|_| conn.execute_batch(SCHEMA))
             .and_then(|_| migrate(&conn))
+            .and_then(|_| connection_index::prepare(&conn))
             .map_err(|e| StoreError::backend("preparing the embedded store", e))?;
         Ok(SqliteStore {
             conn: Arc::new(Mutex::new(conn)),

@@ -1,0 +1,45 @@
+//! The audit trail and connections' histories, read from one journal
+//! ([`crate::domain::journal`]): every event authbridge publishes is appended to it by
+//! [`Events::publish`]; [`record`] is how an administrator's change (through the CLI or the
+//! console) becomes an `admin.*` event, delivered to the event bus and webhook like any other and
+//! kept under the subject `admin`.
+
+use std::net::IpAddr;
+
+use crate::clock;
+use crate::domain::{JournalEntry, Subject};
+use crate::events::{AdminAction, Event, Events};
+use crate::store::{JournalStore, Page, PageRequest, StoreError};
+
+/// Records that `actor` did `action` to `target` (a client id, an e-mail address, a token name:
+/// never a secret), from `address` when the change came over the network: an `admin.*` event,
+/// journalled and delivered. Never fails (see [`Events::publish`]).
+pub async fn record(
+    events: &Events,
+    actor: &str,
+    action: AdminAction,
+    target: &str,
+    address: Option<IpAddr>,
+) {
+    events
+        .publish(Event::admin(action, actor, target, address, clock::now()))
+        .await;
+}
+
+/// One page of `subject`'s entries, newest first.
+pub async fn entries(
+    journal: &dyn JournalStore,
+    subject: &Subject,
+    page: &PageRequest,
+) -> Result<Page<JournalEntry>, StoreError> {
+    journal.journal_entries(subject, clock::now(), page).await
+}
+
+/// One page of the history of the connection `tag`, newest first.
+pub async fn history(
+    journal: &dyn JournalStore,
+    tag: &str,
+    page: &PageRequest,
+) -> Result<Page<JournalEntry>, StoreError> {
+    entries(journal, &Subject::Connection(tag.to_string()), page).await
+}
