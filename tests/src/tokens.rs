@@ -172,6 +172,7 @@ pub fn sample_record(tag: &str) -> StoredToken {
         lease_until: None,
         owner: None,
         created_by: None,
+        connection_id: None,
         created: now,
         modified: now,
         version: 0,
@@ -219,9 +220,16 @@ pub async fn open(s: &TestStack, r: &StoredToken, which: &str) -> String {
         other => panic!("{other} is not a sealed token field"),
     }
     .unwrap_or_else(|| panic!("no {which} in the record"));
-    let vault = s.stack.oauth.vault().await.expect("the vault");
-    vault
-        .open(&r.tag, which, sealed)
+    let keys = s
+        .stack
+        .oauth
+        .keyring()
+        .await
+        .expect("the keyring")
+        .keys_for([sealed])
+        .await
+        .expect("the keys");
+    keys.open(authbridge::keys::reseal::record_id(r), which, sealed)
         .expect("opening the sealed token")
         .expose_secret()
         .to_string()

@@ -32,6 +32,7 @@ fn token(tag: &str, client: &str) -> StoredToken {
         lease_until: None,
         owner: None,
         created_by: None,
+        connection_id: None,
         created: 1_699_996_400,
         modified: 1_699_996_400,
         version: 0,

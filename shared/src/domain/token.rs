@@ -90,6 +90,12 @@ pub struct StoredToken {
     /// Who made the connection: an API token's name, `cli`, or the local stack's index page.
     #[serde(default)]
     pub created_by: Option<String>,
+    /// This connection's own id, made when it is stored and new with each replace: its sealed
+    /// values are bound to it, so a value of an earlier connection under the same tag does not
+    /// open. `None` on records stored before connections had ids (their values are bound to the
+    /// tag).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
     pub created: Epoch,
     pub modified: Epoch,
     #[serde(default)]

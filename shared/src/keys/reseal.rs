@@ -21,11 +21,13 @@ use crate::vault::field;
 /// Reads and writes of one record before a re-seal leaves it for the next pass.
 pub const ATTEMPTS: usize = 3;
 
-/// The record identity a record's values are sealed for.
+/// The record identity a record's values are sealed for: its tag and connection id (the tag
+/// again for a record stored before connections had ids).
 pub fn record_id(record: &StoredToken) -> RecordId<'_> {
+    let tag = record.tag.as_str();
     RecordId {
-        tag: &record.tag,
-        connection: &record.tag,
+        tag,
+        connection: record.connection_id.as_deref().unwrap_or(tag),
     }
 }
 

@@ -423,6 +423,16 @@ impl std::fmt::Debug for KeySet {
 }
 
 impl KeySet {
+    /// A key set of one data key, numbered `number`, with no format-1 key (tests, benchmarks).
+    pub fn of_key(number: KeyNumber, key: &super::DataKey) -> Self {
+        KeySet {
+            active: number,
+            keys: HashMap::from([(number, Arc::new(key.cipher()))]),
+            legacy: None,
+            retired: Vec::new(),
+        }
+    }
+
     /// The version new seals use.
     pub fn active(&self) -> KeyNumber {
         self.active

@@ -57,6 +57,7 @@ fn record(tag: &str) -> StoredToken {
         lease_until: None,
         owner: None,
         created_by: None,
+        connection_id: None,
         created: 0,
         modified: 0,
         version: 0,

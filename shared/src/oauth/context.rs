@@ -1,5 +1,5 @@
 //! What the OAuth functions build once at cold start: the shared context plus the provider registry,
-//! the outbound HTTP client, the settings, and (on first use) the token vault.
+//! the outbound HTTP client, the settings, and (on first use) the keyring that seals tokens.
 
 use tokio::sync::OnceCell;
 
@@ -10,7 +10,6 @@ use crate::config::{Backend, Config, Env};
 use crate::context::{AppContext, ContextError};
 use crate::keys::{KeyError, Keyring};
 use crate::providers::{ProviderError, ProviderRegistry};
-use crate::vault::{TokenVault, VaultError};
 
 /// Why the OAuth context could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -31,7 +30,6 @@ pub struct OAuthContext {
     pub settings: OAuthSettings,
     pub providers: ProviderRegistry,
     pub http: OutboundHttp,
-    vault: OnceCell<TokenVault>,
     keyring: OnceCell<Keyring>,
 }
 
@@ -66,25 +64,8 @@ impl OAuthContext {
             settings,
             providers,
             http,
-            vault: OnceCell::new(),
             keyring: OnceCell::new(),
         }
-    }
-
-    /// The token vault, loaded from the secret store on first use. On the embedded store a missing
-    /// key is created; on AWS it must exist (the template declares it).
-    pub async fn vault(&self) -> Result<&TokenVault, VaultError> {
-        self.vault
-            .get_or_try_init(|| async {
-                let create = matches!(self.app.config.backend, Backend::Embedded { .. });
-                TokenVault::load(
-                    self.app.secrets.as_ref(),
-                    &self.app.config.token_key_secret,
-                    create,
-                )
-                .await
-            })
-            .await
     }
 
     /// The keyring that seals and opens stored tokens, set up on first use (see

@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::connecting::{self, Connected};
 use super::context::OAuthContext;
-use super::credentials::grant_client;
+use super::credentials::with_secret_fallback;
 use super::error::OAuthError;
 use super::flow::{Initiator, active_client, check_owner, provider_for, refresh_margin};
 use super::owner;
@@ -148,13 +148,23 @@ pub async fn run(
     let scopes = request.scopes.unwrap_or_else(|| provider.scopes.clone());
     // Everything the record needs (the client's secret, the token key) is checked before the
     // provider grants anything.
-    let grant = grant_client(ctx, &client, &provider, None).await?;
-    let vault = ctx.vault().await?;
+    let keys = ctx.keyring().await?.sealing().await?;
     let grant_type = request.grant.grant_type();
+    let scopes_ = &scopes;
     let (response, owner) = match &request.grant {
-        DirectGrant::ClientCredentials => (grant.client_credentials(&scopes).await?, None),
+        DirectGrant::ClientCredentials => (
+            with_secret_fallback(ctx, &client, &provider, None, |grant| async move {
+                grant.client_credentials(scopes_).await
+            })
+            .await?,
+            None,
+        ),
         DirectGrant::Password { username, password } => {
-            let response = grant.password(username, password, &scopes).await?;
+            let response =
+                with_secret_fallback(ctx, &client, &provider, None, |grant| async move {
+                    grant.password(username, password, scopes_).await
+                })
+                .await?;
             // The account the grant is for, as for the authorization-code flow.
             let owner = owner::read_owner(ctx, &provider, &response).await;
             (response, owner)
@@ -162,7 +172,7 @@ pub async fn run(
     };
     let owner_name = owner.as_ref().and_then(owner::owner_name);
     let mut record = records::seal_new(
-        vault,
+        &keys,
         Grant {
             tag: &request.tag,
             client_id: &client.id,

@@ -2,10 +2,10 @@
 
 use super::grant::GrantError;
 use super::landing::LandingError;
+use crate::keys::KeyError;
 use crate::providers::ProviderError;
 use crate::secrets::SecretError;
 use crate::store::StoreError;
-use crate::vault::VaultError;
 
 /// Why an OAuth operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -60,7 +60,7 @@ pub enum OAuthError {
     #[error(transparent)]
     Secrets(#[from] SecretError),
     #[error(transparent)]
-    Vault(#[from] VaultError),
+    Keys(#[from] KeyError),
 }
 
 /// A tag that breaks the rules is a malformed request.
@@ -96,7 +96,7 @@ impl OAuthError {
             | OAuthError::Provider(_)
             | OAuthError::Store(_)
             | OAuthError::Secrets(_)
-            | OAuthError::Vault(_) => "server_error",
+            | OAuthError::Keys(_) => "server_error",
         }
     }
 

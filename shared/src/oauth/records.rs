@@ -10,8 +10,8 @@ use super::token_response::ProviderTokenResponse;
 use crate::clock::Epoch;
 use crate::domain::token::{SealedCredentials, StoredToken, TokenFailure, TokenStatus};
 use crate::domain::{ClientId, GrantType, Scope, Tag};
+use crate::keys::{KeyError, KeySet, reseal::record_id};
 use crate::store::{Contention, StoreError, TokenStore, retry};
-use crate::vault::{TokenVault, VaultError};
 
 /// Field labels bound into each sealed value, so one cannot be moved into another's place.
 pub mod field {
@@ -37,14 +37,19 @@ pub struct Grant<'a> {
     pub created_by: Option<String>,
 }
 
-/// A new sealed record for `response`.
+/// A fresh connection id (see [`StoredToken::connection_id`]).
+pub fn new_connection_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+/// A new sealed record for `response`, a new connection with an id of its own.
 pub fn seal_new(
-    vault: &TokenVault,
+    keys: &KeySet,
     grant: Grant<'_>,
     response: &ProviderTokenResponse,
     refresh_margin: Epoch,
     now: Epoch,
-) -> Result<StoredToken, VaultError> {
+) -> Result<StoredToken, KeyError> {
     let mut record = StoredToken {
         tag: grant.tag.to_string(),
         client_id: grant.client_id.clone(),
@@ -69,25 +74,31 @@ pub fn seal_new(
         lease_until: None,
         owner: None,
         created_by: grant.created_by,
+        connection_id: Some(new_connection_id()),
         created: now,
         modified: now,
         version: 0,
     };
-    apply_response(vault, &mut record, response, refresh_margin, now)?;
+    apply_response(keys, &mut record, response, refresh_margin, now)?;
     Ok(record)
 }
 
 /// Writes a fresh response into `record` (see [`StoredToken::refreshed`]): every credential sealed
-/// under the record's tag first.
+/// first, under the active key version, for the record's tag and connection.
 pub fn apply_response(
-    vault: &TokenVault,
+    keys: &KeySet,
     record: &mut StoredToken,
     response: &ProviderTokenResponse,
     refresh_margin: Epoch,
     now: Epoch,
-) -> Result<(), VaultError> {
-    let tag = record.tag.clone();
-    let seal = |field: &str, value: &str| vault.seal(&tag, field, &SecretString::from(value));
+) -> Result<(), KeyError> {
+    let id = record_id(record);
+    let (tag, connection) = (id.tag.to_string(), id.connection.to_string());
+    let id = crate::keys::RecordId {
+        tag: &tag,
+        connection: &connection,
+    };
+    let seal = |field: &str, value: &str| keys.seal(id, field, &SecretString::from(value));
     let credentials = SealedCredentials {
         access_token: seal(field::ACCESS_TOKEN, response.access_token().secret())?,
         refresh_token: response
@@ -236,8 +247,8 @@ mod tests {
     use super::*;
     use secrecy::ExposeSecret;
 
-    fn vault() -> TokenVault {
-        TokenVault::from_secret(&SecretString::from("k".repeat(64))).unwrap()
+    fn vault() -> KeySet {
+        KeySet::of_key(crate::domain::KeyNumber(1), &crate::keys::DataKey::random())
     }
 
     fn response(json: &str) -> ProviderTokenResponse {
@@ -273,9 +284,13 @@ mod tests {
         );
         assert_eq!(rec.expires, Some(4600));
         assert_eq!(rec.due_at, Some(4300));
+        assert!(
+            rec.connection_id.is_some(),
+            "a new record is a new connection"
+        );
         let at = v
             .open(
-                "mail:1",
+                record_id(&rec),
                 field::ACCESS_TOKEN,
                 rec.access_token.as_ref().unwrap(),
             )
@@ -301,7 +316,7 @@ mod tests {
         apply_response(&v, &mut rec, &second, 300, 2000).unwrap();
         let refresh = v
             .open(
-                "mail:1",
+                record_id(&rec),
                 field::REFRESH_TOKEN,
                 rec.refresh_token.as_ref().unwrap(),
             )

@@ -79,7 +79,11 @@ async fn run(label: &str, backend: authbridge_tests::Backend, n: usize, endpoint
         secret_prefix: prefix,
         secret_cache_ttl: Duration::from_secs(600),
         events: Default::default(),
-        keys: Default::default(),
+        // The sweep is timed alone: no re-seal (the records share one placeholder value).
+        keys: authbridge::config::KeySettings {
+            reseal_batch: 0,
+            ..Default::default()
+        },
     };
     backend
         .secrets
@@ -121,10 +125,20 @@ async fn run(label: &str, backend: authbridge_tests::Backend, n: usize, endpoint
     .await
     .expect("a client");
     let sealed = ctx
-        .vault()
+        .keyring()
         .await
-        .expect("the vault")
-        .seal("bench", "access_token", &SecretString::from("x"))
+        .expect("the keyring")
+        .sealing()
+        .await
+        .expect("the keys")
+        .seal(
+            authbridge::keys::RecordId {
+                tag: "bench",
+                connection: "bench",
+            },
+            "access_token",
+            &SecretString::from("x"),
+        )
         .expect("a sealed value");
 
     let fill = Instant::now();

@@ -6,8 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use authbridge::config::AwsSettings;
-use authbridge::domain::token::TokenStatus;
-use authbridge::domain::{ClientId, KeyNumber, StoredToken};
+use authbridge::domain::{KeyNumber, StoredToken};
 use authbridge::keys::kms::KmsWrapper;
 use authbridge::keys::reseal::{self, record_id};
 use authbridge::keys::{KeyError, KeyWrapper, Keyring, SealedBy};
@@ -34,34 +33,8 @@ async fn kms() -> Option<KmsWrapper> {
 }
 
 fn record(tag: &str, keys: &authbridge::keys::KeySet) -> StoredToken {
-    let mut r = StoredToken {
-        tag: tag.to_string(),
-        client_id: ClientId::new("c1"),
-        grant_type: "authorization_code".into(),
-        scopes: vec![],
-        token_type: None,
-        access_token: None,
-        refresh_token: None,
-        id_token: None,
-        raw: None,
-        expires: None,
-        lifetime: None,
-        resource_owner_name: None,
-        resource_owner: None,
-        error: None,
-        status: TokenStatus::Active,
-        due_at: None,
-        refreshed_at: None,
-        attempts: 0,
-        next_attempt_at: None,
-        lease_owner: None,
-        lease_until: None,
-        owner: None,
-        created_by: None,
-        created: 0,
-        modified: 0,
-        version: 1,
-    };
+    let mut r = authbridge_tests::tokens::sample_record(tag);
+    r.access_token = None;
     let at = keys
         .seal(
             record_id(&r),

@@ -14,6 +14,7 @@ mod events;
 mod handlers;
 mod journal;
 mod keys_rotation;
+mod keys_under_load;
 mod login_bursts;
 mod login_faults;
 mod login_local;

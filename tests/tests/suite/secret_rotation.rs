@@ -166,3 +166,52 @@ mod wordpress {
     use super::*;
     on_both_backends!(a_wordpress_login_uses_the_previous_token_while_its_rotation_is_pending);
 }
+
+/// While a client secret's rotation is pending, a refresh the provider refuses with
+/// `invalid_client` (it does not know the new secret yet) goes through with the previous secret;
+/// after `confirm`, the refusal stands.
+async fn a_refresh_uses_the_previous_client_secret_while_its_rotation_is_pending(b: Backend) {
+    use authbridge_tests::oidc;
+    use authbridge_tests::stack::{self, TEST_API_TOKEN};
+    use authbridge_tests::tokens::{self, send};
+
+    let Some(issuer) = oidc::issuer() else { return };
+    let (s, _) = tokens::stack_on(b, &issuer).await;
+    let record = tokens::connect(&s, "rotating:1").await;
+    let client = s
+        .stack
+        .app
+        .stores
+        .clients
+        .get_client(&record.client_id)
+        .await
+        .unwrap()
+        .expect("the client");
+    let name = client.secret_name(&s.stack.app.config.secret_prefix);
+    let secrets = s.stack.app.secrets.clone();
+    rotation::rotate(
+        secrets.as_ref(),
+        &name,
+        &SecretString::from("a-secret-the-provider-does-not-know"),
+    )
+    .await
+    .expect("rotating the client secret");
+    let refresh = || {
+        send(
+            stack::http()
+                .post(s.url("/tokens/rotating:1/refresh"))
+                .bearer_auth(TEST_API_TOKEN),
+        )
+    };
+    let (status, _, body) = refresh().await;
+    assert_eq!(status, 200, "refreshed with the previous secret: {body}");
+
+    rotation::confirm(secrets.as_ref(), &name).await.unwrap();
+    let (status, _, body) = refresh().await;
+    assert_ne!(status, 200, "only the new, unknown secret is left: {body}");
+}
+
+mod client_secret {
+    use super::*;
+    on_both_backends!(a_refresh_uses_the_previous_client_secret_while_its_rotation_is_pending);
+}

@@ -11,6 +11,7 @@
 
 mod api_tokens;
 mod grant;
+mod keys;
 mod login;
 mod mail;
 mod oauth;

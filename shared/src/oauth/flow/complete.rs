@@ -10,7 +10,7 @@ use crate::clock::Epoch;
 use crate::domain::{FlowState, GrantType, Tag};
 use crate::oauth::connecting;
 use crate::oauth::context::OAuthContext;
-use crate::oauth::credentials::grant_client;
+use crate::oauth::credentials::with_secret_fallback;
 use crate::oauth::error::OAuthError;
 use crate::oauth::owner;
 use crate::oauth::records::{self, Grant};
@@ -137,15 +137,18 @@ async fn exchange(
     // code is spent.
     let redirect_uri = Url::parse(&flow.redirect_uri)
         .map_err(|e| OAuthError::InvalidRequest(format!("stored redirect URI: {e}")))?;
-    let grant = grant_client(ctx, &client, &provider, Some(&redirect_uri)).await?;
-    let vault = ctx.vault().await?;
+    let keys = ctx.keyring().await?.sealing().await?;
     // A flow stored before tags were checked holds a tag checked only for its length.
     let tag = Tag::parse(&flow.tag)?;
-    let response = grant.exchange_code(&code, &flow.pkce_verifier).await?;
+    let response = with_secret_fallback(ctx, &client, &provider, Some(&redirect_uri), |grant| {
+        let (code, verifier) = (&code, &flow.pkce_verifier);
+        async move { grant.exchange_code(code, verifier).await }
+    })
+    .await?;
     let owner = owner::read_owner(ctx, &provider, &response).await;
     let owner_name = owner.as_ref().and_then(owner::owner_name);
     let mut record = records::seal_new(
-        vault,
+        &keys,
         Grant {
             tag: &tag,
             client_id: &client.id,

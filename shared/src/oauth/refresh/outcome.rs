@@ -40,8 +40,8 @@ pub(super) async fn finish(
     let mut event = None;
     let outcome = match result {
         Ok(response) => {
-            let vault = ctx.vault().await?;
-            records::apply_response(vault, &mut record, &response, target.margin, now)?;
+            let keys = ctx.keyring().await?.sealing().await?;
+            records::apply_response(&keys, &mut record, &response, target.margin, now)?;
             tracing::info!(tag = %tag, "token refreshed");
             if was_failing {
                 event = Some((EventKind::Recovered, None));
