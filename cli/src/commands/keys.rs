@@ -107,7 +107,7 @@ impl KeysCommand {
                     total.failed += report.failed;
                     total.next = report.next;
                 }
-                let done = ring.active().await?.resealed_at.is_some();
+                let done = ring.active_now().await?.resealed_at.is_some();
                 let text = format!(
                     "{} records read, {} re-sealed, {} left for a later pass (a refresh held \
                      them), {} failed; {}",

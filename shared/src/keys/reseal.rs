@@ -204,7 +204,8 @@ pub async fn reseal_next(
     limit: u32,
     now: Epoch,
 ) -> Result<Option<ResealReport>, KeyError> {
-    let active = keyring.active().await?;
+    // Fresh, not cached: the progress of the last batch (this process's or another's) decides.
+    let active = keyring.active_now().await?;
     if active.resealed_at.is_some() {
         return Ok(None);
     }

@@ -243,6 +243,16 @@ impl Keyring {
         }
     }
 
+    /// The active version as stored now (its re-seal progress included), not as cached.
+    pub async fn active_now(&self) -> Result<KeyVersion, KeyError> {
+        let number = self.active().await?.number;
+        self.reload().await?;
+        self.store
+            .get_key_version(number)
+            .await?
+            .ok_or(KeyError::UnknownVersion(number))
+    }
+
     /// Keys to seal with (the active version) and to open `sealed` with.
     pub async fn keys_for<'a>(
         &self,

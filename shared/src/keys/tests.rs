@@ -347,3 +347,30 @@ async fn retiring_waits_one_cache_period_after_the_rotation() {
     assert!(err.to_string().contains("290 s"), "{err}");
     assert!(ring.retire(KeyNumber(1), 0, v2.created + 300).await.is_ok());
 }
+
+#[tokio::test]
+async fn a_reseal_pass_goes_on_and_ends_with_a_warm_key_cache() {
+    let store = Arc::new(SqliteStore::in_memory().unwrap());
+    let ring = keyring(&store, Duration::from_secs(300));
+    let keys = ring.sealing().await.unwrap();
+    for i in 0..3 {
+        store
+            .create_token(&sealed_record(&format!("warm:{i}"), &keys))
+            .await
+            .unwrap();
+    }
+    ring.rotate().await.unwrap();
+    let mut batches = 0;
+    while reseal::reseal_next(store.as_ref(), &ring, 1, crate::clock::now())
+        .await
+        .unwrap()
+        .is_some()
+    {
+        batches += 1;
+        assert!(
+            batches <= 3,
+            "the pass goes on where the last batch stopped"
+        );
+    }
+    assert_eq!(batches, 3);
+}
