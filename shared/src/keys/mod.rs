@@ -6,7 +6,7 @@
 //!   [`kms`]: the KMS one; [`local_file`]: the local stack's key file.
 //! - [`sealed`]: the sealed-value format (version 2: key version and record bound in).
 //! - [`ring`]: the [`Keyring`] (versions, rotation, retirement, a bounded cache of unwrapped
-//!   keys) and the [`KeySet`] a caller seals and opens with.
+//!   keys); [`set`]: the [`KeySet`] a caller seals and opens with.
 //! - [`secret`]: the token-key secret as key-encryption key; [`setup`]: which one a
 //!   deployment uses.
 //! - [`reseal`]: counting what each version seals, and re-sealing records under the newest.
@@ -19,12 +19,14 @@ pub mod reseal;
 pub mod ring;
 pub mod sealed;
 pub mod secret;
+pub mod set;
 pub mod setup;
 pub mod wrap;
 
 pub use reseal::{ResealReport, Usage};
-pub use ring::{KeySet, Keyring};
+pub use ring::Keyring;
 pub use sealed::{RecordId, SealedBy};
+pub use set::KeySet;
 pub use wrap::{AesKek, DataKey, KeyWrapper};
 
 use crate::domain::KeyNumber;

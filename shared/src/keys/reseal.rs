@@ -10,8 +10,9 @@
 use std::collections::BTreeMap;
 
 use super::KeyError;
-use super::ring::{KeySet, Keyring};
+use super::ring::Keyring;
 use super::sealed::{RecordId, SealedBy, sealed_by};
+use super::set::KeySet;
 use crate::clock::Epoch;
 use crate::domain::StoredToken;
 use crate::domain::token::Sealed;

@@ -37,12 +37,23 @@ async fn refreshes_during_rotations_and_reseals_lose_nothing(b: Backend) {
     }
     let keyring = s.stack.oauth.keyring().await.expect("the keyring");
 
+    // Each refresher reads the token, then asks for a refresh of the version it read (as a
+    // caller whose token the API rejected does).
     let refreshers = TAGS.map(|tag| {
-        let url = s.url(&format!("/tokens/{tag}/refresh"));
+        let read = s.url(&format!("/tokens/{tag}"));
+        let refresh = s.url(&format!("/tokens/{tag}/refresh"));
         tokio::spawn(async move {
             for _ in 0..REFRESHES_PER_TAG {
-                let (status, _, body) =
-                    send(stack::http().post(url.clone()).bearer_auth(TEST_API_TOKEN)).await;
+                let (status, etag, body) =
+                    send(stack::http().get(read.clone()).bearer_auth(TEST_API_TOKEN)).await;
+                assert_eq!(status, 200, "a read during a rotation: {body}");
+                let (status, _, body) = send(
+                    stack::http()
+                        .post(refresh.clone())
+                        .bearer_auth(TEST_API_TOKEN)
+                        .header("if-match", etag.expect("an ETag")),
+                )
+                .await;
                 assert_eq!(status, 200, "a refresh during a rotation: {body}");
             }
         })

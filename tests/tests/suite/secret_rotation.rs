@@ -196,12 +196,15 @@ async fn a_refresh_uses_the_previous_client_secret_while_its_rotation_is_pending
     )
     .await
     .expect("rotating the client secret");
-    let refresh = || {
+    let refresh = || async {
+        let (_, etag, _) = tokens::get_token(&s, "rotating:1").await;
         send(
             stack::http()
                 .post(s.url("/tokens/rotating:1/refresh"))
-                .bearer_auth(TEST_API_TOKEN),
+                .bearer_auth(TEST_API_TOKEN)
+                .header("if-match", etag.expect("an ETag")),
         )
+        .await
     };
     let (status, _, body) = refresh().await;
     assert_eq!(status, 200, "refreshed with the previous secret: {body}");
