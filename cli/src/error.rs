@@ -69,7 +69,10 @@ pub enum CliError {
     #[error(
         "refreshing {tag:?} failed: {error} (the record keeps the old token; `authbridge tokens show` has details)"
     )]
-    RefreshFailed { tag: String, error: String },
+    RefreshFailed {
+        tag: authbridge::domain::Tag,
+        error: String,
+    },
     /// `tokens show` or `tokens delete` named a tag that has no record.
     #[error("no token with tag {0:?}; `authbridge tokens list` shows the stored ones")]
     TokenNotFound(String),
@@ -181,7 +184,6 @@ impl CliError {
             CliError::ApiTokens(e) => match e {
                 ApiTokenError::NameTaken(_) => "conflict",
                 ApiTokenError::NotFound(_) => "not_found",
-                ApiTokenError::EmptyName => "invalid_argument",
                 ApiTokenError::Store(e) => store_code(e),
             },
             CliError::Invalid(_)

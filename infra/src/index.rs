@@ -120,7 +120,7 @@ async fn show(
                 .map(|t| {
                     format!(
                         "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>[redacted]</td></tr>",
-                        esc(&t.tag),
+                        esc(t.tag.as_str()),
                         esc(&t.grant_type),
                         esc(&t.scopes.join(" ")),
                         esc(t.resource_owner_name.as_deref().unwrap_or("")),

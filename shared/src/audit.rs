@@ -7,7 +7,7 @@
 use std::net::IpAddr;
 
 use crate::clock;
-use crate::domain::{JournalEntry, Subject};
+use crate::domain::{JournalEntry, Subject, Tag};
 use crate::events::{AdminAction, Event, Events};
 use crate::store::{JournalStore, Page, PageRequest, StoreError};
 
@@ -38,7 +38,7 @@ pub async fn entries(
 /// One page of the history of the connection `tag`, newest first.
 pub async fn history(
     journal: &dyn JournalStore,
-    tag: &str,
+    tag: &Tag,
     page: &PageRequest,
 ) -> Result<Page<JournalEntry>, StoreError> {
     entries(journal, &Subject::Connection(tag.to_string()), page).await

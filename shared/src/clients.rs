@@ -109,12 +109,18 @@ impl ClientAdmin<'_> {
         Ok(client)
     }
 
+    /// The id an administrator typed: a text that is no id names no client (`NotFound`, as an
+    /// unknown id does).
+    pub fn parse_id(raw: &str) -> Result<ClientId, ClientAdminError> {
+        ClientId::parse(raw).map_err(|_| ClientAdminError::NotFound(raw.to_string()))
+    }
+
     /// The client with this id.
-    pub async fn get(&self, id: &str) -> Result<OAuthClient, ClientAdminError> {
+    pub async fn get(&self, id: &ClientId) -> Result<OAuthClient, ClientAdminError> {
         self.app
             .stores
             .clients
-            .get_client(&ClientId::new(id))
+            .get_client(id)
             .await?
             .ok_or_else(|| ClientAdminError::NotFound(id.to_string()))
     }
@@ -133,7 +139,7 @@ impl ClientAdmin<'_> {
     /// Applies `changes` (version-checked).
     pub async fn update(
         &self,
-        id: &str,
+        id: &ClientId,
         changes: ClientChanges,
     ) -> Result<OAuthClient, ClientAdminError> {
         let mut client = self.get(id).await?;
@@ -166,14 +172,8 @@ impl ClientAdmin<'_> {
     }
 
     /// Deletes a client and its secret; `false` when there was none.
-    pub async fn delete(&self, id: &str) -> Result<bool, ClientAdminError> {
-        let Some(client) = self
-            .app
-            .stores
-            .clients
-            .get_client(&ClientId::new(id))
-            .await?
-        else {
+    pub async fn delete(&self, id: &ClientId) -> Result<bool, ClientAdminError> {
+        let Some(client) = self.app.stores.clients.get_client(id).await? else {
             return Ok(false);
         };
         let deleted = self.app.stores.clients.delete_client(&client.id).await?;

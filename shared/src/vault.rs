@@ -19,6 +19,7 @@ use secrecy::zeroize::Zeroize;
 use secrecy::{ExposeSecret, SecretString};
 use sha2::Sha256;
 
+use crate::domain::Tag;
 use crate::domain::token::Sealed;
 use crate::secrets::{SecretError, SecretStore};
 
@@ -139,7 +140,7 @@ impl TokenVault {
     /// Encrypts `plaintext` for the `field` (see [`field`]) of the token record `tag`.
     pub fn seal(
         &self,
-        tag: &str,
+        tag: &Tag,
         field: &str,
         plaintext: &SecretString,
     ) -> Result<Sealed, VaultError> {
@@ -165,7 +166,7 @@ impl TokenVault {
     /// Decrypts what [`seal`](Self::seal) made for the same `tag` and `field`.
     pub fn open(
         &self,
-        tag: &str,
+        tag: &Tag,
         field: &str,
         sealed: &Sealed,
     ) -> Result<SecretString, VaultError> {
@@ -202,7 +203,8 @@ impl TokenVault {
 
 /// The associated data binding a ciphertext to its record and field: the version byte, the tag's
 /// length (so no tag/field pair can imitate another), the tag, then the field.
-fn associated_data(tag: &str, field: &str) -> Vec<u8> {
+fn associated_data(tag: &Tag, field: &str) -> Vec<u8> {
+    let tag = tag.as_str();
     let mut aad = Vec::with_capacity(9 + tag.len() + field.len());
     aad.push(VERSION);
     aad.extend_from_slice(&(tag.len() as u64).to_be_bytes());
@@ -224,6 +226,10 @@ fn generate_secret() -> SecretString {
 #[cfg(all(test, feature = "embedded"))]
 mod tests {
     use super::*;
+
+    fn tag(raw: &str) -> Tag {
+        Tag::parse(raw).unwrap()
+    }
     use crate::store::sqlite::SqliteStore;
 
     fn vault(secret: &str) -> TokenVault {
@@ -242,14 +248,14 @@ mod tests {
         let v = vault(KEY_A);
         let sealed = v
             .seal(
-                "MailSettings:3",
+                &tag("MailSettings:3"),
                 field::ACCESS_TOKEN,
                 &secret("ya29.a0AfH6"),
             )
             .unwrap();
         assert!(!sealed.0.contains("ya29"));
         let opened = v
-            .open("MailSettings:3", field::ACCESS_TOKEN, &sealed)
+            .open(&tag("MailSettings:3"), field::ACCESS_TOKEN, &sealed)
             .unwrap();
         assert_eq!(opened.expose_secret(), "ya29.a0AfH6");
     }
@@ -257,32 +263,46 @@ mod tests {
     #[test]
     fn sealing_twice_gives_different_ciphertexts() {
         let v = vault(KEY_A);
-        let a = v.seal("t", field::REFRESH_TOKEN, &secret("same")).unwrap();
-        let b = v.seal("t", field::REFRESH_TOKEN, &secret("same")).unwrap();
+        let a = v
+            .seal(&tag("t"), field::REFRESH_TOKEN, &secret("same"))
+            .unwrap();
+        let b = v
+            .seal(&tag("t"), field::REFRESH_TOKEN, &secret("same"))
+            .unwrap();
         assert_ne!(a, b);
     }
 
     #[test]
     fn a_flipped_bit_is_detected() {
         let v = vault(KEY_A);
-        let sealed = v.seal("t", field::ACCESS_TOKEN, &secret("value")).unwrap();
+        let sealed = v
+            .seal(&tag("t"), field::ACCESS_TOKEN, &secret("value"))
+            .unwrap();
         let mut bytes = STANDARD.decode(&sealed.0).unwrap();
         let last = bytes.len() - 1;
         for index in [1 + NONCE_BYTES, last, 5] {
             let mut altered = bytes.clone();
             altered[index] ^= 0x01;
             let err = v
-                .open("t", field::ACCESS_TOKEN, &Sealed(STANDARD.encode(&altered)))
+                .open(
+                    &tag("t"),
+                    field::ACCESS_TOKEN,
+                    &Sealed(STANDARD.encode(&altered)),
+                )
                 .unwrap_err();
             assert!(matches!(err, VaultError::Tampered), "byte {index}: {err}");
         }
         bytes[0] = 9;
         let err = v
-            .open("t", field::ACCESS_TOKEN, &Sealed(STANDARD.encode(&bytes)))
+            .open(
+                &tag("t"),
+                field::ACCESS_TOKEN,
+                &Sealed(STANDARD.encode(&bytes)),
+            )
             .unwrap_err();
         assert!(matches!(err, VaultError::Malformed(_)), "{err}");
         assert!(matches!(
-            v.open("t", field::ACCESS_TOKEN, &Sealed("%%%".into())),
+            v.open(&tag("t"), field::ACCESS_TOKEN, &Sealed("%%%".into())),
             Err(VaultError::Malformed(_))
         ));
     }
@@ -291,29 +311,31 @@ mod tests {
     fn a_ciphertext_moved_to_another_token_or_field_does_not_open() {
         let v = vault(KEY_A);
         let sealed = v
-            .seal("MailSettings:3", field::ACCESS_TOKEN, &secret("at"))
+            .seal(&tag("MailSettings:3"), field::ACCESS_TOKEN, &secret("at"))
             .unwrap();
         assert!(matches!(
-            v.open("MailSettings:4", field::ACCESS_TOKEN, &sealed),
+            v.open(&tag("MailSettings:4"), field::ACCESS_TOKEN, &sealed),
             Err(VaultError::Tampered)
         ));
         assert!(matches!(
-            v.open("MailSettings:3", field::REFRESH_TOKEN, &sealed),
+            v.open(&tag("MailSettings:3"), field::REFRESH_TOKEN, &sealed),
             Err(VaultError::Tampered)
         ));
         // The tag/field boundary cannot be shifted to forge a match.
-        let shifted = v.seal("ab", "c", &secret("x")).unwrap();
+        let shifted = v.seal(&tag("ab"), "c", &secret("x")).unwrap();
         assert!(matches!(
-            v.open("a", "bc", &shifted),
+            v.open(&tag("a"), "bc", &shifted),
             Err(VaultError::Tampered)
         ));
     }
 
     #[test]
     fn another_key_does_not_open() {
-        let sealed = vault(KEY_A).seal("t", field::RAW, &secret("{}")).unwrap();
+        let sealed = vault(KEY_A)
+            .seal(&tag("t"), field::RAW, &secret("{}"))
+            .unwrap();
         assert!(matches!(
-            vault(KEY_B).open("t", field::RAW, &sealed),
+            vault(KEY_B).open(&tag("t"), field::RAW, &sealed),
             Err(VaultError::Tampered)
         ));
     }
@@ -343,11 +365,11 @@ mod tests {
             .into_iter()
             .map(|r| r.unwrap().unwrap())
             .collect();
-        let sealed = vaults[0].seal("t", field::RAW, &secret("v")).unwrap();
+        let sealed = vaults[0].seal(&tag("t"), field::RAW, &secret("v")).unwrap();
         for vault in &vaults {
             assert_eq!(
                 vault
-                    .open("t", field::RAW, &sealed)
+                    .open(&tag("t"), field::RAW, &sealed)
                     .unwrap()
                     .expose_secret(),
                 "v"
@@ -375,13 +397,15 @@ mod tests {
                 .all(|c| c.is_ascii_alphanumeric())
         );
 
-        let sealed = first.seal("t", field::ACCESS_TOKEN, &secret("v")).unwrap();
+        let sealed = first
+            .seal(&tag("t"), field::ACCESS_TOKEN, &secret("v"))
+            .unwrap();
         let again = TokenVault::load(&store, "ab/token-key", false)
             .await
             .unwrap();
         assert_eq!(
             again
-                .open("t", field::ACCESS_TOKEN, &sealed)
+                .open(&tag("t"), field::ACCESS_TOKEN, &sealed)
                 .unwrap()
                 .expose_secret(),
             "v"

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use authbridge::clock;
 use authbridge::domain::user::PasswordHash;
-use authbridge::domain::{User, UserSource, WordpressLink};
+use authbridge::domain::{Email, User, UserSource, WordpressLink};
 use authbridge::login::LoginSettings;
 use authbridge::login::settings::WordpressSettings;
 use authbridge::oauth::outbound::Timeouts;
@@ -149,12 +149,22 @@ pub async fn logout(stack: &TestStack, token: &str) -> Answer {
     Answer::from(response, started).await
 }
 
+/// `raw` as an e-mail address, which a test means to be valid.
+pub fn email_of(raw: &str) -> Email {
+    Email::parse(raw).expect("a valid e-mail address")
+}
+
+/// `raw` as an administrator names a user (an id, or an address holding an `@`).
+pub fn user_ref(raw: &str) -> authbridge::users::UserRef {
+    raw.parse().expect("a valid user reference")
+}
+
 /// A local, active user with `email` and the stored `hash` (none: no usable password).
 pub fn user(email: &str, hash: Option<&str>) -> User {
     let now = clock::now();
     User {
         password_hash: hash.map(|h| PasswordHash(h.to_string())),
-        ..User::new(email.to_string(), UserSource::Local, now)
+        ..User::new(email_of(email), UserSource::Local, now)
     }
 }
 
@@ -164,7 +174,7 @@ pub fn link(user: &User, wordpress_id: u64) -> WordpressLink {
         wordpress_id,
         user_id: user.id.clone(),
         email: user.email.clone(),
-        login: user.email.clone(),
+        login: user.email.to_string(),
         registered_at: "2020-03-13T14:02:44Z".into(),
         nicename: None,
         url: None,
@@ -178,7 +188,7 @@ pub fn link(user: &User, wordpress_id: u64) -> WordpressLink {
 /// Writes `user` (linked to `wordpress_id` when given, the link's login being the e-mail
 /// address) to the stack's store.
 pub async fn save_user(stack: &TestStack, user: User, wordpress_id: Option<u64>) -> User {
-    let login = user.email.clone();
+    let login = user.email.to_string();
     save_linked(stack, user, wordpress_id.map(|id| (id, login.as_str()))).await
 }
 
@@ -205,7 +215,7 @@ pub async fn stored_user(stack: &TestStack, email: &str) -> Option<User> {
         .backend
         .stores
         .users
-        .find_user_by_email(email)
+        .find_user_by_email(&email_of(email))
         .await
         .expect("reading a user")
 }

@@ -264,10 +264,15 @@ impl TestStack {
 /// machine takes many seconds to be served (timings are in the benches).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(90);
 
+/// `raw` as an API token's name, which a test means to be valid.
+pub fn api_token_name(raw: &str) -> authbridge::domain::ApiTokenName {
+    raw.parse().expect("a valid API token name")
+}
+
 /// The record of [`TEST_API_TOKEN`], named `name`: active, from anywhere, every endpoint.
 pub fn test_api_token(name: &str) -> ApiToken {
     ApiToken {
-        name: name.into(),
+        name: api_token_name(name),
         token_hash: token_hash(TEST_API_TOKEN),
         active: true,
         ip_restriction: IpRestriction::Any,

@@ -143,13 +143,18 @@ pub async fn connect(s: &TestStack, tag: &str) -> StoredToken {
     record(s, tag).await
 }
 
+/// `raw` as a tag, which a test means to be valid.
+pub fn tag_of(raw: &str) -> authbridge::domain::Tag {
+    authbridge::domain::Tag::parse(raw).expect("a valid tag")
+}
+
 /// A record as a store test writes it: an active authorization-code token of a new client, with
 /// a placeholder sealed access token, an hour to live and due in 55 minutes. Tests change what
 /// they need with `StoredToken { field, ..sample_record(tag) }`.
 pub fn sample_record(tag: &str) -> StoredToken {
     let now = authbridge::clock::now();
     StoredToken {
-        tag: tag.to_string(),
+        tag: tag_of(tag),
         client_id: authbridge::domain::ClientId::generate(),
         grant_type: "authorization_code".into(),
         scopes: vec!["a".into(), "b".into()],
@@ -185,7 +190,7 @@ pub async fn stored(s: &TestStack, tag: &str) -> Option<StoredToken> {
         .app
         .stores
         .tokens
-        .get_token(tag)
+        .get_token(&tag_of(tag))
         .await
         .expect("reading the record")
 }

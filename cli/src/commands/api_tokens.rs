@@ -4,7 +4,7 @@
 //! `--clients`; `*` each when not given).
 
 use authbridge::api_tokens;
-use authbridge::domain::{Endpoint, IpRestriction, Patterns, Scope};
+use authbridge::domain::{ApiTokenName, Endpoint, IpRestriction, Patterns, Scope};
 use authbridge::secrets::ExposeSecret;
 use clap::Subcommand;
 use serde_json::json;
@@ -50,7 +50,7 @@ pub enum ApiTokensCommand {
     /// Creates a token and prints its value once.
     Create {
         /// A unique name, e.g. the calling site.
-        name: String,
+        name: ApiTokenName,
         /// An endpoint it may call: oauth-start, oauth-token, tokens, connections, sync-user
         /// (repeatable).
         #[arg(long = "allow", value_parser = endpoint)]
@@ -63,7 +63,7 @@ pub enum ApiTokensCommand {
     },
     /// Sets what a token may touch: the parts named change, the others stay.
     Scope {
-        name: String,
+        name: ApiTokenName,
         #[command(flatten)]
         scope: ScopeArgs,
     },
@@ -71,27 +71,27 @@ pub enum ApiTokensCommand {
     List,
     /// Allows a token to call more endpoints.
     Allow {
-        name: String,
+        name: ApiTokenName,
         #[arg(value_parser = endpoint, required = true)]
         endpoints: Vec<Endpoint>,
     },
     /// Takes endpoints away from a token.
     Deny {
-        name: String,
+        name: ApiTokenName,
         #[arg(value_parser = endpoint, required = true)]
         endpoints: Vec<Endpoint>,
     },
     /// Stops a token from working.
-    Disable { name: String },
+    Disable { name: ApiTokenName },
     /// Lets a disabled token work again.
-    Enable { name: String },
+    Enable { name: ApiTokenName },
     /// Deletes a token.
-    Delete { name: String },
+    Delete { name: ApiTokenName },
     /// Shows one token (never its value).
-    Show { name: String },
+    Show { name: ApiTokenName },
     /// Gives a token a new value (shown once) and stops the old one; name, endpoints,
     /// addresses and scope stay.
-    Rotate { name: String },
+    Rotate { name: ApiTokenName },
 }
 
 impl ApiTokensCommand {

@@ -2,7 +2,7 @@
 //! `admin`, the default), a connection's history (`connection:TAG`) or a user's (`user:ID`).
 
 use authbridge::audit;
-use authbridge::domain::{JournalEntry, Subject};
+use authbridge::domain::{JournalEntry, Subject, Tag};
 use authbridge::store::{Page, PageRequest};
 use clap::Args;
 
@@ -60,7 +60,7 @@ impl AuditArgs {
 }
 
 /// `connections history TAG`: the connection's journal.
-pub async fn history(tag: &str, page: &PageArgs, out: &Output) -> Result<(), CliError> {
+pub async fn history(tag: &Tag, page: &PageArgs, out: &Output) -> Result<(), CliError> {
     let app = deployment::app().await?;
     let entries = audit::history(app.stores.journal.as_ref(), tag, &page.request()).await?;
     print(out, entries)

@@ -41,10 +41,14 @@ impl Command {
                 ClientsCommand::Delete { id, .. } => change(A::ClientDeleted, id),
                 ClientsCommand::List | ClientsCommand::Show { .. } => None,
             },
-            Command::Secrets(SecretsCommand::Set { name, .. }) => change(A::SecretSet, name),
-            Command::Secrets(SecretsCommand::Rotate { name, .. }) => change(A::SecretRotated, name),
+            Command::Secrets(SecretsCommand::Set { name, .. }) => {
+                change(A::SecretSet, name.to_string())
+            }
+            Command::Secrets(SecretsCommand::Rotate { name, .. }) => {
+                change(A::SecretRotated, name.to_string())
+            }
             Command::Secrets(SecretsCommand::Confirm { name }) => {
-                change(A::SecretRotationConfirmed, name)
+                change(A::SecretRotationConfirmed, name.to_string())
             }
             Command::Secrets(SecretsCommand::List | SecretsCommand::Status) => None,
             Command::Keys(command) => match command {
@@ -57,30 +61,34 @@ impl Command {
                 change(A::WordpressTokenSet, "wordpress token")
             }
             Command::ApiTokens(command) => match command {
-                ApiTokensCommand::Create { name, .. } => change(A::ApiTokenCreated, name),
+                ApiTokensCommand::Create { name, .. } => {
+                    change(A::ApiTokenCreated, name.to_string())
+                }
                 ApiTokensCommand::Scope { name, .. }
                 | ApiTokensCommand::Allow { name, .. }
-                | ApiTokensCommand::Deny { name, .. } => change(A::ApiTokenChanged, name),
-                ApiTokensCommand::Disable { name } => change(A::ApiTokenDisabled, name),
-                ApiTokensCommand::Enable { name } => change(A::ApiTokenEnabled, name),
-                ApiTokensCommand::Rotate { name } => change(A::ApiTokenRotated, name),
-                ApiTokensCommand::Delete { name } => change(A::ApiTokenDeleted, name),
+                | ApiTokensCommand::Deny { name, .. } => {
+                    change(A::ApiTokenChanged, name.to_string())
+                }
+                ApiTokensCommand::Disable { name } => change(A::ApiTokenDisabled, name.to_string()),
+                ApiTokensCommand::Enable { name } => change(A::ApiTokenEnabled, name.to_string()),
+                ApiTokensCommand::Rotate { name } => change(A::ApiTokenRotated, name.to_string()),
+                ApiTokensCommand::Delete { name } => change(A::ApiTokenDeleted, name.to_string()),
                 ApiTokensCommand::List | ApiTokensCommand::Show { .. } => None,
             },
             Command::Users(command) => match command {
                 UsersCommand::Create(args) => change(A::UserCreated, args.target()),
-                UsersCommand::Disable { user } => change(A::UserDisabled, user),
-                UsersCommand::Enable { user } => change(A::UserEnabled, user),
-                UsersCommand::SetPassword { user, .. } => change(A::PasswordSet, user),
-                UsersCommand::Delete { user } => change(A::UserDeleted, user),
+                UsersCommand::Disable { user } => change(A::UserDisabled, user.to_string()),
+                UsersCommand::Enable { user } => change(A::UserEnabled, user.to_string()),
+                UsersCommand::SetPassword { user, .. } => change(A::PasswordSet, user.to_string()),
+                UsersCommand::Delete { user } => change(A::UserDeleted, user.to_string()),
                 UsersCommand::Import { file } => {
                     change(A::UsersImported, file.display().to_string())
                 }
                 UsersCommand::List | UsersCommand::Show { .. } => None,
             },
             Command::Tokens(command) => match command {
-                TokensCommand::Refresh { tag } => change(A::ConnectionRefreshed, tag),
-                TokensCommand::Delete { tag } => change(A::ConnectionDeleted, tag),
+                TokensCommand::Refresh { tag } => change(A::ConnectionRefreshed, tag.to_string()),
+                TokensCommand::Delete { tag } => change(A::ConnectionDeleted, tag.to_string()),
                 TokensCommand::Reindex => change(A::ConnectionsReindexed, "every connection"),
                 TokensCommand::List { .. }
                 | TokensCommand::Show { .. }

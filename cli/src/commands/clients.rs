@@ -4,7 +4,7 @@
 
 use authbridge::clients::{ClientAdmin, ClientAdminError, ClientChanges, NewClient};
 use authbridge::context::AppContext;
-use authbridge::domain::OAuthClient;
+use authbridge::domain::{ClientId, OAuthClient};
 use clap::{Args, Subcommand};
 use serde_json::json;
 
@@ -112,11 +112,17 @@ impl ClientsCommand {
         match self {
             ClientsCommand::Create(args) => create(&admin, args, out).await,
             ClientsCommand::List => list(&admin, out).await,
-            ClientsCommand::Show { id } => show(&admin, &id, out).await,
+            ClientsCommand::Show { id } => show(&admin, &ClientAdmin::parse_id(&id)?, out).await,
             ClientsCommand::Update(args) => update(&admin, args, out).await,
-            ClientsCommand::Enable { id } => set_active(&admin, &id, true, out).await,
-            ClientsCommand::Disable { id } => set_active(&admin, &id, false, out).await,
-            ClientsCommand::Delete { id, with_tokens } => delete(&id, with_tokens, out).await,
+            ClientsCommand::Enable { id } => {
+                set_active(&admin, &ClientAdmin::parse_id(&id)?, true, out).await
+            }
+            ClientsCommand::Disable { id } => {
+                set_active(&admin, &ClientAdmin::parse_id(&id)?, false, out).await
+            }
+            ClientsCommand::Delete { id, with_tokens } => {
+                delete(&ClientAdmin::parse_id(&id)?, with_tokens, out).await
+            }
         }
     }
 }
@@ -144,7 +150,7 @@ async fn list(admin: &ClientAdmin<'_>, out: &Output) -> Result<(), CliError> {
     out.list(&views)
 }
 
-async fn show(admin: &ClientAdmin<'_>, id: &str, out: &Output) -> Result<(), CliError> {
+async fn show(admin: &ClientAdmin<'_>, id: &ClientId, out: &Output) -> Result<(), CliError> {
     let client = admin.get(id).await?;
     let has_secret = has_secret(admin.app, &client).await?;
     out.record(&ClientView::new(client, Some(has_secret)))
@@ -175,13 +181,15 @@ async fn update(admin: &ClientAdmin<'_>, args: UpdateArgs, out: &Output) -> Resu
     {
         return Err(CliError::NothingToUpdate);
     }
-    let client = admin.update(&args.id, changes).await?;
+    let client = admin
+        .update(&ClientAdmin::parse_id(&args.id)?, changes)
+        .await?;
     out.record(&ClientView::new(client, None))
 }
 
 async fn set_active(
     admin: &ClientAdmin<'_>,
-    id: &str,
+    id: &ClientId,
     active: bool,
     out: &Output,
 ) -> Result<(), CliError> {
@@ -193,7 +201,7 @@ async fn set_active(
     out.record(&ClientView::new(client, None))
 }
 
-async fn delete(id: &str, with_tokens: bool, out: &Output) -> Result<(), CliError> {
+async fn delete(id: &ClientId, with_tokens: bool, out: &Output) -> Result<(), CliError> {
     let ctx = deployment::oauth().await?;
     let tokens = authbridge::oauth::connections::delete_client(&ctx, id, with_tokens).await?;
     out.outcome(

@@ -1,7 +1,7 @@
 //! `authbridge connections ...`: the connections as the console shows them (state, filters) and a
 //! connection's history.
 
-use authbridge::domain::{ConnectionStatus, Scope};
+use authbridge::domain::{ConnectionStatus, Owner, Scope, Tag};
 use authbridge::oauth::connections::{ConnectionSearch, find_connections};
 use authbridge::store::PageRequest;
 use clap::Subcommand;
@@ -25,7 +25,7 @@ pub enum ConnectionsCommand {
         provider: Option<String>,
         /// Only this owner's connections.
         #[arg(long)]
-        owner: Option<String>,
+        owner: Option<Owner>,
         /// Only tags starting with this.
         #[arg(long, value_name = "PREFIX")]
         tag_prefix: Option<String>,
@@ -40,7 +40,7 @@ pub enum ConnectionsCommand {
     /// deletion (kept 90 days).
     History {
         /// The connection's tag.
-        tag: String,
+        tag: Tag,
         #[command(flatten)]
         page: PageArgs,
     },

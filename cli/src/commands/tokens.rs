@@ -2,7 +2,7 @@
 //! redacted view: whether an access or refresh token is held, never the (sealed) value; except
 //! `tokens mail`, whose purpose is to hand a mail client its access token and XOAUTH2 string.
 
-use authbridge::domain::Scope;
+use authbridge::domain::{Owner, Scope, Tag};
 use authbridge::oauth::records::TokenView;
 use authbridge::store::{PageRequest, TokenStore};
 use clap::Subcommand;
@@ -20,31 +20,31 @@ pub enum TokensCommand {
     List {
         /// Only the connections of this owner (as named when they were started).
         #[arg(long)]
-        owner: Option<String>,
+        owner: Option<Owner>,
     },
     /// Shows one token record (redacted).
     Show {
         /// The record's tag, e.g. MailSettings:3.
-        tag: String,
+        tag: Tag,
     },
     /// Refreshes a token record now, serialized with every other refresh of it (a rotating
     /// refresh token is never spent twice).
     Refresh {
         /// The record's tag.
-        tag: String,
+        tag: Tag,
     },
     /// Prints the connection's mail settings (IMAP, SMTP) with a fresh access token and each
     /// server's SASL XOAUTH2 initial response, as `GET /tokens/{tag}/mail` answers them.
     Mail {
         /// The record's tag.
-        tag: String,
+        tag: Tag,
     },
     /// Deletes a token record and revokes its grant at the provider (when it has a revocation
     /// endpoint), unless another record holds the same account under the same client; whoever
     /// used it must connect again.
     Delete {
         /// The record's tag.
-        tag: String,
+        tag: Tag,
     },
     /// Writes every record again, so each is in the account index that decides whether revoking
     /// one record's grant would end another's. Needed once on DynamoDB after an upgrade, for the
@@ -65,7 +65,7 @@ impl TokensCommand {
         let app = deployment::app().await?;
         let store = app.stores.tokens.as_ref();
         match self {
-            TokensCommand::List { owner } => list(store, owner.as_deref(), out).await,
+            TokensCommand::List { owner } => list(store, owner.as_ref(), out).await,
             TokensCommand::Show { tag } => show(store, &tag, out).await,
             TokensCommand::Delete { tag } => delete(&tag, out).await,
             TokensCommand::Refresh { tag } => refresh(&tag, out).await,
@@ -75,7 +75,7 @@ impl TokensCommand {
     }
 }
 
-async fn list(store: &dyn TokenStore, owner: Option<&str>, out: &Output) -> Result<(), CliError> {
+async fn list(store: &dyn TokenStore, owner: Option<&Owner>, out: &Output) -> Result<(), CliError> {
     let mut tokens = Vec::new();
     let mut page = PageRequest::first(100);
     loop {
@@ -96,7 +96,7 @@ async fn list(store: &dyn TokenStore, owner: Option<&str>, out: &Output) -> Resu
     out.list(&tokens)
 }
 
-async fn show(store: &dyn TokenStore, tag: &str, out: &Output) -> Result<(), CliError> {
+async fn show(store: &dyn TokenStore, tag: &Tag, out: &Output) -> Result<(), CliError> {
     let record = store
         .get_token(tag)
         .await?
@@ -104,7 +104,7 @@ async fn show(store: &dyn TokenStore, tag: &str, out: &Output) -> Result<(), Cli
     out.record(&TokenOutput::from(TokenView::from(&record)))
 }
 
-async fn delete(tag: &str, out: &Output) -> Result<(), CliError> {
+async fn delete(tag: &Tag, out: &Output) -> Result<(), CliError> {
     let ctx = deployment::oauth().await?;
     let released = authbridge::oauth::connections::delete_connection(&ctx, tag)
         .await?
@@ -168,7 +168,7 @@ async fn reindex(out: &Output) -> Result<(), CliError> {
     )
 }
 
-async fn refresh(tag: &str, out: &Output) -> Result<(), CliError> {
+async fn refresh(tag: &Tag, out: &Output) -> Result<(), CliError> {
     use authbridge::oauth::refresh::{Outcome, Refresher, Want, start_by};
     let ctx = deployment::oauth().await?;
     let answer_by = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
@@ -187,14 +187,14 @@ async fn refresh(tag: &str, out: &Output) -> Result<(), CliError> {
             .as_ref()
             .map_or("unknown error", |e| e.error.as_str());
         return Err(CliError::RefreshFailed {
-            tag: tag.to_string(),
+            tag: tag.clone(),
             error: error.to_string(),
         });
     }
     out.record(&TokenOutput::from(TokenView::from(&record)))
 }
 
-async fn mail(tag: &str, out: &Output) -> Result<(), CliError> {
+async fn mail(tag: &Tag, out: &Output) -> Result<(), CliError> {
     use authbridge::oauth::refresh::{Refresher, start_by};
     let ctx = deployment::oauth().await?;
     let answer_by = tokio::time::Instant::now() + std::time::Duration::from_secs(60);

@@ -5,10 +5,11 @@
 use std::io::{BufRead, BufReader, IsTerminal};
 use std::path::PathBuf;
 
+use authbridge::domain::Email;
 use authbridge::login::MigrationOptions;
 use authbridge::secrets::{ExposeSecret, SecretString};
 use authbridge::users::import::{self, ImportSummary};
-use authbridge::users::{NewUser, UserAdmin};
+use authbridge::users::{NewUser, UserAdmin, UserRef};
 use clap::{Args, Subcommand};
 
 use crate::deployment;
@@ -26,29 +27,29 @@ pub enum UsersCommand {
     /// Shows one user (by id or e-mail address); the password only as its hash format.
     Show {
         /// The user's id or e-mail address.
-        user: String,
+        user: UserRef,
     },
     /// Stops a user from logging in; its sessions stop working.
     Disable {
         /// The user's id or e-mail address.
-        user: String,
+        user: UserRef,
     },
     /// Lets a disabled user log in again.
     Enable {
         /// The user's id or e-mail address.
-        user: String,
+        user: UserRef,
     },
     /// Replaces a user's password.
     SetPassword {
         /// The user's id or e-mail address.
-        user: String,
+        user: UserRef,
         #[command(flatten)]
         password: PasswordArgs,
     },
     /// Deletes a user and its e-mail, ext_id and WordPress links; its sessions stop working.
     Delete {
         /// The user's id or e-mail address.
-        user: String,
+        user: UserRef,
     },
     /// Imports users exported from WordPress (JSON lines: ID, user_login, user_email, user_pass,
     /// user_registered, names), with their hashes and links; importing again skips linked users.
@@ -63,7 +64,7 @@ pub enum UsersCommand {
 pub struct CreateArgs {
     /// The e-mail address the user logs in with.
     #[arg(long)]
-    email: String,
+    email: Email,
     #[arg(long)]
     first_name: Option<String>,
     #[arg(long)]
@@ -215,7 +216,7 @@ fn print_summary(out: &Output, summary: &ImportSummary) -> Result<(), CliError> 
 impl CreateArgs {
     /// What the audit trail names: the new user's e-mail address.
     pub(super) fn target(&self) -> String {
-        self.email.clone()
+        self.email.to_string()
     }
 }
 

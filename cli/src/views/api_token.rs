@@ -31,7 +31,7 @@ pub struct ApiTokenView {
 impl ApiTokenView {
     pub fn new(token: &ApiToken, value: Option<String>) -> Self {
         ApiTokenView {
-            name: token.name.clone(),
+            name: token.name.to_string(),
             active: token.active,
             ip_restriction: token.ip_restriction.to_string(),
             endpoints: token

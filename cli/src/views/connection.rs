@@ -25,10 +25,10 @@ impl From<ConnectionView> for ConnectionRow {
             expires: view.expires_at.map(rfc3339),
             refreshed: view.health.refreshed_at.map(rfc3339),
             last_error: view.health.last_error,
-            tag: view.tag,
+            tag: view.tag.into_string(),
             client: view.client.to_string(),
             provider: view.provider,
-            owner: view.owner,
+            owner: view.owner.map(String::from),
         }
     }
 }

@@ -72,7 +72,7 @@ impl Row for TokenOutput {
     fn cells(&self) -> Vec<String> {
         let v = &self.view;
         vec![
-            v.tag.clone(),
+            v.tag.to_string(),
             v.client_id.to_string(),
             v.grant_type.clone(),
             self.scopes(),
@@ -91,7 +91,7 @@ impl Record for TokenOutput {
             value.as_ref().map_or(NONE.to_string(), |v| v.to_string())
         };
         vec![
-            ("tag", v.tag.clone()),
+            ("tag", v.tag.to_string()),
             ("client", v.client_id.to_string()),
             ("grant", v.grant_type.clone()),
             ("scopes", self.scopes()),

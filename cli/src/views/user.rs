@@ -48,7 +48,7 @@ impl From<User> for UserView {
         let password_from = user.password_hash.as_ref().map(|_| user.password_origin());
         UserView {
             id: user.id.to_string(),
-            email: user.email,
+            email: user.email.into(),
             first_name: user.first_name,
             last_name: user.last_name,
             ext_id: user.ext_id,

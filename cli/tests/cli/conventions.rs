@@ -6,7 +6,7 @@ use authbridge::api_tokens::token_hash;
 use authbridge::store::{ApiTokenStore, UserStore};
 use serde_json::Value;
 
-use crate::support::Deployment;
+use crate::support::{Deployment, email_of};
 
 /// Standard error under `--json`: JSON documents, one a line (notes, then the error); the error.
 fn json_error(stderr: &str) -> Value {
@@ -145,7 +145,7 @@ async fn a_deleted_user_is_gone_with_its_email() {
     assert!(
         deployment
             .store()
-            .find_user_by_email("gone@example.org")
+            .find_user_by_email(&email_of("gone@example.org"))
             .await
             .unwrap()
             .is_none()

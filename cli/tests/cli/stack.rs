@@ -207,9 +207,10 @@ async fn a_client_registered_with_stack_is_usable_by_the_functions() {
     let functions = OAuthContext::from(&Env::from_fn(|k| env.get(k).cloned()))
         .await
         .unwrap();
-    let client = authbridge::oauth::flow::active_client(&functions, &id)
-        .await
-        .unwrap();
+    let client =
+        authbridge::oauth::flow::active_client(&functions, &id.parse().expect("a client id"))
+            .await
+            .unwrap();
     let stored = functions
         .app
         .secrets

@@ -185,3 +185,8 @@ pub fn emulator_vars(endpoint: &str) -> Vec<(&'static str, String)> {
         ("AWS_SECRET_ACCESS_KEY", "testing".to_string()),
     ]
 }
+
+/// `raw` as an e-mail address, which a test means to be valid.
+pub fn email_of(raw: &str) -> authbridge::domain::Email {
+    authbridge::domain::Email::parse(raw).expect("a valid e-mail address")
+}

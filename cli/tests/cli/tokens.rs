@@ -1,16 +1,21 @@
 //! `authbridge tokens ...`: records written through the store API, always shown redacted.
 
-use authbridge::domain::ClientId;
+use authbridge::domain::Tag;
 use authbridge::domain::token::{Sealed, StoredToken, TokenStatus};
 use authbridge::store::TokenStore;
 use serde_json::{Value, json};
 
 use crate::support::Deployment;
 
+fn tag_of(raw: &str) -> Tag {
+    Tag::parse(raw).expect("a valid tag")
+}
+
 fn token(tag: &str, client: &str) -> StoredToken {
     StoredToken {
-        tag: tag.to_string(),
-        client_id: ClientId::new(client),
+        tag: tag_of(tag),
+        // As the store holds it: any text reads back.
+        client_id: serde_json::from_value(json!(client)).expect("a stored client id"),
         grant_type: "authorization_code".to_string(),
         scopes: vec!["Mail.Read".to_string(), "offline_access".to_string()],
         token_type: Some("Bearer".to_string()),
@@ -110,7 +115,13 @@ async fn tokens_are_listed_shown_and_deleted_redacted() {
     assert!(unknown.stderr.contains("Nope:1"), "{}", unknown.stderr);
 
     deployment.run(&["tokens", "delete", "MailSettings:3"]).ok();
-    assert!(store.get_token("MailSettings:3").await.unwrap().is_none());
+    assert!(
+        store
+            .get_token(&tag_of("MailSettings:3"))
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert_eq!(
         deployment.run(&["tokens", "show", "MailSettings:3"]).code,
         Some(1)
@@ -207,7 +218,7 @@ async fn connect_prints_a_one_time_link_and_refuses_a_taken_tag_without_replace(
         .ok();
 
     let mut owned = token("Mail:7", &client);
-    owned.owner = Some("contact:7".into());
+    owned.owner = Some("contact:7".parse().expect("an owner"));
     deployment.store().create_token(&owned).await.unwrap();
     let listed = deployment
         .run(&["tokens", "list", "--owner", "contact:7", "--json"])
@@ -235,13 +246,13 @@ async fn a_client_with_tokens_is_deleted_only_with_its_tokens() {
         "{}",
         refused.stderr
     );
-    assert!(store.get_token("Mail:2").await.unwrap().is_some());
+    assert!(store.get_token(&tag_of("Mail:2")).await.unwrap().is_some());
     let deleted = deployment
         .run(&["clients", "delete", &client, "--with-tokens", "--json"])
         .ok()
         .json();
     assert_eq!(deleted["tokens_deleted"], json!(["Mail:2"]));
-    assert!(store.get_token("Mail:2").await.unwrap().is_none());
+    assert!(store.get_token(&tag_of("Mail:2")).await.unwrap().is_none());
     assert_eq!(deployment.run(&["clients", "show", &client]).code, Some(1));
 }
 
@@ -363,11 +374,11 @@ async fn grant_stores_a_connection_and_replaces_one_only_when_asked() {
     // A tag holding an authorization-code connection: refused, untouched, unless --replace.
     let store = deployment.store();
     store.create_token(&token("Mail:1", &client)).await.unwrap();
-    let before = store.get_token("Mail:1").await.unwrap();
+    let before = store.get_token(&tag_of("Mail:1")).await.unwrap();
     let taken = run(&["grant", &client, "--tag", "Mail:1", "--json"]);
     assert_eq!(taken.code, Some(1));
     assert_eq!(error_code(&taken.stderr), "conflict");
-    assert_eq!(store.get_token("Mail:1").await.unwrap(), before);
+    assert_eq!(store.get_token(&tag_of("Mail:1")).await.unwrap(), before);
     let replaced = run(&["grant", &client, "--tag", "Mail:1", "--replace", "--json"])
         .ok()
         .json();

@@ -8,7 +8,7 @@ use authbridge::passwords::verify_password;
 use authbridge::secrets::SecretString;
 use authbridge::store::UserStore;
 
-use crate::support::Deployment;
+use crate::support::{Deployment, email_of};
 
 const PASSWORD: &str = "correct horse battery staple";
 
@@ -18,7 +18,7 @@ async fn stored_hash(
 ) -> authbridge::domain::user::PasswordHash {
     deployment
         .store()
-        .find_user_by_email(email)
+        .find_user_by_email(&email_of(email))
         .await
         .unwrap()
         .expect("the user")

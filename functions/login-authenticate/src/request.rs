@@ -122,7 +122,10 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(json.name, form.name);
-        assert_eq!(json.name, LoginName::Email("ada@example.org".into()));
+        assert_eq!(
+            json.name,
+            LoginName::Email(authbridge::domain::Email::parse("ada@example.org").unwrap())
+        );
         let by_username = credentials(&request(
             "application/json",
             r#"{"username":"ada","password":"pw"}"#,

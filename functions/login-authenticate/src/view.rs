@@ -1,6 +1,6 @@
 //! What the login endpoints answer.
 
-use authbridge::domain::{User, UserSource};
+use authbridge::domain::{Email, User, UserSource};
 use authbridge::login::LoginSuccess;
 use serde::Serialize;
 
@@ -8,7 +8,7 @@ use serde::Serialize;
 #[derive(Debug, Serialize)]
 pub struct UserView {
     pub id: String,
-    pub email: String,
+    pub email: Email,
     pub first_name: Option<String>,
     pub last_name: Option<String>,
     pub source: UserSource,

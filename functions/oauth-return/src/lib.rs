@@ -45,7 +45,7 @@ pub async fn handle(context: Arc<Context>, req: Request) -> Response<Body> {
             landing_url,
             owner_name,
         }) => match landing_url {
-            Some(landing) => land(&landing, &[("status", "connected"), ("tag", &tag)]),
+            Some(landing) => land(&landing, &[("status", "connected"), ("tag", tag.as_str())]),
             None => page::message(
                 200,
                 "Connected",

@@ -4,10 +4,10 @@
 
 use std::collections::HashMap;
 
-use authbridge::domain::Scope;
+use authbridge::domain::{Owner, Scope};
 use authbridge::http::{ApiError, response};
+use authbridge::oauth::OAuthError;
 use authbridge::oauth::connections::list_connections;
-use authbridge::oauth::flow::check_owner;
 use authbridge::store::PageRequest;
 use lambda_http::{Body, Response};
 use serde_json::json;
@@ -26,8 +26,9 @@ pub async fn serve(
 ) -> Result<Response<Body>, ApiError> {
     let owner = q
         .remove("owner")
-        .map(|owner| check_owner(&owner).map(str::to_string))
-        .transpose()?;
+        .map(|owner| Owner::parse(&owner))
+        .transpose()
+        .map_err(OAuthError::from)?;
     let limit = match q.remove("limit") {
         None => DEFAULT_LIMIT,
         Some(raw) => raw
@@ -45,7 +46,7 @@ pub async fn serve(
         limit,
         after: q.remove("after").filter(|a| !a.is_empty()),
     };
-    let listed = list_connections(&context.oauth, owner.as_deref(), scope, &page).await?;
+    let listed = list_connections(&context.oauth, owner.as_ref(), scope, &page).await?;
     Ok(response::json(
         200,
         &json!({"connections": listed.items, "next": listed.next}),

@@ -26,7 +26,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use authbridge::config::Env;
-use authbridge::domain::Endpoint;
+use authbridge::domain::{Endpoint, Tag};
 use authbridge::http::api_auth;
 use authbridge::http::request::query;
 use authbridge::http::routes::{self, Authority, Operation, Routed};
@@ -87,13 +87,22 @@ async fn serve(context: &Context, req: &Request) -> Result<Response<Body>, ApiEr
             let q = query(req);
             connections::serve(context, q, &scope).await
         }
-        Call::GetToken(tag) => tokens::get(context, tag, &scope).await,
-        Call::RefreshToken(tag) => tokens::replace(context, tag, &scope, req.headers()).await,
-        Call::GetMailSettings(tag) => tokens::mail(context, tag, &scope).await,
+        Call::GetToken(tag) => tokens::get(context, &path_tag(tag)?, &scope).await,
+        Call::RefreshToken(tag) => {
+            tokens::replace(context, &path_tag(tag)?, &scope, req.headers()).await
+        }
+        Call::GetMailSettings(tag) => tokens::mail(context, &path_tag(tag)?, &scope).await,
     }
 }
 
-/// A request to one of this function's routes: its operation, with the `{tag}` of the path.
+/// The `{tag}` of the path (percent-decoded once, by the route table), parsed: a tag no
+/// connection can have is a malformed request (400 `invalid_request`, naming the rule).
+fn path_tag(raw: &str) -> Result<Tag, ApiError> {
+    Tag::parse(raw).map_err(|e| ApiError::bad_request("invalid_request", e.to_string()))
+}
+
+/// A request to one of this function's routes: its operation, with the `{tag}` of the path as
+/// the route table decoded it (parsed once the caller is authorized, [`path_tag`]).
 enum Call<'a> {
     ListConnections,
     GetToken(&'a str),

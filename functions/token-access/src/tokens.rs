@@ -4,8 +4,8 @@
 //! tags exist.
 
 use authbridge::deadline;
-use authbridge::domain::Scope;
 use authbridge::domain::token::TokenVersion;
+use authbridge::domain::{Scope, Tag};
 use authbridge::http::{ApiError, response};
 use authbridge::oauth::mail;
 use authbridge::oauth::refresh::{self, FreshToken};
@@ -19,7 +19,7 @@ use tokio::time::Instant;
 use crate::{Context, DEFAULT_TIMEOUT};
 
 /// `GET /tokens/{tag}`: the token, refreshed first when it is within its margin.
-pub async fn get(context: &Context, tag: &str, scope: &Scope) -> Result<Response<Body>, ApiError> {
+pub async fn get(context: &Context, tag: &Tag, scope: &Scope) -> Result<Response<Body>, ApiError> {
     let token = context
         .refresher
         .fresh_token(&context.oauth, tag, scope, start_by(context))
@@ -30,7 +30,7 @@ pub async fn get(context: &Context, tag: &str, scope: &Scope) -> Result<Response
 /// `POST /tokens/{tag}/refresh`: a token to replace the one `If-Match` names.
 pub async fn replace(
     context: &Context,
-    tag: &str,
+    tag: &Tag,
     scope: &Scope,
     headers: &HeaderMap,
 ) -> Result<Response<Body>, ApiError> {
@@ -43,7 +43,7 @@ pub async fn replace(
 }
 
 /// `GET /tokens/{tag}/mail`: the mail settings with a usable token.
-pub async fn mail(context: &Context, tag: &str, scope: &Scope) -> Result<Response<Body>, ApiError> {
+pub async fn mail(context: &Context, tag: &Tag, scope: &Scope) -> Result<Response<Body>, ApiError> {
     let access = mail::mail_access(
         &context.oauth,
         &context.refresher,

@@ -98,7 +98,7 @@ mod tests {
 
     use super::*;
     use crate::api_tokens::{create, find, update};
-    use crate::domain::{IpRestriction, Scope};
+    use crate::domain::{ApiTokenName, IpRestriction, Scope};
     use crate::store::sqlite::SqliteStore;
 
     async fn token(
@@ -109,7 +109,7 @@ mod tests {
     ) -> String {
         let (_, value) = create(
             store,
-            name,
+            &ApiTokenName::parse(name).unwrap(),
             endpoints,
             IpRestriction::parse(restriction).unwrap(),
             Scope::everything(),
@@ -138,7 +138,11 @@ mod tests {
         let near: IpAddr = "10.1.2.3".parse().unwrap();
         let far: IpAddr = "192.0.2.1".parse().unwrap();
         let off = token(&store, "off", vec![Endpoint::Tokens], "192.0.2.0/24").await;
-        update(&store, "off", |t| t.active = false).await.unwrap();
+        update(&store, &ApiTokenName::parse("off").unwrap(), |t| {
+            t.active = false
+        })
+        .await
+        .unwrap();
         let local = token(&store, "local", vec![Endpoint::Tokens], "10.0.0.0/8").await;
         let sync = token(&store, "sync", vec![Endpoint::SyncUser], "*").await;
         let tokens = Endpoint::Tokens;
@@ -169,11 +173,20 @@ mod tests {
         let store = SqliteStore::in_memory().unwrap();
         let value = token(&store, "t", vec![Endpoint::Connections], "*").await;
         refusal(&store, Some(&value), None, Endpoint::Tokens).await;
-        assert_eq!(find(&store, "t").await.unwrap().last_used, None);
+        assert_eq!(
+            find(&store, &ApiTokenName::parse("t").unwrap())
+                .await
+                .unwrap()
+                .last_used,
+            None
+        );
         authorize(&store, Some(&value), None, Endpoint::Connections)
             .await
             .unwrap();
-        let used = find(&store, "t").await.unwrap().last_used;
+        let used = find(&store, &ApiTokenName::parse("t").unwrap())
+            .await
+            .unwrap()
+            .last_used;
         assert!(used.is_some(), "last use is recorded");
     }
 }

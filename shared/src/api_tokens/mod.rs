@@ -11,7 +11,7 @@ use secrecy::SecretString;
 use sha2::{Digest, Sha256};
 
 use crate::clock;
-use crate::domain::{ApiToken, Endpoint, IpRestriction, Scope};
+use crate::domain::{ApiToken, ApiTokenName, Endpoint, IpRestriction, Scope};
 use crate::store::{ApiTokenStore, Contention, StoreError, all_pages, retry};
 
 pub mod authorization;
@@ -22,11 +22,9 @@ pub use authorization::{ApiTokenRefusal, AuthorizationError, authorize};
 #[derive(Debug, thiserror::Error)]
 pub enum ApiTokenError {
     #[error("an API token named {0:?} exists already")]
-    NameTaken(String),
+    NameTaken(ApiTokenName),
     #[error("no API token named {0:?}; `authbridge api-tokens list` shows them")]
-    NotFound(String),
-    #[error("the name must not be empty")]
-    EmptyName,
+    NotFound(ApiTokenName),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -79,32 +77,31 @@ pub async fn list_all(store: &dyn ApiTokenStore) -> Result<Vec<ApiToken>, ApiTok
 }
 
 /// The token named `name`.
-pub async fn find(store: &dyn ApiTokenStore, name: &str) -> Result<ApiToken, ApiTokenError> {
+pub async fn find(
+    store: &dyn ApiTokenStore,
+    name: &ApiTokenName,
+) -> Result<ApiToken, ApiTokenError> {
     list_all(store)
         .await?
         .into_iter()
-        .find(|t| t.name == name)
-        .ok_or_else(|| ApiTokenError::NotFound(name.to_string()))
+        .find(|t| &t.name == name)
+        .ok_or_else(|| ApiTokenError::NotFound(name.clone()))
 }
 
 /// Creates a token and returns it with its value, which is never shown again.
 pub async fn create(
     store: &dyn ApiTokenStore,
-    name: &str,
+    name: &ApiTokenName,
     endpoints: Vec<Endpoint>,
     ip_restriction: IpRestriction,
     scope: Scope,
 ) -> Result<(ApiToken, SecretString), ApiTokenError> {
-    let name = name.trim();
-    if name.is_empty() {
-        return Err(ApiTokenError::EmptyName);
-    }
-    if list_all(store).await?.iter().any(|t| t.name == name) {
-        return Err(ApiTokenError::NameTaken(name.to_string()));
+    if list_all(store).await?.iter().any(|t| &t.name == name) {
+        return Err(ApiTokenError::NameTaken(name.clone()));
     }
     let value = new_token_value();
     let token = ApiToken {
-        name: name.to_string(),
+        name: name.clone(),
         token_hash: token_hash(secrecy::ExposeSecret::expose_secret(&value)),
         active: true,
         ip_restriction,
@@ -122,7 +119,7 @@ pub async fn create(
 /// `last_used` write).
 pub async fn update(
     store: &dyn ApiTokenStore,
-    name: &str,
+    name: &ApiTokenName,
     change: impl Fn(&mut ApiToken),
 ) -> Result<ApiToken, ApiTokenError> {
     let stale = |e: &ApiTokenError| matches!(e, ApiTokenError::Store(StoreError::StaleVersion));
@@ -140,7 +137,7 @@ pub async fn update(
 /// never shown again.
 pub async fn rotate(
     store: &dyn ApiTokenStore,
-    name: &str,
+    name: &ApiTokenName,
 ) -> Result<(ApiToken, SecretString), ApiTokenError> {
     let old = find(store, name).await?;
     let value = new_token_value();
@@ -157,7 +154,7 @@ pub async fn rotate(
 }
 
 /// Deletes the token named `name`.
-pub async fn delete(store: &dyn ApiTokenStore, name: &str) -> Result<(), ApiTokenError> {
+pub async fn delete(store: &dyn ApiTokenStore, name: &ApiTokenName) -> Result<(), ApiTokenError> {
     let token = find(store, name).await?;
     store.delete_api_token(&token.token_hash).await?;
     Ok(())

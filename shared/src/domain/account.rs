@@ -69,7 +69,7 @@ mod tests {
 
     #[test]
     fn one_account_under_one_client_is_one_key_whatever_its_name() {
-        let c1 = ClientId::new("c1");
+        let c1 = ClientId::stored("c1");
         let alice = AccountKey::of(&c1, &json!({"sub": "alice", "name": "Alice"})).unwrap();
         let renamed = AccountKey::of(&c1, &json!({"sub": "alice", "name": "Alice B."})).unwrap();
         assert_eq!(alice, renamed);
@@ -78,13 +78,13 @@ mod tests {
         let other = AccountKey::of(&c1, &json!({"sub": "alice2", "name": "Alice"})).unwrap();
         assert_ne!(alice, other);
         // The same account under another client holds another grant.
-        let elsewhere = AccountKey::of(&ClientId::new("c2"), &json!({"sub": "alice"})).unwrap();
+        let elsewhere = AccountKey::of(&ClientId::stored("c2"), &json!({"sub": "alice"})).unwrap();
         assert_ne!(alice, elsewhere);
     }
 
     #[test]
     fn sub_comes_first_then_id_and_a_name_alone_is_no_account() {
-        let c = ClientId::new("c");
+        let c = ClientId::stored("c");
         assert_eq!(
             AccountKey::of(&c, &json!({"sub": "s", "id": 7})),
             AccountKey::of(&c, &json!({"sub": "s"}))

@@ -9,7 +9,8 @@ use std::str::FromStr;
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
-use super::ClientId;
+use super::api_token_name::{self, ApiTokenName};
+use super::{ClientId, Owner, Tag};
 use crate::clock::Epoch;
 
 /// An endpoint a token may be allowed to call.
@@ -121,7 +122,8 @@ impl std::fmt::Display for IpRestriction {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ApiToken {
     /// Unique name, chosen by the admin.
-    pub name: String,
+    #[serde(deserialize_with = "api_token_name::stored::deserialize")]
+    pub name: ApiTokenName,
     /// Hex SHA-256 of the token value: the key it is found by.
     pub token_hash: String,
     pub active: bool,
@@ -323,14 +325,15 @@ impl Scope {
     /// refused it.
     pub fn check(
         &self,
-        tag: &str,
-        owner: Option<&str>,
+        tag: &Tag,
+        owner: Option<&Owner>,
         client: &ClientId,
     ) -> Result<(), OutOfScope> {
-        if !self.tags.matches(tag) {
+        if !self.tags.matches(tag.as_str()) {
             return Err(OutOfScope::Tag(self.tags.clone()));
         }
-        let owner_ok = self.owners.is_any() || owner.is_some_and(|o| self.owners.matches(o));
+        let owner_ok =
+            self.owners.is_any() || owner.is_some_and(|o| self.owners.matches(o.as_str()));
         if !owner_ok {
             return Err(OutOfScope::Owner(self.owners.clone()));
         }
@@ -341,7 +344,7 @@ impl Scope {
     }
 
     /// Whether the connection is within the scope.
-    pub fn allows(&self, tag: &str, owner: Option<&str>, client: &ClientId) -> bool {
+    pub fn allows(&self, tag: &Tag, owner: Option<&Owner>, client: &ClientId) -> bool {
         self.check(tag, owner, client).is_ok()
     }
 }
@@ -362,6 +365,14 @@ impl std::fmt::Display for Scope {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn tag(raw: &str) -> Tag {
+        Tag::parse(raw).unwrap()
+    }
+
+    fn owner(raw: &str) -> Owner {
+        Owner::parse(raw).unwrap()
+    }
 
     #[test]
     fn restrictions_parse_addresses_and_ranges() {
@@ -406,31 +417,35 @@ mod tests {
 
     #[test]
     fn a_scope_checks_tag_owner_and_client() {
-        let client = ClientId::new("c1");
+        let client = ClientId::stored("c1");
         let scope = Scope {
             tags: Patterns::parse("site-a:*").unwrap(),
             owners: Patterns::parse("contact:*").unwrap(),
             clients: Patterns::parse("c1").unwrap(),
         };
-        assert!(scope.allows("site-a:x", Some("contact:4"), &client));
+        assert!(scope.allows(&tag("site-a:x"), Some(&owner("contact:4")), &client));
         assert!(matches!(
-            scope.check("site-b:x", Some("contact:4"), &client),
+            scope.check(&tag("site-b:x"), Some(&owner("contact:4")), &client),
             Err(OutOfScope::Tag(_))
         ));
         // A restricted owner scope never reaches a connection without an owner.
         assert!(matches!(
-            scope.check("site-a:x", None, &client),
+            scope.check(&tag("site-a:x"), None, &client),
             Err(OutOfScope::Owner(_))
         ));
         assert!(matches!(
-            scope.check("site-a:x", Some("org:4"), &client),
+            scope.check(&tag("site-a:x"), Some(&owner("org:4")), &client),
             Err(OutOfScope::Owner(_))
         ));
         assert!(matches!(
-            scope.check("site-a:x", Some("contact:4"), &ClientId::new("c2")),
+            scope.check(
+                &tag("site-a:x"),
+                Some(&owner("contact:4")),
+                &ClientId::stored("c2")
+            ),
             Err(OutOfScope::Client(_))
         ));
-        assert!(Scope::everything().allows("x", None, &client));
+        assert!(Scope::everything().allows(&tag("x"), None, &client));
     }
 
     #[test]

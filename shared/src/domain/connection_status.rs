@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::ClientId;
 use super::token::{StoredToken, TokenStatus};
+use super::{ClientId, Owner};
 
 /// A connection's state, from its record's fields (see `token_lifecycle.rs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -68,7 +68,7 @@ impl StoredToken {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ConnectionFilter {
     /// Whose connections, in the caller's terms (`contact:42`).
-    pub owner: Option<String>,
+    pub owner: Option<Owner>,
     /// Connections in this state.
     pub status: Option<ConnectionStatus>,
     /// Connections of one of these clients (a provider's clients); `Some(empty)` matches none.
@@ -93,7 +93,7 @@ impl ConnectionFilter {
             && self
                 .tag_prefix
                 .as_ref()
-                .is_none_or(|prefix| record.tag.starts_with(prefix.as_str()))
+                .is_none_or(|prefix| record.tag.as_str().starts_with(prefix.as_str()))
     }
 }
 
@@ -137,7 +137,7 @@ mod tests {
         let r = record();
         assert!(ConnectionFilter::default().matches(&r));
         let owner = |o: &str| ConnectionFilter {
-            owner: Some(o.into()),
+            owner: Some(Owner::parse(o).unwrap()),
             ..Default::default()
         };
         assert!(owner("contact:1").matches(&r) && !owner("contact:2").matches(&r));

@@ -4,6 +4,9 @@
 //! The rule is WordPress's `is_email` as sites apply it: `local@domain.tld` with a top-level
 //! domain, no display name, no address literal; at most 254 characters (RFC 5321 §4.5.3.1.3); no
 //! control or bidirectional-text characters. Surrounding white space is trimmed.
+//!
+//! A stored record's address (a user's, a WordPress link's) is read back through [`stored`], which
+//! never refuses one: a user stored under an older rule stays readable and can still log in.
 
 use email_address::{EmailAddress, Options};
 use serde::{Deserialize, Serialize};
@@ -14,7 +17,7 @@ use super::text::has_unsafe_chars;
 pub const MAX_EMAIL_LEN: usize = 254;
 
 /// A valid e-mail address, as typed (trimmed). Compare through [`Email::key`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Email(String);
 
@@ -62,9 +65,44 @@ impl Email {
         &self.0
     }
 
-    /// The form under which addresses are unique: lower-case.
+    /// The form under which addresses are unique: trimmed (a stored address may predate the
+    /// trimming) and lower-case.
     pub fn key(&self) -> String {
-        self.0.to_lowercase()
+        self.0.trim().to_lowercase()
+    }
+}
+
+impl PartialEq<str> for Email {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Email {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl std::str::FromStr for Email {
+    type Err = InvalidEmail;
+
+    /// [`Email::parse`], for argument parsers (the CLI's).
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        Email::parse(raw)
+    }
+}
+
+/// Serde for the address of a stored record (`#[serde(deserialize_with =
+/// "email::stored::deserialize")]`): the same string in the store, read back without the rule.
+pub mod stored {
+    use serde::{Deserialize, Deserializer};
+
+    use super::Email;
+
+    /// Reads a stored address as it was written.
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Email, D::Error> {
+        String::deserialize(deserializer).map(Email)
     }
 }
 
@@ -109,5 +147,18 @@ mod tests {
         }
         let long = format!("{}@example.org", "a".repeat(250));
         assert_eq!(Email::parse(&long), Err(InvalidEmail::TooLong));
+    }
+
+    #[test]
+    fn a_stored_address_reads_back_as_written_and_keys_as_before() {
+        #[derive(serde::Deserialize)]
+        struct Record {
+            #[serde(deserialize_with = "stored::deserialize")]
+            email: Email,
+        }
+        let record: Record = serde_json::from_str(r#"{"email": " Old@Intranet "}"#).unwrap();
+        assert_eq!(record.email.as_str(), " Old@Intranet ");
+        assert_eq!(record.email.key(), "old@intranet");
+        assert!(serde_json::from_str::<Email>(r#"" Old@Intranet ""#).is_err());
     }
 }

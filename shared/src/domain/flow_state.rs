@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::ClientId;
+use super::owner::{self, Owner};
+use super::tag::{self, Tag};
 use crate::clock::Epoch;
 
 /// One started authorization-code flow, keyed by the SHA-256 of its `state` so the store never holds
@@ -13,7 +15,9 @@ pub struct FlowState {
     pub key: String,
     pub client_id: ClientId,
     pub scopes: Vec<String>,
-    pub tag: String,
+    /// The tag the flow's connection will be stored under.
+    #[serde(deserialize_with = "tag::stored::deserialize")]
+    pub tag: Tag,
     #[serde(default)]
     pub landing_url: Option<String>,
     #[serde(default)]
@@ -29,8 +33,12 @@ pub struct FlowState {
     #[serde(default)]
     pub replace: bool,
     /// Whose connection the flow makes, in the caller's terms (see `StoredToken::owner`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub owner: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "owner::stored::deserialize"
+    )]
+    pub owner: Option<Owner>,
     /// Who started the flow: an API token's name, or `cli`.
     #[serde(default)]
     pub created_by: String,

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod api_token;
+pub mod api_token_name;
 pub mod client;
 pub mod connection_status;
 pub mod counter;
@@ -10,6 +11,7 @@ pub mod email;
 pub mod flow_state;
 pub mod ids;
 pub mod journal;
+pub mod owner;
 pub mod session;
 pub mod spelling;
 pub mod tag;
@@ -23,13 +25,15 @@ pub use account::AccountKey;
 pub use api_token::{
     ApiToken, Endpoint, IpRestriction, OutOfScope, Pattern, Patterns, Scope, ScopeError,
 };
+pub use api_token_name::{ApiTokenName, ApiTokenNameError};
 pub use client::OAuthClient;
 pub use connection_status::{ConnectionFilter, ConnectionStatus};
 pub use data_key::{KeyNumber, KeyVersion};
 pub use email::Email;
 pub use flow_state::FlowState;
-pub use ids::{ClientId, UserId};
+pub use ids::{ClientId, InvalidId, UserId};
 pub use journal::{JournalEntry, Subject};
+pub use owner::{Owner, OwnerError};
 pub use session::Session;
 pub use tag::{GrantType, Tag, TagError};
 pub use token::StoredToken;

@@ -6,8 +6,9 @@
 //! [`MAX_TAG_LEN`] characters, not blank, no control or bidirectional-text characters (which would
 //! make a tag display as another in a log line or an admin table). Once a `Tag` exists it is valid.
 //!
-//! Records stored before this type existed keep their tag as it was (`StoredToken::tag` is still
-//! text), so reading an old record never fails on a tag that would not parse today.
+//! Records stored before this type existed keep their tag as it was: a stored record's tag is read
+//! back through [`stored`], which never refuses one, so reading an old record never fails on a tag
+//! that would not parse today. Every other way in (requests, CLI arguments) parses.
 
 use std::fmt;
 
@@ -66,8 +67,9 @@ impl GrantType {
     }
 }
 
-/// A checked tag.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+/// A checked tag. Its `Debug` is the text's (`"mail:1"`), so messages that quote a tag read as
+/// they did when it was a string.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Tag(String);
 
@@ -106,6 +108,12 @@ impl Tag {
         }
     }
 
+    /// A tag read back from a stored record, kept as it was written even if it would not parse
+    /// today (see [`stored`]).
+    fn from_stored(raw: String) -> Self {
+        Tag(raw)
+    }
+
     /// The tag as text.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -114,6 +122,12 @@ impl Tag {
     /// The tag as owned text (for a record's `tag`).
     pub fn into_string(self) -> String {
         self.0
+    }
+}
+
+impl fmt::Debug for Tag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
     }
 }
 
@@ -126,6 +140,15 @@ impl fmt::Display for Tag {
 impl AsRef<str> for Tag {
     fn as_ref(&self) -> &str {
         &self.0
+    }
+}
+
+impl std::str::FromStr for Tag {
+    type Err = TagError;
+
+    /// [`Tag::parse`], for argument parsers (the CLI's).
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        Tag::parse(raw)
     }
 }
 
@@ -152,6 +175,20 @@ impl PartialEq<str> for Tag {
 impl PartialEq<&str> for Tag {
     fn eq(&self, other: &&str) -> bool {
         self.0 == *other
+    }
+}
+
+/// Serde for the tag of a stored record (`#[serde(deserialize_with = "tag::stored::deserialize")]`):
+/// the same string on the wire, and read back without the rule, so a record stored before the rule
+/// (or under an older one) stays readable and addressable.
+pub mod stored {
+    use serde::{Deserialize, Deserializer};
+
+    use super::Tag;
+
+    /// Reads a stored tag as it was written.
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Tag, D::Error> {
+        String::deserialize(deserializer).map(Tag::from_stored)
     }
 }
 
@@ -184,7 +221,7 @@ mod tests {
 
     #[test]
     fn each_grant_has_a_default_of_its_own_kind() {
-        let client = ClientId::new("c1");
+        let client = ClientId::stored("c1");
         let defaults: Vec<String> = [
             GrantType::AuthorizationCode,
             GrantType::ClientCredentials,
@@ -197,7 +234,7 @@ mod tests {
             defaults,
             ["client:c1", "client-credentials:c1", "password:c1"]
         );
-        let long = ClientId::new("x".repeat(MAX_TAG_LEN));
+        let long = ClientId::stored(&"x".repeat(MAX_TAG_LEN));
         assert_eq!(
             Tag::default_for(GrantType::Password, &long),
             Err(TagError::TooLong)
@@ -206,7 +243,7 @@ mod tests {
 
     #[test]
     fn a_request_without_a_tag_gets_the_default_and_a_bad_one_is_refused() {
-        let client = ClientId::new("c1");
+        let client = ClientId::stored("c1");
         let grant = GrantType::ClientCredentials;
         for blank in [None, Some(""), Some("   ")] {
             assert_eq!(
@@ -227,5 +264,19 @@ mod tests {
         assert_eq!(serde_json::to_string(&tag).unwrap(), r#""site-a:x""#);
         assert!(serde_json::from_str::<Tag>(r#""""#).is_err());
         assert!(serde_json::from_str::<Tag>(r#""a\u0000""#).is_err());
+    }
+
+    #[test]
+    fn a_stored_tag_reads_back_even_when_it_would_not_parse_today() {
+        #[derive(serde::Deserialize)]
+        struct Record {
+            #[serde(deserialize_with = "stored::deserialize")]
+            tag: Tag,
+        }
+        let long = "a".repeat(MAX_TAG_LEN + 1);
+        let json = serde_json::json!({ "tag": long }).to_string();
+        let record: Record = serde_json::from_str(&json).unwrap();
+        assert_eq!(record.tag.as_str(), long);
+        assert_eq!(serde_json::to_value(&record.tag).unwrap(), long.as_str());
     }
 }

@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::ClientId;
+use super::owner::{self, Owner};
+use super::tag::{self, Tag};
 pub use super::token_lifecycle::{FailureKind, SealedCredentials, TokenFailure, TokenVersion};
 use crate::clock::Epoch;
 
@@ -34,7 +36,8 @@ pub enum TokenStatus {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoredToken {
     /// Unique name of what the token is for, e.g. `MailSettings:3`.
-    pub tag: String,
+    #[serde(deserialize_with = "tag::stored::deserialize")]
+    pub tag: Tag,
     pub client_id: ClientId,
     pub grant_type: String,
     #[serde(default)]
@@ -85,8 +88,12 @@ pub struct StoredToken {
     pub lease_until: Option<Epoch>,
     /// Whose connection this is, in the caller's own terms (e.g. `contact:42`): connections are
     /// listed by it. Not the provider's account, which is `resource_owner`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub owner: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "owner::stored::deserialize"
+    )]
+    pub owner: Option<Owner>,
     /// Who made the connection: an API token's name, `cli`, or the local stack's index page.
     #[serde(default)]
     pub created_by: Option<String>,

@@ -273,7 +273,7 @@ mod tests {
             "created": 1000, "modified": 1000,
         }))
         .unwrap();
-        t.client_id = ClientId::new("c");
+        t.client_id = ClientId::stored("c");
         t.refreshed(
             SealedCredentials {
                 access_token: Sealed("A1".into()),

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::UserId;
+use super::email::{self, Email};
 use super::spelling::wordpress_spelling;
 use crate::clock::Epoch;
 
@@ -44,7 +45,9 @@ pub enum PasswordOrigin {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct User {
     pub id: UserId,
-    pub email: String,
+    /// Unique without regard to case ([`Email::key`]).
+    #[serde(deserialize_with = "email::stored::deserialize")]
+    pub email: Email,
     /// `None`: no usable password (e.g. created by sync until the first WordPress-validated login).
     #[serde(default)]
     pub password_hash: Option<PasswordHash>,
@@ -87,10 +90,10 @@ pub struct User {
 impl User {
     /// A new active user with a fresh id, created at `now`: no password, names, `ext_id` or
     /// WordPress link yet, never signed in. Every place that makes a user starts here.
-    pub fn new(email: impl Into<String>, source: UserSource, now: Epoch) -> Self {
+    pub fn new(email: Email, source: UserSource, now: Epoch) -> Self {
         User {
             id: UserId::generate(),
-            email: email.into(),
+            email,
             password_hash: None,
             password_origin: None,
             first_name: None,
@@ -108,11 +111,6 @@ impl User {
             session_generation: 0,
             version: 0,
         }
-    }
-
-    /// The form of an e-mail address under which uniqueness is enforced.
-    pub fn email_key(email: &str) -> String {
-        email.trim().to_lowercase()
     }
 
     /// Replaces the password with a hash of another one, which came from `origin`: every session
@@ -168,7 +166,8 @@ impl User {
 pub struct WordpressLink {
     pub wordpress_id: u64,
     pub user_id: UserId,
-    pub email: String,
+    #[serde(deserialize_with = "email::stored::deserialize")]
+    pub email: Email,
     pub login: String,
     /// RFC 3339.
     pub registered_at: String,
@@ -205,7 +204,11 @@ mod tests {
 
     /// A user as stored before the password's origin was recorded: no `password_origin` field.
     fn stored_before(source: UserSource, wordpress_id: Option<u64>) -> User {
-        let mut user = User::new("ada@example.org", source, 1);
+        let mut user = User::new(
+            crate::domain::Email::parse("ada@example.org").unwrap(),
+            source,
+            1,
+        );
         user.password_hash = Some(PasswordHash("$argon2id$x".into()));
         user.wordpress_id = wordpress_id;
         let json = serde_json::to_string(&user).unwrap();
@@ -247,7 +250,11 @@ mod tests {
 
     #[test]
     fn a_recorded_origin_wins_and_is_stored() {
-        let mut user = User::new("ada@example.org", UserSource::Wordpress, 1);
+        let mut user = User::new(
+            crate::domain::Email::parse("ada@example.org").unwrap(),
+            UserSource::Wordpress,
+            1,
+        );
         user.wordpress_id = Some(7);
         assert!(user.wordpress_may_vouch(), "no password yet");
         user.set_password(

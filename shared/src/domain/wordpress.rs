@@ -7,8 +7,8 @@ use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 use time::{OffsetDateTime, PrimitiveDateTime};
 
-use super::UserId;
 use super::user::{PasswordHash, PasswordOrigin, User, UserSource, WordpressLink};
+use super::{Email, UserId};
 use crate::clock::Epoch;
 
 /// A WordPress account.
@@ -18,7 +18,7 @@ pub struct WordpressAccount {
     pub id: u64,
     /// `user_login`: the username, which the link keeps so the user can log in by it locally.
     pub login: String,
-    pub email: String,
+    pub email: Email,
     pub nicename: Option<String>,
     pub url: Option<String>,
     /// `user_registered` as WordPress gave it (`YYYY-MM-DD HH:MM:SS` in UTC, or RFC 3339).
@@ -67,7 +67,7 @@ impl WordpressAccount {
         let mut link = WordpressLink {
             wordpress_id: self.id,
             user_id: user.clone(),
-            email: String::new(),
+            email: self.email.clone(),
             login: String::new(),
             registered_at: String::new(),
             nicename: None,
@@ -130,7 +130,7 @@ mod tests {
         WordpressAccount {
             id: 145,
             login: "admin".into(),
-            email: "admin@example.fu".into(),
+            email: crate::domain::Email::parse("admin@example.fu").unwrap(),
             nicename: Some("admin".into()),
             url: None,
             registered: Some("2020-03-13 14:02:44".into()),

@@ -117,8 +117,12 @@ impl Events {
             return;
         }
         // What the event is about (a tag or a user id), for the log line of an event given up.
-        let about = event.tag.clone().or_else(|| event.user_id.clone());
-        let about = about.as_deref().unwrap_or("-");
+        let about = match (&event.tag, &event.user_id) {
+            (Some(tag), _) => tag.to_string(),
+            (None, Some(user)) => user.to_string(),
+            (None, None) => "-".to_string(),
+        };
+        let about = about.as_str();
         let name = event.kind.name();
         let Some(budget) = crate::deadline::budget(DELIVERY_CAP) else {
             tracing::warn!(

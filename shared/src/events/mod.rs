@@ -17,6 +17,7 @@ use std::net::IpAddr;
 use serde::Serialize;
 
 use crate::clock::Epoch;
+use crate::domain::{ClientId, Owner, Tag, UserId};
 
 mod admin;
 mod bus;
@@ -80,16 +81,16 @@ pub struct Event {
     /// Epoch seconds.
     pub time: Epoch,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub tag: Option<String>,
+    pub tag: Option<Tag>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub user_id: Option<String>,
+    pub user_id: Option<UserId>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub client: Option<String>,
+    pub client: Option<ClientId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,
     /// The connection's owner, in the caller's terms.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub owner: Option<String>,
+    pub owner: Option<Owner>,
     /// The provider's error code, for failures.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -99,7 +100,7 @@ pub struct Event {
     pub grant: Option<String>,
     /// The tag of the connection that keeps the grant, when `grant` is `kept`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub grant_held_by: Option<String>,
+    pub grant_held_by: Option<Tag>,
     /// Who did it, when someone did: an administrator (`cli:<user>`, a console user) or an API
     /// token's name.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -114,13 +115,13 @@ pub struct Event {
 
 impl Event {
     /// An event about the connection `tag`.
-    pub fn connection(kind: EventKind, tag: &str, client: &str, time: Epoch) -> Self {
+    pub fn connection(kind: EventKind, tag: &Tag, client: &ClientId, time: Epoch) -> Self {
         Event {
             kind,
             time,
-            tag: Some(tag.to_string()),
+            tag: Some(tag.clone()),
             user_id: None,
-            client: Some(client.to_string()),
+            client: Some(client.clone()),
             provider: None,
             owner: None,
             error: None,
@@ -133,12 +134,12 @@ impl Event {
     }
 
     /// An event about the user `user_id`.
-    pub fn user(kind: EventKind, user_id: &str, time: Epoch) -> Self {
+    pub fn user(kind: EventKind, user_id: &UserId, time: Epoch) -> Self {
         Event {
             kind,
             time,
             tag: None,
-            user_id: Some(user_id.to_string()),
+            user_id: Some(user_id.clone()),
             client: None,
             provider: None,
             owner: None,
@@ -161,17 +162,20 @@ impl Event {
         time: Epoch,
     ) -> Self {
         Event {
+            kind: EventKind::Admin(action),
+            time,
+            tag: None,
+            user_id: None,
+            client: None,
+            provider: None,
+            owner: None,
+            error: None,
+            grant: None,
+            grant_held_by: None,
             actor: Some(actor.to_string()),
             target: Some(target.to_string()),
             address,
-            ..Event::user(EventKind::Admin(action), "", time)
         }
-        .without_user()
-    }
-
-    fn without_user(mut self) -> Self {
-        self.user_id = None;
-        self
     }
 
     /// Who did it.
@@ -185,8 +189,8 @@ impl Event {
         self
     }
 
-    pub fn with_owner(mut self, owner: Option<&str>) -> Self {
-        self.owner = owner.map(str::to_string);
+    pub fn with_owner(mut self, owner: Option<&Owner>) -> Self {
+        self.owner = owner.cloned();
         self
     }
 
@@ -197,9 +201,9 @@ impl Event {
 
     /// What became of the grant the connection held (`revoked`, `kept`, `not_revoked`), and the
     /// tag that keeps it.
-    pub fn with_grant(mut self, grant: &str, held_by: Option<&str>) -> Self {
+    pub fn with_grant(mut self, grant: &str, held_by: Option<&Tag>) -> Self {
         self.grant = Some(grant.to_string());
-        self.grant_held_by = held_by.map(str::to_string);
+        self.grant_held_by = held_by.cloned();
         self
     }
 }
@@ -210,17 +214,20 @@ mod tests {
 
     #[test]
     fn an_event_names_what_changed_and_nothing_else() {
-        let event = Event::connection(EventKind::ConnectionCreated, "mail:1", "c1", 1700)
+        let tag = Tag::parse("mail:1").unwrap();
+        let client = ClientId::stored("c1");
+        let event = Event::connection(EventKind::ConnectionCreated, &tag, &client, 1700)
             .with_provider(Some("gmail"))
-            .with_owner(Some("contact:42"));
+            .with_owner(Some(&Owner::parse("contact:42").unwrap()));
         let json = serde_json::to_value(&event).unwrap();
         assert_eq!(
             json,
             serde_json::json!({"type": "connection.created", "time": 1700, "tag": "mail:1",
                 "client": "c1", "provider": "gmail", "owner": "contact:42"})
         );
-        let replaced = Event::connection(EventKind::ConnectionReplaced, "mail:1", "c1", 1700)
-            .with_grant("kept", Some("mail:2"));
+        let held_by = Tag::parse("mail:2").unwrap();
+        let replaced = Event::connection(EventKind::ConnectionReplaced, &tag, &client, 1700)
+            .with_grant("kept", Some(&held_by));
         let json = serde_json::to_value(&replaced).unwrap();
         assert_eq!(json["grant"], "kept");
         assert_eq!(json["grant_held_by"], "mail:2");

@@ -18,8 +18,7 @@ pub async fn authorize(
     req: &Request,
     endpoint: Endpoint,
 ) -> Result<ApiToken, ApiError> {
+    let presented = bearer_token(req);
     let address = source_ip(req).and_then(|ip| ip.parse::<IpAddr>().ok());
-    Ok(tokens
-        .authorize(bearer_token(req), address, endpoint)
-        .await?)
+    Ok(tokens.authorize(presented, address, endpoint).await?)
 }

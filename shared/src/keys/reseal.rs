@@ -14,8 +14,8 @@ use super::ring::Keyring;
 use super::sealed::{RecordId, SealedBy, sealed_by};
 use super::set::KeySet;
 use crate::clock::Epoch;
-use crate::domain::StoredToken;
 use crate::domain::token::Sealed;
+use crate::domain::{StoredToken, Tag};
 use crate::store::{PageRequest, StoreError, TokenStore};
 use crate::vault::field;
 
@@ -25,10 +25,12 @@ pub const ATTEMPTS: usize = 3;
 /// The record identity a record's values are sealed for: its tag and connection id (the tag
 /// again for a record stored before connections had ids).
 pub fn record_id(record: &StoredToken) -> RecordId<'_> {
-    let tag = record.tag.as_str();
     RecordId {
-        tag,
-        connection: record.connection_id.as_deref().unwrap_or(tag),
+        tag: &record.tag,
+        connection: record
+            .connection_id
+            .as_deref()
+            .unwrap_or(record.tag.as_str()),
     }
 }
 
@@ -137,7 +139,7 @@ enum One {
 async fn reseal_one(
     tokens: &dyn TokenStore,
     keyring: &Keyring,
-    tag: &str,
+    tag: &Tag,
     now: Epoch,
 ) -> Result<One, KeyError> {
     for _ in 0..ATTEMPTS {

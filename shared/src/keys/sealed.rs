@@ -18,8 +18,8 @@ use secrecy::zeroize::Zeroize;
 use secrecy::{ExposeSecret, SecretString};
 
 use super::KeyError;
-use crate::domain::KeyNumber;
 use crate::domain::token::Sealed;
+use crate::domain::{KeyNumber, Tag};
 
 /// The format byte of version 1 (one secret-derived key).
 pub const FORMAT_V1: u8 = 1;
@@ -33,7 +33,7 @@ const NONCE_BYTES: usize = 12;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RecordId<'a> {
     /// The record's tag.
-    pub tag: &'a str,
+    pub tag: &'a Tag,
     /// The connection held under the tag: a replace makes a new one. Records written before
     /// connections had ids use their tag.
     pub connection: &'a str,
@@ -88,7 +88,7 @@ fn header(bytes: &[u8]) -> Result<(SealedBy, &[u8]), KeyError> {
 /// Length-prefixed parts, so no boundary can be shifted to imitate another record or field.
 fn associated_data(record: RecordId<'_>, field: &str, number: KeyNumber) -> Vec<u8> {
     let parts: [&[u8]; 3] = [
-        record.tag.as_bytes(),
+        record.tag.as_str().as_bytes(),
         record.connection.as_bytes(),
         field.as_bytes(),
     ];

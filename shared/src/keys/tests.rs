@@ -11,11 +11,15 @@ use secrecy::{ExposeSecret, SecretString};
 use super::reseal::{self, record_id};
 use super::*;
 use crate::domain::token::{Sealed, TokenStatus};
-use crate::domain::{ClientId, KeyNumber, StoredToken};
+use crate::domain::{ClientId, KeyNumber, StoredToken, Tag};
 use crate::secrets::SecretStore;
 use crate::store::TokenStore;
 use crate::store::sqlite::SqliteStore;
 use crate::vault::{TokenVault, field};
+
+fn tag_of(raw: &str) -> Tag {
+    Tag::parse(raw).unwrap()
+}
 
 const LEGACY_SECRET: &str = "a-legacy-token-key-secret-of-more-than-32-chars";
 
@@ -34,8 +38,8 @@ fn keyring(store: &Arc<SqliteStore>, ttl: Duration) -> Keyring {
 
 fn record(tag: &str) -> StoredToken {
     StoredToken {
-        tag: tag.to_string(),
-        client_id: ClientId::new("c1"),
+        tag: tag_of(tag),
+        client_id: ClientId::generate(),
         grant_type: "authorization_code".into(),
         scopes: vec![],
         token_type: None,
@@ -71,10 +75,10 @@ fn secret(s: &str) -> SecretString {
 /// A record whose access and refresh tokens are `at-<tag>` and `rt-<tag>`, sealed by `keys`.
 fn sealed_record(tag: &str, keys: &KeySet) -> StoredToken {
     let mut r = record(tag);
-    let id = record_id(&r).tag.to_string();
+    let t = r.tag.clone();
     let id = RecordId {
-        tag: &id,
-        connection: &id,
+        tag: &t,
+        connection: t.as_str(),
     };
     r.access_token = Some(
         keys.seal(id, field::ACCESS_TOKEN, &secret(&format!("at-{tag}")))
@@ -89,7 +93,7 @@ fn sealed_record(tag: &str, keys: &KeySet) -> StoredToken {
 
 async fn read_all(store: &SqliteStore, ring: &Keyring, tags: &[String]) {
     for tag in tags {
-        let r = store.get_token(tag).await.unwrap().unwrap();
+        let r = store.get_token(&tag_of(tag)).await.unwrap().unwrap();
         let values: Vec<&Sealed> = reseal::sealed_fields(&r)
             .into_iter()
             .map(|(_, v)| v)
@@ -191,8 +195,9 @@ async fn a_value_moved_to_another_record_or_field_or_with_its_version_altered_do
     let store = Arc::new(SqliteStore::in_memory().unwrap());
     let ring = keyring(&store, Duration::from_secs(300));
     let keys = ring.sealing().await.unwrap();
+    let (mail_1, mail_2) = (tag_of("mail:1"), tag_of("mail:2"));
     let here = RecordId {
-        tag: "mail:1",
+        tag: &mail_1,
         connection: "c-1",
     };
     let sealed = keys.seal(here, field::ACCESS_TOKEN, &secret("at")).unwrap();
@@ -205,14 +210,14 @@ async fn a_value_moved_to_another_record_or_field_or_with_its_version_altered_do
     let elsewhere = [
         (
             RecordId {
-                tag: "mail:2",
+                tag: &mail_2,
                 connection: "c-1",
             },
             field::ACCESS_TOKEN,
         ),
         (
             RecordId {
-                tag: "mail:1",
+                tag: &mail_1,
                 connection: "c-2",
             },
             field::ACCESS_TOKEN,
@@ -261,12 +266,16 @@ async fn a_record_sealed_in_format_1_opens_and_is_resealed() {
     let mut old = record("mail:9");
     old.access_token = Some(
         legacy
-            .seal("mail:9", field::ACCESS_TOKEN, &secret("at-mail:9"))
+            .seal(&tag_of("mail:9"), field::ACCESS_TOKEN, &secret("at-mail:9"))
             .unwrap(),
     );
     old.refresh_token = Some(
         legacy
-            .seal("mail:9", field::REFRESH_TOKEN, &secret("rt-mail:9"))
+            .seal(
+                &tag_of("mail:9"),
+                field::REFRESH_TOKEN,
+                &secret("rt-mail:9"),
+            )
             .unwrap(),
     );
     store.create_token(&old).await.unwrap();
@@ -320,7 +329,7 @@ async fn a_record_whose_refresh_lease_is_held_is_left_for_the_next_pass() {
         .unwrap()
         .unwrap();
     assert_eq!((report.resealed, report.deferred), (0, 1));
-    let stored = store.get_token("mail:1").await.unwrap().unwrap();
+    let stored = store.get_token(&tag_of("mail:1")).await.unwrap().unwrap();
     assert_eq!(
         stored.access_token, leased.access_token,
         "a leased record is not written"

@@ -184,7 +184,11 @@ mod tests {
     use crate::login::name::LoginName;
 
     fn user() -> User {
-        User::new("ada@example.org", UserSource::Local, 0)
+        User::new(
+            crate::domain::Email::parse("ada@example.org").unwrap(),
+            UserSource::Local,
+            0,
+        )
     }
 
     /// Answers a fixed outcome and counts its calls.
@@ -204,7 +208,8 @@ mod tests {
             Ok(match self.answer {
                 None => Outcome::Authenticated(Box::new(Authenticated {
                     user: User {
-                        email: format!("{}@example.org", self.name),
+                        email: crate::domain::Email::parse(&format!("{}@example.org", self.name))
+                            .unwrap(),
                         ..user()
                     },
                     changes: UserChanges::default(),

@@ -15,7 +15,7 @@ pub async fn local_user(users: &dyn UserStore, name: &LoginName) -> StoreResult<
     match name {
         LoginName::Email(email) => match users.find_user_by_email(email).await? {
             Some(user) => Ok(Some(user)),
-            None => users.find_user_by_wordpress_login(email).await,
+            None => users.find_user_by_wordpress_login(email.as_str()).await,
         },
         LoginName::Username(login) => users.find_user_by_wordpress_login(login).await,
     }
@@ -59,9 +59,13 @@ mod tests {
     #[tokio::test]
     async fn one_login_looks_its_user_up_once() {
         let store = SqliteStore::in_memory().unwrap();
-        let user = User::new("ada@example.org", UserSource::Local, 1);
+        let user = User::new(
+            crate::domain::Email::parse("ada@example.org").unwrap(),
+            UserSource::Local,
+            1,
+        );
         store.create_user(&user, None).await.unwrap();
-        let name = LoginName::Email("ada@example.org".into());
+        let name = LoginName::Email(crate::domain::Email::parse("ada@example.org").unwrap());
         let lookup = LocalUser::default();
         let first = lookup.of(&store, &name).await.unwrap();
         assert_eq!(first.as_ref().map(|u| &u.id), Some(&user.id));

@@ -251,7 +251,7 @@ impl Migration {
         tracing::info!(user_id = %user.id, "created the local user of a WordPress account");
         self.meter.count(Counter::CreatedAtLogin, 1).await;
         self.events
-            .publish(Event::user(EventKind::UserMigrated, user.id.as_str(), now))
+            .publish(Event::user(EventKind::UserMigrated, &user.id, now))
             .await;
         Ok(Outcome::Authenticated(Box::new(Authenticated {
             user,

@@ -14,7 +14,7 @@ pub const MAX_NAME_LEN: usize = 254;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LoginName {
     /// An e-mail address: looked up locally, and sent to WordPress as `email`.
-    Email(String),
+    Email(Email),
     /// Anything else: a WordPress `user_login`, sent to WordPress as `login`.
     Username(String),
 }
@@ -32,36 +32,30 @@ pub(super) fn invalid(field: &'static str, reason: &'static str) -> InvalidField
     InvalidField { field, reason }
 }
 
-/// Whether `raw` is an e-mail address by the one rule of [`Email`].
-pub fn is_email(raw: &str) -> bool {
-    Email::is_valid(raw)
-}
-
 impl LoginName {
     /// A name given as `username`: an e-mail address when it is one (the reference sent those to
     /// WordPress as `login`, which WordPress looks up as a username only).
     pub fn from_username(raw: &str) -> Result<Self, InvalidField> {
         let name = checked("username", raw)?;
-        Ok(if is_email(name) {
-            LoginName::Email(name.to_string())
-        } else {
-            LoginName::Username(name.to_string())
+        Ok(match Email::parse(name) {
+            Ok(email) => LoginName::Email(email),
+            Err(_) => LoginName::Username(name.to_string()),
         })
     }
 
     /// A name given as `email`, which must be an e-mail address.
     pub fn from_email(raw: &str) -> Result<Self, InvalidField> {
         let name = checked("email", raw)?;
-        if !is_email(name) {
-            return Err(invalid("email", "is not an e-mail address"));
-        }
-        Ok(LoginName::Email(name.to_string()))
+        Email::parse(name)
+            .map(LoginName::Email)
+            .map_err(|_| invalid("email", "is not an e-mail address"))
     }
 
     /// The name as typed (trimmed).
     pub fn as_str(&self) -> &str {
         match self {
-            LoginName::Email(s) | LoginName::Username(s) => s,
+            LoginName::Email(email) => email.as_str(),
+            LoginName::Username(name) => name,
         }
     }
 
@@ -96,7 +90,7 @@ mod tests {
     fn an_email_address_given_as_username_is_an_email() {
         assert_eq!(
             LoginName::from_username(" Ada@Example.org ").unwrap(),
-            LoginName::Email("Ada@Example.org".into())
+            LoginName::Email(Email::parse("Ada@Example.org").unwrap())
         );
         for username in ["admin", "admin.admin", "john@home", "a b", "jane@doe."] {
             assert_eq!(

@@ -303,7 +303,11 @@ mod tests {
             current_sign_in_ip: Some("192.0.2.1".into()),
             last_sign_in_at: Some(50),
             version: 3,
-            ..User::new("ada@example.org", UserSource::Local, 1)
+            ..User::new(
+                crate::domain::Email::parse("ada@example.org").unwrap(),
+                UserSource::Local,
+                1,
+            )
         };
         let next = signed_in(&user, &UserChanges::default(), Some("198.51.100.7"), 200);
         assert_eq!(next.current_sign_in_at, Some(200));
@@ -319,7 +323,11 @@ mod tests {
         use crate::domain::user::PasswordHash;
         let read = User {
             password_hash: Some(PasswordHash("md5".into())),
-            ..User::new("ada@example.org", UserSource::Wordpress, 1)
+            ..User::new(
+                crate::domain::Email::parse("ada@example.org").unwrap(),
+                UserSource::Wordpress,
+                1,
+            )
         };
         let changes = UserChanges {
             rehash: Some(PasswordHash("argon2-a".into())),

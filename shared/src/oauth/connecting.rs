@@ -17,7 +17,7 @@ use super::error::OAuthError;
 use super::records::{self, Written};
 use super::revocation::{Released, release_grant};
 use crate::clock;
-use crate::domain::StoredToken;
+use crate::domain::{StoredToken, Tag};
 use crate::events::{Event, EventKind};
 use crate::store::StoreError;
 
@@ -70,7 +70,7 @@ pub async fn store(
                 grant_type = %saved.grant_type,
                 old_client = %previous.client_id,
                 old_grant = released.name(),
-                held_by = released.held_by().unwrap_or("-"),
+                held_by = released.held_by().map_or("-", Tag::as_str),
                 "connection replaced"
             );
             (saved, Some(released))
@@ -80,20 +80,20 @@ pub async fn store(
         None => Event::connection(
             EventKind::ConnectionCreated,
             &record.tag,
-            record.client_id.as_str(),
+            &record.client_id,
             clock::now(),
         ),
         Some(released) => Event::connection(
             EventKind::ConnectionReplaced,
             &record.tag,
-            record.client_id.as_str(),
+            &record.client_id,
             clock::now(),
         )
         .with_grant(released.name(), released.held_by()),
     };
     event = event
         .with_provider(Some(provider))
-        .with_owner(record.owner.as_deref())
+        .with_owner(record.owner.as_ref())
         .with_actor(record.created_by.as_deref());
     ctx.app.events.publish(event).await;
     Ok(Connected { record, replaced })
@@ -114,7 +114,7 @@ async fn lost_tag(ctx: &OAuthContext, record: StoredToken) -> OAuthError {
         tag = %record.tag,
         client = %record.client_id,
         new_grant = released.name(),
-        held_by = released.held_by().unwrap_or("-"),
+        held_by = released.held_by().map_or("-", Tag::as_str),
         "the tag holds another connection; the new one is not stored"
     );
     OAuthError::ConnectionExists(record.tag)

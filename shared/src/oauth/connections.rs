@@ -12,14 +12,14 @@ use super::revocation::{Released, release_grant};
 use crate::clients::{ClientAdmin, ClientAdminError};
 use crate::clock::Epoch;
 use crate::domain::token::TokenStatus;
-use crate::domain::{ClientId, ConnectionFilter, ConnectionStatus, Scope, StoredToken};
+use crate::domain::{ClientId, ConnectionFilter, ConnectionStatus, Owner, Scope, StoredToken, Tag};
 use crate::events::{Event, EventKind};
 use crate::store::{Page, PageRequest, StoreError, all_pages};
 
 /// A connection as other services see it in a listing: what it is for and whose, never a token.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ConnectionView {
-    pub tag: String,
+    pub tag: Tag,
     pub client: ClientId,
     /// The client's provider; `None` when the client is gone.
     pub provider: Option<String>,
@@ -29,7 +29,7 @@ pub struct ConnectionView {
     /// The provider account that granted it.
     pub resource_owner_name: Option<String>,
     /// Whose connection it is, in the caller's terms.
-    pub owner: Option<String>,
+    pub owner: Option<Owner>,
     pub created_by: Option<String>,
     pub created: Epoch,
     /// What the console shows besides (not part of `GET /connections`'s answer).
@@ -67,7 +67,7 @@ impl ConnectionHealth {
 /// connections), a status, an owner, a tag prefix. Empty: every connection.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ConnectionSearch {
-    pub owner: Option<String>,
+    pub owner: Option<Owner>,
     pub status: Option<ConnectionStatus>,
     /// A provider's name (`google`, `test-oidc`).
     pub provider: Option<String>,
@@ -79,14 +79,20 @@ pub struct ConnectionSearch {
 /// outside the scope are left out, so a page may hold fewer than its limit while `next` is set.
 pub async fn list_connections(
     ctx: &OAuthContext,
-    owner: Option<&str>,
+    owner: Option<&Owner>,
     scope: &Scope,
     page: &PageRequest,
 ) -> Result<Page<ConnectionView>, StoreError> {
+    // A scope of one exact owner lists through the owner index too; a pattern that is no owner
+    // matches only records stored under an older rule, which the unfiltered listing finds.
+    let scoped = || {
+        scope
+            .owners
+            .single_exact()
+            .and_then(|o| Owner::parse(o).ok())
+    };
     let search = ConnectionSearch {
-        owner: owner
-            .or_else(|| scope.owners.single_exact())
-            .map(str::to_string),
+        owner: owner.cloned().or_else(scoped),
         ..ConnectionSearch::default()
     };
     find_connections(ctx, &search, scope, page).await
@@ -133,7 +139,7 @@ pub async fn find_connections(
     let visible = records
         .items
         .into_iter()
-        .filter(|r| scope.allows(&r.tag, r.owner.as_deref(), &r.client_id));
+        .filter(|r| scope.allows(&r.tag, r.owner.as_ref(), &r.client_id));
     for record in visible {
         if !providers.contains_key(&record.client_id) {
             let client = ctx.app.stores.clients.get_client(&record.client_id).await?;
@@ -192,7 +198,7 @@ pub async fn records_of(
 /// unless another record holds the same account). `None` when there was no record under `tag`.
 pub async fn delete_connection(
     ctx: &OAuthContext,
-    tag: &str,
+    tag: &Tag,
 ) -> Result<Option<Released>, StoreError> {
     let Some(record) = ctx.app.stores.tokens.get_token(tag).await? else {
         return Ok(None);
@@ -202,17 +208,17 @@ pub async fn delete_connection(
     }
     // After the delete: a delete that failed leaves the record with its grant still live.
     let released = release_grant(ctx, &record, None).await;
-    tracing::info!(%tag, client = %record.client_id, grant = released.name(), held_by = released.held_by().unwrap_or("-"), "connection deleted");
+    tracing::info!(%tag, client = %record.client_id, grant = released.name(), held_by = released.held_by().map_or("-", Tag::as_str), "connection deleted");
     ctx.app
         .events
         .publish(
             Event::connection(
                 EventKind::ConnectionDeleted,
                 tag,
-                record.client_id.as_str(),
+                &record.client_id,
                 crate::clock::now(),
             )
-            .with_owner(record.owner.as_deref())
+            .with_owner(record.owner.as_ref())
             .with_grant(released.name(), released.held_by()),
         )
         .await;
@@ -225,9 +231,9 @@ pub async fn delete_connection(
 /// such client.
 pub async fn delete_client(
     ctx: &OAuthContext,
-    id: &str,
+    id: &ClientId,
     with_tokens: bool,
-) -> Result<Vec<String>, DeleteClientError> {
+) -> Result<Vec<Tag>, DeleteClientError> {
     let admin = ClientAdmin {
         app: &ctx.app,
         providers: &ctx.providers,

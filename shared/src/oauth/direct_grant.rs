@@ -15,11 +15,11 @@ use super::connecting::{self, Connected};
 use super::context::OAuthContext;
 use super::credentials::with_secret_fallback;
 use super::error::OAuthError;
-use super::flow::{Initiator, active_client, check_owner, provider_for, refresh_margin};
+use super::flow::{Initiator, active_client, provider_for, refresh_margin, requested_client};
 use super::owner;
 use super::records::{self, Grant};
 use crate::clock;
-use crate::domain::{ClientId, GrantType, Tag};
+use crate::domain::{ClientId, GrantType, Owner, Tag};
 
 /// Which grant a request asks for, as its JSON names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -86,7 +86,7 @@ pub struct GrantRequest {
     /// Scopes; `None` for the provider's defaults.
     pub scopes: Option<Vec<String>>,
     pub tag: Tag,
-    pub owner: Option<String>,
+    pub owner: Option<Owner>,
     pub replace: bool,
 }
 
@@ -94,7 +94,7 @@ impl TokenRequest {
     /// Checks every value: the tag (or the grant's default tag), the owner, and the password
     /// grant's user name and password.
     pub fn check(self) -> Result<GrantRequest, OAuthError> {
-        let client = ClientId::new(self.client);
+        let client = requested_client(&self.client)?;
         let grant = match self.grant {
             GrantKind::ClientCredentials => DirectGrant::ClientCredentials,
             GrantKind::Password => DirectGrant::Password {
@@ -107,12 +107,7 @@ impl TokenRequest {
             },
         };
         let tag = Tag::requested(self.tag.as_deref(), grant.grant_type(), &client)?;
-        let owner = self
-            .owner
-            .as_deref()
-            .map(check_owner)
-            .transpose()?
-            .map(str::to_string);
+        let owner = self.owner.as_deref().map(Owner::parse).transpose()?;
         Ok(GrantRequest {
             client,
             grant,
@@ -132,14 +127,14 @@ pub async fn run(
     request: GrantRequest,
     initiator: &Initiator,
 ) -> Result<Connected, OAuthError> {
-    let client = active_client(ctx, request.client.as_str()).await?;
-    initiator.may_touch(request.tag.as_str(), request.owner.as_deref(), &client.id)?;
+    let client = active_client(ctx, &request.client).await?;
+    initiator.may_touch(&request.tag, request.owner.as_ref(), &client.id)?;
     // Refused before the provider is asked, so no grant is spent for nothing; the write decides
     // again, atomically (`connecting::store`).
     let tokens = ctx.app.stores.tokens.as_ref();
-    if let Some(existing) = tokens.get_token(request.tag.as_str()).await? {
+    if let Some(existing) = tokens.get_token(&request.tag).await? {
         if !request.replace {
-            return Err(OAuthError::ConnectionExists(request.tag.into_string()));
+            return Err(OAuthError::ConnectionExists(request.tag));
         }
         // A replace ends the connection there now: it must be the caller's to touch too.
         initiator.may_touch_record(&existing)?;
@@ -194,6 +189,17 @@ pub async fn run(
 mod tests {
     use super::*;
 
+    /// A client id as requests name one.
+    const C1: &str = "0190a000-0000-7000-8000-0000000000c1";
+
+    #[test]
+    fn a_client_that_is_no_id_is_unknown_and_a_missing_one_is_required() {
+        let unknown = request(serde_json::json!({"client": "c1", "grant": "client_credentials"}));
+        assert_eq!(unknown.unwrap_err().code(), "unknown_client");
+        let missing = request(serde_json::json!({"client": " ", "grant": "client_credentials"}));
+        assert_eq!(missing.unwrap_err().code(), "invalid_request");
+    }
+
     fn request(json: serde_json::Value) -> Result<GrantRequest, OAuthError> {
         serde_json::from_value::<TokenRequest>(json)
             .unwrap()
@@ -202,11 +208,11 @@ mod tests {
 
     #[test]
     fn each_grant_defaults_to_a_tag_of_its_own_kind() {
-        let cc = request(serde_json::json!({"client": "c1", "grant": "client_credentials"}));
-        assert_eq!(cc.unwrap().tag, "client-credentials:c1");
-        let pw = request(serde_json::json!({"client": "c1", "grant": "password",
+        let cc = request(serde_json::json!({"client": C1, "grant": "client_credentials"}));
+        assert_eq!(cc.unwrap().tag, format!("client-credentials:{C1}").as_str());
+        let pw = request(serde_json::json!({"client": C1, "grant": "password",
             "username": "u", "password": "p", "tag": " "}));
-        assert_eq!(pw.unwrap().tag, "password:c1");
+        assert_eq!(pw.unwrap().tag, format!("password:{C1}").as_str());
     }
 
     #[test]
@@ -214,19 +220,19 @@ mod tests {
         let long = "t".repeat(crate::domain::tag::MAX_TAG_LEN + 1);
         for (json, message) in [
             (
-                serde_json::json!({"client": "c1", "grant": "client_credentials", "tag": long}),
+                serde_json::json!({"client": C1, "grant": "client_credentials", "tag": long}),
                 "tag is longer than 200 characters",
             ),
             (
-                serde_json::json!({"client": "c1", "grant": "client_credentials", "tag": "a\u{7}"}),
+                serde_json::json!({"client": C1, "grant": "client_credentials", "tag": "a\u{7}"}),
                 "tag must not contain control characters",
             ),
             (
-                serde_json::json!({"client": "c1", "grant": "client_credentials", "owner": ""}),
+                serde_json::json!({"client": C1, "grant": "client_credentials", "owner": ""}),
                 "owner must be 1 to 200 characters",
             ),
             (
-                serde_json::json!({"client": "c1", "grant": "password", "password": "p"}),
+                serde_json::json!({"client": C1, "grant": "password", "password": "p"}),
                 "username is required for the password grant",
             ),
         ] {
@@ -235,12 +241,12 @@ mod tests {
             assert_eq!(err.to_string(), message);
         }
         let checked = request(
-            serde_json::json!({"client": "c1", "grant": "client_credentials",
+            serde_json::json!({"client": C1, "grant": "client_credentials",
             "tag": "site-a:x", "owner": "contact:1", "replace": true, "scopes": []}),
         )
         .unwrap();
         assert_eq!(checked.tag, "site-a:x");
-        assert_eq!(checked.owner.as_deref(), Some("contact:1"));
+        assert_eq!(checked.owner.unwrap(), "contact:1");
         assert!(checked.replace);
         assert_eq!(checked.scopes, None, "no scopes means the provider's");
     }

@@ -35,7 +35,7 @@ pub enum OAuthError {
     OtherBrowser,
     /// The tag already holds a connection and the start did not say `replace`.
     #[error("a connection with tag {0:?} exists; ask again with replace: true to replace it")]
-    ConnectionExists(String),
+    ConnectionExists(crate::domain::Tag),
     /// The caller's API token may not touch this connection; the message names its scope.
     #[error("{0}")]
     OutOfScope(crate::domain::OutOfScope),
@@ -61,6 +61,13 @@ pub enum OAuthError {
     Secrets(#[from] SecretError),
     #[error(transparent)]
     Keys(#[from] KeyError),
+}
+
+/// An owner that breaks the rules is a malformed request.
+impl From<crate::domain::OwnerError> for OAuthError {
+    fn from(e: crate::domain::OwnerError) -> Self {
+        OAuthError::InvalidRequest(e.to_string())
+    }
 }
 
 /// A tag that breaks the rules is a malformed request.

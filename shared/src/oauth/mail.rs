@@ -12,7 +12,7 @@ use super::error::OAuthError;
 use super::flow::active_client;
 use super::records;
 use super::refresh::{FreshToken, RefreshError, Refresher};
-use crate::domain::Scope;
+use crate::domain::{Scope, Tag};
 use crate::mail::{MailSettings, MailTemplateError, xoauth2};
 use crate::providers::ProviderError;
 
@@ -24,11 +24,11 @@ pub enum MailError {
     Refresh(#[from] RefreshError),
     /// The connection's provider has no `mailSettingsTemplate`.
     #[error("the provider {provider:?} of token {tag:?} has no mail settings")]
-    NoTemplate { tag: String, provider: String },
+    NoTemplate { tag: Tag, provider: String },
     /// The template names something the token's resource owner lacks.
     #[error("token {tag:?}: {source}")]
     Owner {
-        tag: String,
+        tag: Tag,
         #[source]
         source: MailTemplateError,
     },
@@ -42,7 +42,7 @@ impl From<OAuthError> for MailError {
 
 /// Mail settings and the token to log in with.
 pub struct MailAccess {
-    pub tag: String,
+    pub tag: Tag,
     pub token: FreshToken,
     pub settings: MailSettings,
 }
@@ -78,15 +78,15 @@ impl MailAccess {
 pub async fn mail_access(
     ctx: &OAuthContext,
     refresher: &Refresher,
-    tag: &str,
+    tag: &Tag,
     scope: &Scope,
     start_by: Instant,
 ) -> Result<MailAccess, MailError> {
     let record = records::read_within(ctx.app.stores.tokens.as_ref(), tag, scope)
         .await
         .map_err(OAuthError::from)?
-        .ok_or_else(|| RefreshError::NotFound(tag.to_string()))?;
-    let client = active_client(ctx, record.client_id.as_str()).await?;
+        .ok_or_else(|| RefreshError::NotFound(tag.clone()))?;
+    let client = active_client(ctx, &record.client_id).await?;
     let definition = ctx.providers.get(&client.provider).ok_or_else(|| {
         OAuthError::Provider(ProviderError::Unknown {
             name: client.provider.clone(),
@@ -97,7 +97,7 @@ pub async fn mail_access(
             .mail_settings_template
             .as_ref()
             .ok_or_else(|| MailError::NoTemplate {
-                tag: tag.to_string(),
+                tag: tag.clone(),
                 provider: client.provider.clone(),
             })?;
     let settings = template
@@ -106,12 +106,12 @@ pub async fn mail_access(
             record.resource_owner_name.as_deref(),
         )
         .map_err(|source| MailError::Owner {
-            tag: tag.to_string(),
+            tag: tag.clone(),
             source,
         })?;
     let token = refresher.fresh_token(ctx, tag, scope, start_by).await?;
     Ok(MailAccess {
-        tag: tag.to_string(),
+        tag: tag.clone(),
         token,
         settings,
     })

@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::token_response::ProviderTokenResponse;
 use crate::clock::Epoch;
 use crate::domain::token::{SealedCredentials, StoredToken, TokenFailure, TokenStatus};
-use crate::domain::{ClientId, GrantType, Scope, Tag};
+use crate::domain::{ClientId, GrantType, Owner, Scope, Tag};
 use crate::keys::{KeyError, KeySet, reseal::record_id};
 use crate::store::{Contention, StoreError, TokenStore, retry};
 
@@ -51,7 +51,7 @@ pub fn seal_new(
     now: Epoch,
 ) -> Result<StoredToken, KeyError> {
     let mut record = StoredToken {
-        tag: grant.tag.to_string(),
+        tag: grant.tag.clone(),
         client_id: grant.client_id.clone(),
         grant_type: grant.grant_type.as_str().to_string(),
         scopes: grant.requested_scopes.to_vec(),
@@ -93,7 +93,7 @@ pub fn apply_response(
     now: Epoch,
 ) -> Result<(), KeyError> {
     let id = record_id(record);
-    let (tag, connection) = (id.tag.to_string(), id.connection.to_string());
+    let (tag, connection) = (id.tag.clone(), id.connection.to_string());
     let id = crate::keys::RecordId {
         tag: &tag,
         connection: &connection,
@@ -124,13 +124,13 @@ pub fn apply_response(
 /// none, so a scope does not tell which tags exist.
 pub async fn read_within(
     store: &dyn TokenStore,
-    tag: &str,
+    tag: &Tag,
     scope: &Scope,
 ) -> Result<Option<StoredToken>, StoreError> {
     Ok(store
         .get_token(tag)
         .await?
-        .filter(|r| scope.allows(&r.tag, r.owner.as_deref(), &r.client_id)))
+        .filter(|r| scope.allows(&r.tag, r.owner.as_ref(), &r.client_id)))
 }
 
 /// Creates `record` under its tag, atomically: the store's conditional create loses with
@@ -199,7 +199,7 @@ pub async fn replace(store: &dyn TokenStore, record: StoredToken) -> Result<Writ
 /// one is held.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TokenView {
-    pub tag: String,
+    pub tag: Tag,
     pub client_id: ClientId,
     pub grant_type: String,
     pub scopes: Vec<String>,
@@ -212,7 +212,7 @@ pub struct TokenView {
     pub error: Option<TokenFailure>,
     pub status: TokenStatus,
     pub refreshed_at: Option<Epoch>,
-    pub owner: Option<String>,
+    pub owner: Option<Owner>,
     pub created_by: Option<String>,
     pub created: Epoch,
     pub modified: Epoch,
@@ -271,7 +271,7 @@ mod tests {
     fn a_sealed_record_holds_no_credential_in_clear_and_opens_again() {
         let v = vault();
         let tag = Tag::parse("mail:1").unwrap();
-        let client = ClientId::new("c1");
+        let client = ClientId::stored("c1");
         let scopes = vec!["mail".to_string()];
         let r = response(
             r#"{"access_token":"AT-123","token_type":"Bearer","expires_in":"3600","refresh_token":"RT-456"}"#,
@@ -305,7 +305,7 @@ mod tests {
     fn a_response_without_refresh_token_keeps_the_old_one_and_without_expiry_has_none() {
         let v = vault();
         let tag = Tag::parse("mail:1").unwrap();
-        let client = ClientId::new("c1");
+        let client = ClientId::stored("c1");
         let scopes = vec![];
         let first = response(r#"{"access_token":"A1","token_type":"Bearer","refresh_token":"R1"}"#);
         let mut rec = seal_new(&v, grant(&tag, &client, &scopes), &first, 300, 1000).unwrap();

@@ -19,7 +19,7 @@ use super::flow::{active_client_or_disabled, auth_method, provider_for};
 use super::grant::{ClientAuthMethod, GrantError};
 use super::records::field;
 use crate::domain::token::TokenStatus;
-use crate::domain::{AccountKey, StoredToken};
+use crate::domain::{AccountKey, StoredToken, Tag};
 use crate::keys::reseal::record_id;
 use crate::store::{PageRequest, StoreError};
 
@@ -34,7 +34,7 @@ pub enum Released {
     Revoked(Revoked),
     /// Kept: the record under `held_by` holds the same account under the same client, and
     /// revoking would end its grant too.
-    Kept { held_by: String },
+    Kept { held_by: Tag },
     /// Not revoked, and nobody else holds it: the provider has no revocation endpoint, the record
     /// no token, the revocation failed, or the store could not say whether another record holds the
     /// account (each logged).
@@ -52,7 +52,7 @@ impl Released {
     }
 
     /// The tag whose record keeps the grant, when it was kept.
-    pub fn held_by(&self) -> Option<&str> {
+    pub fn held_by(&self) -> Option<&Tag> {
         match self {
             Released::Kept { held_by } => Some(held_by),
             _ => None,
@@ -103,7 +103,7 @@ async fn holder(
     record: &StoredToken,
     account: &AccountKey,
     successor: Option<&StoredToken>,
-) -> Result<Option<String>, StoreError> {
+) -> Result<Option<Tag>, StoreError> {
     let holds = |t: &StoredToken| {
         t.status != TokenStatus::ReauthorizationRequired
             && t.account_key().as_ref() == Some(account)
@@ -161,7 +161,7 @@ async fn revoke_record(ctx: &OAuthContext, record: &StoredToken) -> Revoked {
 }
 
 async fn try_revoke(ctx: &OAuthContext, record: &StoredToken) -> Result<Revoked, String> {
-    let client = active_client_or_disabled(ctx, record.client_id.as_str())
+    let client = active_client_or_disabled(ctx, &record.client_id)
         .await
         .map_err(|e| e.to_string())?;
     let provider = provider_for(ctx, &client)

@@ -13,7 +13,7 @@ use tokio::time::Instant;
 use super::context::OAuthContext;
 use super::refresh::{Outcome, Refresher, Want};
 use crate::clock;
-use crate::domain::Scope;
+use crate::domain::{Scope, Tag};
 use crate::store::PageRequest;
 
 /// Default number of refreshes in flight at once.
@@ -73,7 +73,7 @@ pub async fn sweep(
             }
         };
         summary.read += due.items.len() as u64;
-        let tags: Vec<String> = due.items.into_iter().map(|t| t.tag).collect();
+        let tags: Vec<Tag> = due.items.into_iter().map(|t| t.tag).collect();
         let outcomes: Vec<Option<Outcome>> = futures::stream::iter(tags)
             .map(|tag| async move {
                 if Instant::now() >= options.stop_at {

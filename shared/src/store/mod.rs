@@ -10,7 +10,8 @@ use async_trait::async_trait;
 
 use crate::clock::Epoch;
 use crate::domain::{
-    AccountKey, ClientId, FlowState, OAuthClient, StoredToken, User, UserId, WordpressLink,
+    AccountKey, ClientId, Email, FlowState, OAuthClient, Owner, StoredToken, Tag, User, UserId,
+    WordpressLink,
 };
 
 mod api_tokens;
@@ -186,14 +187,17 @@ pub trait ClientStore: Send + Sync {
 pub trait TokenStore: Send + Sync {
     /// Creates a record; loses with `AlreadyExists` when the tag is taken.
     async fn create_token(&self, token: &StoredToken) -> StoreResult<()>;
-    async fn get_token(&self, tag: &str) -> StoreResult<Option<StoredToken>>;
+    async fn get_token(&self, tag: &Tag) -> StoreResult<Option<StoredToken>>;
     /// Writes `token` if its `version` is still current, and returns it with the next version.
     async fn update_token(&self, token: &StoredToken) -> StoreResult<StoredToken>;
-    async fn delete_token(&self, tag: &str) -> StoreResult<bool>;
+    async fn delete_token(&self, tag: &Tag) -> StoreResult<bool>;
     async fn list_tokens(&self, page: &PageRequest) -> StoreResult<Page<StoredToken>>;
     /// The records of `owner`, in tag order, through an index (never a scan).
-    async fn owner_tokens(&self, owner: &str, page: &PageRequest)
-    -> StoreResult<Page<StoredToken>>;
+    async fn owner_tokens(
+        &self,
+        owner: &Owner,
+        page: &PageRequest,
+    ) -> StoreResult<Page<StoredToken>>;
     /// The records holding `account` (one provider account under one client, see
     /// [`AccountKey`]), in tag order, through an index (never a scan). The index is written with
     /// each record; a record stored before it existed is found once it is written again (its next
@@ -235,7 +239,7 @@ pub trait UserStore: Send + Sync {
     /// `AlreadyExists(Email | ExtId | WordpressLink | WordpressLogin)` when another holds one of them.
     async fn create_user(&self, user: &User, link: Option<&WordpressLink>) -> StoreResult<()>;
     async fn get_user(&self, id: &UserId) -> StoreResult<Option<User>>;
-    async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<User>>;
+    async fn find_user_by_email(&self, email: &Email) -> StoreResult<Option<User>>;
     async fn find_user_by_ext_id(&self, ext_id: &str) -> StoreResult<Option<User>>;
     /// The user whose WordPress link has this `user_login` (case-insensitive), through a unique
     /// key: no scan.

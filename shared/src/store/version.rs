@@ -102,7 +102,11 @@ mod tests {
     fn user(version: u64) -> User {
         User {
             version,
-            ..User::new("a@example.com", UserSource::Local, 0)
+            ..User::new(
+                crate::domain::Email::parse("a@example.com").unwrap(),
+                UserSource::Local,
+                0,
+            )
         }
     }
 

@@ -204,7 +204,7 @@ fn parse(line: &str) -> Result<Exported, Invalid> {
         .ok_or((None, "ID is missing or not a positive number".to_string()))?;
     let invalid = |reason: &str| (Some(id), reason.to_string());
     let email = text("user_email")
-        .filter(|e| Email::is_valid(e))
+        .and_then(|e| Email::parse(&e).ok())
         .ok_or_else(|| invalid("user_email is missing or not an e-mail address"))?;
     let login = text("user_login").ok_or_else(|| invalid("user_login is missing"))?;
     let hash = match object.get("user_pass") {

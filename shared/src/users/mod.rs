@@ -8,8 +8,8 @@ pub mod import;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::clock;
-use crate::domain::Email;
-use crate::domain::{PasswordOrigin, User, UserId, UserSource};
+use crate::domain::email::{Email, InvalidEmail};
+use crate::domain::{InvalidId, PasswordOrigin, User, UserId, UserSource};
 use crate::login::credentials::MAX_PASSWORD_LEN;
 use crate::passwords::{PasswordError, hash_password_blocking};
 use crate::store::{Contention, StoreError, Unique, UserStore, all_pages, retry};
@@ -20,10 +20,8 @@ pub const MIN_PASSWORD_CHARS: usize = 8;
 /// Why a user operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum UserAdminError {
-    #[error("no user {0:?}; `authbridge users list` shows them")]
-    NotFound(String),
-    #[error("{0:?} is not an e-mail address")]
-    InvalidEmail(String),
+    #[error("no user {:?}; `authbridge users list` shows them", .0.to_string())]
+    NotFound(UserRef),
     #[error("the password must have at least 8 characters and at most 4096 bytes")]
     UnacceptablePassword,
     #[error("another user already has this {0}")]
@@ -43,9 +41,51 @@ impl From<StoreError> for UserAdminError {
     }
 }
 
+/// A user as an administrator names one: by id, or by e-mail address (a name holding an `@`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserRef {
+    Id(UserId),
+    Email(Email),
+}
+
+/// Why a text names no user: neither an e-mail address nor an id. Never repeats the text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidUserRef {
+    #[error("{0}")]
+    Email(InvalidEmail),
+    #[error("{0}")]
+    Id(InvalidId),
+}
+
+impl std::str::FromStr for UserRef {
+    type Err = InvalidUserRef;
+
+    /// An e-mail address when `raw` holds an `@` (parsed by the one rule), else an id.
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        if raw.contains('@') {
+            Email::parse(raw)
+                .map(UserRef::Email)
+                .map_err(InvalidUserRef::Email)
+        } else {
+            UserId::parse(raw)
+                .map(UserRef::Id)
+                .map_err(InvalidUserRef::Id)
+        }
+    }
+}
+
+impl std::fmt::Display for UserRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            UserRef::Id(id) => id.fmt(f),
+            UserRef::Email(email) => email.fmt(f),
+        }
+    }
+}
+
 /// A user to create.
 pub struct NewUser {
-    pub email: String,
+    pub email: Email,
     pub first_name: Option<String>,
     pub last_name: Option<String>,
     pub ext_id: Option<String>,
@@ -68,8 +108,6 @@ fn check_password(password: &SecretString) -> Result<(), UserAdminError> {
 impl UserAdmin<'_> {
     /// Creates a local user with an Argon2id hash of its password.
     pub async fn create(&self, new: NewUser) -> Result<User, UserAdminError> {
-        let email = Email::parse(&new.email)
-            .map_err(|_| UserAdminError::InvalidEmail(new.email.trim().to_string()))?;
         check_password(&new.password)?;
         let user = User {
             password_hash: Some(hash_password_blocking(&new.password).await?),
@@ -77,20 +115,19 @@ impl UserAdmin<'_> {
             first_name: new.first_name,
             last_name: new.last_name,
             ext_id: new.ext_id,
-            ..User::new(email.to_string(), UserSource::Local, clock::now())
+            ..User::new(new.email, UserSource::Local, clock::now())
         };
         self.users.create_user(&user, None).await?;
         Ok(user)
     }
 
-    /// The user with this id, or with this e-mail address when it holds an `@`.
-    pub async fn find(&self, id_or_email: &str) -> Result<User, UserAdminError> {
-        let found = if id_or_email.contains('@') {
-            self.users.find_user_by_email(id_or_email).await?
-        } else {
-            self.users.get_user(&UserId::new(id_or_email)).await?
+    /// The user `user` names.
+    pub async fn find(&self, user: &UserRef) -> Result<User, UserAdminError> {
+        let found = match user {
+            UserRef::Email(email) => self.users.find_user_by_email(email).await?,
+            UserRef::Id(id) => self.users.get_user(id).await?,
         };
-        found.ok_or_else(|| UserAdminError::NotFound(id_or_email.to_string()))
+        found.ok_or_else(|| UserAdminError::NotFound(user.clone()))
     }
 
     /// Every user, in id order.
@@ -101,25 +138,20 @@ impl UserAdmin<'_> {
 
     /// Lets the user log in again, or stops it: disabling ends its sessions, and enabling it again
     /// does not bring them back.
-    pub async fn set_active(
-        &self,
-        id_or_email: &str,
-        active: bool,
-    ) -> Result<User, UserAdminError> {
-        self.change(id_or_email, |user| user.set_active(active))
-            .await
+    pub async fn set_active(&self, user: &UserRef, active: bool) -> Result<User, UserAdminError> {
+        self.change(user, |user| user.set_active(active)).await
     }
 
     /// Replaces the user's password; every session of the user ends, and WordPress has no more say
     /// over the account (its password no longer logs in, even during the transition).
     pub async fn set_password(
         &self,
-        id_or_email: &str,
+        user: &UserRef,
         password: &SecretString,
     ) -> Result<User, UserAdminError> {
         check_password(password)?;
         let hash = hash_password_blocking(password).await?;
-        self.change(id_or_email, |user| {
+        self.change(user, |user| {
             user.set_password(hash.clone(), PasswordOrigin::Authbridge)
         })
         .await
@@ -128,17 +160,17 @@ impl UserAdmin<'_> {
     /// Applies `edit` to a fresh copy of the user until the write is not stale.
     async fn change(
         &self,
-        id_or_email: &str,
+        user: &UserRef,
         edit: impl Fn(&mut User),
     ) -> Result<User, UserAdminError> {
         let stale =
             |e: &UserAdminError| matches!(e, UserAdminError::Store(StoreError::StaleVersion));
         let edit = &edit;
         retry(Contention::Low, stale, |_| async move {
-            let mut user = self.find(id_or_email).await?;
-            edit(&mut user);
-            user.modified = clock::now();
-            Ok(self.users.update_user(&user).await?)
+            let mut found = self.find(user).await?;
+            edit(&mut found);
+            found.modified = clock::now();
+            Ok(self.users.update_user(&found).await?)
         })
         .await
     }

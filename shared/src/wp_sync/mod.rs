@@ -23,7 +23,7 @@ use serde::Serialize;
 use crate::clock;
 use crate::context::AppContext;
 use crate::domain::counter::Counter;
-use crate::domain::{User, UserId, WordpressAccount, WordpressLink};
+use crate::domain::{Email, User, UserId, WordpressAccount, WordpressLink};
 use crate::events::{Event, EventKind, Events};
 use crate::migration_status::Meter;
 use crate::store::{Contention, StoreError, Unique, UserStore, retry};
@@ -37,7 +37,7 @@ pub use payload::{PayloadError, SyncPayload};
 pub enum SyncError {
     /// Another local user holds the e-mail address.
     #[error("User with following email already exists, cannot synchronize: {0}")]
-    EmailConflict(String),
+    EmailConflict(Email),
     /// Another WordPress account's link holds the login (a rename on the site not yet synced).
     #[error(
         "User with following login is linked to another WordPress user, cannot synchronize: {0}"
@@ -52,7 +52,7 @@ pub enum SyncError {
 pub struct SyncedUser {
     pub user_id: UserId,
     pub wordpress_id: u64,
-    pub email: String,
+    pub email: Email,
     pub login: String,
     pub registered_at: String,
     pub nicename: Option<String>,
@@ -109,7 +109,7 @@ impl SyncService {
         self.events
             .publish(Event::user(
                 EventKind::UserSynced,
-                synced.user_id.as_str(),
+                &synced.user_id,
                 clock::now(),
             ))
             .await;

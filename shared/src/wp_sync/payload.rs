@@ -75,7 +75,7 @@ impl SyncPayload {
         WordpressAccount {
             id: self.wordpress_id,
             login: self.user_login.clone(),
-            email: self.email.to_string(),
+            email: self.email.clone(),
             nicename: self.user_nicename.clone(),
             url: self.user_url.clone(),
             registered: Some(rfc3339(self.registered_at.unix_timestamp())),

@@ -93,18 +93,15 @@ async fn main() {
     println!("|---|---|---|---|---|");
 
     let vault = TokenVault::from_secret(&SecretString::from("k".repeat(64))).expect("a vault");
+    let tag = authbridge_tests::tokens::tag_of("bench:keys");
     let sealed = vault
-        .seal(
-            "bench:keys",
-            field::ACCESS_TOKEN,
-            &SecretString::from("ya29.bench"),
-        )
+        .seal(&tag, field::ACCESS_TOKEN, &SecretString::from("ya29.bench"))
         .expect("sealing");
     let mut samples = Vec::with_capacity(reads);
     for _ in 0..reads {
         let started = Instant::now();
         vault
-            .open("bench:keys", field::ACCESS_TOKEN, &sealed)
+            .open(&tag, field::ACCESS_TOKEN, &sealed)
             .expect("opening");
         samples.push(started.elapsed());
     }

@@ -133,7 +133,7 @@ async fn run(label: &str, backend: authbridge_tests::Backend, n: usize, endpoint
         .expect("the keys")
         .seal(
             authbridge::keys::RecordId {
-                tag: "bench",
+                tag: &authbridge_tests::tokens::tag_of("bench"),
                 connection: "bench",
             },
             "access_token",

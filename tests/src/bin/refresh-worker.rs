@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use authbridge::domain::Scope;
+use authbridge::domain::{Scope, Tag};
 use authbridge::oauth::OAuthContext;
 use authbridge::oauth::refresh::{self, Refresher};
 use authbridge::secrets::ExposeSecret;
@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
     let (Some(tag), Some(callers)) = (
-        args.get(1),
+        args.get(1).and_then(|t| Tag::parse(t).ok()),
         args.get(2).and_then(|n| n.parse::<usize>().ok()),
     ) else {
         eprintln!("usage: refresh-worker TAG CALLERS");

@@ -7,6 +7,7 @@ use authbridge_tests::logs::Captured;
 use authbridge_tests::oidc::{self, CODE_CLIENT_BASIC};
 use authbridge_tests::sqlite_backend;
 use authbridge_tests::stack::{self, Browser, LANDING, StackOptions};
+use authbridge_tests::tokens::tag_of;
 use serde_json::{Value, json};
 
 fn query(url: &url::Url, key: &str) -> String {
@@ -55,7 +56,7 @@ async fn no_code_state_link_cookie_token_or_secret_reaches_a_log_line() {
         .app
         .stores
         .tokens
-        .get_token("logged")
+        .get_token(&tag_of("logged"))
         .await
         .unwrap()
         .expect("connected");
@@ -121,14 +122,16 @@ async fn a_released_grant_is_logged_as_kept_with_its_holder_or_revoked() {
         .app
         .stores
         .tokens
-        .get_token("held:b")
+        .get_token(&tag_of("held:b"))
         .await
         .unwrap()
         .unwrap();
     let refresh = authbridge_tests::tokens::open(&s, &b, field::REFRESH_TOKEN).await;
     captured.take();
 
-    delete_connection(&s.stack.oauth, "held:a").await.unwrap();
+    delete_connection(&s.stack.oauth, &tag_of("held:a"))
+        .await
+        .unwrap();
     let kept: Vec<Value> = captured
         .take()
         .lines()
@@ -139,7 +142,9 @@ async fn a_released_grant_is_logged_as_kept_with_its_holder_or_revoked() {
     assert_eq!(kept[0]["grant"], "kept");
     assert_eq!(kept[0]["held_by"], "held:b");
 
-    delete_connection(&s.stack.oauth, "held:b").await.unwrap();
+    delete_connection(&s.stack.oauth, &tag_of("held:b"))
+        .await
+        .unwrap();
     let logs = captured.take();
     assert!(!logs.contains(&refresh), "no token in the logs");
     let revoked: Vec<Value> = logs

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 async fn scoped_token(s: &TestStack, name: &str, scope: Scope) -> SecretString {
     let (_, value) = api_tokens::create(
         s.stack.app.stores.api_tokens.as_ref(),
-        name,
+        &authbridge_tests::stack::api_token_name(name),
         Endpoint::ALL.to_vec(),
         IpRestriction::Any,
         scope,

@@ -5,6 +5,7 @@ use authbridge::api_tokens;
 use authbridge::domain::{Endpoint, IpRestriction, Scope};
 use authbridge::secrets::ExposeSecret;
 use authbridge_tests::sqlite_backend;
+use authbridge_tests::stack::api_token_name;
 use authbridge_tests::stack::{self, StackOptions};
 use serde_json::Value;
 
@@ -33,7 +34,7 @@ async fn each_refusal_says_why_in_the_references_order() {
     let store = s.stack.app.stores.api_tokens.as_ref();
     let (_, good) = api_tokens::create(
         store,
-        "good",
+        &api_token_name("good"),
         vec![Endpoint::Tokens],
         IpRestriction::Any,
         Scope::everything(),
@@ -42,19 +43,19 @@ async fn each_refusal_says_why_in_the_references_order() {
     .unwrap();
     let (_, inactive) = api_tokens::create(
         store,
-        "off",
+        &api_token_name("off"),
         vec![Endpoint::Tokens],
         IpRestriction::Any,
         Scope::everything(),
     )
     .await
     .unwrap();
-    api_tokens::update(store, "off", |t| t.active = false)
+    api_tokens::update(store, &api_token_name("off"), |t| t.active = false)
         .await
         .unwrap();
     let (_, far) = api_tokens::create(
         store,
-        "far",
+        &api_token_name("far"),
         vec![Endpoint::Tokens],
         IpRestriction::parse("10.0.0.0/8").unwrap(),
         Scope::everything(),
@@ -63,7 +64,7 @@ async fn each_refusal_says_why_in_the_references_order() {
     .unwrap();
     let (_, other) = api_tokens::create(
         store,
-        "other",
+        &api_token_name("other"),
         vec![Endpoint::SyncUser],
         IpRestriction::Any,
         Scope::everything(),
@@ -72,7 +73,7 @@ async fn each_refusal_says_why_in_the_references_order() {
     .unwrap();
     let (_, none) = api_tokens::create(
         store,
-        "none",
+        &api_token_name("none"),
         vec![],
         IpRestriction::Any,
         Scope::everything(),
@@ -127,6 +128,8 @@ async fn each_refusal_says_why_in_the_references_order() {
     // The good token passes the checks (and finds no such tag).
     let (status, _) = call(&s, Some(&bearer(&good)), None).await;
     assert_eq!(status, 404);
-    let used = api_tokens::find(store, "good").await.unwrap();
+    let used = api_tokens::find(store, &api_token_name("good"))
+        .await
+        .unwrap();
     assert!(used.last_used.is_some(), "last use is recorded");
 }

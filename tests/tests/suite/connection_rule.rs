@@ -11,6 +11,7 @@
 //!   kept when one of them is replaced or deleted, and the other still refreshes at the server; the
 //!   last one revokes it.
 
+use authbridge_tests::tokens::tag_of;
 use std::collections::HashMap;
 
 use authbridge::domain::OAuthClient;
@@ -299,14 +300,14 @@ async fn a_grant_another_connection_holds_is_kept_until_the_last_one_goes(b: Bac
     assert!(accepted(&issuer, &a_refresh).await, "not revoked");
 
     // Deleting one keeps it too: the other still refreshes at the server.
-    let released = delete_connection(&s.stack.oauth, "mail:b")
+    let released = delete_connection(&s.stack.oauth, &tag_of("mail:b"))
         .await
         .expect("deleted")
         .expect("there was a record");
     assert_eq!(
         released,
         Released::Kept {
-            held_by: "mail:c".into()
+            held_by: tag_of("mail:c")
         }
     );
     let deleted = events_of(events, "connection.deleted", "mail:b");
@@ -316,7 +317,7 @@ async fn a_grant_another_connection_holds_is_kept_until_the_last_one_goes(b: Bac
     let (refreshed, outcome) = Refresher::default()
         .refresh(
             &s.stack.oauth,
-            "mail:c",
+            &tag_of("mail:c"),
             &authbridge::domain::Scope::everything(),
             Want::Always,
             start_by(&s.stack.oauth, answer_by),
@@ -326,7 +327,7 @@ async fn a_grant_another_connection_holds_is_kept_until_the_last_one_goes(b: Bac
     assert_eq!(outcome, Outcome::Refreshed, "{:?}", refreshed.error);
 
     // The last one revokes it: at the server, the grant of all three is gone.
-    let released = delete_connection(&s.stack.oauth, "mail:c")
+    let released = delete_connection(&s.stack.oauth, &tag_of("mail:c"))
         .await
         .expect("deleted")
         .expect("there was a record");

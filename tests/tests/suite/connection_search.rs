@@ -3,6 +3,7 @@
 //! indexes, and a record that changes state found under its new state only. Through the service
 //! (`oauth::connections::find_connections`) that `GET /connections` uses too.
 
+use authbridge_tests::tokens::tag_of;
 use std::collections::BTreeSet;
 
 use authbridge::clock;
@@ -61,7 +62,7 @@ async fn tags(s: &TestStack, search: &ConnectionSearch, size: u32) -> Vec<String
             .await
             .unwrap();
         assert!(page.items.len() <= size as usize);
-        found.extend(page.items.into_iter().map(|v| v.tag));
+        found.extend(page.items.into_iter().map(|v| v.tag.into_string()));
         match page.next {
             Some(next) => request.after = Some(next),
             None => break,
@@ -87,7 +88,7 @@ async fn filters_and_prefix_find_exactly_their_connections_page_by_page(b: Backe
                shape: fn(StoredToken) -> StoredToken| {
         let mut record = sample_record(tag);
         record.client_id = client.clone();
-        record.owner = owner.map(str::to_string);
+        record.owner = owner.map(|o| o.parse().expect("an owner"));
         shape(record)
     };
     let same = |r: StoredToken| r;
@@ -137,10 +138,10 @@ async fn filters_and_prefix_find_exactly_their_connections_page_by_page(b: Backe
             tags(&s, &nobody, size).await.is_empty(),
             "a provider without clients"
         );
-        let owner = search(|s| s.owner = Some("contact:1".into()));
+        let owner = search(|s| s.owner = Some("contact:1".parse().expect("an owner")));
         assert_eq!(tags(&s, &owner, size).await, ["mail:1", "mail:3", "mail:4"]);
         let owner_beta = search(|s| {
-            s.owner = Some("contact:1".into());
+            s.owner = Some("contact:1".parse().expect("an owner"));
             s.provider = Some("beta".into());
         });
         assert_eq!(tags(&s, &owner_beta, size).await, ["mail:4"]);
@@ -155,7 +156,7 @@ async fn filters_and_prefix_find_exactly_their_connections_page_by_page(b: Backe
         });
         assert_eq!(tags(&s, &cal_reauth, size).await, ["cal:2"]);
         let owner_prefix = search(|s| {
-            s.owner = Some("contact:2".into());
+            s.owner = Some("contact:2".parse().expect("an owner"));
             s.tag_prefix = Some("mail".into());
         });
         assert_eq!(tags(&s, &owner_prefix, size).await, ["mail:2"]);
@@ -183,7 +184,7 @@ async fn filters_and_prefix_find_exactly_their_connections_page_by_page(b: Backe
     assert!(json.get("health").is_none() && json["status"] == "reauthorization_required");
 
     // A refresh that succeeds again moves the record out of "refresh failing".
-    let mut record = tokens.get_token("mail:2").await.unwrap().unwrap();
+    let mut record = tokens.get_token(&tag_of("mail:2")).await.unwrap().unwrap();
     record.error = None;
     record.status = TokenStatus::Active;
     tokens.update_token(&record).await.unwrap();
@@ -198,7 +199,7 @@ async fn filters_and_prefix_find_exactly_their_connections_page_by_page(b: Backe
     // The API's listing (an owner, or everything) reads the same way.
     let page = list_connections(
         &s.stack.oauth,
-        Some("contact:2"),
+        Some(&"contact:2".parse().expect("an owner")),
         &Scope::everything(),
         &PageRequest::first(10),
     )

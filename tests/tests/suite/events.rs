@@ -3,6 +3,7 @@
 //! the test that checks each delivery's signature the way the book tells receivers to
 //! (`docs/book/src/events.md`).
 
+use authbridge_tests::tokens::tag_of;
 use std::time::Duration;
 
 use authbridge::events::EventSettings;
@@ -130,7 +131,7 @@ async fn connection_events_reach_eventbridge() {
         .await
         .unwrap();
     assert_eq!(refused.status(), 409);
-    authbridge::oauth::connections::delete_connection(&s.stack.oauth, "evt")
+    authbridge::oauth::connections::delete_connection(&s.stack.oauth, &tag_of("evt"))
         .await
         .unwrap()
         .expect("deleted");

@@ -5,6 +5,8 @@
 //! the one the HTTP tests see from the local stack. No server is needed: the store is embedded and
 //! no step calls a provider.
 
+use authbridge_tests::login::email_of;
+use authbridge_tests::tokens::tag_of;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -133,7 +135,7 @@ async fn oauth_return_lands_a_denied_consent_with_its_error_and_stores_nothing()
             .app
             .stores
             .tokens
-            .get_token("crm:mailbox")
+            .get_token(&tag_of("crm:mailbox"))
             .await
             .unwrap(),
         None
@@ -179,7 +181,7 @@ async fn login_logs_in_from_the_source_ip_and_the_session_answers_me() {
             hash_password(&SecretString::from("correct horse battery staple")).unwrap(),
         ),
         ..User::new(
-            "ada@example.org",
+            email_of("ada@example.org"),
             UserSource::Local,
             authbridge::clock::now(),
         )

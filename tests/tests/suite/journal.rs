@@ -12,6 +12,7 @@ use authbridge::store::{JournalStore, PageRequest};
 use authbridge_tests::oidc::CODE_CLIENT_BASIC;
 use authbridge_tests::on_both_backends;
 use authbridge_tests::stack::{self, StackOptions};
+use authbridge_tests::tokens::tag_of;
 use authbridge_tests::{Backend, unique};
 use serde_json::json;
 
@@ -150,12 +151,12 @@ async fn a_real_connection_flow_writes_the_connections_history(b: Backend) {
         )
         .await;
     assert_eq!(done.status(), 200);
-    authbridge::oauth::connections::delete_connection(&s.stack.oauth, &tag)
+    authbridge::oauth::connections::delete_connection(&s.stack.oauth, &tag_of(&tag))
         .await
         .unwrap()
         .expect("the connection existed");
     let journal = s.backend.stores.journal.as_ref();
-    let history = audit::history(journal, &tag, &PageRequest::first(10))
+    let history = audit::history(journal, &tag_of(&tag), &PageRequest::first(10))
         .await
         .unwrap();
     let kinds: Vec<&str> = history.items.iter().map(|e| e.kind.as_str()).collect();

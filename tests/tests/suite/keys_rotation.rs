@@ -51,7 +51,7 @@ async fn read_all(backend: &Backend, ring: &Keyring, tags: &[String]) {
         let r = backend
             .stores
             .tokens
-            .get_token(tag)
+            .get_token(&authbridge_tests::tokens::tag_of(tag))
             .await
             .expect("reading a record")
             .expect("the record exists");

@@ -9,6 +9,7 @@
 //! The first workload runs one call at a time, so the seeded draws give the same run every time
 //! (`AUTHBRIDGE_TEST_FAULT_SEED`, default [`faults::DEFAULT_SEED`]).
 
+use authbridge_tests::login::email_of;
 use std::collections::BTreeMap;
 
 use authbridge::login::LoginSettings;
@@ -156,7 +157,7 @@ async fn logins_through_faults_are_never_a_false_refusal_or_a_500() {
         stack.backend.dynamo().expect("DynamoDB").table(),
     );
     for (email, _) in &users {
-        let stored = clean.find_user_by_email(email).await.unwrap();
+        let stored = clean.find_user_by_email(&email_of(email)).await.unwrap();
         assert!(
             stored.is_some_and(|u| u.active && u.password_hash.is_some()),
             "{email}"

@@ -10,6 +10,7 @@ use authbridge::login::session::key_of;
 use authbridge::passwords::hash_password;
 use authbridge::secrets::SecretString;
 use authbridge::users::UserAdmin;
+use authbridge_tests::login::user_ref;
 use authbridge_tests::login::{
     self, Answer, login, login_form, logout, me, save_linked, save_user, stored_user, user,
 };
@@ -296,7 +297,10 @@ async fn sessions_end_on_logout_password_change_and_disabling(b: Backend) {
         users: stack.backend.stores.users.as_ref(),
     };
     admin
-        .set_password("ada@example.org", &SecretString::from("a new passphrase"))
+        .set_password(
+            &user_ref("ada@example.org"),
+            &SecretString::from("a new passphrase"),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -309,9 +313,15 @@ async fn sessions_end_on_logout_password_change_and_disabling(b: Backend) {
     assert_eq!(me(&stack, Some(&third)).await.status, 200);
 
     // Disabling ends it; enabling again does not bring it back.
-    admin.set_active("ada@example.org", false).await.unwrap();
+    admin
+        .set_active(&user_ref("ada@example.org"), false)
+        .await
+        .unwrap();
     assert_eq!(me(&stack, Some(&third)).await.status, 401, "disabled");
-    admin.set_active("ada@example.org", true).await.unwrap();
+    admin
+        .set_active(&user_ref("ada@example.org"), true)
+        .await
+        .unwrap();
     assert_eq!(me(&stack, Some(&third)).await.status, 401, "not revived");
     let fourth = log_in("a new passphrase").await.token();
     assert_eq!(me(&stack, Some(&fourth)).await.status, 200);

@@ -14,12 +14,13 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use authbridge::clock::Epoch;
-use authbridge::domain::{Session, User, UserId, WordpressLink};
+use authbridge::domain::{Email, Session, User, UserId, WordpressLink};
 use authbridge::login::LoginSettings;
 use authbridge::passwords::hash_password;
 use authbridge::secrets::SecretString;
 use authbridge::store::{Page, PageRequest, SessionStore, StoreResult, UserStore};
 use authbridge::users::UserAdmin;
+use authbridge_tests::login::user_ref;
 use authbridge_tests::login::{self, Answer, login, me, save_user, user};
 use authbridge_tests::stack::TestStack;
 use authbridge_tests::{Backend, on_both_backends};
@@ -59,12 +60,12 @@ impl Trap {
         match change {
             Some(Change::SetPassword) => {
                 admin
-                    .set_password(EMAIL, &SecretString::from(NEW))
+                    .set_password(&user_ref(EMAIL), &SecretString::from(NEW))
                     .await
                     .expect("the racing set-password");
             }
             Some(Change::Touch) => {
-                let mut ada = admin.find(EMAIL).await.expect("the user");
+                let mut ada = admin.find(&user_ref(EMAIL)).await.expect("the user");
                 ada.modified += 1;
                 self.users
                     .update_user(&ada)
@@ -90,7 +91,7 @@ impl UserStore for BeforeSignIn {
     async fn get_user(&self, id: &UserId) -> StoreResult<Option<User>> {
         self.inner.get_user(id).await
     }
-    async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<User>> {
+    async fn find_user_by_email(&self, email: &Email) -> StoreResult<Option<User>> {
         self.inner.find_user_by_email(email).await
     }
     async fn find_user_by_ext_id(&self, ext_id: &str) -> StoreResult<Option<User>> {

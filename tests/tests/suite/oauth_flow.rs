@@ -8,6 +8,7 @@ use authbridge::domain::{ApiToken, Endpoint, IpRestriction};
 use authbridge::oauth::records::field;
 use authbridge_tests::oidc::{self, CODE_CLIENT_BASIC, CODE_CLIENT_POST};
 use authbridge_tests::on_both_backends;
+use authbridge_tests::stack::api_token_name;
 use authbridge_tests::stack::{
     self, Browser, LANDING, StackOptions, TEST_API_TOKEN, TestStack, location,
 };
@@ -218,7 +219,7 @@ async fn a_start_without_authority_starts_nothing(b: Backend) {
         .stores
         .api_tokens
         .create_api_token(&ApiToken {
-            name: "limited".into(),
+            name: api_token_name("limited"),
             token_hash: token_hash(limited),
             active: true,
             ip_restriction: IpRestriction::Any,
@@ -347,14 +348,14 @@ async fn deleting_a_client_with_connections_needs_with_tokens_and_revokes(b: Bac
     let record = stored(&s, "doomed").await.expect("a record");
     let refresh = open(&s, &record, field::REFRESH_TOKEN).await;
 
-    let refused = delete_client(&s.stack.oauth, client.id.as_str(), false).await;
+    let refused = delete_client(&s.stack.oauth, &client.id, false).await;
     assert!(
         matches!(&refused, Err(DeleteClientError::HasTokens { count: 1, .. })),
         "{refused:?}"
     );
     assert_eq!(stored(&s, "doomed").await, Some(record), "nothing changed");
 
-    let removed = delete_client(&s.stack.oauth, client.id.as_str(), true)
+    let removed = delete_client(&s.stack.oauth, &client.id, true)
         .await
         .expect("deleted with its tokens");
     assert_eq!(removed, ["doomed"]);

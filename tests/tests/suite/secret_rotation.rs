@@ -44,7 +44,7 @@ async fn the_webhook_is_signed_under_both_keys_while_its_rotation_is_pending(bac
     events
         .publish(Event::user(
             EventKind::UserSynced,
-            "u-1",
+            &authbridge::domain::UserId::generate(),
             authbridge::clock::now(),
         ))
         .await;
@@ -74,7 +74,7 @@ async fn the_webhook_is_signed_under_both_keys_while_its_rotation_is_pending(bac
     events
         .publish(Event::user(
             EventKind::UserSynced,
-            "u-2",
+            &authbridge::domain::UserId::generate(),
             authbridge::clock::now(),
         ))
         .await;

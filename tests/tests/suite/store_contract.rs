@@ -2,13 +2,16 @@
 //! emulator the test command starts). Both must behave the same for every access path the functions
 //! use.
 
+use authbridge_tests::login::email_of;
+use authbridge_tests::stack::api_token_name;
+use authbridge_tests::tokens::tag_of;
 use std::collections::HashSet;
 use std::sync::Arc;
 
 use authbridge::clock;
 use authbridge::domain::{
-    AccountKey, ClientId, FlowState, OAuthClient, StoredToken, User, UserId, UserSource,
-    WordpressLink,
+    AccountKey, ClientId, Email, FlowState, OAuthClient, Owner, StoredToken, User, UserId,
+    UserSource, WordpressLink,
 };
 use authbridge::secrets::{ExposeSecret, SecretString};
 use authbridge::store::{Opened, PageRequest, StoreError, Taken, Unique};
@@ -33,7 +36,7 @@ fn client(guid: &str) -> OAuthClient {
 fn user(email: &str) -> User {
     User {
         first_name: Some("Ada".into()),
-        ..User::new(email.to_string(), UserSource::Local, clock::now())
+        ..User::new(email_of(email), UserSource::Local, clock::now())
     }
 }
 
@@ -46,7 +49,7 @@ fn flow_state(key: &str, expires_at: i64) -> FlowState {
         key: key.to_string(),
         client_id: ClientId::generate(),
         scopes: vec!["profile".into()],
-        tag: "t".into(),
+        tag: tag_of("t"),
         landing_url: None,
         prompt: None,
         pkce_verifier: "v".repeat(43),
@@ -60,11 +63,11 @@ fn flow_state(key: &str, expires_at: i64) -> FlowState {
     }
 }
 
-fn link(wordpress_id: u64, user: &UserId, email: &str) -> WordpressLink {
+fn link(wordpress_id: u64, user: &UserId, email: &Email) -> WordpressLink {
     WordpressLink {
         wordpress_id,
         user_id: user.clone(),
-        email: email.to_string(),
+        email: email.clone(),
         login: "ada".into(),
         registered_at: "2020-03-13T14:02:44+00:00".into(),
         nicename: None,
@@ -150,7 +153,10 @@ async fn two_users_with_one_email_exactly_one_wins(b: Backend) {
         matches!(err, StoreError::AlreadyExists(Unique::Email)),
         "{err:?}"
     );
-    let found = s.find_user_by_email("ADA@example.org").await.unwrap();
+    let found = s
+        .find_user_by_email(&email_of("ADA@example.org"))
+        .await
+        .unwrap();
     assert_eq!(found.map(|u| u.id), Some(first.id));
 }
 
@@ -175,7 +181,13 @@ async fn twenty_concurrent_creates_of_one_email_make_one_user(b: Backend) {
         }
     }
     assert_eq!(won, 1, "exactly one of 20 concurrent creates wins");
-    assert!(users.find_user_by_email(&email).await.unwrap().is_some());
+    assert!(
+        users
+            .find_user_by_email(&email_of(&email))
+            .await
+            .unwrap()
+            .is_some()
+    );
 }
 
 async fn a_user_update_moves_the_unique_email(b: Backend) {
@@ -187,7 +199,7 @@ async fn a_user_update_moves_the_unique_email(b: Backend) {
     s.create_user(&other, None).await.unwrap();
 
     let mut clash = u.clone();
-    clash.email = "TAKEN@example.org".into();
+    clash.email = email_of("TAKEN@example.org");
     let err = s.update_user(&clash).await.unwrap_err();
     assert!(
         matches!(err, StoreError::AlreadyExists(Unique::Email)),
@@ -199,14 +211,21 @@ async fn a_user_update_moves_the_unique_email(b: Backend) {
     );
 
     let mut moved = u.clone();
-    moved.email = "new@example.org".into();
+    moved.email = email_of("new@example.org");
     moved.ext_id = Some("wp-2".into());
     let moved = s.update_user(&moved).await.unwrap();
     assert_eq!(
-        s.find_user_by_email("new@example.org").await.unwrap(),
+        s.find_user_by_email(&email_of("new@example.org"))
+            .await
+            .unwrap(),
         Some(moved.clone())
     );
-    assert_eq!(s.find_user_by_email("old@example.org").await.unwrap(), None);
+    assert_eq!(
+        s.find_user_by_email(&email_of("old@example.org"))
+            .await
+            .unwrap(),
+        None
+    );
     assert_eq!(
         s.find_user_by_ext_id("wp-2").await.unwrap(),
         Some(moved.clone())
@@ -230,7 +249,7 @@ async fn of_concurrent_updates_from_one_read_exactly_one_wins(b: Backend) {
         let (s, mut next) = (s.clone(), u.clone());
         next.current_sign_in_at = Some(1_000 + i);
         if i % 2 == 1 {
-            next.email = next.email.to_uppercase();
+            next.email = email_of(&next.email.as_str().to_uppercase());
         }
         tokio::spawn(async move { s.update_user(&next).await })
     });
@@ -268,7 +287,12 @@ async fn ext_ids_are_unique(b: Backend) {
         "{err:?}"
     );
     // Nothing half-written: the loser's e-mail is still free.
-    assert_eq!(s.find_user_by_email("c@example.org").await.unwrap(), None);
+    assert_eq!(
+        s.find_user_by_email(&email_of("c@example.org"))
+            .await
+            .unwrap(),
+        None
+    );
 }
 
 async fn a_user_and_its_wordpress_link_are_written_together(b: Backend) {
@@ -294,12 +318,14 @@ async fn a_user_and_its_wordpress_link_are_written_together(b: Backend) {
     );
     assert_eq!(s.get_user(&v.id).await.unwrap(), None);
     assert_eq!(
-        s.find_user_by_email("other@example.org").await.unwrap(),
+        s.find_user_by_email(&email_of("other@example.org"))
+            .await
+            .unwrap(),
         None
     );
 
     let mut changed = stored.clone();
-    changed.email = "wp2@example.org".into();
+    changed.email = email_of("wp2@example.org");
     let saved = s.save_wordpress_link(&changed).await.unwrap();
     assert_eq!(saved.version, 2);
     let err = s.save_wordpress_link(&changed).await.unwrap_err();
@@ -307,7 +333,12 @@ async fn a_user_and_its_wordpress_link_are_written_together(b: Backend) {
 
     assert!(s.delete_user(&u.id).await.unwrap());
     assert_eq!(s.get_wordpress_link(145).await.unwrap(), None);
-    assert_eq!(s.find_user_by_email("wp@example.org").await.unwrap(), None);
+    assert_eq!(
+        s.find_user_by_email(&email_of("wp@example.org"))
+            .await
+            .unwrap(),
+        None
+    );
 }
 
 async fn a_wordpress_login_finds_its_user_and_is_unique(b: Backend) {
@@ -524,7 +555,8 @@ async fn a_flow_state_is_opened_once_and_keeps_its_binding(b: Backend) {
 
 async fn tokens_are_listed_by_owner_through_the_index(b: Backend) {
     let s = &b.stores.tokens;
-    let (a, other) = (unique("contact"), unique("contact"));
+    let owner_of = |raw: String| Owner::parse(&raw).expect("a valid owner");
+    let (a, other) = (owner_of(unique("contact")), owner_of(unique("contact")));
     for (tag, owner) in [
         ("a3", Some(&a)),
         ("a1", Some(&a)),
@@ -557,14 +589,14 @@ async fn tokens_are_listed_by_owner_through_the_index(b: Backend) {
         .await
         .unwrap();
     assert_eq!(theirs.items.len(), 1);
-    assert_eq!(theirs.items[0].owner.as_deref(), Some(other.as_str()));
+    assert_eq!(theirs.items[0].owner.as_ref(), Some(&other));
     let nobody = s
-        .owner_tokens("nobody", &PageRequest::first(10))
+        .owner_tokens(&owner_of("nobody".into()), &PageRequest::first(10))
         .await
         .unwrap();
     assert!(nobody.items.is_empty());
     // An owner moves with the record.
-    let mut moved = s.get_token("a1").await.unwrap().unwrap();
+    let mut moved = s.get_token(&tag_of("a1")).await.unwrap().unwrap();
     moved.owner = Some(other.clone());
     s.update_token(&moved).await.unwrap();
     assert_eq!(
@@ -585,7 +617,7 @@ async fn account_tags(b: &Backend, account: &AccountKey, limit: u32) -> Vec<Stri
     loop {
         let got = s.account_tokens(account, &page).await.unwrap();
         assert!(got.items.len() <= limit as usize);
-        tags.extend(got.items.into_iter().map(|t| t.tag));
+        tags.extend(got.items.into_iter().map(|t| t.tag.into_string()));
         match got.next {
             Some(next) => page.after = Some(next),
             None => return tags,
@@ -629,10 +661,10 @@ async fn tokens_are_found_by_account_through_the_index(b: Backend) {
     let nobody = AccountKey::of(&client, &serde_json::json!({"sub": "nobody"})).unwrap();
     assert!(account_tags(&b, &nobody, 10).await.is_empty());
     // The key moves with the record: another account's grant written over it, or a delete.
-    let mut moved = s.get_token("acct-1").await.unwrap().unwrap();
+    let mut moved = s.get_token(&tag_of("acct-1")).await.unwrap().unwrap();
     moved.resource_owner = Some(namesake.clone());
     s.update_token(&moved).await.unwrap();
-    assert!(s.delete_token("acct-3").await.unwrap());
+    assert!(s.delete_token(&tag_of("acct-3")).await.unwrap());
     assert_eq!(account_tags(&b, &key, 10).await, ["acct-2"]);
     assert_eq!(
         account_tags(&b, &namesake_key, 10).await,
@@ -772,7 +804,7 @@ async fn due_tokens_come_from_the_index_in_due_order(b: Backend) {
         s.create_token(&t).await.unwrap();
     }
     // A record leaves the due list when it is refreshed (its due_at moves on).
-    let mut moved = s.get_token("due-00").await.unwrap().unwrap();
+    let mut moved = s.get_token(&tag_of("due-00")).await.unwrap().unwrap();
     moved.due_at = Some(now + 5000);
     s.update_token(&moved).await.unwrap();
     due.retain(|t| t != "due-00");
@@ -910,7 +942,7 @@ async fn api_tokens_are_found_by_hash_and_versioned(b: Backend) {
     use authbridge::domain::{ApiToken, Endpoint, IpRestriction};
     let s = &b.stores.api_tokens;
     let token = ApiToken {
-        name: "site".into(),
+        name: api_token_name("site"),
         token_hash: "ab".repeat(32),
         active: true,
         ip_restriction: IpRestriction::parse("10.0.0.0/8").unwrap(),
@@ -1028,7 +1060,7 @@ async fn the_embedded_store_indexes_the_accounts_of_records_stored_before() {
         .unwrap();
         conn.execute(
             "INSERT INTO tokens (tag, data, version, due_at) VALUES (?1, ?2, 1, NULL)",
-            rusqlite::params![old.tag, serde_json::to_string(&old).unwrap()],
+            rusqlite::params![old.tag.as_str(), serde_json::to_string(&old).unwrap()],
         )
         .unwrap();
     }
@@ -1072,7 +1104,7 @@ async fn a_dynamodb_record_stored_before_the_index_is_found_once_written_again()
         account_tags(&b, &key, 10).await.is_empty(),
         "not indexed yet"
     );
-    let stored = s.get_token("before").await.unwrap().unwrap();
+    let stored = s.get_token(&tag_of("before")).await.unwrap().unwrap();
     s.update_token(&stored).await.unwrap();
     assert_eq!(account_tags(&b, &key, 10).await, ["before"]);
 }

@@ -18,8 +18,10 @@ use authbridge::store::dynamo::DynamoStore;
 use authbridge::store::{StoreError, Taken};
 use authbridge::store::{TokenStore, UserStore};
 use authbridge_tests::faults::{self, FaultProxy, FaultRates};
+use authbridge_tests::login::email_of;
 use authbridge_tests::stack::{self, StackOptions, TEST_API_TOKEN};
 use authbridge_tests::tokens::sample_record;
+use authbridge_tests::tokens::tag_of;
 use authbridge_tests::{Backend, dynamo_backend_at, dynamodb_client, emulator_endpoint, unique};
 
 const ROUNDS: usize = 40;
@@ -73,7 +75,7 @@ async fn writes_that_took_effect_are_never_reported_as_failed() {
                     outage_only("update_token", e);
                     outages += 1;
                     // Read the truth back before going on, as a caller retrying would.
-                    if let Ok(Some(stored)) = stores.tokens.get_token(&tag).await {
+                    if let Ok(Some(stored)) = stores.tokens.get_token(&tag_of(&tag)).await {
                         current = stored;
                     }
                 }
@@ -84,7 +86,7 @@ async fn writes_that_took_effect_are_never_reported_as_failed() {
         // A session, a flow state opened and taken, a client.
         let session = Session {
             key: unique("session"),
-            user_id: UserId::new(format!("u{i}")),
+            user_id: UserId::generate(),
             created: now,
             expires_at: now + 3600,
             generation: 0,
@@ -98,9 +100,9 @@ async fn writes_that_took_effect_are_never_reported_as_failed() {
         }
         let flow = FlowState {
             key: unique("state"),
-            client_id: ClientId::new("c"),
+            client_id: ClientId::generate(),
             scopes: vec![],
-            tag: tag.clone(),
+            tag: tag_of(&tag),
             landing_url: None,
             prompt: None,
             pkce_verifier: "v".repeat(43),
@@ -162,7 +164,11 @@ async fn writes_that_took_effect_are_never_reported_as_failed() {
 
         // A user, created, then signed in twice (each a version-checked update that keeps the
         // e-mail: one conditional put).
-        let mut person = User::new(format!("user{i}@example.org"), UserSource::Local, now);
+        let mut person = User::new(
+            email_of(&format!("user{i}@example.org")),
+            UserSource::Local,
+            now,
+        );
         match stores.users.create_user(&person, None).await {
             Ok(()) => ok += 1,
             Err(e) => {
@@ -210,7 +216,7 @@ async fn writes_that_took_effect_are_never_reported_as_failed() {
     );
     for (tag, version) in expected {
         let stored = clean
-            .get_token(&tag)
+            .get_token(&tag_of(&tag))
             .await
             .unwrap()
             .expect("a stored record");
@@ -250,7 +256,7 @@ async fn a_store_that_stays_down_answers_503_with_retry_after() {
         .unwrap();
 
     proxy.set_down(true);
-    let err = stores.tokens.get_token("svc").await.unwrap_err();
+    let err = stores.tokens.get_token(&tag_of("svc")).await.unwrap_err();
     assert!(matches!(err, StoreError::Unavailable { .. }), "{err}");
     let api = ApiError::from(err);
     assert_eq!(api.status, 503);
@@ -280,8 +286,13 @@ async fn a_store_that_stays_down_answers_503_with_retry_after() {
     // Back up: the same calls work, nothing was lost.
     proxy.set_down(false);
     assert_eq!(
-        stores.tokens.get_token("svc").await.unwrap().map(|t| t.tag),
-        Some("svc".to_string())
+        stores
+            .tokens
+            .get_token(&tag_of("svc"))
+            .await
+            .unwrap()
+            .map(|t| t.tag),
+        Some(tag_of("svc"))
     );
     let value = s
         .stack

@@ -3,6 +3,7 @@
 //! the legacy password grant and a string `expires_in` work against a provider that serves them.
 //! The provider here is a small axum server of the test's own on 127.0.0.1.
 
+use authbridge_tests::tokens::tag_of;
 use std::time::Duration;
 
 use authbridge::oauth::outbound::Timeouts;
@@ -163,7 +164,14 @@ async fn every_failure_is_clear_and_stores_nothing() {
         if status == 503 {
             assert_eq!(body["retry_after_present"], true, "{mode}: Retry-After");
         }
-        let stored = s.stack.app.stores.tokens.get_token(&tag).await.unwrap();
+        let stored = s
+            .stack
+            .app
+            .stores
+            .tokens
+            .get_token(&tag_of(&tag))
+            .await
+            .unwrap();
         assert!(stored.is_none(), "{mode}: no record after a failure");
     }
     let (_, body) = grant(
@@ -212,7 +220,7 @@ async fn the_password_grant_works_for_legacy_providers() {
         .app
         .stores
         .tokens
-        .get_token("legacy")
+        .get_token(&tag_of("legacy"))
         .await
         .unwrap()
         .unwrap();

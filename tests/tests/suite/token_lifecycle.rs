@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use authbridge::clock;
 use authbridge::domain::StoredToken;
+use authbridge::domain::tag::MAX_TAG_LEN;
 use authbridge::domain::token::TokenStatus;
 use authbridge::oauth::records::field;
 use authbridge_tests::Backend;
@@ -68,12 +69,31 @@ async fn a_fresh_token_is_served_and_a_stale_one_refreshed_first(b: Backend) {
 
     let (status, _, body) = get_token(&s, "no-such-tag").await;
     assert_eq!(status, 404, "{body}");
+    // The path's tag is decoded once and parsed: one no connection can have is a malformed
+    // request, and the same tag with a `/` encoded in it is one tag.
+    let (status, _, body) = get_token(&s, "a%0Ab").await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"], "invalid_request");
+    assert_eq!(body["message"], "tag must not contain control characters");
+    let (status, _, body) = get_token(&s, &"t".repeat(MAX_TAG_LEN + 1)).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["message"], "tag is longer than 200 characters");
+    let (status, _, body) = get_token(&s, "no%2Fsuch").await;
+    assert_eq!(status, 404, "{body}");
+    assert_eq!(body["message"], "no token record with tag \"no/such\"");
     let unauthorised = stack::http()
         .get(s.url("/tokens/svc:mail"))
         .send()
         .await
         .unwrap();
     assert_eq!(unauthorised.status(), 403);
+    // The API token is checked before the tag: a stranger learns nothing of the rule.
+    let stranger = stack::http()
+        .get(s.url("/tokens/a%0Ab"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stranger.status(), 403);
 }
 
 async fn a_refused_refresh_token_needs_the_user_again(b: Backend) {

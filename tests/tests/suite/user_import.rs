@@ -11,6 +11,7 @@ use authbridge::login::{
 };
 use authbridge::secrets::SecretString;
 use authbridge::users::import::import;
+use authbridge_tests::login::email_of;
 use authbridge_tests::login::{save_user, user};
 use authbridge_tests::stack::{self, StackOptions};
 use authbridge_tests::{Backend, on_both_backends};
@@ -51,7 +52,7 @@ async fn an_import_is_idempotent_and_its_users_log_in(b: Backend) {
     assert!(first.invalid.is_empty());
 
     let admin = users
-        .find_user_by_email("admin@example.fu")
+        .find_user_by_email(&email_of("admin@example.fu"))
         .await
         .unwrap()
         .unwrap();
@@ -69,7 +70,10 @@ async fn an_import_is_idempotent_and_its_users_log_in(b: Backend) {
     assert_eq!((second.created, second.already_imported), (0, 4));
     assert_eq!(second.conflicts.len(), 2);
     assert_eq!(
-        users.find_user_by_email("admin@example.fu").await.unwrap(),
+        users
+            .find_user_by_email(&email_of("admin@example.fu"))
+            .await
+            .unwrap(),
         Some(admin)
     );
 
@@ -164,7 +168,7 @@ async fn hashes_beyond_the_bounds_are_refused_line_by_line(b: Backend) {
     assert!(users.get_wordpress_link(201).await.unwrap().is_none());
     assert!(
         users
-            .find_user_by_email("greedy@example.fu")
+            .find_user_by_email(&email_of("greedy@example.fu"))
             .await
             .unwrap()
             .is_none()
@@ -177,7 +181,11 @@ async fn hashes_beyond_the_bounds_are_refused_line_by_line(b: Backend) {
         ("phpass@example.fu", PasswordOrigin::Wordpress),
         ("argon@example.fu", PasswordOrigin::Authbridge),
     ] {
-        let stored = users.find_user_by_email(email).await.unwrap().unwrap();
+        let stored = users
+            .find_user_by_email(&email_of(email))
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(stored.password_origin, Some(origin), "{email}");
         log_in(&service, email)
             .await

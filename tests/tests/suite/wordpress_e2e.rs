@@ -26,6 +26,7 @@
 //!
 //! The export-and-import test needs only `authbridge users import` and local login.
 
+use authbridge_tests::stack::api_token_name;
 use std::time::Duration;
 
 use authbridge::api_tokens;
@@ -35,7 +36,7 @@ use authbridge::oauth::outbound::Timeouts;
 use authbridge::passwords::verify_password;
 use authbridge::secrets::{ExposeSecret, SecretString};
 use authbridge::users::{UserAdmin, import};
-use authbridge_tests::login::{login, me, save_user, stored_user, user};
+use authbridge_tests::login::{login, me, save_user, stored_user, user, user_ref};
 use authbridge_tests::on_both_backends;
 use authbridge_tests::stack::{self, StackOptions, TestStack};
 use authbridge_tests::wordpress_site::{WordPress, wordpress};
@@ -93,7 +94,7 @@ async fn start_at(
     let stack = stack::start_with_login(b, StackOptions::default(), settings).await;
     let (_, token) = api_tokens::create(
         stack.backend.stores.api_tokens.as_ref(),
-        "wordpress",
+        &api_token_name("wordpress"),
         vec![Endpoint::SyncUser],
         IpRestriction::parse("127.0.0.1").expect("an address"),
         Scope::everything(),
@@ -199,7 +200,7 @@ async fn a_wordpress_registration_appears_in_authbridge_with_its_link(b: Backend
         .await
         .unwrap()
         .expect("the link to the WordPress account");
-    assert_eq!(link.email, email);
+    assert_eq!(link.email, email.as_str());
     assert_eq!(link.login, login);
     assert_eq!(link.first_name.as_deref(), Some("Katherine"));
     assert_eq!(link.last_name.as_deref(), Some("Johnson"));
@@ -236,7 +237,7 @@ async fn a_wordpress_email_change_moves_the_user_to_the_new_address(b: Backend) 
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(link.email, new_email);
+    assert_eq!(link.email, new_email.as_str());
 }
 
 async fn the_wordpress_password_logs_in_through_the_fallback_then_locally(b: Backend) {
@@ -341,7 +342,7 @@ async fn a_username_that_looks_like_an_email_address_logs_in(b: Backend) {
     assert_eq!(answer.status, 200, "{answer:?}");
     let user = linked_user(&stack, id).await.expect("the linked user");
     assert_eq!(answer.body["user"]["id"], user.id.to_string());
-    assert_eq!(user.email, email);
+    assert_eq!(user.email, email.as_str());
     assert!(user.password_hash.is_some());
 
     relay.close().await;
@@ -476,7 +477,7 @@ async fn an_administrators_reset_ends_the_wordpress_password(b: Backend, passwor
         users: stack.backend.stores.users.as_ref(),
     };
     admin
-        .set_password(&email, &SecretString::from(NEW_PASSWORD))
+        .set_password(&user_ref(&email), &SecretString::from(NEW_PASSWORD))
         .await
         .expect("users set-password");
     let session = login(&stack, json!({"username": email, "password": NEW_PASSWORD})).await;

@@ -4,6 +4,7 @@
 
 use authbridge::login::{LoginSettings, MigrationOptions};
 use authbridge_tests::Backend;
+use authbridge_tests::login::email_of;
 use authbridge_tests::on_both_backends;
 use authbridge_tests::stack::{self, StackOptions, TEST_API_TOKEN, TestStack};
 use serde_json::{Value, json};
@@ -69,7 +70,7 @@ async fn the_five_cases_of_the_reference(b: Backend) {
     assert_eq!(body["registered_at"], "2020-03-13T14:02:44Z");
     assert_eq!(body["last_name"], "vcvc");
     let user = users
-        .find_user_by_email("admin@example.fu")
+        .find_user_by_email(&email_of("admin@example.fu"))
         .await
         .unwrap()
         .expect("created");
@@ -101,7 +102,7 @@ async fn the_five_cases_of_the_reference(b: Backend) {
     assert_eq!(moved.email, "new@example.fu");
     assert!(
         users
-            .find_user_by_email("admin@example.fu")
+            .find_user_by_email(&email_of("admin@example.fu"))
             .await
             .unwrap()
             .is_none()
@@ -253,7 +254,7 @@ async fn a_login_linked_to_another_account_is_a_conflict(b: Backend) {
     assert!(users.get_wordpress_link(146).await.unwrap().is_none());
     assert!(
         users
-            .find_user_by_email("other@example.fu")
+            .find_user_by_email(&email_of("other@example.fu"))
             .await
             .unwrap()
             .is_none()

@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use crate::api_tokens::{ApiTokenRefusal, AuthorizationError};
-use crate::domain::ClientId;
+use crate::domain::{ClientId, Tag};
 use crate::http::error::{ApiError, ResponseError};
 use crate::login::{InvalidField, LoginError};
 use crate::oauth::OAuthError;
@@ -98,7 +98,7 @@ fn oauth_refusals_answer_their_code_and_message() {
         )
     );
     assert_eq!(
-        answer(OAuthError::ConnectionExists("t".into())),
+        answer(OAuthError::ConnectionExists(Tag::parse("t").unwrap())),
         (
             409,
             json!({"error": "connection_exists", "message": "a connection with tag \"t\" exists; ask again with replace: true to replace it"}),
@@ -165,8 +165,8 @@ fn grant_failures_answer_502_or_503() {
 #[test]
 fn reauthorization_has_one_body() {
     let required = || RefreshError::ReauthorizationRequired {
-        tag: "crm".into(),
-        client_id: ClientId::new("c1"),
+        tag: Tag::parse("crm").unwrap(),
+        client_id: ClientId::stored("c1"),
         scopes: vec!["mail".into()],
     };
     let want = json!({
@@ -203,7 +203,7 @@ fn refresh_failures_say_when_to_retry() {
     );
     assert_eq!(
         answer(RefreshError::ClientRejected {
-            client_id: ClientId::new("c1"),
+            client_id: ClientId::stored("c1"),
             code: "invalid_client".into(),
         }),
         (
@@ -219,7 +219,7 @@ fn refresh_failures_say_when_to_retry() {
     );
     assert_eq!(
         answer(MailError::NoTemplate {
-            tag: "crm".into(),
+            tag: Tag::parse("crm").unwrap(),
             provider: "p".into(),
         }),
         (
@@ -297,7 +297,9 @@ fn wordpress_errors_keep_the_reference_shape() {
         )
     );
     assert_eq!(
-        answer(SyncError::EmailConflict("ada@example.com".into())),
+        answer(SyncError::EmailConflict(
+            crate::domain::Email::parse("ada@example.com").unwrap()
+        )),
         (
             409,
             json!({

@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use super::WordpressError;
 use super::user::{RawUser, present, wordpress_id};
-use crate::domain::WordpressAccount;
+use crate::domain::{Email, WordpressAccount};
 
 /// What WordPress said about the credentials.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,7 +86,9 @@ fn valid(body: &[u8]) -> Result<WordpressAccount, WordpressError> {
     {
         return Err(bad("ID and data.ID disagree"));
     }
-    let email = present(data.user_email).ok_or_else(|| bad("data.user_email is missing"))?;
+    let email = present(data.user_email)
+        .and_then(|e| Email::parse(&e).ok())
+        .ok_or_else(|| bad("data.user_email is missing or not an e-mail address"))?;
     let login = present(data.user_login).ok_or_else(|| bad("data.user_login is missing"))?;
     Ok(WordpressAccount {
         id,

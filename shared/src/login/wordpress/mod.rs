@@ -100,15 +100,17 @@ impl WordpressClient {
             .await?
             .ok_or_else(|| WordpressError::MissingToken(self.token_secret.clone()))?;
         match name {
-            LoginName::Email(email) => match self.ask(&token, "email", email, password).await? {
-                Check::UnknownUser => {
-                    tracing::debug!(
-                        "no WordPress user has this address; asking for it as a username"
-                    );
-                    self.ask(&token, "login", email, password).await
+            LoginName::Email(email) => {
+                match self.ask(&token, "email", email.as_str(), password).await? {
+                    Check::UnknownUser => {
+                        tracing::debug!(
+                            "no WordPress user has this address; asking for it as a username"
+                        );
+                        self.ask(&token, "login", email.as_str(), password).await
+                    }
+                    answer => Ok(answer),
                 }
-                answer => Ok(answer),
-            },
+            }
             LoginName::Username(login) => self.ask(&token, "login", login, password).await,
         }
     }

@@ -37,7 +37,7 @@ pub struct ReturnParams {
 pub enum Completed {
     /// The token is stored under `tag`.
     Connected {
-        tag: String,
+        tag: Tag,
         landing_url: Option<String>,
         owner_name: Option<String>,
     },
@@ -120,7 +120,7 @@ async fn exchange(
     params: ReturnParams,
     now: Epoch,
 ) -> Result<Completed, OAuthError> {
-    let client = active_client(ctx, flow.client_id.as_str()).await?;
+    let client = active_client(ctx, &flow.client_id).await?;
     let provider = provider_for(ctx, &client).await?;
     check_issuer(&provider, params.iss.as_deref())?;
     if let Some(error) = params.error {
@@ -138,8 +138,9 @@ async fn exchange(
     let redirect_uri = Url::parse(&flow.redirect_uri)
         .map_err(|e| OAuthError::InvalidRequest(format!("stored redirect URI: {e}")))?;
     let keys = ctx.keyring().await?.sealing().await?;
-    // A flow stored before tags were checked holds a tag checked only for its length.
-    let tag = Tag::parse(&flow.tag)?;
+    // The stored flow's tag was parsed when the flow started; a flow stored before tags were
+    // parsed (at most an hour's worth, `MAX_FLOW_TTL`) is held to the rule here.
+    let tag = Tag::parse(flow.tag.as_str())?;
     let response = with_secret_fallback(ctx, &client, &provider, Some(&redirect_uri), |grant| {
         let (code, verifier) = (&code, &flow.pkce_verifier);
         async move { grant.exchange_code(code, verifier).await }
@@ -166,7 +167,7 @@ async fn exchange(
     connecting::store(ctx, record, flow.replace, &provider.name).await?;
     tracing::info!(tag = %flow.tag, client = %client.id, replace = flow.replace, "authorization code flow connected");
     Ok(Completed::Connected {
-        tag: flow.tag,
+        tag,
         landing_url: flow.landing_url,
         owner_name,
     })

@@ -18,7 +18,7 @@ use super::context::OAuthContext;
 use super::error::OAuthError;
 use super::grant::ClientAuthMethod;
 use crate::clock::Epoch;
-use crate::domain::{ApiToken, ClientId, OAuthClient, Scope, StoredToken};
+use crate::domain::{ApiToken, ClientId, OAuthClient, Owner, Scope, StoredToken, Tag};
 use crate::providers::{ResolvedProvider, TokenAuthMethod};
 
 pub mod binding;
@@ -68,23 +68,8 @@ pub struct StartRequest {
     pub owner: Option<String>,
 }
 
-/// The longest owner a connection may name.
-pub const MAX_OWNER_LEN: usize = 200;
-
-/// A checked owner: 1 to [`MAX_OWNER_LEN`] characters, none of them a control character.
-pub fn check_owner(owner: &str) -> Result<&str, OAuthError> {
-    if owner.is_empty() || owner.chars().count() > MAX_OWNER_LEN {
-        return Err(OAuthError::InvalidRequest(format!(
-            "owner must be 1 to {MAX_OWNER_LEN} characters"
-        )));
-    }
-    if owner.chars().any(char::is_control) {
-        return Err(OAuthError::InvalidRequest(
-            "owner must not contain control characters".into(),
-        ));
-    }
-    Ok(owner)
-}
+/// The longest owner a connection may name (the rule is [`Owner`]'s).
+pub use crate::domain::owner::MAX_OWNER_LEN;
 
 /// Who starts a flow or runs a grant, and what it may touch: an API token's name and scope,
 /// `cli`, or the local stack's index page (both of which reach every connection). The name is
@@ -127,8 +112,8 @@ impl Initiator {
     /// Refuses a connection (its tag, owner and client) outside the initiator's scope.
     pub fn may_touch(
         &self,
-        tag: &str,
-        owner: Option<&str>,
+        tag: &Tag,
+        owner: Option<&Owner>,
         client: &ClientId,
     ) -> Result<(), OAuthError> {
         self.scope
@@ -138,12 +123,12 @@ impl Initiator {
 
     /// Refuses a stored connection outside the initiator's scope.
     pub fn may_touch_record(&self, record: &StoredToken) -> Result<(), OAuthError> {
-        self.may_touch(&record.tag, record.owner.as_deref(), &record.client_id)
+        self.may_touch(&record.tag, record.owner.as_ref(), &record.client_id)
     }
 }
 
 /// The registered, active client with this id.
-pub async fn active_client(ctx: &OAuthContext, id: &str) -> Result<OAuthClient, OAuthError> {
+pub async fn active_client(ctx: &OAuthContext, id: &ClientId) -> Result<OAuthClient, OAuthError> {
     let client = active_client_or_disabled(ctx, id).await?;
     if !client.is_active {
         return Err(OAuthError::ClientDisabled(id.to_string()));
@@ -155,17 +140,23 @@ pub async fn active_client(ctx: &OAuthContext, id: &str) -> Result<OAuthClient, 
 /// still right).
 pub async fn active_client_or_disabled(
     ctx: &OAuthContext,
-    id: &str,
+    id: &ClientId,
 ) -> Result<OAuthClient, OAuthError> {
-    if id.trim().is_empty() {
-        return Err(OAuthError::InvalidRequest("client is required".into()));
-    }
     ctx.app
         .stores
         .clients
-        .get_client(&ClientId::new(id))
+        .get_client(id)
         .await?
         .ok_or_else(|| OAuthError::UnknownClient(id.to_string()))
+}
+
+/// The `client` of a request, parsed: required, and a text that is no id names no client
+/// (`UnknownClient`, as an unknown id does).
+pub fn requested_client(raw: &str) -> Result<ClientId, OAuthError> {
+    if raw.trim().is_empty() {
+        return Err(OAuthError::InvalidRequest("client is required".into()));
+    }
+    ClientId::parse(raw).map_err(|_| OAuthError::UnknownClient(raw.to_string()))
 }
 
 /// The client's provider, made concrete for it.

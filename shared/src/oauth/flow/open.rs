@@ -41,7 +41,7 @@ pub async fn open(
         Opened::Expired => return Err(OAuthError::ExpiredState),
         Opened::Absent => return Err(OAuthError::UnknownState),
     };
-    let client = active_client(ctx, flow.client_id.as_str()).await?;
+    let client = active_client(ctx, &flow.client_id).await?;
     let provider = provider_for(ctx, &client).await?;
     let redirect_uri = Url::parse(&flow.redirect_uri)
         .map_err(|e| OAuthError::InvalidRequest(format!("stored redirect URI: {e}")))?;

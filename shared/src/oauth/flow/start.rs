@@ -5,9 +5,9 @@ use std::time::Duration;
 use url::Url;
 
 use super::binding::{FlowLink, state_key};
-use super::{Initiator, StartRequest, active_client, check_owner, provider_for};
+use super::{Initiator, StartRequest, active_client, provider_for, requested_client};
 use crate::clock::Epoch;
-use crate::domain::{FlowState, GrantType, Tag};
+use crate::domain::{FlowState, GrantType, Owner, Tag};
 use crate::oauth::context::OAuthContext;
 use crate::oauth::error::OAuthError;
 use crate::oauth::grant::new_pkce_verifier;
@@ -21,7 +21,7 @@ pub struct Started {
     pub url: Url,
     pub expires_at: Epoch,
     /// The tag the connection will be stored under.
-    pub tag: String,
+    pub tag: Tag,
 }
 
 /// Makes a flow for `request`, started by `initiator`.
@@ -36,7 +36,7 @@ pub async fn start(
     initiator: &Initiator,
     now: Epoch,
 ) -> Result<Started, OAuthError> {
-    let client = active_client(ctx, &request.client).await?;
+    let client = active_client(ctx, &requested_client(&request.client)?).await?;
     let landing_url = request
         .landing_url
         .as_deref()
@@ -58,18 +58,13 @@ pub async fn start(
         GrantType::AuthorizationCode,
         &client.id,
     )?;
-    let owner = request
-        .owner
-        .as_deref()
-        .map(check_owner)
-        .transpose()?
-        .map(str::to_string);
-    initiator.may_touch(tag.as_str(), owner.as_deref(), &client.id)?;
+    let owner = request.owner.as_deref().map(Owner::parse).transpose()?;
+    initiator.may_touch(&tag, owner.as_ref(), &client.id)?;
     // Refused early, so no one approves at the provider for nothing; the flow's end checks again
     // atomically (`connecting::store`).
-    if let Some(existing) = ctx.app.stores.tokens.get_token(tag.as_str()).await? {
+    if let Some(existing) = ctx.app.stores.tokens.get_token(&tag).await? {
         if !request.replace {
-            return Err(OAuthError::ConnectionExists(tag.into_string()));
+            return Err(OAuthError::ConnectionExists(tag));
         }
         // A replace ends the connection there now: it must be the caller's to touch too.
         initiator.may_touch_record(&existing)?;
@@ -90,7 +85,7 @@ pub async fn start(
             key: state_key(&link.state()),
             client_id: client.id.clone(),
             scopes,
-            tag: tag.to_string(),
+            tag: tag.clone(),
             landing_url,
             prompt,
             pkce_verifier: new_pkce_verifier(),
@@ -107,6 +102,6 @@ pub async fn start(
     Ok(Started {
         url: link.url(&urls.public_base),
         expires_at,
-        tag: tag.into_string(),
+        tag,
     })
 }

@@ -1,7 +1,7 @@
 //! What can keep a caller from a usable token: an unknown tag, a refused refresh token, a provider
 //! out of reach, a refused client, or another caller's refresh that did not end in time.
 
-use crate::domain::ClientId;
+use crate::domain::{ClientId, Tag};
 use crate::keys::KeyError;
 use crate::oauth::error::OAuthError;
 use crate::store::StoreError;
@@ -10,11 +10,11 @@ use crate::store::StoreError;
 #[derive(Debug, thiserror::Error)]
 pub enum RefreshError {
     #[error("no token record with tag {0:?}")]
-    NotFound(String),
+    NotFound(Tag),
     /// The provider refused the refresh token: the user must connect again.
     #[error("the token {tag:?} needs the user to authorize again")]
     ReauthorizationRequired {
-        tag: String,
+        tag: Tag,
         client_id: ClientId,
         scopes: Vec<String>,
     },

@@ -14,8 +14,8 @@ use tokio::time::Instant;
 use super::error::RefreshError;
 use crate::clock::Epoch;
 use crate::deadline::ANSWER_RESERVE;
-use crate::domain::Scope;
 use crate::domain::token::StoredToken;
+use crate::domain::{Scope, Tag};
 use crate::oauth::context::OAuthContext;
 use crate::oauth::records;
 use crate::store::StoreError;
@@ -34,19 +34,19 @@ pub fn start_by(ctx: &OAuthContext, answer_by: Instant) -> Instant {
 
 /// The lock of each tag that some caller of this process holds or waits for.
 #[derive(Default)]
-pub(super) struct TagLocks(Mutex<HashMap<String, Arc<AsyncMutex<()>>>>);
+pub(super) struct TagLocks(Mutex<HashMap<Tag, Arc<AsyncMutex<()>>>>);
 
 impl TagLocks {
     /// Waits for `tag`'s turn; [`RefreshError::Busy`] when it does not come by `start_by`.
-    pub async fn queue(&self, tag: &str, start_by: Instant) -> Result<Turn<'_>, RefreshError> {
+    pub async fn queue(&self, tag: &Tag, start_by: Instant) -> Result<Turn<'_>, RefreshError> {
         let lock = self
             .0
             .lock()
-            .map(|mut locks| locks.entry(tag.to_string()).or_default().clone())
+            .map(|mut locks| locks.entry(tag.clone()).or_default().clone())
             .unwrap_or_default();
         let mut turn = Turn {
             locks: self,
-            tag: tag.to_string(),
+            tag: tag.clone(),
             lock,
             held: None,
         };
@@ -60,7 +60,7 @@ impl TagLocks {
 /// caller lets go.
 pub(super) struct Turn<'a> {
     locks: &'a TagLocks,
-    tag: String,
+    tag: Tag,
     lock: Arc<AsyncMutex<()>>,
     held: Option<OwnedMutexGuard<()>>,
 }
@@ -80,12 +80,12 @@ impl Drop for Turn<'_> {
 /// tag is), as the caller reads it again at each turn.
 pub(super) async fn read(
     ctx: &OAuthContext,
-    tag: &str,
+    tag: &Tag,
     scope: &Scope,
 ) -> Result<StoredToken, RefreshError> {
     records::read_within(ctx.app.stores.tokens.as_ref(), tag, scope)
         .await?
-        .ok_or_else(|| RefreshError::NotFound(tag.to_string()))
+        .ok_or_else(|| RefreshError::NotFound(tag.clone()))
 }
 
 /// One poll's wait for another process's lease to end; [`RefreshError::Busy`] once `start_by`
@@ -136,8 +136,12 @@ pub(super) async fn take(
 mod tests {
     use super::*;
 
-    fn tags(locks: &TagLocks) -> Vec<String> {
-        let mut tags: Vec<String> = locks
+    fn tag(raw: &str) -> Tag {
+        Tag::parse(raw).unwrap()
+    }
+
+    fn tags(locks: &TagLocks) -> Vec<Tag> {
+        let mut tags: Vec<Tag> = locks
             .0
             .lock()
             .map(|m| m.keys().cloned().collect())
@@ -150,13 +154,16 @@ mod tests {
     async fn one_caller_of_a_tag_at_a_time_and_busy_past_its_start_by() {
         let locks = TagLocks::default();
         let later = Instant::now() + Duration::from_secs(30);
-        let first = locks.queue("t", later).await.expect("the first turn");
+        let first = locks.queue(&tag("t"), later).await.expect("the first turn");
         let soon = Instant::now() + Duration::from_millis(20);
         assert!(matches!(
-            locks.queue("t", soon).await,
+            locks.queue(&tag("t"), soon).await,
             Err(RefreshError::Busy)
         ));
-        let other = locks.queue("u", later).await.expect("another tag's turn");
+        let other = locks
+            .queue(&tag("u"), later)
+            .await
+            .expect("another tag's turn");
         assert_eq!(tags(&locks), ["t", "u"]);
         drop(other);
         assert_eq!(tags(&locks), ["t"], "a tag nobody holds leaves the map");
@@ -168,8 +175,9 @@ mod tests {
     async fn a_waiting_caller_keeps_the_tag_and_gets_the_next_turn() {
         let locks = TagLocks::default();
         let later = Instant::now() + Duration::from_secs(30);
-        let first = locks.queue("t", later).await.expect("the first turn");
-        let (second, ()) = tokio::join!(locks.queue("t", later), async move {
+        let t = tag("t");
+        let first = locks.queue(&t, later).await.expect("the first turn");
+        let (second, ()) = tokio::join!(locks.queue(&t, later), async move {
             tokio::task::yield_now().await;
             drop(first);
         });

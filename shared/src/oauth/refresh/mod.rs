@@ -28,8 +28,8 @@
 use tokio::time::Instant;
 
 use crate::clock::{self, Epoch};
-use crate::domain::Scope;
 use crate::domain::token::{StoredToken, TokenStatus, TokenVersion};
+use crate::domain::{Scope, Tag};
 use crate::oauth::context::OAuthContext;
 
 mod error;
@@ -95,7 +95,7 @@ impl Refresher {
     pub async fn fresh_token(
         &self,
         ctx: &OAuthContext,
-        tag: &str,
+        tag: &Tag,
         scope: &Scope,
         start_by: Instant,
     ) -> Result<FreshToken, RefreshError> {
@@ -110,7 +110,7 @@ impl Refresher {
     pub async fn replace_token(
         &self,
         ctx: &OAuthContext,
-        tag: &str,
+        tag: &Tag,
         scope: &Scope,
         seen: TokenVersion,
         start_by: Instant,
@@ -127,7 +127,7 @@ impl Refresher {
     pub async fn refresh(
         &self,
         ctx: &OAuthContext,
-        tag: &str,
+        tag: &Tag,
         scope: &Scope,
         want: Want,
         start_by: Instant,

@@ -96,9 +96,9 @@ pub(super) async fn finish(
         ctx.app
             .events
             .publish(
-                Event::connection(kind, &tag, client.as_str(), now)
+                Event::connection(kind, &tag, client, now)
                     .with_provider(Some(&target.provider.name))
-                    .with_owner(saved.owner.as_deref())
+                    .with_owner(saved.owner.as_ref())
                     .with_error(error.as_deref()),
             )
             .await;

@@ -26,7 +26,7 @@ pub(super) struct Target {
 impl Target {
     /// The active client of `record` and its provider.
     pub async fn resolve(ctx: &OAuthContext, record: &StoredToken) -> Result<Self, RefreshError> {
-        let client = active_client(ctx, record.client_id.as_str()).await?;
+        let client = active_client(ctx, &record.client_id).await?;
         let provider = provider_for(ctx, &client).await?;
         let margin = refresh_margin(&provider);
         Ok(Target {

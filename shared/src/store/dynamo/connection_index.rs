@@ -34,7 +34,7 @@ impl DynamoStore {
             return Ok(Plan {
                 index: schema::INDEX_BY_OWNER,
                 hash_key: schema::GSI_OWNER_PK,
-                partitions: vec![owner.clone()],
+                partitions: vec![owner.to_string()],
             });
         }
         if filter.clients.is_none() && filter.status.is_none() {

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 
 use super::{DynamoStore, Item, backend, number};
 use crate::clock::Epoch;
-use crate::domain::{AccountKey, ClientId, ConnectionStatus, StoredToken};
+use crate::domain::{AccountKey, ClientId, ConnectionStatus, Owner, StoredToken, Tag};
 use crate::store::schema;
 use crate::store::{
     DueCursor, Page, PageRequest, StoreError, StoreResult, TokenStore, Unique, Update,
@@ -29,7 +29,11 @@ pub(super) fn client_status_partition(client: &ClientId, status: ConnectionStatu
 }
 
 fn item(token: &StoredToken) -> StoreResult<Item> {
-    let mut item = DynamoStore::encode(token, pk(&token.tag), Some((KIND, token.tag.as_str())))?;
+    let mut item = DynamoStore::encode(
+        token,
+        pk(token.tag.as_str()),
+        Some((KIND, token.tag.as_str())),
+    )?;
     match token.due_at {
         Some(due) => {
             item.insert(
@@ -45,7 +49,7 @@ fn item(token: &StoredToken) -> StoreResult<Item> {
     if let Some(owner) = &token.owner {
         item.insert(
             schema::GSI_OWNER_PK.into(),
-            AttributeValue::S(owner.clone()),
+            AttributeValue::S(owner.to_string()),
         );
     }
     item.insert(
@@ -75,8 +79,8 @@ impl TokenStore for DynamoStore {
         .await
     }
 
-    async fn get_token(&self, tag: &str) -> StoreResult<Option<StoredToken>> {
-        self.get_item(pk(tag), "reading a token record")
+    async fn get_token(&self, tag: &Tag) -> StoreResult<Option<StoredToken>> {
+        self.get_item(pk(tag.as_str()), "reading a token record")
             .await?
             .map(Self::decode)
             .transpose()
@@ -93,8 +97,9 @@ impl TokenStore for DynamoStore {
         Ok(update.next)
     }
 
-    async fn delete_token(&self, tag: &str) -> StoreResult<bool> {
-        self.delete_item(pk(tag), "deleting a token record").await
+    async fn delete_token(&self, tag: &Tag) -> StoreResult<bool> {
+        self.delete_item(pk(tag.as_str()), "deleting a token record")
+            .await
     }
 
     async fn due_tokens(&self, now: Epoch, page: &PageRequest) -> StoreResult<Page<StoredToken>> {
@@ -128,7 +133,7 @@ impl TokenStore for DynamoStore {
                 t.due_at.map(|due| {
                     DueCursor {
                         due,
-                        tag: t.tag.clone(),
+                        tag: t.tag.to_string(),
                     }
                     .encode()
                 })
@@ -144,12 +149,12 @@ impl TokenStore for DynamoStore {
 
     async fn owner_tokens(
         &self,
-        owner: &str,
+        owner: &Owner,
         page: &PageRequest,
     ) -> StoreResult<Page<StoredToken>> {
         self.list_index(
             (schema::INDEX_BY_OWNER, schema::GSI_OWNER_PK),
-            owner,
+            owner.as_str(),
             page,
             "listing an owner's token records",
         )

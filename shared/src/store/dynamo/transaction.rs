@@ -246,7 +246,7 @@ mod tests {
         let account = WordpressAccount {
             id: 42,
             login: "Ann".into(),
-            email: "ann@example.com".into(),
+            email: crate::domain::Email::parse("ann@example.com").unwrap(),
             nicename: None,
             url: None,
             registered: None,
@@ -255,7 +255,7 @@ mod tests {
             last_name: None,
         };
         let user = User {
-            id: UserId::new("u-ann"),
+            id: UserId::from_stored("u-ann".into()),
             ..account.new_user(None, true, 0)
         };
         let link = account.link(&user.id, 0);

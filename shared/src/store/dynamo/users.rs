@@ -13,7 +13,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::transaction::Tx;
 use super::{Condition, DynamoStore, Item, number};
-use crate::domain::{User, UserId, WordpressLink};
+use crate::domain::{Email, User, UserId, WordpressLink};
 use crate::store::schema;
 use crate::store::{
     Page, PageRequest, Save, StoreError, StoreResult, Unique, Update, UserStore, all_pages, created,
@@ -24,8 +24,8 @@ const KIND: &str = "USERS";
 fn user_pk(id: &UserId) -> String {
     format!("USER#{id}")
 }
-fn email_pk(email: &str) -> String {
-    format!("EMAIL#{}", User::email_key(email))
+fn email_pk(email: &Email) -> String {
+    format!("EMAIL#{}", email.key())
 }
 fn ext_pk(ext_id: &str) -> String {
     format!("EXTID#{ext_id}")
@@ -51,7 +51,7 @@ const UNIQUE_VALUES: &str = "unique_values";
 
 /// [`UNIQUE_VALUES`] of `user`.
 fn unique_values(user: &User) -> AttributeValue {
-    let values = serde_json::json!([User::email_key(&user.email), user.ext_id]);
+    let values = serde_json::json!([user.email.key(), user.ext_id]);
     AttributeValue::S(values.to_string())
 }
 
@@ -126,7 +126,7 @@ impl DynamoStore {
             return Ok(None);
         };
         match guard.get("user_id") {
-            Some(AttributeValue::S(id)) => self.get_user(&UserId::new(id.clone())).await,
+            Some(AttributeValue::S(id)) => self.get_user(&UserId::from_stored(id.clone())).await,
             _ => Err(StoreError::backend(context, "guard item without user_id")),
         }
     }
@@ -160,7 +160,7 @@ impl UserStore for DynamoStore {
             .transpose()
     }
 
-    async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<User>> {
+    async fn find_user_by_email(&self, email: &Email) -> StoreResult<Option<User>> {
         self.user_by_guard(email_pk(email), "finding a user by e-mail")
             .await
     }
@@ -207,7 +207,7 @@ impl UserStore for DynamoStore {
         }
         let mut tx = Tx::new(self.table());
         tx.put_versioned(user_item(&next)?, expected)?;
-        if User::email_key(&current.email) != User::email_key(&next.email) {
+        if current.email.key() != next.email.key() {
             tx.delete_owned(email_pk(&current.email), &user.id)?;
             tx.put_new(
                 guard(email_pk(&next.email), &user.id),
@@ -342,9 +342,13 @@ mod tests {
 
     fn stored_user() -> User {
         User {
-            id: UserId::new("u-ada"),
+            id: UserId::from_stored("u-ada".into()),
             version: 3,
-            ..User::new("ada@example.org", crate::domain::user::UserSource::Local, 0)
+            ..User::new(
+                crate::domain::Email::parse("ada@example.org").unwrap(),
+                crate::domain::user::UserSource::Local,
+                0,
+            )
         }
     }
 
@@ -362,7 +366,7 @@ mod tests {
         let store = mocked(&[&put]);
         let mut signed_in = stored_user();
         signed_in.current_sign_in_at = Some(10);
-        signed_in.email = "ADA@example.org".into();
+        signed_in.email = crate::domain::Email::parse("ADA@example.org").unwrap();
         let saved = store.update_user(&signed_in).await.unwrap();
         assert_eq!(saved.version, 4);
         assert_eq!(put.num_calls(), 1);
@@ -377,7 +381,7 @@ mod tests {
             .then_output(|| TransactWriteItemsOutput::builder().build());
         let store = mocked(&[&refused, &read, &moved]);
         let mut changed = stored_user();
-        changed.email = "ada@example.net".into();
+        changed.email = crate::domain::Email::parse("ada@example.net").unwrap();
         let saved = store.update_user(&changed).await.unwrap();
         assert_eq!(
             (saved.version, saved.email.as_str()),

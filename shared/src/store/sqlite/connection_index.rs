@@ -61,7 +61,7 @@ impl ConnectionIndex for SqliteStore {
         let mut params: Vec<Box<dyn rusqlite::ToSql + Send>> =
             vec![Box::new(page.after.clone().unwrap_or_default())];
         if let Some(owner) = &filter.owner {
-            params.push(Box::new(owner.clone()));
+            params.push(Box::new(owner.to_string()));
         }
         if let Some(clients) = &filter.clients {
             let ids: Vec<&str> = clients.iter().map(|c| c.as_str()).collect();
@@ -140,7 +140,7 @@ mod tests {
             plan(&status)
         );
         let clients = ConnectionFilter {
-            clients: Some(vec![ClientId::new("a")]),
+            clients: Some(vec![ClientId::stored("a")]),
             ..Default::default()
         };
         assert!(
@@ -149,7 +149,7 @@ mod tests {
             plan(&clients)
         );
         let owner = ConnectionFilter {
-            owner: Some("contact:1".into()),
+            owner: Some(crate::domain::Owner::parse("contact:1").unwrap()),
             tag_prefix: Some("mail".into()),
             ..Default::default()
         };

@@ -8,13 +8,13 @@ use super::{
     list_page_of, to_json,
 };
 use crate::clock::Epoch;
-use crate::domain::{AccountKey, StoredToken};
+use crate::domain::{AccountKey, Owner, StoredToken, Tag};
 use crate::store::{DueCursor, Page, PageRequest, StoreResult, TokenStore, Unique, Update};
 
 #[async_trait]
 impl TokenStore for SqliteStore {
     async fn create_token(&self, token: &StoredToken) -> StoreResult<()> {
-        let (tag, data, due) = (token.tag.clone(), to_json(token)?, token.due_at);
+        let (tag, data, due) = (token.tag.to_string(), to_json(token)?, token.due_at);
         let account = account_column(token);
         let version = token.version as i64;
         self.write("creating a token record", move |tx| {
@@ -30,7 +30,7 @@ impl TokenStore for SqliteStore {
         .await
     }
 
-    async fn get_token(&self, tag: &str) -> StoreResult<Option<StoredToken>> {
+    async fn get_token(&self, tag: &Tag) -> StoreResult<Option<StoredToken>> {
         let tag = tag.to_string();
         self.run("reading a token record", move |conn| {
             get_data(
@@ -45,7 +45,7 @@ impl TokenStore for SqliteStore {
 
     async fn update_token(&self, token: &StoredToken) -> StoreResult<StoredToken> {
         let update = Update::of(token);
-        let (tag, data, due) = (token.tag.clone(), to_json(&update.next)?, token.due_at);
+        let (tag, data, due) = (token.tag.to_string(), to_json(&update.next)?, token.due_at);
         let account = account_column(token);
         let (next, expected) = (update.next_sql(), update.expected_sql());
         self.write("updating a token record", move |tx| {
@@ -68,7 +68,7 @@ impl TokenStore for SqliteStore {
         Ok(update.next)
     }
 
-    async fn delete_token(&self, tag: &str) -> StoreResult<bool> {
+    async fn delete_token(&self, tag: &Tag) -> StoreResult<bool> {
         let tag = tag.to_string();
         self.run("deleting a token record", move |conn| {
             conn.cached_execute("DELETE FROM tokens WHERE tag = ?1", [tag])
@@ -137,7 +137,7 @@ impl TokenStore for SqliteStore {
 
     async fn owner_tokens(
         &self,
-        owner: &str,
+        owner: &Owner,
         page: &PageRequest,
     ) -> StoreResult<Page<StoredToken>> {
         let (owner, page) = (owner.to_string(), page.clone());

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::{Cached, SqliteStore, check_updated, db, get_data, insert_new, list_page, to_json};
-use crate::domain::{User, UserId, WordpressLink};
+use crate::domain::{Email, User, UserId, WordpressLink};
 use crate::store::{
     Page, PageRequest, Save, StoreError, StoreResult, Unique, Update, UserStore, created,
 };
@@ -14,7 +14,7 @@ fn check_unique(tx: &Transaction<'_>, user: &User, context: &'static str) -> Sto
     let email_owner: Option<String> = tx
         .cached_row(
             "SELECT id FROM users WHERE email_key = ?1",
-            [User::email_key(&user.email)],
+            [user.email.key()],
             |row| row.get(0),
         )
         .optional()
@@ -97,7 +97,7 @@ impl UserStore for SqliteStore {
                      VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(id) DO NOTHING",
                 params![
                     user.id.as_str(),
-                    User::email_key(&user.email),
+                    user.email.key(),
                     user.ext_id,
                     data,
                     user.version as i64
@@ -126,8 +126,8 @@ impl UserStore for SqliteStore {
         .await
     }
 
-    async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<User>> {
-        let key = User::email_key(email);
+    async fn find_user_by_email(&self, email: &Email) -> StoreResult<Option<User>> {
+        let key = email.key();
         self.run("finding a user by e-mail", move |conn| {
             get_data(
                 conn,
@@ -195,7 +195,7 @@ impl UserStore for SqliteStore {
                      WHERE id = ?1 AND version = ?6",
                     params![
                         check.id.as_str(),
-                        User::email_key(&check.email),
+                        check.email.key(),
                         check.ext_id,
                         data,
                         next,
