@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use authbridge::config::Env;
+use authbridge::console::ConsoleSettings;
 use authbridge::login::LoginSettings;
 use authbridge::oauth::OAuthContext;
 use authbridge_infra::demo::{DemoClient, DemoProvider};
@@ -43,11 +44,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let login_settings = LoginSettings::from(&env, &oauth.app.config)?;
     warn_without_wordpress_token(&oauth, &login_settings).await;
     let login = login_authenticate::Context::new(&oauth.app, &login_settings)?;
-    let stack = Arc::new(stack::LocalStack::new(
-        oauth,
-        login,
-        login_settings.migration.ext_id_referencing,
-    ));
+    let stack = stack::LocalStack::new(oauth, login, login_settings.migration.ext_id_referencing);
+    let console = admin_console::Context::new(
+        stack.oauth.clone(),
+        &login_settings,
+        ConsoleSettings::from(&env)?,
+    )?;
+    let stack = Arc::new(stack.with_console(console));
     let mut app = index::router(IndexPage {
         stack: stack.clone(),
         demo_client_id: demo.as_ref().map(|(id, _)| id.clone()),

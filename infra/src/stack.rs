@@ -27,6 +27,8 @@ pub struct LocalStack {
     pub token_access: Arc<token_access::Context>,
     pub login: Arc<login_authenticate::Context>,
     pub wp_sync: Arc<wp_sync_user::Context>,
+    /// The admin console, when the stack serves it ([`LocalStack::with_console`]).
+    pub console: Option<Arc<admin_console::Context>>,
 }
 
 impl LocalStack {
@@ -52,7 +54,14 @@ impl LocalStack {
             )),
             oauth,
             login: Arc::new(login),
+            console: None,
         }
+    }
+
+    /// The stack serving the admin console with `console` (built over [`LocalStack::oauth`]).
+    pub fn with_console(mut self, console: admin_console::Context) -> Self {
+        self.console = Some(Arc::new(console));
+        self
     }
 
     /// Calls `function`'s handler with `req`, exactly as its Lambda would.
@@ -68,6 +77,10 @@ impl LocalStack {
             }
             Function::WpSyncUser => wp_sync_user::handle(self.wp_sync.clone(), req).await,
             Function::TokenAccess => token_access::handle(self.token_access.clone(), req).await,
+            Function::AdminConsole => match &self.console {
+                Some(console) => admin_console::handle(console.clone(), req).await,
+                None => routes::unrouted("/"),
+            },
         }
     }
 }

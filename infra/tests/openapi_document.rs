@@ -322,7 +322,7 @@ fn the_token_request_schema_is_what_the_function_reads() {
         .collect();
     let body = serde_json::json!({"client": "0190a000-0000-7000-8000-0000000000c1", "grant": "password", "scopes": ["a"],
         "tag": "site-a:x", "owner": "contact:1", "replace": true, "username": "u",
-        "password": "p"});
+        "password": "p", "connection": {"shop": "acme"}});
     let sent: std::collections::BTreeSet<&str> = body
         .as_object()
         .expect("an object")

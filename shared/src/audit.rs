@@ -43,3 +43,35 @@ pub async fn history(
 ) -> Result<Page<JournalEntry>, StoreError> {
     entries(journal, &Subject::Connection(tag.to_string()), page).await
 }
+
+/// The journal as a function reads it: the audit trail and connections' histories, without the
+/// store. Got from [`crate::context::AppContext::audit_trail`].
+#[derive(Clone, Copy)]
+pub struct AuditTrail<'a> {
+    journal: &'a dyn JournalStore,
+}
+
+impl<'a> AuditTrail<'a> {
+    /// The trail kept in `journal`.
+    pub fn new(journal: &'a dyn JournalStore) -> Self {
+        AuditTrail { journal }
+    }
+
+    /// One page of `subject`'s entries, newest first ([`entries`]).
+    pub async fn entries(
+        &self,
+        subject: &Subject,
+        page: &PageRequest,
+    ) -> Result<Page<JournalEntry>, StoreError> {
+        entries(self.journal, subject, page).await
+    }
+
+    /// One page of the history of the connection `tag`, newest first ([`history`]).
+    pub async fn history(
+        &self,
+        tag: &Tag,
+        page: &PageRequest,
+    ) -> Result<Page<JournalEntry>, StoreError> {
+        history(self.journal, tag, page).await
+    }
+}

@@ -4,10 +4,14 @@
 use std::sync::Arc;
 
 use crate::api_tokens::ApiTokens;
+use crate::audit::AuditTrail;
+use crate::clock::Epoch;
 use crate::config::{Backend, Config, ConfigError};
 use crate::events::Events;
+use crate::migration_status::{self, MigrationStatus};
 use crate::secrets::{CachedSecrets, SecretStore, SecretsManagerStore};
 use crate::store::{StoreError, Stores, dynamo::DynamoStore};
+use crate::users::UserAdmin;
 
 /// Why the context could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -77,6 +81,23 @@ impl AppContext {
     /// The API tokens, through which a function checks a caller's bearer token.
     pub fn api_tokens(&self) -> ApiTokens<'_> {
         ApiTokens::new(self.stores.api_tokens.as_ref())
+    }
+
+    /// The users, as the CLI and the console administer them.
+    pub fn users(&self) -> UserAdmin<'_> {
+        UserAdmin {
+            users: self.stores.users.as_ref(),
+        }
+    }
+
+    /// The audit trail and connections' histories.
+    pub fn audit_trail(&self) -> AuditTrail<'_> {
+        AuditTrail::new(self.stores.journal.as_ref())
+    }
+
+    /// The migration panel's figures at `now`.
+    pub async fn migration_status(&self, now: Epoch) -> Result<MigrationStatus, StoreError> {
+        migration_status::status(self.stores.counters.as_ref(), now).await
     }
 }
 

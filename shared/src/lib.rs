@@ -11,6 +11,7 @@ pub mod aws;
 pub mod clients;
 pub mod clock;
 pub mod config;
+pub mod console;
 pub mod context;
 pub mod deadline;
 pub mod domain;

@@ -49,6 +49,13 @@ pub mod field {
     pub const ID_TOKEN: &str = "id_token";
     /// `raw`: the token endpoint's whole response.
     pub const RAW: &str = "raw";
+    /// The prefix of a secret captured value's label (`metadata.NAME`).
+    pub const METADATA: &str = "metadata.";
+
+    /// The label of the secret captured value `name` (`metadata.NAME`).
+    pub fn metadata(name: &str) -> String {
+        format!("{METADATA}{name}")
+    }
 }
 
 /// Why sealing or opening failed, or the key could not be had. Never carries a key or a plaintext.

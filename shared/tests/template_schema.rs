@@ -579,8 +579,11 @@ fn the_openapi_document_has_exactly_the_routed_operations() {
                 .collect::<Vec<_>>()
         })
         .collect();
-    let routed: BTreeSet<(String, String)> = route_table()
-        .map(|(method, path, _)| (method.to_string(), path.to_string()))
+    // The console's routes answer HTML pages, not an API: the document leaves them out.
+    let routed: BTreeSet<(String, String)> = authbridge::http::routes::ROUTES
+        .iter()
+        .filter(|r| r.documented())
+        .map(|r| (r.method.to_string(), r.path.to_string()))
         .collect();
     let missing: Vec<_> = routed.difference(&documented).collect();
     let extra: Vec<_> = documented.difference(&routed).collect();

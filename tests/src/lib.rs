@@ -21,6 +21,7 @@ pub mod login;
 pub mod logs;
 pub mod oidc;
 pub mod oidc_instances;
+pub mod quirky;
 pub mod stack;
 pub mod tokens;
 pub mod webhook;

@@ -178,6 +178,10 @@ pub fn sample_record(tag: &str) -> StoredToken {
         owner: None,
         created_by: None,
         connection_id: None,
+        metadata: Default::default(),
+        sealed_metadata: Default::default(),
+        refresh_expires: None,
+        expiring_since: None,
         created: now,
         modified: now,
         version: 0,
@@ -236,6 +240,28 @@ pub async fn open(s: &TestStack, r: &StoredToken, which: &str) -> String {
         .expect("the keys");
     keys.open(authbridge::keys::reseal::record_id(r), which, sealed)
         .expect("opening the sealed token")
+        .expose_secret()
+        .to_string()
+}
+
+/// The secret captured value `name` of `r` (sealed by the keyring under `metadata.NAME`), opened.
+pub async fn open_metadata(s: &TestStack, r: &StoredToken, name: &str) -> String {
+    let sealed = r
+        .sealed_metadata
+        .get(name)
+        .unwrap_or_else(|| panic!("no sealed {name} in the record"));
+    let keys = s
+        .stack
+        .oauth
+        .keyring()
+        .await
+        .expect("the keyring")
+        .keys_for([sealed])
+        .await
+        .expect("the keys");
+    authbridge::oauth::records::open_metadata(&keys, r, name)
+        .expect("opening the sealed value")
+        .expect("it is there")
         .expose_secret()
         .to_string()
 }

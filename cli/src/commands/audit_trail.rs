@@ -84,6 +84,12 @@ impl Command {
                 UsersCommand::Import { file } => {
                     change(A::UsersImported, file.display().to_string())
                 }
+                UsersCommand::GrantRole { user, role } => {
+                    change(A::RoleGranted, format!("{user} {}", role.name()))
+                }
+                UsersCommand::RevokeRole { user, role } => {
+                    change(A::RoleRevoked, format!("{user} {}", role.name()))
+                }
                 UsersCommand::List | UsersCommand::Show { .. } => None,
             },
             Command::Tokens(command) => match command {

@@ -34,6 +34,18 @@ pub struct ConnectArgs {
     /// Whose connection this is, in your terms (e.g. contact:42); `tokens list --owner` finds it.
     #[arg(long)]
     owner: Option<String>,
+    /// A connection parameter of the provider, NAME=VALUE (e.g. shop=acme for Shopify);
+    /// repeat for each (`providers show` lists them).
+    #[arg(long = "connection", value_name = "NAME=VALUE", value_parser = connection_value)]
+    connection: Vec<(String, String)>,
+}
+
+/// Reads a `--connection NAME=VALUE`.
+pub(super) fn connection_value(raw: &str) -> Result<(String, String), String> {
+    match raw.split_once('=') {
+        Some((name, value)) if !name.is_empty() => Ok((name.to_string(), value.to_string())),
+        _ => Err(format!("{raw:?} is not NAME=VALUE")),
+    }
 }
 
 impl ConnectArgs {
@@ -55,6 +67,7 @@ impl ConnectArgs {
                 ttl: self.ttl,
                 replace: self.replace,
                 owner: self.owner,
+                connection: self.connection.into_iter().collect(),
             },
             &urls,
             &Initiator::cli(),

@@ -17,7 +17,7 @@ use crate::views::ConnectionRow;
 pub enum ConnectionsCommand {
     /// Lists connections with their state, through the store's indexes; filters combine.
     List {
-        /// `active`, `refresh_failing` or `needs_reauthorization`.
+        /// `active`, `expiring`, `refresh_failing` or `needs_reauthorization`.
         #[arg(long, value_parser = parse_status)]
         status: Option<ConnectionStatus>,
         /// Only the connections of this provider's clients.
@@ -48,7 +48,7 @@ pub enum ConnectionsCommand {
 
 fn parse_status(raw: &str) -> Result<ConnectionStatus, String> {
     ConnectionStatus::parse(raw)
-        .ok_or_else(|| "use active, refresh_failing or needs_reauthorization".to_string())
+        .ok_or_else(|| "use active, expiring, refresh_failing or needs_reauthorization".to_string())
 }
 
 impl ConnectionsCommand {

@@ -51,6 +51,9 @@ pub struct GrantArgs {
     /// Read the resource owner's password from the first line of standard input (password grant).
     #[arg(long)]
     password_stdin: bool,
+    /// A connection parameter of the provider, NAME=VALUE; repeat for each.
+    #[arg(long = "connection", value_name = "NAME=VALUE", value_parser = super::connect::connection_value)]
+    connection: Vec<(String, String)>,
 }
 
 impl GrantArgs {
@@ -76,6 +79,7 @@ impl GrantArgs {
             replace: self.replace,
             username: self.username,
             password,
+            connection: self.connection.into_iter().collect(),
         }
         .check()?;
         let ctx = deployment::oauth().await?;

@@ -39,9 +39,9 @@ pub enum TokensCommand {
         /// The record's tag.
         tag: Tag,
     },
-    /// Deletes a token record and revokes its grant at the provider (when it has a revocation
-    /// endpoint), unless another record holds the same account under the same client; whoever
-    /// used it must connect again.
+    /// Revokes a token record's grant at the provider (when it has a revocation endpoint), unless
+    /// another record holds the same account under the same client, then deletes the record even
+    /// when the provider refused (and says so); whoever used it must connect again.
     Delete {
         /// The record's tag.
         tag: Tag,
@@ -114,6 +114,10 @@ async fn delete(tag: &Tag, out: &Output) -> Result<(), CliError> {
             "deleted token {tag}; its grant is kept at the provider, because {held_by} holds the same account"
         ),
         None if released.revoked() => format!("revoked at the provider and deleted token {tag}"),
+        None if released.failure().is_some() => format!(
+            "deleted token {tag}, but the provider refused to revoke its grant ({}): it may still be live there",
+            released.failure().unwrap_or_default()
+        ),
         None => format!("deleted token {tag} (not revoked at the provider)"),
     };
     out.outcome(

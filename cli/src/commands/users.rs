@@ -5,7 +5,7 @@
 use std::io::{BufRead, BufReader, IsTerminal};
 use std::path::PathBuf;
 
-use authbridge::domain::Email;
+use authbridge::domain::{Email, Role};
 use authbridge::login::MigrationOptions;
 use authbridge::secrets::{ExposeSecret, SecretString};
 use authbridge::users::import::{self, ImportSummary};
@@ -45,6 +45,22 @@ pub enum UsersCommand {
         user: UserRef,
         #[command(flatten)]
         password: PasswordArgs,
+    },
+    /// Gives a user a console role (admin, operator or connector): the first administrator is made
+    /// so.
+    GrantRole {
+        /// The user's id or e-mail address.
+        user: UserRef,
+        /// The role: admin (everything), operator (connections and the migration's progress) or
+        /// connector (connecting accounts and their own connections).
+        role: Role,
+    },
+    /// Takes a console role from a user; the console sessions it opened with the role end.
+    RevokeRole {
+        /// The user's id or e-mail address.
+        user: UserRef,
+        /// The role: admin, operator or connector.
+        role: Role,
     },
     /// Deletes a user and its e-mail, ext_id and WordPress links; its sessions stop working.
     Delete {
@@ -154,6 +170,12 @@ impl UsersCommand {
             UsersCommand::SetPassword { user, password } => {
                 let password = password.read()?;
                 out.record(&UserView::from(admin.set_password(&user, &password).await?))
+            }
+            UsersCommand::GrantRole { user, role } => {
+                out.record(&UserView::from(admin.grant_role(&user, role).await?))
+            }
+            UsersCommand::RevokeRole { user, role } => {
+                out.record(&UserView::from(admin.revoke_role(&user, role).await?))
             }
             UsersCommand::Delete { user } => {
                 let found = admin.find(&user).await?;

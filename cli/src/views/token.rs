@@ -16,7 +16,13 @@ pub struct TokenOutput {
 }
 
 /// The record's fields that hold times.
-const TIME_FIELDS: [&str; 4] = ["expires", "refreshed_at", "created", "modified"];
+const TIME_FIELDS: [&str; 5] = [
+    "expires",
+    "refresh_token_expires_at",
+    "refreshed_at",
+    "created",
+    "modified",
+];
 
 impl Serialize for TokenOutput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -99,6 +105,22 @@ impl Record for TokenOutput {
             ("access token", held(v.has_access_token)),
             ("refresh token", held(v.has_refresh_token)),
             ("expires", self.expires()),
+            (
+                "refresh token expires",
+                v.refresh_token_expires_at.map_or(NONE.to_string(), rfc3339),
+            ),
+            (
+                "metadata",
+                if v.metadata.is_empty() {
+                    NONE.to_string()
+                } else {
+                    v.metadata
+                        .iter()
+                        .map(|(k, val)| format!("{k}={val}"))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                },
+            ),
             ("owner", or_none(v.resource_owner_name.as_deref())),
             ("owner details", json(&v.resource_owner)),
             ("status", self.status()),

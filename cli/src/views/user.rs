@@ -2,7 +2,7 @@
 //! operator can follow the migration away from WordPress hashes.
 
 use authbridge::clock::Epoch;
-use authbridge::domain::{PasswordOrigin, User, UserSource};
+use authbridge::domain::{PasswordOrigin, Role, User, UserSource};
 use authbridge::passwords::HashFormat;
 use serde::Serialize;
 
@@ -34,6 +34,8 @@ pub struct UserView {
     /// RFC 3339 in JSON.
     #[serde(serialize_with = "crate::output::opt_epoch_json")]
     pub last_sign_in_at: Option<Epoch>,
+    /// The console roles the user holds (`admin`, `operator`); empty: no entry to the console.
+    pub roles: Vec<Role>,
 }
 
 impl From<User> for UserView {
@@ -61,6 +63,7 @@ impl From<User> for UserView {
             current_sign_in_at: user.current_sign_in_at,
             current_sign_in_ip: user.current_sign_in_ip,
             last_sign_in_at: user.last_sign_in_at,
+            roles: user.roles,
         }
     }
 }
@@ -79,6 +82,14 @@ impl UserView {
             Some(PasswordOrigin::Authbridge) => "authbridge (WordPress has no say)",
             None => NONE,
         }
+    }
+
+    fn roles(&self) -> String {
+        if self.roles.is_empty() {
+            return NONE.to_string();
+        }
+        let names: Vec<&str> = self.roles.iter().map(|r| r.name()).collect();
+        names.join(", ")
     }
 
     fn time(epoch: Option<Epoch>) -> String {
@@ -125,6 +136,7 @@ impl Record for UserView {
                 or_none(self.current_sign_in_ip.as_deref()),
             ),
             ("previous sign-in", Self::time(self.last_sign_in_at)),
+            ("console roles", self.roles()),
         ]
     }
 }

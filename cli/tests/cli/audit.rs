@@ -122,3 +122,41 @@ async fn migration_status_and_connections_answer_on_a_fresh_deployment() {
         .json();
     assert_eq!(history, serde_json::json!([]));
 }
+
+#[tokio::test]
+async fn granting_and_revoking_a_role_is_in_the_audit_trail() {
+    let deployment = Deployment::new();
+    deployment
+        .run_with_stdin(
+            &[
+                "users",
+                "create",
+                "--email",
+                "ada@example.org",
+                "--password-stdin",
+            ],
+            "a long enough password 1",
+        )
+        .ok();
+    deployment
+        .run(&["users", "grant-role", "ada@example.org", "operator"])
+        .ok();
+    deployment
+        .run(&["users", "revoke-role", "ada@example.org", "operator"])
+        .ok();
+    let entries = deployment.run(&["--json", "audit"]).ok().json();
+    let seen: Vec<(&str, &str)> = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .take(2)
+        .map(|e| (e["type"].as_str().unwrap(), e["summary"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("admin.role.revoked", "target ada@example.org operator"),
+            ("admin.role.granted", "target ada@example.org operator"),
+        ]
+    );
+}

@@ -30,6 +30,7 @@ pub async fn handle(context: Arc<Context>, req: Request) -> Response<Body> {
         error: q.remove("error"),
         error_description: q.remove("error_description"),
         iss: q.remove("iss"),
+        others: q.into_iter().collect(),
     };
     let state = params.state.clone().unwrap_or_default();
     let completed = flow::complete(

@@ -91,6 +91,8 @@ fn answer(token: &FreshToken) -> Response<Body> {
             "token_type": token.token_type,
             "expires_at": token.expires_at,
             "scopes": token.scopes,
+            "metadata": token.metadata,
+            "refresh_token_expires_at": token.refresh_token_expires_at,
         }),
     );
     with_etag(&mut response, &token.version);

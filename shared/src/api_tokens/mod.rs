@@ -43,6 +43,41 @@ impl<'a> ApiTokens<'a> {
         ApiTokens { store }
     }
 
+    /// Every token, following the pages ([`list_all`]).
+    pub async fn list_all(&self) -> Result<Vec<ApiToken>, ApiTokenError> {
+        list_all(self.store).await
+    }
+
+    /// The token named `name` ([`find`]).
+    pub async fn find(&self, name: &ApiTokenName) -> Result<ApiToken, ApiTokenError> {
+        find(self.store, name).await
+    }
+
+    /// Creates a token and returns it with its value, shown once ([`create`]).
+    pub async fn create(
+        &self,
+        name: &ApiTokenName,
+        endpoints: Vec<Endpoint>,
+        ip_restriction: IpRestriction,
+        scope: Scope,
+    ) -> Result<(ApiToken, SecretString), ApiTokenError> {
+        create(self.store, name, endpoints, ip_restriction, scope).await
+    }
+
+    /// Applies `change` to the token named `name` ([`update`]).
+    pub async fn update(
+        &self,
+        name: &ApiTokenName,
+        change: impl Fn(&mut ApiToken),
+    ) -> Result<ApiToken, ApiTokenError> {
+        update(self.store, name, change).await
+    }
+
+    /// Deletes the token named `name` ([`delete`]).
+    pub async fn delete(&self, name: &ApiTokenName) -> Result<(), ApiTokenError> {
+        delete(self.store, name).await
+    }
+
     /// The stored token that `presented` is, once it is found allowed to call `endpoint` from
     /// `address` ([`authorize`]).
     pub async fn authorize(

@@ -12,6 +12,9 @@ use super::{ClientId, Owner};
 pub enum ConnectionStatus {
     /// Refreshed, or not yet due: nothing to do.
     Active,
+    /// Usable, but its refresh token's stated lifetime ends soon (within the expiring window):
+    /// the user should connect again before it lapses.
+    Expiring,
     /// The last refresh failed for a reason worth retrying (the provider down, the client
     /// refused); authbridge keeps trying with backoff.
     RefreshFailing,
@@ -21,8 +24,9 @@ pub enum ConnectionStatus {
 
 impl ConnectionStatus {
     /// Every status, in the order a person reads them.
-    pub const ALL: [ConnectionStatus; 3] = [
+    pub const ALL: [ConnectionStatus; 4] = [
         ConnectionStatus::Active,
+        ConnectionStatus::Expiring,
         ConnectionStatus::RefreshFailing,
         ConnectionStatus::NeedsReauthorization,
     ];
@@ -31,6 +35,7 @@ impl ConnectionStatus {
     pub fn name(self) -> &'static str {
         match self {
             ConnectionStatus::Active => "active",
+            ConnectionStatus::Expiring => "expiring",
             ConnectionStatus::RefreshFailing => "refresh_failing",
             ConnectionStatus::NeedsReauthorization => "needs_reauthorization",
         }
@@ -50,12 +55,16 @@ impl std::fmt::Display for ConnectionStatus {
 
 impl StoredToken {
     /// The connection's state: needs reauthorization once the provider refused the refresh
-    /// token; refresh failing while the last attempt's failure is recorded (a success clears it);
-    /// else active.
+    /// token (or its stated lifetime ended); refresh failing while the last attempt's failure is
+    /// recorded (a success clears it); expiring once the refresh token's coming end was
+    /// announced; else active.
     pub fn connection_status(&self) -> ConnectionStatus {
         match (self.status, &self.error) {
             (TokenStatus::ReauthorizationRequired, _) => ConnectionStatus::NeedsReauthorization,
             (TokenStatus::Active, Some(_)) => ConnectionStatus::RefreshFailing,
+            (TokenStatus::Active, None) if self.expiring_since.is_some() => {
+                ConnectionStatus::Expiring
+            }
             (TokenStatus::Active, None) => ConnectionStatus::Active,
         }
     }
@@ -114,6 +123,8 @@ mod tests {
     fn the_status_follows_the_records_fields() {
         let mut r = record();
         assert_eq!(r.connection_status(), ConnectionStatus::Active);
+        r.expiring_since = Some(4);
+        assert_eq!(r.connection_status(), ConnectionStatus::Expiring);
         r.error = Some(TokenFailure {
             kind: FailureKind::Transient,
             error: "server_error".into(),

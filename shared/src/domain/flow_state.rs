@@ -1,5 +1,7 @@
 //! The short-lived record of an authorization-code flow between start-auth and oauth-return.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::ClientId;
@@ -46,6 +48,11 @@ pub struct FlowState {
     /// until the link is opened, which can happen once. Absent from the stored item until then.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub binding: Option<String>,
+    /// The connection's values known at the start (what the start supplied, the client fixed,
+    /// and the defaults), checked against the provider's patterns; the redirect and the token
+    /// response add theirs at the end.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub connection: BTreeMap<String, String>,
 }
 
 impl std::fmt::Debug for FlowState {
@@ -61,6 +68,7 @@ impl std::fmt::Debug for FlowState {
             .field("replace", &self.replace)
             .field("created_by", &self.created_by)
             .field("opened", &self.binding.is_some())
+            .field("connection", &self.connection)
             .finish()
     }
 }

@@ -1,6 +1,8 @@
 //! A stored OAuth token record, as CiviCRM's `OAuthSysToken`, in the form the store holds it: every
 //! credential sealed (encrypted) before it reaches the store.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -103,6 +105,22 @@ pub struct StoredToken {
     /// tag).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
+    /// The connection's public values, by name: the parameters its start supplied (or its client
+    /// fixed) and the values captured from the redirect and the token response that the provider
+    /// file does not mark secret (Salesforce's `instance_url`, QuickBooks' `realmId`). What
+    /// `{{connection.NAME}}` is filled with in the provider's later URLs.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub metadata: BTreeMap<String, String>,
+    /// The captured values the provider file marks secret, by name, each sealed like a token.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sealed_metadata: BTreeMap<String, Sealed>,
+    /// When the refresh token expires (epoch seconds), when the provider states its lifetime.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_expires: Option<Epoch>,
+    /// When `connection.expiring` was announced for the current refresh token; cleared when a
+    /// refresh moves its expiry out of the window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiring_since: Option<Epoch>,
     pub created: Epoch,
     pub modified: Epoch,
     #[serde(default)]

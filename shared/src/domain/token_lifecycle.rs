@@ -103,6 +103,9 @@ pub struct SealedCredentials {
     pub expires_in: Option<Epoch>,
     /// The scopes granted, when the provider said.
     pub scopes: Option<Vec<String>>,
+    /// When the refresh token now expires, when this answer sets it anew (a provider stating
+    /// its lifetime, or one counted from its last use); `None` keeps the stored expiry.
+    pub refresh_expires: Option<Epoch>,
 }
 
 /// The margin that applies to a token of `lifetime` seconds: `configured`, capped at half the
@@ -154,12 +157,48 @@ impl StoredToken {
         if self.status != TokenStatus::Active || !renewable {
             return None;
         }
-        let by_expiry = self.refresh_at(configured_margin)?;
+        let by_expiry = self.refresh_at(configured_margin);
+        // A refresh token with a stated lifetime is looked at when it lapses, and daily before
+        // (so its coming end is announced), even when the access token states no expiry.
+        let by_lapse = self
+            .refresh_expires
+            .filter(|_| self.refresh_token.is_some());
+        if by_expiry.is_none() && by_lapse.is_none() {
+            return None;
+        }
         let by_idle = self
             .refresh_token
             .as_ref()
             .map(|_| self.refreshed_at.unwrap_or(self.created) + IDLE_REFRESH_INTERVAL);
-        Some(by_idle.map_or(by_expiry, |idle| idle.min(by_expiry)))
+        [by_expiry, by_idle, by_lapse].into_iter().flatten().min()
+    }
+
+    /// True when the refresh token's stated lifetime has ended: only the user can connect again.
+    pub fn refresh_token_lapsed(&self, now: Epoch) -> bool {
+        self.refresh_token.is_some() && self.refresh_expires.is_some_and(|e| e <= now)
+    }
+
+    /// Notes whether the refresh token ends within `window` seconds of `now`: the first time it
+    /// does, `expiring_since` is set and `true` answered (the caller announces it, once); once a
+    /// renewal moves its end out of the window again, `expiring_since` is cleared.
+    pub fn note_refresh_expiry(&mut self, window: Epoch, now: Epoch) -> bool {
+        let within = self.refresh_token.is_some()
+            && self
+                .refresh_expires
+                .is_some_and(|e| e.saturating_sub(window) <= now);
+        match (within, self.expiring_since) {
+            (true, None) if self.status == TokenStatus::Active => {
+                self.expiring_since = Some(now);
+                self.modified = now;
+                true
+            }
+            (false, Some(_)) => {
+                self.expiring_since = None;
+                self.modified = now;
+                false
+            }
+            _ => false,
+        }
     }
 
     /// Which access token is stored; `None` when there is none.
@@ -202,6 +241,9 @@ impl StoredToken {
         self.expires = new.expires_in.map(|s| now.saturating_add(s));
         if let Some(scopes) = new.scopes {
             self.scopes = scopes;
+        }
+        if let Some(refresh_expires) = new.refresh_expires {
+            self.refresh_expires = Some(refresh_expires);
         }
         self.status = TokenStatus::Active;
         self.error = None;
@@ -283,6 +325,7 @@ mod tests {
                 token_type: "Bearer".into(),
                 expires_in: lifetime,
                 scopes: None,
+                refresh_expires: None,
             },
             300,
             1000,
@@ -371,6 +414,28 @@ mod tests {
         }
         // Same sealed value in both test records, so the same version; real seals differ.
         assert_eq!(a.token_version(), b.token_version());
+    }
+
+    #[test]
+    fn a_refresh_token_with_a_stated_lifetime_is_swept_announced_once_and_lapses() {
+        let mut t = token(None);
+        assert_eq!(t.due_at(300), None, "no expiry, no stated lifetime");
+        t.refresh_expires = Some(1000 + 30 * 86400);
+        assert_eq!(t.due_at(300), Some(1000 + IDLE_REFRESH_INTERVAL));
+        let week = 7 * 86400;
+        assert!(!t.note_refresh_expiry(week, 1000));
+        assert_eq!(t.expiring_since, None);
+        let inside = 1000 + 23 * 86400;
+        assert!(t.note_refresh_expiry(week, inside));
+        assert!(!t.note_refresh_expiry(week, inside + 1), "announced once");
+        assert_eq!(t.expiring_since, Some(inside));
+        // A renewal that moves the end out of the window ends `expiring`.
+        t.refresh_expires = Some(inside + 30 * 86400);
+        assert!(!t.note_refresh_expiry(week, inside + 2));
+        assert_eq!(t.expiring_since, None);
+        t.refresh_expires = Some(1000 + 30 * 86400);
+        assert!(!t.refresh_token_lapsed(1000 + 30 * 86400 - 1));
+        assert!(t.refresh_token_lapsed(1000 + 30 * 86400));
     }
 
     #[test]

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::UserId;
 use super::email::{self, Email};
+use super::role::Role;
 use super::spelling::wordpress_spelling;
 use crate::clock::Epoch;
 
@@ -83,6 +84,10 @@ pub struct User {
     /// (a hash upgrade is the same password): a login checks it before issuing a session.
     #[serde(default)]
     pub session_generation: u64,
+    /// The console roles the user holds (none: the user may not enter the console). A console
+    /// session works only while the user still holds every role it was opened with.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<Role>,
     #[serde(default)]
     pub version: u64,
 }
@@ -109,8 +114,27 @@ impl User {
             last_sign_in_at: None,
             last_sign_in_ip: None,
             session_generation: 0,
+            roles: Vec::new(),
             version: 0,
         }
+    }
+
+    /// Gives the user `role`; `false` when it held it already.
+    pub fn grant_role(&mut self, role: Role) -> bool {
+        if self.roles.contains(&role) {
+            return false;
+        }
+        self.roles.push(role);
+        self.roles.sort_unstable();
+        true
+    }
+
+    /// Takes `role` from the user, which ends every console session opened with it; `false` when
+    /// it did not hold it.
+    pub fn revoke_role(&mut self, role: Role) -> bool {
+        let before = self.roles.len();
+        self.roles.retain(|r| *r != role);
+        self.roles.len() != before
     }
 
     /// Replaces the password with a hash of another one, which came from `origin`: every session

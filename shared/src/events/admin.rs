@@ -39,7 +39,13 @@ pub enum AdminAction {
     RoleRevoked,
     /// A connection was made by an administrator (an authorization-code link, a direct grant).
     ConnectionStarted,
+    /// A connection's replacement was started (the console's Reconnect: an authorization-code
+    /// link with `replace`, under the same tag).
+    ConnectionReplaced,
     ConnectionRefreshed,
+    /// A connection's grant was revoked at the provider; its record is kept, needing
+    /// reauthorization.
+    ConnectionRevoked,
     ConnectionDeleted,
     /// Every token record was written again (`tokens reindex`).
     ConnectionsReindexed,
@@ -76,7 +82,9 @@ impl AdminAction {
             AdminAction::RoleGranted => "admin.role.granted",
             AdminAction::RoleRevoked => "admin.role.revoked",
             AdminAction::ConnectionStarted => "admin.connection.started",
+            AdminAction::ConnectionReplaced => "admin.connection.replaced",
             AdminAction::ConnectionRefreshed => "admin.connection.refreshed",
+            AdminAction::ConnectionRevoked => "admin.connection.revoked",
             AdminAction::ConnectionDeleted => "admin.connection.deleted",
             AdminAction::ConnectionsReindexed => "admin.connections.reindexed",
         }

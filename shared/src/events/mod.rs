@@ -12,6 +12,7 @@
 //! up and logged (`an event was not delivered`, with its type and tag), so a slow receiver never
 //! pushes a function past its timeout.
 
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use serde::Serialize;
@@ -42,6 +43,9 @@ pub enum EventKind {
     ReauthorizationRequired,
     /// A refresh succeeded after a failure streak.
     Recovered,
+    /// The refresh token's stated lifetime ends within the expiring window; once per refresh
+    /// token.
+    ConnectionExpiring,
     /// A user's first WordPress-validated login made them a local user.
     UserMigrated,
     /// A WordPress site posted a user to sync-user.
@@ -60,6 +64,7 @@ impl EventKind {
             EventKind::RefreshFailed => "connection.refresh_failed",
             EventKind::ReauthorizationRequired => "connection.reauthorization_required",
             EventKind::Recovered => "connection.recovered",
+            EventKind::ConnectionExpiring => "connection.expiring",
             EventKind::UserMigrated => "user.migrated",
             EventKind::UserSynced => "user.synced",
             EventKind::Admin(action) => action.name(),
@@ -95,7 +100,8 @@ pub struct Event {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// For a replaced or deleted connection: what became of the grant it held, `revoked`, `kept`
-    /// (another connection holds the same account, see `grant_held_by`) or `not_revoked`.
+    /// (another connection holds the same account, see `grant_held_by`), `not_revoked` or `failed`
+    /// (the provider refused or could not be reached; `error` says why).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub grant: Option<String>,
     /// The tag of the connection that keeps the grant, when `grant` is `kept`.
@@ -111,6 +117,13 @@ pub struct Event {
     /// The address the change came from, when it came over the network.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<IpAddr>,
+    /// The connection's public values (Salesforce's `instance_url`, QuickBooks' `realmId`), on
+    /// connection events whose connection has any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<BTreeMap<String, String>>,
+    /// When the connection's refresh token expires, when the provider states its lifetime.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token_expires_at: Option<Epoch>,
 }
 
 impl Event {
@@ -130,6 +143,8 @@ impl Event {
             actor: None,
             target: None,
             address: None,
+            metadata: None,
+            refresh_token_expires_at: None,
         }
     }
 
@@ -149,6 +164,8 @@ impl Event {
             actor: None,
             target: None,
             address: None,
+            metadata: None,
+            refresh_token_expires_at: None,
         }
     }
 
@@ -175,6 +192,8 @@ impl Event {
             actor: Some(actor.to_string()),
             target: Some(target.to_string()),
             address,
+            metadata: None,
+            refresh_token_expires_at: None,
         }
     }
 
@@ -184,6 +203,18 @@ impl Event {
         self
     }
 
+    /// Carries a connection's public values and its refresh token's expiry.
+    pub fn with_connection_values(
+        mut self,
+        metadata: &BTreeMap<String, String>,
+        refresh_token_expires_at: Option<Epoch>,
+    ) -> Self {
+        self.metadata = Some(metadata.clone()).filter(|m| !m.is_empty());
+        self.refresh_token_expires_at = refresh_token_expires_at;
+        self
+    }
+
+    /// Names the client's provider.
     pub fn with_provider(mut self, provider: Option<&str>) -> Self {
         self.provider = provider.map(str::to_string);
         self
@@ -199,7 +230,7 @@ impl Event {
         self
     }
 
-    /// What became of the grant the connection held (`revoked`, `kept`, `not_revoked`), and the
+    /// What became of the grant the connection held (`revoked`, `kept`, `not_revoked`, `failed`), and the
     /// tag that keeps it.
     pub fn with_grant(mut self, grant: &str, held_by: Option<&Tag>) -> Self {
         self.grant = Some(grant.to_string());

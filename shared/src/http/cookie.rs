@@ -42,10 +42,36 @@ impl CookieScope {
         }
     }
 
-    /// `Set-Cookie` for `name=value` living `max_age` seconds.
+    /// Where the admin console's session cookie is set: the `/admin` folder under the public
+    /// URL, `Secure` but on a loopback host.
+    pub fn for_console(settings: &OAuthSettings, request_uri: &http::Uri) -> Self {
+        match settings.public_base(request_uri) {
+            Some(base) => CookieScope {
+                path: format!("{}/admin", base.path().trim_end_matches('/')),
+                secure: cookie_secure(&base),
+            },
+            None => CookieScope {
+                path: "/admin".into(),
+                secure: true,
+            },
+        }
+    }
+
+    /// `Set-Cookie` for `name=value` living `max_age` seconds, sent on top-level navigations from
+    /// other sites too (`SameSite=Lax`: a provider's redirect back carries it).
     pub fn set(&self, name: &str, value: &str, max_age: i64) -> String {
+        self.with_same_site(name, value, max_age, "Lax")
+    }
+
+    /// `Set-Cookie` for `name=value` living `max_age` seconds, never sent on a request another
+    /// site started (`SameSite=Strict`: the console's session).
+    pub fn set_strict(&self, name: &str, value: &str, max_age: i64) -> String {
+        self.with_same_site(name, value, max_age, "Strict")
+    }
+
+    fn with_same_site(&self, name: &str, value: &str, max_age: i64, same_site: &str) -> String {
         format!(
-            "{name}={value}; Max-Age={}; Path={}; HttpOnly; SameSite=Lax{}",
+            "{name}={value}; Max-Age={}; Path={}; HttpOnly; SameSite={same_site}{}",
             max_age.max(0),
             self.path,
             if self.secure { "; Secure" } else { "" }
@@ -82,6 +108,10 @@ mod tests {
             "n=v; Max-Age=600; Path=/oauth; HttpOnly; SameSite=Lax; Secure"
         );
         assert!(scope.clear("n").starts_with("n=; Max-Age=0;"));
+        assert_eq!(
+            scope.set_strict("n", "v", 60),
+            "n=v; Max-Age=60; Path=/oauth; HttpOnly; SameSite=Strict; Secure"
+        );
     }
 
     #[test]

@@ -28,6 +28,9 @@ pub enum Operation {
     Logout,
     SyncUser,
     SyncUserByGet,
+    ConsoleHome,
+    ConsolePage,
+    ConsoleAction,
 }
 
 impl Operation {
@@ -48,6 +51,9 @@ impl Operation {
             Operation::Logout => "logout",
             Operation::SyncUser => "syncUser",
             Operation::SyncUserByGet => "syncUserByGet",
+            Operation::ConsoleHome => "consoleHome",
+            Operation::ConsolePage => "consolePage",
+            Operation::ConsoleAction => "consoleAction",
         }
     }
 }
@@ -61,6 +67,7 @@ pub enum Function {
     LoginAuthenticate,
     WpSyncUser,
     TokenAccess,
+    AdminConsole,
 }
 
 impl Function {
@@ -73,6 +80,7 @@ impl Function {
             Function::LoginAuthenticate => "functions/login-authenticate",
             Function::WpSyncUser => "functions/wp-sync-user",
             Function::TokenAccess => "functions/token-access",
+            Function::AdminConsole => "functions/admin-console",
         }
     }
 }
@@ -90,13 +98,20 @@ pub enum Authority {
     FlowBrowser,
     /// Nobody: the route only explains how to get authority.
     Nobody,
+    /// A browser with an admin console session cookie (a page says which permission it needs;
+    /// the sign-in page and the stylesheet need none). HTML pages, outside the OpenAPI document.
+    ConsoleSession,
 }
+
+/// The path parameter of a greedy template segment (`{proxy+}`): the rest of the path.
+pub const GREEDY: &str = "proxy";
 
 /// One route of the HTTP API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Route {
     pub method: &'static str,
-    /// The path template; `{name}` is one path segment, a path parameter.
+    /// The path template; `{name}` is one path segment, a path parameter; a last `{proxy+}` is
+    /// the rest of the path, one or more segments (API Gateway's greedy parameter).
     pub path: &'static str,
     pub operation: Operation,
     pub function: Function,
@@ -104,6 +119,12 @@ pub struct Route {
 }
 
 impl Route {
+    /// Whether `docs/openapi.json` describes the route: every route but the admin console's,
+    /// whose answers are HTML pages for a browser, not an API.
+    pub fn documented(&self) -> bool {
+        self.authority != Authority::ConsoleSession
+    }
+
     /// API Gateway's route key, `GET /tokens/{tag}`.
     pub fn key(&self) -> String {
         format!("{} {}", self.method, self.path)
@@ -216,6 +237,21 @@ pub const ROUTES: &[Route] = {
             WpSyncUser,
             ApiToken(Endpoint::SyncUser),
         ),
+        route("GET", "/admin", ConsoleHome, AdminConsole, ConsoleSession),
+        route(
+            "GET",
+            "/admin/{proxy+}",
+            ConsolePage,
+            AdminConsole,
+            ConsoleSession,
+        ),
+        route(
+            "POST",
+            "/admin/{proxy+}",
+            ConsoleAction,
+            AdminConsole,
+            ConsoleSession,
+        ),
     ]
 };
 
@@ -242,7 +278,8 @@ impl Routed {
 }
 
 /// The route of `method` and `path`: each `{name}` of a template matches one non-empty segment,
-/// percent-decoded (so `/tokens/mail` is the tag `mail`, and `%2F` is a `/` inside a tag).
+/// percent-decoded (so `/tokens/mail` is the tag `mail`, and `%2F` is a `/` inside a tag); a last
+/// `{proxy+}` matches the rest of the path, one or more non-empty segments, each decoded.
 pub fn match_path(method: &str, path: &str) -> Option<Routed> {
     ROUTES
         .iter()
@@ -254,6 +291,18 @@ fn match_template(route: &'static Route, path: &str) -> Option<Routed> {
     let mut given = path.split('/');
     let mut params = Vec::new();
     for part in route.path.split('/') {
+        if let Some(name) = part.strip_prefix('{').and_then(|p| p.strip_suffix("+}")) {
+            let rest: Vec<&str> = given.by_ref().collect();
+            if rest.is_empty() || rest.iter().any(|s| s.is_empty()) {
+                return None;
+            }
+            let decoded = rest
+                .iter()
+                .map(|s| percent_decode_str(s).decode_utf8().ok())
+                .collect::<Option<Vec<_>>>()?;
+            params.push((name, decoded.join("/")));
+            continue;
+        }
         let segment = given.next()?;
         match part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
             Some(name) if !segment.is_empty() => {
@@ -281,6 +330,7 @@ pub fn resolve(req: &Request) -> Option<Routed> {
             .path
             .split('/')
             .filter_map(|p| p.strip_prefix('{').and_then(|p| p.strip_suffix('}')))
+            .map(|name| name.strip_suffix('+').unwrap_or(name))
             .filter_map(|name| Some((name, given?.first(name)?.to_string())))
             .collect::<Vec<_>>();
         let complete = params.len() == route.path.matches('{').count()
@@ -354,6 +404,28 @@ mod tests {
         );
         assert_eq!(op("GET", "/connections/x"), None);
         assert_eq!(op("PUT", "/auth/me"), None);
+    }
+
+    #[test]
+    fn a_greedy_parameter_takes_the_rest_of_the_path() {
+        assert_eq!(
+            op("GET", "/admin/clients/c1/edit"),
+            Some((
+                Operation::ConsolePage,
+                vec![("proxy", "clients/c1/edit".into())]
+            ))
+        );
+        assert_eq!(
+            op("POST", "/admin/sign-in").map(|o| o.0),
+            Some(Operation::ConsoleAction)
+        );
+        assert_eq!(
+            op("GET", "/admin").map(|o| o.0),
+            Some(Operation::ConsoleHome)
+        );
+        assert_eq!(op("GET", "/admin/"), None);
+        assert_eq!(op("GET", "/admin/a//b"), None);
+        assert_eq!(op("POST", "/admin"), None);
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! at every moment: the old version opens what it sealed until its retirement, which is refused
 //! while any record uses it.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use super::KeyError;
@@ -34,37 +35,46 @@ pub fn record_id(record: &StoredToken) -> RecordId<'_> {
     }
 }
 
-/// The sealed values of a record, with their field labels.
-pub fn sealed_fields(record: &StoredToken) -> Vec<(&'static str, &Sealed)> {
-    [
+/// The sealed values of a record, with their field labels: its credentials and its secret
+/// captured values (`metadata.NAME`).
+pub fn sealed_fields(record: &StoredToken) -> Vec<(Cow<'static, str>, &Sealed)> {
+    let credentials = [
         (field::ACCESS_TOKEN, record.access_token.as_ref()),
         (field::REFRESH_TOKEN, record.refresh_token.as_ref()),
         (field::ID_TOKEN, record.id_token.as_ref()),
         (field::RAW, record.raw.as_ref()),
     ]
     .into_iter()
-    .filter_map(|(label, value)| value.map(|v| (label, v)))
-    .collect()
+    .filter_map(|(label, value)| value.map(|v| (Cow::Borrowed(label), v)));
+    let metadata = record
+        .sealed_metadata
+        .iter()
+        .map(|(name, v)| (Cow::Owned(field::metadata(name)), v));
+    credentials.chain(metadata).collect()
 }
 
-/// `record` with every value sealed under the active version of `keys`; `None` when all are.
+/// `record` with every value (credentials and secret captured values) sealed under the active
+/// version of `keys`; `None` when all are.
 pub fn resealed(record: &StoredToken, keys: &KeySet) -> Result<Option<StoredToken>, KeyError> {
     let values = sealed_fields(record);
     if values.iter().all(|(_, v)| keys.is_current(v)) {
         return Ok(None);
     }
     let id = record_id(record);
-    let again = |label: &str, value: &Option<Sealed>| -> Result<Option<Sealed>, KeyError> {
-        value
-            .as_ref()
-            .map(|v| keys.seal(id, label, &keys.open(id, label, v)?))
-            .transpose()
+    let again = |label: &str, value: &Sealed| keys.seal(id, label, &keys.open(id, label, value)?);
+    let again_opt = |label: &str, value: &Option<Sealed>| -> Result<Option<Sealed>, KeyError> {
+        value.as_ref().map(|v| again(label, v)).transpose()
     };
     let mut next = record.clone();
-    next.access_token = again(field::ACCESS_TOKEN, &record.access_token)?;
-    next.refresh_token = again(field::REFRESH_TOKEN, &record.refresh_token)?;
-    next.id_token = again(field::ID_TOKEN, &record.id_token)?;
-    next.raw = again(field::RAW, &record.raw)?;
+    next.access_token = again_opt(field::ACCESS_TOKEN, &record.access_token)?;
+    next.refresh_token = again_opt(field::REFRESH_TOKEN, &record.refresh_token)?;
+    next.id_token = again_opt(field::ID_TOKEN, &record.id_token)?;
+    next.raw = again_opt(field::RAW, &record.raw)?;
+    next.sealed_metadata = record
+        .sealed_metadata
+        .iter()
+        .map(|(name, v)| Ok((name.clone(), again(&field::metadata(name), v)?)))
+        .collect::<Result<_, KeyError>>()?;
     Ok(Some(next))
 }
 

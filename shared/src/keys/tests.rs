@@ -62,6 +62,10 @@ fn record(tag: &str) -> StoredToken {
         owner: None,
         created_by: None,
         connection_id: None,
+        metadata: Default::default(),
+        sealed_metadata: Default::default(),
+        refresh_expires: None,
+        expiring_since: None,
         created: 0,
         modified: 0,
         version: 0,
@@ -382,4 +386,90 @@ async fn a_reseal_pass_goes_on_and_ends_with_a_warm_key_cache() {
         );
     }
     assert_eq!(batches, 3);
+}
+
+#[tokio::test]
+async fn secret_captured_values_are_counted_resealed_with_their_record_and_keep_opening() {
+    let store = Arc::new(SqliteStore::in_memory().unwrap());
+    store
+        .put_secret("test/token-key", &secret(LEGACY_SECRET))
+        .await
+        .unwrap();
+    let ring = keyring(&store, Duration::ZERO);
+    let keys = ring.sealing().await.unwrap();
+    let mut r = sealed_record("crm:1", &keys);
+    r.connection_id = Some("c-1".into());
+    r.access_token = Some(
+        keys.seal(record_id(&r), field::ACCESS_TOKEN, &secret("at-crm:1"))
+            .unwrap(),
+    );
+    r.refresh_token = None;
+    let signature = keys
+        .seal(
+            record_id(&r),
+            &field::metadata("signature"),
+            &secret("sig-1"),
+        )
+        .unwrap();
+    r.sealed_metadata.insert("signature".into(), signature);
+    // A value sealed before format 2 (as the first release of captured values did): bound to
+    // the tag only.
+    let legacy = TokenVault::from_secret(&secret(LEGACY_SECRET)).unwrap();
+    let old = legacy
+        .seal(&r.tag, &field::metadata("realm"), &secret("realm-9"))
+        .unwrap();
+    r.sealed_metadata.insert("realm".into(), old);
+    store.create_token(&r).await.unwrap();
+
+    let usage = reseal::usage(store.as_ref()).await.unwrap();
+    assert_eq!(
+        (
+            usage.of(SealedBy::Legacy),
+            usage.of(SealedBy::Version(KeyNumber(1)))
+        ),
+        (1, 1)
+    );
+    ring.rotate().await.unwrap();
+    let report = reseal::reseal_next(store.as_ref(), &ring, 10, crate::clock::now())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(report.resealed, 1);
+    let usage = reseal::usage(store.as_ref()).await.unwrap();
+    assert_eq!(
+        (
+            usage.of(SealedBy::Legacy),
+            usage.of(SealedBy::Version(KeyNumber(1))),
+            usage.of(SealedBy::Version(KeyNumber(2)))
+        ),
+        (0, 0, 1)
+    );
+    // Version 1 seals nothing now, so it may be retired; every value still opens.
+    ring.retire(KeyNumber(1), 0, crate::clock::now())
+        .await
+        .unwrap();
+    let stored = store.get_token(&tag_of("crm:1")).await.unwrap().unwrap();
+    let values: Vec<&Sealed> = reseal::sealed_fields(&stored)
+        .into_iter()
+        .map(|(_, v)| v)
+        .collect();
+    assert_eq!(values.len(), 3);
+    let keys = ring.keys_for(values).await.unwrap();
+    for (name, expected) in [("signature", "sig-1"), ("realm", "realm-9")] {
+        let sealed = &stored.sealed_metadata[name];
+        assert!(keys.is_current(sealed), "{name} is under version 2");
+        let opened = keys
+            .open(record_id(&stored), &field::metadata(name), sealed)
+            .unwrap();
+        assert_eq!(opened.expose_secret(), expected);
+    }
+    // Bound to its name: under another name it does not open.
+    assert!(matches!(
+        keys.open(
+            record_id(&stored),
+            &field::metadata("realm"),
+            &stored.sealed_metadata["signature"]
+        ),
+        Err(KeyError::Tampered)
+    ));
 }

@@ -91,6 +91,24 @@ impl LoginService {
         address: Option<&str>,
     ) -> Result<LoginSuccess, LoginError> {
         let now = clock::now();
+        let user = self.authenticate(credentials, address, now).await?;
+        let token = self.sessions.issue(&user, now).await?;
+        Ok(LoginSuccess {
+            user,
+            token,
+            expires_in: self.sessions.ttl_seconds(),
+        })
+    }
+
+    /// Checks `credentials` from `address` as [`LoginService::login`] does (throttling, the
+    /// authenticator chain, the sign-in record) without issuing a bearer session: the user whose
+    /// password verified. The admin console signs in through it and opens its own session.
+    pub async fn authenticate(
+        &self,
+        credentials: &Credentials,
+        address: Option<&str>,
+        now: Epoch,
+    ) -> Result<User, LoginError> {
         let user = credentials
             .local_user
             .of(self.users.as_ref(), &credentials.name)
@@ -141,12 +159,7 @@ impl LoginService {
         if migrated {
             self.meter.count(Counter::Migrated, 1).await;
         }
-        let token = self.sessions.issue(&user, now).await?;
-        Ok(LoginSuccess {
-            user,
-            token,
-            expires_in: self.sessions.ttl_seconds(),
-        })
+        Ok(user)
     }
 
     /// Counts a refusal as a failure: `InvalidCredentials`, or the store's error when the failure

@@ -93,6 +93,7 @@ pub async fn store(
     };
     event = event
         .with_provider(Some(provider))
+        .with_connection_values(&record.metadata, record.refresh_expires)
         .with_owner(record.owner.as_ref())
         .with_actor(record.created_by.as_deref());
     ctx.app.events.publish(event).await;

@@ -14,7 +14,7 @@ use crate::clock::Epoch;
 use crate::domain::token::TokenStatus;
 use crate::domain::{ClientId, ConnectionFilter, ConnectionStatus, Owner, Scope, StoredToken, Tag};
 use crate::events::{Event, EventKind};
-use crate::store::{Page, PageRequest, StoreError, all_pages};
+use crate::store::{Contention, Page, PageRequest, StoreError, all_pages, retry};
 
 /// A connection as other services see it in a listing: what it is for and whose, never a token.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -47,6 +47,42 @@ pub struct ConnectionHealth {
     pub last_error: Option<String>,
     /// When the last refresh failed.
     pub failed_at: Option<Epoch>,
+    /// When the refresh token expires, when the provider states its lifetime.
+    pub refresh_expires: Option<Epoch>,
+    /// The connection's public values (Salesforce's `instance_url`, QuickBooks' `realmId`).
+    pub metadata: std::collections::BTreeMap<String, String>,
+}
+
+impl ConnectionView {
+    /// The view of `record`, whose client's provider is `provider`.
+    fn of(record: StoredToken, provider: Option<String>) -> Self {
+        let health = ConnectionHealth::of(&record);
+        ConnectionView {
+            provider,
+            tag: record.tag,
+            client: record.client_id,
+            scopes: record.scopes,
+            status: record.status,
+            expires_at: record.expires,
+            resource_owner_name: record.resource_owner_name,
+            owner: record.owner,
+            created_by: record.created_by,
+            created: record.created,
+            health,
+        }
+    }
+}
+
+/// The connection under `tag`, as a listing shows it; `None` when there is none.
+pub async fn find_connection(
+    ctx: &OAuthContext,
+    tag: &Tag,
+) -> Result<Option<ConnectionView>, StoreError> {
+    let Some(record) = ctx.app.stores.tokens.get_token(tag).await? else {
+        return Ok(None);
+    };
+    let client = ctx.app.stores.clients.get_client(&record.client_id).await?;
+    Ok(Some(ConnectionView::of(record, client.map(|c| c.provider))))
 }
 
 impl ConnectionHealth {
@@ -59,6 +95,8 @@ impl ConnectionHealth {
                 None => e.error.clone(),
             }),
             failed_at: record.error.as_ref().map(|e| e.time),
+            refresh_expires: record.refresh_expires,
+            metadata: record.metadata.clone(),
         }
     }
 }
@@ -145,20 +183,8 @@ pub async fn find_connections(
             let client = ctx.app.stores.clients.get_client(&record.client_id).await?;
             providers.insert(record.client_id.clone(), client.map(|c| c.provider));
         }
-        let health = ConnectionHealth::of(&record);
-        items.push(ConnectionView {
-            provider: providers.get(&record.client_id).cloned().flatten(),
-            tag: record.tag,
-            client: record.client_id,
-            scopes: record.scopes,
-            status: record.status,
-            expires_at: record.expires,
-            resource_owner_name: record.resource_owner_name,
-            owner: record.owner,
-            created_by: record.created_by,
-            created: record.created,
-            health,
-        });
+        let provider = providers.get(&record.client_id).cloned().flatten();
+        items.push(ConnectionView::of(record, provider));
     }
     Ok(Page {
         items,
@@ -194,8 +220,13 @@ pub async fn records_of(
     Ok(all.into_iter().filter(|t| &t.client_id == client).collect())
 }
 
-/// Deletes the record under `tag`, then releases its grant at the provider (best effort: revoked
-/// unless another record holds the same account). `None` when there was no record under `tag`.
+/// Deletes the connection under `tag`, the one rule the CLI and the console follow: its grant is
+/// released at the provider first (revoked unless another record holds the same account, see
+/// [`release_grant`]), then the record is deleted whatever the provider answered. A refusal is
+/// answered ([`Released::Failed`]), logged and carried by the `connection.deleted` event, so the
+/// person who deleted it can revoke the grant at the provider by hand. `None` when there was no
+/// record under `tag`. A delete that fails after the revocation leaves the record, its grant
+/// ended: it needs reauthorization at its next refresh, and deleting it again finishes.
 pub async fn delete_connection(
     ctx: &OAuthContext,
     tag: &Tag,
@@ -203,11 +234,11 @@ pub async fn delete_connection(
     let Some(record) = ctx.app.stores.tokens.get_token(tag).await? else {
         return Ok(None);
     };
+    // First at the provider, while the record still holds the refresh token to revoke.
+    let released = release_grant(ctx, &record, None).await;
     if !ctx.app.stores.tokens.delete_token(tag).await? {
         return Ok(None);
     }
-    // After the delete: a delete that failed leaves the record with its grant still live.
-    let released = release_grant(ctx, &record, None).await;
     tracing::info!(%tag, client = %record.client_id, grant = released.name(), held_by = released.held_by().map_or("-", Tag::as_str), "connection deleted");
     ctx.app
         .events
@@ -219,7 +250,63 @@ pub async fn delete_connection(
                 crate::clock::now(),
             )
             .with_owner(record.owner.as_ref())
-            .with_grant(released.name(), released.held_by()),
+            .with_grant(released.name(), released.held_by())
+            .with_error(released.failure()),
+        )
+        .await;
+    Ok(Some(released))
+}
+
+/// Revokes the grant of the record under `tag` at its provider (unless another record holds the
+/// same account), then keeps the record marked as needing reauthorization (`revoked`), so its
+/// history stays and it can be connected again under the same tag. `None` when there is no record
+/// under `tag`; a record changed meanwhile is read again and marked (its grant was released).
+pub async fn revoke_connection(
+    ctx: &OAuthContext,
+    tag: &Tag,
+    now: Epoch,
+) -> Result<Option<Released>, StoreError> {
+    let Some(record) = ctx.app.stores.tokens.get_token(tag).await? else {
+        return Ok(None);
+    };
+    // First at the provider: a record marked first would no longer count as holding the grant.
+    let released = release_grant(ctx, &record, None).await;
+    let tokens = ctx.app.stores.tokens.as_ref();
+    let stale = |e: &StoreError| matches!(e, StoreError::StaleVersion);
+    let first = &record;
+    let marked = retry(Contention::Low, stale, |attempt| async move {
+        let mut current = match attempt.number {
+            1 => Some(first.clone()),
+            _ => tokens.get_token(tag).await?,
+        };
+        let Some(current) = current.as_mut() else {
+            return Ok(false);
+        };
+        current.needs_reauthorization(
+            "revoked".into(),
+            Some("revoked by an administrator".into()),
+            now,
+        );
+        tokens.update_token(current).await?;
+        Ok(true)
+    })
+    .await?;
+    if !marked {
+        return Ok(None);
+    }
+    tracing::info!(%tag, client = %record.client_id, grant = released.name(), held_by = released.held_by().map_or("-", Tag::as_str), "connection revoked");
+    ctx.app
+        .events
+        .publish(
+            Event::connection(
+                EventKind::ReauthorizationRequired,
+                tag,
+                &record.client_id,
+                now,
+            )
+            .with_owner(record.owner.as_ref())
+            .with_grant(released.name(), released.held_by())
+            .with_error(released.failure()),
         )
         .await;
     Ok(Some(released))

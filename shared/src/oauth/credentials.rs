@@ -18,32 +18,37 @@ use crate::domain::OAuthClient;
 use crate::providers::ResolvedProvider;
 use crate::secrets::rotation;
 
-/// A grant client for `client` at `provider`, authenticated with the client's secret (RFC 6749
-/// §2.3.1, in the way the provider asks for). `redirect_uri` is needed by the code exchange only.
+/// A grant client for `client` at `provider`'s token endpoint `token` (the connection's token or
+/// refresh URL, its values filled in), authenticated with the client's secret (RFC 6749 §2.3.1,
+/// in the way the provider asks for). `redirect_uri` is needed by the code exchange only.
 pub async fn grant_client(
     ctx: &OAuthContext,
     client: &OAuthClient,
     provider: &ResolvedProvider,
+    token: &Url,
     redirect_uri: Option<&Url>,
 ) -> Result<GrantClient, OAuthError> {
     let secret = client_secret(ctx, client).await?;
     Ok(GrantClient::confidential(
         provider,
+        token,
         &client.guid,
         &secret,
         auth_method(provider),
         redirect_uri,
         ctx.http.clone(),
-    )?)
+    ))
 }
 
-/// Runs `request` with a grant client authenticated by the client's current secret and, when the
+/// Runs `request` with a grant client for the token endpoint `token` (the connection's token or
+/// refresh URL, its values filled in), authenticated by the client's current secret and, when the
 /// provider refuses the client itself (`invalid_client`) while a rotation of the secret is
 /// pending, once more with the previous secret.
 pub async fn with_secret_fallback<T, F, Fut>(
     ctx: &OAuthContext,
     client: &OAuthClient,
     provider: &ResolvedProvider,
+    token: &Url,
     redirect_uri: Option<&Url>,
     request: F,
 ) -> Result<T, OAuthError>
@@ -58,6 +63,7 @@ where
     let grant = |secret: &SecretString| {
         GrantClient::confidential(
             provider,
+            token,
             &client.guid,
             secret,
             auth_method(provider),
@@ -65,7 +71,7 @@ where
             ctx.http.clone(),
         )
     };
-    match request(grant(&secrets.current)?).await {
+    match request(grant(&secrets.current)).await {
         Err(GrantError::Rejected { code, .. })
             if code == "invalid_client" && secrets.previous.is_some() =>
         {
@@ -77,7 +83,7 @@ where
                 .previous
                 .as_ref()
                 .ok_or_else(|| OAuthError::MissingSecret(client.id.to_string()))?;
-            Ok(request(grant(previous)?).await?)
+            Ok(request(grant(previous)).await?)
         }
         other => Ok(other?),
     }

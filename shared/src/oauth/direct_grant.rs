@@ -8,6 +8,8 @@
 //! under the one rule of [`super::connecting`] (no replace unless asked, the old grant released,
 //! the events).
 
+use std::collections::BTreeMap;
+
 use secrecy::SecretString;
 use serde::Deserialize;
 
@@ -15,7 +17,7 @@ use super::connecting::{self, Connected};
 use super::context::OAuthContext;
 use super::credentials::with_secret_fallback;
 use super::error::OAuthError;
-use super::flow::{Initiator, active_client, provider_for, refresh_margin, requested_client};
+use super::flow::{Initiator, active_client, lifetimes, provider_for, requested_client};
 use super::owner;
 use super::records::{self, Grant};
 use crate::clock;
@@ -55,6 +57,9 @@ pub struct TokenRequest {
     /// The resource owner's password (password grant); never logged or stored.
     #[serde(default)]
     pub password: Option<SecretString>,
+    /// The provider's connection parameters, by name (as `POST /oauth/start`'s `connection`).
+    #[serde(default)]
+    pub connection: BTreeMap<String, String>,
 }
 
 /// The grant to run, with what it needs.
@@ -88,6 +93,8 @@ pub struct GrantRequest {
     pub tag: Tag,
     pub owner: Option<Owner>,
     pub replace: bool,
+    /// The provider's connection parameters, by name, checked against the provider when it runs.
+    pub connection: BTreeMap<String, String>,
 }
 
 impl TokenRequest {
@@ -115,6 +122,7 @@ impl TokenRequest {
             tag,
             owner,
             replace: self.replace,
+            connection: self.connection,
         })
     }
 }
@@ -141,29 +149,43 @@ pub async fn run(
     }
     let provider = provider_for(ctx, &client).await?;
     let scopes = request.scopes.unwrap_or_else(|| provider.scopes.clone());
+    let mut values = provider.connection_values(&request.connection)?;
+    let token_url = provider.endpoints.token.fill(&values)?;
     // Everything the record needs (the client's secret, the token key) is checked before the
     // provider grants anything.
     let keys = ctx.keyring().await?.sealing().await?;
     let grant_type = request.grant.grant_type();
-    let scopes_ = &scopes;
-    let (response, owner) = match &request.grant {
-        DirectGrant::ClientCredentials => (
-            with_secret_fallback(ctx, &client, &provider, None, |grant| async move {
-                grant.client_credentials(scopes_).await
-            })
-            .await?,
-            None,
-        ),
-        DirectGrant::Password { username, password } => {
-            let response =
-                with_secret_fallback(ctx, &client, &provider, None, |grant| async move {
-                    grant.password(username, password, scopes_).await
-                })
-                .await?;
-            // The account the grant is for, as for the authorization-code flow.
-            let owner = owner::read_owner(ctx, &provider, &response).await;
-            (response, owner)
+    let (scopes_, token_url) = (&scopes, &token_url);
+    let response = match &request.grant {
+        DirectGrant::ClientCredentials => {
+            with_secret_fallback(
+                ctx,
+                &client,
+                &provider,
+                token_url,
+                None,
+                |grant| async move { grant.client_credentials(scopes_).await },
+            )
+            .await?
         }
+        DirectGrant::Password { username, password } => {
+            with_secret_fallback(
+                ctx,
+                &client,
+                &provider,
+                token_url,
+                None,
+                |grant| async move { grant.password(username, password, scopes_).await },
+            )
+            .await?
+        }
+    };
+    let from_token = provider.capture_token(response.extra())?;
+    values.add(&from_token);
+    let owner = match &request.grant {
+        DirectGrant::ClientCredentials => None,
+        // The account the grant is for, as for the authorization-code flow.
+        DirectGrant::Password { .. } => owner::read_owner(ctx, &provider, &values, &response).await,
     };
     let owner_name = owner.as_ref().and_then(owner::owner_name);
     let mut record = records::seal_new(
@@ -178,10 +200,14 @@ pub async fn run(
             created_by: Some(initiator.as_str().to_string()),
         },
         &response,
-        refresh_margin(&provider),
+        &lifetimes(&provider),
         clock::now(),
     )?;
     record.owner = request.owner;
+    record.metadata = values.as_map().clone();
+    for (name, secret) in &from_token.secret {
+        records::seal_metadata(&keys, &mut record, name, secret)?;
+    }
     connecting::store(ctx, record, request.replace, &provider.name).await
 }
 

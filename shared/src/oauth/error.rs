@@ -3,7 +3,7 @@
 use super::grant::GrantError;
 use super::landing::LandingError;
 use crate::keys::KeyError;
-use crate::providers::ProviderError;
+use crate::providers::{ConnectionError, ProviderError};
 use crate::secrets::SecretError;
 use crate::store::StoreError;
 
@@ -51,6 +51,10 @@ pub enum OAuthError {
     /// The client has no secret in the secret store.
     #[error("client {0:?} has no secret in the secret store")]
     MissingSecret(String),
+    /// A connection's values do not fit its provider: a start's parameter unknown, missing or
+    /// not matching its pattern, or a value the provider sent back not fitting its rule.
+    #[error(transparent)]
+    Connection(#[from] ConnectionError),
     #[error(transparent)]
     Grant(#[from] GrantError),
     #[error(transparent)]
@@ -91,6 +95,7 @@ impl OAuthError {
                 "invalid_state"
             }
             OAuthError::OtherBrowser => "browser_mismatch",
+            OAuthError::Connection(_) => "invalid_connection",
             OAuthError::ConnectionExists(_) => "connection_exists",
             OAuthError::OutOfScope(_) => "out_of_scope",
             OAuthError::Refused { code, .. } => code,

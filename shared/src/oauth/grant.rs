@@ -15,10 +15,24 @@ use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
 use super::outbound::OutboundHttp;
+use super::token_http::TokenHttp;
 use super::token_response::ProviderTokenResponse;
-use crate::providers::ResolvedProvider;
+use crate::providers::{Quirks, ResolvedProvider};
 
 type Oauth2Client = oauth2::Client<
+    BasicErrorResponse,
+    ProviderTokenResponse,
+    BasicTokenIntrospectionResponse,
+    StandardRevocableToken,
+    BasicRevocationErrorResponse,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointSet,
+>;
+
+type AuthorizeClient = oauth2::Client<
     BasicErrorResponse,
     ProviderTokenResponse,
     BasicTokenIntrospectionResponse,
@@ -28,7 +42,7 @@ type Oauth2Client = oauth2::Client<
     EndpointNotSet,
     EndpointNotSet,
     EndpointNotSet,
-    EndpointSet,
+    EndpointNotSet,
 >;
 
 /// How the client authenticates at the token endpoint (RFC 6749 §2.3.1).
@@ -77,89 +91,38 @@ impl GrantError {
     }
 }
 
-/// A client of one provider's endpoints, with one registered client's credentials.
-pub struct GrantClient {
-    client: Oauth2Client,
-    http: OutboundHttp,
+/// The authorization request of one connection (RFC 6749 §4.1.1): the provider's authorization
+/// URL with that connection's values filled in, the client id and the redirect URI; no secret.
+pub struct AuthorizeRequest {
+    client: AuthorizeClient,
     scope_separator: String,
+    quirks: Quirks,
 }
 
-/// A fresh PKCE code verifier (RFC 7636 §4.1): 32 random bytes, base64url.
-pub fn new_pkce_verifier() -> String {
-    let (_, verifier) = PkceCodeChallenge::new_random_sha256();
-    verifier.secret().to_string()
-}
-
-impl GrantClient {
-    /// A client for the authorization endpoint only: no secret, the redirect URI set. It makes
-    /// authorization URLs; it cannot authenticate at the token endpoint.
-    pub fn public(
+impl AuthorizeRequest {
+    /// The request to `authorize` (the connection's filled-in authorization URL) for the client
+    /// `guid`, sending the browser back to `redirect_uri`.
+    pub fn new(
         provider: &ResolvedProvider,
+        authorize: &Url,
         guid: &str,
         redirect_uri: &Url,
-        http: OutboundHttp,
-    ) -> Result<Self, GrantError> {
-        Self::build(
-            provider,
-            guid,
-            None,
-            Some(redirect_uri),
-            ClientAuthMethod::default(),
-            http,
-        )
-    }
-
-    /// A confidential client for the token endpoint, authenticating with `secret` by `auth`;
-    /// `redirect_uri` is the one the authorization request used, for the code exchange.
-    pub fn confidential(
-        provider: &ResolvedProvider,
-        guid: &str,
-        secret: &SecretString,
-        auth: ClientAuthMethod,
-        redirect_uri: Option<&Url>,
-        http: OutboundHttp,
-    ) -> Result<Self, GrantError> {
-        Self::build(provider, guid, Some(secret), redirect_uri, auth, http)
-    }
-
-    fn build(
-        provider: &ResolvedProvider,
-        guid: &str,
-        secret: Option<&SecretString>,
-        redirect_uri: Option<&Url>,
-        auth: ClientAuthMethod,
-        http: OutboundHttp,
-    ) -> Result<Self, GrantError> {
-        // Part 2 of issue 27 passes the connection's values; until then a provider whose URLs
-        // name connection values a start must supply is refused here.
-        let endpoints = provider
-            .fixed_endpoints()
-            .map_err(|e| GrantError::Config(e.to_string()))?;
-        let mut client = oauth2::Client::new(oauth2::ClientId::new(guid.to_string()))
-            .set_auth_uri(AuthUrl::from_url(endpoints.authorize))
-            .set_token_uri(TokenUrl::from_url(endpoints.token))
-            .set_auth_type(match auth {
-                ClientAuthMethod::Basic => AuthType::BasicAuth,
-                ClientAuthMethod::Post => AuthType::RequestBody,
-            });
-        if let Some(secret) = secret {
-            client =
-                client.set_client_secret(ClientSecret::new(secret.expose_secret().to_string()));
-        }
-        if let Some(uri) = redirect_uri {
-            client = client.set_redirect_uri(RedirectUrl::from_url(uri.clone()));
-        }
-        Ok(GrantClient {
+    ) -> Self {
+        let client = oauth2::Client::new(oauth2::ClientId::new(guid.to_string()))
+            .set_auth_uri(AuthUrl::from_url(authorize.clone()))
+            .set_redirect_uri(RedirectUrl::from_url(redirect_uri.clone()));
+        AuthorizeRequest {
             client,
-            http,
             scope_separator: provider.scope_separator.clone(),
-        })
+            quirks: provider.quirks.clone(),
+        }
     }
 
-    /// The authorization URL (RFC 6749 §4.1.1) with `state` and the S256 challenge of
-    /// `pkce_verifier` (RFC 7636 §4.2). The same inputs give the same URL, so it can be made again
-    /// from a stored flow when its browser opens the link.
-    pub fn authorize_url(
+    /// The authorization URL with `state` and the S256 challenge of `pkce_verifier` (RFC 7636
+    /// §4.2; none for a provider with `pkce: false`), then the provider's `authorizeParams`. The
+    /// same inputs give the same URL, so it can be made again from a stored flow when its
+    /// browser opens the link.
+    pub fn url(
         &self,
         scopes: &[String],
         state: &str,
@@ -167,13 +130,13 @@ impl GrantClient {
         access_type: Option<&str>,
         pkce_verifier: &str,
     ) -> Url {
-        let verifier = PkceCodeVerifier::new(pkce_verifier.to_string());
-        let challenge = PkceCodeChallenge::from_code_verifier_sha256(&verifier);
         let state = state.to_string();
-        let mut request = self
-            .client
-            .authorize_url(move || CsrfToken::new(state))
-            .set_pkce_challenge(challenge);
+        let mut request = self.client.authorize_url(move || CsrfToken::new(state));
+        if self.quirks.pkce {
+            let verifier = PkceCodeVerifier::new(pkce_verifier.to_string());
+            request =
+                request.set_pkce_challenge(PkceCodeChallenge::from_code_verifier_sha256(&verifier));
+        }
         if !scopes.is_empty() {
             // One parameter joined with the provider's separator (not every provider uses spaces).
             request = request.add_scope(Scope::new(scopes.join(&self.scope_separator)));
@@ -184,21 +147,76 @@ impl GrantClient {
         if let Some(access_type) = access_type {
             request = request.add_extra_param("access_type", access_type.to_string());
         }
+        for (name, value) in self.quirks.authorize_params.iter() {
+            request = request.add_extra_param(name.to_string(), value.to_string());
+        }
         request.url().0
     }
+}
 
-    /// Exchanges an authorization code with its PKCE verifier (RFC 7636 §4.5).
+/// A client of one token endpoint of a provider (for one connection: the code exchange's, or
+/// the refresh URL), with one registered client's credentials and the provider's [`Quirks`].
+pub struct GrantClient {
+    client: Oauth2Client,
+    http: TokenHttp,
+    scope_separator: String,
+    quirks: Quirks,
+}
+
+/// A fresh PKCE code verifier (RFC 7636 §4.1): 32 random bytes, base64url.
+pub fn new_pkce_verifier() -> String {
+    let (_, verifier) = PkceCodeChallenge::new_random_sha256();
+    verifier.secret().to_string()
+}
+
+impl GrantClient {
+    /// A confidential client of the token endpoint `token`, authenticating with `secret` by
+    /// `auth`; `redirect_uri` is the one the authorization request used, for the code exchange.
+    pub fn confidential(
+        provider: &ResolvedProvider,
+        token: &Url,
+        guid: &str,
+        secret: &SecretString,
+        auth: ClientAuthMethod,
+        redirect_uri: Option<&Url>,
+        http: OutboundHttp,
+    ) -> Self {
+        let mut client = oauth2::Client::new(oauth2::ClientId::new(guid.to_string()))
+            .set_token_uri(TokenUrl::from_url(token.clone()))
+            .set_auth_type(match auth {
+                ClientAuthMethod::Basic => AuthType::BasicAuth,
+                ClientAuthMethod::Post => AuthType::RequestBody,
+            })
+            .set_client_secret(ClientSecret::new(secret.expose_secret().to_string()));
+        if let Some(uri) = redirect_uri {
+            client = client.set_redirect_uri(RedirectUrl::from_url(uri.clone()));
+        }
+        let quirks = provider.quirks.clone();
+        GrantClient {
+            client,
+            http: TokenHttp::new(http, quirks.token_headers.clone(), quirks.token_response),
+            scope_separator: provider.scope_separator.clone(),
+            quirks,
+        }
+    }
+
+    /// Exchanges an authorization code with its PKCE verifier (RFC 7636 §4.5; none for a
+    /// provider with `pkce: false`) and the provider's `tokenParams`.
     pub async fn exchange_code(
         &self,
         code: &str,
         pkce_verifier: &str,
     ) -> Result<ProviderTokenResponse, GrantError> {
-        self.client
-            .exchange_code(AuthorizationCode::new(code.to_string()))
-            .set_pkce_verifier(PkceCodeVerifier::new(pkce_verifier.to_string()))
-            .request_async(&self.http)
-            .await
-            .map_err(classify)
+        let mut request = self
+            .client
+            .exchange_code(AuthorizationCode::new(code.to_string()));
+        if self.quirks.pkce {
+            request = request.set_pkce_verifier(PkceCodeVerifier::new(pkce_verifier.to_string()));
+        }
+        for (name, value) in self.quirks.token_params.iter() {
+            request = request.add_extra_param(name.to_string(), value.to_string());
+        }
+        request.request_async(&self.http).await.map_err(classify)
     }
 
     /// The client-credentials grant.
@@ -229,17 +247,18 @@ impl GrantClient {
         request.request_async(&self.http).await.map_err(classify)
     }
 
-    /// Refreshes with a refresh token (RFC 6749 §6).
+    /// Refreshes with a refresh token (RFC 6749 §6) with the provider's `refreshParams` (this
+    /// client's token endpoint is then the connection's refresh URL).
     pub async fn refresh(
         &self,
         refresh_token: &SecretString,
     ) -> Result<ProviderTokenResponse, GrantError> {
         let token = RefreshToken::new(refresh_token.expose_secret().to_string());
-        self.client
-            .exchange_refresh_token(&token)
-            .request_async(&self.http)
-            .await
-            .map_err(classify)
+        let mut request = self.client.exchange_refresh_token(&token);
+        for (name, value) in self.quirks.refresh_params.iter() {
+            request = request.add_extra_param(name.to_string(), value.to_string());
+        }
+        request.request_async(&self.http).await.map_err(classify)
     }
 }
 

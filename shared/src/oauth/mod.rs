@@ -19,6 +19,7 @@ pub mod refresh;
 pub mod revocation;
 pub mod settings;
 pub mod sweep;
+pub mod token_http;
 pub mod token_response;
 
 pub use context::OAuthContext;

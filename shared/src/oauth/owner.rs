@@ -9,20 +9,22 @@ use serde_json::Value;
 
 use super::context::OAuthContext;
 use super::token_response::ProviderTokenResponse;
-use crate::providers::{OwnerSource, ResolvedProvider};
+use crate::providers::{ConnectionValues, OwnerSource, ResolvedProvider};
 
-/// The resource owner of a token `response`, from the provider's owner endpoint or the ID token. A
-/// failure here does not lose the grant: the token is stored without an owner and the failure is
-/// logged.
+/// The resource owner of a token `response`, from the provider's owner endpoint (filled with the
+/// connection's `values`) or the ID token. A failure here does not lose the grant: the token is
+/// stored without an owner and the failure is logged.
 pub async fn read_owner(
     ctx: &OAuthContext,
     provider: &ResolvedProvider,
+    values: &ConnectionValues,
     response: &ProviderTokenResponse,
 ) -> Option<Value> {
     use oauth2::TokenResponse;
     let owner = provider
-        .fixed_endpoints()
-        .map(|e| e.owner)
+        .endpoints
+        .owner
+        .fill(values)
         .map_err(|e| tracing::warn!(provider = %provider.name, error = %e, "the owner endpoint needs connection values"))
         .ok()?;
     match &owner {

@@ -1,6 +1,8 @@
 //! Token records: a provider's token response sealed into a [`StoredToken`], written under its tag,
 //! and read back redacted. Only the refresh path opens the sealed credentials.
 
+use std::collections::BTreeMap;
+
 use oauth2::TokenResponse;
 use secrecy::SecretString;
 use serde::Serialize;
@@ -11,6 +13,7 @@ use crate::clock::Epoch;
 use crate::domain::token::{SealedCredentials, StoredToken, TokenFailure, TokenStatus};
 use crate::domain::{ClientId, GrantType, Owner, Scope, Tag};
 use crate::keys::{KeyError, KeySet, reseal::record_id};
+use crate::providers::{LifetimeStart, RefreshTokenLifetime};
 use crate::store::{Contention, StoreError, TokenStore, retry};
 
 /// Field labels bound into each sealed value, so one cannot be moved into another's place.
@@ -19,6 +22,7 @@ pub mod field {
     pub const REFRESH_TOKEN: &str = "refresh_token";
     pub const ID_TOKEN: &str = "id_token";
     pub const RAW: &str = "raw";
+    pub use crate::vault::field::{METADATA, metadata};
 }
 
 pub use crate::domain::token_lifecycle::IDLE_REFRESH_INTERVAL;
@@ -42,12 +46,53 @@ pub fn new_connection_id() -> String {
     uuid::Uuid::new_v4().simple().to_string()
 }
 
+/// How a provider's token answers become a record's lifetimes: the refresh margin, the lifetime
+/// to assume when an answer states none, and the refresh token's own lifetime.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Lifetimes {
+    /// The configured refresh margin, in seconds (capped at half a token's lifetime).
+    pub margin: Epoch,
+    /// Seconds an access token lives when its answer has no `expires_in`.
+    pub assumed_access: Option<Epoch>,
+    /// The refresh token's lifetime, when the provider states it.
+    pub refresh: Option<RefreshTokenLifetime>,
+}
+
+impl Lifetimes {
+    /// The margin alone: answers taken as they are.
+    pub fn margin_only(margin: Epoch) -> Self {
+        Lifetimes {
+            margin,
+            ..Lifetimes::default()
+        }
+    }
+
+    /// When the refresh token of `response`, received `now`, expires: `None` keeps what is
+    /// stored. A member stating it wins; else the stated seconds, counted from the authorization
+    /// (`first`) or from each use.
+    fn refresh_expires(
+        &self,
+        response: &ProviderTokenResponse,
+        first: bool,
+        now: Epoch,
+    ) -> Option<Epoch> {
+        let lifetime = self.refresh.as_ref()?;
+        let stated = lifetime
+            .response_field
+            .as_deref()
+            .and_then(|field| response.member_seconds(field));
+        let restarts = first || lifetime.since == LifetimeStart::LastUse;
+        let seconds = stated.or_else(|| lifetime.seconds.filter(|_| restarts))?;
+        Some(now.saturating_add(seconds as Epoch))
+    }
+}
+
 /// A new sealed record for `response`, a new connection with an id of its own.
 pub fn seal_new(
     keys: &KeySet,
     grant: Grant<'_>,
     response: &ProviderTokenResponse,
-    refresh_margin: Epoch,
+    lifetimes: &Lifetimes,
     now: Epoch,
 ) -> Result<StoredToken, KeyError> {
     let mut record = StoredToken {
@@ -75,11 +120,15 @@ pub fn seal_new(
         owner: None,
         created_by: grant.created_by,
         connection_id: Some(new_connection_id()),
+        metadata: Default::default(),
+        sealed_metadata: Default::default(),
+        refresh_expires: None,
+        expiring_since: None,
         created: now,
         modified: now,
         version: 0,
     };
-    apply_response(keys, &mut record, response, refresh_margin, now)?;
+    apply(keys, &mut record, response, lifetimes, true, now)?;
     Ok(record)
 }
 
@@ -89,7 +138,46 @@ pub fn apply_response(
     keys: &KeySet,
     record: &mut StoredToken,
     response: &ProviderTokenResponse,
-    refresh_margin: Epoch,
+    lifetimes: &Lifetimes,
+    now: Epoch,
+) -> Result<(), KeyError> {
+    apply(keys, record, response, lifetimes, false, now)
+}
+
+/// Seals `value`, a captured value the provider file marks secret, into `record` under `name`:
+/// under the active key version, bound to the record's tag and connection and to the field
+/// `metadata.NAME`.
+pub fn seal_metadata(
+    keys: &KeySet,
+    record: &mut StoredToken,
+    name: &str,
+    value: &SecretString,
+) -> Result<(), KeyError> {
+    let sealed = keys.seal(record_id(record), &field::metadata(name), value)?;
+    record.sealed_metadata.insert(name.to_string(), sealed);
+    Ok(())
+}
+
+/// Opens the secret captured value `name` of `record`; `None` when it holds none. `keys` must
+/// hold the version that sealed it ([`crate::keys::Keyring::keys_for`]).
+pub fn open_metadata(
+    keys: &KeySet,
+    record: &StoredToken,
+    name: &str,
+) -> Result<Option<SecretString>, KeyError> {
+    record
+        .sealed_metadata
+        .get(name)
+        .map(|sealed| keys.open(record_id(record), &field::metadata(name), sealed))
+        .transpose()
+}
+
+fn apply(
+    keys: &KeySet,
+    record: &mut StoredToken,
+    response: &ProviderTokenResponse,
+    lifetimes: &Lifetimes,
+    first: bool,
     now: Epoch,
 ) -> Result<(), KeyError> {
     let id = record_id(record);
@@ -111,12 +199,16 @@ pub fn apply_response(
             .transpose()?,
         raw: seal(field::RAW, &response.to_raw_json())?,
         token_type: response.token_type_name(),
-        expires_in: response.expires_in().map(|d| d.as_secs() as Epoch),
+        expires_in: response
+            .expires_in()
+            .map(|d| d.as_secs() as Epoch)
+            .or(lifetimes.assumed_access),
         scopes: response
             .scopes()
             .map(|scopes| scopes.iter().map(|s| s.to_string()).collect()),
+        refresh_expires: lifetimes.refresh_expires(response, first, now),
     };
-    record.refreshed(credentials, refresh_margin, now);
+    record.refreshed(credentials, lifetimes.margin, now);
     Ok(())
 }
 
@@ -214,6 +306,10 @@ pub struct TokenView {
     pub refreshed_at: Option<Epoch>,
     pub owner: Option<Owner>,
     pub created_by: Option<String>,
+    /// The connection's public values (see [`StoredToken::metadata`]).
+    pub metadata: BTreeMap<String, String>,
+    /// When the refresh token expires, when the provider states its lifetime.
+    pub refresh_token_expires_at: Option<Epoch>,
     pub created: Epoch,
     pub modified: Epoch,
 }
@@ -236,6 +332,8 @@ impl From<&StoredToken> for TokenView {
             refreshed_at: t.refreshed_at,
             owner: t.owner.clone(),
             created_by: t.created_by.clone(),
+            metadata: t.metadata.clone(),
+            refresh_token_expires_at: t.refresh_expires,
             created: t.created,
             modified: t.modified,
         }
@@ -276,7 +374,14 @@ mod tests {
         let r = response(
             r#"{"access_token":"AT-123","token_type":"Bearer","expires_in":"3600","refresh_token":"RT-456"}"#,
         );
-        let rec = seal_new(&v, grant(&tag, &client, &scopes), &r, 300, 1000).unwrap();
+        let rec = seal_new(
+            &v,
+            grant(&tag, &client, &scopes),
+            &r,
+            &Lifetimes::margin_only(300),
+            1000,
+        )
+        .unwrap();
         let json = serde_json::to_string(&rec).unwrap();
         assert!(
             !json.contains("AT-123") && !json.contains("RT-456"),
@@ -308,12 +413,19 @@ mod tests {
         let client = ClientId::stored("c1");
         let scopes = vec![];
         let first = response(r#"{"access_token":"A1","token_type":"Bearer","refresh_token":"R1"}"#);
-        let mut rec = seal_new(&v, grant(&tag, &client, &scopes), &first, 300, 1000).unwrap();
+        let mut rec = seal_new(
+            &v,
+            grant(&tag, &client, &scopes),
+            &first,
+            &Lifetimes::margin_only(300),
+            1000,
+        )
+        .unwrap();
         assert_eq!(rec.expires, None);
         // No expiry: never refreshed proactively.
         assert_eq!(rec.due_at, None);
         let second = response(r#"{"access_token":"A2","token_type":"Bearer","expires_in":60}"#);
-        apply_response(&v, &mut rec, &second, 300, 2000).unwrap();
+        apply_response(&v, &mut rec, &second, &Lifetimes::margin_only(300), 2000).unwrap();
         let refresh = v
             .open(
                 record_id(&rec),
@@ -325,5 +437,34 @@ mod tests {
         // A 60 s token: the 300 s margin is capped at half its lifetime.
         assert_eq!(rec.lifetime, Some(60));
         assert_eq!(rec.due_at, Some(2060 - 30));
+    }
+
+    #[test]
+    fn a_secret_captured_value_is_sealed_for_its_connection_and_name_and_opens_again() {
+        let v = vault();
+        let tag = Tag::parse("crm:1").unwrap();
+        let client = ClientId::stored("c1");
+        let r = response(r#"{"access_token":"A1","token_type":"Bearer"}"#);
+        let mut rec = seal_new(
+            &v,
+            grant(&tag, &client, &[]),
+            &r,
+            &Lifetimes::margin_only(300),
+            1000,
+        )
+        .unwrap();
+        seal_metadata(&v, &mut rec, "signature", &SecretString::from("SIG-789")).unwrap();
+        let json = serde_json::to_string(&rec).unwrap();
+        assert!(!json.contains("SIG-789"), "{json}");
+        let opened = open_metadata(&v, &rec, "signature").unwrap().unwrap();
+        assert_eq!(opened.expose_secret(), "SIG-789");
+        assert!(open_metadata(&v, &rec, "other").unwrap().is_none());
+        // A replace is a new connection: the old connection's value does not open in it.
+        let mut replaced = rec.clone();
+        replaced.connection_id = Some(new_connection_id());
+        assert!(matches!(
+            open_metadata(&v, &replaced, "signature"),
+            Err(KeyError::Tampered)
+        ));
     }
 }

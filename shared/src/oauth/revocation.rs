@@ -8,8 +8,9 @@
 //! the store's account index, never a scan, and keeps the grant when one does. The log line and the
 //! event say which was done.
 //!
-//! A revocation is best effort: a provider without a revocation endpoint, or one that fails, is
-//! logged and never blocks the person or operator who replaced or deleted the connection.
+//! A revocation is best effort: a provider without a revocation endpoint, or one that refuses or
+//! cannot be reached, is logged and never blocks the person or operator who replaced or deleted the
+//! connection; a refusal is answered as [`Released::Failed`], so a person can be told.
 
 use secrecy::{ExposeSecret, SecretString};
 
@@ -36,18 +37,23 @@ pub enum Released {
     /// revoking would end its grant too.
     Kept { held_by: Tag },
     /// Not revoked, and nobody else holds it: the provider has no revocation endpoint, the record
-    /// no token, the revocation failed, or the store could not say whether another record holds the
-    /// account (each logged).
+    /// no token, or the store could not say whether another record holds the account (each
+    /// logged).
     NotRevoked,
+    /// The revocation was asked for and refused or failed (the provider's error, an unreachable
+    /// endpoint, a missing secret): the grant may still be live at the provider. `reason` names
+    /// the failure, never a token or secret.
+    Failed { reason: String },
 }
 
 impl Released {
-    /// What was done, as events name it: `revoked`, `kept` or `not_revoked`.
+    /// What was done, as events name it: `revoked`, `kept`, `not_revoked` or `failed`.
     pub fn name(&self) -> &'static str {
         match self {
             Released::Revoked(_) => "revoked",
             Released::Kept { .. } => "kept",
             Released::NotRevoked => "not_revoked",
+            Released::Failed { .. } => "failed",
         }
     }
 
@@ -55,6 +61,14 @@ impl Released {
     pub fn held_by(&self) -> Option<&Tag> {
         match self {
             Released::Kept { held_by } => Some(held_by),
+            _ => None,
+        }
+    }
+
+    /// Why the provider did not revoke the grant, when it was asked and refused or failed.
+    pub fn failure(&self) -> Option<&str> {
+        match self {
+            Released::Failed { reason } => Some(reason),
             _ => None,
         }
     }
@@ -87,8 +101,9 @@ pub async fn release_grant(
             Released::Kept { held_by }
         }
         Ok(None) => match revoke_record(ctx, record).await {
-            Revoked::Skipped => Released::NotRevoked,
-            revoked => Released::Revoked(revoked),
+            Ok(Revoked::Skipped) => Released::NotRevoked,
+            Ok(revoked) => Released::Revoked(revoked),
+            Err(reason) => Released::Failed { reason },
         },
         Err(e) => {
             tracing::warn!(tag = %record.tag, client = %record.client_id, error = %e, "the grant is not revoked: the store could not say whether another connection holds the same account");
@@ -144,18 +159,18 @@ pub enum Revoked {
 
 /// Revokes the grant behind `record` at its provider, whoever else holds it (see
 /// [`release_grant`]). Every failure is logged (naming the tag, client and provider, never a token)
-/// and answered as [`Revoked::Skipped`].
-async fn revoke_record(ctx: &OAuthContext, record: &StoredToken) -> Revoked {
+/// and answered with its reason.
+async fn revoke_record(ctx: &OAuthContext, record: &StoredToken) -> Result<Revoked, String> {
     match try_revoke(ctx, record).await {
         Ok(revoked) => {
             if revoked != Revoked::Skipped {
                 tracing::info!(tag = %record.tag, client = %record.client_id, what = ?revoked, "revoked at the provider");
             }
-            revoked
+            Ok(revoked)
         }
         Err(reason) => {
             tracing::warn!(tag = %record.tag, client = %record.client_id, %reason, "revocation at the provider failed; the grant may still be live there");
-            Revoked::Skipped
+            Err(reason)
         }
     }
 }
@@ -167,11 +182,15 @@ async fn try_revoke(ctx: &OAuthContext, record: &StoredToken) -> Result<Revoked,
     let provider = provider_for(ctx, &client)
         .await
         .map_err(|e| e.to_string())?;
-    let endpoints = provider.fixed_endpoints().map_err(|e| e.to_string())?;
-    let Some(url) = endpoints.revocation else {
+    let Some(revocation) = &provider.endpoints.revocation else {
         tracing::debug!(provider = %provider.name, "the provider has no revocation endpoint");
         return Ok(Revoked::Skipped);
     };
+    // The connection's own revocation URL: its stored values filled in.
+    let url = provider
+        .stored_values(&record.metadata)
+        .and_then(|values| revocation.fill(&values))
+        .map_err(|e| e.to_string())?;
     let (sealed, field, revoked, hint) = match (&record.refresh_token, &record.access_token) {
         (Some(refresh), _) => (
             refresh,

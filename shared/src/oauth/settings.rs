@@ -16,6 +16,8 @@ pub const MAX_FLOW_TTL: Duration = Duration::from_secs(3600);
 pub const LOCAL_PUBLIC_URL: &str = "http://127.0.0.1:3000";
 /// Where oauth-return is routed.
 pub const RETURN_PATH: &str = "oauth/return";
+/// Default expiring window: a week before a refresh token's stated end.
+pub const DEFAULT_EXPIRING_WINDOW: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// Where authbridge is reached, for the links and redirect URI of a flow.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,6 +43,9 @@ pub struct OAuthSettings {
     pub flow_ttl: Duration,
     /// Outbound timeouts (`AUTHBRIDGE_HTTP_CONNECT_TIMEOUT`, `AUTHBRIDGE_HTTP_TIMEOUT`, seconds).
     pub timeouts: Timeouts,
+    /// How long before its refresh token's stated end a connection is `expiring` and announced
+    /// (`AUTHBRIDGE_EXPIRING_WINDOW`, seconds; default 7 days).
+    pub expiring_window: Duration,
 }
 
 impl OAuthSettings {
@@ -87,6 +92,10 @@ impl OAuthSettings {
                 connect: env.seconds("AUTHBRIDGE_HTTP_CONNECT_TIMEOUT", 3)?,
                 total: env.seconds("AUTHBRIDGE_HTTP_TIMEOUT", 10)?,
             },
+            expiring_window: env.seconds(
+                "AUTHBRIDGE_EXPIRING_WINDOW",
+                DEFAULT_EXPIRING_WINDOW.as_secs(),
+            )?,
         })
     }
 

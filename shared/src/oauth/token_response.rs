@@ -53,6 +53,21 @@ impl ProviderTokenResponse {
         }
     }
 
+    /// The members authbridge does not read itself (`instance_url`, `api_domain`, ...), as sent.
+    pub fn extra(&self) -> &Map<String, Value> {
+        &self.extra
+    }
+
+    /// The member `name` as a number of seconds (a number, or a string of one); `None` when
+    /// it is absent or no such number.
+    pub fn member_seconds(&self, name: &str) -> Option<u64> {
+        match self.extra.get(name)? {
+            Value::Number(n) => n.as_u64(),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    }
+
     /// The whole response as JSON, for the sealed `raw` field.
     pub fn to_raw_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()

@@ -159,6 +159,12 @@ impl ProviderRegistry {
         self.shown(self.definitions.get(name)?)
     }
 
+    /// Whether `name` is one of the providers shipped with authbridge (`false` for an operator's
+    /// own definition from `AUTHBRIDGE_PROVIDERS_DIR`, and for an unknown name).
+    pub fn is_shipped(&self, name: &str) -> bool {
+        matches!(self.definitions.get(name), Some(Definition::Shipped { .. }))
+    }
+
     /// Whether a provider named `name` exists (a client naming another is refused).
     pub fn contains(&self, name: &str) -> bool {
         self.get(name).is_some()

@@ -16,6 +16,7 @@ use crate::domain::{
 
 mod api_tokens;
 mod connection_index;
+mod console_sessions;
 mod counters;
 pub mod dynamo;
 mod journal;
@@ -30,6 +31,7 @@ mod version;
 
 pub use api_tokens::ApiTokenStore;
 pub use connection_index::ConnectionIndex;
+pub use console_sessions::ConsoleSessionStore;
 pub use counters::CounterStore;
 pub use journal::JournalStore;
 pub use keys::KeyStore;
@@ -265,6 +267,8 @@ pub struct Stores {
     pub attempts: Arc<dyn AttemptStore>,
     pub api_tokens: Arc<dyn ApiTokenStore>,
     pub keys: Arc<dyn KeyStore>,
+    /// The admin console's sessions.
+    pub console_sessions: Arc<dyn ConsoleSessionStore>,
     /// The journal: audit entries and connections' histories.
     pub journal: Arc<dyn JournalStore>,
     /// The migration's counters.
@@ -285,6 +289,7 @@ impl Stores {
             + AttemptStore
             + ApiTokenStore
             + KeyStore
+            + ConsoleSessionStore
             + JournalStore
             + CounterStore
             + ConnectionIndex
@@ -299,6 +304,7 @@ impl Stores {
             attempts: store.clone(),
             api_tokens: store.clone(),
             keys: store.clone(),
+            console_sessions: store.clone(),
             journal: store.clone(),
             counters: store.clone(),
             connections: store,

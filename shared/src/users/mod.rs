@@ -9,10 +9,12 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::clock;
 use crate::domain::email::{Email, InvalidEmail};
-use crate::domain::{InvalidId, PasswordOrigin, User, UserId, UserSource};
+use crate::domain::{InvalidId, PasswordOrigin, Role, User, UserId, UserSource};
 use crate::login::credentials::MAX_PASSWORD_LEN;
 use crate::passwords::{PasswordError, hash_password_blocking};
-use crate::store::{Contention, StoreError, Unique, UserStore, all_pages, retry};
+use crate::store::{
+    Contention, Page, PageRequest, StoreError, Unique, UserStore, all_pages, retry,
+};
 
 /// Shortest password an administrator may set (NIST SP 800-63B's minimum).
 pub const MIN_PASSWORD_CHARS: usize = 8;
@@ -83,6 +85,28 @@ impl std::fmt::Display for UserRef {
     }
 }
 
+/// What a person types to find a user: an e-mail address (a text holding an `@`, parsed by the
+/// one rule), else a name looked up as a WordPress login and then as a user id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserSearch {
+    Email(Email),
+    Name(String),
+}
+
+impl std::str::FromStr for UserSearch {
+    type Err = InvalidEmail;
+
+    /// Trims `raw`; an e-mail address when it holds an `@` (refused when it is not a valid one).
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        let raw = raw.trim();
+        if raw.contains('@') {
+            Email::parse(raw).map(UserSearch::Email)
+        } else {
+            Ok(UserSearch::Name(raw.to_string()))
+        }
+    }
+}
+
 /// A user to create.
 pub struct NewUser {
     pub email: Email,
@@ -130,6 +154,28 @@ impl UserAdmin<'_> {
         found.ok_or_else(|| UserAdminError::NotFound(user.clone()))
     }
 
+    /// The user a person searches for (see [`UserSearch`]); through unique keys, never a scan.
+    /// `None` when nobody matches.
+    pub async fn search(&self, query: &UserSearch) -> Result<Option<User>, UserAdminError> {
+        match query {
+            UserSearch::Email(email) => Ok(self.users.find_user_by_email(email).await?),
+            UserSearch::Name(name) => {
+                if let Some(user) = self.users.find_user_by_wordpress_login(name).await? {
+                    return Ok(Some(user));
+                }
+                match UserId::parse(name) {
+                    Ok(id) => Ok(self.users.get_user(&id).await?),
+                    Err(_) => Ok(None),
+                }
+            }
+        }
+    }
+
+    /// One page of the users, in id order.
+    pub async fn page(&self, page: &PageRequest) -> Result<Page<User>, UserAdminError> {
+        Ok(self.users.list_users(page).await?)
+    }
+
     /// Every user, in id order.
     pub async fn list_all(&self) -> Result<Vec<User>, UserAdminError> {
         let users = &self.users;
@@ -153,6 +199,23 @@ impl UserAdmin<'_> {
         let hash = hash_password_blocking(password).await?;
         self.change(user, |user| {
             user.set_password(hash.clone(), PasswordOrigin::Authbridge)
+        })
+        .await
+    }
+
+    /// Gives the user a console role (nothing changes when it holds it already).
+    pub async fn grant_role(&self, user: &UserRef, role: Role) -> Result<User, UserAdminError> {
+        self.change(user, |user| {
+            user.grant_role(role);
+        })
+        .await
+    }
+
+    /// Takes a console role from the user: every console session opened with it ends (nothing
+    /// changes when the user did not hold it).
+    pub async fn revoke_role(&self, user: &UserRef, role: Role) -> Result<User, UserAdminError> {
+        self.change(user, |user| {
+            user.revoke_role(role);
         })
         .await
     }

@@ -109,6 +109,7 @@ async fn run(label: &str, backend: authbridge_tests::Backend, n: usize, endpoint
         landing_allowlist: LandingAllowlist::default(),
         flow_ttl: Duration::from_secs(600),
         timeouts: Timeouts::default(),
+        expiring_window: authbridge::oauth::settings::DEFAULT_EXPIRING_WINDOW,
     };
     let ctx = OAuthContext::new(app, settings, providers, http);
     let client = ClientAdmin {

@@ -8,8 +8,10 @@
 
 mod api_token_scopes;
 mod api_tokens;
+mod connection_ending;
 mod connection_rule;
 mod connection_search;
+mod console_store;
 mod events;
 mod handlers;
 mod journal;
@@ -24,6 +26,7 @@ mod mail_xoauth2;
 mod migration_status;
 mod oauth_flow;
 mod oidc_server;
+mod provider_quirks;
 mod secret_rotation;
 mod store_contract;
 mod store_faults;

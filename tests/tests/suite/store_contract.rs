@@ -60,6 +60,7 @@ fn flow_state(key: &str, expires_at: i64) -> FlowState {
         owner: None,
         created_by: "tests".into(),
         binding: None,
+        connection: Default::default(),
     }
 }
 

@@ -113,6 +113,7 @@ async fn writes_that_took_effect_are_never_reported_as_failed() {
             owner: None,
             created_by: "tests".into(),
             binding: None,
+            connection: Default::default(),
         };
         match stores.flow_states.put_flow_state(&flow).await {
             Ok(()) => ok += 1,

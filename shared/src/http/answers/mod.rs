@@ -10,6 +10,8 @@
 //! [`ApiError`]: super::ApiError
 
 mod api_tokens;
+mod connection;
+mod console;
 mod grant;
 mod keys;
 mod login;

@@ -19,6 +19,7 @@ impl ResponseError for OAuthError {
             OAuthError::UnknownClient(_) => 404,
             OAuthError::OutOfScope(_) => 403,
             OAuthError::ClientDisabled(_) | OAuthError::ConnectionExists(_) => 409,
+            OAuthError::Connection(e) => return e.answer(),
             OAuthError::Grant(e) => return e.answer(),
             OAuthError::Store(e) => return e.answer(),
             OAuthError::Secrets(e) => return e.answer(),

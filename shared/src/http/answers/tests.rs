@@ -128,6 +128,40 @@ fn oauth_refusals_answer_their_code_and_message() {
 }
 
 #[test]
+fn connection_values_that_do_not_fit_answer_400_naming_the_parameter() {
+    use crate::providers::ConnectionError;
+    assert_eq!(
+        answer(OAuthError::Connection(ConnectionError::Mismatch {
+            name: "shop".into(),
+            pattern: "[a-z0-9-]+".into(),
+        })),
+        (
+            400,
+            json!({"error": "invalid_connection", "parameter": "shop",
+                "message": "connection value \"shop\" does not match \"[a-z0-9-]+\""}),
+            None
+        )
+    );
+    assert_eq!(
+        answer(ConnectionError::MissingParameter {
+            name: "subdomain".into(),
+            description: "the account's subdomain".into(),
+        })
+        .1["parameter"],
+        "subdomain"
+    );
+    assert_eq!(
+        answer(ConnectionError::Unfilled {
+            field: "options.urlAccessToken".into(),
+            name: "shop".into(),
+        })
+        .0,
+        500,
+        "a URL the provider file cannot fill is no caller's fault"
+    );
+}
+
+#[test]
 fn grant_failures_answer_502_or_503() {
     let rejected = GrantError::Rejected {
         code: "invalid_scope".into(),

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use url::Url;
 
 use super::binding::{binding_matches, cookie_name, state_key};
-use super::{active_client, provider_for, refresh_margin};
+use super::{active_client, lifetimes, provider_for};
 use crate::clock::Epoch;
 use crate::domain::{FlowState, GrantType, Tag};
 use crate::oauth::connecting;
@@ -30,6 +30,10 @@ pub struct ReturnParams {
     pub error_description: Option<String>,
     #[serde(default)]
     pub iss: Option<String>,
+    /// Every other query parameter, for the values the provider file captures from the
+    /// redirect (QuickBooks' `realmId`, Zoho's `accounts-server`).
+    #[serde(skip)]
+    pub others: Vec<(String, String)>,
 }
 
 /// How a flow whose state was accepted ended.
@@ -133,20 +137,34 @@ async fn exchange(
         .code
         .filter(|c| !c.is_empty())
         .ok_or_else(|| OAuthError::InvalidRequest("code is missing".into()))?;
+    // The connection's values: the start's, then what the redirect carries.
+    let mut values = provider.stored_values(&flow.connection)?;
+    let from_redirect = provider.capture_redirect(&params.others)?;
+    values.add(&from_redirect);
     // Everything the record needs (the client's secret, the token key) is checked before the
     // code is spent.
     let redirect_uri = Url::parse(&flow.redirect_uri)
         .map_err(|e| OAuthError::InvalidRequest(format!("stored redirect URI: {e}")))?;
+    let token_url = provider.endpoints.token.fill(&values)?;
     let keys = ctx.keyring().await?.sealing().await?;
     // The stored flow's tag was parsed when the flow started; a flow stored before tags were
     // parsed (at most an hour's worth, `MAX_FLOW_TTL`) is held to the rule here.
     let tag = Tag::parse(flow.tag.as_str())?;
-    let response = with_secret_fallback(ctx, &client, &provider, Some(&redirect_uri), |grant| {
-        let (code, verifier) = (&code, &flow.pkce_verifier);
-        async move { grant.exchange_code(code, verifier).await }
-    })
+    let response = with_secret_fallback(
+        ctx,
+        &client,
+        &provider,
+        &token_url,
+        Some(&redirect_uri),
+        |grant| {
+            let (code, verifier) = (&code, &flow.pkce_verifier);
+            async move { grant.exchange_code(code, verifier).await }
+        },
+    )
     .await?;
-    let owner = owner::read_owner(ctx, &provider, &response).await;
+    let from_token = provider.capture_token(response.extra())?;
+    values.add(&from_token);
+    let owner = owner::read_owner(ctx, &provider, &values, &response).await;
     let owner_name = owner.as_ref().and_then(owner::owner_name);
     let mut record = records::seal_new(
         &keys,
@@ -160,10 +178,14 @@ async fn exchange(
             created_by: Some(flow.created_by.clone()).filter(|s| !s.is_empty()),
         },
         &response,
-        refresh_margin(&provider),
+        &lifetimes(&provider),
         now,
     )?;
     record.owner = flow.owner.clone();
+    record.metadata = values.as_map().clone();
+    for (name, secret) in from_redirect.secret.iter().chain(&from_token.secret) {
+        records::seal_metadata(&keys, &mut record, name, secret)?;
+    }
     connecting::store(ctx, record, flow.replace, &provider.name).await?;
     tracing::info!(tag = %flow.tag, client = %client.id, replace = flow.replace, "authorization code flow connected");
     Ok(Completed::Connected {

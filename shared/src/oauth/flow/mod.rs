@@ -12,13 +12,15 @@
 //! (the state is derived from it, see [`binding`]).
 
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::context::OAuthContext;
 use super::error::OAuthError;
 use super::grant::ClientAuthMethod;
+use super::records::Lifetimes;
 use crate::clock::Epoch;
-use crate::domain::{ApiToken, ClientId, OAuthClient, Owner, Scope, StoredToken, Tag};
+use crate::domain::{ApiToken, ClientId, Email, OAuthClient, Owner, Scope, StoredToken, Tag};
 use crate::providers::{ResolvedProvider, TokenAuthMethod};
 
 pub mod binding;
@@ -66,6 +68,10 @@ pub struct StartRequest {
     /// `contact:42`); `GET /connections?owner=...` lists them.
     #[serde(default)]
     pub owner: Option<String>,
+    /// The provider's connection parameters, by name (Shopify's `shop`, Zendesk's
+    /// `subdomain`), each checked against the provider file's pattern.
+    #[serde(default)]
+    pub connection: BTreeMap<String, String>,
 }
 
 /// The longest owner a connection may name (the rule is [`Owner`]'s).
@@ -93,6 +99,15 @@ impl Initiator {
     pub fn cli() -> Self {
         Initiator {
             name: "cli".into(),
+            scope: Scope::everything(),
+        }
+    }
+
+    /// A console user (`console:<e-mail>`), whose role carries `connect`: every connection, as
+    /// the CLI reaches them. The console's own permissions decide which it may see or touch.
+    pub fn console(email: &Email) -> Self {
+        Initiator {
+            name: format!("console:{email}"),
             scope: Scope::everything(),
         }
     }
@@ -180,6 +195,18 @@ pub fn auth_method(provider: &ResolvedProvider) -> ClientAuthMethod {
     match provider.token_auth_method {
         TokenAuthMethod::ClientSecretBasic => ClientAuthMethod::Basic,
         TokenAuthMethod::ClientSecretPost => ClientAuthMethod::Post,
+    }
+}
+
+/// How the provider's token answers become a record's lifetimes (its margin and quirks).
+pub fn lifetimes(provider: &ResolvedProvider) -> Lifetimes {
+    Lifetimes {
+        margin: refresh_margin(provider),
+        assumed_access: provider
+            .quirks
+            .assumed_access_token_lifetime
+            .map(|d| d.as_secs() as Epoch),
+        refresh: provider.quirks.refresh_token_lifetime.clone(),
     }
 }
 

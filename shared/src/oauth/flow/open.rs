@@ -8,7 +8,7 @@ use super::{active_client, provider_for};
 use crate::clock::Epoch;
 use crate::oauth::context::OAuthContext;
 use crate::oauth::error::OAuthError;
-use crate::oauth::grant::GrantClient;
+use crate::oauth::grant::AuthorizeRequest;
 use crate::store::Opened;
 
 /// A flow whose link was just opened.
@@ -45,8 +45,10 @@ pub async fn open(
     let provider = provider_for(ctx, &client).await?;
     let redirect_uri = Url::parse(&flow.redirect_uri)
         .map_err(|e| OAuthError::InvalidRequest(format!("stored redirect URI: {e}")))?;
-    let grant = GrantClient::public(&provider, &client.guid, &redirect_uri, ctx.http.clone())?;
-    let authorize_url = grant.authorize_url(
+    let values = provider.stored_values(&flow.connection)?;
+    let authorize = provider.endpoints.authorize.fill(&values)?;
+    let request = AuthorizeRequest::new(&provider, &authorize, &client.guid, &redirect_uri);
+    let authorize_url = request.url(
         &flow.scopes,
         &state,
         flow.prompt.as_deref(),

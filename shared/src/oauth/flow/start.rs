@@ -76,6 +76,10 @@ pub async fn start(
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| provider.scopes.clone());
     let prompt = request.prompt.or_else(|| provider.prompt.clone());
+    // The connection's values, checked against the provider's patterns, and the authorization
+    // URL filled with them: a bad `shop` is refused here, naming the parameter.
+    let values = provider.connection_values(&request.connection)?;
+    provider.endpoints.authorize.fill(&values)?;
     let link = FlowLink::generate();
     let expires_at = now + ttl.as_secs() as Epoch;
     ctx.app
@@ -96,6 +100,7 @@ pub async fn start(
             owner,
             created_by: initiator.as_str().to_string(),
             binding: None,
+            connection: values.as_map().clone(),
         })
         .await?;
     tracing::info!(%tag, client = %client.id, by = initiator.as_str(), replace = request.replace, "authorization code flow started");

@@ -1,5 +1,7 @@
 //! The answer's shape: a usable access token opened from the record, or why there is none.
 
+use std::collections::BTreeMap;
+
 use secrecy::SecretString;
 
 use super::error::RefreshError;
@@ -17,6 +19,11 @@ pub struct FreshToken {
     pub scopes: Vec<String>,
     /// Which token this is: the `ETag` of `GET /tokens/{tag}`.
     pub version: TokenVersion,
+    /// The connection's public values: what a caller uses the token with (Salesforce's
+    /// `instance_url`, QuickBooks' `realmId`, a shop).
+    pub metadata: BTreeMap<String, String>,
+    /// When the refresh token expires, when the provider states its lifetime.
+    pub refresh_token_expires_at: Option<Epoch>,
 }
 
 /// The record's access token when it can be used: not expired, and not the one a caller reported
@@ -58,5 +65,7 @@ pub(super) async fn usable(
         expires_at: record.expires,
         scopes: record.scopes.clone(),
         version,
+        metadata: record.metadata.clone(),
+        refresh_token_expires_at: record.refresh_expires,
     })
 }

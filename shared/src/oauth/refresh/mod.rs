@@ -34,6 +34,7 @@ use crate::oauth::context::OAuthContext;
 
 mod error;
 mod fresh;
+mod lapse;
 mod lease;
 mod outcome;
 mod provider;
@@ -41,6 +42,7 @@ mod provider;
 pub use crate::domain::token_lifecycle::{BACKOFF_CAP, BACKOFF_START};
 pub use error::RefreshError;
 pub use fresh::FreshToken;
+pub use lapse::LAPSED;
 pub use lease::{LEASE, start_by};
 pub use outcome::Outcome;
 
@@ -137,6 +139,19 @@ impl Refresher {
             return Ok((record, Outcome::Skipped));
         }
         let mut target = Target::resolve(ctx, &record).await?;
+        if record.refresh_token_lapsed(clock::now()) {
+            let _turn = self.locks.queue(tag, start_by).await?;
+            let record = lease::read(ctx, tag, scope).await?;
+            let now = clock::now();
+            if record.status == TokenStatus::ReauthorizationRequired
+                || !record.refresh_token_lapsed(now)
+                || record.leased_by_other(&self.owner, now)
+            {
+                return Ok((record, Outcome::Skipped));
+            }
+            let saved = lapse::lapsed(ctx, &target, record, now).await?;
+            return Ok((saved, Outcome::Failed));
+        }
         if !want.wants(&record, target.margin, clock::now()) {
             return Ok((record, Outcome::Skipped));
         }

@@ -4,6 +4,7 @@
 //! and what other services hear of it.
 
 use super::error::RefreshError;
+use super::lapse;
 use super::provider::{AttemptError, Target};
 use crate::clock;
 use crate::domain::token::{FailureKind, StoredToken};
@@ -38,11 +39,13 @@ pub(super) async fn finish(
     let was_failing = record.attempts > 0;
     // What other services hear of it: a recovery, a reauthorization, the first failure of a streak.
     let mut event = None;
+    let mut expiring = false;
     let outcome = match result {
         Ok(response) => {
             let keys = ctx.keyring().await?.sealing().await?;
-            records::apply_response(&keys, &mut record, &response, target.margin, now)?;
+            records::apply_response(&keys, &mut record, &response, &target.lifetimes, now)?;
             tracing::info!(tag = %tag, "token refreshed");
+            expiring = lapse::announce(ctx, &mut record, now);
             if was_failing {
                 event = Some((EventKind::Recovered, None));
             }
@@ -92,6 +95,17 @@ pub(super) async fn finish(
         }
     };
     let saved = ctx.app.stores.tokens.update_token(&record).await?;
+    if expiring {
+        lapse::publish(
+            ctx,
+            target,
+            &saved,
+            EventKind::ConnectionExpiring,
+            None,
+            now,
+        )
+        .await;
+    }
     if let Some((kind, error)) = event {
         ctx.app
             .events
@@ -99,6 +113,7 @@ pub(super) async fn finish(
                 Event::connection(kind, &tag, client, now)
                     .with_provider(Some(&target.provider.name))
                     .with_owner(saved.owner.as_ref())
+                    .with_connection_values(&saved.metadata, saved.refresh_expires)
                     .with_error(error.as_deref()),
             )
             .await;

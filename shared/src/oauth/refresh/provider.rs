@@ -9,9 +9,9 @@ use crate::keys::reseal::record_id;
 use crate::oauth::context::OAuthContext;
 use crate::oauth::credentials::with_secret_fallback;
 use crate::oauth::error::OAuthError;
-use crate::oauth::flow::{active_client, provider_for, refresh_margin};
+use crate::oauth::flow::{active_client, lifetimes, provider_for};
 use crate::oauth::grant::GrantError;
-use crate::oauth::records::field;
+use crate::oauth::records::{Lifetimes, field};
 use crate::oauth::token_response::ProviderTokenResponse;
 use crate::providers::ResolvedProvider;
 
@@ -21,6 +21,8 @@ pub(super) struct Target {
     pub provider: ResolvedProvider,
     /// The provider's configured margin (before the lifetime cap).
     pub margin: Epoch,
+    /// How its answers become the record's lifetimes.
+    pub lifetimes: Lifetimes,
 }
 
 impl Target {
@@ -28,11 +30,12 @@ impl Target {
     pub async fn resolve(ctx: &OAuthContext, record: &StoredToken) -> Result<Self, RefreshError> {
         let client = active_client(ctx, &record.client_id).await?;
         let provider = provider_for(ctx, &client).await?;
-        let margin = refresh_margin(&provider);
+        let lifetimes = lifetimes(&provider);
         Ok(Target {
             client,
             provider,
-            margin,
+            margin: lifetimes.margin,
+            lifetimes,
         })
     }
 }
@@ -61,7 +64,16 @@ pub(super) async fn call(
     target: &Target,
     record: &StoredToken,
 ) -> Result<ProviderTokenResponse, AttemptError> {
+    // The connection's own URLs: its stored values filled in (Zoho's accounts server, a shop).
     let (client, provider) = (&target.client, &target.provider);
+    let values = provider
+        .stored_values(&record.metadata)
+        .map_err(OAuthError::from)?;
+    let endpoint = match &record.refresh_token {
+        Some(_) => &provider.endpoints.refresh,
+        None => &provider.endpoints.token,
+    };
+    let url = &endpoint.fill(&values).map_err(OAuthError::from)?;
     match &record.refresh_token {
         Some(sealed) => {
             let keys = ctx
@@ -75,14 +87,14 @@ pub(super) async fn call(
                 .open(record_id(record), field::REFRESH_TOKEN, sealed)
                 .map_err(OAuthError::from)?;
             let refresh = &refresh;
-            with_secret_fallback(ctx, client, provider, None, |grant| async move {
+            with_secret_fallback(ctx, client, provider, url, None, |grant| async move {
                 grant.refresh(refresh).await
             })
             .await
             .map_err(AttemptError::from)
         }
         None if record.grant_type == "client_credentials" => {
-            with_secret_fallback(ctx, client, provider, None, |grant| async move {
+            with_secret_fallback(ctx, client, provider, url, None, |grant| async move {
                 grant.client_credentials(&record.scopes).await
             })
             .await

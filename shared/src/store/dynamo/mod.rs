@@ -24,6 +24,7 @@ mod api_tokens;
 mod clients;
 mod condition;
 mod connection_index;
+mod console_sessions;
 mod counters;
 mod flow_states;
 mod journal;

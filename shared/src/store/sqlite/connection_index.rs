@@ -14,17 +14,21 @@ use crate::store::{ConnectionIndex, Page, PageRequest, StoreError, StoreResult};
 /// index and the query must spell it the same for SQLite to use the index.
 const STATUS: &str = "(CASE WHEN json_extract(data, '$.status') = 'reauthorization_required' \
      THEN 'needs_reauthorization' WHEN json_extract(data, '$.error') IS NOT NULL \
-     THEN 'refresh_failing' ELSE 'active' END)";
+     THEN 'refresh_failing' WHEN json_extract(data, '$.expiring_since') IS NOT NULL \
+     THEN 'expiring' ELSE 'active' END)";
 
 /// A record's client id, in SQL.
 const CLIENT: &str = "json_extract(data, '$.client_id')";
 
 /// Creates the client-and-status and status indexes (on a file made by an earlier version too:
-/// an expression index covers the rows already there).
+/// an expression index covers the rows already there). The `_v2` indexes spell the status with
+/// `expiring`; the earlier ones, without it, are dropped (the planner would not use them).
 pub(super) fn prepare(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
     conn.execute_batch(&format!(
-        "CREATE INDEX IF NOT EXISTS tokens_client_status ON tokens({CLIENT}, {STATUS}, tag);
-         CREATE INDEX IF NOT EXISTS tokens_status ON tokens({STATUS}, tag);"
+        "DROP INDEX IF EXISTS tokens_client_status;
+         DROP INDEX IF EXISTS tokens_status;
+         CREATE INDEX IF NOT EXISTS tokens_client_status_v2 ON tokens({CLIENT}, {STATUS}, tag);
+         CREATE INDEX IF NOT EXISTS tokens_status_v2 ON tokens({STATUS}, tag);"
     ))
 }
 

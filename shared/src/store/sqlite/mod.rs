@@ -19,6 +19,7 @@ use super::{Page, PageRequest, StoreError, StoreResult, Unique};
 mod api_tokens;
 mod clients;
 mod connection_index;
+mod console_sessions;
 mod counters;
 mod flow_states;
 mod journal;
@@ -51,6 +52,9 @@ CREATE TABLE IF NOT EXISTS api_tokens (hash TEXT PRIMARY KEY, data TEXT NOT NULL
 CREATE TABLE IF NOT EXISTS sessions (
     key TEXT PRIMARY KEY, data TEXT NOT NULL, expires_at INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS sessions_expiry ON sessions(expires_at);
+CREATE TABLE IF NOT EXISTS console_sessions (
+    key TEXT PRIMARY KEY, data TEXT NOT NULL, expires_at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS console_sessions_expiry ON console_sessions(expires_at);
 CREATE TABLE IF NOT EXISTS login_attempts (
     key TEXT PRIMARY KEY, count INTEGER NOT NULL, window_ends INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS login_attempts_expiry ON login_attempts(window_ends);
@@ -64,7 +68,7 @@ CREATE TABLE IF NOT EXISTS counters (
 ";
 
 /// Statements kept parsed per connection: more than the store has distinct ones.
-const STATEMENT_CACHE: usize = 96;
+const STATEMENT_CACHE: usize = 112;
 
 /// The embedded store. Cheap to clone; clones share one connection.
 #[derive(Clone)]

@@ -1,0 +1,541 @@
+//! A configurable authorization server of our own, on 127.0.0.1, that behaves like one class of
+//! real providers' quirks at a time ([`Quirk`]): it answers `instance_url` / `api_domain` with the
+//! token, redirects with `realmId` / `accounts-server`, refuses PKCE, wants `client_secret_post`,
+//! answers form-encoded, leaves out `expires_in`, states `refresh_token_expires_in`, wants extra
+//! parameters and headers, or serves each connection under its own path segment.
+//!
+//! Why our own rather than options on the OpenID Connect test server: each quirk is a refusal the
+//! real provider makes (a PKCE challenge refused, Basic authentication refused, a request without
+//! its extra parameter refused), and a few lines of axum state say that exactly; oidc-provider
+//! cannot be told to refuse PKCE or to answer form-encoded. Every request it gets is kept
+//! ([`QuirkyServer::requests`]) so a test checks what authbridge sent.
+//!
+//! Every route sits under a first path segment, the "shop" (`/{shop}/authorize`, `/{shop}/token`,
+//! `/{shop}/revoke`, `/{shop}/me`); a provider file names it literally or as
+//! `{{connection.shop}}`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+/// The client the server knows.
+pub const CLIENT_ID: &str = "quirky-client";
+/// Its secret.
+pub const CLIENT_SECRET: &str = "quirky-secret";
+
+/// One class of quirks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quirk {
+    /// Answers `instance_url` and `api_domain` with every token (Salesforce, Zoho).
+    TokenValues,
+    /// Redirects with `realmId` and `accounts-server` (QuickBooks, Zoho); the token endpoint is
+    /// reached at that accounts server.
+    RedirectValues,
+    /// Refuses a PKCE challenge or verifier.
+    NoPkce,
+    /// Refuses HTTP Basic client authentication: `client_secret_post` only.
+    SecretPost,
+    /// Answers the token endpoint form-encoded.
+    FormResponse,
+    /// Leaves `expires_in` out.
+    NoExpiresIn,
+    /// States `refresh_token_expires_in` (3 days, inside the default expiring window).
+    RefreshTokenLifetime,
+    /// Wants `audience=api` on the authorization, `resource=r1` on the code exchange,
+    /// `expires_in=7200` on refreshes, and `X-Api-Version: 2` on both token requests.
+    ExtraParameters,
+    /// Serves a connection under its own path segment, which only the start knows (Shopify's
+    /// shop); any other segment is refused.
+    PathParameter,
+}
+
+/// The refresh token's lifetime [`Quirk::RefreshTokenLifetime`] states.
+pub const REFRESH_TOKEN_LIFETIME: i64 = 3 * 24 * 3600;
+
+/// One request the server got: its route, and its query or form parameters and headers.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    /// `authorize`, `token`, `revoke` or `me`.
+    pub route: String,
+    /// The first path segment.
+    pub shop: String,
+    pub params: BTreeMap<String, String>,
+    pub headers: BTreeMap<String, String>,
+}
+
+#[derive(Default)]
+struct Issued {
+    codes: HashMap<String, Option<String>>,
+    refresh: HashMap<String, bool>,
+    access: HashMap<String, bool>,
+    counter: u64,
+}
+
+struct Server {
+    quirk: Quirk,
+    base: String,
+    seen: Mutex<Vec<Seen>>,
+    issued: Mutex<Issued>,
+}
+
+/// A running server; stops when dropped.
+pub struct QuirkyServer {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    server: Arc<Server>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for QuirkyServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl QuirkyServer {
+    /// Starts a server behaving like `quirk` on a free port.
+    pub async fn start(quirk: Quirk) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a free port");
+        let base = format!(
+            "http://{}",
+            listener.local_addr().expect("the bound address")
+        );
+        let server = Arc::new(Server {
+            quirk,
+            base: base.clone(),
+            seen: Mutex::new(Vec::new()),
+            issued: Mutex::new(Issued::default()),
+        });
+        let app = axum::Router::new()
+            .route("/{shop}/authorize", axum::routing::get(authorize))
+            .route("/{shop}/token", axum::routing::post(token))
+            .route("/{shop}/revoke", axum::routing::post(revoke))
+            .route("/{shop}/me", axum::routing::get(me))
+            .with_state(server.clone());
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        QuirkyServer { base, server, task }
+    }
+
+    /// Every request so far, oldest first.
+    pub fn requests(&self) -> Vec<Seen> {
+        self.server.seen.lock().expect("the log").clone()
+    }
+
+    /// The requests to `route` so far.
+    pub fn requests_to(&self, route: &str) -> Vec<Seen> {
+        self.requests()
+            .into_iter()
+            .filter(|s| s.route == route)
+            .collect()
+    }
+
+    /// Whether the refresh token `token` is still live (not revoked).
+    pub fn refresh_token_live(&self, token: &str) -> bool {
+        let issued = self.server.issued.lock().expect("the tokens");
+        issued.refresh.get(token).copied().unwrap_or(false)
+    }
+
+    /// The provider file of a provider that is this server with its quirk, written in our keys.
+    pub fn provider_file(&self) -> Value {
+        let base = &self.base;
+        let fixed = format!("{base}/fixed");
+        let mut file = json!({
+            "title": format!("Quirky ({:?})", self.server.quirk),
+            "options": {
+                "urlAuthorize": format!("{fixed}/authorize"),
+                "urlAccessToken": format!("{fixed}/token"),
+                "urlRevokeToken": format!("{fixed}/revoke"),
+                "urlResourceOwnerDetails": format!("{fixed}/me"),
+                "scopes": ["read"]
+            }
+        });
+        let add = |file: &mut Value, key: &str, value: Value| {
+            if let Some(object) = file.as_object_mut() {
+                object.insert(key.to_string(), value);
+            }
+        };
+        match self.server.quirk {
+            Quirk::TokenValues => {
+                add(
+                    &mut file,
+                    "captureFromToken",
+                    json!({
+                        "instance_url": {"secret": false, "pattern": "http://127\\.0\\.0\\.1:[0-9]+", "example": base},
+                        "api_domain": {"secret": false},
+                        "signature": {"secret": true}
+                    }),
+                );
+                // Later URLs go to the instance the token names.
+                file["options"]["urlResourceOwnerDetails"] =
+                    json!("{{connection.instance_url}}/fixed/me");
+                file["options"]["urlRevokeToken"] =
+                    json!("{{connection.instance_url}}/fixed/revoke");
+            }
+            Quirk::RedirectValues => {
+                add(
+                    &mut file,
+                    "captureFromRedirect",
+                    json!({
+                        "realmId": {"secret": false, "as": "realm_id", "pattern": "[0-9]+", "example": "1"},
+                        "accounts-server": {"secret": false, "as": "accounts_server",
+                            "pattern": "http://127\\.0\\.0\\.1:[0-9]+", "example": base}
+                    }),
+                );
+                file["options"]["urlAccessToken"] =
+                    json!("{{connection.accounts_server}}/fixed/token");
+            }
+            Quirk::NoPkce => add(&mut file, "pkce", json!(false)),
+            Quirk::SecretPost => {
+                file["options"]["tokenAuthMethod"] = json!("client_secret_post");
+            }
+            Quirk::FormResponse => add(&mut file, "tokenResponse", json!("form")),
+            Quirk::NoExpiresIn => add(&mut file, "assumedAccessTokenLifetime", json!(3600)),
+            Quirk::RefreshTokenLifetime => add(
+                &mut file,
+                "refreshTokenLifetime",
+                json!({"responseField": "refresh_token_expires_in", "since": "authorization"}),
+            ),
+            Quirk::ExtraParameters => {
+                add(&mut file, "authorizeParams", json!({"audience": "api"}));
+                add(&mut file, "tokenParams", json!({"resource": "r1"}));
+                add(&mut file, "refreshParams", json!({"expires_in": "7200"}));
+                add(&mut file, "tokenHeaders", json!({"X-Api-Version": "2"}));
+            }
+            Quirk::PathParameter => {
+                add(
+                    &mut file,
+                    "connectionParameters",
+                    json!({
+                        "shop": {"description": "the shop's name", "pattern": "[a-z0-9-]+", "example": "acme"}
+                    }),
+                );
+                for (key, route) in [
+                    ("urlAuthorize", "authorize"),
+                    ("urlAccessToken", "token"),
+                    ("urlRevokeToken", "revoke"),
+                    ("urlResourceOwnerDetails", "me"),
+                ] {
+                    file["options"][key] = json!(format!("{base}/{{{{connection.shop}}}}/{route}"));
+                }
+            }
+        }
+        file
+    }
+}
+
+/// The shop a [`Quirk::PathParameter`] server serves.
+pub const SHOP: &str = "acme-shop";
+
+fn headers_of(headers: &HeaderMap) -> BTreeMap<String, String> {
+    headers
+        .iter()
+        .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
+        .collect()
+}
+
+fn refuse(status: StatusCode, error: &str, why: &str) -> Response {
+    (
+        status,
+        axum::Json(json!({"error": error, "error_description": why})),
+    )
+        .into_response()
+}
+
+impl Server {
+    fn keep(
+        &self,
+        route: &str,
+        shop: &str,
+        params: &BTreeMap<String, String>,
+        headers: &HeaderMap,
+    ) {
+        self.seen.lock().expect("the log").push(Seen {
+            route: route.into(),
+            shop: shop.into(),
+            params: params.clone(),
+            headers: headers_of(headers),
+        });
+    }
+
+    fn shop_ok(&self, shop: &str) -> bool {
+        match self.quirk {
+            Quirk::PathParameter => shop == SHOP,
+            _ => shop == "fixed",
+        }
+    }
+
+    fn next(&self, prefix: &str) -> String {
+        let mut issued = self.issued.lock().expect("the tokens");
+        issued.counter += 1;
+        format!(
+            "{prefix}-{}-{}",
+            issued.counter,
+            uuid::Uuid::new_v4().simple()
+        )
+    }
+}
+
+async fn authorize(
+    State(server): State<Arc<Server>>,
+    Path(shop): Path<String>,
+    Query(params): Query<BTreeMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    server.keep("authorize", &shop, &params, &headers);
+    let Some(redirect) = params.get("redirect_uri").cloned() else {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "no redirect_uri",
+        );
+    };
+    let mut back = url::Url::parse(&redirect).expect("an absolute redirect URI");
+    let fail = |back: &mut url::Url, error: &str| {
+        back.query_pairs_mut()
+            .append_pair("error", error)
+            .append_pair("state", params.get("state").map_or("", String::as_str));
+        Redirect::to(back.as_str()).into_response()
+    };
+    if !server.shop_ok(&shop) || params.get("client_id").map(String::as_str) != Some(CLIENT_ID) {
+        return fail(&mut back, "unauthorized_client");
+    }
+    let challenge = params.get("code_challenge").cloned();
+    let pkce_ok = match server.quirk {
+        Quirk::NoPkce => challenge.is_none(),
+        _ => {
+            challenge.is_some()
+                && params.get("code_challenge_method").map(String::as_str) == Some("S256")
+        }
+    };
+    if !pkce_ok {
+        return fail(&mut back, "invalid_request");
+    }
+    if server.quirk == Quirk::ExtraParameters
+        && params.get("audience").map(String::as_str) != Some("api")
+    {
+        return fail(&mut back, "invalid_request");
+    }
+    let code = server.next("code");
+    server
+        .issued
+        .lock()
+        .expect("the tokens")
+        .codes
+        .insert(code.clone(), challenge);
+    {
+        let mut query = back.query_pairs_mut();
+        query
+            .append_pair("code", &code)
+            .append_pair("state", params.get("state").map_or("", String::as_str));
+        if server.quirk == Quirk::RedirectValues {
+            query
+                .append_pair("realmId", "4620816365")
+                .append_pair("accounts-server", &server.base);
+        }
+    }
+    Redirect::to(back.as_str()).into_response()
+}
+
+/// The client's credentials: `(id, secret, by_basic)`.
+fn client_auth(
+    headers: &HeaderMap,
+    form: &BTreeMap<String, String>,
+) -> Option<(String, String, bool)> {
+    if let Some(basic) = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic "))
+    {
+        let decoded = String::from_utf8(STANDARD.decode(basic).ok()?).ok()?;
+        let (id, secret) = decoded.split_once(':')?;
+        return Some((id.to_string(), secret.to_string(), true));
+    }
+    Some((
+        form.get("client_id")?.clone(),
+        form.get("client_secret")?.clone(),
+        false,
+    ))
+}
+
+async fn token(
+    State(server): State<Arc<Server>>,
+    Path(shop): Path<String>,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<BTreeMap<String, String>>,
+) -> Response {
+    server.keep("token", &shop, &form, &headers);
+    if !server.shop_ok(&shop) {
+        return refuse(StatusCode::NOT_FOUND, "invalid_request", "no such shop");
+    }
+    let Some((id, secret, by_basic)) = client_auth(&headers, &form) else {
+        return refuse(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "no client authentication",
+        );
+    };
+    if id != CLIENT_ID || secret != CLIENT_SECRET {
+        return refuse(StatusCode::UNAUTHORIZED, "invalid_client", "unknown client");
+    }
+    if server.quirk == Quirk::SecretPost && by_basic {
+        return refuse(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "client_secret_post only",
+        );
+    }
+    if server.quirk == Quirk::ExtraParameters
+        && headers.get("x-api-version").and_then(|v| v.to_str().ok()) != Some("2")
+    {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "X-Api-Version: 2 is required",
+        );
+    }
+    let param = |name: &str| form.get(name).map(String::as_str);
+    match param("grant_type") {
+        Some("authorization_code") => {
+            let challenge = {
+                let mut issued = server.issued.lock().expect("the tokens");
+                match param("code").and_then(|c| issued.codes.remove(c)) {
+                    Some(challenge) => challenge,
+                    None => {
+                        return refuse(StatusCode::BAD_REQUEST, "invalid_grant", "unknown code");
+                    }
+                }
+            };
+            let verified = match (challenge, param("code_verifier")) {
+                (None, None) => true,
+                (Some(challenge), Some(verifier)) => {
+                    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes())) == challenge
+                }
+                _ => false,
+            };
+            if !verified {
+                return refuse(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_grant",
+                    "PKCE does not match",
+                );
+            }
+            if server.quirk == Quirk::ExtraParameters && param("resource") != Some("r1") {
+                return refuse(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_request",
+                    "resource=r1 is required",
+                );
+            }
+        }
+        Some("refresh_token") => {
+            let live = {
+                let issued = server.issued.lock().expect("the tokens");
+                param("refresh_token").and_then(|r| issued.refresh.get(r).copied())
+            };
+            if live != Some(true) {
+                return refuse(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_grant",
+                    "unknown refresh token",
+                );
+            }
+            if server.quirk == Quirk::ExtraParameters && param("expires_in") != Some("7200") {
+                return refuse(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_request",
+                    "expires_in=7200 is required",
+                );
+            }
+        }
+        _ => {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                "unsupported_grant_type",
+                "no such grant",
+            );
+        }
+    }
+    let (access, refresh) = (server.next("at"), server.next("rt"));
+    {
+        let mut issued = server.issued.lock().expect("the tokens");
+        issued.access.insert(access.clone(), true);
+        issued.refresh.insert(refresh.clone(), true);
+    }
+    let mut answer: BTreeMap<&str, String> = BTreeMap::from([
+        ("access_token", access),
+        ("refresh_token", refresh),
+        ("token_type", "bearer".to_string()),
+        ("expires_in", "3600".to_string()),
+    ]);
+    match server.quirk {
+        Quirk::NoExpiresIn => {
+            answer.remove("expires_in");
+        }
+        Quirk::RefreshTokenLifetime => {
+            answer.insert(
+                "refresh_token_expires_in",
+                REFRESH_TOKEN_LIFETIME.to_string(),
+            );
+        }
+        Quirk::TokenValues => {
+            answer.insert("instance_url", server.base.clone());
+            answer.insert("api_domain", "https://www.zohoapis.eu".to_string());
+            answer.insert("signature", "sig-secret-value".to_string());
+        }
+        _ => {}
+    }
+    if server.quirk == Quirk::FormResponse {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(answer.iter())
+            .finish();
+        return (
+            StatusCode::OK,
+            [("content-type", "application/x-www-form-urlencoded")],
+            body,
+        )
+            .into_response();
+    }
+    axum::Json(json!(answer)).into_response()
+}
+
+async fn revoke(
+    State(server): State<Arc<Server>>,
+    Path(shop): Path<String>,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<BTreeMap<String, String>>,
+) -> Response {
+    server.keep("revoke", &shop, &form, &headers);
+    if !server.shop_ok(&shop) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    if let Some(token) = form.get("token") {
+        let mut issued = server.issued.lock().expect("the tokens");
+        if let Some(live) = issued.refresh.get_mut(token) {
+            *live = false;
+        }
+    }
+    StatusCode::OK.into_response()
+}
+
+async fn me(
+    State(server): State<Arc<Server>>,
+    Path(shop): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    server.keep("me", &shop, &BTreeMap::new(), &headers);
+    if !server.shop_ok(&shop) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    axum::Json(json!({"id": "u-1", "name": "Quirky Person"})).into_response()
+}
