@@ -19,14 +19,19 @@
 #          ratio to the floor, and issue 16's goals; then the
 #          same release binaries built for arm64 (what `sam build` ships), their sizes.
 #
+#   argon2: the dummy Argon2id verification inside the release login-authenticate binary (its
+#          `--measure-argon2 N` mode) beside the C reference implementation (argon2-cffi in the
+#          .venv) verifying the same hash, taking turns: p50, min and the ratio.
+#
 #   ./infra/bench.sh              every benchmark
 #   ./infra/bench.sh cold-start   the cold-start benchmark and the login memory run only
 #                                 (counts: AUTHBRIDGE_BENCH_COLD, _INVOKES, _ROUNDS)
+#   ./infra/bench.sh argon2       the Argon2id comparison only
 set -euo pipefail
 mode=${1:-all}
 case "$mode" in
-    all | cold-start) ;;
-    *) echo "usage: $0 [cold-start]" >&2; exit 2 ;;
+    all | cold-start | argon2) ;;
+    *) echo "usage: $0 [cold-start | argon2]" >&2; exit 2 ;;
 esac
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -35,6 +40,43 @@ venv="$root/.venv"
 if [ ! -x "$venv/bin/moto_server" ]; then
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet -r infra/requirements-test.txt
+fi
+if ! "$venv/bin/python" -c 'import argon2' 2> /dev/null; then
+    "$venv/bin/pip" install --quiet -r infra/requirements-bench.txt
+fi
+
+# The shipped login's Argon2id beside the C reference, 5 rounds of 5 verifications each, taking
+# turns (the release binary as `sam build` makes it: the `release` profile, fat LTO).
+argon2_compare() {
+    cargo build --quiet --release -p login-authenticate
+    local rounds=${AUTHBRIDGE_BENCH_ARGON2_ROUNDS:-5} out
+    out=$(mktemp)
+    for _ in $(seq 1 "$rounds"); do
+        "$root/target/release/login-authenticate" --measure-argon2 5 | sed 's/^/shipped /'
+        "$venv/bin/python" infra/argon2-reference.py 5 | sed 's/^/reference /'
+    done > "$out"
+    echo
+    echo "### Argon2id dummy verification (m=19456 t=2 p=1), $rounds rounds x 5 each, taking turns"
+    echo
+    "$venv/bin/python" - "$out" <<'PY'
+import statistics, sys
+runs = {}
+for line in open(sys.argv[1]):
+    who, ms = line.split()
+    runs.setdefault(who, []).append(float(ms))
+shipped, reference = runs["shipped"], runs["reference"]
+print("| implementation | p50 | min | n |")
+print("|---|--:|--:|--:|")
+print(f"| login-authenticate (release) | {statistics.median(shipped):.1f} ms | {min(shipped):.1f} ms | {len(shipped)} |")
+print(f"| argon2-cffi (C reference) | {statistics.median(reference):.1f} ms | {min(reference):.1f} ms | {len(reference)} |")
+ratio = statistics.median(shipped) / statistics.median(reference)
+print(f"\nshipped / reference, p50: x{ratio:.2f} (goal <= 1.2: {'pass' if ratio <= 1.2 else 'FAIL'})")
+PY
+    rm -f "$out"
+}
+if [ "$mode" = argon2 ]; then
+    argon2_compare
+    exit 0
 fi
 port=$("$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
 mkdir -p .test-run
@@ -109,3 +151,4 @@ if [ -x "$bin/bench-login" ]; then
 fi
 "$bin/bench-login-memory" --logins 200 --burst 100
 cold_start
+argon2_compare

@@ -121,7 +121,9 @@ fn every_error_code_in_the_handlers_is_in_the_document() {
         .unwrap_or_else(|e| panic!("reading {answers}: {e}"))
         .map(|entry| entry.expect("a folder entry").file_name())
         .filter_map(|name| name.to_str().map(str::to_string))
-        .filter(|name| name.ends_with(".rs") && name != "tests.rs")
+        // The console answers pages to a browser and is left out of the document (its routes
+        // are not `documented()`), so its codes are not the API's.
+        .filter(|name| name.ends_with(".rs") && name != "tests.rs" && name != "console.rs")
         .map(|name| format!("{answers}/{name}"))
         .collect();
     assert!(sources.len() >= 9, "only {sources:?} in {answers}");

@@ -45,7 +45,7 @@ pub async fn history(
 }
 
 /// The journal as a function reads it: the audit trail and connections' histories, without the
-/// store. Got from [`crate::context::AppContext::audit_trail`].
+/// store. Got from `AppContext::audit_trail`.
 #[derive(Clone, Copy)]
 pub struct AuditTrail<'a> {
     journal: &'a dyn JournalStore,

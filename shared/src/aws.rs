@@ -1,5 +1,6 @@
-//! AWS clients, built once from `aws-config`'s default chain. Between a deployment and the local
-//! emulator only the endpoint override differs.
+//! AWS clients, built once from the environment's credentials (or, in the CLI and the local stack,
+//! `aws-config`'s default chain). Between a deployment and the local emulator only the endpoint
+//! override differs.
 
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -96,11 +97,41 @@ impl HttpClient for LazyHttpClient {
 
 /// The SDK configuration with the region and endpoint overrides applied.
 ///
-/// Credentials come from the default chain, except where the process environment holds static
-/// credentials (`AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`, as Lambda sets them): the chain
-/// would take those first anyway, and building it also builds an STS client (for web identity)
-/// and an IMDS client that are never used — a fifth of a function's init.
+/// Where the process environment holds static credentials and a region (as Lambda sets them:
+/// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, `AWS_REGION`), the
+/// configuration is made from them alone; the default chain would take them first anyway. The
+/// functions are built without the default chain (the `credential-chain` feature): its profile
+/// files, SSO, STS, ECS and IMDS clients are a sixth of a function's binary and, built at start,
+/// a fifth of its init. The CLI and the local stack have it, for operators' profiles.
 pub async fn sdk_config(aws: &AwsSettings) -> aws_config::SdkConfig {
+    if aws.region.is_some() && static_credentials_in_env() {
+        from_environment(aws)
+    } else {
+        default_chain(aws).await
+    }
+}
+
+/// The configuration from the environment's static credentials and `aws`'s region.
+fn from_environment(aws: &AwsSettings) -> aws_config::SdkConfig {
+    let credentials = aws_sdk_dynamodb::config::SharedCredentialsProvider::new(
+        aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
+    );
+    let mut builder = aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .http_client(http_client())
+        .retry_config(retry_config())
+        .timeout_config(timeout_config())
+        .credentials_provider(credentials)
+        .region(aws.region.clone().map(aws_config::Region::new));
+    if let Some(endpoint) = &aws.endpoint_url {
+        builder = builder.endpoint_url(endpoint.as_str().trim_end_matches('/'));
+    }
+    builder.build()
+}
+
+/// The configuration from `aws-config`'s default chain (profiles, SSO, web identity, IMDS...).
+#[cfg(feature = "credential-chain")]
+async fn default_chain(aws: &AwsSettings) -> aws_config::SdkConfig {
     let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .http_client(http_client())
         .retry_config(retry_config())
@@ -117,6 +148,14 @@ pub async fn sdk_config(aws: &AwsSettings) -> aws_config::SdkConfig {
         loader = loader.endpoint_url(endpoint.as_str().trim_end_matches('/'));
     }
     loader.load().await
+}
+
+/// Without the default chain (a function's build), the environment is the only source: a call
+/// made without its credentials or region fails with the SDK's own "no credentials" or
+/// "no region" error, which [`explain`] turns into one line.
+#[cfg(not(feature = "credential-chain"))]
+async fn default_chain(aws: &AwsSettings) -> aws_config::SdkConfig {
+    from_environment(aws)
 }
 
 /// Whether the process environment holds the static credentials the default chain takes first.

@@ -38,6 +38,9 @@ pub struct Config {
     pub token_key_secret: String,
     /// How long a warm process keeps a secret it has read (`AUTHBRIDGE_SECRET_CACHE_TTL`, seconds, default 300).
     pub secret_cache_ttl: Duration,
+    /// How long a warm process keeps an API token's record it has read
+    /// (`AUTHBRIDGE_API_TOKEN_CACHE_TTL`, seconds, default 30; `crate::api_tokens::cache`).
+    pub api_token_cache_ttl: Duration,
     /// Where events go (`AUTHBRIDGE_EVENT_BUS`, `AUTHBRIDGE_WEBHOOK_URL`, `AUTHBRIDGE_WEBHOOK_SECRET`).
     pub events: EventSettings,
     /// The keys that seal stored tokens (`AUTHBRIDGE_KMS_KEY_ID`, `AUTHBRIDGE_KEY_FILE`,
@@ -266,6 +269,7 @@ impl Config {
             token_key_secret,
             secret_cache_ttl: env.seconds("AUTHBRIDGE_SECRET_CACHE_TTL", 300)?,
             keys: KeySettings::from(env)?,
+            api_token_cache_ttl: env.seconds("AUTHBRIDGE_API_TOKEN_CACHE_TTL", 30)?,
         })
     }
 }

@@ -11,7 +11,6 @@ use crate::events::Events;
 use crate::migration_status::{self, MigrationStatus};
 use crate::secrets::{CachedSecrets, SecretStore, SecretsManagerStore};
 use crate::store::{StoreError, Stores, dynamo::DynamoStore};
-use crate::users::UserAdmin;
 
 /// Why the context could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -60,6 +59,7 @@ impl AppContext {
                 (stores, secrets, None)
             }
         };
+        let stores = crate::api_tokens::cache::cached(stores, config.api_token_cache_ttl);
         let secrets: Arc<dyn SecretStore> =
             Arc::new(CachedSecrets::new(secrets, config.secret_cache_ttl));
         // An EventBridge client only for a bus: building an SDK client costs a tenth of an init.
@@ -81,13 +81,6 @@ impl AppContext {
     /// The API tokens, through which a function checks a caller's bearer token.
     pub fn api_tokens(&self) -> ApiTokens<'_> {
         ApiTokens::new(self.stores.api_tokens.as_ref())
-    }
-
-    /// The users, as the CLI and the console administer them.
-    pub fn users(&self) -> UserAdmin<'_> {
-        UserAdmin {
-            users: self.stores.users.as_ref(),
-        }
     }
 
     /// The audit trail and connections' histories.

@@ -22,6 +22,7 @@ pub mod logs;
 pub mod oidc;
 pub mod oidc_instances;
 pub mod quirky;
+pub mod round_trips;
 pub mod stack;
 pub mod tokens;
 pub mod webhook;
@@ -33,6 +34,8 @@ pub struct Backend {
     pub stores: Stores,
     pub secrets: Arc<dyn SecretStore>,
     pub kind: BackendKind,
+    /// The store calls made through the DynamoDB client (none on SQLite).
+    pub calls: round_trips::StoreCalls,
 }
 
 /// Which implementation a [`Backend`] is, with what its test keeps.
@@ -177,7 +180,16 @@ fn credentials() -> aws_sdk_dynamodb::config::Credentials {
 
 /// A DynamoDB client for the emulator, with test credentials.
 pub fn dynamodb_client(endpoint: &str) -> aws_sdk_dynamodb::Client {
+    counted_dynamodb_client(endpoint, &round_trips::StoreCalls::default())
+}
+
+/// A DynamoDB client for the emulator, with test credentials, whose calls `calls` records.
+pub fn counted_dynamodb_client(
+    endpoint: &str,
+    calls: &round_trips::StoreCalls,
+) -> aws_sdk_dynamodb::Client {
     let config = aws_sdk_dynamodb::Config::builder()
+        .interceptor(calls.clone())
         .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
         .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
         .credentials_provider(credentials())
@@ -232,6 +244,7 @@ pub fn sqlite_backend() -> Backend {
         stores: Stores::from_one(store.clone()),
         secrets: store,
         kind: BackendKind::Sqlite(dir),
+        calls: round_trips::StoreCalls::default(),
     }
 }
 
@@ -245,7 +258,8 @@ pub async fn dynamo_backend() -> Option<Backend> {
 /// proxy in front of it).
 pub async fn dynamo_backend_at(endpoint: &str) -> Backend {
     let endpoint = endpoint.to_string();
-    let client = dynamodb_client(&endpoint);
+    let calls = round_trips::StoreCalls::default();
+    let client = counted_dynamodb_client(&endpoint, &calls);
     let table = unique("authbridge-test");
     create_table(&client, &table)
         .await
@@ -257,5 +271,6 @@ pub async fn dynamo_backend_at(endpoint: &str) -> Backend {
             secretsmanager_client(&endpoint),
         )),
         kind: BackendKind::Dynamo(store),
+        calls,
     }
 }

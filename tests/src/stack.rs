@@ -110,6 +110,7 @@ pub async fn start_with_login(
         secret_prefix: prefix,
         secret_cache_ttl: Duration::from_secs(60),
         keys: Default::default(),
+        api_token_cache_ttl: authbridge::api_tokens::cache::DEFAULT_TTL,
     };
     if backend.dynamo().is_some() {
         // On AWS the template creates the data key; here the test does.
@@ -129,9 +130,12 @@ pub async fn start_with_login(
     };
     let events = Events::new(&config.events, eventbridge, backend.secrets.clone())
         .with_journal(backend.stores.journal.clone());
+    // As a function builds its stores (`AppContext::build`).
+    let stores =
+        authbridge::api_tokens::cache::cached(backend.stores.clone(), config.api_token_cache_ttl);
     let app = AppContext {
         config,
-        stores: backend.stores.clone(),
+        stores,
         secrets: backend.secrets.clone(),
         events,
         sdk: None,

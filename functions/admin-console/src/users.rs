@@ -20,7 +20,7 @@ use crate::{Answer, Context, Who};
 const PAGE: u32 = 50;
 
 fn admin(context: &Context) -> UserAdmin<'_> {
-    context.oauth.app.users()
+    UserAdmin::of(&context.oauth.app)
 }
 
 fn notice(done: Option<&str>) -> Option<&'static str> {

@@ -15,6 +15,7 @@ use crate::domain::{ApiToken, ApiTokenName, Endpoint, IpRestriction, Scope};
 use crate::store::{ApiTokenStore, Contention, StoreError, all_pages, retry};
 
 pub mod authorization;
+pub mod cache;
 
 pub use authorization::{ApiTokenRefusal, AuthorizationError, authorize};
 

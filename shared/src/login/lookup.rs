@@ -5,19 +5,44 @@
 //! user; one login looks it up once ([`LocalUser`]).
 
 use super::name::LoginName;
-use crate::domain::User;
+use crate::domain::{User, UserId};
 use crate::store::{StoreResult, UserStore};
 
 /// The local user `name` stands for. An e-mail address is looked up as an address first, then as
 /// a WordPress login (some WordPress usernames look like addresses); any other name as a
-/// WordPress login only. Two key lookups at most, never a scan.
+/// WordPress login only. Two key lookups at most, never a scan; an address's two go together
+/// (one round trip, not two), and the address wins.
 pub async fn local_user(users: &dyn UserStore, name: &LoginName) -> StoreResult<Option<User>> {
     match name {
-        LoginName::Email(email) => match users.find_user_by_email(email).await? {
-            Some(user) => Ok(Some(user)),
-            None => users.find_user_by_wordpress_login(email.as_str()).await,
-        },
+        LoginName::Email(email) => {
+            let (by_email, by_login) = tokio::join!(
+                users.find_user_by_email(email),
+                users.find_user_by_wordpress_login(email.as_str())
+            );
+            match by_email? {
+                Some(user) => Ok(Some(user)),
+                None => by_login,
+            }
+        }
         LoginName::Username(login) => users.find_user_by_wordpress_login(login).await,
+    }
+}
+
+/// The id of the local user `name` stands for, as [`local_user`] finds it, without the user (see
+/// [`UserStore::find_user_id_by_email`]).
+pub async fn local_user_id(users: &dyn UserStore, name: &LoginName) -> StoreResult<Option<UserId>> {
+    match name {
+        LoginName::Email(email) => {
+            let (by_email, by_login) = tokio::join!(
+                users.find_user_id_by_email(email),
+                users.find_user_id_by_wordpress_login(email.as_str())
+            );
+            match by_email? {
+                Some(id) => Ok(Some(id)),
+                None => by_login,
+            }
+        }
+        LoginName::Username(login) => users.find_user_id_by_wordpress_login(login).await,
     }
 }
 
@@ -28,6 +53,13 @@ pub async fn local_user(users: &dyn UserStore, name: &LoginName) -> StoreResult<
 pub struct LocalUser(tokio::sync::OnceCell<Option<User>>);
 
 impl LocalUser {
+    /// Settles the user this login's name stands for, read by the caller (the login service reads
+    /// it together with its throttle counter); a later [`LocalUser::of`] answers it. No change
+    /// when already looked up.
+    pub fn found(&self, user: Option<User>) {
+        let _ = self.0.set(user);
+    }
+
     /// The user `name` stands for in `users` ([`local_user`]), from the first call's answer.
     pub async fn of(&self, users: &dyn UserStore, name: &LoginName) -> StoreResult<Option<User>> {
         self.0

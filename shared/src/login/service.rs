@@ -9,10 +9,11 @@ use super::chain::{Authenticated, Authenticator, Chain, UserChanges};
 use super::credentials::Credentials;
 use super::error::{LoginError, SetupError};
 use super::local::LocalAuthenticator;
+use super::lookup::local_user_id;
 use super::migration::Migration;
 use super::session::{SessionToken, Sessions};
 use super::settings::LoginSettings;
-use super::throttle::{Counters, Throttle, account_key};
+use super::throttle::{Counters, Throttle, account_key, address_key};
 use super::wordpress::{WordpressAuthenticator, WordpressClient};
 use crate::clock::{self, Epoch};
 use crate::context::AppContext;
@@ -91,8 +92,11 @@ impl LoginService {
         address: Option<&str>,
     ) -> Result<LoginSuccess, LoginError> {
         let now = clock::now();
-        let user = self.authenticate(credentials, address, now).await?;
-        let token = self.sessions.issue(&user, now).await?;
+        let (user, token) = self.check(credentials, address, now, true).await?;
+        let token = match token {
+            Some(token) => token,
+            None => self.sessions.issue(&user, now).await?,
+        };
         Ok(LoginSuccess {
             user,
             token,
@@ -109,12 +113,50 @@ impl LoginService {
         address: Option<&str>,
         now: Epoch,
     ) -> Result<User, LoginError> {
-        let user = credentials
-            .local_user
-            .of(self.users.as_ref(), &credentials.name)
-            .await?;
-        let account = account_key(&credentials.name, user.as_ref().map(|u| &u.id));
-        let counters = self.throttle.check(account, address, now).await?;
+        Ok(self.check(credentials, address, now, false).await?.0)
+    }
+
+    /// [`LoginService::authenticate`], and with `session` a bearer session issued in the same
+    /// wave of writes as the sign-in.
+    async fn check(
+        &self,
+        credentials: &Credentials,
+        address: Option<&str>,
+        now: Epoch,
+        session: bool,
+    ) -> Result<(User, Option<SessionToken>), LoginError> {
+        // One wave: which user the name stands for (both spellings, the guard items alone), the
+        // address's counter and the counter of the name itself (the account's, when no local user
+        // has the name); then, for a local user, the user and its own counter together.
+        let name_key = account_key(&credentials.name, None);
+        let address_key = address.map(address_key);
+        let (user_id, by_name, by_address) = tokio::join!(
+            local_user_id(self.users.as_ref(), &credentials.name),
+            self.throttle.attempts(&name_key, now),
+            async {
+                match &address_key {
+                    Some(key) => self.throttle.attempts(key, now).await,
+                    None => Ok(None),
+                }
+            }
+        );
+        let (user_id, by_name, by_address) = (user_id?, by_name?, by_address?);
+        let (account, by_account) = match &user_id {
+            Some(id) => {
+                let key = account_key(&credentials.name, Some(id));
+                let (user, attempts) =
+                    tokio::join!(self.users.get_user(id), self.throttle.attempts(&key, now));
+                credentials.local_user.found(user?);
+                (key, attempts?)
+            }
+            None => {
+                credentials.local_user.found(None);
+                (name_key, by_name)
+            }
+        };
+        let counters = self
+            .throttle
+            .check(account, by_account, address, by_address, now)?;
         let (outcome, work) = counting(async {
             let outcome = self.chain.authenticate(credentials).await;
             if let Err(LoginError::InvalidCredentials | LoginError::Unavailable { .. }) = outcome {
@@ -147,19 +189,54 @@ impl LoginService {
         // imported hash): migrated.
         let migrated =
             found.user.source == UserSource::Wordpress && found.user.current_sign_in_at.is_none();
-        let user = match self
-            .record_sign_in(found, &credentials.password, address, now)
-            .await
-        {
+        // One wave of writes: the sign-in, the session when one is asked for (under the
+        // generation this login read) and the account's fresh start. The session's token is
+        // handed out only once the sign-in is written; a sign-in refused after all ends the
+        // session, and one written under a newer generation (the password changed and still
+        // verified) gets a session under that one.
+        let (user_id, generation) = (found.user.id.clone(), found.user.session_generation);
+        let (signed_in, issued, ()) = tokio::join!(
+            self.record_sign_in(found, &credentials.password, address, now),
+            async {
+                match session {
+                    true => Some(self.sessions.issue_under(&user_id, generation, now).await),
+                    false => None,
+                }
+            },
+            self.throttle.succeeded(&counters),
+        );
+        let user = match signed_in {
             Ok(user) => user,
-            Err(LoginError::InvalidCredentials) => return Err(self.refused(&counters, now).await),
-            Err(e) => return Err(e),
+            Err(e) => {
+                self.end_unused(issued).await;
+                return Err(match e {
+                    LoginError::InvalidCredentials => self.refused(&counters, now).await,
+                    other => other,
+                });
+            }
         };
-        self.throttle.succeeded(&counters).await;
+        let token = match issued {
+            Some(issued) if user.session_generation == generation => Some(issued?),
+            // None asked for, or under an older generation (then `login` issues one afresh).
+            other => {
+                self.end_unused(other).await;
+                None
+            }
+        };
         if migrated {
             self.meter.count(Counter::Migrated, 1).await;
         }
-        Ok(user)
+        Ok((user, token))
+    }
+
+    /// Ends a session issued alongside a sign-in that did not go through as issued; it was never
+    /// handed out, so a failure to end it only leaves an unusable item until it expires.
+    async fn end_unused(&self, issued: Option<Result<SessionToken, LoginError>>) {
+        if let Some(Ok(token)) = issued
+            && let Err(e) = self.sessions.end(token.expose()).await
+        {
+            tracing::warn!(error = %e, "an unused session could not be ended; it expires unused");
+        }
     }
 
     /// Counts a refusal as a failure: `InvalidCredentials`, or the store's error when the failure

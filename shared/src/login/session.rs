@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 
 use super::error::LoginError;
 use crate::clock::Epoch;
-use crate::domain::{Session, User};
+use crate::domain::{Session, User, UserId};
 use crate::store::SessionStore;
 
 /// Random bytes in a session token.
@@ -70,13 +70,25 @@ impl Sessions {
 
     /// Starts a session for `user`, under its current session generation.
     pub async fn issue(&self, user: &User, now: Epoch) -> Result<SessionToken, LoginError> {
+        self.issue_under(&user.id, user.session_generation, now)
+            .await
+    }
+
+    /// Starts a session for the user `user_id` under session generation `generation` (a login
+    /// writes it together with the sign-in, under the generation it read).
+    pub async fn issue_under(
+        &self,
+        user_id: &UserId,
+        generation: u64,
+        now: Epoch,
+    ) -> Result<SessionToken, LoginError> {
         let token = SessionToken::generate();
         let session = Session {
             key: token.key(),
-            user_id: user.id.clone(),
+            user_id: user_id.clone(),
             created: now,
             expires_at: now.saturating_add(Epoch::try_from(self.ttl_seconds()).unwrap_or(0)),
-            generation: user.session_generation,
+            generation,
         };
         self.store.put_session(&session).await?;
         Ok(token)

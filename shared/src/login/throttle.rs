@@ -26,8 +26,9 @@ pub struct Throttle {
 pub struct Counters {
     account: String,
     address: Option<String>,
-    /// Whether the account had failures in its window when the login was checked.
-    account_failures: bool,
+    /// Each counter as the check read it (the store counts a failure in one call when it knows).
+    account_seen: Option<Attempts>,
+    address_seen: Option<Attempts>,
 }
 
 /// The counter key of an account: the user's, when the name stands for a local user (so `alice`
@@ -50,28 +51,30 @@ impl Throttle {
         Throttle { store, limits }
     }
 
+    /// The counter under `key` (an [`account_key`] or an [`address_key`]) in its current window.
+    /// The login reads its counters together with what else it reads before the check
+    /// (`super::service`).
+    pub async fn attempts(&self, key: &str, now: Epoch) -> Result<Option<Attempts>, LoginError> {
+        Ok(self.store.get_attempts(key, now).await?)
+    }
+
     /// Lets a login of the account `account_key` (see [`account_key`]) from `address` go on, or
     /// refuses it with `Throttled` when the account or the address has reached its limit of
-    /// failures in the current window. Counts nothing.
-    pub async fn check(
+    /// failures in the current window; `account` and `by_address` are their counters as
+    /// [`Throttle::attempts`] read them. Counts nothing.
+    pub fn check(
         &self,
         account_key: String,
+        account: Option<Attempts>,
         address: Option<&str>,
+        by_address: Option<Attempts>,
         now: Epoch,
     ) -> Result<Counters, LoginError> {
-        let address_key = address.map(address_key);
-        let (account, by_address) =
-            tokio::join!(self.store.get_attempts(&account_key, now), async {
-                match &address_key {
-                    Some(key) => self.store.get_attempts(key, now).await,
-                    None => Ok(None),
-                }
-            });
-        let (account, by_address) = (account?, by_address?);
         let counters = Counters {
             account: account_key,
-            address: address_key,
-            account_failures: account.is_some_and(|attempts| attempts.count > 0),
+            address: address.map(address_key),
+            account_seen: account,
+            address_seen: by_address,
         };
         let over = |attempts: Option<Attempts>, limit: u32| {
             attempts
@@ -102,10 +105,15 @@ impl Throttle {
     pub async fn failed(&self, counters: &Counters, now: Epoch) -> Result<(), LoginError> {
         let window = self.limits.window.as_secs();
         let (account, address) = tokio::join!(
-            self.store.add_attempt(&counters.account, window, now),
+            self.store
+                .add_attempt_after(&counters.account, window, now, counters.account_seen),
             async {
                 match &counters.address {
-                    Some(key) => self.store.add_attempt(key, window, now).await.map(Some),
+                    Some(key) => self
+                        .store
+                        .add_attempt_after(key, window, now, counters.address_seen)
+                        .await
+                        .map(Some),
                     None => Ok(None),
                 }
             }
@@ -118,7 +126,10 @@ impl Throttle {
     /// After a successful login: the account starts afresh (a write only when it had failures). A
     /// counter that cannot be cleared only keeps the limit stricter, so the login goes on.
     pub async fn succeeded(&self, counters: &Counters) {
-        if !counters.account_failures {
+        if counters
+            .account_seen
+            .is_none_or(|attempts| attempts.count == 0)
+        {
             return;
         }
         if let Err(e) = self.store.clear_attempts(&counters.account).await {

@@ -246,6 +246,19 @@ pub trait UserStore: Send + Sync {
     /// The user whose WordPress link has this `user_login` (case-insensitive), through a unique
     /// key: no scan.
     async fn find_user_by_wordpress_login(&self, login: &str) -> StoreResult<Option<User>>;
+    /// The id of the user with this e-mail address, without the user: on DynamoDB the guard
+    /// item's read alone, so a login can read the user together with its throttle counter.
+    async fn find_user_id_by_email(&self, email: &Email) -> StoreResult<Option<UserId>> {
+        Ok(self.find_user_by_email(email).await?.map(|user| user.id))
+    }
+    /// The id of the user whose WordPress link has this `user_login`, without the user (see
+    /// [`UserStore::find_user_id_by_email`]).
+    async fn find_user_id_by_wordpress_login(&self, login: &str) -> StoreResult<Option<UserId>> {
+        Ok(self
+            .find_user_by_wordpress_login(login)
+            .await?
+            .map(|user| user.id))
+    }
     /// Writes `user` if its version is current; moves the unique e-mail and ext_id with it.
     async fn update_user(&self, user: &User) -> StoreResult<User>;
     async fn delete_user(&self, id: &UserId) -> StoreResult<bool>;

@@ -37,6 +37,20 @@ pub trait AttemptStore: Send + Sync {
     /// Counts one attempt under `key`: adds one in the current window, or starts a new window of
     /// `window` seconds at `now` when there is none or it has ended.
     async fn add_attempt(&self, key: &str, window: u64, now: Epoch) -> StoreResult<Attempts>;
+    /// [`add_attempt`](AttemptStore::add_attempt) after [`get_attempts`](AttemptStore::get_attempts)
+    /// answered `seen` for the same key: a store whose counting takes a step per case (DynamoDB:
+    /// add to an open window, or start one) tries the step `seen` points to first, so the usual
+    /// failure is one call. The count is the same either way.
+    async fn add_attempt_after(
+        &self,
+        key: &str,
+        window: u64,
+        now: Epoch,
+        seen: Option<Attempts>,
+    ) -> StoreResult<Attempts> {
+        let _ = seen;
+        self.add_attempt(key, window, now).await
+    }
     /// Removes the counter (after a successful login of the account).
     async fn clear_attempts(&self, key: &str) -> StoreResult<()>;
 }

@@ -121,6 +121,15 @@ pub struct UserAdmin<'a> {
     pub users: &'a dyn UserStore,
 }
 
+impl<'a> UserAdmin<'a> {
+    /// The users of `app`'s stores, as the CLI and the console administer them.
+    pub fn of(app: &'a crate::context::AppContext) -> Self {
+        UserAdmin {
+            users: app.stores.users.as_ref(),
+        }
+    }
+}
+
 fn check_password(password: &SecretString) -> Result<(), UserAdminError> {
     let text = password.expose_secret();
     if text.chars().count() < MIN_PASSWORD_CHARS || text.len() > MAX_PASSWORD_LEN {

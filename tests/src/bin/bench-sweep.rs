@@ -78,6 +78,7 @@ async fn run(label: &str, backend: authbridge_tests::Backend, n: usize, endpoint
         token_key_secret: format!("{prefix}token-key"),
         secret_prefix: prefix,
         secret_cache_ttl: Duration::from_secs(600),
+        api_token_cache_ttl: authbridge::api_tokens::cache::DEFAULT_TTL,
         events: Default::default(),
         // The sweep is timed alone: no re-seal (the records share one placeholder value).
         keys: authbridge::config::KeySettings {

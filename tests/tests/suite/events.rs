@@ -290,6 +290,7 @@ async fn a_function_context_sends_to_the_bus_only_when_there_is_one() {
         secret_prefix: "authbridge/".into(),
         token_key_secret: "authbridge/token-key".into(),
         secret_cache_ttl: Duration::from_secs(60),
+        api_token_cache_ttl: authbridge::api_tokens::cache::DEFAULT_TTL,
         events: EventSettings {
             bus,
             ..Default::default()

@@ -27,6 +27,7 @@ mod migration_status;
 mod oauth_flow;
 mod oidc_server;
 mod provider_quirks;
+mod round_trips;
 mod secret_rotation;
 mod store_contract;
 mod store_faults;

@@ -127,6 +127,38 @@ impl AttemptStore for DynamoStore {
     }
 
     async fn add_attempt(&self, key: &str, window: u64, now: Epoch) -> StoreResult<Attempts> {
+        self.count_attempt(key, window, now, true).await
+    }
+
+    async fn add_attempt_after(
+        &self,
+        key: &str,
+        window: u64,
+        now: Epoch,
+        seen: Option<Attempts>,
+    ) -> StoreResult<Attempts> {
+        let open = seen.is_some_and(|attempts| attempts.window_ends > now);
+        self.count_attempt(key, window, now, open).await
+    }
+
+    async fn clear_attempts(&self, key: &str) -> StoreResult<()> {
+        self.delete_item(throttle_pk(key), "clearing login attempts")
+            .await
+            .map(|_| ())
+    }
+}
+
+impl DynamoStore {
+    /// Counts an attempt: adds to the open window, or starts one when there is none; tries the
+    /// first when `open_first` (the window was open when last read), else the second, so that the
+    /// usual case is one update.
+    async fn count_attempt(
+        &self,
+        key: &str,
+        window: u64,
+        now: Epoch,
+        open_first: bool,
+    ) -> StoreResult<Attempts> {
         let context = "counting a login attempt";
         let pk = &throttle_pk(key);
         let window_ends = now.saturating_add(Epoch::try_from(window).unwrap_or(Epoch::MAX));
@@ -136,13 +168,22 @@ impl AttemptStore for DynamoStore {
             Contention::Shared,
             |e| matches!(e, StoreError::StaleVersion),
             |_| async move {
-                if let Some(attempts) = self.increment_open_window(pk, now, context).await? {
+                let increment = || self.increment_open_window(pk, now, context);
+                let start = || self.start_window(pk, window_ends, now, context);
+                let first = if open_first {
+                    increment().await?
+                } else {
+                    start().await?
+                };
+                if let Some(attempts) = first {
                     return Ok(attempts);
                 }
-                match self.start_window(pk, window_ends, now, context).await? {
-                    Some(attempts) => Ok(attempts),
-                    None => Err(StoreError::StaleVersion),
-                }
+                let second = if open_first {
+                    start().await?
+                } else {
+                    increment().await?
+                };
+                second.ok_or(StoreError::StaleVersion)
             },
         )
         .await;
@@ -153,11 +194,5 @@ impl AttemptStore for DynamoStore {
             ),
             other => other,
         })
-    }
-
-    async fn clear_attempts(&self, key: &str) -> StoreResult<()> {
-        self.delete_item(throttle_pk(key), "clearing login attempts")
-            .await
-            .map(|_| ())
     }
 }

@@ -122,11 +122,23 @@ impl DynamoStore {
 
     /// Follows a guard item to its user.
     async fn user_by_guard(&self, pk: String, context: &'static str) -> StoreResult<Option<User>> {
+        match self.user_id_by_guard(pk, context).await? {
+            Some(id) => self.get_user(&id).await,
+            None => Ok(None),
+        }
+    }
+
+    /// The user a guard item names.
+    async fn user_id_by_guard(
+        &self,
+        pk: String,
+        context: &'static str,
+    ) -> StoreResult<Option<UserId>> {
         let Some(guard) = self.get_item(pk, context).await? else {
             return Ok(None);
         };
         match guard.get("user_id") {
-            Some(AttributeValue::S(id)) => self.get_user(&UserId::from_stored(id.clone())).await,
+            Some(AttributeValue::S(id)) => Ok(Some(UserId::from_stored(id.clone()))),
             _ => Err(StoreError::backend(context, "guard item without user_id")),
         }
     }
@@ -175,6 +187,19 @@ impl UserStore for DynamoStore {
             return Ok(None);
         };
         self.user_by_guard(login_pk(&key), "finding a user by WordPress login")
+            .await
+    }
+
+    async fn find_user_id_by_email(&self, email: &Email) -> StoreResult<Option<UserId>> {
+        self.user_id_by_guard(email_pk(email), "finding a user by e-mail")
+            .await
+    }
+
+    async fn find_user_id_by_wordpress_login(&self, login: &str) -> StoreResult<Option<UserId>> {
+        let Some(key) = WordpressLink::login_key(login) else {
+            return Ok(None);
+        };
+        self.user_id_by_guard(login_pk(&key), "finding a user by WordPress login")
             .await
     }
 
