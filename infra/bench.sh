@@ -144,6 +144,7 @@ fi
 
 cargo build --quiet --profile measure -p authbridge-tests --bins
 "$bin/bench-sweep" --tokens 10000 --tokens 100000 --emulator-tokens 10000
+"$bin/bench-keys" --reads 200
 "$bin/bench-refresh" --lifetime 60 --lifetime 120 --lifetime 3600 --callers 50 --expiries 5
 if [ -x "$bin/bench-login" ]; then
     "$bin/bench-login"

@@ -16,6 +16,7 @@ mod connect;
 mod connections;
 mod create_table;
 mod grant;
+mod keys;
 mod migration;
 mod providers;
 mod secrets;
@@ -51,6 +52,9 @@ pub enum Command {
     /// The WordPress login fallback: store the plugin's token.
     #[command(subcommand)]
     Wordpress(wordpress::WordpressCommand),
+    /// The data keys that seal stored tokens: rotate, re-seal, status, retire (never shown).
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
     /// Connections with their state (filters by status, provider, owner, tag prefix), and a
     /// connection's history.
     #[command(subcommand)]
@@ -91,6 +95,7 @@ impl Command {
             Command::ApiTokens(command) => command.run(out).await,
             Command::Secrets(command) => command.run(out).await,
             Command::Wordpress(command) => command.run(out).await,
+            Command::Keys(command) => command.run(out).await,
             Command::Connections(command) => command.run(out).await,
             Command::Audit(args) => args.run(out).await,
             Command::Migration(command) => command.run(out).await,

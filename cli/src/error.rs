@@ -30,6 +30,12 @@ pub enum CliError {
     /// A store operation failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A secret rotation was refused or failed.
+    #[error(transparent)]
+    Rotation(#[from] authbridge::secrets::rotation::RotationError),
+    /// A key operation was refused or failed.
+    #[error(transparent)]
+    Keys(#[from] authbridge::keys::KeyError),
     /// A secret-store operation failed.
     #[error(transparent)]
     Secrets(#[from] SecretError),
@@ -146,6 +152,24 @@ impl CliError {
                 ClientAdminError::Provider(_) => "configuration",
             },
             CliError::Secrets(_) => "secret_store",
+            CliError::Rotation(e) => {
+                use authbridge::secrets::rotation::RotationError;
+                match e {
+                    RotationError::Missing(_) => "not_found",
+                    RotationError::Pending(_) => "conflict",
+                    RotationError::Secrets(_) => "secret_store",
+                }
+            }
+            CliError::Keys(e) => {
+                use authbridge::keys::KeyError;
+                match e {
+                    KeyError::Refused(_) => "refused",
+                    KeyError::UnknownVersion(_) => "not_found",
+                    KeyError::Store(e) => store_code(e),
+                    KeyError::Secrets(_) => "secret_store",
+                    _ => "keys",
+                }
+            }
             CliError::Refresh(_) | CliError::RefreshFailed { .. } => "refresh_failed",
             CliError::Mail(e) => {
                 use authbridge::oauth::mail::MailError;

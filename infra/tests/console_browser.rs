@@ -530,8 +530,8 @@ async fn approve_at_test_server(
     Ok(())
 }
 
-/// The refresh token the stack holds for `tag`, read from its store and vault as the stack reads
-/// them: to ask the test server whether it still accepts it.
+/// The refresh token the stack holds for `tag`, read from its store and keyring as the stack
+/// reads them: to ask the test server whether it still accepts it.
 async fn held_refresh_token(stack: &LocalStackProcess, tag: &str) -> Option<String> {
     use authbridge::secrets::ExposeSecret;
     let base = stack.base.to_string();
@@ -544,10 +544,16 @@ async fn held_refresh_token(stack: &LocalStackProcess, tag: &str) -> Option<Stri
     let tag = authbridge::domain::Tag::parse(tag).ok()?;
     let record = ctx.app.stores.tokens.get_token(&tag).await.ok()??;
     let sealed = record.refresh_token.as_ref()?;
-    let vault = ctx.vault().await.expect("the stack's vault");
-    let token = vault
+    let keys = ctx
+        .keyring()
+        .await
+        .expect("the stack's keyring")
+        .keys_for([sealed])
+        .await
+        .expect("the refresh token's key");
+    let token = keys
         .open(
-            &tag,
+            authbridge::keys::reseal::record_id(&record),
             authbridge::oauth::records::field::REFRESH_TOKEN,
             sealed,
         )

@@ -43,6 +43,58 @@ pub struct Config {
     pub api_token_cache_ttl: Duration,
     /// Where events go (`AUTHBRIDGE_EVENT_BUS`, `AUTHBRIDGE_WEBHOOK_URL`, `AUTHBRIDGE_WEBHOOK_SECRET`).
     pub events: EventSettings,
+    /// The keys that seal stored tokens (`AUTHBRIDGE_KMS_KEY_ID`, `AUTHBRIDGE_KEY_FILE`,
+    /// `AUTHBRIDGE_KEY_CACHE_TTL`, `AUTHBRIDGE_RESEAL_BATCH`).
+    pub keys: KeySettings,
+}
+
+/// The keys that seal stored tokens: which key-encryption key wraps the data keys, and how long
+/// a warm process keeps them unwrapped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeySettings {
+    /// The KMS key that wraps the data keys (`AUTHBRIDGE_KMS_KEY_ID`: an id, ARN or alias); AWS
+    /// only. Without it, the token-key secret (`AUTHBRIDGE_TOKEN_KEY_SECRET`) wraps them on AWS,
+    /// and the local key file on the embedded store.
+    pub kms_key_id: Option<String>,
+    /// The local key file (`AUTHBRIDGE_KEY_FILE`, default `authbridge.key` beside the database).
+    pub key_file: Option<PathBuf>,
+    /// How long a warm process keeps unwrapped data keys and the list of key versions
+    /// (`AUTHBRIDGE_KEY_CACHE_TTL`, seconds, default 300).
+    pub cache_ttl: Duration,
+    /// How many records each scheduled sweep re-seals under the newest key version at most
+    /// (`AUTHBRIDGE_RESEAL_BATCH`, default 100; 0 turns the sweep's re-seal off).
+    pub reseal_batch: u32,
+}
+
+impl Default for KeySettings {
+    fn default() -> Self {
+        KeySettings {
+            kms_key_id: None,
+            key_file: None,
+            cache_ttl: Duration::from_secs(DEFAULT_KEY_CACHE_TTL),
+            reseal_batch: DEFAULT_RESEAL_BATCH,
+        }
+    }
+}
+
+/// Default of `AUTHBRIDGE_KEY_CACHE_TTL`, seconds.
+pub const DEFAULT_KEY_CACHE_TTL: u64 = 300;
+/// Default of `AUTHBRIDGE_RESEAL_BATCH`.
+pub const DEFAULT_RESEAL_BATCH: u32 = 100;
+
+impl KeySettings {
+    /// Reads the settings.
+    pub fn from(env: &Env<'_>) -> Result<Self, ConfigError> {
+        Ok(KeySettings {
+            kms_key_id: env.get("AUTHBRIDGE_KMS_KEY_ID"),
+            key_file: env.get("AUTHBRIDGE_KEY_FILE").map(PathBuf::from),
+            cache_ttl: env.seconds("AUTHBRIDGE_KEY_CACHE_TTL", DEFAULT_KEY_CACHE_TTL)?,
+            reseal_batch: env.parse_or("AUTHBRIDGE_RESEAL_BATCH", DEFAULT_RESEAL_BATCH, |raw| {
+                raw.parse::<u32>()
+                    .map_err(|_| format!("expected a whole number, got {raw:?}"))
+            })?,
+        })
+    }
 }
 
 /// Where events go.
@@ -216,6 +268,7 @@ impl Config {
             secret_prefix,
             token_key_secret,
             secret_cache_ttl: env.seconds("AUTHBRIDGE_SECRET_CACHE_TTL", 300)?,
+            keys: KeySettings::from(env)?,
             api_token_cache_ttl: env.seconds("AUTHBRIDGE_API_TOKEN_CACHE_TTL", 30)?,
         })
     }

@@ -29,6 +29,8 @@ pub struct AppContext {
     pub secrets: Arc<dyn SecretStore>,
     /// Where events about connections and users go.
     pub events: Events,
+    /// The AWS SDK configuration, on the AWS backend (KMS is reached with its credentials).
+    pub sdk: Option<aws_config::SdkConfig>,
 }
 
 impl AppContext {
@@ -72,6 +74,7 @@ impl AppContext {
             stores,
             secrets,
             events,
+            sdk,
         })
     }
 

@@ -17,6 +17,7 @@ pub mod deadline;
 pub mod domain;
 pub mod events;
 pub mod http;
+pub mod keys;
 pub mod login;
 pub mod mail;
 pub mod migration_status;

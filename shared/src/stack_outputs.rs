@@ -22,6 +22,10 @@ pub const STACK_OUTPUTS: &[StackOutput] = &[
         variable: "AUTHBRIDGE_TOKEN_KEY_SECRET",
     },
     StackOutput {
+        output: "KmsKeyArn",
+        variable: "AUTHBRIDGE_KMS_KEY_ID",
+    },
+    StackOutput {
         output: "PublicUrl",
         variable: "AUTHBRIDGE_PUBLIC_URL",
     },

@@ -1,5 +1,6 @@
-//! The token vault: seals token credentials with AES-256-GCM before they reach the store, and opens
-//! them again.
+//! The format-1 token vault: how tokens were sealed before key versions ([`crate::keys`] seals
+//! them now, in format 2). The keyring opens format-1 values with it until the re-seal has
+//! rewritten them; nothing seals in format 1 any more but tests and the benchmarks' baseline.
 //!
 //! The AES key is derived with HKDF-SHA256 (RFC 5869) from a secret held in the secret store, so the
 //! database alone reveals no token. Each seal uses a fresh random 96-bit nonce, and binds the
@@ -48,6 +49,13 @@ pub mod field {
     pub const ID_TOKEN: &str = "id_token";
     /// `raw`: the token endpoint's whole response.
     pub const RAW: &str = "raw";
+    /// The prefix of a secret captured value's label (`metadata.NAME`).
+    pub const METADATA: &str = "metadata.";
+
+    /// The label of the secret captured value `name` (`metadata.NAME`).
+    pub fn metadata(name: &str) -> String {
+        format!("{METADATA}{name}")
+    }
 }
 
 /// Why sealing or opening failed, or the key could not be had. Never carries a key or a plaintext.

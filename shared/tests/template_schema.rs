@@ -592,3 +592,92 @@ fn the_openapi_document_has_exactly_the_routed_operations() {
         "docs/openapi.json: routes with no entry {missing:?}, entries with no route {extra:?}"
     );
 }
+
+// ------------------------------------------------------------------ KMS
+
+/// The functions that seal or open stored tokens: the only ones whose role may use the KMS key.
+const TOKEN_FUNCTIONS: [&str; 4] = [
+    "OAuthReturn",
+    "ClientCredentials",
+    "TokenRefresh",
+    "TokenAccess",
+];
+
+/// The KMS key every function names: the stack's own, or the operator's by parameter.
+fn kms_key_expression() -> Value {
+    serde_norway::from_str("!If [MakeKmsKey, !GetAtt TokenKmsKey.Arn, !Ref KmsKeyArn]").unwrap()
+}
+
+/// Each policy statement of `function` as (actions, resources).
+fn statements(function: &Value) -> Vec<(Vec<String>, Vec<Value>)> {
+    let policies = get(function, "Properties")
+        .and_then(|p| get(p, "Policies"))
+        .and_then(Value::as_sequence)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let one_or_many = |v: Option<&Value>| -> Vec<Value> {
+        match v {
+            Some(Value::Sequence(items)) => items.clone(),
+            Some(other) => vec![other.clone()],
+            None => vec![],
+        }
+    };
+    policies
+        .iter()
+        .filter_map(|p| get(p, "Statement").and_then(Value::as_sequence))
+        .flatten()
+        .map(|s| {
+            let actions = one_or_many(get(s, "Action"))
+                .iter()
+                .filter_map(|a| a.as_str().map(str::to_string))
+                .collect();
+            (actions, one_or_many(get(s, "Resource")))
+        })
+        .collect()
+}
+
+#[test]
+fn the_kms_key_is_granted_to_the_token_functions_only_and_on_that_key_alone() {
+    let template = load_template();
+    let key = kms_key_expression();
+    let env = get(&template, "Globals")
+        .and_then(|g| get(g, "Function"))
+        .and_then(|f| get(f, "Environment"))
+        .and_then(|e| get(e, "Variables"))
+        .and_then(|v| get(v, "AUTHBRIDGE_KMS_KEY_ID"));
+    assert_eq!(env, Some(&key), "every function is told the KMS key");
+    for (id, function, _) in functions(&template) {
+        let mut granted = BTreeSet::new();
+        for (actions, resources) in statements(function) {
+            let kms: Vec<&String> = actions.iter().filter(|a| a.starts_with("kms:")).collect();
+            if kms.is_empty() {
+                continue;
+            }
+            assert_eq!(
+                resources,
+                vec![key.clone()],
+                "{id}: KMS actions on anything but the token key"
+            );
+            granted.extend(kms.into_iter().cloned());
+        }
+        let expected: BTreeSet<String> = if TOKEN_FUNCTIONS.contains(&id) {
+            ["kms:Decrypt", "kms:GenerateDataKey"]
+                .map(String::from)
+                .into()
+        } else {
+            BTreeSet::new()
+        };
+        assert_eq!(granted, expected, "{id}'s KMS actions");
+    }
+    let (_, kms_key) = resources_of(&template, "AWS::KMS::Key")
+        .into_iter()
+        .next()
+        .expect("the stack's own KMS key");
+    assert!(
+        get(kms_key, "Properties")
+            .and_then(|p| get(p, "EnableKeyRotation"))
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+        "the stack's KMS key rotates its material"
+    );
+}

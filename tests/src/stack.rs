@@ -109,6 +109,7 @@ pub async fn start_with_login(
         events: options.events.clone(),
         secret_prefix: prefix,
         secret_cache_ttl: Duration::from_secs(60),
+        keys: Default::default(),
         api_token_cache_ttl: authbridge::api_tokens::cache::DEFAULT_TTL,
     };
     if backend.dynamo().is_some() {
@@ -137,6 +138,7 @@ pub async fn start_with_login(
         stores,
         secrets: backend.secrets.clone(),
         events,
+        sdk: None,
     };
     let http = OutboundHttp::new(options.timeouts).expect("an HTTP client");
     let providers = ProviderRegistry::load(Some(providers_dir.path()), http.client().clone())

@@ -177,6 +177,7 @@ pub fn sample_record(tag: &str) -> StoredToken {
         lease_until: None,
         owner: None,
         created_by: None,
+        connection_id: None,
         metadata: Default::default(),
         sealed_metadata: Default::default(),
         refresh_expires: None,
@@ -228,10 +229,39 @@ pub async fn open(s: &TestStack, r: &StoredToken, which: &str) -> String {
         other => panic!("{other} is not a sealed token field"),
     }
     .unwrap_or_else(|| panic!("no {which} in the record"));
-    let vault = s.stack.oauth.vault().await.expect("the vault");
-    vault
-        .open(&r.tag, which, sealed)
+    let keys = s
+        .stack
+        .oauth
+        .keyring()
+        .await
+        .expect("the keyring")
+        .keys_for([sealed])
+        .await
+        .expect("the keys");
+    keys.open(authbridge::keys::reseal::record_id(r), which, sealed)
         .expect("opening the sealed token")
+        .expose_secret()
+        .to_string()
+}
+
+/// The secret captured value `name` of `r` (sealed by the keyring under `metadata.NAME`), opened.
+pub async fn open_metadata(s: &TestStack, r: &StoredToken, name: &str) -> String {
+    let sealed = r
+        .sealed_metadata
+        .get(name)
+        .unwrap_or_else(|| panic!("no sealed {name} in the record"));
+    let keys = s
+        .stack
+        .oauth
+        .keyring()
+        .await
+        .expect("the keyring")
+        .keys_for([sealed])
+        .await
+        .expect("the keys");
+    authbridge::oauth::records::open_metadata(&keys, r, name)
+        .expect("opening the sealed value")
+        .expect("it is there")
         .expose_secret()
         .to_string()
 }

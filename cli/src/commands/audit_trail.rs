@@ -7,6 +7,7 @@ use authbridge::events::AdminAction;
 use super::Command;
 use super::api_tokens::ApiTokensCommand;
 use super::clients::ClientsCommand;
+use super::keys::KeysCommand;
 use super::secrets::SecretsCommand;
 use super::tokens::TokensCommand;
 use super::users::UsersCommand;
@@ -43,7 +44,19 @@ impl Command {
             Command::Secrets(SecretsCommand::Set { name, .. }) => {
                 change(A::SecretSet, name.to_string())
             }
-            Command::Secrets(SecretsCommand::List) => None,
+            Command::Secrets(SecretsCommand::Rotate { name, .. }) => {
+                change(A::SecretRotated, name.to_string())
+            }
+            Command::Secrets(SecretsCommand::Confirm { name }) => {
+                change(A::SecretRotationConfirmed, name.to_string())
+            }
+            Command::Secrets(SecretsCommand::List | SecretsCommand::Status) => None,
+            Command::Keys(command) => match command {
+                KeysCommand::Rotate => change(A::KeyRotated, "token data key"),
+                KeysCommand::Reseal { .. } => change(A::KeysResealed, "token records"),
+                KeysCommand::Retire { number } => change(A::KeyRetired, number.to_string()),
+                KeysCommand::Status => None,
+            },
             Command::Wordpress(WordpressCommand::SetToken(_)) => {
                 change(A::WordpressTokenSet, "wordpress token")
             }

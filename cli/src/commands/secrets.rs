@@ -1,14 +1,15 @@
 //! `authbridge secrets ...`: named secrets in the deployment's secret store (Secrets Manager, or
 //! the embedded file for the local stack). Values go in only (`set`); `list` shows names, never a
-//! value.
+//! value; `rotate` keeps the replaced value usable until `confirm`, and `status` shows when
+//! each was last set.
 
-use authbridge::secrets::SecretString;
+use authbridge::secrets::{SecretString, rotation};
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use crate::deployment;
 use crate::error::CliError;
-use crate::output::Output;
+use crate::output::{Output, rfc3339};
 use crate::secret_input::read_value;
 
 /// The `secrets` subcommands.
@@ -23,6 +24,44 @@ pub enum SecretsCommand {
     },
     /// Lists the names of the secrets under AUTHBRIDGE_SECRET_PREFIX (never their values).
     List,
+    /// Each secret under AUTHBRIDGE_SECRET_PREFIX: when it was last set, and whether a rotation is
+    /// pending (never a value).
+    Status,
+    /// Sets a new value for NAME and keeps the one it replaces usable (client secrets, the
+    /// WordPress token, the webhook key) until `secrets confirm NAME`.
+    Rotate {
+        /// The secret id.
+        name: String,
+        #[command(flatten)]
+        value: ValueArgs,
+    },
+    /// Ends a rotation of NAME: only the new value is used from now on.
+    Confirm {
+        /// The secret id.
+        name: String,
+    },
+}
+
+/// One line of `secrets status`.
+#[derive(Debug, Serialize)]
+pub struct SecretRow {
+    pub name: String,
+    /// When the value was last set (RFC 3339), when the store knows.
+    pub last_set: Option<String>,
+    /// A rotation keeps the previous value usable until confirmed.
+    pub rotation_pending: bool,
+}
+
+impl crate::output::Row for SecretRow {
+    const HEADERS: &'static [&'static str] = &["name", "last set", "rotation pending"];
+
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.name.clone(),
+            crate::output::or_none(self.last_set.as_deref()),
+            crate::output::yes_no(self.rotation_pending),
+        ]
+    }
 }
 
 /// Exactly one way of giving the value.
@@ -78,6 +117,50 @@ impl SecretsCommand {
                     names.join("\n")
                 };
                 out.outcome(&names, &text)
+            }
+            SecretsCommand::Status => {
+                let app = deployment::app().await?;
+                let secrets = app.secrets.as_ref();
+                let mut rows = Vec::new();
+                for name in secrets.list_secrets(&app.config.secret_prefix).await? {
+                    if name.ends_with(rotation::PREVIOUS_SUFFIX) {
+                        continue;
+                    }
+                    let pending = rotation::versions(secrets, &name)
+                        .await?
+                        .is_some_and(|v| v.previous.is_some());
+                    rows.push(SecretRow {
+                        last_set: secrets.changed_at(&name).await?.map(rfc3339),
+                        rotation_pending: pending,
+                        name,
+                    });
+                }
+                out.list(&rows)
+            }
+            SecretsCommand::Rotate { name, value } => {
+                let value = value.read()?;
+                let app = deployment::app().await?;
+                rotation::rotate(app.secrets.as_ref(), &name, &value).await?;
+                out.outcome(
+                    &serde_json::json!({"name": name, "rotation_pending": true}),
+                    &format!(
+                        "stored a new value of {name}; the previous one stays usable until \
+                         `authbridge secrets confirm {name}`"
+                    ),
+                )
+            }
+            SecretsCommand::Confirm { name } => {
+                let app = deployment::app().await?;
+                let ended = rotation::confirm(app.secrets.as_ref(), &name).await?;
+                let text = if ended {
+                    format!("{name}: only the new value is used from now on")
+                } else {
+                    format!("{name}: no rotation was pending")
+                };
+                out.outcome(
+                    &serde_json::json!({"name": name, "confirmed": ended}),
+                    &text,
+                )
             }
         }
     }

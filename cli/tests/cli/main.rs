@@ -5,6 +5,7 @@ mod api_tokens;
 mod audit;
 mod clients;
 mod conventions;
+mod keys;
 mod providers;
 mod secrets;
 mod stack;

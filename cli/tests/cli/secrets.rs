@@ -76,3 +76,66 @@ async fn the_wordpress_token_goes_where_the_fallback_reads_it() {
     // No token on the command line.
     assert_ne!(deployment.run(&["wordpress", "set-token"]).code, Some(0));
 }
+
+#[tokio::test]
+async fn a_rotated_secret_keeps_its_previous_value_until_confirmed_and_shows_when_it_was_set() {
+    let deployment = Deployment::new();
+    let name = "authbridge/clients/c1";
+    deployment
+        .run_with_stdin(&["secrets", "set", name, "--value-stdin"], "first-value\n")
+        .ok();
+    deployment
+        .run_with_stdin(
+            &["secrets", "rotate", name, "--value-stdin"],
+            "second-value\n",
+        )
+        .ok()
+        .assert_never_shows("first-value");
+    let store = deployment.store();
+    let pending = authbridge::secrets::rotation::versions(&store, name)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(pending.current.expose_secret(), "second-value");
+    assert_eq!(
+        pending
+            .previous
+            .as_ref()
+            .map(|p| p.expose_secret().to_string()),
+        Some("first-value".to_string())
+    );
+    let again = deployment.run_with_stdin(&["secrets", "rotate", name, "--value-stdin"], "x\n");
+    assert_ne!(again.code, Some(0), "a second rotation waits for the first");
+
+    let status = deployment.run(&["--json", "secrets", "status"]).ok();
+    status.assert_never_shows("second-value");
+    let rows = status.json();
+    let row = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == name)
+        .expect("the rotated secret is listed");
+    assert_eq!(row["rotation_pending"], true);
+    assert!(row["last_set"].is_string(), "{row}");
+    assert!(
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .all(|r| !r["name"].as_str().unwrap().ends_with(".previous")),
+        "{rows}"
+    );
+
+    deployment.run(&["secrets", "confirm", name]).ok();
+    let done = authbridge::secrets::rotation::versions(&store, name)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(done.previous.is_none());
+    let old = store.get_secret(&format!("{name}.previous")).await.unwrap();
+    assert_eq!(
+        old.unwrap().expose_secret(),
+        "second-value",
+        "the old value is gone"
+    );
+}

@@ -10,7 +10,7 @@ use authbridge::store::sqlite::SqliteStore;
 use serde_json::Value;
 
 /// Variables that would point the tool elsewhere than the test's own file.
-const FOREIGN_VARS: [&str; 9] = [
+const FOREIGN_VARS: [&str; 12] = [
     "AUTHBRIDGE_STACK",
     "AUTHBRIDGE_PUBLIC_URL",
     "AUTHBRIDGE_RETURN_URL",
@@ -19,6 +19,9 @@ const FOREIGN_VARS: [&str; 9] = [
     "AUTHBRIDGE_PROVIDERS_DIR",
     "AUTHBRIDGE_SECRET_PREFIX",
     "AUTHBRIDGE_TOKEN_KEY_SECRET",
+    "AUTHBRIDGE_KMS_KEY_ID",
+    "AUTHBRIDGE_KEY_FILE",
+    "AUTHBRIDGE_KEY_CACHE_TTL",
     "RUST_LOG",
 ];
 

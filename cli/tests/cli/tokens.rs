@@ -37,6 +37,7 @@ fn token(tag: &str, client: &str) -> StoredToken {
         lease_until: None,
         owner: None,
         created_by: None,
+        connection_id: None,
         metadata: Default::default(),
         sealed_metadata: Default::default(),
         refresh_expires: None,

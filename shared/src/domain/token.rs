@@ -99,6 +99,12 @@ pub struct StoredToken {
     /// Who made the connection: an API token's name, `cli`, or the local stack's index page.
     #[serde(default)]
     pub created_by: Option<String>,
+    /// This connection's own id, made when it is stored and new with each replace: its sealed
+    /// values are bound to it, so a value of an earlier connection under the same tag does not
+    /// open. `None` on records stored before connections had ids (their values are bound to the
+    /// tag).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
     /// The connection's public values, by name: the parameters its start supplied (or its client
     /// fixed) and the values captured from the redirect and the token response that the provider
     /// file does not mark secret (Salesforce's `instance_url`, QuickBooks' `realmId`). What

@@ -10,6 +10,16 @@ pub enum AdminAction {
     ClientDeleted,
     /// A client's secret, or another named secret, was set (the value is never recorded).
     SecretSet,
+    /// A secret was given a new value, its previous one kept usable until confirmed.
+    SecretRotated,
+    /// A secret's rotation was confirmed: its previous value is gone.
+    SecretRotationConfirmed,
+    /// A new token data-key version was made.
+    KeyRotated,
+    /// Records were re-sealed under the newest data-key version.
+    KeysResealed,
+    /// A data-key version was retired.
+    KeyRetired,
     /// The WordPress plugin's token was stored.
     WordpressTokenSet,
     ApiTokenCreated,
@@ -58,6 +68,11 @@ impl AdminAction {
             AdminAction::ClientDisabled => "admin.client.disabled",
             AdminAction::ClientDeleted => "admin.client.deleted",
             AdminAction::SecretSet => "admin.secret.set",
+            AdminAction::SecretRotated => "admin.secret.rotated",
+            AdminAction::SecretRotationConfirmed => "admin.secret.rotation_confirmed",
+            AdminAction::KeyRotated => "admin.key.rotated",
+            AdminAction::KeysResealed => "admin.keys.resealed",
+            AdminAction::KeyRetired => "admin.key.retired",
             AdminAction::WordpressTokenSet => "admin.wordpress.token_set",
             AdminAction::ApiTokenCreated => "admin.api_token.created",
             AdminAction::ApiTokenChanged => "admin.api_token.changed",

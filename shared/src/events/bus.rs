@@ -13,7 +13,7 @@ use secrecy::ExposeSecret;
 use url::Url;
 
 use super::Event;
-use super::webhook::{SIGNATURE_HEADER, TIMESTAMP_HEADER, sign};
+use super::webhook::{SIGNATURE_HEADER, TIMESTAMP_HEADER, sign_all};
 use crate::clock;
 use crate::config::EventSettings;
 use crate::secrets::SecretStore;
@@ -190,8 +190,11 @@ async fn deliver_to_bus(client: &aws_sdk_eventbridge::Client, bus: &str, name: &
 impl Webhook {
     /// POSTs the signed body, retrying a failure or a 5xx a bounded number of times.
     async fn deliver(&self, name: &str, body: &str) {
-        let key = match self.secrets.get_secret(&self.secret).await {
-            Ok(Some(key)) => key,
+        // The current key, and the previous one while its rotation is pending.
+        let keys = match crate::secrets::rotation::versions(self.secrets.as_ref(), &self.secret)
+            .await
+        {
+            Ok(Some(keys)) => keys,
             Ok(None) => {
                 tracing::warn!(secret = %self.secret, "the webhook's signing secret is missing; the event is not sent");
                 return;
@@ -211,7 +214,11 @@ impl Webhook {
                 return;
             };
             let timestamp = clock::now();
-            let signature = sign(key.expose_secret().as_bytes(), timestamp, body.as_bytes());
+            let signature = sign_all(
+                keys.in_order().map(|k| k.expose_secret().as_bytes()),
+                timestamp,
+                body.as_bytes(),
+            );
             let result = self
                 .http
                 .post(self.url.clone())

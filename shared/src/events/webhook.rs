@@ -1,10 +1,12 @@
 //! The webhook's signature scheme, documented in the book (`docs/book/src/events.md`):
 //!
 //! - `Authbridge-Timestamp: <epoch seconds>` and
-//!   `Authbridge-Signature: v1=<hex HMAC-SHA256(key, "<timestamp>.<body>")>`;
+//!   `Authbridge-Signature: v1=<hex HMAC-SHA256(key, "<timestamp>.<body>")>`; while a rotation of
+//!   the key is pending (`authbridge secrets rotate`), one `v1=` value per key, comma-separated,
+//!   the new key's first, so a receiver holding either key accepts the delivery;
 //! - a receiver recomputes the HMAC over the timestamp it got and the raw body, compares in
-//!   constant time, and refuses timestamps more than [`TOLERANCE`] seconds away from its clock
-//!   (a replayed delivery).
+//!   constant time with each `v1=` value, and refuses timestamps more than [`TOLERANCE`] seconds
+//!   away from its clock (a replayed delivery).
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -36,19 +38,34 @@ fn mac(key: &[u8], timestamp: Epoch, body: &[u8]) -> Option<Vec<u8>> {
     Some(mac.finalize().into_bytes().to_vec())
 }
 
-/// Whether `signature` is `key`'s for `body` at `timestamp`, and `timestamp` is within
-/// [`TOLERANCE`] of `now`: what a receiver checks (the tests' receiver uses this very function).
+/// The `Authbridge-Signature` value for `body` signed at `timestamp` with each of `keys` (the
+/// current key, then a previous one while its rotation is pending).
+pub fn sign_all<'a>(
+    keys: impl IntoIterator<Item = &'a [u8]>,
+    timestamp: Epoch,
+    body: &[u8],
+) -> String {
+    keys.into_iter()
+        .map(|key| sign(key, timestamp, body))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Whether one of the `v1=` values of `signature` is `key`'s for `body` at `timestamp`, and
+/// `timestamp` is within [`TOLERANCE`] of `now`: what a receiver checks (the tests' receiver uses
+/// this very function).
 pub fn verify(key: &[u8], timestamp: Epoch, body: &[u8], signature: &str, now: Epoch) -> bool {
-    let Some(hex_mac) = signature.strip_prefix("v1=") else {
-        return false;
-    };
-    let Ok(presented) = hex::decode(hex_mac) else {
-        return false;
-    };
     let Some(expected) = mac(key, timestamp, body) else {
         return false;
     };
-    (now - timestamp).abs() <= TOLERANCE && bool::from(presented.ct_eq(&expected))
+    let matches = signature.split(',').any(|value| {
+        value
+            .trim()
+            .strip_prefix("v1=")
+            .and_then(|hex_mac| hex::decode(hex_mac).ok())
+            .is_some_and(|presented| bool::from(presented.ct_eq(&expected)))
+    });
+    (now - timestamp).abs() <= TOLERANCE && matches
 }
 
 #[cfg(test)]
@@ -77,5 +94,19 @@ mod tests {
             1000 + TOLERANCE + 1
         ));
         assert!(!verify(b"key", 1000, body, "v0=00", 1010));
+    }
+
+    #[test]
+    fn during_a_rotation_a_receiver_with_either_key_accepts_and_others_do_not() {
+        let body = br#"{"type":"connection.created"}"#;
+        let both = sign_all([b"new".as_slice(), b"old".as_slice()], 1000, body);
+        assert_eq!(both.matches("v1=").count(), 2);
+        assert!(verify(b"new", 1000, body, &both, 1000));
+        assert!(verify(b"old", 1000, body, &both, 1000));
+        assert!(!verify(b"third", 1000, body, &both, 1000));
+        assert_eq!(
+            sign_all([b"new".as_slice()], 1000, body),
+            sign(b"new", 1000, body)
+        );
     }
 }

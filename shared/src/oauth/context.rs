@@ -1,5 +1,5 @@
 //! What the OAuth functions build once at cold start: the shared context plus the provider registry,
-//! the outbound HTTP client, the settings, and (on first use) the token vault.
+//! the outbound HTTP client, the settings, and (on first use) the keyring that seals tokens.
 
 use tokio::sync::OnceCell;
 
@@ -8,8 +8,8 @@ use super::settings::OAuthSettings;
 use crate::api_tokens::ApiTokens;
 use crate::config::{Backend, Config, Env};
 use crate::context::{AppContext, ContextError};
+use crate::keys::{KeyError, Keyring};
 use crate::providers::{ProviderError, ProviderRegistry};
-use crate::vault::{TokenVault, VaultError};
 
 /// Why the OAuth context could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -30,7 +30,7 @@ pub struct OAuthContext {
     pub settings: OAuthSettings,
     pub providers: ProviderRegistry,
     pub http: OutboundHttp,
-    vault: OnceCell<TokenVault>,
+    keyring: OnceCell<Keyring>,
 }
 
 impl OAuthContext {
@@ -64,22 +64,21 @@ impl OAuthContext {
             settings,
             providers,
             http,
-            vault: OnceCell::new(),
+            keyring: OnceCell::new(),
         }
     }
 
-    /// The token vault, loaded from the secret store on first use. On the embedded store a missing
-    /// key is created; on AWS it must exist (the template declares it).
-    pub async fn vault(&self) -> Result<&TokenVault, VaultError> {
-        self.vault
+    /// The keyring that seals and opens stored tokens, set up on first use (see
+    /// [`crate::keys::setup`]).
+    pub async fn keyring(&self) -> Result<&Keyring, KeyError> {
+        self.keyring
             .get_or_try_init(|| async {
-                let create = matches!(self.app.config.backend, Backend::Embedded { .. });
-                TokenVault::load(
-                    self.app.secrets.as_ref(),
-                    &self.app.config.token_key_secret,
-                    create,
+                crate::keys::setup::keyring(
+                    &self.app.config,
+                    self.app.stores.keys.clone(),
+                    self.app.secrets.clone(),
+                    self.app.sdk.as_ref(),
                 )
-                .await
             })
             .await
     }

@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use super::connecting::{self, Connected};
 use super::context::OAuthContext;
-use super::credentials::grant_client;
+use super::credentials::with_secret_fallback;
 use super::error::OAuthError;
 use super::flow::{Initiator, active_client, lifetimes, provider_for, requested_client};
 use super::owner;
@@ -153,13 +153,31 @@ pub async fn run(
     let token_url = provider.endpoints.token.fill(&values)?;
     // Everything the record needs (the client's secret, the token key) is checked before the
     // provider grants anything.
-    let grant = grant_client(ctx, &client, &provider, &token_url, None).await?;
-    let vault = ctx.vault().await?;
+    let keys = ctx.keyring().await?.sealing().await?;
     let grant_type = request.grant.grant_type();
+    let (scopes_, token_url) = (&scopes, &token_url);
     let response = match &request.grant {
-        DirectGrant::ClientCredentials => grant.client_credentials(&scopes).await?,
+        DirectGrant::ClientCredentials => {
+            with_secret_fallback(
+                ctx,
+                &client,
+                &provider,
+                token_url,
+                None,
+                |grant| async move { grant.client_credentials(scopes_).await },
+            )
+            .await?
+        }
         DirectGrant::Password { username, password } => {
-            grant.password(username, password, &scopes).await?
+            with_secret_fallback(
+                ctx,
+                &client,
+                &provider,
+                token_url,
+                None,
+                |grant| async move { grant.password(username, password, scopes_).await },
+            )
+            .await?
         }
     };
     let from_token = provider.capture_token(response.extra())?;
@@ -171,7 +189,7 @@ pub async fn run(
     };
     let owner_name = owner.as_ref().and_then(owner::owner_name);
     let mut record = records::seal_new(
-        vault,
+        &keys,
         Grant {
             tag: &request.tag,
             client_id: &client.id,
@@ -188,7 +206,7 @@ pub async fn run(
     record.owner = request.owner;
     record.metadata = values.as_map().clone();
     for (name, secret) in &from_token.secret {
-        records::seal_metadata(vault, &mut record, name, secret)?;
+        records::seal_metadata(&keys, &mut record, name, secret)?;
     }
     connecting::store(ctx, record, request.replace, &provider.name).await
 }

@@ -2,10 +2,10 @@
 
 use super::grant::GrantError;
 use super::landing::LandingError;
+use crate::keys::KeyError;
 use crate::providers::{ConnectionError, ProviderError};
 use crate::secrets::SecretError;
 use crate::store::StoreError;
-use crate::vault::VaultError;
 
 /// Why an OAuth operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -64,7 +64,7 @@ pub enum OAuthError {
     #[error(transparent)]
     Secrets(#[from] SecretError),
     #[error(transparent)]
-    Vault(#[from] VaultError),
+    Keys(#[from] KeyError),
 }
 
 /// An owner that breaks the rules is a malformed request.
@@ -108,7 +108,7 @@ impl OAuthError {
             | OAuthError::Provider(_)
             | OAuthError::Store(_)
             | OAuthError::Secrets(_)
-            | OAuthError::Vault(_) => "server_error",
+            | OAuthError::Keys(_) => "server_error",
         }
     }
 

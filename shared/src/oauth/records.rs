@@ -12,9 +12,9 @@ use super::token_response::ProviderTokenResponse;
 use crate::clock::Epoch;
 use crate::domain::token::{SealedCredentials, StoredToken, TokenFailure, TokenStatus};
 use crate::domain::{ClientId, GrantType, Owner, Scope, Tag};
+use crate::keys::{KeyError, KeySet, reseal::record_id};
 use crate::providers::{LifetimeStart, RefreshTokenLifetime};
 use crate::store::{Contention, StoreError, TokenStore, retry};
-use crate::vault::{TokenVault, VaultError};
 
 /// Field labels bound into each sealed value, so one cannot be moved into another's place.
 pub mod field {
@@ -22,8 +22,7 @@ pub mod field {
     pub const REFRESH_TOKEN: &str = "refresh_token";
     pub const ID_TOKEN: &str = "id_token";
     pub const RAW: &str = "raw";
-    /// The prefix of a secret captured value's label (`metadata.NAME`).
-    pub const METADATA: &str = "metadata.";
+    pub use crate::vault::field::{METADATA, metadata};
 }
 
 pub use crate::domain::token_lifecycle::IDLE_REFRESH_INTERVAL;
@@ -40,6 +39,11 @@ pub struct Grant<'a> {
     pub owner_name: Option<String>,
     /// Who made the connection (an API token's name, `cli`).
     pub created_by: Option<String>,
+}
+
+/// A fresh connection id (see [`StoredToken::connection_id`]).
+pub fn new_connection_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
 }
 
 /// How a provider's token answers become a record's lifetimes: the refresh margin, the lifetime
@@ -83,14 +87,14 @@ impl Lifetimes {
     }
 }
 
-/// A new sealed record for `response`.
+/// A new sealed record for `response`, a new connection with an id of its own.
 pub fn seal_new(
-    vault: &TokenVault,
+    keys: &KeySet,
     grant: Grant<'_>,
     response: &ProviderTokenResponse,
     lifetimes: &Lifetimes,
     now: Epoch,
-) -> Result<StoredToken, VaultError> {
+) -> Result<StoredToken, KeyError> {
     let mut record = StoredToken {
         tag: grant.tag.clone(),
         client_id: grant.client_id.clone(),
@@ -115,6 +119,7 @@ pub fn seal_new(
         lease_until: None,
         owner: None,
         created_by: grant.created_by,
+        connection_id: Some(new_connection_id()),
         metadata: Default::default(),
         sealed_metadata: Default::default(),
         refresh_expires: None,
@@ -123,44 +128,65 @@ pub fn seal_new(
         modified: now,
         version: 0,
     };
-    apply(vault, &mut record, response, lifetimes, true, now)?;
+    apply(keys, &mut record, response, lifetimes, true, now)?;
     Ok(record)
 }
 
 /// Writes a fresh response into `record` (see [`StoredToken::refreshed`]): every credential sealed
-/// under the record's tag first.
+/// first, under the active key version, for the record's tag and connection.
 pub fn apply_response(
-    vault: &TokenVault,
+    keys: &KeySet,
     record: &mut StoredToken,
     response: &ProviderTokenResponse,
     lifetimes: &Lifetimes,
     now: Epoch,
-) -> Result<(), VaultError> {
-    apply(vault, record, response, lifetimes, false, now)
+) -> Result<(), KeyError> {
+    apply(keys, record, response, lifetimes, false, now)
 }
 
-/// Seals `value`, a captured value the provider file marks secret, into `record` under `name`.
+/// Seals `value`, a captured value the provider file marks secret, into `record` under `name`:
+/// under the active key version, bound to the record's tag and connection and to the field
+/// `metadata.NAME`.
 pub fn seal_metadata(
-    vault: &TokenVault,
+    keys: &KeySet,
     record: &mut StoredToken,
     name: &str,
     value: &SecretString,
-) -> Result<(), VaultError> {
-    let sealed = vault.seal(&record.tag, &format!("{}{name}", field::METADATA), value)?;
+) -> Result<(), KeyError> {
+    let sealed = keys.seal(record_id(record), &field::metadata(name), value)?;
     record.sealed_metadata.insert(name.to_string(), sealed);
     Ok(())
 }
 
+/// Opens the secret captured value `name` of `record`; `None` when it holds none. `keys` must
+/// hold the version that sealed it ([`crate::keys::Keyring::keys_for`]).
+pub fn open_metadata(
+    keys: &KeySet,
+    record: &StoredToken,
+    name: &str,
+) -> Result<Option<SecretString>, KeyError> {
+    record
+        .sealed_metadata
+        .get(name)
+        .map(|sealed| keys.open(record_id(record), &field::metadata(name), sealed))
+        .transpose()
+}
+
 fn apply(
-    vault: &TokenVault,
+    keys: &KeySet,
     record: &mut StoredToken,
     response: &ProviderTokenResponse,
     lifetimes: &Lifetimes,
     first: bool,
     now: Epoch,
-) -> Result<(), VaultError> {
-    let tag = record.tag.clone();
-    let seal = |field: &str, value: &str| vault.seal(&tag, field, &SecretString::from(value));
+) -> Result<(), KeyError> {
+    let id = record_id(record);
+    let (tag, connection) = (id.tag.clone(), id.connection.to_string());
+    let id = crate::keys::RecordId {
+        tag: &tag,
+        connection: &connection,
+    };
+    let seal = |field: &str, value: &str| keys.seal(id, field, &SecretString::from(value));
     let credentials = SealedCredentials {
         access_token: seal(field::ACCESS_TOKEN, response.access_token().secret())?,
         refresh_token: response
@@ -319,8 +345,8 @@ mod tests {
     use super::*;
     use secrecy::ExposeSecret;
 
-    fn vault() -> TokenVault {
-        TokenVault::from_secret(&SecretString::from("k".repeat(64))).unwrap()
+    fn vault() -> KeySet {
+        KeySet::of_key(crate::domain::KeyNumber(1), &crate::keys::DataKey::random())
     }
 
     fn response(json: &str) -> ProviderTokenResponse {
@@ -363,9 +389,13 @@ mod tests {
         );
         assert_eq!(rec.expires, Some(4600));
         assert_eq!(rec.due_at, Some(4300));
+        assert!(
+            rec.connection_id.is_some(),
+            "a new record is a new connection"
+        );
         let at = v
             .open(
-                &tag,
+                record_id(&rec),
                 field::ACCESS_TOKEN,
                 rec.access_token.as_ref().unwrap(),
             )
@@ -398,7 +428,7 @@ mod tests {
         apply_response(&v, &mut rec, &second, &Lifetimes::margin_only(300), 2000).unwrap();
         let refresh = v
             .open(
-                &tag,
+                record_id(&rec),
                 field::REFRESH_TOKEN,
                 rec.refresh_token.as_ref().unwrap(),
             )
@@ -407,5 +437,34 @@ mod tests {
         // A 60 s token: the 300 s margin is capped at half its lifetime.
         assert_eq!(rec.lifetime, Some(60));
         assert_eq!(rec.due_at, Some(2060 - 30));
+    }
+
+    #[test]
+    fn a_secret_captured_value_is_sealed_for_its_connection_and_name_and_opens_again() {
+        let v = vault();
+        let tag = Tag::parse("crm:1").unwrap();
+        let client = ClientId::stored("c1");
+        let r = response(r#"{"access_token":"A1","token_type":"Bearer"}"#);
+        let mut rec = seal_new(
+            &v,
+            grant(&tag, &client, &[]),
+            &r,
+            &Lifetimes::margin_only(300),
+            1000,
+        )
+        .unwrap();
+        seal_metadata(&v, &mut rec, "signature", &SecretString::from("SIG-789")).unwrap();
+        let json = serde_json::to_string(&rec).unwrap();
+        assert!(!json.contains("SIG-789"), "{json}");
+        let opened = open_metadata(&v, &rec, "signature").unwrap().unwrap();
+        assert_eq!(opened.expose_secret(), "SIG-789");
+        assert!(open_metadata(&v, &rec, "other").unwrap().is_none());
+        // A replace is a new connection: the old connection's value does not open in it.
+        let mut replaced = rec.clone();
+        replaced.connection_id = Some(new_connection_id());
+        assert!(matches!(
+            open_metadata(&v, &replaced, "signature"),
+            Err(KeyError::Tampered)
+        ));
     }
 }

@@ -21,6 +21,7 @@ use super::grant::{ClientAuthMethod, GrantError};
 use super::records::field;
 use crate::domain::token::TokenStatus;
 use crate::domain::{AccountKey, StoredToken, Tag};
+use crate::keys::reseal::record_id;
 use crate::store::{PageRequest, StoreError};
 
 /// Records read per page when looking for another holder of an account.
@@ -205,9 +206,15 @@ async fn try_revoke(ctx: &OAuthContext, record: &StoredToken) -> Result<Revoked,
         ),
         (None, None) => return Ok(Revoked::Skipped),
     };
-    let vault = ctx.vault().await.map_err(|e| e.to_string())?;
-    let token = vault
-        .open(&record.tag, field, sealed)
+    let keys = ctx
+        .keyring()
+        .await
+        .map_err(|e| e.to_string())?
+        .keys_for([sealed])
+        .await
+        .map_err(|e| e.to_string())?;
+    let token = keys
+        .open(record_id(record), field, sealed)
         .map_err(|e| e.to_string())?;
     let secret = client_secret(ctx, &client)
         .await

@@ -1,6 +1,8 @@
 //! The scheduled sweep: finds the token records that are due through the `due` index (never a
 //! scan), refreshes them with bounded concurrency, and stops starting new work in time to finish
-//! inside the function's timeout, leaving the rest to the next run.
+//! inside the function's timeout, leaving the rest to the next run. With time left, it re-seals
+//! a bounded number of records under the newest key version (`AUTHBRIDGE_RESEAL_BATCH`, see
+//! [`crate::keys::reseal`]), going on where the previous run stopped.
 
 use std::time::Duration;
 
@@ -49,6 +51,8 @@ pub struct SweepSummary {
     pub skipped: u64,
     /// Due, but left to the next run because time ran out.
     pub deferred: u64,
+    /// Records re-sealed under the newest key version.
+    pub resealed: u64,
 }
 
 /// Runs one sweep.
@@ -110,13 +114,43 @@ pub async fn sweep(
             _ => break,
         }
     }
+    if Instant::now() < options.stop_at {
+        summary.resealed = reseal(ctx, now).await;
+    }
     tracing::info!(
         read = summary.read,
         refreshed = summary.refreshed,
         failed = summary.failed,
         skipped = summary.skipped,
         deferred = summary.deferred,
+        resealed = summary.resealed,
         "token sweep finished"
     );
     summary
+}
+
+/// One batch of the re-seal pass under the newest key version; the records re-sealed. A failure
+/// is logged and left to the next run: the records keep opening under their own version.
+async fn reseal(ctx: &OAuthContext, now: clock::Epoch) -> u64 {
+    let batch = ctx.app.config.keys.reseal_batch;
+    if batch == 0 {
+        return 0;
+    }
+    let keyring = match ctx.keyring().await {
+        Ok(keyring) => keyring,
+        Err(e) => {
+            tracing::error!(error = %e, "sweep: the keyring is not available; nothing re-sealed");
+            return 0;
+        }
+    };
+    match crate::keys::reseal::reseal_next(ctx.app.stores.tokens.as_ref(), keyring, batch, now)
+        .await
+    {
+        Ok(Some(report)) => report.resealed,
+        Ok(None) => 0,
+        Err(e) => {
+            tracing::warn!(error = %e, "sweep: re-sealing failed; the next run goes on");
+            0
+        }
+    }
 }

@@ -125,6 +125,14 @@ impl SecretStore for SecretsManagerStore {
         Ok(names)
     }
 
+    async fn changed_at(&self, name: &str) -> Result<Option<crate::clock::Epoch>, SecretError> {
+        match self.client.describe_secret().secret_id(name).send().await {
+            Ok(out) => Ok(out.last_changed_date.or(out.created_date).map(|d| d.secs())),
+            Err(e) if code(&e) == Some("ResourceNotFoundException") => Ok(None),
+            Err(e) => Err(fail("describing a secret", name, e)),
+        }
+    }
+
     async fn delete_secret(&self, name: &str) -> Result<bool, SecretError> {
         match self
             .client

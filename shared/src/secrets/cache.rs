@@ -95,6 +95,10 @@ impl SecretStore for CachedSecrets {
         self.inner.list_secrets(prefix).await
     }
 
+    async fn changed_at(&self, name: &str) -> Result<Option<crate::clock::Epoch>, SecretError> {
+        self.inner.changed_at(name).await
+    }
+
     async fn delete_secret(&self, name: &str) -> Result<bool, SecretError> {
         let existed = self.inner.delete_secret(name).await?;
         self.remember(name, None);

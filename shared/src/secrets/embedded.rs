@@ -14,9 +14,9 @@ impl SecretStore for SqliteStore {
         let (key, value) = (name.to_string(), value.expose_secret().to_string());
         self.run("writing a secret", move |conn| {
             conn.cached_execute(
-                "INSERT INTO secrets (name, value) VALUES (?1, ?2)
-                 ON CONFLICT(name) DO UPDATE SET value = excluded.value",
-                [key, value],
+                "INSERT INTO secrets (name, value, changed) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(name) DO UPDATE SET value = excluded.value, changed = excluded.changed",
+                rusqlite::params![key, value, crate::clock::now()],
             )
             .map(|_| ())
             .map_err(|e| crate::store::StoreError::backend("writing a secret", e))
@@ -29,8 +29,9 @@ impl SecretStore for SqliteStore {
         let (key, value) = (name.to_string(), value.expose_secret().to_string());
         self.run("creating a secret", move |conn| {
             conn.cached_execute(
-                "INSERT INTO secrets (name, value) VALUES (?1, ?2) ON CONFLICT(name) DO NOTHING",
-                [key, value],
+                "INSERT INTO secrets (name, value, changed) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(name) DO NOTHING",
+                rusqlite::params![key, value, crate::clock::now()],
             )
             .map(|n| n == 1)
             .map_err(|e| crate::store::StoreError::backend("creating a secret", e))
@@ -68,6 +69,23 @@ impl SecretStore for SqliteStore {
         })
         .await
         .map_err(|e| SecretError::backend(context, "*", e))
+    }
+
+    async fn changed_at(&self, name: &str) -> Result<Option<crate::clock::Epoch>, SecretError> {
+        let key = name.to_string();
+        let context = "reading when a secret was set";
+        self.run(context, move |conn| {
+            conn.cached_row(
+                "SELECT changed FROM secrets WHERE name = ?1",
+                [key],
+                |row| row.get::<_, Option<i64>>(0),
+            )
+            .optional()
+            .map(Option::flatten)
+            .map_err(|e| crate::store::StoreError::backend(context, e))
+        })
+        .await
+        .map_err(|e| SecretError::backend(context, name, e))
     }
 
     async fn delete_secret(&self, name: &str) -> Result<bool, SecretError> {

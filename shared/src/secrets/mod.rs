@@ -6,12 +6,15 @@
 //! explicit `expose_secret()`.
 
 use async_trait::async_trait;
+
+use crate::clock::Epoch;
 pub use secrecy::{ExposeSecret, SecretString};
 
 mod aws;
 mod cache;
 #[cfg(feature = "embedded")]
 mod embedded;
+pub mod rotation;
 
 pub use aws::SecretsManagerStore;
 pub use cache::CachedSecrets;
@@ -58,4 +61,8 @@ pub trait SecretStore: Send + Sync {
     async fn delete_secret(&self, name: &str) -> Result<bool, SecretError>;
     /// The names (never the values) of the secrets whose name starts with `prefix`, sorted.
     async fn list_secrets(&self, prefix: &str) -> Result<Vec<String>, SecretError>;
+    /// When the secret's value was last set, when the store knows (`None`: unknown or absent).
+    async fn changed_at(&self, _name: &str) -> Result<Option<Epoch>, SecretError> {
+        Ok(None)
+    }
 }

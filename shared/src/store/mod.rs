@@ -20,6 +20,7 @@ mod console_sessions;
 mod counters;
 pub mod dynamo;
 mod journal;
+mod keys;
 mod pages;
 mod retry;
 pub mod schema;
@@ -33,11 +34,12 @@ pub use connection_index::ConnectionIndex;
 pub use console_sessions::ConsoleSessionStore;
 pub use counters::CounterStore;
 pub use journal::JournalStore;
+pub use keys::KeyStore;
 pub(crate) use pages::DueCursor;
 pub use pages::all_pages;
 pub use retry::{Attempt, Contention, retry};
 pub use sessions::{AttemptStore, Attempts, SessionStore};
-pub(crate) use version::{Save, Update, created};
+pub(crate) use version::{FIRST as FIRST_VERSION, Save, Update, created};
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -93,6 +95,7 @@ pub enum Unique {
     WordpressLogin,
     Session,
     ApiToken,
+    KeyVersion,
 }
 
 impl std::fmt::Display for Unique {
@@ -108,6 +111,7 @@ impl std::fmt::Display for Unique {
             Unique::WordpressLogin => "WordPress login",
             Unique::ApiToken => "API token",
             Unique::Session => "session",
+            Unique::KeyVersion => "key version",
         })
     }
 }
@@ -275,6 +279,7 @@ pub struct Stores {
     pub sessions: Arc<dyn SessionStore>,
     pub attempts: Arc<dyn AttemptStore>,
     pub api_tokens: Arc<dyn ApiTokenStore>,
+    pub keys: Arc<dyn KeyStore>,
     /// The admin console's sessions.
     pub console_sessions: Arc<dyn ConsoleSessionStore>,
     /// The journal: audit entries and connections' histories.
@@ -296,6 +301,7 @@ impl Stores {
             + SessionStore
             + AttemptStore
             + ApiTokenStore
+            + KeyStore
             + ConsoleSessionStore
             + JournalStore
             + CounterStore
@@ -310,6 +316,7 @@ impl Stores {
             sessions: store.clone(),
             attempts: store.clone(),
             api_tokens: store.clone(),
+            keys: store.clone(),
             console_sessions: store.clone(),
             journal: store.clone(),
             counters: store.clone(),

@@ -5,7 +5,7 @@
 //! `NotFound` when the record is gone). A save ([`Save::of`]) reads version 0 as "not stored yet":
 //! a create, stored as version 1.
 
-use crate::domain::{ApiToken, OAuthClient, StoredToken, User, WordpressLink};
+use crate::domain::{ApiToken, KeyVersion, OAuthClient, StoredToken, User, WordpressLink};
 
 /// A record under optimistic concurrency control.
 pub(crate) trait Versioned: Clone {
@@ -26,7 +26,14 @@ macro_rules! versioned {
     )*};
 }
 
-versioned!(OAuthClient, StoredToken, ApiToken, User, WordpressLink);
+versioned!(
+    OAuthClient,
+    StoredToken,
+    ApiToken,
+    User,
+    WordpressLink,
+    KeyVersion
+);
 
 /// The version a record created by a save is stored with.
 pub(crate) const FIRST: u64 = 1;

@@ -80,6 +80,11 @@ async fn run(label: &str, backend: authbridge_tests::Backend, n: usize, endpoint
         secret_cache_ttl: Duration::from_secs(600),
         api_token_cache_ttl: authbridge::api_tokens::cache::DEFAULT_TTL,
         events: Default::default(),
+        // The sweep is timed alone: no re-seal (the records share one placeholder value).
+        keys: authbridge::config::KeySettings {
+            reseal_batch: 0,
+            ..Default::default()
+        },
     };
     backend
         .secrets
@@ -94,6 +99,7 @@ async fn run(label: &str, backend: authbridge_tests::Backend, n: usize, endpoint
         stores: backend.stores.clone(),
         secrets: backend.secrets.clone(),
         events: Default::default(),
+        sdk: None,
     };
     let http = OutboundHttp::new(Timeouts::default()).expect("an HTTP client");
     let providers =
@@ -121,11 +127,17 @@ async fn run(label: &str, backend: authbridge_tests::Backend, n: usize, endpoint
     .await
     .expect("a client");
     let sealed = ctx
-        .vault()
+        .keyring()
         .await
-        .expect("the vault")
+        .expect("the keyring")
+        .sealing()
+        .await
+        .expect("the keys")
         .seal(
-            &authbridge_tests::tokens::tag_of("bench"),
+            authbridge::keys::RecordId {
+                tag: &authbridge_tests::tokens::tag_of("bench"),
+                connection: "bench",
+            },
             "access_token",
             &SecretString::from("x"),
         )

@@ -3,7 +3,6 @@
 //! start to a connected return and a refused one; every refusal's access line says why.
 
 use authbridge::oauth::records::field;
-use authbridge::secrets::ExposeSecret;
 use authbridge_tests::logs::Captured;
 use authbridge_tests::oidc::{self, CODE_CLIENT_BASIC};
 use authbridge_tests::sqlite_backend;
@@ -61,15 +60,8 @@ async fn no_code_state_link_cookie_token_or_secret_reaches_a_log_line() {
         .await
         .unwrap()
         .expect("connected");
-    let vault = s.stack.oauth.vault().await.unwrap();
-    for (sealed, which) in [
-        (&record.access_token, field::ACCESS_TOKEN),
-        (&record.refresh_token, field::REFRESH_TOKEN),
-    ] {
-        let token = vault
-            .open(&tag_of("logged"), which, sealed.as_ref().unwrap())
-            .unwrap();
-        secrets.push(token.expose_secret().to_string());
+    for which in [field::ACCESS_TOKEN, field::REFRESH_TOKEN] {
+        secrets.push(authbridge_tests::tokens::open(&s, &record, which).await);
     }
 
     let logs = captured.take();
@@ -134,16 +126,7 @@ async fn a_released_grant_is_logged_as_kept_with_its_holder_or_revoked() {
         .await
         .unwrap()
         .unwrap();
-    let vault = s.stack.oauth.vault().await.unwrap();
-    let refresh = vault
-        .open(
-            &tag_of("held:b"),
-            field::REFRESH_TOKEN,
-            b.refresh_token.as_ref().unwrap(),
-        )
-        .unwrap()
-        .expose_secret()
-        .to_string();
+    let refresh = authbridge_tests::tokens::open(&s, &b, field::REFRESH_TOKEN).await;
     captured.take();
 
     delete_connection(&s.stack.oauth, &tag_of("held:a"))

@@ -113,16 +113,7 @@ async fn connection_events_reach_eventbridge() {
     assert_eq!(done.status(), 200);
     // The user revokes the grant at the provider; the next refresh is refused.
     let first = tokens::record(&s, "evt").await;
-    let refresh = {
-        let vault = s.stack.oauth.vault().await.unwrap();
-        let sealed = first.refresh_token.as_ref().unwrap();
-        authbridge::secrets::ExposeSecret::expose_secret(
-            &vault
-                .open(&tag_of("evt"), field::REFRESH_TOKEN, sealed)
-                .unwrap(),
-        )
-        .to_string()
-    };
+    let refresh = tokens::open(&s, &first, field::REFRESH_TOKEN).await;
     let issuer = oidc::issuer().unwrap();
     let revoked = reqwest::Client::new()
         .post(format!("{issuer}/token/revocation"))
@@ -304,6 +295,7 @@ async fn a_function_context_sends_to_the_bus_only_when_there_is_one() {
             bus,
             ..Default::default()
         },
+        keys: Default::default(),
     };
     let with_bus = AppContext::build(config(Some(unique("authbridge-bus"))))
         .await

@@ -126,7 +126,11 @@ async fn connect_read_refresh_revoke(b: Backend, quirk: Quirk) {
                 !metadata.contains_key("signature"),
                 "a secret is no metadata"
             );
-            assert!(stored.sealed_metadata.contains_key("signature"));
+            assert_eq!(
+                authbridge_tests::tokens::open_metadata(&s, &stored, "signature").await,
+                "sig-secret-value",
+                "sealed by the keyring for this connection"
+            );
             let raw = s.raw_token_item(TAG).await;
             assert!(
                 raw.is_empty() || !raw.contains("sig-secret-value"),

@@ -13,6 +13,7 @@ mod api_tokens;
 mod connection;
 mod console;
 mod grant;
+mod keys;
 mod login;
 mod mail;
 mod oauth;

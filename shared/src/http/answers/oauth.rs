@@ -23,7 +23,8 @@ impl ResponseError for OAuthError {
             OAuthError::Grant(e) => return e.answer(),
             OAuthError::Store(e) => return e.answer(),
             OAuthError::Secrets(e) => return e.answer(),
-            OAuthError::MissingSecret(_) | OAuthError::Provider(_) | OAuthError::Vault(_) => {
+            OAuthError::Keys(e) => return e.answer(),
+            OAuthError::MissingSecret(_) | OAuthError::Provider(_) => {
                 return ApiError::internal_error();
             }
         };

@@ -25,7 +25,7 @@ pub use authenticator::WordpressAuthenticator;
 use super::name::LoginName;
 use super::settings::WordpressSettings;
 use crate::oauth::outbound::OutboundHttp;
-use crate::secrets::{SecretError, SecretStore};
+use crate::secrets::{SecretError, SecretStore, rotation};
 
 /// Largest answer read from WordPress; the plugin's are a few hundred bytes.
 const MAX_ANSWER: usize = 64 * 1024;
@@ -95,9 +95,8 @@ impl WordpressClient {
         name: &LoginName,
         password: &SecretString,
     ) -> Result<Check, WordpressError> {
-        let token = self
-            .secrets
-            .get_secret(&self.token_secret)
+        // The current token, and the previous one while its rotation is pending.
+        let token = rotation::versions(self.secrets.as_ref(), &self.token_secret)
             .await?
             .ok_or_else(|| WordpressError::MissingToken(self.token_secret.clone()))?;
         match name {
@@ -116,8 +115,33 @@ impl WordpressClient {
         }
     }
 
-    /// One request to the credential check, with the name as `field`.
+    /// One request to the credential check, with the name as `field`: with the current token,
+    /// and when WordPress refuses it while its rotation is pending (the plugin still has the
+    /// previous one), again with the previous token.
     async fn ask(
+        &self,
+        token: &rotation::Versions,
+        field: &str,
+        name: &str,
+        password: &SecretString,
+    ) -> Result<Check, WordpressError> {
+        match self.ask_with(&token.current, field, name, password).await {
+            Err(WordpressError::TokenRefused) if token.previous.is_some() => {
+                tracing::warn!(
+                    "WordPress refused the new bearer token; used the previous one (its rotation is pending)"
+                );
+                let previous = token
+                    .previous
+                    .as_ref()
+                    .ok_or(WordpressError::TokenRefused)?;
+                self.ask_with(previous, field, name, password).await
+            }
+            other => other,
+        }
+    }
+
+    /// One request to the credential check with `token`.
+    async fn ask_with(
         &self,
         token: &SecretString,
         field: &str,

@@ -10,7 +10,7 @@ use crate::clock::Epoch;
 use crate::domain::{FlowState, GrantType, Tag};
 use crate::oauth::connecting;
 use crate::oauth::context::OAuthContext;
-use crate::oauth::credentials::grant_client;
+use crate::oauth::credentials::with_secret_fallback;
 use crate::oauth::error::OAuthError;
 use crate::oauth::owner;
 use crate::oauth::records::{self, Grant};
@@ -146,18 +146,28 @@ async fn exchange(
     let redirect_uri = Url::parse(&flow.redirect_uri)
         .map_err(|e| OAuthError::InvalidRequest(format!("stored redirect URI: {e}")))?;
     let token_url = provider.endpoints.token.fill(&values)?;
-    let grant = grant_client(ctx, &client, &provider, &token_url, Some(&redirect_uri)).await?;
-    let vault = ctx.vault().await?;
+    let keys = ctx.keyring().await?.sealing().await?;
     // The stored flow's tag was parsed when the flow started; a flow stored before tags were
     // parsed (at most an hour's worth, `MAX_FLOW_TTL`) is held to the rule here.
     let tag = Tag::parse(flow.tag.as_str())?;
-    let response = grant.exchange_code(&code, &flow.pkce_verifier).await?;
+    let response = with_secret_fallback(
+        ctx,
+        &client,
+        &provider,
+        &token_url,
+        Some(&redirect_uri),
+        |grant| {
+            let (code, verifier) = (&code, &flow.pkce_verifier);
+            async move { grant.exchange_code(code, verifier).await }
+        },
+    )
+    .await?;
     let from_token = provider.capture_token(response.extra())?;
     values.add(&from_token);
     let owner = owner::read_owner(ctx, &provider, &values, &response).await;
     let owner_name = owner.as_ref().and_then(owner::owner_name);
     let mut record = records::seal_new(
-        vault,
+        &keys,
         Grant {
             tag: &tag,
             client_id: &client.id,
@@ -174,7 +184,7 @@ async fn exchange(
     record.owner = flow.owner.clone();
     record.metadata = values.as_map().clone();
     for (name, secret) in from_redirect.secret.iter().chain(&from_token.secret) {
-        records::seal_metadata(vault, &mut record, name, secret)?;
+        records::seal_metadata(&keys, &mut record, name, secret)?;
     }
     connecting::store(ctx, record, flow.replace, &provider.name).await?;
     tracing::info!(tag = %flow.tag, client = %client.id, replace = flow.replace, "authorization code flow connected");

@@ -2,9 +2,9 @@
 //! out of reach, a refused client, or another caller's refresh that did not end in time.
 
 use crate::domain::{ClientId, Tag};
+use crate::keys::KeyError;
 use crate::oauth::error::OAuthError;
 use crate::store::StoreError;
-use crate::vault::VaultError;
 
 /// Why no usable token could be given.
 #[derive(Debug, thiserror::Error)]
@@ -39,8 +39,8 @@ impl From<StoreError> for RefreshError {
     }
 }
 
-impl From<VaultError> for RefreshError {
-    fn from(e: VaultError) -> Self {
+impl From<KeyError> for RefreshError {
+    fn from(e: KeyError) -> Self {
         RefreshError::OAuth(e.into())
     }
 }

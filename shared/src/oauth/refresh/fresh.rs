@@ -7,6 +7,7 @@ use secrecy::SecretString;
 use super::error::RefreshError;
 use crate::clock::{self, Epoch};
 use crate::domain::token::{FailureKind, StoredToken, TokenStatus, TokenVersion};
+use crate::keys::reseal::record_id;
 use crate::oauth::context::OAuthContext;
 use crate::oauth::records::field;
 
@@ -57,9 +58,9 @@ pub(super) async fn usable(
             None => RefreshError::Unavailable("the refresh failed".into()),
         });
     }
-    let vault = ctx.vault().await?;
+    let keys = ctx.keyring().await?.keys_for([sealed]).await?;
     Ok(FreshToken {
-        access_token: vault.open(&record.tag, field::ACCESS_TOKEN, sealed)?,
+        access_token: keys.open(record_id(record), field::ACCESS_TOKEN, sealed)?,
         token_type: record.token_type.clone().unwrap_or_else(|| "Bearer".into()),
         expires_at: record.expires,
         scopes: record.scopes.clone(),

@@ -42,8 +42,8 @@ pub(super) async fn finish(
     let mut expiring = false;
     let outcome = match result {
         Ok(response) => {
-            let vault = ctx.vault().await?;
-            records::apply_response(vault, &mut record, &response, &target.lifetimes, now)?;
+            let keys = ctx.keyring().await?.sealing().await?;
+            records::apply_response(&keys, &mut record, &response, &target.lifetimes, now)?;
             tracing::info!(tag = %tag, "token refreshed");
             expiring = lapse::announce(ctx, &mut record, now);
             if was_failing {

@@ -5,8 +5,9 @@ use super::error::RefreshError;
 use crate::clock::Epoch;
 use crate::domain::OAuthClient;
 use crate::domain::token::StoredToken;
+use crate::keys::reseal::record_id;
 use crate::oauth::context::OAuthContext;
-use crate::oauth::credentials::grant_client;
+use crate::oauth::credentials::with_secret_fallback;
 use crate::oauth::error::OAuthError;
 use crate::oauth::flow::{active_client, lifetimes, provider_for};
 use crate::oauth::grant::GrantError;
@@ -64,7 +65,7 @@ pub(super) async fn call(
     record: &StoredToken,
 ) -> Result<ProviderTokenResponse, AttemptError> {
     // The connection's own URLs: its stored values filled in (Zoho's accounts server, a shop).
-    let provider = &target.provider;
+    let (client, provider) = (&target.client, &target.provider);
     let values = provider
         .stored_values(&record.metadata)
         .map_err(OAuthError::from)?;
@@ -72,20 +73,33 @@ pub(super) async fn call(
         Some(_) => &provider.endpoints.refresh,
         None => &provider.endpoints.token,
     };
-    let url = endpoint.fill(&values).map_err(OAuthError::from)?;
-    let grant = grant_client(ctx, &target.client, provider, &url, None).await?;
+    let url = &endpoint.fill(&values).map_err(OAuthError::from)?;
     match &record.refresh_token {
         Some(sealed) => {
-            let vault = ctx.vault().await.map_err(OAuthError::from)?;
-            let refresh = vault
-                .open(&record.tag, field::REFRESH_TOKEN, sealed)
+            let keys = ctx
+                .keyring()
+                .await
+                .map_err(OAuthError::from)?
+                .keys_for([sealed])
+                .await
                 .map_err(OAuthError::from)?;
-            grant.refresh(&refresh).await.map_err(AttemptError::Grant)
-        }
-        None if record.grant_type == "client_credentials" => grant
-            .client_credentials(&record.scopes)
+            let refresh = keys
+                .open(record_id(record), field::REFRESH_TOKEN, sealed)
+                .map_err(OAuthError::from)?;
+            let refresh = &refresh;
+            with_secret_fallback(ctx, client, provider, url, None, |grant| async move {
+                grant.refresh(refresh).await
+            })
             .await
-            .map_err(AttemptError::Grant),
+            .map_err(AttemptError::from)
+        }
+        None if record.grant_type == "client_credentials" => {
+            with_secret_fallback(ctx, client, provider, url, None, |grant| async move {
+                grant.client_credentials(&record.scopes).await
+            })
+            .await
+            .map_err(AttemptError::from)
+        }
         None => Err(AttemptError::Grant(GrantError::Rejected {
             code: "invalid_grant".into(),
             description: Some("no refresh token is stored".into()),

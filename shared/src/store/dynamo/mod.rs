@@ -28,6 +28,7 @@ mod console_sessions;
 mod counters;
 mod flow_states;
 mod journal;
+mod keys;
 mod sessions;
 mod tokens;
 mod transaction;

@@ -23,6 +23,7 @@ mod console_sessions;
 mod counters;
 mod flow_states;
 mod journal;
+mod keys;
 mod sessions;
 mod tokens;
 mod users;
@@ -46,6 +47,7 @@ CREATE TABLE IF NOT EXISTS wordpress_links (
     wordpress_id INTEGER PRIMARY KEY, user_id TEXT NOT NULL, data TEXT NOT NULL,
     version INTEGER NOT NULL, login_key TEXT);
 CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS data_keys (number INTEGER PRIMARY KEY, data TEXT NOT NULL, version INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS api_tokens (hash TEXT PRIMARY KEY, data TEXT NOT NULL, version INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS sessions (
     key TEXT PRIMARY KEY, data TEXT NOT NULL, expires_at INTEGER NOT NULL);
@@ -185,6 +187,10 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
                 rusqlite::params![tag, key],
             )?;
         }
+    }
+    // Secrets gained `changed` (when each was last set); older ones read as unknown.
+    if !has_column(conn, "secrets", "changed")? {
+        conn.execute_batch("ALTER TABLE secrets ADD COLUMN changed INTEGER")?;
     }
     conn.execute_batch(
         "CREATE UNIQUE INDEX IF NOT EXISTS wordpress_links_login ON wordpress_links(login_key);

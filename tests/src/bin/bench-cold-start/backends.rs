@@ -32,10 +32,24 @@ pub async fn aws(endpoint: &str) -> Result<BackendEnv, String> {
         .put_secret(&key_secret, &SecretString::from(unique("key").repeat(2)))
         .await
         .map_err(|e| format!("storing the token key in the emulator at {endpoint}: {e}"))?;
+    // The template gives every function a KMS key that wraps the token data keys.
+    let settings = authbridge::config::AwsSettings {
+        table: table.clone(),
+        region: Some("us-east-1".into()),
+        endpoint_url: Some(endpoint.parse().map_err(|e| format!("{endpoint}: {e}"))?),
+    };
+    let sdk = authbridge::aws::sdk_config(&settings).await;
+    let kms_key =
+        authbridge::keys::kms::KmsWrapper::new(&sdk, "none", settings.endpoint_url.as_ref())
+            .map_err(|e| e.to_string())?
+            .create_key("authbridge bench")
+            .await
+            .map_err(|e| format!("making a KMS key in the emulator at {endpoint}: {e}"))?;
     let mut vars = common(&prefix, &key_secret);
     vars.extend(pairs(&[
         ("AUTHBRIDGE_BACKEND", "aws"),
         ("AUTHBRIDGE_TABLE", &table),
+        ("AUTHBRIDGE_KMS_KEY_ID", &kms_key),
         ("AWS_ENDPOINT_URL", endpoint),
     ]));
     Ok(BackendEnv {
