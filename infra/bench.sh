@@ -19,6 +19,10 @@
 #          ratio to the floor, and issue 16's goals; then the
 #          same release binaries built for arm64 (what `sam build` ships), their sizes.
 #
+#   round trips: per operation (refused logins, a successful login, a token read, a token read that
+#          refreshes, sync-user), on both stores, the store calls, their sequential depth (counted by
+#          the interceptor on the DynamoDB client) and the latency over HTTP (bench-round-trips).
+#
 #   argon2: the dummy Argon2id verification inside the release login-authenticate binary (its
 #          `--measure-argon2 N` mode) beside the C reference implementation (argon2-cffi in the
 #          .venv) verifying the same hash, taking turns: p50, min and the ratio.
@@ -27,11 +31,12 @@
 #   ./infra/bench.sh cold-start   the cold-start benchmark and the login memory run only
 #                                 (counts: AUTHBRIDGE_BENCH_COLD, _INVOKES, _ROUNDS)
 #   ./infra/bench.sh argon2       the Argon2id comparison only
+#   ./infra/bench.sh round-trips  the round trips per operation only (AUTHBRIDGE_BENCH_REQUESTS, 30)
 set -euo pipefail
 mode=${1:-all}
 case "$mode" in
-    all | cold-start | argon2) ;;
-    *) echo "usage: $0 [cold-start | argon2]" >&2; exit 2 ;;
+    all | cold-start | argon2 | round-trips) ;;
+    *) echo "usage: $0 [cold-start | argon2 | round-trips]" >&2; exit 2 ;;
 esac
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -142,6 +147,13 @@ if [ ! -d "$oidc_dir/node_modules/oidc-provider" ]; then
     (cd "$oidc_dir" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
+requests=${AUTHBRIDGE_BENCH_REQUESTS:-30}
+if [ "$mode" = round-trips ]; then
+    cargo build --quiet --profile measure -p authbridge-tests --bin bench-round-trips
+    "$bin/bench-round-trips" --requests "$requests"
+    exit 0
+fi
+
 cargo build --quiet --profile measure -p authbridge-tests --bins
 "$bin/bench-sweep" --tokens 10000 --tokens 100000 --emulator-tokens 10000
 "$bin/bench-keys" --reads 200
@@ -150,5 +162,6 @@ if [ -x "$bin/bench-login" ]; then
     "$bin/bench-login"
 fi
 "$bin/bench-login-memory" --logins 200 --burst 100
+"$bin/bench-round-trips" --requests "$requests"
 cold_start
 argon2_compare

@@ -102,17 +102,17 @@ impl SyncService {
     /// Synchronizes the posted user, then tells other services (`user.synced`).
     pub async fn sync(&self, payload: &SyncPayload) -> Result<SyncedUser, SyncError> {
         let (synced, created) = sync(self.users.as_ref(), payload, self.ext_id_referencing).await?;
-        if created {
-            self.meter.count(Counter::Synced, 1).await;
-        }
         tracing::info!(wordpress_id = synced.wordpress_id, user = %synced.user_id, "user synchronized");
-        self.events
-            .publish(Event::user(
-                EventKind::UserSynced,
-                &synced.user_id,
-                clock::now(),
-            ))
-            .await;
+        // The migration's count and the event are independent: one round trip, not two.
+        let event = Event::user(EventKind::UserSynced, &synced.user_id, clock::now());
+        tokio::join!(
+            async {
+                if created {
+                    self.meter.count(Counter::Synced, 1).await;
+                }
+            },
+            self.events.publish(event),
+        );
         Ok(synced)
     }
 }
@@ -150,8 +150,12 @@ async fn attempt(
     ext_id_referencing: bool,
     last_try: bool,
 ) -> Result<(SyncedUser, bool), SyncError> {
-    let link = users.get_wordpress_link(account.id).await?;
-    let by_email = users.find_user_by_email(&account.email).await?;
+    // The link and the user of the address do not depend on each other: read together.
+    let (link, by_email) = tokio::join!(
+        users.get_wordpress_link(account.id),
+        users.find_user_by_email(&account.email)
+    );
+    let (link, by_email) = (link?, by_email?);
     let now = clock::now();
     match (link, by_email) {
         (Some(mut link), by_email) => {
@@ -160,7 +164,12 @@ async fn attempt(
             {
                 return Err(SyncError::EmailConflict(account.email.clone()));
             }
-            let Some(mut user) = users.get_user(&link.user_id).await? else {
+            // The address's user, when there is one, is the linked user: already read.
+            let user = match by_email {
+                Some(user) => Some(user),
+                None => users.get_user(&link.user_id).await?,
+            };
+            let Some(mut user) = user else {
                 // A link to a user that is gone: nothing sensible to update.
                 return Err(SyncError::Store(StoreError::NotFound));
             };

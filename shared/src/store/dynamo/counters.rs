@@ -36,7 +36,10 @@ impl CounterStore for DynamoStore {
     async fn add_count(&self, counter: Counter, at: Epoch, n: u64) -> StoreResult<()> {
         let context = "counting";
         let hour = hour_of(at);
-        self.client()
+        // Three independent writes, in flight together (one round trip): the hour's bucket, the
+        // total, and the total's last time.
+        let bucket = self
+            .client()
             .update_item()
             .table_name(self.table())
             .key(
@@ -52,21 +55,18 @@ impl CounterStore for DynamoStore {
             .expression_attribute_values(":kind", AttributeValue::S(kind(counter)))
             .expression_attribute_values(":sk", AttributeValue::S(bucket_key(hour)))
             .expression_attribute_values(":ttl", number(hour + BUCKET_RETENTION))
-            .send()
-            .await
-            .map_err(|e| backend(context, e))?;
-        self.client()
+            .send();
+        let total = self
+            .client()
             .update_item()
             .table_name(self.table())
             .key(schema::PK, AttributeValue::S(kind(counter)))
             .update_expression("ADD #count :n")
             .expression_attribute_names("#count", COUNT)
             .expression_attribute_values(":n", number(n))
-            .send()
-            .await
-            .map_err(|e| backend(context, e))?;
+            .send();
         // The last time moves only forward: a slower writer with an earlier time loses.
-        let moved = self
+        let last = self
             .client()
             .update_item()
             .table_name(self.table())
@@ -75,8 +75,10 @@ impl CounterStore for DynamoStore {
             .condition_expression("attribute_not_exists(#last) OR #last < :at")
             .expression_attribute_names("#last", LAST)
             .expression_attribute_values(":at", number(at))
-            .send()
-            .await;
+            .send();
+        let (bucket, total, moved) = tokio::join!(bucket, total, last);
+        bucket.map_err(|e| backend(context, e))?;
+        total.map_err(|e| backend(context, e))?;
         match moved {
             Ok(_) => Ok(()),
             Err(e) if is_condition_failure(&e) => Ok(()),
