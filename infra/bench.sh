@@ -97,7 +97,7 @@ export AUTHBRIDGE_TEST_AWS_ENDPOINT="http://127.0.0.1:$port"
 bin="$root/target/measure"
 
 functions=(-p start-auth -p oauth-return -p client-credentials -p login-authenticate -p wp-sync-user
-    -p token-refresh -p token-access)
+    -p token-refresh -p token-access -p admin-console)
 
 # The cold-start benchmark times the functions as they ship: release builds (fat LTO), in one
 # cargo invocation of their own so that no test-only feature leaks into them.
@@ -127,7 +127,7 @@ arm64_sizes() {
     echo "| function | x86_64 | arm64 | goal |"
     echo "|---|--:|--:|---|"
     local name x86 arm
-    for name in bench-floor start-auth oauth-return client-credentials login-authenticate wp-sync-user token-refresh token-access; do
+    for name in bench-floor start-auth oauth-return client-credentials login-authenticate wp-sync-user token-refresh token-access admin-console; do
         x86=$(stat -c %s "target/release/$name")
         arm=$(stat -c %s "target/$target/release/$name")
         echo "| $name | $x86 B | $arm B | $([ "$arm" -le 8000000 ] && [ "$x86" -le 8000000 ] && echo pass || echo FAIL) |"

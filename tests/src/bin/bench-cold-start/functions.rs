@@ -146,6 +146,13 @@ pub fn all() -> Vec<Function> {
             403,
             "GET /tokens/bench, no token",
         ),
+        Function::http(
+            "admin-console",
+            "GET",
+            "/admin/sign-in",
+            200,
+            "GET /admin/sign-in, no session",
+        ),
     ]
 }
 

@@ -16,7 +16,7 @@
 //!
 //! ```sh
 //! cargo build --release -p bench-floor -p start-auth -p oauth-return -p client-credentials \
-//!     -p login-authenticate -p wp-sync-user -p token-refresh -p token-access
+//!     -p login-authenticate -p wp-sync-user -p token-refresh -p token-access -p admin-console
 //! cargo run --profile measure -p authbridge-tests --bin bench-cold-start -- \
 //!     [--cold 15] [--invokes 20] [--rounds 2] [--backend aws|embedded]... [--function NAME]... \
 //!     [--bin-dir target/release]
