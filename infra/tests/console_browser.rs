@@ -12,140 +12,21 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-
 use common::browser::{in_browser, webdriver};
-use common::local_stack::LocalStackProcess;
+use common::console::{
+    CODE_CLIENT, PASSWORD, TEST_PROVIDER, click, console, csrf, screenshot, session_cookie,
+    sign_in, stack, text, texts, user, wait_for,
+};
+use common::local_stack::{LocalStackProcess, Store};
 use fantoccini::error::CmdError;
 use fantoccini::{Client, Locator};
 use url::Url;
 
-const PASSWORD: &str = "console test password";
-const TEST_PROVIDER: &str = "test-oidc";
-/// The test authorization server's authorization-code client (infra/oidc-server/clients.json).
-const CODE_CLIENT: &str = "authbridge-test";
-
-/// Where the screenshots go.
-fn screenshots() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.test-run/console");
-    std::fs::create_dir_all(&dir).expect("creating .test-run/console");
-    dir
-}
-
-async fn screenshot(browser: &Client, name: &str) -> Result<(), CmdError> {
-    let png = browser.screenshot().await?;
-    std::fs::write(screenshots().join(format!("{name}.png")), png).expect("writing a screenshot");
-    Ok(())
-}
-
-/// A stack with the test authorization server as a provider (given by its issuer), when the test
-/// command started it; else with the shipped providers only.
-async fn stack(extra: &[(&str, String)]) -> (LocalStackProcess, Option<tempfile::TempDir>) {
-    let mut vars: Vec<(&str, String)> = extra.to_vec();
-    let providers = std::env::var("AUTHBRIDGE_TEST_OIDC_ISSUER")
-        .ok()
-        .map(|issuer| {
-            let dir = tempfile::tempdir().expect("a providers folder");
-            let provider = serde_json::json!({
-                "title": "Test OpenID Connect server",
-                "issuer": issuer.trim_end_matches('/'),
-                "options": {"scopes": ["openid", "profile", "email", "offline_access"]}
-            });
-            std::fs::write(
-                dir.path().join(format!("{TEST_PROVIDER}.json")),
-                provider.to_string(),
-            )
-            .expect("writing the provider file");
-            dir
-        });
-    if let Some(dir) = &providers {
-        vars.push(("AUTHBRIDGE_PROVIDERS_DIR", dir.path().display().to_string()));
-    }
-    (LocalStackProcess::start_with(&vars).await, providers)
-}
-
-/// Makes a user with the CLI, and gives it `role` when one is named.
-fn user(stack: &LocalStackProcess, email: &str, role: Option<&str>) {
-    stack.cli(
-        &["users", "create", "--email", email, "--password-stdin"],
-        &format!("{PASSWORD}\n"),
-    );
-    if let Some(role) = role {
-        let shown = stack.cli(&["users", "grant-role", email, role], "");
-        assert!(
-            shown.contains(role),
-            "users grant-role shows the role: {shown}"
-        );
-    }
-}
-
-fn console(stack: &LocalStackProcess, rest: &str) -> Url {
-    stack
-        .base
-        .join(&format!("admin{rest}"))
-        .expect("a console URL")
-}
-
-/// Opens the console, is sent to the sign-in page, and signs in as `email`.
-async fn sign_in(browser: &Client, stack: &LocalStackProcess, email: &str) -> Result<(), CmdError> {
-    browser.goto(console(stack, "").as_str()).await?;
-    browser
-        .wait()
-        .for_element(Locator::Css("form#sign-in"))
-        .await?;
-    browser
-        .find(Locator::Id("email"))
-        .await?
-        .send_keys(email)
-        .await?;
-    browser
-        .find(Locator::Id("password"))
-        .await?
-        .send_keys(PASSWORD)
-        .await?;
-    browser
-        .find(Locator::Css("form#sign-in button[type=submit]"))
-        .await?
-        .click()
-        .await?;
-    // The home page, or the sign-in page again saying why not.
-    browser
-        .wait()
-        .for_element(Locator::Css("ul#allowed, p#problem"))
-        .await?;
-    Ok(())
-}
-
-async fn text(browser: &Client, css: &str) -> Result<String, CmdError> {
-    browser.find(Locator::Css(css)).await?.text().await
-}
-
-async fn texts(browser: &Client, css: &str) -> Result<Vec<String>, CmdError> {
-    let mut all = Vec::new();
-    for element in browser.find_all(Locator::Css(css)).await? {
-        all.push(element.text().await?);
-    }
-    Ok(all)
-}
-
-/// The session cookie's value as the browser holds it (WebDriver reads HttpOnly cookies).
-async fn session_cookie(browser: &Client) -> Result<String, CmdError> {
-    Ok(browser
-        .get_named_cookie("authbridge_console")
-        .await?
-        .value()
-        .to_string())
-}
-
-/// The CSRF token in the page's forms.
-async fn csrf(browser: &Client) -> Result<String, CmdError> {
-    Ok(browser
-        .find(Locator::Css("input[name=csrf]"))
-        .await?
-        .attr("value")
-        .await?
-        .unwrap_or_default())
-}
+on_both_stores!(
+    an_administrator_connects_an_account_reconnects_revokes_it_and_creates_an_api_token,
+    an_operator_sees_no_clients_nor_secrets_and_a_user_without_a_role_cannot_enter,
+    forms_without_the_token_with_another_token_or_from_another_site_change_nothing,
+);
 
 /// Posts a register form outside the browser, with `cookie` and these `fields` and `headers`.
 async fn post_register(
@@ -172,7 +53,7 @@ async fn an_administrator_signs_in_sees_the_pages_and_registers_a_client() {
     let Some(webdriver) = webdriver() else {
         return;
     };
-    let (stack, _providers) = stack(&[]).await;
+    let (stack, _providers) = stack(Store::Embedded, &[]).await;
     user(&stack, "admin@example.org", Some("admin"));
     let provider = if std::env::var("AUTHBRIDGE_TEST_OIDC_ISSUER").is_ok() {
         TEST_PROVIDER
@@ -185,7 +66,7 @@ async fn an_administrator_signs_in_sees_the_pages_and_registers_a_client() {
             .wait()
             .for_element(Locator::Css("form#sign-in"))
             .await?;
-        screenshot(browser, "sign-in").await?;
+        screenshot(browser, &stack, "sign-in").await?;
         sign_in(browser, &stack, "admin@example.org").await?;
         browser
             .wait()
@@ -193,7 +74,7 @@ async fn an_administrator_signs_in_sees_the_pages_and_registers_a_client() {
             .await?;
         let allowed = texts(browser, "ul#allowed li code").await?;
         let who = text(browser, "header .who").await?;
-        screenshot(browser, "home-admin").await?;
+        screenshot(browser, &stack, "home-admin").await?;
 
         browser
             .find(Locator::LinkText("Providers"))
@@ -205,7 +86,7 @@ async fn an_administrator_signs_in_sees_the_pages_and_registers_a_client() {
             .for_element(Locator::Css("table#providers"))
             .await?;
         let providers = texts(browser, "table#providers tbody tr td:first-child code").await?;
-        screenshot(browser, "providers").await?;
+        screenshot(browser, &stack, "providers").await?;
 
         browser
             .find(Locator::LinkText("Clients"))
@@ -233,7 +114,7 @@ async fn an_administrator_signs_in_sees_the_pages_and_registers_a_client() {
             .await?
             .send_keys("authbridge-test-secret")
             .await?;
-        screenshot(browser, "clients-register").await?;
+        screenshot(browser, &stack, "clients-register").await?;
         browser
             .find(Locator::Css("form#register button[type=submit]"))
             .await?
@@ -243,7 +124,7 @@ async fn an_administrator_signs_in_sees_the_pages_and_registers_a_client() {
         let notice = text(browser, "p#notice").await?;
         let secret_state = text(browser, "#secret-state").await?;
         let page = browser.source().await?;
-        screenshot(browser, "client").await?;
+        screenshot(browser, &stack, "client").await?;
 
         browser
             .find(Locator::Css("form#disable button"))
@@ -266,7 +147,7 @@ async fn an_administrator_signs_in_sees_the_pages_and_registers_a_client() {
             .for_element(Locator::Css("table#clients"))
             .await?;
         let rows = texts(browser, "table#clients tbody tr").await?;
-        screenshot(browser, "clients").await?;
+        screenshot(browser, &stack, "clients").await?;
         Ok((
             allowed,
             who,
@@ -307,12 +188,13 @@ async fn an_administrator_signs_in_sees_the_pages_and_registers_a_client() {
     );
 }
 
-#[tokio::test]
-async fn an_operator_sees_no_clients_nor_secrets_and_a_user_without_a_role_cannot_enter() {
+async fn an_operator_sees_no_clients_nor_secrets_and_a_user_without_a_role_cannot_enter(
+    store: Store,
+) {
     let Some(webdriver) = webdriver() else {
         return;
     };
-    let (stack, _providers) = stack(&[]).await;
+    let (stack, _providers) = stack(store, &[]).await;
     user(&stack, "operator@example.org", Some("operator"));
     user(&stack, "nobody@example.org", None);
     let (operator, nobody) = in_browser(&webdriver, async |browser| {
@@ -323,11 +205,11 @@ async fn an_operator_sees_no_clients_nor_secrets_and_a_user_without_a_role_canno
             .await?;
         let allowed = texts(browser, "ul#allowed li code").await?;
         let menu = texts(browser, "header nav a").await?;
-        screenshot(browser, "home-operator").await?;
+        screenshot(browser, &stack, "home-operator").await?;
         browser.goto(console(&stack, "/clients").as_str()).await?;
         let refused = text(browser, "#missing-permission").await?;
         let secret_fields = browser.find_all(Locator::Id("secret")).await?.len();
-        screenshot(browser, "refused-operator").await?;
+        screenshot(browser, &stack, "refused-operator").await?;
         browser.goto(console(&stack, "/users").as_str()).await?;
         let users_page = text(browser, "#missing-permission").await?;
         browser
@@ -336,7 +218,7 @@ async fn an_operator_sees_no_clients_nor_secrets_and_a_user_without_a_role_canno
         let connections_page = text(browser, "h1").await?;
         browser.goto(console(&stack, "/migration").as_str()).await?;
         let migration_page = texts(browser, "table#migration tr").await?;
-        screenshot(browser, "migration").await?;
+        screenshot(browser, &stack, "migration").await?;
         browser
             .find(Locator::Css("form.sign-out button"))
             .await?
@@ -353,9 +235,12 @@ async fn an_operator_sees_no_clients_nor_secrets_and_a_user_without_a_role_canno
             .for_element(Locator::Css("p#problem"))
             .await?;
         let problem = text(browser, "p#problem").await?;
-        screenshot(browser, "no-role").await?;
+        screenshot(browser, &stack, "no-role").await?;
         browser.goto(console(&stack, "").as_str()).await?;
         let after = browser.current_url().await?;
+        // A name that is nobody's.
+        sign_in(browser, &stack, "stranger@example.org").await?;
+        let stranger = text(browser, "p#problem").await?;
         Ok((
             (
                 allowed,
@@ -366,7 +251,7 @@ async fn an_operator_sees_no_clients_nor_secrets_and_a_user_without_a_role_canno
                 connections_page,
                 migration_page,
             ),
-            (problem, after),
+            (problem, after, stranger),
         ))
     })
     .await;
@@ -400,20 +285,69 @@ async fn an_operator_sees_no_clients_nor_secrets_and_a_user_without_a_role_canno
     );
     assert_eq!(secret_fields, 0, "no secret form for an operator");
     assert_eq!(users_page, "users", "no users page for an operator");
-    let (problem, after) = nobody;
+    let (problem, after, stranger) = nobody;
     assert!(problem.contains("no console role"), "{problem}");
     assert!(
         after.path().ends_with("/admin/sign-in"),
         "still outside: {after}"
     );
+    assert_eq!(stranger, "The e-mail address or the password is wrong.");
+
+    // Each sign-in and the sign-out are in the audit trail with the address they came from; the
+    // name typed for a refused sign-in is not, unless its password verified.
+    let audit = stack.cli(&["--json", "audit"], "");
+    let entries: serde_json::Value = serde_json::from_str(&audit).expect("the audit trail");
+    let field = |e: &serde_json::Value, name: &str| e[name].as_str().unwrap_or("").to_string();
+    let mut sessions: Vec<[String; 4]> = entries
+        .as_array()
+        .expect("a list of entries")
+        .iter()
+        .filter(|e| field(e, "type").starts_with("admin.session."))
+        .map(|e| {
+            [
+                field(e, "type"),
+                field(e, "actor"),
+                field(e, "address"),
+                field(e, "summary"),
+            ]
+        })
+        .collect();
+    sessions.sort();
+    let entry = |kind: &str, actor: &str, summary: &str| {
+        [kind, actor, "127.0.0.1", summary].map(str::to_string)
+    };
+    assert_eq!(
+        sessions,
+        [
+            entry(
+                "admin.session.ended",
+                "operator@example.org",
+                "target operator@example.org"
+            ),
+            entry("admin.session.refused", "", "error invalid_credentials"),
+            entry(
+                "admin.session.refused",
+                "nobody@example.org",
+                "target nobody@example.org, error no_role"
+            ),
+            entry(
+                "admin.session.started",
+                "operator@example.org",
+                "target operator@example.org"
+            ),
+        ]
+    );
+    assert!(!audit.contains("stranger"), "{audit}");
+    assert!(!audit.contains(PASSWORD), "{audit}");
 }
 
-#[tokio::test]
-async fn forms_without_the_token_with_another_token_or_from_another_site_change_nothing() {
+async fn forms_without_the_token_with_another_token_or_from_another_site_change_nothing(
+    store: Store,
+) {
     let Some(webdriver) = webdriver() else {
         return;
     };
-    let (stack, _providers) = stack(&[]).await;
+    let (stack, _providers) = stack(store, &[]).await;
     user(&stack, "admin@example.org", Some("admin"));
     // A page on another site (localhost is another site than 127.0.0.1) with a form to the console.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -480,7 +414,7 @@ async fn forms_without_the_token_with_another_token_or_from_another_site_change_
         browser.goto(&format!("http://localhost:{other}/")).await?;
         browser.find(Locator::Id("go")).await?.click().await?;
         let landed = left_the_page(browser, other).await?;
-        screenshot(browser, "cross-site-refused").await?;
+        screenshot(browser, &stack, "cross-site-refused").await?;
         browser.goto(target.as_str()).await?;
         let after = texts(browser, "table#clients tbody tr").await?;
         Ok(((statuses, own != others), (before, after), landed))
@@ -529,7 +463,7 @@ async fn a_session_left_idle_ends() {
         return;
     };
     // The default idle timeout, half an hour: the session is aged in the store, not waited for.
-    let (stack, _providers) = stack(&[]).await;
+    let (stack, _providers) = stack(Store::Embedded, &[]).await;
     user(&stack, "admin@example.org", Some("admin"));
     let (before, used, after) = in_browser(&webdriver, async |browser| {
         sign_in(browser, &stack, "admin@example.org").await?;
@@ -546,22 +480,13 @@ async fn a_session_left_idle_ends() {
         age_console_sessions(&stack, 31);
         browser.goto(console(&stack, "/clients").as_str()).await?;
         let after = browser.current_url().await?;
-        screenshot(browser, "idle-ended").await?;
+        screenshot(browser, &stack, "idle-ended").await?;
         Ok((before, used, after))
     })
     .await;
     assert_eq!(before.path(), "/admin");
     assert_eq!(used.path(), "/admin/clients", "29 idle minutes are not 30");
     assert_eq!(after.path(), "/admin/sign-in", "the idle session ended");
-}
-
-async fn click(browser: &Client, css: &str) -> Result<(), CmdError> {
-    browser.find(Locator::Css(css)).await?.click().await
-}
-
-async fn wait_for(browser: &Client, css: &str) -> Result<(), CmdError> {
-    browser.wait().for_element(Locator::Css(css)).await?;
-    Ok(())
 }
 
 /// Plays the person at the test authorization server in the browser: signs in on its development
@@ -609,11 +534,10 @@ async fn approve_at_test_server(
 /// reads them: to ask the test server whether it still accepts it.
 async fn held_refresh_token(stack: &LocalStackProcess, tag: &str) -> Option<String> {
     use authbridge::secrets::ExposeSecret;
-    let path = stack.db_path().display().to_string();
-    let env = authbridge::config::Env::from_pairs(&[
-        ("AUTHBRIDGE_BACKEND", "embedded"),
-        ("AUTHBRIDGE_DB_PATH", path.as_str()),
-    ]);
+    let base = stack.base.to_string();
+    let mut vars = stack.store_env();
+    vars.push(("AUTHBRIDGE_PUBLIC_URL", base.as_str()));
+    let env = authbridge::config::Env::from_pairs(&vars);
     let ctx = authbridge::oauth::OAuthContext::from(&env)
         .await
         .expect("the stack's context");
@@ -670,12 +594,13 @@ struct Seen {
     csrf: String,
 }
 
-#[tokio::test]
-async fn an_administrator_connects_an_account_reconnects_revokes_it_and_creates_an_api_token() {
+async fn an_administrator_connects_an_account_reconnects_revokes_it_and_creates_an_api_token(
+    store: Store,
+) {
     let Some(webdriver) = webdriver() else {
         return;
     };
-    let (stack, providers) = stack(&[]).await;
+    let (stack, providers) = stack(store, &[]).await;
     if providers.is_none() {
         eprintln!("skipped: the OpenID Connect test server is not running");
         return;
@@ -731,10 +656,10 @@ async fn an_administrator_connects_an_account_reconnects_revokes_it_and_creates_
             .await?
             .send_keys("contact:7")
             .await?;
-        screenshot(browser, "connections-empty").await?;
+        screenshot(browser, &stack, "connections-empty").await?;
         click(browser, "form#connect button[type=submit]").await?;
         wait_for(browser, "a#continue").await?;
-        screenshot(browser, "connect").await?;
+        screenshot(browser, &stack, "connect").await?;
         click(browser, "a#continue").await?;
         approve_at_test_server(browser, &stack, "ada").await?;
 
@@ -744,7 +669,7 @@ async fn an_administrator_connects_an_account_reconnects_revokes_it_and_creates_
         wait_for(browser, "table#connections").await?;
         let row = text(browser, &format!("table#connections tr[data-tag='{TAG}']")).await?;
         let expiry = text(browser, &format!("tr[data-tag='{TAG}'] td.expiry")).await?;
-        screenshot(browser, "connections").await?;
+        screenshot(browser, &stack, "connections").await?;
         click(browser, &format!("tr[data-tag='{TAG}'] a")).await?;
         wait_for(browser, "dl#connection").await?;
         let account = text(browser, "#account").await?;
@@ -763,13 +688,13 @@ async fn an_administrator_connects_an_account_reconnects_revokes_it_and_creates_
             .await?;
         wait_for(browser, "table#journal").await?;
         let reconnected_history = texts(browser, "table#journal td.kind").await?;
-        screenshot(browser, "connection").await?;
+        screenshot(browser, &stack, "connection").await?;
 
         // Revoke.
         click(browser, "form#revoke button").await?;
         wait_for(browser, "p#notice").await?;
         let revoked_status = text(browser, "#status").await?;
-        screenshot(browser, "connection-revoked").await?;
+        screenshot(browser, &stack, "connection-revoked").await?;
 
         // An API token, its value shown once.
         browser
@@ -788,21 +713,21 @@ async fn an_administrator_connects_an_account_reconnects_revokes_it_and_creates_
         click(browser, "form#create button[type=submit]").await?;
         wait_for(browser, "#token-value").await?;
         let token_value = text(browser, "#token-value").await?;
-        screenshot(browser, "api-token-created").await?;
+        screenshot(browser, &stack, "api-token-created").await?;
         click(browser, "main a").await?;
         wait_for(browser, "dl#token").await?;
         let token_page_again = browser.source().await?;
-        screenshot(browser, "api-token").await?;
+        screenshot(browser, &stack, "api-token").await?;
         browser
             .goto(console(&stack, "/api-tokens").as_str())
             .await?;
         wait_for(browser, "table#api-tokens").await?;
-        screenshot(browser, "api-tokens").await?;
+        screenshot(browser, &stack, "api-tokens").await?;
 
         browser.goto(console(&stack, "/audit").as_str()).await?;
         wait_for(browser, "table#journal").await?;
         let audit = texts(browser, "table#journal tbody tr").await?;
-        screenshot(browser, "audit").await?;
+        screenshot(browser, &stack, "audit").await?;
         let cookie = session_cookie(browser).await?;
         let csrf = csrf(browser).await?;
         Ok(Seen {
@@ -883,6 +808,7 @@ async fn an_administrator_connects_an_account_reconnects_revokes_it_and_creates_
         "admin.connection.started",
         "admin.connection.replaced",
         "admin.client.created",
+        "admin.session.started",
     ] {
         assert!(kinds.contains(&kind), "{kind} in the audit log: {kinds:?}");
     }
@@ -931,7 +857,7 @@ async fn an_administrator_manages_a_user_and_narrows_disables_and_deletes_an_api
     let Some(webdriver) = webdriver() else {
         return;
     };
-    let (stack, _providers) = stack(&[]).await;
+    let (stack, _providers) = stack(Store::Embedded, &[]).await;
     user(&stack, "admin@example.org", Some("admin"));
     user(&stack, "ben@example.org", Some("operator"));
     let bens_session = in_browser(&webdriver, async |browser| {
@@ -946,6 +872,7 @@ async fn an_administrator_manages_a_user_and_narrows_disables_and_deletes_an_api
 
     #[derive(Debug)]
     struct Seen {
+        partial: (String, String, usize),
         found: Vec<String>,
         after_password: bool,
         roles_granted: String,
@@ -958,6 +885,16 @@ async fn an_administrator_manages_a_user_and_narrows_disables_and_deletes_an_api
     }
     let seen = in_browser(&webdriver, async |browser| {
         sign_in(browser, &stack, "admin@example.org").await?;
+        // A part of an address finds nobody, and the page says what the search takes.
+        browser
+            .goto(console(&stack, "/users?q=ben").as_str())
+            .await?;
+        let partial = (
+            text(browser, "#no-users").await?,
+            text(browser, "#search-hint").await?,
+            browser.find_all(Locator::Css("table#users")).await?.len(),
+        );
+        screenshot(browser, &stack, "users-search").await?;
         browser
             .goto(console(&stack, "/users?q=ben%40example.org").as_str())
             .await?;
@@ -983,7 +920,7 @@ async fn an_administrator_manages_a_user_and_narrows_disables_and_deletes_an_api
         click(browser, "#toggle").await?;
         until_done(browser, "disabled").await?;
         let disabled = text(browser, "#status").await?;
-        screenshot(browser, "user").await?;
+        screenshot(browser, &stack, "user").await?;
         click(browser, "#toggle").await?;
         until_done(browser, "enabled").await?;
         let enabled = text(browser, "#status").await?;
@@ -1010,11 +947,12 @@ async fn an_administrator_manages_a_user_and_narrows_disables_and_deletes_an_api
         click(browser, "#toggle").await?;
         until_done(browser, "disabled").await?;
         let token_status = text(browser, "#status").await?;
-        screenshot(browser, "api-token").await?;
+        screenshot(browser, &stack, "api-token").await?;
         click(browser, "#delete").await?;
         wait_for(browser, "form#create").await?;
         let tokens_after_delete = texts(browser, "table#api-tokens tbody tr").await?;
         Ok(Seen {
+            partial,
             found,
             after_password,
             roles_granted,
@@ -1027,6 +965,16 @@ async fn an_administrator_manages_a_user_and_narrows_disables_and_deletes_an_api
         })
     })
     .await;
+    let (nobody, hint, tables) = &seen.partial;
+    assert!(
+        nobody.starts_with("No user has this e-mail address"),
+        "{seen:?}"
+    );
+    assert!(
+        hint.contains("full e-mail address, WordPress login or user id"),
+        "{seen:?}"
+    );
+    assert_eq!(*tables, 0, "{seen:?}");
     assert_eq!(seen.found.len(), 1, "{seen:?}");
     assert!(seen.found[0].contains("ben@example.org"), "{seen:?}");
     assert!(

@@ -26,6 +26,23 @@ pub async fn record(
         .await;
 }
 
+/// Records a console sign-in refused from `address` after its check: `admin.session.refused`,
+/// with why in `error` (`invalid_credentials`, `no_role`). It names `user` (actor and target) only
+/// when a password verified (a user without a role); the name typed for a wrong password, or one
+/// that matched nobody, is never recorded, as `POST /auth/login` records none. Never fails.
+pub async fn record_refused_sign_in(
+    events: &Events,
+    user: Option<&str>,
+    reason: &str,
+    address: Option<IpAddr>,
+) {
+    let mut event = Event::admin(AdminAction::SessionRefused, "", "", address, clock::now())
+        .with_actor(user)
+        .with_error(Some(reason));
+    event.target = user.map(str::to_string);
+    events.publish(event).await;
+}
+
 /// One page of `subject`'s entries, newest first.
 pub async fn entries(
     journal: &dyn JournalStore,

@@ -13,6 +13,7 @@ mod connections;
 mod form;
 mod pages;
 mod providers;
+mod sign_in;
 mod users;
 
 use std::net::IpAddr;
@@ -21,14 +22,14 @@ use std::sync::Arc;
 use authbridge::audit;
 use authbridge::clock;
 use authbridge::config::{Config, Env};
-use authbridge::console::{ConsoleError, ConsoleSessions, ConsoleSettings, SignedIn, sign_in};
+use authbridge::console::{ConsoleError, ConsoleSessions, ConsoleSettings, SignedIn};
 use authbridge::domain::{Permission, Subject};
 use authbridge::events::AdminAction;
 use authbridge::http::cookie::{self, CookieScope};
 use authbridge::http::request::{body_bytes, source_ip};
 use authbridge::http::routes::{self, GREEDY, Operation};
 use authbridge::http::{ApiError, response};
-use authbridge::login::{Credentials, LoginError, LoginName, LoginService, LoginSettings};
+use authbridge::login::{LoginService, LoginSettings};
 use authbridge::oauth::OAuthContext;
 use authbridge::store::PageRequest;
 use lambda_http::http::{HeaderValue, header};
@@ -61,11 +62,15 @@ pub struct Context {
 impl Context {
     /// Reads the process environment.
     pub async fn from_env() -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
-        let env = Env::process();
-        let oauth = Arc::new(OAuthContext::from(&env).await?);
-        let config = Config::from(&env)?;
-        let login = LoginSettings::from(&env, &config)?;
-        let console = ConsoleSettings::from(&env)?;
+        Self::from(&Env::process()).await
+    }
+
+    /// Reads any [`Env`] (the process's, or a test's).
+    pub async fn from(env: &Env<'_>) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        let oauth = Arc::new(OAuthContext::from(env).await?);
+        let config = Config::from(env)?;
+        let login = LoginSettings::from(env, &config)?;
+        let console = ConsoleSettings::from(env)?;
         Ok(Self::new(oauth, &login, console)?)
     }
 
@@ -112,7 +117,7 @@ pub async fn handle(context: Arc<Context>, req: Request) -> Response<Body> {
             };
             page(200, pages::sign_in::page(&nav, None, None))
         }
-        (true, "sign-in") => sign_in_post(&context, &req, &base).await,
+        (true, "sign-in") => sign_in::post(&context, &req, &base).await,
         _ => signed_in(&context, &req, &base, post, &rest).await,
     }
 }
@@ -308,11 +313,7 @@ async fn action(
     };
     let segments: Vec<&str> = rest.split('/').collect();
     match segments.as_slice() {
-        ["sign-out"] => {
-            context.sessions.end(cookie).await?;
-            tracing::info!(user_id = %signed.user.id, "console session ended by sign-out");
-            Ok(Answer::SeeOther("sign-in".into()))
-        }
+        ["sign-out"] => sign_in::sign_out(context, &who, cookie).await,
         ["clients"] => clients::register(context, &who, form).await,
         ["clients", id] => clients::update(context, &who, &clients::id_in_path(id)?, form).await,
         ["clients", id, "enable"] => {
@@ -344,81 +345,6 @@ async fn action(
         ["users", "revoke-role"] => users::role(context, &who, form, false).await,
         _ => Err(ConsoleError::NotFound("page")),
     }
-}
-
-/// `POST /admin/sign-in`: the login bridge's check, then a role, then the session's cookie.
-async fn sign_in_post(context: &Context, req: &Request, base: &str) -> Response<Body> {
-    let nav = Nav { base, signed: None };
-    if cross_site(context, req) {
-        return refusal(&nav, ConsoleError::CrossSite);
-    }
-    let form = Form::parse(body_bytes(req));
-    let name = form.get("email").map(str::to_string);
-    let credentials = match credentials(&form) {
-        Ok(credentials) => credentials,
-        Err(e) => return sign_in_refused(&nav, name.as_deref(), e),
-    };
-    let address = source_ip(req);
-    let now = clock::now();
-    match sign_in(
-        &context.login,
-        &context.sessions,
-        &credentials,
-        address.as_deref(),
-        now,
-    )
-    .await
-    {
-        Ok(opened) => {
-            let scope = CookieScope::for_console(&context.oauth.settings, req.uri());
-            let lifetime =
-                i64::try_from(context.sessions.settings().lifetime.as_secs()).unwrap_or(i64::MAX);
-            let mut answer = response::redirect(303, base);
-            set_cookie(
-                &mut answer,
-                &scope.set_strict(SESSION_COOKIE, opened.cookie.expose(), lifetime),
-            );
-            answer
-        }
-        Err(e) => sign_in_refused(&nav, name.as_deref(), e),
-    }
-}
-
-/// The credentials of the sign-in form: an e-mail address, or a WordPress login name.
-fn credentials(form: &Form) -> Result<Credentials, ConsoleError> {
-    let name = form.require("email")?;
-    let password = form
-        .secret("password")
-        .ok_or_else(|| ConsoleError::invalid("password", "is required"))?;
-    let name = if name.contains('@') {
-        LoginName::from_email(name)
-    } else {
-        LoginName::from_username(name)
-    }
-    .map_err(|e| ConsoleError::invalid(e.field, e.reason))?;
-    Credentials::new(name, password).map_err(|e| ConsoleError::invalid(e.field, e.reason))
-}
-
-/// The sign-in page again, with why the attempt failed, under the failure's status.
-fn sign_in_refused(nav: &Nav<'_>, name: Option<&str>, error: ConsoleError) -> Response<Body> {
-    let said = match &error {
-        ConsoleError::Login(LoginError::InvalidCredentials) => {
-            "The e-mail address or the password is wrong.".to_string()
-        }
-        ConsoleError::Login(LoginError::Throttled { retry_after }) => format!(
-            "Too many failed attempts: try again in {} minute(s).",
-            retry_after.div_ceil(60).max(1)
-        ),
-        other => other.to_string(),
-    };
-    let answer = ApiError::from(error);
-    let mut page = page(answer.status, pages::sign_in::page(nav, Some(&said), name));
-    if let Some(seconds) = answer.retry_after
-        && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
-    {
-        page.headers_mut().insert(header::RETRY_AFTER, value);
-    }
-    page
 }
 
 /// Whether a POST was started by another site: its `Sec-Fetch-Site` is not `same-origin`, or its

@@ -1,5 +1,6 @@
-//! The real `authbridge-local` binary as a child process, on a free 127.0.0.1 port with an
-//! embedded store of its own: what a person gets from the README's Quick start.
+//! The real `authbridge-local` binary as a child process, on a free 127.0.0.1 port with a store of
+//! its own: an embedded file (what a person gets from the README's Quick start), or a DynamoDB
+//! table and secret prefix of its own in the emulator the test command starts ([`Store`]).
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -57,24 +58,126 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// The real `authbridge-local` on its own port and embedded store; killed when dropped.
+/// Which store a stack runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Store {
+    /// A SQLite file in the stack's own folder.
+    Embedded,
+    /// A table and a secret prefix of the stack's own in the DynamoDB / Secrets Manager emulator
+    /// (`AUTHBRIDGE_TEST_AWS_ENDPOINT`).
+    DynamoDb,
+}
+
+impl Store {
+    /// The store's name in test output and screenshot folders: `embedded` or `dynamodb`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Store::Embedded => "embedded",
+            Store::DynamoDb => "dynamodb",
+        }
+    }
+
+    /// Whether this store can be had: the emulator for DynamoDB. Under the test command
+    /// (`AUTHBRIDGE_TEST_REQUIRE_SERVERS=1`) a missing emulator is a failure; under plain `cargo
+    /// test` the test says why and should return.
+    pub fn available(self) -> bool {
+        match self {
+            Store::Embedded => true,
+            Store::DynamoDb => emulator().is_some(),
+        }
+    }
+}
+
+/// The emulator's endpoint, as [`Store::available`] asks for it.
+fn emulator() -> Option<String> {
+    match std::env::var("AUTHBRIDGE_TEST_AWS_ENDPOINT") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var("AUTHBRIDGE_TEST_REQUIRE_SERVERS").is_ok_and(|v| v == "1") => panic!(
+            "AUTHBRIDGE_TEST_AWS_ENDPOINT is not set: the test command must start the emulator"
+        ),
+        _ => {
+            eprintln!(
+                "skipped: the DynamoDB emulator is not running (AUTHBRIDGE_TEST_AWS_ENDPOINT unset); run the README's test command"
+            );
+            None
+        }
+    }
+}
+
+/// The variables that put a process on `store`, kept in `dir` (the embedded file) or under a
+/// fresh table and secret prefix in the emulator.
+fn store_env(store: Store, dir: &Path) -> Vec<(String, String)> {
+    match store {
+        Store::Embedded => vec![
+            ("AUTHBRIDGE_BACKEND".into(), "embedded".into()),
+            (
+                "AUTHBRIDGE_DB_PATH".into(),
+                dir.join("authbridge.db").display().to_string(),
+            ),
+        ],
+        Store::DynamoDb => {
+            let endpoint = emulator().expect("the emulator (check Store::available first)");
+            let run = format!("console-test-{}", uuid::Uuid::new_v4().simple());
+            vec![
+                ("AUTHBRIDGE_BACKEND".into(), "aws".into()),
+                ("AUTHBRIDGE_TABLE".into(), run.clone()),
+                ("AUTHBRIDGE_SECRET_PREFIX".into(), format!("{run}/")),
+                ("AWS_ENDPOINT_URL".into(), endpoint),
+                ("AWS_REGION".into(), "us-east-1".into()),
+                ("AWS_ACCESS_KEY_ID".into(), "testing".into()),
+                ("AWS_SECRET_ACCESS_KEY".into(), "testing".into()),
+            ]
+        }
+    }
+}
+
+/// The real `authbridge-local` on its own port and store; killed when dropped.
 pub struct LocalStackProcess {
     pub base: Url,
+    pub store: Store,
     child: Child,
     log: PathBuf,
+    /// The variables that put a process (the stack, the CLI) on this stack's store.
+    store_env: Vec<(String, String)>,
     _dir: tempfile::TempDir,
 }
 
 impl LocalStackProcess {
-    /// Spawns the stack and waits until `/` answers.
+    /// Spawns the stack on the embedded store and waits until `/` answers.
     pub async fn start() -> Self {
         Self::start_with(&[]).await
     }
 
-    /// Spawns the stack with the variables `vars` set as well, and waits until `/` answers.
+    /// Spawns the stack on the embedded store with the variables `vars` set as well, and waits
+    /// until `/` answers.
     pub async fn start_with(vars: &[(&str, String)]) -> Self {
+        Self::start_on(Store::Embedded, vars).await
+    }
+
+    /// Spawns the stack on a fresh `store` (for DynamoDB: its table made and its token key stored
+    /// with the CLI, as `infra/api-test.sh` does) with the variables `vars` set as well, and waits
+    /// until `/` answers.
+    pub async fn start_on(store: Store, vars: &[(&str, String)]) -> Self {
+        Self::start_prepared(store, vars, &[]).await
+    }
+
+    /// [`Self::start_on`], with the CLI run on the fresh store with each of `prepare` (its
+    /// arguments and standard input) before the stack starts: what the stack reads as it starts,
+    /// such as the WordPress plugin's token.
+    pub async fn start_prepared(
+        store: Store,
+        vars: &[(&str, String)],
+        prepare: &[(&[&str], &str)],
+    ) -> Self {
         let binary = local_stack_binary();
         let dir = tempfile::tempdir().expect("a folder for the stack's store and log");
+        let store_env = store_env(store, dir.path());
+        if store == Store::DynamoDb {
+            prepare_table(&store_env);
+        }
+        for (args, stdin) in prepare {
+            run_cli(&store_env, args, stdin);
+        }
         let port = free_port();
         let log = dir.path().join("authbridge-local.log");
         let out = File::create(&log).expect("the stack's log file");
@@ -89,7 +192,7 @@ impl LocalStackProcess {
             }
         }
         let child = command
-            .env("AUTHBRIDGE_DB_PATH", dir.path().join("authbridge.db"))
+            .envs(store_env.iter().map(|(k, v)| (k, v)))
             .env("AUTHBRIDGE_PORT", port.to_string())
             .envs(vars.iter().map(|(k, v)| (*k, v.as_str())))
             .stdin(Stdio::null())
@@ -99,8 +202,10 @@ impl LocalStackProcess {
             .unwrap_or_else(|e| panic!("starting {}: {e}", binary.display()));
         let mut stack = LocalStackProcess {
             base: Url::parse(&format!("http://127.0.0.1:{port}/")).expect("the stack's URL"),
+            store,
             child,
             log,
+            store_env,
             _dir: dir,
         };
         let started = Instant::now();
@@ -135,50 +240,94 @@ impl LocalStackProcess {
         }
     }
 
-    /// The stack's embedded store, for the CLI to work on.
+    /// The stack's embedded store file (on [`Store::Embedded`]).
     pub fn db_path(&self) -> PathBuf {
+        assert_eq!(
+            self.store,
+            Store::Embedded,
+            "only an embedded stack has a file"
+        );
         self._dir.path().join("authbridge.db")
+    }
+
+    /// The variables that put a process on this stack's store (for an in-process context:
+    /// `authbridge::config::Env::from_pairs`).
+    pub fn store_env(&self) -> Vec<(&str, &str)> {
+        self.store_env
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect()
     }
 
     /// Runs the real `authbridge` CLI (built next to the stack's binary, see [`cli_binary`]) on
     /// the stack's store with `args` and `stdin`, and asserts it succeeded; its standard output.
     pub fn cli(&self, args: &[&str], stdin: &str) -> String {
-        use std::io::Write;
-        let binary = cli_binary();
-        let mut command = Command::new(binary);
-        for (key, _) in std::env::vars_os() {
-            if key.to_str().is_some_and(|k| k.starts_with("AUTHBRIDGE_"))
-                || key == "AWS_ENDPOINT_URL"
-            {
-                command.env_remove(key);
-            }
-        }
-        let mut child = command
-            .args(args)
-            .env("AUTHBRIDGE_DB_PATH", self.db_path())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("starting {}: {e}", binary.display()));
-        child
-            .stdin
-            .take()
-            .expect("the CLI's stdin")
-            .write_all(stdin.as_bytes())
-            .expect("writing to the CLI");
-        let out = child.wait_with_output().expect("the CLI's output");
-        assert!(
-            out.status.success(),
-            "authbridge {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        run_cli(&self.store_env, args, stdin)
     }
 
     pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
+}
+
+/// Makes the table of a DynamoDB store and the key that seals its tokens (the stack's template
+/// makes both on AWS), with the CLI.
+fn prepare_table(store_env: &[(String, String)]) {
+    run_cli(store_env, &["create-table"], "");
+    let prefix = store_env
+        .iter()
+        .find(|(k, _)| k == "AUTHBRIDGE_SECRET_PREFIX")
+        .map(|(_, v)| v.as_str())
+        .expect("a secret prefix");
+    let key = format!(
+        "{}{}\n",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    );
+    run_cli(
+        store_env,
+        &[
+            "secrets",
+            "set",
+            &format!("{prefix}token-key"),
+            "--value-stdin",
+        ],
+        &key,
+    );
+}
+
+/// Runs the CLI on the store `store_env` names with `args` and `stdin`, and asserts it succeeded;
+/// its standard output.
+fn run_cli(store_env: &[(String, String)], args: &[&str], stdin: &str) -> String {
+    use std::io::Write;
+    let binary = cli_binary();
+    let mut command = Command::new(binary);
+    for (key, _) in std::env::vars_os() {
+        if key.to_str().is_some_and(|k| k.starts_with("AUTHBRIDGE_")) || key == "AWS_ENDPOINT_URL" {
+            command.env_remove(key);
+        }
+    }
+    let mut child = command
+        .args(args)
+        .envs(store_env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("starting {}: {e}", binary.display()));
+    child
+        .stdin
+        .take()
+        .expect("the CLI's stdin")
+        .write_all(stdin.as_bytes())
+        .expect("writing to the CLI");
+    let out = child.wait_with_output().expect("the CLI's output");
+    assert!(
+        out.status.success(),
+        "authbridge {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 impl Drop for LocalStackProcess {

@@ -49,6 +49,13 @@ pub enum AdminAction {
     ConnectionDeleted,
     /// Every token record was written again (`tokens reindex`).
     ConnectionsReindexed,
+    /// A console session was opened: the user signed in (with a verified password and a role).
+    SessionStarted,
+    /// A console session was ended by its user signing out.
+    SessionEnded,
+    /// A console sign-in was refused after its check (a wrong name or password, or no role); a
+    /// sign-in refused by the throttle before any check is not recorded.
+    SessionRefused,
 }
 
 impl AdminAction {
@@ -87,6 +94,9 @@ impl AdminAction {
             AdminAction::ConnectionRevoked => "admin.connection.revoked",
             AdminAction::ConnectionDeleted => "admin.connection.deleted",
             AdminAction::ConnectionsReindexed => "admin.connections.reindexed",
+            AdminAction::SessionStarted => "admin.session.started",
+            AdminAction::SessionEnded => "admin.session.ended",
+            AdminAction::SessionRefused => "admin.session.refused",
         }
     }
 }

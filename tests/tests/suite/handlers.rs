@@ -11,14 +11,15 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use authbridge::clients::{ClientAdmin, NewClient};
-use authbridge::domain::{ClientId, OAuthClient, StoredToken, User, UserSource};
+use authbridge::domain::{ClientId, OAuthClient, Role, StoredToken, Subject, User, UserSource};
 use authbridge::oauth::OAuthContext;
 use authbridge::passwords::hash_password;
 use authbridge::secrets::SecretString;
-use authbridge::store::{TokenStore, UserStore};
+use authbridge::store::{ClientStore, JournalStore, PageRequest, TokenStore, UserStore};
 use authbridge_tests::lambda::{LANDING, LambdaEnv, event, fixture, header, json_body};
 use authbridge_tests::stack::TEST_API_TOKEN;
 use authbridge_tests::tokens::sample_record;
+use base64::Engine;
 use lambda_http::{Body, Request, Response};
 use url::Url;
 
@@ -314,4 +315,153 @@ async fn the_scheduled_event_sweeps_the_due_tokens() {
         token_refresh::handle(&context, event, SystemTime::now() + Duration::from_secs(60)).await;
     assert_eq!(summary.read, 1, "{summary:?}");
     assert_eq!(summary.refreshed, 0, "{summary:?}");
+}
+
+/// A form posted to the console page `page` (`sign-in`, `clients`), base64 as API Gateway sends
+/// a form, with the `cookies` (`name=value`) the browser holds.
+fn console_form(page: &str, cookies: &[&str], form: &[(&str, &str)]) -> Request {
+    let body = serde_urlencoded::to_string(form).expect("a form");
+    let cookies = cookies
+        .iter()
+        .map(|c| format!("\"{c}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    event(
+        "console_form.json",
+        &[
+            ("page", page),
+            ("cookies", &cookies),
+            (
+                "form",
+                &base64::engine::general_purpose::STANDARD.encode(body),
+            ),
+        ],
+    )
+}
+
+fn text_body(response: &Response<Body>) -> String {
+    match response.body() {
+        Body::Text(text) => text.clone(),
+        Body::Binary(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+        _ => String::new(),
+    }
+}
+
+#[tokio::test]
+async fn admin_console_serves_its_sign_in_page_signs_in_and_refuses_a_form_without_its_token() {
+    let lambda = LambdaEnv::new().await;
+    let user = User {
+        password_hash: Some(
+            hash_password(&SecretString::from("correct horse battery staple")).unwrap(),
+        ),
+        roles: vec![Role::Admin],
+        ..User::new(
+            email_of("ada@example.org"),
+            UserSource::Local,
+            authbridge::clock::now(),
+        )
+    };
+    lambda.store().create_user(&user, None).await.unwrap();
+    let context = Arc::new(
+        admin_console::Context::from(&lambda.env())
+            .await
+            .expect("a context"),
+    );
+
+    // The sign-in page, with the console's security headers.
+    let page = admin_console::handle(context.clone(), event("console_sign_in.json", &[])).await;
+    assert_eq!(page.status(), 200, "{:?}", page.body());
+    assert!(header(&page, "content-type").starts_with("text/html"));
+    assert_eq!(
+        header(&page, "content-security-policy"),
+        admin_console::CONSOLE_CSP
+    );
+    assert_eq!(header(&page, "referrer-policy"), "same-origin");
+    assert!(text_body(&page).contains("id=\"sign-in\""));
+
+    // Signing in: a session cookie made for the browser, and the sign-in in the audit trail with
+    // the address API Gateway saw (not `X-Forwarded-For`).
+    let signed = admin_console::handle(
+        context.clone(),
+        console_form(
+            "sign-in",
+            &[],
+            &[
+                ("email", "ada@example.org"),
+                ("password", "correct horse battery staple"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(signed.status(), 303, "{:?}", signed.body());
+    assert_eq!(header(&signed, "location"), "/admin");
+    let set_cookie = header(&signed, "set-cookie");
+    for part in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/admin"] {
+        assert!(set_cookie.contains(part), "{part} in {set_cookie}");
+    }
+    let cookie = set_cookie.split(';').next().expect("a cookie").to_string();
+    assert!(cookie.starts_with("authbridge_console="), "{cookie}");
+    let journal = lambda
+        .store()
+        .journal_entries(
+            &Subject::Admin,
+            authbridge::clock::now(),
+            &PageRequest::first(10),
+        )
+        .await
+        .unwrap();
+    let started: Vec<_> = journal
+        .items
+        .iter()
+        .map(|e| {
+            (
+                e.kind.as_str(),
+                e.actor.as_deref(),
+                e.address.map(|a| a.to_string()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        started,
+        [(
+            "admin.session.started",
+            Some("ada@example.org"),
+            Some("203.0.113.9".to_string())
+        )]
+    );
+
+    // A form of that session without its CSRF token: refused, and nothing registered.
+    let refused = admin_console::handle(
+        context.clone(),
+        console_form(
+            "clients",
+            &[&cookie],
+            &[("provider", "github"), ("guid", "Iv1.forged")],
+        ),
+    )
+    .await;
+    assert_eq!(refused.status(), 403, "{:?}", refused.body());
+    assert!(
+        text_body(&refused).contains("did not carry this session's token"),
+        "{:?}",
+        refused.body()
+    );
+    // Without a session at all: to the sign-in page.
+    let outside = admin_console::handle(
+        context,
+        console_form(
+            "clients",
+            &[],
+            &[("provider", "github"), ("guid", "Iv1.forged")],
+        ),
+    )
+    .await;
+    assert_eq!(outside.status(), 303, "{:?}", outside.body());
+    assert_eq!(header(&outside, "location"), "/admin/sign-in");
+    let clients = lambda
+        .store()
+        .list_clients(&PageRequest::first(10))
+        .await
+        .unwrap();
+    assert!(clients.items.is_empty(), "{:?}", clients.items);
 }

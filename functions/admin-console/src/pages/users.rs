@@ -33,6 +33,11 @@ fn roles(user: &User) -> String {
         .join(", ")
 }
 
+/// What the search finds, said on the page: the stores find a user by a whole e-mail address,
+/// WordPress login or id through unique keys; a part of one would need a scan of every user.
+const SEARCH_HINT: &str =
+    "Search by the full e-mail address, WordPress login or user id: a part of one finds nobody.";
+
 /// The search form and the users found (one, or a page of all).
 pub fn list(
     nav: &Nav<'_>,
@@ -44,12 +49,17 @@ pub fn list(
 ) -> Markup {
     let body = html! {
         form #search method="get" action=(nav.to("users")) {
-            label for="q" { "E-mail address or WordPress login" }
-            input #q type="search" name="q" value=(query.unwrap_or(""));
+            label for="q" { "Full e-mail address, WordPress login or user id" }
+            input #q type="search" name="q" value=(query.unwrap_or("")) aria-describedby="search-hint";
             button type="submit" { "Search" }
+            p #search-hint .hint { (SEARCH_HINT) }
         }
         @if users.is_empty() {
-            p #no-users { "No user matches." }
+            @if query.is_some() {
+                p #no-users { "No user has this e-mail address, WordPress login or id (the search matches whole values only)." }
+            } @else {
+                p #no-users { "No users yet." }
+            }
         } @else {
             table #users {
                 thead {
