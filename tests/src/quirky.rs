@@ -2,7 +2,8 @@
 //! real providers' quirks at a time ([`Quirk`]): it answers `instance_url` / `api_domain` with the
 //! token, redirects with `realmId` / `accounts-server`, refuses PKCE, wants `client_secret_post`,
 //! answers form-encoded, leaves out `expires_in`, states `refresh_token_expires_in`, wants extra
-//! parameters and headers, or serves each connection under its own path segment.
+//! parameters and headers, or serves each connection under its own path segment or at its own
+//! host (`{shop}.localhost`, over TLS with a certificate from a test CA of its own).
 //!
 //! Why our own rather than options on the OpenID Connect test server: each quirk is a refusal the
 //! real provider makes (a PKCE challenge refused, Basic authentication refused, a request without
@@ -12,9 +13,15 @@
 //!
 //! Every route sits under a first path segment, the "shop" (`/{shop}/authorize`, `/{shop}/token`,
 //! `/{shop}/revoke`, `/{shop}/me`); a provider file names it literally or as
-//! `{{connection.shop}}`.
+//! `{{connection.shop}}`. The host quirk serves the routes under `/admin` at
+//! `https://{shop}.localhost:PORT`, the way Shopify serves `https://{shop}.myshopify.com/admin/…`:
+//! authbridge reaches that host because names under `localhost` resolve to loopback (RFC 6761,
+//! `authbridge::oauth::outbound::localhost`) and trusts its certificate through the private-CA
+//! setting (`AUTHBRIDGE_EXTRA_CA_FILE`, [`QuirkyServer::ca_file`]).
 
 use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+use std::path::Path as FilePath;
 use std::sync::{Arc, Mutex};
 
 use axum::extract::{Path, Query, State};
@@ -54,6 +61,10 @@ pub enum Quirk {
     /// Serves a connection under its own path segment, which only the start knows (Shopify's
     /// shop); any other segment is refused.
     PathParameter,
+    /// Serves a connection at its own host, `{shop}.localhost`, over TLS (Shopify's
+    /// `{shop}.myshopify.com`, Zendesk's `{subdomain}.zendesk.com`, an Okta org's host); any other
+    /// host is refused.
+    HostParameter,
 }
 
 /// The refresh token's lifetime [`Quirk::RefreshTokenLifetime`] states.
@@ -87,8 +98,11 @@ struct Server {
 
 /// A running server; stops when dropped.
 pub struct QuirkyServer {
-    /// `http://127.0.0.1:PORT`.
+    /// `http://127.0.0.1:PORT` (`https://` for [`Quirk::HostParameter`]).
     pub base: String,
+    port: u16,
+    /// The test CA's certificate (PEM), for the TLS server of [`Quirk::HostParameter`].
+    ca: Option<tempfile::NamedTempFile>,
     server: Arc<Server>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -105,10 +119,11 @@ impl QuirkyServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("a free port");
-        let base = format!(
-            "http://{}",
-            listener.local_addr().expect("the bound address")
-        );
+        let addr = listener.local_addr().expect("the bound address");
+        let tls =
+            (quirk == Quirk::HostParameter).then(|| tls::TestCa::new(&format!("{SHOP}.localhost")));
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let base = format!("{scheme}://{addr}");
         let server = Arc::new(Server {
             quirk,
             base: base.clone(),
@@ -121,10 +136,48 @@ impl QuirkyServer {
             .route("/{shop}/revoke", axum::routing::post(revoke))
             .route("/{shop}/me", axum::routing::get(me))
             .with_state(server.clone());
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        QuirkyServer { base, server, task }
+        let (task, ca) = match tls {
+            Some(ca) => {
+                let listener = tls::TlsListener::new(listener, &ca);
+                let task = tokio::spawn(async move {
+                    let _ = axum::serve(listener, app).await;
+                });
+                (task, Some(ca.pem_file()))
+            }
+            None => {
+                let task = tokio::spawn(async move {
+                    let _ = axum::serve(listener, app).await;
+                });
+                (task, None)
+            }
+        };
+        QuirkyServer {
+            base,
+            port: addr.port(),
+            ca,
+            server,
+            task,
+        }
+    }
+
+    /// The PEM file of the test CA that issued the server's certificate, for
+    /// [`Quirk::HostParameter`]: what an operator names in `AUTHBRIDGE_EXTRA_CA_FILE`.
+    pub fn ca_file(&self) -> Option<&FilePath> {
+        self.ca.as_ref().map(|f| f.path())
+    }
+
+    /// A client that reaches the server as a person's browser does: names under `localhost` on
+    /// loopback (as browsers resolve them) and, for the TLS server, its CA trusted. Follows no
+    /// redirects, so a test sees where the server sends the browser.
+    pub fn browser(&self) -> reqwest::Client {
+        let roots = match self.ca_file() {
+            Some(file) => authbridge::tls::TrustRoots::with_pem_file(file).expect("the test CA"),
+            None => authbridge::tls::TrustRoots::bundled(),
+        };
+        authbridge::oauth::outbound::OutboundHttp::with_roots(Default::default(), &roots)
+            .expect("an HTTP client")
+            .client()
+            .clone()
     }
 
     /// Every request so far, oldest first.
@@ -212,21 +265,22 @@ impl QuirkyServer {
                 add(&mut file, "refreshParams", json!({"expires_in": "7200"}));
                 add(&mut file, "tokenHeaders", json!({"X-Api-Version": "2"}));
             }
-            Quirk::PathParameter => {
+            Quirk::PathParameter | Quirk::HostParameter => {
                 add(
                     &mut file,
                     "connectionParameters",
                     json!({
-                        "shop": {"description": "the shop's name", "pattern": "[a-z0-9-]+", "example": "acme"}
+                        "shop": {"description": "the shop's name", "pattern": "[a-z0-9][a-z0-9-]*", "example": "acme"}
                     }),
                 );
-                for (key, route) in [
-                    ("urlAuthorize", "authorize"),
-                    ("urlAccessToken", "token"),
-                    ("urlRevokeToken", "revoke"),
-                    ("urlResourceOwnerDetails", "me"),
-                ] {
-                    file["options"][key] = json!(format!("{base}/{{{{connection.shop}}}}/{route}"));
+                let port = self.port;
+                for (key, route) in ROUTES {
+                    file["options"][key] = json!(match self.server.quirk {
+                        Quirk::HostParameter => format!(
+                            "https://{{{{connection.shop}}}}.localhost:{port}/admin/{route}"
+                        ),
+                        _ => format!("{base}/{{{{connection.shop}}}}/{route}"),
+                    });
                 }
             }
         }
@@ -234,7 +288,15 @@ impl QuirkyServer {
     }
 }
 
-/// The shop a [`Quirk::PathParameter`] server serves.
+/// Each URL key of a provider file and the route it names.
+const ROUTES: [(&str, &str); 4] = [
+    ("urlAuthorize", "authorize"),
+    ("urlAccessToken", "token"),
+    ("urlRevokeToken", "revoke"),
+    ("urlResourceOwnerDetails", "me"),
+];
+
+/// The shop a [`Quirk::PathParameter`] or [`Quirk::HostParameter`] server serves.
 pub const SHOP: &str = "acme-shop";
 
 fn headers_of(headers: &HeaderMap) -> BTreeMap<String, String> {
@@ -253,25 +315,39 @@ fn refuse(status: StatusCode, error: &str, why: &str) -> Response {
 }
 
 impl Server {
+    /// Keeps the request to `route` whose first path segment is `segment`; says whether this
+    /// server serves the shop it names.
     fn keep(
         &self,
         route: &str,
-        shop: &str,
+        segment: &str,
         params: &BTreeMap<String, String>,
         headers: &HeaderMap,
-    ) {
+    ) -> bool {
+        let (shop, served) = self.shop_of(segment, headers);
         self.seen.lock().expect("the log").push(Seen {
             route: route.into(),
-            shop: shop.into(),
+            shop,
             params: params.clone(),
             headers: headers_of(headers),
         });
+        served
     }
 
-    fn shop_ok(&self, shop: &str) -> bool {
+    /// The shop a request names, and whether this server serves it: for [`Quirk::HostParameter`]
+    /// the host's first label (under the path `/admin`), else the first path segment.
+    fn shop_of(&self, segment: &str, headers: &HeaderMap) -> (String, bool) {
         match self.quirk {
-            Quirk::PathParameter => shop == SHOP,
-            _ => shop == "fixed",
+            Quirk::HostParameter => {
+                let host = headers
+                    .get("host")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default();
+                let label = host.split_once(".localhost").map_or(host, |(l, _)| l);
+                (label.to_string(), label == SHOP && segment == "admin")
+            }
+            Quirk::PathParameter => (segment.to_string(), segment == SHOP),
+            _ => (segment.to_string(), segment == "fixed"),
         }
     }
 
@@ -292,7 +368,7 @@ async fn authorize(
     Query(params): Query<BTreeMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
-    server.keep("authorize", &shop, &params, &headers);
+    let served = server.keep("authorize", &shop, &params, &headers);
     let Some(redirect) = params.get("redirect_uri").cloned() else {
         return refuse(
             StatusCode::BAD_REQUEST,
@@ -307,7 +383,7 @@ async fn authorize(
             .append_pair("state", params.get("state").map_or("", String::as_str));
         Redirect::to(back.as_str()).into_response()
     };
-    if !server.shop_ok(&shop) || params.get("client_id").map(String::as_str) != Some(CLIENT_ID) {
+    if !served || params.get("client_id").map(String::as_str) != Some(CLIENT_ID) {
         return fail(&mut back, "unauthorized_client");
     }
     let challenge = params.get("code_challenge").cloned();
@@ -374,8 +450,7 @@ async fn token(
     headers: HeaderMap,
     axum::Form(form): axum::Form<BTreeMap<String, String>>,
 ) -> Response {
-    server.keep("token", &shop, &form, &headers);
-    if !server.shop_ok(&shop) {
+    if !server.keep("token", &shop, &form, &headers) {
         return refuse(StatusCode::NOT_FOUND, "invalid_request", "no such shop");
     }
     let Some((id, secret, by_basic)) = client_auth(&headers, &form) else {
@@ -515,8 +590,7 @@ async fn revoke(
     headers: HeaderMap,
     axum::Form(form): axum::Form<BTreeMap<String, String>>,
 ) -> Response {
-    server.keep("revoke", &shop, &form, &headers);
-    if !server.shop_ok(&shop) {
+    if !server.keep("revoke", &shop, &form, &headers) {
         return StatusCode::NOT_FOUND.into_response();
     }
     if let Some(token) = form.get("token") {
@@ -533,9 +607,103 @@ async fn me(
     Path(shop): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    server.keep("me", &shop, &BTreeMap::new(), &headers);
-    if !server.shop_ok(&shop) {
+    if !server.keep("me", &shop, &BTreeMap::new(), &headers) {
         return StatusCode::NOT_FOUND.into_response();
     }
     axum::Json(json!({"id": "u-1", "name": "Quirky Person"})).into_response()
+}
+
+/// The TLS side of [`Quirk::HostParameter`]: a test CA, a certificate it issued for the shop's
+/// host, and a listener that serves over TLS with it.
+mod tls {
+    use std::sync::Arc;
+
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    use tokio::net::{TcpListener, TcpStream};
+    use tokio_rustls::TlsAcceptor;
+    use tokio_rustls::server::TlsStream;
+
+    use super::SocketAddr;
+
+    /// A CA of the test's own and a server certificate it issued.
+    pub struct TestCa {
+        ca_pem: String,
+        cert: CertificateDer<'static>,
+        key: PrivateKeyDer<'static>,
+    }
+
+    impl TestCa {
+        /// A new CA, and a certificate for `host` issued by it.
+        pub fn new(host: &str) -> Self {
+            let mut ca = CertificateParams::new(Vec::<String>::new()).expect("CA parameters");
+            ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+            ca.distinguished_name
+                .push(DnType::CommonName, "authbridge quirky test CA");
+            let ca = CertifiedIssuer::self_signed(ca, KeyPair::generate().expect("a CA key"))
+                .expect("a CA certificate");
+            let key = KeyPair::generate().expect("a server key");
+            let cert = CertificateParams::new(vec![host.to_string()])
+                .expect("server parameters")
+                .signed_by(&key, &ca)
+                .expect("a server certificate");
+            TestCa {
+                ca_pem: ca.pem(),
+                cert: cert.der().clone(),
+                key: PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+            }
+        }
+
+        /// The CA's certificate in a PEM file.
+        pub fn pem_file(&self) -> tempfile::NamedTempFile {
+            let file = tempfile::NamedTempFile::new().expect("a CA file");
+            std::fs::write(file.path(), &self.ca_pem).expect("writing the CA file");
+            file
+        }
+    }
+
+    /// A TCP listener whose connections are served over TLS.
+    pub struct TlsListener {
+        tcp: TcpListener,
+        acceptor: TlsAcceptor,
+    }
+
+    impl TlsListener {
+        /// Serves `tcp` with `ca`'s server certificate.
+        pub fn new(tcp: TcpListener, ca: &TestCa) -> Self {
+            let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+                rustls::crypto::ring::default_provider(),
+            ))
+            .with_safe_default_protocol_versions()
+            .expect("TLS 1.2 and 1.3")
+            .with_no_client_auth()
+            .with_single_cert(vec![ca.cert.clone()], ca.key.clone_key())
+            .expect("the server certificate");
+            TlsListener {
+                tcp,
+                acceptor: TlsAcceptor::from(Arc::new(config)),
+            }
+        }
+    }
+
+    impl axum::serve::Listener for TlsListener {
+        type Io = TlsStream<TcpStream>;
+        type Addr = SocketAddr;
+
+        async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+            loop {
+                let Ok((tcp, addr)) = self.tcp.accept().await else {
+                    continue;
+                };
+                // A client that refuses the certificate ends the handshake: wait for the next.
+                if let Ok(tls) = self.acceptor.accept(tcp).await {
+                    return (tls, addr);
+                }
+            }
+        }
+
+        fn local_addr(&self) -> std::io::Result<Self::Addr> {
+            self.tcp.local_addr()
+        }
+    }
 }

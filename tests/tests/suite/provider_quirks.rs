@@ -2,7 +2,8 @@
 //! the configurable authorization server of `authbridge_tests::quirky` (on 127.0.0.1), behaving
 //! like that class; then connect (start, link, provider, return) → read (`GET /tokens/{tag}`) →
 //! refresh (`POST /tokens/{tag}/refresh`) → revoke (deleting the connection). Needs no server of
-//! the test command but the emulator (for the DynamoDB runs).
+//! the test command but the emulator (for the DynamoDB runs). The host quirk's server is
+//! `https://acme-shop.localhost:PORT`, trusted through the private-CA setting.
 
 use std::time::{Duration, SystemTime};
 
@@ -29,6 +30,7 @@ async fn stack_for(b: Backend, server: &QuirkyServer) -> (TestStack, String) {
         b,
         StackOptions {
             providers: vec![(PROVIDER.into(), server.provider_file().to_string())],
+            extra_ca: server.ca_file().map(Into::into),
             ..Default::default()
         },
     )
@@ -42,17 +44,18 @@ async fn stack_for(b: Backend, server: &QuirkyServer) -> (TestStack, String) {
 /// The start's extra fields for `quirk`: the shop for a path parameter.
 fn start_fields(quirk: Quirk) -> Value {
     match quirk {
-        Quirk::PathParameter => json!({"connection": {"shop": SHOP}}),
+        Quirk::PathParameter | Quirk::HostParameter => json!({"connection": {"shop": SHOP}}),
         _ => json!({}),
     }
 }
 
 /// The whole flow: start, open the link, the provider approves at once, the browser comes back.
-async fn connect(s: &TestStack, client: &str, quirk: Quirk) {
+async fn connect(s: &TestStack, server: &QuirkyServer, client: &str, quirk: Quirk) {
     let browser = Browser::default();
     let link = s.start_link(client, TAG, start_fields(quirk)).await;
     let authorize = browser.open(&link).await;
-    let approved = stack::http()
+    let approved = server
+        .browser()
         .get(authorize)
         .send()
         .await
@@ -82,7 +85,7 @@ async fn refresh(s: &TestStack, etag: &str) -> Answer {
 async fn connect_read_refresh_revoke(b: Backend, quirk: Quirk) {
     let server = QuirkyServer::start(quirk).await;
     let (s, client) = stack_for(b, &server).await;
-    connect(&s, &client, quirk).await;
+    connect(&s, &server, &client, quirk).await;
 
     // Read: a usable token, with what it must be used with.
     let (status, etag, read) = get_token(&s, TAG).await;
@@ -186,6 +189,16 @@ async fn connect_read_refresh_revoke(b: Backend, quirk: Quirk) {
                 assert_eq!(request.shop, SHOP, "every URL names the shop");
             }
         }
+        Quirk::HostParameter => {
+            assert_eq!(metadata["shop"], SHOP);
+            let routes: Vec<_> = server.requests().into_iter().map(|r| r.route).collect();
+            for route in ["authorize", "token", "me", "revoke"] {
+                assert!(routes.iter().any(|r| r == route), "{route}: {routes:?}");
+            }
+            for request in server.requests() {
+                assert_eq!(request.shop, SHOP, "every request at the shop's own host");
+            }
+        }
     }
 }
 
@@ -274,7 +287,7 @@ async fn events_of(s: &TestStack) -> Vec<String> {
 async fn a_stated_refresh_token_end_is_announced_once_then_lapses(b: Backend) {
     let server = QuirkyServer::start(Quirk::RefreshTokenLifetime).await;
     let (s, client) = stack_for(b, &server).await;
-    connect(&s, &client, Quirk::RefreshTokenLifetime).await;
+    connect(&s, &server, &client, Quirk::RefreshTokenLifetime).await;
     assert_eq!(
         record(&s, TAG).await.connection_status(),
         ConnectionStatus::Active
@@ -331,6 +344,7 @@ on_both_backends!(
     refresh_token_lifetime = connect_read_refresh_revoke(Quirk::RefreshTokenLifetime),
     extra_parameters_and_headers = connect_read_refresh_revoke(Quirk::ExtraParameters),
     connection_parameter_in_the_path = connect_read_refresh_revoke(Quirk::PathParameter),
+    connection_parameter_in_the_host = connect_read_refresh_revoke(Quirk::HostParameter),
     a_bad_connection_parameter_is_refused_naming_it,
     a_stated_refresh_token_end_is_announced_once_then_lapses,
 );
