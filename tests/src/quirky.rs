@@ -40,7 +40,9 @@ pub const CLIENT_SECRET: &str = "quirky-secret";
 /// One class of quirks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Quirk {
-    /// Answers `instance_url` and `api_domain` with every token (Salesforce, Zoho).
+    /// Answers `instance_url` and `api_domain` with every token (Salesforce, Zoho), and nested
+    /// `team.id` and `authed_user.id` with the first (Slack); a refresh answers another
+    /// `api_domain` and `signature` (an instance that moved).
     TokenValues,
     /// Redirects with `realmId` and `accounts-server` (QuickBooks, Zoho); the token endpoint is
     /// reached at that accounts server.
@@ -66,6 +68,10 @@ pub enum Quirk {
     /// host is refused.
     HostParameter,
 }
+
+/// The `api_domain` a [`Quirk::TokenValues`] refresh answers (the first answer says
+/// `https://www.zohoapis.eu`).
+pub const MOVED_API_DOMAIN: &str = "https://www.zohoapis.com";
 
 /// The refresh token's lifetime [`Quirk::RefreshTokenLifetime`] states.
 pub const REFRESH_TOKEN_LIFETIME: i64 = 3 * 24 * 3600;
@@ -226,7 +232,9 @@ impl QuirkyServer {
                     json!({
                         "instance_url": {"secret": false, "pattern": "http://127\\.0\\.0\\.1:[0-9]+", "example": base},
                         "api_domain": {"secret": false},
-                        "signature": {"secret": true}
+                        "signature": {"secret": true},
+                        "team.id": {"secret": false, "as": "team_id"},
+                        "authed_user.id": {"secret": false, "as": "authed_user_id"}
                     }),
                 );
                 // Later URLs go to the instance the token names.
@@ -480,6 +488,7 @@ async fn token(
         );
     }
     let param = |name: &str| form.get(name).map(String::as_str);
+    let refreshing = param("grant_type") == Some("refresh_token");
     match param("grant_type") {
         Some("authorization_code") => {
             let challenge = {
@@ -547,32 +556,42 @@ async fn token(
         issued.access.insert(access.clone(), true);
         issued.refresh.insert(refresh.clone(), true);
     }
-    let mut answer: BTreeMap<&str, String> = BTreeMap::from([
-        ("access_token", access),
-        ("refresh_token", refresh),
-        ("token_type", "bearer".to_string()),
-        ("expires_in", "3600".to_string()),
-    ]);
+    let mut answer = json!({
+        "access_token": access,
+        "refresh_token": refresh,
+        "token_type": "bearer",
+        "expires_in": 3600,
+    });
     match server.quirk {
         Quirk::NoExpiresIn => {
-            answer.remove("expires_in");
+            if let Some(answer) = answer.as_object_mut() {
+                answer.remove("expires_in");
+            }
         }
         Quirk::RefreshTokenLifetime => {
-            answer.insert(
-                "refresh_token_expires_in",
-                REFRESH_TOKEN_LIFETIME.to_string(),
-            );
+            answer["refresh_token_expires_in"] = json!(REFRESH_TOKEN_LIFETIME);
+        }
+        Quirk::TokenValues if refreshing => {
+            answer["instance_url"] = json!(server.base);
+            answer["api_domain"] = json!(MOVED_API_DOMAIN);
+            answer["signature"] = json!("sig-secret-value-2");
         }
         Quirk::TokenValues => {
-            answer.insert("instance_url", server.base.clone());
-            answer.insert("api_domain", "https://www.zohoapis.eu".to_string());
-            answer.insert("signature", "sig-secret-value".to_string());
+            answer["instance_url"] = json!(server.base);
+            answer["api_domain"] = json!("https://www.zohoapis.eu");
+            answer["signature"] = json!("sig-secret-value");
+            answer["team"] = json!({"id": "T9TK3CUKW", "name": "Quirky Team"});
+            answer["authed_user"] = json!({"id": "U1234", "scope": "chat:write"});
         }
         _ => {}
     }
     if server.quirk == Quirk::FormResponse {
+        let pairs = answer.as_object().into_iter().flatten().map(|(k, v)| {
+            let text = v.as_str().map_or_else(|| v.to_string(), str::to_string);
+            (k.clone(), text)
+        });
         let body = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(answer.iter())
+            .extend_pairs(pairs)
             .finish();
         return (
             StatusCode::OK,
@@ -581,7 +600,7 @@ async fn token(
         )
             .into_response();
     }
-    axum::Json(json!(answer)).into_response()
+    axum::Json(answer).into_response()
 }
 
 async fn revoke(

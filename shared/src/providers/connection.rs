@@ -1,8 +1,11 @@
 //! What one connection adds to a provider: the parameters a start supplies (Shopify's `shop`,
 //! Zendesk's `subdomain`) or a client fixes (Okta's org URL), and the values captured from the
 //! authorization redirect (QuickBooks' `realmId`, Zoho's `accounts-server`) and from the token
-//! response (Salesforce's `instance_url`, Zoho's `api_domain`). Every one has a name, usable in a
-//! provider URL as `{{connection.NAME}}` and stored on the connection as its metadata.
+//! response (Salesforce's `instance_url`, Zoho's `api_domain`, Slack's nested `team.id`). Every one
+//! has a name, usable in a provider URL as `{{connection.NAME}}` and stored on the connection as its
+//! metadata. A refresh answer that carries a captured value again replaces the stored one
+//! ([`ConnectionSpec::recapture`]): Salesforce answers `instance_url` on every refresh, and it
+//! changes when the org moves.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -157,8 +160,18 @@ pub struct CaptureSpec {
 pub enum CaptureSource {
     /// A query parameter of the authorization response (the redirect back to authbridge).
     Redirect,
-    /// A member of the token endpoint's response.
+    /// A member of the token endpoint's response; a dotted key (`team.id`) names a member of a
+    /// nested object when the response has no member of that whole name.
     TokenResponse,
+}
+
+impl CaptureSource {
+    fn place(self) -> &'static str {
+        match self {
+            CaptureSource::Redirect => "redirect",
+            CaptureSource::TokenResponse => "token response",
+        }
+    }
 }
 
 /// One resolved capture: where from, under which key, and its rules.
@@ -336,34 +349,49 @@ impl ConnectionSpec {
     }
 
     /// The values `source` carries: `read` gives the value of a key (a redirect's query
-    /// parameter, a token response's member).
-    pub fn capture<'a>(
+    /// parameter, a token response's member). A required value that is missing fails.
+    pub fn capture(
         &self,
         source: CaptureSource,
-        read: impl Fn(&str) -> Option<&'a str>,
+        read: impl Fn(&str) -> Option<String>,
+    ) -> Result<Captured, ConnectionError> {
+        self.read_captures(source, read, false)
+    }
+
+    /// The values a later answer of `source` carries again (a refresh answer's `instance_url`),
+    /// each checked: they replace the stored ones; a value it leaves out, required or not, keeps
+    /// the stored one.
+    pub fn recapture(
+        &self,
+        source: CaptureSource,
+        read: impl Fn(&str) -> Option<String>,
+    ) -> Result<Captured, ConnectionError> {
+        self.read_captures(source, read, true)
+    }
+
+    fn read_captures(
+        &self,
+        source: CaptureSource,
+        read: impl Fn(&str) -> Option<String>,
+        all_optional: bool,
     ) -> Result<Captured, ConnectionError> {
         let mut captured = Captured::default();
         for capture in self.captures.iter().filter(|c| c.source == source) {
             let Some(value) = read(&capture.key) else {
-                if capture.spec.optional {
+                if capture.spec.optional || all_optional {
                     continue;
                 }
                 return Err(ConnectionError::MissingCapture {
-                    place: match source {
-                        CaptureSource::Redirect => "redirect".into(),
-                        CaptureSource::TokenResponse => "token response".into(),
-                    },
+                    place: source.place().into(),
                     key: capture.key.clone(),
                 });
             };
-            check(capture.name.as_str(), capture.spec.pattern.as_ref(), value)?;
+            check(capture.name.as_str(), capture.spec.pattern.as_ref(), &value)?;
             let name = capture.name.to_string();
             if capture.spec.secret {
-                captured
-                    .secret
-                    .insert(name, SecretString::from(value.to_string()));
+                captured.secret.insert(name, SecretString::from(value));
             } else {
-                captured.public.insert(name, value.to_string());
+                captured.public.insert(name, value);
             }
         }
         Ok(captured)

@@ -173,6 +173,12 @@ impl ProviderDefinition {
         for (key, source, captures) in sources {
             for (from, c) in captures {
                 let field = format!("{key}.{from}");
+                if source == CaptureSource::TokenResponse && from.split('.').any(str::is_empty) {
+                    return Err((
+                        field,
+                        "a dotted key names nested members: no part may be empty".into(),
+                    ));
+                }
                 let name = match &c.name {
                     Some(name) => name.clone(),
                     None => ValueName::parse(from)

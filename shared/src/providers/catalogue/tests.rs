@@ -374,6 +374,14 @@ fn the_quirk_keys_parse_and_their_errors_name_file_and_key() {
             json!({"captureFromRedirect": {"accounts-server": {"secret": false}}}),
             "acme.json: captureFromRedirect.accounts-server",
         ),
+        (
+            json!({"captureFromToken": {"team..id": {"secret": false, "as": "team_id"}}}),
+            "acme.json: captureFromToken.team..id",
+        ),
+        (
+            json!({"captureFromToken": {"team.id": {"secret": false}}}),
+            "acme.json: captureFromToken.team.id",
+        ),
     ];
     for (extra, expected) in cases {
         let msg = refused(extra.clone());
