@@ -2,8 +2,9 @@
 //! real providers' quirks at a time ([`Quirk`]): it answers `instance_url` / `api_domain` with the
 //! token, redirects with `realmId` / `accounts-server`, refuses PKCE, wants `client_secret_post`,
 //! answers form-encoded, leaves out `expires_in`, states `refresh_token_expires_in`, wants extra
-//! parameters and headers, or serves each connection under its own path segment or at its own
-//! host (`{shop}.localhost`, over TLS with a certificate from a test CA of its own).
+//! parameters and headers, serves each connection under its own path segment or at its own
+//! host (`{shop}.localhost`, over TLS with a certificate from a test CA of its own), or wants its
+//! revocation shaped otherwise than its token requests (Calendly, Notion).
 //!
 //! Why our own rather than options on the OpenID Connect test server: each quirk is a refusal the
 //! real provider makes (a PKCE challenge refused, Basic authentication refused, a request without
@@ -67,7 +68,16 @@ pub enum Quirk {
     /// `{shop}.myshopify.com`, Zendesk's `{subdomain}.zendesk.com`, an Okta org's host); any other
     /// host is refused.
     HostParameter,
+    /// Wants HTTP Basic on the token requests but the client's credentials in the revocation's
+    /// form body, and refuses Basic there (Calendly).
+    RevokeSecretPost,
+    /// Wants the revocation as a JSON body `{"token": …}` with Basic authentication and a
+    /// `Notion-Version` header (Notion); refuses a form body.
+    RevokeJson,
 }
+
+/// The `Notion-Version` a [`Quirk::RevokeJson`] revocation must carry.
+pub const REVOCATION_VERSION: &str = "2025-09-03";
 
 /// The `api_domain` a [`Quirk::TokenValues`] refresh answers (the first answer says
 /// `https://www.zohoapis.eu`).
@@ -273,6 +283,16 @@ impl QuirkyServer {
                 add(&mut file, "refreshParams", json!({"expires_in": "7200"}));
                 add(&mut file, "tokenHeaders", json!({"X-Api-Version": "2"}));
             }
+            Quirk::RevokeSecretPost => add(
+                &mut file,
+                "revocation",
+                json!({"authMethod": "client_secret_post"}),
+            ),
+            Quirk::RevokeJson => add(
+                &mut file,
+                "revocation",
+                json!({"body": "json", "headers": {"Notion-Version": REVOCATION_VERSION}}),
+            ),
             Quirk::PathParameter | Quirk::HostParameter => {
                 add(
                     &mut file,
@@ -478,6 +498,13 @@ async fn token(
             "client_secret_post only",
         );
     }
+    if server.quirk == Quirk::RevokeSecretPost && !by_basic {
+        return refuse(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "client_secret_basic only",
+        );
+    }
     if server.quirk == Quirk::ExtraParameters
         && headers.get("x-api-version").and_then(|v| v.to_str().ok()) != Some("2")
     {
@@ -603,14 +630,55 @@ async fn token(
     axum::Json(answer).into_response()
 }
 
+/// A revocation's body, form-encoded or (with a JSON content type) a JSON object of strings.
+fn revocation_body(headers: &HeaderMap, body: &[u8]) -> Option<BTreeMap<String, String>> {
+    if !form_is_json(headers) {
+        return serde_urlencoded::from_bytes(body).ok();
+    }
+    let object: serde_json::Map<String, Value> = serde_json::from_slice(body).ok()?;
+    object
+        .into_iter()
+        .map(|(k, v)| Some((k, v.as_str()?.to_string())))
+        .collect()
+}
+
 async fn revoke(
     State(server): State<Arc<Server>>,
     Path(shop): Path<String>,
     headers: HeaderMap,
-    axum::Form(form): axum::Form<BTreeMap<String, String>>,
+    body: axum::body::Bytes,
 ) -> Response {
+    let Some(form) = revocation_body(&headers, &body) else {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "unreadable body",
+        );
+    };
     if !server.keep("revoke", &shop, &form, &headers) {
         return StatusCode::NOT_FOUND.into_response();
+    }
+    let auth = client_auth(&headers, &form);
+    let known = auth
+        .as_ref()
+        .is_some_and(|(id, secret, _)| id == CLIENT_ID && secret == CLIENT_SECRET);
+    let is_json = form_is_json(&headers);
+    let refused = match server.quirk {
+        Quirk::RevokeSecretPost => !known || auth.is_some_and(|(_, _, by_basic)| by_basic),
+        Quirk::RevokeJson => {
+            !known
+                || !is_json
+                || headers.get("notion-version").and_then(|v| v.to_str().ok())
+                    != Some(REVOCATION_VERSION)
+        }
+        _ => false,
+    };
+    if refused {
+        return refuse(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "not the revocation this provider wants",
+        );
     }
     if let Some(token) = form.get("token") {
         let mut issued = server.issued.lock().expect("the tokens");
@@ -619,6 +687,13 @@ async fn revoke(
         }
     }
     StatusCode::OK.into_response()
+}
+
+fn form_is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"))
 }
 
 async fn me(

@@ -15,7 +15,8 @@ use authbridge::store::PageRequest;
 use authbridge_tests::Backend;
 use authbridge_tests::on_both_backends;
 use authbridge_tests::quirky::{
-    CLIENT_ID, CLIENT_SECRET, MOVED_API_DOMAIN, Quirk, QuirkyServer, REFRESH_TOKEN_LIFETIME, SHOP,
+    CLIENT_ID, CLIENT_SECRET, MOVED_API_DOMAIN, Quirk, QuirkyServer, REFRESH_TOKEN_LIFETIME,
+    REVOCATION_VERSION, SHOP,
 };
 use authbridge_tests::stack::{self, Browser, StackOptions, TEST_API_TOKEN, TestStack, location};
 use authbridge_tests::tokens::{Answer, get_token, record, send, tag_of};
@@ -204,6 +205,21 @@ async fn connect_read_refresh_revoke(b: Backend, quirk: Quirk) {
                 assert_eq!(request.shop, SHOP, "every URL names the shop");
             }
         }
+        Quirk::RevokeSecretPost => {
+            let revoke = &server.requests_to("revoke")[0];
+            assert_eq!(revoke.params["client_secret"], CLIENT_SECRET);
+            assert!(!revoke.headers.contains_key("authorization"));
+            for request in &tokens {
+                assert!(request.headers["authorization"].starts_with("Basic "));
+            }
+        }
+        Quirk::RevokeJson => {
+            let revoke = &server.requests_to("revoke")[0];
+            assert_eq!(revoke.headers["content-type"], "application/json");
+            assert_eq!(revoke.headers["notion-version"], REVOCATION_VERSION);
+            assert!(revoke.headers["authorization"].starts_with("Basic "));
+            assert_eq!(revoke.params.keys().collect::<Vec<_>>(), ["token"]);
+        }
         Quirk::HostParameter => {
             assert_eq!(metadata["shop"], SHOP);
             let routes: Vec<_> = server.requests().into_iter().map(|r| r.route).collect();
@@ -360,6 +376,9 @@ on_both_backends!(
     extra_parameters_and_headers = connect_read_refresh_revoke(Quirk::ExtraParameters),
     connection_parameter_in_the_path = connect_read_refresh_revoke(Quirk::PathParameter),
     connection_parameter_in_the_host = connect_read_refresh_revoke(Quirk::HostParameter),
+    revocation_with_its_own_client_authentication =
+        connect_read_refresh_revoke(Quirk::RevokeSecretPost),
+    revocation_as_a_json_body = connect_read_refresh_revoke(Quirk::RevokeJson),
     a_bad_connection_parameter_is_refused_naming_it,
     a_stated_refresh_token_end_is_announced_once_then_lapses,
 );

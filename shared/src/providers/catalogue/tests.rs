@@ -297,6 +297,37 @@ async fn request_quirks_are_read_from_the_files() {
     assert_eq!(dropbox.quirks.token_response, TokenResponseFormat::Json);
     let hubspot = resolve("hubspot", json!({})).await;
     assert_eq!(hubspot.token_auth_method, TokenAuthMethod::ClientSecretPost);
+
+    // Calendly: Basic at the token endpoint, the credentials in the revocation's body.
+    let calendly = resolve("calendly", json!({})).await;
+    assert_eq!(
+        calendly.token_auth_method,
+        TokenAuthMethod::ClientSecretBasic
+    );
+    let revocation = &calendly.quirks.revocation;
+    assert_eq!(
+        revocation.auth_method,
+        Some(TokenAuthMethod::ClientSecretPost)
+    );
+    assert_eq!(revocation.body, RevocationBody::Form);
+    // Notion: a JSON body with its API version.
+    let notion = resolve("notion", json!({})).await;
+    let revocation = &notion.quirks.revocation;
+    assert_eq!(revocation.auth_method, None);
+    assert_eq!(revocation.body, RevocationBody::Json);
+    let headers: Vec<_> = revocation.headers.iter().collect();
+    assert_eq!(headers, [("Notion-Version", "2025-09-03")]);
+    assert_eq!(
+        notion
+            .fixed_endpoints()
+            .unwrap()
+            .revocation
+            .unwrap()
+            .as_str(),
+        "https://api.notion.com/v1/oauth/revoke"
+    );
+    // Everyone else: RFC 7009's form, authenticated as at the token endpoint.
+    assert_eq!(hubspot.quirks.revocation, Default::default());
 }
 
 /// A provider file: the JSON of `extra` merged into a minimal valid definition.
@@ -373,6 +404,18 @@ fn the_quirk_keys_parse_and_their_errors_name_file_and_key() {
         (
             json!({"captureFromRedirect": {"accounts-server": {"secret": false}}}),
             "acme.json: captureFromRedirect.accounts-server",
+        ),
+        (
+            json!({"revocation": {"body": "xml"}}),
+            "acme.json: revocation.body",
+        ),
+        (
+            json!({"revocation": {"headers": {"Authorization": "x"}}}),
+            "acme.json: revocation.headers",
+        ),
+        (
+            json!({"revocation": {"authMethod": "private_key_jwt"}}),
+            "acme.json: revocation.authMethod",
         ),
         (
             json!({"captureFromToken": {"team..id": {"secret": false, "as": "team_id"}}}),
