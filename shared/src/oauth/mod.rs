@@ -15,6 +15,7 @@ pub mod mail;
 pub mod outbound;
 pub mod owner;
 pub mod recapture;
+pub mod reconnect;
 pub mod records;
 pub mod refresh;
 pub mod revocation;

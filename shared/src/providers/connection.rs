@@ -397,6 +397,23 @@ impl ConnectionSpec {
         Ok(captured)
     }
 
+    /// The values a start supplied to the connection whose metadata is `metadata`: the parameters
+    /// neither the client nor the provider fixes (Shopify's `shop`), which a start replacing the
+    /// connection must supply again. Captured values and fixed parameters are left out.
+    pub fn supplied_by_start(
+        &self,
+        metadata: &BTreeMap<String, String>,
+    ) -> BTreeMap<String, String> {
+        self.parameters
+            .iter()
+            .filter(|(name, spec)| !spec.per_client && !self.fixed.contains_key(*name))
+            .filter_map(|(name, _)| {
+                let value = metadata.get(name.as_str())?;
+                Some((name.to_string(), value.clone()))
+            })
+            .collect()
+    }
+
     /// The parameter named `name`.
     pub fn parameter(&self, name: &str) -> Option<&ParameterSpec> {
         ValueName::parse(name)

@@ -8,11 +8,16 @@
 use std::time::{Duration, SystemTime};
 
 use authbridge::clock;
+use authbridge::console::connections::{self as console_connections, ConnectRequest};
+use authbridge::console::{ConsoleSessions, ConsoleSettings, SignedIn};
 use authbridge::domain::journal::Subject;
 use authbridge::domain::{ConnectionStatus, StoredToken};
+use authbridge::domain::{Role, User, UserSource};
+use authbridge::oauth::connections::revoke_connection;
 use authbridge::oauth::refresh::{LAPSED, Refresher};
 use authbridge::store::PageRequest;
 use authbridge_tests::Backend;
+use authbridge_tests::login::email_of;
 use authbridge_tests::on_both_backends;
 use authbridge_tests::quirky::{
     CLIENT_ID, CLIENT_SECRET, MOVED_API_DOMAIN, Quirk, QuirkyServer, REFRESH_TOKEN_LIFETIME,
@@ -52,9 +57,15 @@ fn start_fields(quirk: Quirk) -> Value {
 
 /// The whole flow: start, open the link, the provider approves at once, the browser comes back.
 async fn connect(s: &TestStack, server: &QuirkyServer, client: &str, quirk: Quirk) {
-    let browser = Browser::default();
     let link = s.start_link(client, TAG, start_fields(quirk)).await;
-    let authorize = browser.open(&link).await;
+    follow(server, &link).await;
+}
+
+/// A started flow's one-time `link` followed: the provider approves at once, the browser comes
+/// back.
+async fn follow(server: &QuirkyServer, link: &str) {
+    let browser = Browser::default();
+    let authorize = browser.open(link).await;
     let approved = server
         .browser()
         .get(authorize)
@@ -259,6 +270,85 @@ async fn a_bad_connection_parameter_is_refused_naming_it(b: Backend) {
     assert!(server.requests().is_empty());
 }
 
+/// A connection that needs reauthorization answers 409 with the start that makes it again, naming
+/// the shop the first start supplied (and no captured value); that start, sent as given, connects
+/// the same shop again. The console's Reconnect starts with the shop too.
+async fn reconnecting_names_the_connection_parameters(b: Backend) {
+    let server = QuirkyServer::start(Quirk::PathParameter).await;
+    let (s, client) = stack_for(b, &server).await;
+    connect(&s, &server, &client, Quirk::PathParameter).await;
+    let ended = revoke_connection(&s.stack.oauth, &tag_of(TAG), clock::now())
+        .await
+        .expect("revoking the connection");
+    assert!(ended.is_some_and(|r| r.revoked()));
+
+    let (status, _, answer) = get_token(&s, TAG).await;
+    assert_eq!(status, 409, "{answer}");
+    let start = &answer["reauthorize"]["body"];
+    assert_eq!(start["connection"], json!({"shop": SHOP}), "{answer}");
+    assert_eq!(start["replace"], true);
+    let response = s.post_start(start).await;
+    assert_eq!(response.status(), 200, "the hint is a start as it stands");
+    let started: Value = response.json().await.expect("a JSON answer");
+    follow(&server, started["url"].as_str().expect("a link")).await;
+    let (status, _, read) = get_token(&s, TAG).await;
+    assert_eq!(status, 200, "connected again: {read}");
+    assert_eq!(read["metadata"]["shop"], SHOP);
+
+    // The console's Reconnect, by a user who may touch every connection.
+    revoke_connection(&s.stack.oauth, &tag_of(TAG), clock::now())
+        .await
+        .expect("revoking again");
+    let signed = console_user(&s).await;
+    let urls = s
+        .stack
+        .oauth
+        .settings
+        .flow_urls(&s.base.as_str().parse().expect("a URI"))
+        .expect("the flow's addresses");
+    let existing = console_connections::get(&s.stack.oauth, &signed, &tag_of(TAG))
+        .await
+        .expect("the connection");
+    let started = console_connections::connect(
+        &s.stack.oauth,
+        &signed,
+        ConnectRequest {
+            client: existing.client,
+            tag: Some(existing.tag),
+            owner: existing.owner,
+            replace: true,
+        },
+        &urls,
+        clock::now(),
+    )
+    .await
+    .expect("Reconnect starts");
+    follow(&server, started.url.as_str()).await;
+    let (status, _, read) = get_token(&s, TAG).await;
+    assert_eq!(status, 200, "reconnected: {read}");
+    let authorizes = server.requests_to("authorize");
+    assert_eq!(authorizes.len(), 3);
+    assert!(
+        authorizes.iter().all(|r| r.shop == SHOP),
+        "the same shop each time"
+    );
+}
+
+/// A signed-in console user with every connection permission.
+async fn console_user(s: &TestStack) -> SignedIn {
+    let email = format!("{}@example.org", authbridge_tests::unique("oscar"));
+    let mut user = User::new(email_of(&email), UserSource::Local, clock::now());
+    user.grant_role(Role::Operator);
+    let users = &s.stack.oauth.app.stores.users;
+    users.create_user(&user, None).await.expect("a user");
+    let sessions = ConsoleSessions::of(&s.stack.oauth.app, ConsoleSettings::default());
+    let opened = sessions.open(&user, clock::now()).await.expect("a session");
+    sessions
+        .resolve(opened.cookie.expose(), clock::now())
+        .await
+        .expect("signed in")
+}
+
 /// The scheduled sweep, as token-refresh runs it.
 async fn sweep(s: &TestStack) {
     let event: token_refresh::ScheduledEvent =
@@ -380,5 +470,6 @@ on_both_backends!(
         connect_read_refresh_revoke(Quirk::RevokeSecretPost),
     revocation_as_a_json_body = connect_read_refresh_revoke(Quirk::RevokeJson),
     a_bad_connection_parameter_is_refused_naming_it,
+    reconnecting_names_the_connection_parameters,
     a_stated_refresh_token_end_is_announced_once_then_lapses,
 );

@@ -244,6 +244,32 @@ async fn quickbooks_and_salesforce_keep_what_the_token_alone_does_not_carry() {
 }
 
 #[tokio::test]
+async fn a_reconnect_supplies_what_the_first_start_supplied_and_nothing_else() {
+    let zendesk = resolve("zendesk", json!({})).await;
+    let metadata = supplied(&[("subdomain", "acme"), ("other", "x")]);
+    assert_eq!(
+        zendesk.connection.supplied_by_start(&metadata),
+        supplied(&[("subdomain", "acme")])
+    );
+    // Captured values are not parameters; values the client fixes are not a start's to give.
+    let salesforce = resolve("salesforce", json!({})).await;
+    let captured = supplied(&[("instance_url", "https://acme.my.salesforce.com")]);
+    assert!(
+        salesforce
+            .connection
+            .supplied_by_start(&captured)
+            .is_empty()
+    );
+    let okta = resolve(
+        "okta",
+        json!({"connection": {"org_url": "https://dev-1.okta.com"}}),
+    )
+    .await;
+    let fixed = supplied(&[("org_url", "https://dev-1.okta.com")]);
+    assert!(okta.connection.supplied_by_start(&fixed).is_empty());
+}
+
+#[tokio::test]
 async fn okta_and_keycloak_take_their_server_from_the_client_not_from_a_start() {
     let okta = resolve("okta", json!({})).await;
     let err = okta.fixed_endpoints().unwrap_err();
