@@ -354,6 +354,25 @@ async fn request_quirks_are_read_from_the_files() {
     );
     // Everyone else: RFC 7009's form, authenticated as at the token endpoint.
     assert_eq!(hubspot.quirks.revocation, Default::default());
+    // HubSpot's date-versioned OAuth API (its v1 token URL ends on 2027-02-16).
+    let endpoints = hubspot.fixed_endpoints().unwrap();
+    assert_eq!(
+        endpoints.token.as_str(),
+        "https://api.hubapi.com/oauth/2026-03/token"
+    );
+    assert_eq!(
+        endpoints.revocation.unwrap().as_str(),
+        "https://api.hubapi.com/oauth/2026-03/token/revoke"
+    );
+
+    // Shopify's expiring offline tokens: asked for at the exchange, refresh token rotated with
+    // 90 days from each use.
+    let shopify = resolve("shopify", json!({})).await;
+    let params: Vec<_> = shopify.quirks.token_params.iter().collect();
+    assert_eq!(params, [("expiring", "1")]);
+    let lifetime = shopify.quirks.refresh_token_lifetime.clone().unwrap();
+    assert_eq!(lifetime.seconds, Some(90 * 86_400));
+    assert_eq!(lifetime.since, LifetimeStart::LastUse);
 }
 
 /// A provider file: the JSON of `extra` merged into a minimal valid definition.
