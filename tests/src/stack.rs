@@ -53,6 +53,9 @@ pub struct StackOptions {
     pub timeouts: Timeouts,
     /// Where events go (nowhere by default); the bus is the emulator's.
     pub events: authbridge::events::EventSettings,
+    /// A PEM file of private CA certificates the provider calls trust, as
+    /// `AUTHBRIDGE_EXTRA_CA_FILE` names one; the process's roots when `None`.
+    pub extra_ca: Option<std::path::PathBuf>,
 }
 
 impl Default for StackOptions {
@@ -64,6 +67,7 @@ impl Default for StackOptions {
                 total: Duration::from_secs(5),
             },
             events: Default::default(),
+            extra_ca: None,
         }
     }
 }
@@ -140,7 +144,15 @@ pub async fn start_with_login(
         events,
         sdk: None,
     };
-    let http = OutboundHttp::new(options.timeouts).expect("an HTTP client");
+    let http = match &options.extra_ca {
+        // As the functions read AUTHBRIDGE_EXTRA_CA_FILE (`authbridge::tls`).
+        Some(file) => OutboundHttp::with_roots(
+            options.timeouts,
+            &authbridge::tls::TrustRoots::with_pem_file(file).expect("the private CA file"),
+        ),
+        None => OutboundHttp::new(options.timeouts),
+    }
+    .expect("an HTTP client");
     let providers = ProviderRegistry::load(Some(providers_dir.path()), http.client().clone())
         .expect("loading the test providers");
     let settings = OAuthSettings {

@@ -11,6 +11,7 @@ use crate::oauth::connections::{
     revoke_connection,
 };
 use crate::oauth::flow::{Initiator, StartRequest, Started, start};
+use crate::oauth::reconnect;
 use crate::oauth::revocation::Released;
 use crate::oauth::settings::FlowUrls;
 use crate::store::{Page, PageRequest};
@@ -102,19 +103,26 @@ pub async fn connect(
     now: Epoch,
 ) -> Result<Started, ConsoleError> {
     signed.require(Permission::Connect)?;
+    let mut connection = Default::default();
     if request.replace {
         let tag = match &request.tag {
             Some(tag) => tag.clone(),
             None => Tag::default_for(GrantType::AuthorizationCode, &request.client)
                 .map_err(|e| ConsoleError::invalid("tag", e.to_string()))?,
         };
-        get(ctx, signed, &tag).await?;
+        let existing = get(ctx, signed, &tag).await?;
+        // Reconnect reaches what the connection reached (a Shopify connection's shop).
+        if existing.client == request.client {
+            connection =
+                reconnect::start_parameters(ctx, &existing.client, &existing.health.metadata).await;
+        }
     }
     let start_request = StartRequest {
         client: request.client.to_string(),
         tag: request.tag.map(|t| t.to_string()),
         owner: request.owner.map(|o| o.to_string()),
         replace: request.replace,
+        connection,
         ..StartRequest::default()
     };
     Ok(start(ctx, start_request, urls, &initiator(signed), now).await?)

@@ -14,6 +14,8 @@ pub mod landing;
 pub mod mail;
 pub mod outbound;
 pub mod owner;
+pub mod recapture;
+pub mod reconnect;
 pub mod records;
 pub mod refresh;
 pub mod revocation;

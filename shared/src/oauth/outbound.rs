@@ -1,12 +1,15 @@
 //! The outbound HTTP client for talking to providers: no redirects followed (an OAuth client that
 //! follows redirects can be turned against internal hosts), connect and total timeouts, and server
 //! errors (5xx) surfaced as transport failures so they are never mistaken for an OAuth answer.
+//! Names under `localhost` resolve to loopback, as RFC 6761 asks ([`localhost`]).
 
 use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
 use oauth2::{AsyncHttpClient, HttpClientError, HttpRequest, HttpResponse};
+
+pub mod localhost;
 
 /// Timeouts of outbound calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,7 +40,7 @@ impl OutboundHttp {
         Self::with_roots(timeouts, crate::tls::process())
     }
 
-    /// A client with `timeouts` that trusts `roots`.
+    /// A client with `timeouts` that trusts `roots` (a private CA: [`crate::tls::EXTRA_CA_FILE`]).
     pub fn with_roots(
         timeouts: Timeouts,
         roots: &crate::tls::TrustRoots,
@@ -45,6 +48,7 @@ impl OutboundHttp {
         let client = roots
             .reqwest_builder()
             .redirect(reqwest::redirect::Policy::none())
+            .dns_resolver(std::sync::Arc::new(localhost::LocalhostResolver))
             .connect_timeout(timeouts.connect)
             .timeout(timeouts.total)
             .user_agent(concat!("authbridge/", env!("CARGO_PKG_VERSION")))

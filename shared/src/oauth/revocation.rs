@@ -22,6 +22,7 @@ use super::records::field;
 use crate::domain::token::TokenStatus;
 use crate::domain::{AccountKey, StoredToken, Tag};
 use crate::keys::reseal::record_id;
+use crate::providers::{RevocationBody, RevocationShape, TokenAuthMethod};
 use crate::store::{PageRequest, StoreError};
 
 /// Records read per page when looking for another holder of an account.
@@ -219,59 +220,95 @@ async fn try_revoke(ctx: &OAuthContext, record: &StoredToken) -> Result<Revoked,
     let secret = client_secret(ctx, &client)
         .await
         .map_err(|e| e.to_string())?;
-    send(
-        ctx,
-        &url,
-        &client.guid,
-        &secret,
-        auth_method(&provider),
-        &token,
+    // The provider's own shape of the request: its authentication, body and headers.
+    let shape = &provider.quirks.revocation;
+    let auth = match shape.auth_method {
+        Some(TokenAuthMethod::ClientSecretBasic) => ClientAuthMethod::Basic,
+        Some(TokenAuthMethod::ClientSecretPost) => ClientAuthMethod::Post,
+        None => auth_method(&provider),
+    };
+    let request = Revocation {
+        url: &url,
+        guid: &client.guid,
+        secret: &secret,
+        auth,
+        token: &token,
         hint,
-    )
-    .await
-    .map_err(|e| e.to_string())?;
+    };
+    send(ctx, &request, shape)
+        .await
+        .map_err(|e| e.to_string())?;
     Ok(revoked)
 }
 
-/// One revocation request (RFC 7009 §2.1), authenticated like a token request (RFC 6749 §2.3.1),
-/// taking at most what is left of the invocation ([`crate::deadline`]). oauth2's own revocation
-/// refuses plain-HTTP endpoints, which the provider checks already allow only on loopback, so the
-/// request is made here.
+/// What one revocation request says: where, who asks, how it authenticates, and which token.
+struct Revocation<'a> {
+    url: &'a url::Url,
+    guid: &'a str,
+    secret: &'a SecretString,
+    auth: ClientAuthMethod,
+    token: &'a SecretString,
+    hint: &'a str,
+}
+
+/// One revocation request (RFC 7009 §2.1), authenticated like a token request (RFC 6749 §2.3.1)
+/// and shaped as the provider asks (`shape`), taking at most what is left of the invocation
+/// ([`crate::deadline`]). oauth2's own revocation refuses plain-HTTP endpoints, which the provider
+/// checks already allow only on loopback, and knows no JSON body, so the request is made here.
 async fn send(
     ctx: &OAuthContext,
-    url: &url::Url,
-    guid: &str,
-    secret: &SecretString,
-    auth: ClientAuthMethod,
-    token: &SecretString,
-    hint: &str,
+    revocation: &Revocation<'_>,
+    shape: &RevocationShape,
 ) -> Result<(), GrantError> {
-    let mut form = vec![
-        ("token", token.expose_secret().to_string()),
-        ("token_type_hint", hint.to_string()),
-    ];
+    let mut body = vec![("token", revocation.token.expose_secret().to_string())];
+    if shape.body == RevocationBody::Form {
+        body.push(("token_type_hint", revocation.hint.to_string()));
+    }
     // Best effort, on the request path: never past what is left of the invocation.
     let Some(timeout) = crate::deadline::budget(ctx.settings.timeouts.total) else {
         return Err(GrantError::Unavailable(
             "the invocation's time ran out before the revocation".into(),
         ));
     };
-    let mut request = ctx.http.client().post(url.clone()).timeout(timeout);
-    match auth {
+    let mut request = ctx
+        .http
+        .client()
+        .post(revocation.url.clone())
+        .timeout(timeout);
+    match revocation.auth {
         ClientAuthMethod::Basic => {
             // RFC 6749 §2.3.1: both parts form-encoded before Basic encoding.
             let encode =
                 |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
-            request = request.basic_auth(encode(guid), Some(encode(secret.expose_secret())));
+            request = request.basic_auth(
+                encode(revocation.guid),
+                Some(encode(revocation.secret.expose_secret())),
+            );
         }
         ClientAuthMethod::Post => {
-            form.push(("client_id", guid.to_string()));
-            form.push(("client_secret", secret.expose_secret().to_string()));
+            body.push(("client_id", revocation.guid.to_string()));
+            body.push((
+                "client_secret",
+                revocation.secret.expose_secret().to_string(),
+            ));
         }
     }
+    for (name, value) in shape.headers.iter() {
+        // Names and values were checked when the provider file loaded.
+        request = request.header(name, value);
+    }
+    request = request.header("accept", "application/json");
+    request = match shape.body {
+        RevocationBody::Form => request.form(&body),
+        RevocationBody::Json => {
+            let object: serde_json::Map<String, serde_json::Value> = body
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), serde_json::Value::String(v)))
+                .collect();
+            request.json(&object)
+        }
+    };
     let response = request
-        .header("accept", "application/json")
-        .form(&form)
         .send()
         .await
         .map_err(|e| GrantError::Unavailable(e.without_url().to_string()))?;

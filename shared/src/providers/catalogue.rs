@@ -3,7 +3,7 @@
 
 use super::definition::ProviderDefinition;
 use super::options::TokenAuthMethod;
-use super::quirks::{LifetimeStart, TokenResponseFormat};
+use super::quirks::{LifetimeStart, RevocationBody, TokenResponseFormat};
 use super::registry::ProviderRegistry;
 
 /// The catalogue of `registry` as a Markdown table: name, title, the quirks each provider uses,
@@ -88,6 +88,22 @@ pub fn quirks(definition: &ProviderDefinition) -> Vec<String> {
     ] {
         if !params.is_empty() {
             out.push(format!("{label}: `{}`", params.join("`, `")));
+        }
+    }
+    if let Some(revocation) = &definition.revocation {
+        if let Some(method) = revocation.auth_method {
+            let method = match method {
+                TokenAuthMethod::ClientSecretBasic => "client_secret_basic",
+                TokenAuthMethod::ClientSecretPost => "client_secret_post",
+            };
+            out.push(format!("revocation: `{method}`"));
+        }
+        if revocation.body == RevocationBody::Json {
+            out.push("revocation: JSON body".to_string());
+        }
+        let headers = pairs(revocation.headers.iter());
+        if !headers.is_empty() {
+            out.push(format!("revocation headers: `{}`", headers.join("`, `")));
         }
     }
     if options.url_refresh_token.is_some() {

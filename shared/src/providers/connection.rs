@@ -1,112 +1,20 @@
 //! What one connection adds to a provider: the parameters a start supplies (Shopify's `shop`,
 //! Zendesk's `subdomain`) or a client fixes (Okta's org URL), and the values captured from the
 //! authorization redirect (QuickBooks' `realmId`, Zoho's `accounts-server`) and from the token
-//! response (Salesforce's `instance_url`, Zoho's `api_domain`). Every one has a name, usable in a
-//! provider URL as `{{connection.NAME}}` and stored on the connection as its metadata.
+//! response (Salesforce's `instance_url`, Zoho's `api_domain`, Slack's nested `team.id`). Every one
+//! has a name, usable in a provider URL as `{{connection.NAME}}` and stored on the connection as its
+//! metadata. A refresh answer that carries a captured value again replaces the stored one
+//! ([`ConnectionSpec::recapture`]): Salesforce answers `instance_url` on every refresh, and it
+//! changes when the org moves.
 
 use std::collections::BTreeMap;
-use std::fmt;
 
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
-/// A name of a connection value (`[A-Za-z][A-Za-z0-9_]*`, at most 64 characters): the `NAME` of
-/// `{{connection.NAME}}` and the key of the connection's metadata.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct ValueName(String);
+mod names;
 
-impl ValueName {
-    /// Checks `raw`.
-    pub fn parse(raw: &str) -> Result<Self, String> {
-        let ok = raw.len() <= 64
-            && raw.starts_with(|c: char| c.is_ascii_alphabetic())
-            && raw.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-        if ok {
-            Ok(ValueName(raw.to_string()))
-        } else {
-            Err(format!(
-                "{raw:?} is not a connection value name: a letter, then letters, digits and '_' (at most 64)"
-            ))
-        }
-    }
-
-    /// The name.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for ValueName {
-    type Error = String;
-    fn try_from(raw: String) -> Result<Self, String> {
-        ValueName::parse(&raw)
-    }
-}
-
-impl From<ValueName> for String {
-    fn from(name: ValueName) -> String {
-        name.0
-    }
-}
-
-impl fmt::Display for ValueName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// A pattern a value must match in full (anchored at both ends whether or not it says `^…$`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct Pattern {
-    source: String,
-    regex: regex_lite::Regex,
-}
-
-impl Pattern {
-    /// Compiles `source`.
-    pub fn parse(source: &str) -> Result<Self, String> {
-        let anchored = format!("^(?:{source})$");
-        let regex = regex_lite::Regex::new(&anchored)
-            .map_err(|e| format!("{source:?} is not a valid pattern: {e}"))?;
-        Ok(Pattern {
-            source: source.to_string(),
-            regex,
-        })
-    }
-
-    /// Whether all of `value` matches.
-    pub fn matches(&self, value: &str) -> bool {
-        self.regex.is_match(value)
-    }
-
-    /// The pattern as written.
-    pub fn as_str(&self) -> &str {
-        &self.source
-    }
-}
-
-impl PartialEq for Pattern {
-    fn eq(&self, other: &Self) -> bool {
-        self.source == other.source
-    }
-}
-
-impl Eq for Pattern {}
-
-impl TryFrom<String> for Pattern {
-    type Error = String;
-    fn try_from(raw: String) -> Result<Self, String> {
-        Pattern::parse(&raw)
-    }
-}
-
-impl From<Pattern> for String {
-    fn from(pattern: Pattern) -> String {
-        pattern.source
-    }
-}
+pub use names::{Pattern, ValueName};
 
 /// A connection parameter (`connectionParameters.NAME` in a provider file).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -157,8 +65,18 @@ pub struct CaptureSpec {
 pub enum CaptureSource {
     /// A query parameter of the authorization response (the redirect back to authbridge).
     Redirect,
-    /// A member of the token endpoint's response.
+    /// A member of the token endpoint's response; a dotted key (`team.id`) names a member of a
+    /// nested object when the response has no member of that whole name.
     TokenResponse,
+}
+
+impl CaptureSource {
+    fn place(self) -> &'static str {
+        match self {
+            CaptureSource::Redirect => "redirect",
+            CaptureSource::TokenResponse => "token response",
+        }
+    }
 }
 
 /// One resolved capture: where from, under which key, and its rules.
@@ -336,37 +254,69 @@ impl ConnectionSpec {
     }
 
     /// The values `source` carries: `read` gives the value of a key (a redirect's query
-    /// parameter, a token response's member).
-    pub fn capture<'a>(
+    /// parameter, a token response's member). A required value that is missing fails.
+    pub fn capture(
         &self,
         source: CaptureSource,
-        read: impl Fn(&str) -> Option<&'a str>,
+        read: impl Fn(&str) -> Option<String>,
+    ) -> Result<Captured, ConnectionError> {
+        self.read_captures(source, read, false)
+    }
+
+    /// The values a later answer of `source` carries again (a refresh answer's `instance_url`),
+    /// each checked: they replace the stored ones; a value it leaves out, required or not, keeps
+    /// the stored one.
+    pub fn recapture(
+        &self,
+        source: CaptureSource,
+        read: impl Fn(&str) -> Option<String>,
+    ) -> Result<Captured, ConnectionError> {
+        self.read_captures(source, read, true)
+    }
+
+    fn read_captures(
+        &self,
+        source: CaptureSource,
+        read: impl Fn(&str) -> Option<String>,
+        all_optional: bool,
     ) -> Result<Captured, ConnectionError> {
         let mut captured = Captured::default();
         for capture in self.captures.iter().filter(|c| c.source == source) {
             let Some(value) = read(&capture.key) else {
-                if capture.spec.optional {
+                if capture.spec.optional || all_optional {
                     continue;
                 }
                 return Err(ConnectionError::MissingCapture {
-                    place: match source {
-                        CaptureSource::Redirect => "redirect".into(),
-                        CaptureSource::TokenResponse => "token response".into(),
-                    },
+                    place: source.place().into(),
                     key: capture.key.clone(),
                 });
             };
-            check(capture.name.as_str(), capture.spec.pattern.as_ref(), value)?;
+            check(capture.name.as_str(), capture.spec.pattern.as_ref(), &value)?;
             let name = capture.name.to_string();
             if capture.spec.secret {
-                captured
-                    .secret
-                    .insert(name, SecretString::from(value.to_string()));
+                captured.secret.insert(name, SecretString::from(value));
             } else {
-                captured.public.insert(name, value.to_string());
+                captured.public.insert(name, value);
             }
         }
         Ok(captured)
+    }
+
+    /// The values a start supplied to the connection whose metadata is `metadata`: the parameters
+    /// neither the client nor the provider fixes (Shopify's `shop`), which a start replacing the
+    /// connection must supply again. Captured values and fixed parameters are left out.
+    pub fn supplied_by_start(
+        &self,
+        metadata: &BTreeMap<String, String>,
+    ) -> BTreeMap<String, String> {
+        self.parameters
+            .iter()
+            .filter(|(name, spec)| !spec.per_client && !self.fixed.contains_key(*name))
+            .filter_map(|(name, _)| {
+                let value = metadata.get(name.as_str())?;
+                Some((name.to_string(), value.clone()))
+            })
+            .collect()
     }
 
     /// The parameter named `name`.

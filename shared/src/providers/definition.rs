@@ -17,7 +17,7 @@ use super::endpoint::{FieldProblem, Template, parse_endpoint};
 use super::options::{ProviderOptions, json_path};
 use super::plan::{DEFAULT_TENANT, plan};
 use super::quirks::{
-    Quirks, RefreshTokenLifetime, RequestParams, TokenHeaders, TokenResponseFormat,
+    Quirks, RefreshTokenLifetime, RequestParams, RevocationShape, TokenHeaders, TokenResponseFormat,
 };
 use crate::mail::MailTemplate;
 
@@ -88,6 +88,9 @@ pub struct ProviderDefinition {
     /// The refresh token's lifetime, when the provider states it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_token_lifetime: Option<RefreshTokenLifetime>,
+    /// How the revocation request departs from RFC 7009.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revocation: Option<RevocationShape>,
 }
 
 impl ProviderDefinition {
@@ -127,6 +130,7 @@ impl ProviderDefinition {
                 .assumed_access_token_lifetime
                 .map(Duration::from_secs),
             refresh_token_lifetime: self.refresh_token_lifetime.clone(),
+            revocation: self.revocation.clone().unwrap_or_default(),
         }
     }
 
@@ -173,6 +177,12 @@ impl ProviderDefinition {
         for (key, source, captures) in sources {
             for (from, c) in captures {
                 let field = format!("{key}.{from}");
+                if source == CaptureSource::TokenResponse && from.split('.').any(str::is_empty) {
+                    return Err((
+                        field,
+                        "a dotted key names nested members: no part may be empty".into(),
+                    ));
+                }
                 let name = match &c.name {
                     Some(name) => name.clone(),
                     None => ValueName::parse(from)

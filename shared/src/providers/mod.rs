@@ -37,7 +37,8 @@ pub use endpoint::{Issuer, OwnerSource};
 pub use options::{ProviderOptions, TokenAuthMethod};
 pub use plan::DEFAULT_TENANT;
 pub use quirks::{
-    LifetimeStart, Quirks, RefreshTokenLifetime, RequestParams, TokenHeaders, TokenResponseFormat,
+    LifetimeStart, Quirks, RefreshTokenLifetime, RequestParams, RevocationBody, RevocationShape,
+    TokenHeaders, TokenResponseFormat,
 };
 pub use registry::{LAMBDA_PROVIDERS_DIR, PROVIDERS_DIR_VAR, ProviderRegistry, providers_dir};
 pub use resolved::ResolvedProvider;

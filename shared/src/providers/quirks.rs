@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::options::TokenAuthMethod;
+
 /// Parameters authbridge sets itself; a provider file may not add them again.
 const RESERVED_PARAMS: [&str; 14] = [
     "response_type",
@@ -80,7 +82,8 @@ impl From<RequestParams> for BTreeMap<String, String> {
     }
 }
 
-/// Extra headers of the token requests (code exchange and refresh), `tokenHeaders`.
+/// Extra headers of a request: of the token requests (code exchange and refresh),
+/// `tokenHeaders`, or of the revocation, `revocation.headers`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(
     try_from = "BTreeMap<String, String>",
@@ -135,6 +138,37 @@ pub enum TokenResponseFormat {
     Json,
     /// `application/x-www-form-urlencoded`, as some older servers answer.
     Form,
+}
+
+/// How a revocation request's body is encoded (`revocation.body`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RevocationBody {
+    /// `application/x-www-form-urlencoded` with `token` and `token_type_hint`, as RFC 7009 §2.1
+    /// asks.
+    #[default]
+    Form,
+    /// A JSON object with `token` alone (Notion), and the client's credentials when they go in
+    /// the body.
+    Json,
+}
+
+/// How a provider's revocation request departs from RFC 7009 (`revocation`): its own client
+/// authentication (Calendly authenticates token requests with Basic but wants the credentials in
+/// the revocation's body), a JSON body (Notion), extra headers (Notion's `Notion-Version`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RevocationShape {
+    /// How the client authenticates at the revocation endpoint; `options.tokenAuthMethod` (the
+    /// client's, else the provider's) when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_method: Option<TokenAuthMethod>,
+    /// How the body is encoded.
+    #[serde(default)]
+    pub body: RevocationBody,
+    /// Extra headers of the revocation request.
+    #[serde(default, skip_serializing_if = "TokenHeaders::is_empty")]
+    pub headers: TokenHeaders,
 }
 
 /// From when a refresh token's lifetime runs.
@@ -192,6 +226,8 @@ pub struct Quirks {
     pub assumed_access_token_lifetime: Option<Duration>,
     /// The refresh token's lifetime, when the provider states it.
     pub refresh_token_lifetime: Option<RefreshTokenLifetime>,
+    /// The shape of the revocation request.
+    pub revocation: RevocationShape,
 }
 
 impl Default for Quirks {
@@ -205,6 +241,7 @@ impl Default for Quirks {
             token_headers: TokenHeaders::default(),
             assumed_access_token_lifetime: None,
             refresh_token_lifetime: None,
+            revocation: RevocationShape::default(),
         }
     }
 }

@@ -19,6 +19,31 @@ use super::plan::Plan;
 use super::quirks::Quirks;
 use super::url_template::{ConnectionEndpoints, Endpoints, OwnerTemplate, UrlTemplate};
 
+/// The member `key` of a token response `body` as text: the member of that whole name, else,
+/// for a dotted key (`team.id`, `authed_user.id`), the member reached through nested objects. A
+/// string is taken as it is and a number as written; anything else (`null`, an object) is no
+/// value.
+pub(crate) fn member(
+    body: &serde_json::Map<String, serde_json::Value>,
+    key: &str,
+) -> Option<String> {
+    use serde_json::Value;
+    let value = match body.get(key) {
+        Some(v) => v,
+        None if key.contains('.') => {
+            let mut parts = key.split('.');
+            let first = body.get(parts.next()?)?;
+            parts.try_fold(first, |v, part| v.as_object()?.get(part))?
+        }
+        None => return None,
+    };
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
 /// Everything a flow needs to talk to one provider for one client.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResolvedProvider {
@@ -87,20 +112,27 @@ impl ResolvedProvider {
         query: &[(String, String)],
     ) -> Result<Captured, ConnectionError> {
         self.connection.capture(CaptureSource::Redirect, |key| {
-            query
-                .iter()
-                .find(|(k, _)| k == key)
-                .map(|(_, v)| v.as_str())
+            query.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
         })
     }
 
-    /// The values to keep from the token response's JSON object `body` (string members only).
+    /// The values to keep from the token response's JSON object `body` (see [`member`]).
     pub fn capture_token(
         &self,
         body: &serde_json::Map<String, serde_json::Value>,
     ) -> Result<Captured, ConnectionError> {
         self.connection
-            .capture(CaptureSource::TokenResponse, |key| body.get(key)?.as_str())
+            .capture(CaptureSource::TokenResponse, |key| member(body, key))
+    }
+
+    /// The captured values a refresh answer `body` carries again, to replace the stored ones (see
+    /// [`ConnectionSpec::recapture`]).
+    pub fn recapture_token(
+        &self,
+        body: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Captured, ConnectionError> {
+        self.connection
+            .recapture(CaptureSource::TokenResponse, |key| member(body, key))
     }
 
     /// Every endpoint for a connection with `values`.
@@ -190,3 +222,6 @@ impl ResolvedProvider {
         })
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,6 +1,6 @@
 //! No usable token for a tag: an unknown tag is a 404; a token the provider refused to refresh is
 //! the one 409 `reauthorization_required`, which says how to make the new connection (the route
-//! of [`START_FLOW`]); no usable token now is a 503 with `Retry-After`; a client the provider
+//! of [`START_FLOW`], with the connection's parameters); no usable token now is a 503 with `Retry-After`; a client the provider
 //! refuses is a 502 naming the client.
 
 use serde_json::json;
@@ -22,19 +22,28 @@ impl ResponseError for RefreshError {
                 tag,
                 client_id,
                 scopes,
-            } => ApiError::new(409, "reauthorization_required")
-                .with_message(message)
-                .with_field("tag", tag.as_str())
+                connection,
+            } => {
                 // How to make the new connection: a start by a caller with authority (an API
-                // token allowed `oauth-start`), whose link the user then opens.
-                .with_field(
-                    "reauthorize",
-                    json!({
-                        "method": START_FLOW.method,
-                        "path": START_FLOW.path,
-                        "body": {"client": client_id, "tag": tag, "scopes": scopes, "replace": true},
-                    }),
-                ),
+                // token allowed `oauth-start`), whose link the user then opens; with the
+                // connection parameters the first start supplied (a Shopify shop), when any.
+                let mut body =
+                    json!({"client": client_id, "tag": tag, "scopes": scopes, "replace": true});
+                if !connection.is_empty() {
+                    body["connection"] = json!(connection);
+                }
+                ApiError::new(409, "reauthorization_required")
+                    .with_message(message)
+                    .with_field("tag", tag.as_str())
+                    .with_field(
+                        "reauthorize",
+                        json!({
+                            "method": START_FLOW.method,
+                            "path": START_FLOW.path,
+                            "body": body,
+                        }),
+                    )
+            }
             RefreshError::Unavailable(_) => ApiError::new(503, "provider_unavailable")
                 .with_message(message)
                 .with_retry_after(PROVIDER_RETRY_AFTER),

@@ -202,6 +202,7 @@ fn reauthorization_has_one_body() {
         tag: Tag::parse("crm").unwrap(),
         client_id: ClientId::stored("c1"),
         scopes: vec!["mail".into()],
+        connection: Default::default(),
     };
     let want = json!({
         "error": "reauthorization_required",
@@ -215,6 +216,20 @@ fn reauthorization_has_one_body() {
     });
     assert_eq!(answer(required()), (409, want.clone(), None));
     assert_eq!(answer(MailError::Refresh(required())), (409, want, None));
+
+    // A connection with parameters (a Shopify shop): the start carries them.
+    let shop = RefreshError::ReauthorizationRequired {
+        tag: Tag::parse("crm").unwrap(),
+        client_id: ClientId::stored("c1"),
+        scopes: vec![],
+        connection: [("shop".to_string(), "acme".to_string())].into(),
+    };
+    let (status, body, _) = answer(shop);
+    assert_eq!(status, 409);
+    assert_eq!(
+        body["reauthorize"]["body"],
+        json!({"client": "c1", "tag": "crm", "scopes": [], "replace": true, "connection": {"shop": "acme"}})
+    );
 }
 
 #[test]

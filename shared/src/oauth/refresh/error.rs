@@ -1,6 +1,8 @@
 //! What can keep a caller from a usable token: an unknown tag, a refused refresh token, a provider
 //! out of reach, a refused client, or another caller's refresh that did not end in time.
 
+use std::collections::BTreeMap;
+
 use crate::domain::{ClientId, Tag};
 use crate::keys::KeyError;
 use crate::oauth::error::OAuthError;
@@ -17,6 +19,8 @@ pub enum RefreshError {
         tag: Tag,
         client_id: ClientId,
         scopes: Vec<String>,
+        /// The connection parameters to start the new connection with (Shopify's `shop`).
+        connection: BTreeMap<String, String>,
     },
     /// The token expired (or was rejected) and the provider cannot be reached now.
     #[error("the provider is unavailable and the token has expired: {0}")]

@@ -9,6 +9,7 @@ use crate::clock::{self, Epoch};
 use crate::domain::token::{FailureKind, StoredToken, TokenStatus, TokenVersion};
 use crate::keys::reseal::record_id;
 use crate::oauth::context::OAuthContext;
+use crate::oauth::reconnect;
 use crate::oauth::records::field;
 
 /// A usable access token.
@@ -38,6 +39,7 @@ pub(super) async fn usable(
             tag: record.tag.clone(),
             client_id: record.client_id.clone(),
             scopes: record.scopes.clone(),
+            connection: reconnect::start_parameters(ctx, &record.client_id, &record.metadata).await,
         });
     }
     let version = record.token_version();

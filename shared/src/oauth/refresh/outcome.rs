@@ -11,8 +11,8 @@ use crate::domain::token::{FailureKind, StoredToken};
 use crate::events::{Event, EventKind};
 use crate::oauth::context::OAuthContext;
 use crate::oauth::grant::GrantError;
-use crate::oauth::records;
 use crate::oauth::token_response::ProviderTokenResponse;
+use crate::oauth::{recapture, records};
 
 /// The RFC 6749 §5.2 codes by which a provider refuses the client itself, not the grant.
 const CLIENT_REFUSALS: [&str; 2] = ["invalid_client", "unauthorized_client"];
@@ -44,6 +44,7 @@ pub(super) async fn finish(
         Ok(response) => {
             let keys = ctx.keyring().await?.sealing().await?;
             records::apply_response(&keys, &mut record, &response, &target.lifetimes, now)?;
+            recapture::keep_refreshed(&keys, &mut record, &target.provider, &response)?;
             tracing::info!(tag = %tag, "token refreshed");
             expiring = lapse::announce(ctx, &mut record, now);
             if was_failing {

@@ -244,6 +244,32 @@ async fn quickbooks_and_salesforce_keep_what_the_token_alone_does_not_carry() {
 }
 
 #[tokio::test]
+async fn a_reconnect_supplies_what_the_first_start_supplied_and_nothing_else() {
+    let zendesk = resolve("zendesk", json!({})).await;
+    let metadata = supplied(&[("subdomain", "acme"), ("other", "x")]);
+    assert_eq!(
+        zendesk.connection.supplied_by_start(&metadata),
+        supplied(&[("subdomain", "acme")])
+    );
+    // Captured values are not parameters; values the client fixes are not a start's to give.
+    let salesforce = resolve("salesforce", json!({})).await;
+    let captured = supplied(&[("instance_url", "https://acme.my.salesforce.com")]);
+    assert!(
+        salesforce
+            .connection
+            .supplied_by_start(&captured)
+            .is_empty()
+    );
+    let okta = resolve(
+        "okta",
+        json!({"connection": {"org_url": "https://dev-1.okta.com"}}),
+    )
+    .await;
+    let fixed = supplied(&[("org_url", "https://dev-1.okta.com")]);
+    assert!(okta.connection.supplied_by_start(&fixed).is_empty());
+}
+
+#[tokio::test]
 async fn okta_and_keycloak_take_their_server_from_the_client_not_from_a_start() {
     let okta = resolve("okta", json!({})).await;
     let err = okta.fixed_endpoints().unwrap_err();
@@ -297,6 +323,56 @@ async fn request_quirks_are_read_from_the_files() {
     assert_eq!(dropbox.quirks.token_response, TokenResponseFormat::Json);
     let hubspot = resolve("hubspot", json!({})).await;
     assert_eq!(hubspot.token_auth_method, TokenAuthMethod::ClientSecretPost);
+
+    // Calendly: Basic at the token endpoint, the credentials in the revocation's body.
+    let calendly = resolve("calendly", json!({})).await;
+    assert_eq!(
+        calendly.token_auth_method,
+        TokenAuthMethod::ClientSecretBasic
+    );
+    let revocation = &calendly.quirks.revocation;
+    assert_eq!(
+        revocation.auth_method,
+        Some(TokenAuthMethod::ClientSecretPost)
+    );
+    assert_eq!(revocation.body, RevocationBody::Form);
+    // Notion: a JSON body with its API version.
+    let notion = resolve("notion", json!({})).await;
+    let revocation = &notion.quirks.revocation;
+    assert_eq!(revocation.auth_method, None);
+    assert_eq!(revocation.body, RevocationBody::Json);
+    let headers: Vec<_> = revocation.headers.iter().collect();
+    assert_eq!(headers, [("Notion-Version", "2025-09-03")]);
+    assert_eq!(
+        notion
+            .fixed_endpoints()
+            .unwrap()
+            .revocation
+            .unwrap()
+            .as_str(),
+        "https://api.notion.com/v1/oauth/revoke"
+    );
+    // Everyone else: RFC 7009's form, authenticated as at the token endpoint.
+    assert_eq!(hubspot.quirks.revocation, Default::default());
+    // HubSpot's date-versioned OAuth API (its v1 token URL ends on 2027-02-16).
+    let endpoints = hubspot.fixed_endpoints().unwrap();
+    assert_eq!(
+        endpoints.token.as_str(),
+        "https://api.hubapi.com/oauth/2026-03/token"
+    );
+    assert_eq!(
+        endpoints.revocation.unwrap().as_str(),
+        "https://api.hubapi.com/oauth/2026-03/token/revoke"
+    );
+
+    // Shopify's expiring offline tokens: asked for at the exchange, refresh token rotated with
+    // 90 days from each use.
+    let shopify = resolve("shopify", json!({})).await;
+    let params: Vec<_> = shopify.quirks.token_params.iter().collect();
+    assert_eq!(params, [("expiring", "1")]);
+    let lifetime = shopify.quirks.refresh_token_lifetime.clone().unwrap();
+    assert_eq!(lifetime.seconds, Some(90 * 86_400));
+    assert_eq!(lifetime.since, LifetimeStart::LastUse);
 }
 
 /// A provider file: the JSON of `extra` merged into a minimal valid definition.
@@ -373,6 +449,26 @@ fn the_quirk_keys_parse_and_their_errors_name_file_and_key() {
         (
             json!({"captureFromRedirect": {"accounts-server": {"secret": false}}}),
             "acme.json: captureFromRedirect.accounts-server",
+        ),
+        (
+            json!({"revocation": {"body": "xml"}}),
+            "acme.json: revocation.body",
+        ),
+        (
+            json!({"revocation": {"headers": {"Authorization": "x"}}}),
+            "acme.json: revocation.headers",
+        ),
+        (
+            json!({"revocation": {"authMethod": "private_key_jwt"}}),
+            "acme.json: revocation.authMethod",
+        ),
+        (
+            json!({"captureFromToken": {"team..id": {"secret": false, "as": "team_id"}}}),
+            "acme.json: captureFromToken.team..id",
+        ),
+        (
+            json!({"captureFromToken": {"team.id": {"secret": false}}}),
+            "acme.json: captureFromToken.team.id",
         ),
     ];
     for (extra, expected) in cases {
