@@ -163,6 +163,7 @@ pub async fn start_with_login(
         flow_ttl: Duration::from_secs(600),
         timeouts: options.timeouts,
         expiring_window: authbridge::oauth::settings::DEFAULT_EXPIRING_WINDOW,
+        client_cache_ttl: authbridge::oauth::settings::DEFAULT_CLIENT_CACHE_TTL,
     };
     let ext_id_referencing = login.migration.ext_id_referencing;
     let login = login_authenticate::Context::new(&app, &login).expect("the login context");

@@ -12,7 +12,9 @@
 //!
 //! This file routes a request and checks the API token its route asks for, once; each operation
 //! then reads the rest of the request and makes one call for its answer ([`tokens`],
-//! [`connections`]).
+//! [`connections`]). A token read or refresh reads its record in the same round trip as the API
+//! token ([`ReadAhead`]); the record is looked at only once the token is allowed, and a refusal is
+//! answered as if it had not been read.
 //!
 //! Waiting for another caller's refresh ends in time to answer within the function's timeout
 //! (the invocation's deadline): past it, 503 `refresh_in_progress` with `Retry-After`.
@@ -26,13 +28,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use authbridge::config::Env;
-use authbridge::domain::{Endpoint, Tag};
+use authbridge::domain::{Endpoint, Scope, Tag};
 use authbridge::http::api_auth;
 use authbridge::http::request::query;
 use authbridge::http::routes::{self, Authority, Operation, Routed};
 use authbridge::http::{ApiError, error::respond};
 use authbridge::oauth::OAuthContext;
-use authbridge::oauth::refresh::Refresher;
+use authbridge::oauth::refresh::{ReadAhead, Refresher};
 use lambda_http::{Body, Request, Response};
 
 pub mod connections;
@@ -79,20 +81,49 @@ async fn serve(context: &Context, req: &Request) -> Result<Response<Body>, ApiEr
     let Some((call, endpoint)) = routed.as_ref().and_then(Call::of) else {
         return Ok(routes::unrouted(req.uri().path()));
     };
-    let scope = api_auth::authorize(context.oauth.api_tokens(), req, endpoint)
-        .await?
-        .scope;
+    let authorize = || api_auth::authorize(context.oauth.api_tokens(), req, endpoint);
     match call {
         Call::ListConnections => {
+            let scope = authorize().await?.scope;
             let q = query(req);
             connections::serve(context, q, &scope).await
         }
-        Call::GetToken(tag) => tokens::get(context, &path_tag(tag)?, &scope).await,
-        Call::RefreshToken(tag) => {
-            tokens::replace(context, &path_tag(tag)?, &scope, req.headers()).await
+        Call::GetToken(tag) => {
+            let (scope, ahead) = authorized_read(context, req, endpoint, tag).await?;
+            tokens::get(context, ahead, &scope).await
         }
-        Call::GetMailSettings(tag) => tokens::mail(context, &path_tag(tag)?, &scope).await,
+        Call::RefreshToken(tag) => {
+            let (scope, ahead) = authorized_read(context, req, endpoint, tag).await?;
+            tokens::replace(context, ahead, &scope, req.headers()).await
+        }
+        Call::GetMailSettings(tag) => {
+            let scope = authorize().await?.scope;
+            tokens::mail(context, &path_tag(tag)?, &scope).await
+        }
     }
+}
+
+/// The caller's scope and the record under the path's `{tag}`, read in one round trip with the
+/// API token ([`api_auth::authorize_alongside`]). A malformed tag reads nothing, and is answered
+/// after the API token's refusal, as any route's request is.
+async fn authorized_read(
+    context: &Context,
+    req: &Request,
+    endpoint: Endpoint,
+    raw: &str,
+) -> Result<(Scope, ReadAhead), ApiError> {
+    let tokens = context.oauth.api_tokens();
+    let tag = match path_tag(raw) {
+        Ok(tag) => tag,
+        Err(malformed) => {
+            api_auth::authorize(tokens, req, endpoint).await?;
+            return Err(malformed);
+        }
+    };
+    let read = ReadAhead::read(&context.oauth, &tag);
+    let ready = |ahead: ReadAhead| ahead.ready(&context.oauth);
+    let (token, ahead) = api_auth::authorize_alongside(tokens, req, endpoint, read, ready).await?;
+    Ok((token.scope, ahead))
 }
 
 /// The `{tag}` of the path (percent-decoded once, by the route table), parsed: a tag no

@@ -8,7 +8,7 @@ use authbridge::domain::token::TokenVersion;
 use authbridge::domain::{Scope, Tag};
 use authbridge::http::{ApiError, response};
 use authbridge::oauth::mail;
-use authbridge::oauth::refresh::{self, FreshToken};
+use authbridge::oauth::refresh::{self, FreshToken, ReadAhead};
 use authbridge::secrets::ExposeSecret;
 use lambda_http::http::header::{ETAG, IF_MATCH};
 use lambda_http::http::{HeaderMap, HeaderValue};
@@ -18,26 +18,32 @@ use tokio::time::Instant;
 
 use crate::{Context, DEFAULT_TIMEOUT};
 
-/// `GET /tokens/{tag}`: the token, refreshed first when it is within its margin.
-pub async fn get(context: &Context, tag: &Tag, scope: &Scope) -> Result<Response<Body>, ApiError> {
+/// `GET /tokens/{tag}`: the token, refreshed first when it is within its margin, from its record
+/// read alongside the API token.
+pub async fn get(
+    context: &Context,
+    ahead: ReadAhead,
+    scope: &Scope,
+) -> Result<Response<Body>, ApiError> {
     let token = context
         .refresher
-        .fresh_token(&context.oauth, tag, scope, start_by(context))
+        .fresh_token_from(&context.oauth, ahead, scope, start_by(context))
         .await?;
     Ok(answer(&token))
 }
 
-/// `POST /tokens/{tag}/refresh`: a token to replace the one `If-Match` names.
+/// `POST /tokens/{tag}/refresh`: a token to replace the one `If-Match` names, from its record
+/// read alongside the API token.
 pub async fn replace(
     context: &Context,
-    tag: &Tag,
+    ahead: ReadAhead,
     scope: &Scope,
     headers: &HeaderMap,
 ) -> Result<Response<Body>, ApiError> {
     let seen = if_match(headers)?;
     let token = context
         .refresher
-        .replace_token(&context.oauth, tag, scope, seen, start_by(context))
+        .replace_token_from(&context.oauth, ahead, scope, seen, start_by(context))
         .await?;
     Ok(answer(&token))
 }

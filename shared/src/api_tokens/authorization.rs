@@ -48,8 +48,22 @@ pub enum AuthorizationError {
 }
 
 /// The stored token that `presented` is, once it is found allowed to call `endpoint` from
-/// `address` (`None` when the caller's address is unknown: only an unrestricted token allows it).
+/// `address` (`None` when the caller's address is unknown: only an unrestricted token allows it),
+/// with its use noted ([`check`], then [`note_use`]).
 pub async fn authorize(
+    store: &dyn ApiTokenStore,
+    presented: Option<&str>,
+    address: Option<IpAddr>,
+    endpoint: Endpoint,
+) -> Result<ApiToken, AuthorizationError> {
+    let token = check(store, presented, address, endpoint).await?;
+    note_use(store, &token).await;
+    Ok(token)
+}
+
+/// [`authorize`] without noting the use: for a caller that notes it ([`note_use`]) together with
+/// other work.
+pub async fn check(
     store: &dyn ApiTokenStore,
     presented: Option<&str>,
     address: Option<IpAddr>,
@@ -71,13 +85,12 @@ pub async fn authorize(
     if !token.endpoints.contains(&endpoint) {
         return Err(ApiTokenRefusal::Endpoint.into());
     }
-    note_use(store, &token).await;
     Ok(token)
 }
 
 /// Writes `last_used` when the one stored is older than [`LAST_USED_RESOLUTION`]. A concurrent
 /// call may have written it first; either write is as good, so a failed write is only logged.
-async fn note_use(store: &dyn ApiTokenStore, token: &ApiToken) {
+pub async fn note_use(store: &dyn ApiTokenStore, token: &ApiToken) {
     let now = clock::now();
     if token
         .last_used

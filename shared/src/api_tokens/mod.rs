@@ -17,7 +17,7 @@ use crate::store::{ApiTokenStore, Contention, StoreError, all_pages, retry};
 pub mod authorization;
 pub mod cache;
 
-pub use authorization::{ApiTokenRefusal, AuthorizationError, authorize};
+pub use authorization::{ApiTokenRefusal, AuthorizationError, authorize, check, note_use};
 
 /// Why an API-token operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -88,6 +88,22 @@ impl<'a> ApiTokens<'a> {
         endpoint: Endpoint,
     ) -> Result<ApiToken, AuthorizationError> {
         authorize(self.store, presented, address, endpoint).await
+    }
+
+    /// [`ApiTokens::authorize`] without noting the use ([`check`]): the caller notes it with
+    /// [`ApiTokens::note_use`].
+    pub async fn check(
+        &self,
+        presented: Option<&str>,
+        address: Option<IpAddr>,
+        endpoint: Endpoint,
+    ) -> Result<ApiToken, AuthorizationError> {
+        check(self.store, presented, address, endpoint).await
+    }
+
+    /// Writes the `last_used` of an allowed `token`, at most once a minute ([`note_use`]).
+    pub async fn note_use(&self, token: &ApiToken) {
+        note_use(self.store, token).await
     }
 }
 

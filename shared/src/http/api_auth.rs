@@ -3,6 +3,7 @@
 //! `Authorization: Bearer` header and the caller's address from API Gateway's `sourceIp`, never
 //! from a header; a refusal answers the reference's 403 `no_authorization` with the reason.
 
+use std::future::Future;
 use std::net::IpAddr;
 
 use lambda_http::Request;
@@ -21,4 +22,33 @@ pub async fn authorize(
     let presented = bearer_token(req);
     let address = source_ip(req).and_then(|ip| ip.parse::<IpAddr>().ok());
     Ok(tokens.authorize(presented, address, endpoint).await?)
+}
+
+/// [`authorize`], with a read the call makes whatever the token allows, in two waves: the token's
+/// check together with `read`, then the token's `last_used` write (when due) together with `then`
+/// of what was read. Whatever `read` read is handed on only with an allowed token: on a refusal
+/// it is dropped, finished or not, `then` never runs, and the answer is the refusal alone, as it
+/// would be without the read. The check is polled first, so a token this process keeps answers
+/// before `read` starts, and a refusal by it reads nothing. `read` and `then` must only read.
+pub async fn authorize_alongside<T, U, F>(
+    tokens: ApiTokens<'_>,
+    req: &Request,
+    endpoint: Endpoint,
+    read: impl Future<Output = T>,
+    then: impl FnOnce(T) -> F,
+) -> Result<(ApiToken, U), ApiError>
+where
+    F: Future<Output = U>,
+{
+    let presented = bearer_token(req);
+    let address = source_ip(req).and_then(|ip| ip.parse::<IpAddr>().ok());
+    let mut check = std::pin::pin!(tokens.check(presented, address, endpoint));
+    let mut read = std::pin::pin!(read);
+    let (token, read) = tokio::select! {
+        biased;
+        token = &mut check => (token?, read.await),
+        read = &mut read => (check.await?, read),
+    };
+    let ((), read) = tokio::join!(tokens.note_use(&token), then(read));
+    Ok((token, read))
 }

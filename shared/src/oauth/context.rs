@@ -1,15 +1,19 @@
 //! What the OAuth functions build once at cold start: the shared context plus the provider registry,
-//! the outbound HTTP client, the settings, and (on first use) the keyring that seals tokens.
+//! the outbound HTTP client, the settings, (on first use) the keyring that seals tokens, and the
+//! clients the token paths keep.
 
 use tokio::sync::OnceCell;
 
+use super::kept_clients::KeptClients;
 use super::outbound::OutboundHttp;
 use super::settings::OAuthSettings;
 use crate::api_tokens::ApiTokens;
 use crate::config::{Backend, Config, Env};
 use crate::context::{AppContext, ContextError};
+use crate::domain::{ClientId, OAuthClient};
 use crate::keys::{KeyError, Keyring};
 use crate::providers::{ProviderError, ProviderRegistry};
+use crate::store::StoreError;
 
 /// Why the OAuth context could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +35,7 @@ pub struct OAuthContext {
     pub providers: ProviderRegistry,
     pub http: OutboundHttp,
     keyring: OnceCell<Keyring>,
+    clients: KeptClients,
 }
 
 impl OAuthContext {
@@ -59,12 +64,14 @@ impl OAuthContext {
         providers: ProviderRegistry,
         http: OutboundHttp,
     ) -> Self {
+        let clients = KeptClients::new(settings.client_cache_ttl);
         OAuthContext {
             app,
             settings,
             providers,
             http,
             keyring: OnceCell::new(),
+            clients,
         }
     }
 
@@ -81,6 +88,12 @@ impl OAuthContext {
                 )
             })
             .await
+    }
+
+    /// The client `id` as the token paths see it: kept by this process for the client cache
+    /// period ([`super::kept_clients`]).
+    pub async fn kept_client(&self, id: &ClientId) -> Result<Option<OAuthClient>, StoreError> {
+        self.clients.get(self.app.stores.clients.as_ref(), id).await
     }
 
     /// The API tokens, through which a function checks a caller's bearer token.

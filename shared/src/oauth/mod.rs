@@ -10,6 +10,7 @@ pub mod direct_grant;
 pub mod error;
 pub mod flow;
 pub mod grant;
+pub mod kept_clients;
 pub mod landing;
 pub mod mail;
 pub mod outbound;

@@ -18,6 +18,8 @@ pub const LOCAL_PUBLIC_URL: &str = "http://127.0.0.1:3000";
 pub const RETURN_PATH: &str = "oauth/return";
 /// Default expiring window: a week before a refresh token's stated end.
 pub const DEFAULT_EXPIRING_WINDOW: Duration = Duration::from_secs(7 * 24 * 3600);
+/// Default time a warm process keeps a client its token paths read (30 s).
+pub const DEFAULT_CLIENT_CACHE_TTL: Duration = Duration::from_secs(30);
 
 /// Where authbridge is reached, for the links and redirect URI of a flow.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +48,9 @@ pub struct OAuthSettings {
     /// How long before its refresh token's stated end a connection is `expiring` and announced
     /// (`AUTHBRIDGE_EXPIRING_WINDOW`, seconds; default 7 days).
     pub expiring_window: Duration,
+    /// How long a warm process keeps a client its token reads and refreshes read
+    /// (`AUTHBRIDGE_CLIENT_CACHE_TTL`, seconds, default 30; [`super::kept_clients`]).
+    pub client_cache_ttl: Duration,
 }
 
 impl OAuthSettings {
@@ -95,6 +100,10 @@ impl OAuthSettings {
             expiring_window: env.seconds(
                 "AUTHBRIDGE_EXPIRING_WINDOW",
                 DEFAULT_EXPIRING_WINDOW.as_secs(),
+            )?,
+            client_cache_ttl: env.seconds(
+                "AUTHBRIDGE_CLIENT_CACHE_TTL",
+                DEFAULT_CLIENT_CACHE_TTL.as_secs(),
             )?,
         })
     }

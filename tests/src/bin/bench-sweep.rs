@@ -111,6 +111,7 @@ async fn run(label: &str, backend: authbridge_tests::Backend, n: usize, endpoint
         flow_ttl: Duration::from_secs(600),
         timeouts: Timeouts::default(),
         expiring_window: authbridge::oauth::settings::DEFAULT_EXPIRING_WINDOW,
+        client_cache_ttl: authbridge::oauth::settings::DEFAULT_CLIENT_CACHE_TTL,
     };
     let ctx = OAuthContext::new(app, settings, providers, http);
     let client = ClientAdmin {

@@ -4,9 +4,10 @@
 use authbridge::api_tokens;
 use authbridge::domain::{Endpoint, IpRestriction, Scope};
 use authbridge::secrets::ExposeSecret;
-use authbridge_tests::sqlite_backend;
 use authbridge_tests::stack::api_token_name;
 use authbridge_tests::stack::{self, StackOptions};
+use authbridge_tests::tokens::sample_record;
+use authbridge_tests::{Backend, on_both_backends, sqlite_backend};
 use serde_json::Value;
 
 async fn call(s: &stack::TestStack, auth: Option<&str>, forwarded: Option<&str>) -> (u16, Value) {
@@ -133,3 +134,80 @@ async fn each_refusal_says_why_in_the_references_order() {
         .unwrap();
     assert!(used.last_used.is_some(), "last use is recorded");
 }
+
+/// The answer to `method` on `path` with `auth`: its status and body as text.
+async fn answer(s: &stack::TestStack, method: &str, path: &str, auth: &str) -> (u16, String) {
+    let request = match method {
+        "POST" => stack::http().post(s.url(path)).header("if-match", "\"v1\""),
+        _ => stack::http().get(s.url(path)),
+    };
+    let response = request.header("authorization", auth).send().await.unwrap();
+    (
+        response.status().as_u16(),
+        response.text().await.unwrap_or_default(),
+    )
+}
+
+/// A token read or refresh reads its record alongside the API token; a refused caller learns
+/// nothing of it: the refusal is the same whether the tag holds a record or not. A refusal by a
+/// token the process keeps reads nothing at all.
+async fn a_refusal_says_nothing_of_the_record_it_asked_for(backend: Backend) {
+    let s = stack::start(backend, StackOptions::default()).await;
+    s.stack
+        .app
+        .stores
+        .tokens
+        .create_token(&sample_record("leak:here"))
+        .await
+        .unwrap();
+    let store = s.stack.app.stores.api_tokens.as_ref();
+    let mut refused = vec!["Bearer not-a-token".to_string(), "Basic abc".to_string()];
+    for (name, endpoints, restriction, active) in [
+        ("off", vec![Endpoint::Tokens], "*", false),
+        ("far", vec![Endpoint::Tokens], "10.0.0.0/8", true),
+        ("other", vec![Endpoint::SyncUser], "*", true),
+    ] {
+        let (_, value) = api_tokens::create(
+            store,
+            &api_token_name(name),
+            endpoints,
+            IpRestriction::parse(restriction).unwrap(),
+            Scope::everything(),
+        )
+        .await
+        .unwrap();
+        if !active {
+            api_tokens::update(store, &api_token_name(name), |t| t.active = false)
+                .await
+                .unwrap();
+        }
+        refused.push(format!("Bearer {}", value.expose_secret()));
+    }
+    for auth in &refused {
+        for (method, here, nowhere) in [
+            ("GET", "/tokens/leak:here", "/tokens/leak:nowhere"),
+            (
+                "POST",
+                "/tokens/leak:here/refresh",
+                "/tokens/leak:nowhere/refresh",
+            ),
+        ] {
+            let with_record = answer(&s, method, here, auth).await;
+            let without = answer(&s, method, nowhere, auth).await;
+            assert_eq!(with_record.0, 403, "{method} {auth}: {}", with_record.1);
+            assert_eq!(with_record, without, "{method} {auth}");
+        }
+    }
+    // The refused tokens are kept now: their refusal answers before the record is read.
+    s.backend.calls.reset();
+    let (status, _) = answer(&s, "GET", "/tokens/leak:here", &refused[4]).await;
+    assert_eq!(status, 403);
+    let tally = s.backend.calls.take();
+    assert_eq!(
+        tally.calls.len(),
+        0,
+        "a kept token's refusal reads nothing: {tally}"
+    );
+}
+
+on_both_backends!(a_refusal_says_nothing_of_the_record_it_asked_for);

@@ -144,7 +144,25 @@ impl Initiator {
 
 /// The registered, active client with this id.
 pub async fn active_client(ctx: &OAuthContext, id: &ClientId) -> Result<OAuthClient, OAuthError> {
-    let client = active_client_or_disabled(ctx, id).await?;
+    active(id, active_client_or_disabled(ctx, id).await?)
+}
+
+/// The registered, active client with this id as the token paths see it: this process's copy
+/// while it lasts ([`crate::oauth::kept_clients`]), so a change to the client shows there within
+/// the client cache period.
+pub async fn kept_active_client(
+    ctx: &OAuthContext,
+    id: &ClientId,
+) -> Result<OAuthClient, OAuthError> {
+    let client = ctx
+        .kept_client(id)
+        .await?
+        .ok_or_else(|| OAuthError::UnknownClient(id.to_string()))?;
+    active(id, client)
+}
+
+/// `client`, unless it is disabled.
+fn active(id: &ClientId, client: OAuthClient) -> Result<OAuthClient, OAuthError> {
     if !client.is_active {
         return Err(OAuthError::ClientDisabled(id.to_string()));
     }

@@ -1,8 +1,8 @@
 //! Taking turns, so that only one caller refreshes a tag at a time: inside one process its callers
 //! queue on the tag's lock ([`TagLocks`]); across processes, on the record's lease, a
-//! version-checked write with an expiry ([`take`]), read back before the provider is called. A
-//! caller waits, polling the record while another process holds the lease ([`wait`]), only until
-//! its [`start_by`].
+//! version-checked write with an expiry ([`take`]), before the provider is called. A caller waits,
+//! polling the record while another process holds the lease ([`wait`]), only until its
+//! [`start_by`].
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -49,9 +49,18 @@ impl TagLocks {
             tag: tag.clone(),
             lock,
             held: None,
+            waited: false,
         };
-        let held = tokio::time::timeout_at(start_by, turn.lock.clone().lock_owned()).await;
-        turn.held = Some(held.map_err(|_| RefreshError::Busy)?);
+        let held = match turn.lock.clone().try_lock_owned() {
+            Ok(held) => held,
+            Err(_) => {
+                turn.waited = true;
+                tokio::time::timeout_at(start_by, turn.lock.clone().lock_owned())
+                    .await
+                    .map_err(|_| RefreshError::Busy)?
+            }
+        };
+        turn.held = Some(held);
         Ok(turn)
     }
 }
@@ -63,6 +72,16 @@ pub(super) struct Turn<'a> {
     tag: Tag,
     lock: Arc<AsyncMutex<()>>,
     held: Option<OwnedMutexGuard<()>>,
+    /// Whether another caller of this process held the tag when this one queued.
+    waited: bool,
+}
+
+impl Turn<'_> {
+    /// Whether this caller waited for another caller of this process to let go of the tag (which
+    /// may have changed the record meanwhile).
+    pub fn waited(&self) -> bool {
+        self.waited
+    }
 }
 
 impl Drop for Turn<'_> {
@@ -104,32 +123,26 @@ pub(super) fn in_time(start_by: Instant) -> Result<(), RefreshError> {
     Ok(())
 }
 
-/// Takes the lease of `record` for `owner`: a version-checked write, then read back, since the
-/// lease is ours only while the record shows it. `None` when another caller changed the record
-/// first: read it again.
+/// Takes the lease of `record` for `owner`: one version-checked write, which only one writer of
+/// a version wins (both stores check and write atomically, and so does the tests' emulator,
+/// `infra/moto-server.py`). `None` when another caller changed the record first: read it again.
 pub(super) async fn take(
     ctx: &OAuthContext,
     owner: &str,
     record: &StoredToken,
-    scope: &Scope,
     now: Epoch,
 ) -> Result<Option<StoredToken>, RefreshError> {
-    let leased = match ctx
+    match ctx
         .app
         .stores
         .tokens
         .update_token(&record.leased(owner, LEASE, now))
         .await
     {
-        Ok(leased) => leased,
-        Err(StoreError::StaleVersion) => return Ok(None),
-        Err(e) => return Err(e.into()),
-    };
-    // A store whose conditional writes are not atomic (the DynamoDB emulator) can let two writers
-    // through; the last one holds the lease and the others wait for it.
-    let current = read(ctx, &record.tag, scope).await?;
-    let ours = current.version == leased.version && current.lease_owner.as_deref() == Some(owner);
-    Ok(ours.then_some(leased))
+        Ok(leased) => Ok(Some(leased)),
+        Err(StoreError::StaleVersion) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[cfg(test)]
@@ -177,11 +190,16 @@ mod tests {
         let later = Instant::now() + Duration::from_secs(30);
         let t = tag("t");
         let first = locks.queue(&t, later).await.expect("the first turn");
+        assert!(!first.waited(), "the first caller did not wait");
         let (second, ()) = tokio::join!(locks.queue(&t, later), async move {
             tokio::task::yield_now().await;
             drop(first);
         });
         let second = second.expect("the second turn once the first let go");
+        assert!(
+            second.waited(),
+            "the second caller waited: the record may have changed meanwhile"
+        );
         assert_eq!(
             tags(&locks),
             ["t"],

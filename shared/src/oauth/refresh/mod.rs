@@ -7,9 +7,15 @@
 //! server revoke the whole grant, so refreshes of one token are serialized. A caller that finds the
 //! token wanting a refresh notes which token it saw ([`TokenVersion`]), then queues: inside one
 //! process on a lock per tag, across processes on the record's lease (a version-checked write with
-//! an expiry, read back before the provider is called). Whenever the stored token is no longer the
+//! an expiry, taken before the provider is called). Whenever the stored token is no longer the
 //! one it saw, another caller refreshed it: it takes that token and never starts a second refresh.
 //! Only the lease holder calls the provider.
+//!
+//! Round trips: a read that needs no refresh reads the record alone (its client is kept by the
+//! process, [`crate::oauth::kept_clients`]; the API token's check can run alongside,
+//! [`ReadAhead`]). A refresh adds the lease (written against the record as first read, unless the
+//! caller waited for its turn in this process) and, after the provider, one write of the outcome
+//! that also releases the lease.
 //!
 //! Waiting is bounded: a caller waits, or starts a refresh, only until its `start_by` instant
 //! ([`start_by`]), chosen so that a refresh started then still ends within the outbound HTTP
@@ -21,9 +27,10 @@
 //! reauthorization (`invalid_grant`).
 //!
 //! This file is the order of the steps; each step is a file of its own, called from here only:
-//! `lease.rs` (taking turns: the per-tag locks, the record's lease, waiting), `provider.rs` (the
-//! record's client and provider, and the call), `outcome.rs` (the record's transition and its
-//! event), `fresh.rs` (the answer: a usable token, or why not), and `error.rs`.
+//! `ahead.rs` (the record read ahead of the caller's authorization), `lease.rs` (taking turns: the
+//! per-tag locks, the record's lease, waiting), `provider.rs` (the record's client and provider,
+//! and the call), `outcome.rs` (the record's transition and its event), `fresh.rs` (the answer: a
+//! usable token, or why not), and `error.rs`.
 
 use tokio::time::Instant;
 
@@ -32,6 +39,7 @@ use crate::domain::token::{StoredToken, TokenStatus, TokenVersion};
 use crate::domain::{Scope, Tag};
 use crate::oauth::context::OAuthContext;
 
+mod ahead;
 mod error;
 mod fresh;
 mod lapse;
@@ -40,6 +48,7 @@ mod outcome;
 mod provider;
 
 pub use crate::domain::token_lifecycle::{BACKOFF_CAP, BACKOFF_START};
+pub use ahead::ReadAhead;
 pub use error::RefreshError;
 pub use fresh::FreshToken;
 pub use lapse::LAPSED;
@@ -101,8 +110,22 @@ impl Refresher {
         scope: &Scope,
         start_by: Instant,
     ) -> Result<FreshToken, RefreshError> {
+        let ahead = ReadAhead::read(ctx, tag).await;
+        self.fresh_token_from(ctx, ahead, scope, start_by).await
+    }
+
+    /// [`Refresher::fresh_token`] from a record read ahead of the caller's authorization, now
+    /// that the caller's `scope` is known.
+    pub async fn fresh_token_from(
+        &self,
+        ctx: &OAuthContext,
+        ahead: ReadAhead,
+        scope: &Scope,
+        start_by: Instant,
+    ) -> Result<FreshToken, RefreshError> {
+        let record = ahead.within(scope)?;
         let (record, _) = self
-            .refresh(ctx, tag, scope, Want::IfExpiring, start_by)
+            .refresh_from(ctx, record, scope, Want::IfExpiring, start_by)
             .await?;
         fresh::usable(ctx, &record, None).await
     }
@@ -117,8 +140,24 @@ impl Refresher {
         seen: TokenVersion,
         start_by: Instant,
     ) -> Result<FreshToken, RefreshError> {
+        let ahead = ReadAhead::read(ctx, tag).await;
+        self.replace_token_from(ctx, ahead, scope, seen, start_by)
+            .await
+    }
+
+    /// [`Refresher::replace_token`] from a record read ahead of the caller's authorization, now
+    /// that the caller's `scope` is known.
+    pub async fn replace_token_from(
+        &self,
+        ctx: &OAuthContext,
+        ahead: ReadAhead,
+        scope: &Scope,
+        seen: TokenVersion,
+        start_by: Instant,
+    ) -> Result<FreshToken, RefreshError> {
+        let record = ahead.within(scope)?;
         let (record, _) = self
-            .refresh(ctx, tag, scope, Want::IfStill(seen.clone()), start_by)
+            .refresh_from(ctx, record, scope, Want::IfStill(seen.clone()), start_by)
             .await?;
         fresh::usable(ctx, &record, Some(&seen)).await
     }
@@ -135,6 +174,19 @@ impl Refresher {
         start_by: Instant,
     ) -> Result<(StoredToken, Outcome), RefreshError> {
         let record = lease::read(ctx, tag, scope).await?;
+        self.refresh_from(ctx, record, scope, want, start_by).await
+    }
+
+    /// [`Refresher::refresh`] of `record`, as just read within `scope`.
+    async fn refresh_from(
+        &self,
+        ctx: &OAuthContext,
+        record: StoredToken,
+        scope: &Scope,
+        want: Want,
+        start_by: Instant,
+    ) -> Result<(StoredToken, Outcome), RefreshError> {
+        let tag = &record.tag.clone();
         if record.status == TokenStatus::ReauthorizationRequired {
             return Ok((record, Outcome::Skipped));
         }
@@ -157,10 +209,17 @@ impl Refresher {
         }
         // The token this caller wants replaced: once another one is stored, it is done.
         let seen = record.token_version();
-        let _turn = self.locks.queue(tag, start_by).await?;
+        let turn = self.locks.queue(tag, start_by).await?;
+        // Unless another caller of this process had the turn first (and likely refreshed it), the
+        // record as read is the one to lease: the lease's write is version-checked, so a record
+        // changed since by another process loses it, and the loop reads it again.
+        let mut current = (!turn.waited()).then_some(record);
         loop {
             let now = clock::now();
-            let record = lease::read(ctx, tag, scope).await?;
+            let record = match current.take() {
+                Some(record) => record,
+                None => lease::read(ctx, tag, scope).await?,
+            };
             if record.status == TokenStatus::ReauthorizationRequired
                 || record.token_version() != seen
             {
@@ -183,7 +242,7 @@ impl Refresher {
                 return Ok((record, Outcome::Skipped));
             }
             lease::in_time(start_by)?;
-            let Some(leased) = lease::take(ctx, &self.owner, &record, scope, now).await? else {
+            let Some(leased) = lease::take(ctx, &self.owner, &record, now).await? else {
                 continue;
             };
             let result = provider::call(ctx, &target, &leased).await;

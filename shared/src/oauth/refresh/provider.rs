@@ -9,7 +9,7 @@ use crate::keys::reseal::record_id;
 use crate::oauth::context::OAuthContext;
 use crate::oauth::credentials::with_secret_fallback;
 use crate::oauth::error::OAuthError;
-use crate::oauth::flow::{active_client, lifetimes, provider_for};
+use crate::oauth::flow::{kept_active_client, lifetimes, provider_for};
 use crate::oauth::grant::GrantError;
 use crate::oauth::records::{Lifetimes, field};
 use crate::oauth::token_response::ProviderTokenResponse;
@@ -26,9 +26,10 @@ pub(super) struct Target {
 }
 
 impl Target {
-    /// The active client of `record` and its provider.
+    /// The active client of `record` (as this process keeps it for the client cache period) and
+    /// its provider.
     pub async fn resolve(ctx: &OAuthContext, record: &StoredToken) -> Result<Self, RefreshError> {
-        let client = active_client(ctx, &record.client_id).await?;
+        let client = kept_active_client(ctx, &record.client_id).await?;
         let provider = provider_for(ctx, &client).await?;
         let lifetimes = lifetimes(&provider);
         Ok(Target {
