@@ -24,6 +24,7 @@ pub mod oidc_instances;
 pub mod quirky;
 pub mod round_trips;
 pub mod stack;
+pub mod sync_user;
 pub mod tokens;
 pub mod webhook;
 pub mod wordpress;

@@ -22,7 +22,7 @@ use authbridge::secrets::SecretString;
 use authbridge_tests::login::{self, save_linked, user};
 use authbridge_tests::oidc_instances::issuer_with_lifetime;
 use authbridge_tests::round_trips::Tally;
-use authbridge_tests::stack::{self, StackOptions, TEST_API_TOKEN, TestStack};
+use authbridge_tests::stack::{self, StackOptions, TestStack};
 use authbridge_tests::tokens::{self, connect, get_token, record};
 use authbridge_tests::{Backend, dynamo_backend, sqlite_backend};
 use serde_json::json;
@@ -192,25 +192,7 @@ async fn token_reads(store: &str, backend: Backend, n: usize) {
 
 /// `POST /api/v1/wordpress/sync-user` of WordPress user `id` with `email`.
 async fn sync_user(s: &TestStack, id: u64, email: &str) {
-    let body = json!({
-        "wordpress_id": id,
-        "email": email,
-        "registered_at": "2020-03-13T14:02:44+00:00",
-        "user_login": format!("reader{id}"),
-        "user_nicename": "reader",
-        "user_url": "http://www.example.com",
-        "display_name": "A Reader",
-        "first_name": "A",
-        "last_name": "Reader"
-    });
-    let response = stack::http()
-        .post(s.url("/api/v1/wordpress/sync-user"))
-        .bearer_auth(TEST_API_TOKEN)
-        .json(&body)
-        .send()
-        .await
-        .expect("sync-user answers");
-    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(authbridge_tests::sync_user::post(s, id, email).await, 200);
 }
 
 /// sync-user: a new user each time, then one user's same payload again.

@@ -18,7 +18,7 @@ use authbridge::secrets::SecretString;
 use authbridge_tests::login::{self, login, save_linked, user};
 use authbridge_tests::oidc;
 use authbridge_tests::round_trips::Tally;
-use authbridge_tests::stack::{self, StackOptions, TEST_API_TOKEN, TestStack, api_token_name};
+use authbridge_tests::stack::{self, StackOptions, TestStack, api_token_name};
 use authbridge_tests::tokens::{self, TokenProxy, connect, get_token, record, send};
 use authbridge_tests::{Backend, dynamo_backend};
 use serde_json::json;
@@ -188,25 +188,8 @@ async fn a_token_read_is_one_wave_and_three_when_it_refreshes() {
 /// `POST /api/v1/wordpress/sync-user` with the seed's payload for `wordpress_id` and `email`.
 async fn sync_user(s: &TestStack, wordpress_id: u64, email: &str) -> (u16, Tally) {
     s.backend.calls.reset();
-    let body = json!({
-        "wordpress_id": wordpress_id,
-        "email": email,
-        "registered_at": "2020-03-13T14:02:44+00:00",
-        "user_login": format!("admin{wordpress_id}"),
-        "user_nicename": "admin",
-        "user_url": "http://www.example.com",
-        "display_name": "Example Admin",
-        "first_name": "Example",
-        "last_name": "vcvc"
-    });
-    let response = stack::http()
-        .post(s.url("/api/v1/wordpress/sync-user"))
-        .bearer_auth(TEST_API_TOKEN)
-        .json(&body)
-        .send()
-        .await
-        .expect("sync-user answers");
-    (response.status().as_u16(), s.backend.calls.take())
+    let status = authbridge_tests::sync_user::post(s, wordpress_id, email).await;
+    (status, s.backend.calls.take())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

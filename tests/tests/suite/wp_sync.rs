@@ -7,27 +7,8 @@ use authbridge_tests::Backend;
 use authbridge_tests::login::email_of;
 use authbridge_tests::on_both_backends;
 use authbridge_tests::stack::{self, StackOptions, TEST_API_TOKEN, TestStack};
+use authbridge_tests::sync_user::payload;
 use serde_json::{Value, json};
-
-/// The seed's example payload; WordPress ID 145 is `admin`, any other `admin<ID>` (WordPress
-/// logins are unique, and so are the links' logins).
-fn payload(wordpress_id: u64, email: &str) -> Value {
-    let login = match wordpress_id {
-        145 => "admin".to_string(),
-        other => format!("admin{other}"),
-    };
-    json!({
-        "wordpress_id": wordpress_id,
-        "email": email,
-        "registered_at": "2020-03-13T14:02:44+00:00",
-        "user_login": login,
-        "user_nicename": "admin",
-        "user_url": "http://www.example.com",
-        "display_name": "Example Admin",
-        "first_name": "Example",
-        "last_name": "vcvc"
-    })
-}
 
 async fn post(s: &TestStack, body: &Value) -> (u16, Value) {
     post_raw(s, body.to_string()).await
