@@ -157,6 +157,29 @@ async fn an_administrator_signs_in_sees_the_pages_and_registers_a_client() {
         let pending = text(browser, "#rotation-pending").await?;
         let rotated_page = browser.source().await?;
         screenshot(browser, &stack, "client-rotation-pending").await?;
+        // A third secret would drop the one the provider may still use: refused, as a page.
+        let client_page = browser.current_url().await?;
+        browser
+            .find(Locator::Css("form#edit #secret"))
+            .await?
+            .send_keys("authbridge-test-secret-3")
+            .await?;
+        browser
+            .find(Locator::Css("form#edit button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        browser
+            .wait()
+            .for_element(Locator::Css("p#problem"))
+            .await?;
+        let refused = text(browser, "p#problem").await?;
+        screenshot(browser, &stack, "client-rotation-refused").await?;
+        browser.goto(client_page.as_str()).await?;
+        browser
+            .wait()
+            .for_element(Locator::Css("form#confirm-secret"))
+            .await?;
         browser
             .find(Locator::Css("form#confirm-secret button"))
             .await?
@@ -170,6 +193,7 @@ async fn an_administrator_signs_in_sees_the_pages_and_registers_a_client() {
             .len();
         screenshot(browser, &stack, "client-rotation-confirmed").await?;
         let rotation = (
+            refused,
             rotated_notice,
             pending,
             rotated_page,
@@ -216,7 +240,13 @@ async fn an_administrator_signs_in_sees_the_pages_and_registers_a_client() {
         !page.contains("authbridge-test-secret"),
         "the secret is never on a page"
     );
-    let (rotated_notice, pending, rotated_page, confirmed_notice, still_pending) = rotation;
+    let (refused, rotated_notice, pending, rotated_page, confirmed_notice, still_pending) =
+        rotation;
+    assert!(
+        refused.contains("confirm the pending rotation first"),
+        "{refused}"
+    );
+    assert!(!refused.contains("authbridge-test-secret"), "{refused}");
     assert!(
         rotated_notice.contains("previous secret is still accepted"),
         "{rotated_notice}"
