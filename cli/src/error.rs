@@ -147,6 +147,9 @@ impl CliError {
                     "invalid_argument"
                 }
                 ClientAdminError::NotFound(_) => "not_found",
+                ClientAdminError::RotationPending { .. } | ClientAdminError::NoSecret(_) => {
+                    "conflict"
+                }
                 ClientAdminError::Store(e) => store_code(e),
                 ClientAdminError::Secrets(_) => "secret_store",
                 ClientAdminError::Provider(_) => "configuration",

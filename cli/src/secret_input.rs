@@ -32,10 +32,11 @@ impl RequiredSecret {
 #[derive(Debug, Args)]
 #[group(required = false, multiple = false)]
 pub struct NewSecret {
-    /// Replace the client secret with the first line of standard input (preferred).
+    /// A new client secret from the first line of standard input (preferred); a stored one is
+    /// kept usable until the rotation is confirmed.
     #[arg(long)]
     secret_stdin: bool,
-    /// Replace the client secret; visible in shell history and `ps`, so prefer --secret-stdin.
+    /// A new client secret; visible in shell history and `ps`, so prefer --secret-stdin.
     #[arg(long, value_name = "SECRET", value_parser = parse_secret)]
     secret: Option<SecretString>,
 }

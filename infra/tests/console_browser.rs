@@ -1,6 +1,7 @@
 //! The admin console in a real browser: headless Chromium through ChromeDriver on the real
 //! `authbridge-local`, with users made by the real `authbridge` CLI. An administrator signs in,
-//! sees the pages and registers a client for the test authorization server; an operator sees
+//! sees the pages, registers a client for the test authorization server, gives it a new secret
+//! (the previous one stays accepted until confirmed) and confirms it; an operator sees
 //! neither the clients nor a secret field; a user without a role cannot enter; forms posted
 //! without the session's token, with another session's token or from another site change nothing;
 //! a session left idle ends; an administrator sets a user's password (ending their sessions),
@@ -137,6 +138,69 @@ async fn an_administrator_signs_in_sees_the_pages_and_registers_a_client() {
             .await?;
         let status = text(browser, "#status").await?;
 
+        // A new secret rotates the stored one: the previous one stays accepted until confirmed.
+        browser
+            .find(Locator::Css("form#edit #secret"))
+            .await?
+            .send_keys("authbridge-test-secret-2")
+            .await?;
+        browser
+            .find(Locator::Css("form#edit button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        browser
+            .wait()
+            .for_element(Locator::Css("#rotation-pending"))
+            .await?;
+        let rotated_notice = text(browser, "p#notice").await?;
+        let pending = text(browser, "#rotation-pending").await?;
+        let rotated_page = browser.source().await?;
+        screenshot(browser, &stack, "client-rotation-pending").await?;
+        // A third secret would drop the one the provider may still use: refused, as a page.
+        let client_page = browser.current_url().await?;
+        browser
+            .find(Locator::Css("form#edit #secret"))
+            .await?
+            .send_keys("authbridge-test-secret-3")
+            .await?;
+        browser
+            .find(Locator::Css("form#edit button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        browser
+            .wait()
+            .for_element(Locator::Css("p#problem"))
+            .await?;
+        let refused = text(browser, "p#problem").await?;
+        screenshot(browser, &stack, "client-rotation-refused").await?;
+        browser.goto(client_page.as_str()).await?;
+        browser
+            .wait()
+            .for_element(Locator::Css("form#confirm-secret"))
+            .await?;
+        browser
+            .find(Locator::Css("form#confirm-secret button"))
+            .await?
+            .click()
+            .await?;
+        browser.wait().for_element(Locator::Css("p#notice")).await?;
+        let confirmed_notice = text(browser, "p#notice").await?;
+        let still_pending = browser
+            .find_all(Locator::Css("#rotation-pending"))
+            .await?
+            .len();
+        screenshot(browser, &stack, "client-rotation-confirmed").await?;
+        let rotation = (
+            refused,
+            rotated_notice,
+            pending,
+            rotated_page,
+            confirmed_notice,
+            still_pending,
+        );
+
         browser
             .find(Locator::LinkText("Clients"))
             .await?
@@ -157,10 +221,11 @@ async fn an_administrator_signs_in_sees_the_pages_and_registers_a_client() {
             page,
             status,
             rows,
+            rotation,
         ))
     })
     .await;
-    let (allowed, who, providers, notice, secret_state, page, status, rows) = seen;
+    let (allowed, who, providers, notice, secret_state, page, status, rows, rotation) = seen;
     assert!(allowed.contains(&"clients".to_string()), "{allowed:?}");
     assert!(allowed.contains(&"users".to_string()), "{allowed:?}");
     assert_eq!(who, "admin@example.org (admin)");
@@ -170,11 +235,36 @@ async fn an_administrator_signs_in_sees_the_pages_and_registers_a_client() {
         "{providers:?}"
     );
     assert_eq!(notice, "The client is registered.");
-    assert_eq!(secret_state, "stored (never shown)");
+    assert_eq!(secret_state, "set just now (never shown)");
     assert!(
         !page.contains("authbridge-test-secret"),
         "the secret is never on a page"
     );
+    let (refused, rotated_notice, pending, rotated_page, confirmed_notice, still_pending) =
+        rotation;
+    assert!(
+        refused.contains("confirm the pending rotation first"),
+        "{refused}"
+    );
+    assert!(!refused.contains("authbridge-test-secret"), "{refused}");
+    assert!(
+        rotated_notice.contains("previous secret is still accepted"),
+        "{rotated_notice}"
+    );
+    assert!(
+        pending.contains("the previous secret is still accepted"),
+        "{pending}"
+    );
+    assert!(pending.contains("Confirm the new secret"), "{pending}");
+    assert!(
+        !rotated_page.contains("authbridge-test-secret"),
+        "neither secret is ever on a page"
+    );
+    assert_eq!(
+        confirmed_notice,
+        "The new secret is confirmed: the previous one is no longer accepted."
+    );
+    assert_eq!(still_pending, 0, "no rotation is pending once confirmed");
     assert_eq!(status, "disabled");
     let registered: Vec<&String> = rows.iter().filter(|r| r.contains(CODE_CLIENT)).collect();
     assert_eq!(registered.len(), 1, "{rows:?}");
@@ -186,6 +276,14 @@ async fn an_administrator_signs_in_sees_the_pages_and_registers_a_client() {
             .any(|line| line.contains("admin.client.created") && line.contains("admin@example.org")),
         "the registration is recorded for audit, naming who made it: {audit}"
     );
+    for action in ["admin.secret.rotated", "admin.secret.rotation_confirmed"] {
+        assert!(
+            audit
+                .lines()
+                .any(|line| line.contains(action) && line.contains("admin@example.org")),
+            "{action} is recorded for audit: {audit}"
+        );
+    }
 }
 
 async fn an_operator_sees_no_clients_nor_secrets_and_a_user_without_a_role_cannot_enter(

@@ -1,15 +1,21 @@
 //! Registering and administering OAuth clients. The secret goes to the secret store, never to the
 //! client record, and no read returns it. Nothing is half written: the secret is stored first and
 //! removed again when the client record cannot be created.
+//!
+//! A new secret for a client that has one rotates it without a gap ([`rotation::rotate`]): the
+//! replaced secret stays usable (a token request the provider refuses is tried again with it)
+//! until the operator confirms ([`ClientAdmin::confirm_secret`]), and another new secret is
+//! refused until then.
 
 use secrecy::SecretString;
 use serde_json::{Map, Value};
 
-use crate::clock;
+use crate::clock::{self, Epoch};
 use crate::context::AppContext;
 use crate::domain::{ClientId, OAuthClient};
 use crate::providers::{ProviderError, ProviderOptions, ProviderRegistry};
 use crate::secrets::SecretError;
+use crate::secrets::rotation::{self, RotationError};
 use crate::store::{Page, PageRequest, StoreError, all_pages};
 
 /// Why a client operation failed.
@@ -23,6 +29,16 @@ pub enum ClientAdminError {
     Empty(&'static str),
     #[error("no client {0:?}; `authbridge clients list` shows the registered ones")]
     NotFound(String),
+    /// A new secret was given while the previous rotation still keeps an older one usable.
+    #[error(
+        "the secret of client {client:?} has a pending rotation: confirm the pending rotation \
+         first (the console's \"Confirm the new secret\", or `authbridge secrets confirm \
+         {secret}`) once the provider uses the new secret"
+    )]
+    RotationPending { client: String, secret: String },
+    /// The client has no secret, so there is no rotation to confirm.
+    #[error("client {0:?} has no secret")]
+    NoSecret(String),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -48,6 +64,27 @@ pub struct ClientChanges {
     pub tenant: Option<Option<String>>,
     pub options: Option<Map<String, Value>>,
     pub is_active: Option<bool>,
+}
+
+/// When a client's secret was last set and whether a rotation keeps the previous one usable.
+/// Never carries a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SecretState {
+    /// Whether a secret is stored.
+    pub stored: bool,
+    /// When the current secret was set, when the secret store knows.
+    pub last_set: Option<Epoch>,
+    /// The previous secret is still accepted until [`ClientAdmin::confirm_secret`].
+    pub rotation_pending: bool,
+}
+
+/// What setting a client's secret did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretChange {
+    /// The client had no secret: this one is its first.
+    Set,
+    /// The client had a secret: it stays usable until the rotation is confirmed.
+    Rotated,
 }
 
 fn check_options(options: &Map<String, Value>) -> Result<(), ClientAdminError> {
@@ -136,13 +173,38 @@ impl ClientAdmin<'_> {
         Ok(all_pages(100, |page| async move { clients.list_clients(&page).await }).await?)
     }
 
-    /// Applies `changes` (version-checked).
+    /// Applies `changes` (version-checked). A new secret for a client that has one rotates it
+    /// (see the module); refused with `RotationPending`, changing nothing, while a rotation is
+    /// pending.
     pub async fn update(
         &self,
         id: &ClientId,
         changes: ClientChanges,
     ) -> Result<OAuthClient, ClientAdminError> {
+        Ok(self.update_reporting(id, changes).await?.0)
+    }
+
+    /// [`Self::update`], also saying what became of the secret (`None`: none was given).
+    pub async fn update_reporting(
+        &self,
+        id: &ClientId,
+        changes: ClientChanges,
+    ) -> Result<(OAuthClient, Option<SecretChange>), ClientAdminError> {
         let mut client = self.get(id).await?;
+        // Refused before anything is written.
+        let had_secret = match &changes.secret {
+            Some(_) => {
+                let state = self.secret_state_of(&client).await?;
+                if state.rotation_pending {
+                    return Err(rotation_error(
+                        RotationError::Pending(self.secret_name(&client)),
+                        &client.id,
+                    ));
+                }
+                state.stored
+            }
+            None => false,
+        };
         if let Some(guid) = changes.guid {
             if guid.trim().is_empty() {
                 return Err(ClientAdminError::Empty("guid"));
@@ -162,13 +224,46 @@ impl ClientAdmin<'_> {
         client.modified = clock::now();
         // The record first: a stale version then changes nothing, not even the secret.
         let updated = self.app.stores.clients.update_client(&client).await?;
-        if let Some(secret) = &changes.secret {
-            self.app
-                .secrets
-                .put_secret(&self.secret_name(&updated), secret)
-                .await?;
+        let Some(secret) = &changes.secret else {
+            return Ok((updated, None));
+        };
+        let name = self.secret_name(&updated);
+        if !had_secret {
+            self.app.secrets.put_secret(&name, secret).await?;
+            return Ok((updated, Some(SecretChange::Set)));
         }
-        Ok(updated)
+        rotation::rotate(self.app.secrets.as_ref(), &name, secret)
+            .await
+            .map_err(|e| rotation_error(e, &updated.id))?;
+        Ok((updated, Some(SecretChange::Rotated)))
+    }
+
+    /// Ends a pending rotation of the client's secret: only the newest secret is used from now
+    /// on. `false` when none was pending.
+    pub async fn confirm_secret(&self, id: &ClientId) -> Result<bool, ClientAdminError> {
+        let client = self.get(id).await?;
+        rotation::confirm(self.app.secrets.as_ref(), &self.secret_name(&client))
+            .await
+            .map_err(|e| rotation_error(e, &client.id))
+    }
+
+    /// When the client's secret was last set, and whether a rotation is pending.
+    pub async fn secret_state(&self, id: &ClientId) -> Result<SecretState, ClientAdminError> {
+        let client = self.get(id).await?;
+        self.secret_state_of(&client).await
+    }
+
+    async fn secret_state_of(&self, client: &OAuthClient) -> Result<SecretState, ClientAdminError> {
+        let secrets = self.app.secrets.as_ref();
+        let name = self.secret_name(client);
+        let Some(versions) = rotation::versions(secrets, &name).await? else {
+            return Ok(SecretState::default());
+        };
+        Ok(SecretState {
+            stored: true,
+            last_set: secrets.changed_at(&name).await?,
+            rotation_pending: versions.previous.is_some(),
+        })
     }
 
     /// Deletes a client and its secret; `false` when there was none.
@@ -177,10 +272,24 @@ impl ClientAdmin<'_> {
             return Ok(false);
         };
         let deleted = self.app.stores.clients.delete_client(&client.id).await?;
+        let name = self.secret_name(&client);
+        self.app.secrets.delete_secret(&name).await?;
+        // The value a rotation kept, if any, goes too.
         self.app
             .secrets
-            .delete_secret(&self.secret_name(&client))
+            .delete_secret(&rotation::previous_name(&name))
             .await?;
         Ok(deleted)
+    }
+}
+
+fn rotation_error(error: RotationError, id: &ClientId) -> ClientAdminError {
+    match error {
+        RotationError::Secrets(e) => ClientAdminError::Secrets(e),
+        RotationError::Missing(_) => ClientAdminError::NoSecret(id.to_string()),
+        RotationError::Pending(secret) => ClientAdminError::RotationPending {
+            client: id.to_string(),
+            secret,
+        },
     }
 }

@@ -1,10 +1,10 @@
 //! `authbridge clients ...`: register and administer OAuth clients, as CiviCRM's
 //! `OAuthClient.create/get/update/delete`. The secret goes to the secret store; no command prints
-//! it, `show` only says whether one is stored.
+//! it, `show` only says whether one is stored, when it was set and whether a rotation is pending.
+//! A new secret for a client that has one rotates it (`authbridge secrets confirm` ends it).
 
 use authbridge::clients::{ClientAdmin, ClientAdminError, ClientChanges, NewClient};
-use authbridge::context::AppContext;
-use authbridge::domain::{ClientId, OAuthClient};
+use authbridge::domain::ClientId;
 use clap::{Args, Subcommand};
 use serde_json::json;
 
@@ -22,12 +22,14 @@ pub enum ClientsCommand {
     Create(CreateArgs),
     /// Lists every client.
     List,
-    /// Shows one client; the secret only as "(stored)".
+    /// Shows one client; the secret only as "(stored)", when it was set, and whether a rotation
+    /// keeps the previous one usable.
     Show {
         /// The client's id (from `clients list`).
         id: String,
     },
-    /// Changes a client; what is not given stays as it is.
+    /// Changes a client; what is not given stays as it is. A new secret rotates a stored one: the
+    /// previous stays usable until `secrets confirm <prefix>clients/<id>`.
     Update(UpdateArgs),
     /// Lets the client be used by the flows again.
     Enable {
@@ -152,8 +154,8 @@ async fn list(admin: &ClientAdmin<'_>, out: &Output) -> Result<(), CliError> {
 
 async fn show(admin: &ClientAdmin<'_>, id: &ClientId, out: &Output) -> Result<(), CliError> {
     let client = admin.get(id).await?;
-    let has_secret = has_secret(admin.app, &client).await?;
-    out.record(&ClientView::new(client, Some(has_secret)))
+    let secret = admin.secret_state(id).await?;
+    out.record(&ClientView::with_secret(client, &secret))
 }
 
 async fn update(admin: &ClientAdmin<'_>, args: UpdateArgs, out: &Output) -> Result<(), CliError> {
@@ -216,11 +218,6 @@ async fn delete(id: &ClientId, with_tokens: bool, out: &Output) -> Result<(), Cl
 }
 
 /// Whether the secret store holds a secret for `client` (the value is dropped unread).
-async fn has_secret(app: &AppContext, client: &OAuthClient) -> Result<bool, CliError> {
-    let name = client.secret_name(&app.config.secret_prefix);
-    Ok(app.secrets.get_secret(&name).await?.is_some())
-}
-
 impl CreateArgs {
     /// What the audit trail names: the provider and the client's public id.
     pub(super) fn target(&self) -> String {

@@ -1,6 +1,7 @@
 //! An OAuth client as the `clients` commands show it. The secret is never part of it: at most
-//! whether one is stored.
+//! whether one is stored, when it was set, and whether a rotation is pending.
 
+use authbridge::clients::SecretState;
 use authbridge::clock::Epoch;
 use authbridge::domain::OAuthClient;
 use serde::Serialize;
@@ -29,6 +30,13 @@ pub struct ClientView {
     /// Whether a secret is stored; left out when it was not looked up (lists).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub has_secret: Option<bool>,
+    /// When the secret was last set (RFC 3339), when the store knows; left out when not looked up.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret_last_set: Option<String>,
+    /// Whether the previous secret is still accepted until the rotation is confirmed; left out
+    /// when not looked up.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret_rotation_pending: Option<bool>,
 }
 
 impl ClientView {
@@ -44,6 +52,17 @@ impl ClientView {
             created: client.created,
             modified: client.modified,
             has_secret,
+            secret_last_set: None,
+            secret_rotation_pending: None,
+        }
+    }
+
+    /// The view of `client` with its secret's state (`clients show`).
+    pub fn with_secret(client: OAuthClient, secret: &SecretState) -> Self {
+        ClientView {
+            secret_last_set: secret.last_set.map(rfc3339),
+            secret_rotation_pending: Some(secret.rotation_pending),
+            ..ClientView::new(client, Some(secret.stored))
         }
     }
 
@@ -82,6 +101,12 @@ impl Record for ClientView {
         if let Some(stored) = self.has_secret {
             let text = if stored { "(stored)" } else { "(none)" };
             fields.push(("secret", text.to_string()));
+        }
+        if let Some(at) = &self.secret_last_set {
+            fields.push(("secret set", at.clone()));
+        }
+        if let Some(pending) = self.secret_rotation_pending {
+            fields.push(("secret rotation pending", yes_no(pending)));
         }
         fields.push(("created", rfc3339(self.created)));
         fields.push(("modified", rfc3339(self.modified)));

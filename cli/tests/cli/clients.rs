@@ -61,6 +61,8 @@ async fn a_client_secret_is_stored_but_never_printed() {
         .ok()
         .json();
     assert_eq!(shown["has_secret"], true);
+    assert_eq!(shown["secret_rotation_pending"], false);
+    assert!(shown["secret_last_set"].is_string(), "{shown}");
     assert_eq!(shown["is_active"], true);
 
     // The newline that ended the line on standard input is not part of the secret.
@@ -177,6 +179,57 @@ async fn clients_update_enable_disable_and_delete() {
         deployment.stored_secret(&id).await.as_deref(),
         Some("second-secret")
     );
+    // The replaced secret stays usable until the rotation is confirmed ...
+    let previous = format!("{id}.previous");
+    assert_eq!(
+        deployment.stored_secret(&previous).await.as_deref(),
+        Some("first-secret")
+    );
+    // ... and another secret is refused until then, changing nothing.
+    let refused = deployment.run_with_stdin(
+        &[
+            "clients",
+            "update",
+            &id,
+            "--guid",
+            "other-guid",
+            "--secret-stdin",
+        ],
+        "third-secret\n",
+    );
+    assert_eq!(refused.code, Some(1), "{}", refused.stderr);
+    assert!(
+        refused
+            .stderr
+            .contains("confirm the pending rotation first")
+            && refused.stderr.contains(&format!(
+                "authbridge secrets confirm authbridge/clients/{id}"
+            )),
+        "{}",
+        refused.stderr
+    );
+    refused.assert_never_shows("third-secret");
+    let pending = |deployment: &Deployment| {
+        deployment
+            .run(&["clients", "show", &id, "--json"])
+            .ok()
+            .json()["secret_rotation_pending"]
+            .clone()
+    };
+    assert_eq!(pending(&deployment), true);
+    assert_eq!(
+        deployment.stored_secret(&id).await.as_deref(),
+        Some("second-secret")
+    );
+    deployment
+        .run(&["secrets", "confirm", &format!("authbridge/clients/{id}")])
+        .ok();
+    assert_eq!(
+        deployment.stored_secret(&previous).await.as_deref(),
+        Some("second-secret"),
+        "confirmed: the previous value is the current one, so only it is accepted"
+    );
+    assert_eq!(pending(&deployment), false);
 
     // Without --option the options stay; --no-tenant removes the tenant.
     let client = deployment
@@ -230,6 +283,7 @@ async fn clients_update_enable_disable_and_delete() {
     let deleted = deployment.run(&["clients", "delete", &id]).ok();
     assert!(deleted.stdout.contains(&id), "{}", deleted.stdout);
     assert_eq!(deployment.stored_secret(&id).await, None);
+    assert_eq!(deployment.stored_secret(&previous).await, None);
     let gone = deployment.run(&["clients", "show", &id]);
     assert_eq!(gone.code, Some(1));
     assert!(gone.stderr.contains(&id), "{}", gone.stderr);

@@ -1,10 +1,13 @@
 //! The clients pages' actions, through the services the CLI uses (`authbridge::clients`,
-//! `authbridge::oauth::connections`): register, edit, enable, disable, delete (refused while the
-//! client holds connections). Each change is recorded for audit.
+//! `authbridge::oauth::connections`): register, edit (a new secret for a client that has one
+//! rotates it: the previous one stays accepted until confirmed), confirm a secret's rotation,
+//! enable, disable, delete (refused while the client holds connections). Each change is recorded
+//! for audit.
 
-use authbridge::clients::{ClientAdmin, ClientAdminError, ClientChanges, NewClient};
+use authbridge::clients::{ClientAdmin, ClientAdminError, ClientChanges, NewClient, SecretChange};
+use authbridge::clock;
 use authbridge::console::{ConsoleError, SignedIn};
-use authbridge::domain::{ClientId, OAuthClient, Permission};
+use authbridge::domain::{ClientId, Permission};
 use authbridge::events::AdminAction;
 use authbridge::oauth::connections::delete_client;
 use maud::Markup;
@@ -27,6 +30,11 @@ fn notice(done: Option<&str>) -> Option<&'static str> {
     match done? {
         "registered" => Some("The client is registered."),
         "saved" => Some("The changes are saved."),
+        "rotated" => Some(
+            "The changes are saved. The previous secret is still accepted until you confirm the new one.",
+        ),
+        "confirmed" => Some("The new secret is confirmed: the previous one is no longer accepted."),
+        "unchanged" => Some("No rotation was pending: nothing changed."),
         "enabled" => Some("The client is enabled."),
         "disabled" => Some("The client is disabled."),
         _ => None,
@@ -70,9 +78,16 @@ pub async fn show(
     done: Option<&str>,
 ) -> Result<Markup, ConsoleError> {
     signed.require(Permission::Clients)?;
-    let client = admin(context).get(id).await.map_err(not_found)?;
-    let has_secret = has_secret(context, &client).await?;
-    Ok(view::client(nav, &client, has_secret, notice(done)))
+    let admin = admin(context);
+    let client = admin.get(id).await.map_err(not_found)?;
+    let secret = admin.secret_state(id).await.map_err(not_found)?;
+    Ok(view::client(
+        nav,
+        &client,
+        &secret,
+        notice(done),
+        clock::now(),
+    ))
 }
 
 fn not_found(error: ClientAdminError) -> ConsoleError {
@@ -80,17 +95,6 @@ fn not_found(error: ClientAdminError) -> ConsoleError {
         ClientAdminError::NotFound(_) => ConsoleError::NotFound("client"),
         other => other.into(),
     }
-}
-
-async fn has_secret(context: &Context, client: &OAuthClient) -> Result<bool, ConsoleError> {
-    let app = &context.oauth.app;
-    let name = client.secret_name(&app.config.secret_prefix);
-    let stored = app
-        .secrets
-        .get_secret(&name)
-        .await
-        .map_err(ClientAdminError::from)?;
-    Ok(stored.is_some())
 }
 
 /// Registers a client; needs `clients`, and `client-secrets` when a secret is given.
@@ -123,7 +127,8 @@ pub async fn register(
 }
 
 /// Saves a client's public id and tenant, and a new secret when given (which needs
-/// `client-secrets`); needs `clients`.
+/// `client-secrets`; it rotates a stored one, refused while a rotation is pending); needs
+/// `clients`.
 pub async fn update(
     context: &Context,
     who: &Who<'_>,
@@ -142,17 +147,43 @@ pub async fn update(
         options: None,
         is_active: None,
     };
-    let set_secret = changes.secret.is_some();
-    let client = admin(context)
-        .update(id, changes)
+    let (client, secret) = admin(context)
+        .update_reporting(id, changes)
         .await
         .map_err(not_found)?;
     let id = client.id.as_str();
     who.record(context, AdminAction::ClientUpdated, id).await;
-    if set_secret {
-        who.record(context, AdminAction::SecretSet, id).await;
+    let done = match secret {
+        None => "saved",
+        Some(SecretChange::Set) => {
+            who.record(context, AdminAction::SecretSet, id).await;
+            "saved"
+        }
+        Some(SecretChange::Rotated) => {
+            who.record(context, AdminAction::SecretRotated, id).await;
+            "rotated"
+        }
+    };
+    Ok(Answer::SeeOther(format!("clients/{id}?done={done}")))
+}
+
+/// Confirms a pending rotation of a client's secret: the previous one is no longer accepted;
+/// needs `client-secrets`.
+pub async fn confirm_secret(
+    context: &Context,
+    who: &Who<'_>,
+    id: &ClientId,
+) -> Result<Answer, ConsoleError> {
+    who.signed.require(Permission::Clients)?;
+    who.signed.require(Permission::ClientSecrets)?;
+    let confirmed = admin(context).confirm_secret(id).await.map_err(not_found)?;
+    let id = id.as_str();
+    if confirmed {
+        who.record(context, AdminAction::SecretRotationConfirmed, id)
+            .await;
     }
-    Ok(Answer::SeeOther(format!("clients/{id}?done=saved")))
+    let done = if confirmed { "confirmed" } else { "unchanged" };
+    Ok(Answer::SeeOther(format!("clients/{id}?done={done}")))
 }
 
 /// Enables or disables a client; needs `clients`.

@@ -322,6 +322,9 @@ async fn action(
         ["clients", id, "disable"] => {
             clients::set_active(context, &who, &clients::id_in_path(id)?, false).await
         }
+        ["clients", id, "confirm-secret"] => {
+            clients::confirm_secret(context, &who, &clients::id_in_path(id)?).await
+        }
         ["clients", id, "delete"] => {
             clients::delete(context, &who, &clients::id_in_path(id)?).await
         }

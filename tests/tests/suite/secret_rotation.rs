@@ -5,8 +5,8 @@
 
 use authbridge::events::webhook::verify;
 use authbridge::events::{Event, EventKind, Events};
-use authbridge::secrets::SecretString;
 use authbridge::secrets::rotation;
+use authbridge::secrets::{ExposeSecret, SecretString};
 use authbridge_tests::webhook::{HOOK_KEY, receiver, settings as webhook_settings};
 use authbridge_tests::{Backend, on_both_backends};
 
@@ -167,10 +167,12 @@ mod wordpress {
     on_both_backends!(a_wordpress_login_uses_the_previous_token_while_its_rotation_is_pending);
 }
 
-/// While a client secret's rotation is pending, a refresh the provider refuses with
-/// `invalid_client` (it does not know the new secret yet) goes through with the previous secret;
-/// after `confirm`, the refusal stands.
+/// While a client secret's rotation is pending (a new secret set through `ClientAdmin`, as the
+/// console and `clients update` do), a refresh the provider refuses with `invalid_client` (it
+/// does not know the new secret yet) goes through with the previous secret; another new secret is
+/// refused until the rotation is confirmed; after `confirm_secret`, the refusal stands.
 async fn a_refresh_uses_the_previous_client_secret_while_its_rotation_is_pending(b: Backend) {
+    use authbridge::clients::{ClientAdmin, ClientAdminError, ClientChanges, SecretChange};
     use authbridge_tests::oidc;
     use authbridge_tests::stack::{self, TEST_API_TOKEN};
     use authbridge_tests::tokens::{self, send};
@@ -178,24 +180,26 @@ async fn a_refresh_uses_the_previous_client_secret_while_its_rotation_is_pending
     let Some(issuer) = oidc::issuer() else { return };
     let (s, _) = tokens::stack_on(b, &issuer).await;
     let record = tokens::connect(&s, "rotating:1").await;
-    let client = s
-        .stack
-        .app
-        .stores
-        .clients
-        .get_client(&record.client_id)
+    let admin = ClientAdmin {
+        app: &s.stack.oauth.app,
+        providers: &s.stack.oauth.providers,
+    };
+    let id = &record.client_id;
+    let new_secret = |value: &str| ClientChanges {
+        secret: Some(SecretString::from(value)),
+        ..Default::default()
+    };
+    let before = admin.secret_state(id).await.unwrap();
+    assert!(before.stored && !before.rotation_pending, "{before:?}");
+    let (_, change) = admin
+        .update_reporting(id, new_secret("a-secret-the-provider-does-not-know"))
         .await
-        .unwrap()
-        .expect("the client");
-    let name = client.secret_name(&s.stack.app.config.secret_prefix);
-    let secrets = s.stack.app.secrets.clone();
-    rotation::rotate(
-        secrets.as_ref(),
-        &name,
-        &SecretString::from("a-secret-the-provider-does-not-know"),
-    )
-    .await
-    .expect("rotating the client secret");
+        .expect("rotating the client secret");
+    assert_eq!(change, Some(SecretChange::Rotated));
+    let pending = admin.secret_state(id).await.unwrap();
+    assert!(pending.rotation_pending, "{pending:?}");
+    assert!(pending.last_set.is_some(), "{pending:?}");
+
     let refresh = || async {
         let (_, etag, _) = tokens::get_token(&s, "rotating:1").await;
         send(
@@ -209,12 +213,101 @@ async fn a_refresh_uses_the_previous_client_secret_while_its_rotation_is_pending
     let (status, _, body) = refresh().await;
     assert_eq!(status, 200, "refreshed with the previous secret: {body}");
 
-    rotation::confirm(secrets.as_ref(), &name).await.unwrap();
+    // A third secret would drop the one the provider still uses: refused, and nothing changes.
+    let refused = admin.update(id, new_secret("a-third-secret")).await;
+    assert!(
+        matches!(refused, Err(ClientAdminError::RotationPending { .. })),
+        "{refused:?}"
+    );
+    let message = refused.err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(
+        message.contains("confirm the pending rotation first"),
+        "{message}"
+    );
+    assert!(!message.contains("a-third-secret"), "{message}");
+    let (status, _, body) = refresh().await;
+    assert_eq!(status, 200, "the previous secret still works: {body}");
+
+    assert!(admin.confirm_secret(id).await.unwrap());
+    assert!(
+        !admin.confirm_secret(id).await.unwrap(),
+        "nothing left to confirm"
+    );
+    assert!(!admin.secret_state(id).await.unwrap().rotation_pending);
     let (status, _, body) = refresh().await;
     assert_ne!(status, 200, "only the new, unknown secret is left: {body}");
 }
 
+/// A client without a secret gets its first one as is (nothing to rotate, nothing pending); a
+/// second one rotates it; deleting the client removes both values.
+async fn a_first_client_secret_is_set_and_a_second_rotates_it(b: Backend) {
+    use authbridge::clients::{
+        ClientAdmin, ClientAdminError, ClientChanges, NewClient, SecretChange,
+    };
+    use authbridge_tests::stack::{self, StackOptions};
+
+    let s = stack::start(b, StackOptions::default()).await;
+    let app = &s.stack.oauth.app;
+    let admin = ClientAdmin {
+        app,
+        providers: &s.stack.oauth.providers,
+    };
+    let client = admin
+        .create(NewClient {
+            provider: "ms-exchange".into(),
+            guid: "no-secret-yet".into(),
+            secret: None,
+            tenant: None,
+            options: Default::default(),
+        })
+        .await
+        .unwrap();
+    let id = &client.id;
+    let name = client.secret_name(&app.config.secret_prefix);
+    let state = admin.secret_state(id).await.unwrap();
+    assert!(!state.stored && state.last_set.is_none() && !state.rotation_pending);
+    assert!(matches!(
+        admin.confirm_secret(id).await,
+        Err(ClientAdminError::NoSecret(_))
+    ));
+
+    let new_secret = |value: &str| ClientChanges {
+        secret: Some(SecretString::from(value)),
+        ..Default::default()
+    };
+    let (_, change) = admin
+        .update_reporting(id, new_secret("first"))
+        .await
+        .unwrap();
+    assert_eq!(change, Some(SecretChange::Set));
+    let state = admin.secret_state(id).await.unwrap();
+    assert!(state.stored && state.last_set.is_some() && !state.rotation_pending);
+
+    let (_, change) = admin
+        .update_reporting(id, new_secret("second"))
+        .await
+        .unwrap();
+    assert_eq!(change, Some(SecretChange::Rotated));
+    let versions = rotation::versions(app.secrets.as_ref(), &name)
+        .await
+        .unwrap()
+        .expect("the secret");
+    let exposed: Vec<&str> = versions.in_order().map(|v| v.expose_secret()).collect();
+    assert_eq!(exposed, ["second", "first"]);
+
+    assert!(admin.delete(id).await.unwrap());
+    for gone in [name.clone(), rotation::previous_name(&name)] {
+        assert!(
+            app.secrets.get_secret(&gone).await.unwrap().is_none(),
+            "{gone}"
+        );
+    }
+}
+
 mod client_secret {
     use super::*;
-    on_both_backends!(a_refresh_uses_the_previous_client_secret_while_its_rotation_is_pending);
+    on_both_backends!(
+        a_refresh_uses_the_previous_client_secret_while_its_rotation_is_pending,
+        a_first_client_secret_is_set_and_a_second_rotates_it,
+    );
 }

@@ -1,10 +1,14 @@
 //! The clients pages: the list with the register form, and one client's page with its editor and
-//! its enable, disable and delete buttons. A secret is entered, never shown: the form only says
-//! whether one is stored, and only a user whose role carries `client-secrets` sees its field.
+//! its enable, disable and delete buttons. A secret is entered, never shown: the page only says
+//! when one was set and whether a rotation still accepts the previous one, and only a user whose
+//! role carries `client-secrets` sees its field and the button that confirms a rotation.
 
+use authbridge::clients::SecretState;
+use authbridge::clock::Epoch;
 use authbridge::domain::{OAuthClient, Permission};
 use maud::{Markup, html};
 
+use super::words::relative;
 use super::{Nav, layout};
 
 /// A client as the list shows it, with the provider's title and whether it has tenancy.
@@ -81,12 +85,22 @@ pub fn list(nav: &Nav<'_>, rows: &[ClientRow<'_>], providers: &[(&str, &str)]) -
     layout(nav, "Clients", body)
 }
 
-/// One client: its editor and its actions. `has_secret` says whether a secret is stored.
+/// What the page says of the secret: "set 3 hours ago", "stored", or "none".
+fn secret_words(secret: &SecretState, now: Epoch) -> String {
+    match (secret.stored, secret.last_set) {
+        (false, _) => "none".into(),
+        (true, Some(at)) => format!("set {} (never shown)", relative(at, now)),
+        (true, None) => "stored (never shown)".into(),
+    }
+}
+
+/// One client: its editor and its actions, and its secret's state as of `now`.
 pub fn client(
     nav: &Nav<'_>,
     client: &OAuthClient,
-    has_secret: bool,
+    secret: &SecretState,
     notice: Option<&str>,
+    now: Epoch,
 ) -> Markup {
     let path = format!("clients/{}", client.id.as_str());
     let body = html! {
@@ -96,7 +110,18 @@ pub fn client(
         dl #client {
             dt { "Provider" } dd { code { (client.provider) } }
             dt { "Status" } dd #status { (status(client)) }
-            dt { "Secret" } dd #secret-state { @if has_secret { "stored (never shown)" } @else { "none" } }
+            dt { "Secret" } dd #secret-state { (secret_words(secret, now)) }
+        }
+        @if secret.rotation_pending {
+            div #rotation-pending {
+                p { "A new secret was set: the previous secret is still accepted. Confirm the new secret once the provider uses it; until then no other secret can be set." }
+                @if nav.may(Permission::ClientSecrets) {
+                    form #confirm-secret method="post" action=(nav.to(&format!("{path}/confirm-secret"))) {
+                        (nav.csrf())
+                        button type="submit" { "Confirm the new secret" }
+                    }
+                }
+            }
         }
         h2 { "Edit" }
         form #edit method="post" action=(nav.to(&path)) {

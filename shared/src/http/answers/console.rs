@@ -2,7 +2,8 @@
 //! `admin-console` function renders each with its message); the status and code are here: not
 //! signed in 401 (the function sends the browser to the sign-in page instead), no role or a missing
 //! permission 403 naming it, a form without the session's token or from another site 403, a bad
-//! field 400, a client that still holds connections 409; a flow's refusal answers what the API
+//! field 400, a client that still holds connections 409, a client secret whose rotation is pending
+//! (or, to confirm, a client without a secret) 409; a flow's refusal answers what the API
 //! answers it; an API token's or user's name taken 409, unknown 404, unacceptable 400.
 
 use crate::api_tokens::ApiTokenError;
@@ -66,6 +67,12 @@ fn client_answer(error: &ClientAdminError) -> ApiError {
         | ClientAdminError::InvalidOption { .. }
         | ClientAdminError::Empty(_) => ApiError::bad_request("invalid_request", error.to_string()),
         ClientAdminError::NotFound(_) => ApiError::not_found("client"),
+        ClientAdminError::RotationPending { .. } => {
+            ApiError::new(409, "rotation_pending").with_message(error.to_string())
+        }
+        ClientAdminError::NoSecret(_) => {
+            ApiError::new(409, "no_secret").with_message(error.to_string())
+        }
         ClientAdminError::Store(e) => e.answer(),
         ClientAdminError::Secrets(e) => e.answer(),
         ClientAdminError::Provider(_) => ApiError::internal_error(),
