@@ -73,6 +73,12 @@ pub enum CliError {
         tag: authbridge::domain::Tag,
         error: String,
     },
+    /// `secrets set` or `rotate` named the token-key secret, which wraps (or once sealed) the stored
+    /// tokens' keys: replacing it would make them unreadable.
+    #[error(
+        "{0} is the token-key secret: replacing it would make the stored tokens unreadable; rotate the token keys with `authbridge keys rotate` instead"
+    )]
+    TokenKeySecret(String),
     /// `tokens show` or `tokens delete` named a tag that has no record.
     #[error("no token with tag {0:?}; `authbridge tokens list` shows the stored ones")]
     TokenNotFound(String),
@@ -195,6 +201,7 @@ impl CliError {
             | CliError::Stdin(_)
             | CliError::ImportFile { .. } => "invalid_argument",
             CliError::TokenNotFound(_) => "not_found",
+            CliError::TokenKeySecret(_) => "conflict",
             CliError::NotAws => "configuration",
             CliError::Users(e) => match e {
                 UserAdminError::NotFound(_) => "not_found",

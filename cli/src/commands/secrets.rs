@@ -96,11 +96,25 @@ pub struct Stored<'a> {
 /// Writes `value` under `name` and says so (the value is never printed).
 pub async fn store(out: &Output, name: &str, value: SecretString) -> Result<(), CliError> {
     let app = deployment::app().await?;
+    refuse_token_key(&app, name).await?;
     app.secrets.put_secret(name, &value).await?;
     out.outcome(
         &Stored { name, stored: true },
         &format!("stored secret {name}"),
     )
+}
+
+/// Refuses to replace the token-key secret once it exists: it wraps the token data keys where
+/// there is no KMS key, and opens the values sealed before key versions, so a new value would make
+/// the stored tokens unreadable (the token keys rotate with `authbridge keys`). Creating it is allowed.
+async fn refuse_token_key(
+    app: &authbridge::context::AppContext,
+    name: &str,
+) -> Result<(), CliError> {
+    if name == app.config.token_key_secret && app.secrets.get_secret(name).await?.is_some() {
+        return Err(CliError::TokenKeySecret(name.to_string()));
+    }
+    Ok(())
 }
 
 impl SecretsCommand {
@@ -140,6 +154,7 @@ impl SecretsCommand {
             SecretsCommand::Rotate { name, value } => {
                 let value = value.read()?;
                 let app = deployment::app().await?;
+                refuse_token_key(&app, &name).await?;
                 rotation::rotate(app.secrets.as_ref(), &name, &value).await?;
                 out.outcome(
                     &serde_json::json!({"name": name, "rotation_pending": true}),

@@ -139,3 +139,40 @@ async fn a_rotated_secret_keeps_its_previous_value_until_confirmed_and_shows_whe
         "the old value is gone"
     );
 }
+
+#[tokio::test]
+async fn the_token_key_secret_is_created_once_and_never_replaced() {
+    let deployment = Deployment::new();
+    let name = "authbridge/token-key";
+    let first = "a-token-key-of-enough-characters-0001";
+    deployment
+        .run_with_stdin(
+            &["secrets", "set", name, "--value-stdin"],
+            &format!("{first}\n"),
+        )
+        .ok();
+    for command in ["set", "rotate"] {
+        let refused = deployment.run_with_stdin(
+            &["secrets", command, name, "--value-stdin"],
+            "a-token-key-of-enough-characters-0002\n",
+        );
+        assert_ne!(
+            refused.code,
+            Some(0),
+            "secrets {command} replaced the token key"
+        );
+        assert!(
+            refused.stderr.contains("authbridge keys rotate"),
+            "{}",
+            refused.stderr
+        );
+        refused.assert_never_shows("0002");
+    }
+    let store = deployment.store();
+    let kept = authbridge::secrets::rotation::versions(&store, name)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(kept.current.expose_secret(), first);
+    assert!(kept.previous.is_none(), "no rotation was begun");
+}
