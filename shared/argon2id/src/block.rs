@@ -35,7 +35,7 @@ impl Block {
     }
 
     /// The block's 1024 bytes, little-endian.
-    pub(crate) fn to_bytes(&self) -> [u8; BLOCK_BYTES] {
+    pub(crate) fn le_bytes(&self) -> [u8; BLOCK_BYTES] {
         let mut bytes = [0u8; BLOCK_BYTES];
         for (i, chunk) in bytes.chunks_exact_mut(8).enumerate() {
             chunk.copy_from_slice(&self.word(i).to_le_bytes());

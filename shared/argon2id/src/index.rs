@@ -95,7 +95,7 @@ impl Addresses {
     /// The pseudo-random value of the block at `index` of the segment; the next address block is
     /// made when `index` opens one (and for the first one used, see [`Addresses::prepare`]).
     pub(crate) fn value<V: Lanes>(&mut self, index: usize) -> u64 {
-        if index % 128 == 0 {
+        if index.is_multiple_of(128) {
             self.next::<V>();
         }
         self.addresses.word(index % 128)
@@ -104,7 +104,7 @@ impl Addresses {
     /// Makes the first address block when the segment starts past its first block (the first
     /// segment starts at its third block, whose address is in the block made at index 0).
     pub(crate) fn prepare<V: Lanes>(&mut self, start: usize) {
-        if start % 128 != 0 {
+        if !start.is_multiple_of(128) {
             self.next::<V>();
         }
     }

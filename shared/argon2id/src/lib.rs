@@ -139,7 +139,7 @@ fn hash_with<V: Lanes>(
     for lane in 1..lanes as usize {
         final_block.xor_with(&blocks[lane * shape.lane_len + last]);
     }
-    h_prime(out, &[&final_block.to_bytes()])
+    h_prime(out, &[&final_block.le_bytes()])
 }
 
 /// `H0` (RFC 9106 §3.2): BLAKE2b-512 over the parameters and the length-prefixed inputs.
