@@ -219,9 +219,14 @@ impl StoredToken {
 
     /// This record with the refresh lease taken by `owner` for `lease` seconds.
     pub fn leased(&self, owner: &str, lease: Epoch, now: Epoch) -> StoredToken {
+        self.leased_until(owner, now + lease)
+    }
+
+    /// This record with the refresh lease taken by `owner` until `until`.
+    pub fn leased_until(&self, owner: &str, until: Epoch) -> StoredToken {
         let mut leased = self.clone();
         leased.lease_owner = Some(owner.to_string());
-        leased.lease_until = Some(now + lease);
+        leased.lease_until = Some(until);
         leased
     }
 

@@ -171,6 +171,16 @@ pub enum Opened<T> {
     Absent,
 }
 
+/// What [`TokenStore::lease_token`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LeaseAttempt {
+    /// The record had the version named: it is leased now, as stored (the next version).
+    Won(StoredToken),
+    /// The record has another version (it is answered as it is), or is gone (`None`): nothing
+    /// was written.
+    Lost(Option<StoredToken>),
+}
+
 /// OAuth clients.
 #[async_trait]
 pub trait ClientStore: Send + Sync {
@@ -192,6 +202,17 @@ pub trait TokenStore: Send + Sync {
     async fn get_token(&self, tag: &Tag) -> StoreResult<Option<StoredToken>>;
     /// Writes `token` if its `version` is still current, and returns it with the next version.
     async fn update_token(&self, token: &StoredToken) -> StoreResult<StoredToken>;
+    /// Takes the refresh lease of the record under `tag` for `owner` until `until`, if the record
+    /// still has `version`: one conditional write, which also answers the record as it is when
+    /// the condition fails, so that a caller that did not read the record first learns in the
+    /// same round trip what happened to it. Of two callers naming one version, one wins.
+    async fn lease_token(
+        &self,
+        tag: &Tag,
+        version: u64,
+        owner: &str,
+        until: Epoch,
+    ) -> StoreResult<LeaseAttempt>;
     async fn delete_token(&self, tag: &Tag) -> StoreResult<bool>;
     async fn list_tokens(&self, page: &PageRequest) -> StoreResult<Page<StoredToken>>;
     /// The records of `owner`, in tag order, through an index (never a scan).

@@ -14,7 +14,7 @@ use authbridge::domain::{
     UserSource, WordpressLink,
 };
 use authbridge::secrets::{ExposeSecret, SecretString};
-use authbridge::store::{Opened, PageRequest, StoreError, Taken, Unique};
+use authbridge::store::{LeaseAttempt, Opened, PageRequest, StoreError, Taken, Unique};
 use authbridge_tests::on_both_backends;
 use authbridge_tests::tokens::sample_record;
 use authbridge_tests::{Backend, unique};
@@ -139,6 +139,65 @@ async fn an_update_on_a_stale_version_fails(b: Backend) {
     assert_eq!(
         b.stores.tokens.get_token(&t.tag).await.unwrap(),
         Some(written)
+    );
+}
+
+/// A lease taken without reading the record: won only on the version named (of concurrent
+/// takers of one version, exactly one), and a lost one answers the record as it is, in the same
+/// call, with nothing written.
+async fn a_lease_is_won_on_its_version_and_a_lost_one_answers_the_record(b: Backend) {
+    let s = &b.stores.tokens;
+    let t = token(&unique("tag"));
+    s.create_token(&t).await.unwrap();
+    let stored = s.get_token(&t.tag).await.unwrap().expect("the record");
+    let until = clock::now() + 30;
+    let takers = (0..8).map(|i| {
+        let (s, tag, version) = (s.clone(), stored.tag.clone(), stored.version);
+        async move {
+            s.lease_token(&tag, version, &format!("process-{i}"), until)
+                .await
+                .unwrap()
+        }
+    });
+    let attempts = futures::future::join_all(takers).await;
+    let won: Vec<&StoredToken> = attempts
+        .iter()
+        .filter_map(|a| match a {
+            LeaseAttempt::Won(leased) => Some(leased),
+            LeaseAttempt::Lost(_) => None,
+        })
+        .collect();
+    assert_eq!(won.len(), 1, "exactly one taker of a version wins");
+    let leased = won[0].clone();
+    assert_eq!(leased.version, stored.version + 1);
+    assert_eq!(leased.lease_until, Some(until));
+    let mut expected = stored.leased_until(leased.lease_owner.as_deref().unwrap(), until);
+    expected.version = stored.version + 1;
+    assert_eq!(leased, expected, "only the lease and the version change");
+    assert_eq!(s.get_token(&t.tag).await.unwrap().as_ref(), Some(&leased));
+    for attempt in &attempts {
+        if let LeaseAttempt::Lost(current) = attempt {
+            assert_eq!(
+                current.as_ref(),
+                Some(&leased),
+                "a lost take answers the record as it is"
+            );
+        }
+    }
+    assert_eq!(
+        s.lease_token(&t.tag, stored.version, "late", until)
+            .await
+            .unwrap(),
+        LeaseAttempt::Lost(Some(leased.clone())),
+        "a stale version loses and writes nothing"
+    );
+    assert_eq!(s.get_token(&t.tag).await.unwrap(), Some(leased));
+    assert_eq!(
+        s.lease_token(&tag_of(&unique("gone")), 1, "any", until)
+            .await
+            .unwrap(),
+        LeaseAttempt::Lost(None),
+        "no record: nothing to lease"
     );
 }
 
@@ -981,6 +1040,7 @@ on_both_backends!(
     clients_create_read_update_delete,
     a_duplicate_create_loses,
     an_update_on_a_stale_version_fails,
+    a_lease_is_won_on_its_version_and_a_lost_one_answers_the_record,
     two_users_with_one_email_exactly_one_wins,
     twenty_concurrent_creates_of_one_email_make_one_user,
     a_user_update_moves_the_unique_email,

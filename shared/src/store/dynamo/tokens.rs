@@ -4,12 +4,12 @@
 
 use async_trait::async_trait;
 
-use super::{DynamoStore, Item, backend, number};
+use super::{Condition, DynamoStore, Item, backend, number};
 use crate::clock::Epoch;
 use crate::domain::{AccountKey, ClientId, ConnectionStatus, Owner, StoredToken, Tag};
 use crate::store::schema;
 use crate::store::{
-    DueCursor, Page, PageRequest, StoreError, StoreResult, TokenStore, Unique, Update,
+    DueCursor, LeaseAttempt, Page, PageRequest, StoreError, StoreResult, TokenStore, Unique, Update,
 };
 use aws_sdk_dynamodb::types::AttributeValue;
 
@@ -95,6 +95,34 @@ impl TokenStore for DynamoStore {
         )
         .await?;
         Ok(update.next)
+    }
+
+    /// One `UpdateItem` of the lease's two attributes and the version, conditioned on the
+    /// version, answering the item as it is when the condition fails.
+    async fn lease_token(
+        &self,
+        tag: &Tag,
+        version: u64,
+        owner: &str,
+        until: Epoch,
+    ) -> StoreResult<LeaseAttempt> {
+        let condition = Condition::at_version(version)
+            .name("#owner", "lease_owner")
+            .name("#until", "lease_until")
+            .value(":owner", AttributeValue::S(owner.to_string()))
+            .value(":until", number(until))
+            .value(":next", number(version + 1));
+        let update = "SET #owner = :owner, #until = :until, version = :next";
+        let context = "leasing a token record";
+        Ok(
+            match self
+                .update_or_current(pk(tag.as_str()), update, condition, context)
+                .await?
+            {
+                Ok(leased) => LeaseAttempt::Won(Self::decode(leased)?),
+                Err(current) => LeaseAttempt::Lost(current.map(Self::decode).transpose()?),
+            },
+        )
     }
 
     async fn delete_token(&self, tag: &Tag) -> StoreResult<bool> {
