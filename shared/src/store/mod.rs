@@ -9,6 +9,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::clock::Epoch;
+use crate::domain::token_lifecycle::SeenRecord;
 use crate::domain::{
     AccountKey, ClientId, Email, FlowState, OAuthClient, Owner, StoredToken, Tag, User, UserId,
     WordpressLink,
@@ -174,10 +175,10 @@ pub enum Opened<T> {
 /// What [`TokenStore::lease_token`] did.
 #[derive(Debug, Clone, PartialEq)]
 pub enum LeaseAttempt {
-    /// The record had the version named: it is leased now, as stored (the next version).
+    /// The record was the one seen: it is leased now, as stored (the next version).
     Won(StoredToken),
-    /// The record has another version (it is answered as it is), or is gone (`None`): nothing
-    /// was written.
+    /// The record is another (another version or connection: it is answered as it is), or is
+    /// gone (`None`): nothing was written.
     Lost(Option<StoredToken>),
 }
 
@@ -202,14 +203,14 @@ pub trait TokenStore: Send + Sync {
     async fn get_token(&self, tag: &Tag) -> StoreResult<Option<StoredToken>>;
     /// Writes `token` if its `version` is still current, and returns it with the next version.
     async fn update_token(&self, token: &StoredToken) -> StoreResult<StoredToken>;
-    /// Takes the refresh lease of the record under `tag` for `owner` until `until`, if the record
-    /// still has `version`: one conditional write, which also answers the record as it is when
-    /// the condition fails, so that a caller that did not read the record first learns in the
-    /// same round trip what happened to it. Of two callers naming one version, one wins.
+    /// Takes the refresh lease of the record `seen` for `owner` until `until`, if it is still that
+    /// record (same connection, same version): one conditional write, which also answers the
+    /// record as it is when the condition fails, so that a caller that did not read the record
+    /// first learns in the same round trip what happened to it. Of two callers naming one
+    /// version, one wins.
     async fn lease_token(
         &self,
-        tag: &Tag,
-        version: u64,
+        seen: &SeenRecord,
         owner: &str,
         until: Epoch,
     ) -> StoreResult<LeaseAttempt>;

@@ -152,9 +152,9 @@ async fn a_lease_is_won_on_its_version_and_a_lost_one_answers_the_record(b: Back
     let stored = s.get_token(&t.tag).await.unwrap().expect("the record");
     let until = clock::now() + 30;
     let takers = (0..8).map(|i| {
-        let (s, tag, version) = (s.clone(), stored.tag.clone(), stored.version);
+        let (s, seen) = (s.clone(), stored.seen());
         async move {
-            s.lease_token(&tag, version, &format!("process-{i}"), until)
+            s.lease_token(&seen, &format!("process-{i}"), until)
                 .await
                 .unwrap()
         }
@@ -185,20 +185,64 @@ async fn a_lease_is_won_on_its_version_and_a_lost_one_answers_the_record(b: Back
         }
     }
     assert_eq!(
-        s.lease_token(&t.tag, stored.version, "late", until)
-            .await
-            .unwrap(),
+        s.lease_token(&stored.seen(), "late", until).await.unwrap(),
         LeaseAttempt::Lost(Some(leased.clone())),
         "a stale version loses and writes nothing"
     );
     assert_eq!(s.get_token(&t.tag).await.unwrap(), Some(leased));
+    let mut gone = stored.seen();
+    gone.tag = tag_of(&unique("gone"));
     assert_eq!(
-        s.lease_token(&tag_of(&unique("gone")), 1, "any", until)
-            .await
-            .unwrap(),
+        s.lease_token(&gone, "any", until).await.unwrap(),
         LeaseAttempt::Lost(None),
         "no record: nothing to lease"
     );
+}
+
+/// A lease named after a record that was deleted and stored again under the same tag (another
+/// connection, its version counted from the start again) loses: the new record is not leased on
+/// what was known of the old one.
+async fn a_lease_of_a_replaced_connection_loses_even_at_the_same_version(b: Backend) {
+    let s = &b.stores.tokens;
+    let mut first = token(&unique("tag"));
+    first.connection_id = Some("connection-1".into());
+    s.create_token(&first).await.unwrap();
+    let seen = s
+        .get_token(&first.tag)
+        .await
+        .unwrap()
+        .expect("the record")
+        .seen();
+    s.delete_token(&first.tag).await.unwrap();
+    let mut second = first.clone();
+    second.connection_id = Some("connection-2".into());
+    s.create_token(&second).await.unwrap();
+    let stored = s
+        .get_token(&first.tag)
+        .await
+        .unwrap()
+        .expect("the new record");
+    assert_eq!(stored.version, seen.version, "versions start again");
+    let until = clock::now() + 30;
+    assert_eq!(
+        s.lease_token(&seen, "process", until).await.unwrap(),
+        LeaseAttempt::Lost(Some(stored.clone())),
+        "another connection under the tag is not the record seen"
+    );
+    let mut legacy = seen.clone();
+    legacy.connection_id = None;
+    assert_eq!(
+        s.lease_token(&legacy, "process", until).await.unwrap(),
+        LeaseAttempt::Lost(Some(stored.clone())),
+        "nor is a record seen without a connection id"
+    );
+    assert_eq!(s.get_token(&first.tag).await.unwrap(), Some(stored.clone()));
+    assert!(matches!(
+        s.lease_token(&stored.seen(), "process", until)
+            .await
+            .unwrap(),
+        LeaseAttempt::Won(_)
+    ));
 }
 
 async fn two_users_with_one_email_exactly_one_wins(b: Backend) {
@@ -1041,6 +1085,7 @@ on_both_backends!(
     a_duplicate_create_loses,
     an_update_on_a_stale_version_fails,
     a_lease_is_won_on_its_version_and_a_lost_one_answers_the_record,
+    a_lease_of_a_replaced_connection_loses_even_at_the_same_version,
     two_users_with_one_email_exactly_one_wins,
     twenty_concurrent_creates_of_one_email_make_one_user,
     a_user_update_moves_the_unique_email,

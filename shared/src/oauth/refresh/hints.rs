@@ -1,11 +1,11 @@
 //! What a warm process remembers of the records it has served, so that a read of a tag it knows is
 //! due takes the lease at once instead of reading the record first ([`Hints`], [`DueHint`]).
 //!
-//! Per tag, never a token: the record's version, the instant from which a caller's read wants it
+//! Per tag, never a token: which record it was (its connection) and its version, the instant from which a caller's read wants it
 //! refreshed (its access token's expiry less the provider's margin, or the end of a lease or a
 //! backoff when later), when its refresh token lapses, the margin used, and what a caller's scope
 //! is checked against (the tag, its owner and client). The lease is then a write conditioned on
-//! that version: while the record is unchanged, everything known of it still holds, and once it
+//! that record and version: while the record is unchanged, everything known of it still holds, and once it
 //! has changed the write loses and answers the record as it is, in the same round trip.
 
 use std::collections::HashMap;
@@ -13,6 +13,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use crate::clock::Epoch;
 use crate::domain::token::{StoredToken, TokenStatus};
+use crate::domain::token_lifecycle::SeenRecord;
 use crate::domain::{ClientId, Owner, Scope, Tag};
 
 /// Tags remembered at most; beyond, the map starts again (a process that serves more tags than
@@ -22,7 +23,7 @@ const MAX_ENTRIES: usize = 1024;
 /// What this process knows of one record, as it last served it.
 #[derive(Debug, Clone)]
 struct Hint {
-    version: u64,
+    seen: SeenRecord,
     due_from: Epoch,
     lapses_at: Option<Epoch>,
     margin: Epoch,
@@ -33,8 +34,7 @@ struct Hint {
 /// A tag this process knows is due for a caller: what a read leases without reading the record.
 #[derive(Debug, Clone)]
 pub struct DueHint {
-    pub(super) tag: Tag,
-    pub(super) version: u64,
+    pub(super) seen: SeenRecord,
     pub(super) margin: Epoch,
     pub(super) client_id: ClientId,
 }
@@ -68,7 +68,7 @@ impl Hints {
             .flatten()
             .fold(refresh_at, Epoch::max);
         let hint = Hint {
-            version: record.version,
+            seen: record.seen(),
             due_from,
             lapses_at: record.refresh_token.as_ref().and(record.refresh_expires),
             margin,
@@ -96,8 +96,7 @@ impl Hints {
             && hint.lapses_at.is_none_or(|lapses| now < lapses)
             && scope.allows(tag, hint.owner.as_ref(), &hint.client_id);
         due.then(|| DueHint {
-            tag: tag.clone(),
-            version: hint.version,
+            seen: hint.seen.clone(),
             margin: hint.margin,
             client_id: hint.client_id.clone(),
         })
@@ -154,7 +153,7 @@ mod tests {
         hints.note(&record(1000), 60);
         assert!(hints.due(&tag, &all, 939).is_none(), "before its margin");
         let due = hints.due(&tag, &all, 940).expect("due within its margin");
-        assert_eq!((due.version, due.margin), (7, 60));
+        assert_eq!((due.seen.version, due.margin), (7, 60));
 
         let mut leased = record(1000).leased("other", 30, 950);
         hints.note(&leased, 60);

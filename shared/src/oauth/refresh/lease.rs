@@ -148,7 +148,7 @@ pub(super) async fn take(
 }
 
 /// Takes the lease of the record [`DueHint`] names, without reading it first: one write
-/// conditioned on the version this process last served, which answers the record as it is when
+/// conditioned on the record (connection and version) this process last served, which answers the record as it is when
 /// it has changed since ([`LeaseAttempt::Lost`]).
 pub(super) async fn take_known(
     ctx: &OAuthContext,
@@ -160,7 +160,7 @@ pub(super) async fn take_known(
         .app
         .stores
         .tokens
-        .lease_token(&due.tag, due.version, owner, now + LEASE)
+        .lease_token(&due.seen, owner, now + LEASE)
         .await?)
 }
 

@@ -167,7 +167,7 @@ impl Refresher {
         scope: &Scope,
         start_by: Instant,
     ) -> Result<FreshToken, RefreshError> {
-        let tag = due.tag.clone();
+        let tag = due.seen.tag.clone();
         let result = self.refresh_due(ctx, due, scope, start_by).await;
         let (record, _) = self.noted(&tag, result)?;
         fresh::usable(ctx, &record, None).await
@@ -183,12 +183,12 @@ impl Refresher {
     ) -> Result<Steps, RefreshError> {
         let Ok(target) = Target::of_client(ctx, &due.client_id).await else {
             // Answered as after a read, from the record as it is (which may say more).
-            let record = lease::read(ctx, &due.tag, scope).await?;
+            let record = lease::read(ctx, &due.seen.tag, scope).await?;
             return self
                 .steps(ctx, record, scope, Want::IfExpiring, start_by)
                 .await;
         };
-        let turn = self.locks.queue(&due.tag, start_by).await?;
+        let turn = self.locks.queue(&due.seen.tag, start_by).await?;
         // Known only while nothing changed: when another caller of this process had the turn
         // first (and likely refreshed it), or the provider's margin is another now, read it.
         let current = if turn.waited() || target.margin != due.margin {
@@ -201,15 +201,15 @@ impl Refresher {
                     let (saved, outcome) = outcome::finish(ctx, &target, leased, result).await?;
                     return Ok((saved, outcome, Some(target.margin)));
                 }
-                LeaseAttempt::Lost(None) => return Err(RefreshError::NotFound(due.tag)),
+                LeaseAttempt::Lost(None) => return Err(RefreshError::NotFound(due.seen.tag)),
                 LeaseAttempt::Lost(Some(current)) => Some(current),
             }
         };
         drop(turn);
         let record = match current {
             Some(r) if scope.allows(&r.tag, r.owner.as_ref(), &r.client_id) => r,
-            Some(_) => return Err(RefreshError::NotFound(due.tag)),
-            None => lease::read(ctx, &due.tag, scope).await?,
+            Some(_) => return Err(RefreshError::NotFound(due.seen.tag)),
+            None => lease::read(ctx, &due.seen.tag, scope).await?,
         };
         self.steps(ctx, record, scope, Want::IfExpiring, start_by)
             .await

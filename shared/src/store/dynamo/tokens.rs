@@ -6,6 +6,7 @@ use async_trait::async_trait;
 
 use super::{Condition, DynamoStore, Item, backend, number};
 use crate::clock::Epoch;
+use crate::domain::token_lifecycle::SeenRecord;
 use crate::domain::{AccountKey, ClientId, ConnectionStatus, Owner, StoredToken, Tag};
 use crate::store::schema;
 use crate::store::{
@@ -98,25 +99,31 @@ impl TokenStore for DynamoStore {
     }
 
     /// One `UpdateItem` of the lease's two attributes and the version, conditioned on the
-    /// version, answering the item as it is when the condition fails.
+    /// version and the connection, answering the item as it is when the condition fails.
     async fn lease_token(
         &self,
-        tag: &Tag,
-        version: u64,
+        seen: &SeenRecord,
         owner: &str,
         until: Epoch,
     ) -> StoreResult<LeaseAttempt> {
-        let condition = Condition::at_version(version)
+        let same_connection = match &seen.connection_id {
+            Some(id) => Condition::at_version(seen.version)
+                .and("#connection = :connection")
+                .value(":connection", AttributeValue::S(id.clone())),
+            None => Condition::at_version(seen.version).and("attribute_not_exists(#connection)"),
+        };
+        let condition = same_connection
+            .name("#connection", "connection_id")
             .name("#owner", "lease_owner")
             .name("#until", "lease_until")
             .value(":owner", AttributeValue::S(owner.to_string()))
             .value(":until", number(until))
-            .value(":next", number(version + 1));
+            .value(":next", number(seen.version + 1));
         let update = "SET #owner = :owner, #until = :until, version = :next";
         let context = "leasing a token record";
         Ok(
             match self
-                .update_or_current(pk(tag.as_str()), update, condition, context)
+                .update_or_current(pk(seen.tag.as_str()), update, condition, context)
                 .await?
             {
                 Ok(leased) => LeaseAttempt::Won(Self::decode(leased)?),

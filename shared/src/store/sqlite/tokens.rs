@@ -8,6 +8,7 @@ use super::{
     list_page_of, to_json,
 };
 use crate::clock::Epoch;
+use crate::domain::token_lifecycle::SeenRecord;
 use crate::domain::{AccountKey, Owner, StoredToken, Tag};
 use crate::store::{
     DueCursor, LeaseAttempt, Page, PageRequest, StoreResult, TokenStore, Unique, Update,
@@ -70,21 +71,21 @@ impl TokenStore for SqliteStore {
         Ok(update.next)
     }
 
-    /// One transaction: the record's read, and its leased form's write when it has `version`.
+    /// One transaction: the record's read, and its leased form's write when it is the one seen.
     async fn lease_token(
         &self,
-        tag: &Tag,
-        version: u64,
+        seen: &SeenRecord,
         owner: &str,
         until: Epoch,
     ) -> StoreResult<LeaseAttempt> {
-        let (tag, owner) = (tag.to_string(), owner.to_string());
+        let (seen, owner) = (seen.clone(), owner.to_string());
         let context = "leasing a token record";
         self.write(context, move |tx| {
+            let tag = seen.tag.to_string();
             let current: Option<StoredToken> =
                 get_data(tx, "SELECT data FROM tokens WHERE tag = ?1", &tag, context)?;
             let current = match current {
-                Some(record) if record.version == version => record,
+                Some(record) if seen.is(&record) => record,
                 other => return Ok(LeaseAttempt::Lost(other)),
             };
             let update = Update::of(&current.leased_until(&owner, until));
