@@ -14,7 +14,7 @@ use authbridge::domain::{
     UserSource, WordpressLink,
 };
 use authbridge::secrets::{ExposeSecret, SecretString};
-use authbridge::store::{Opened, PageRequest, StoreError, Taken, Unique};
+use authbridge::store::{LeaseAttempt, Opened, PageRequest, StoreError, Taken, Unique};
 use authbridge_tests::on_both_backends;
 use authbridge_tests::tokens::sample_record;
 use authbridge_tests::{Backend, unique};
@@ -140,6 +140,109 @@ async fn an_update_on_a_stale_version_fails(b: Backend) {
         b.stores.tokens.get_token(&t.tag).await.unwrap(),
         Some(written)
     );
+}
+
+/// A lease taken without reading the record: won only on the version named (of concurrent
+/// takers of one version, exactly one), and a lost one answers the record as it is, in the same
+/// call, with nothing written.
+async fn a_lease_is_won_on_its_version_and_a_lost_one_answers_the_record(b: Backend) {
+    let s = &b.stores.tokens;
+    let t = token(&unique("tag"));
+    s.create_token(&t).await.unwrap();
+    let stored = s.get_token(&t.tag).await.unwrap().expect("the record");
+    let until = clock::now() + 30;
+    let takers = (0..8).map(|i| {
+        let (s, seen) = (s.clone(), stored.seen());
+        async move {
+            s.lease_token(&seen, &format!("process-{i}"), until)
+                .await
+                .unwrap()
+        }
+    });
+    let attempts = futures::future::join_all(takers).await;
+    let won: Vec<&StoredToken> = attempts
+        .iter()
+        .filter_map(|a| match a {
+            LeaseAttempt::Won(leased) => Some(leased),
+            LeaseAttempt::Lost(_) => None,
+        })
+        .collect();
+    assert_eq!(won.len(), 1, "exactly one taker of a version wins");
+    let leased = won[0].clone();
+    assert_eq!(leased.version, stored.version + 1);
+    assert_eq!(leased.lease_until, Some(until));
+    let mut expected = stored.leased_until(leased.lease_owner.as_deref().unwrap(), until);
+    expected.version = stored.version + 1;
+    assert_eq!(leased, expected, "only the lease and the version change");
+    assert_eq!(s.get_token(&t.tag).await.unwrap().as_ref(), Some(&leased));
+    for attempt in &attempts {
+        if let LeaseAttempt::Lost(current) = attempt {
+            assert_eq!(
+                current.as_ref(),
+                Some(&leased),
+                "a lost take answers the record as it is"
+            );
+        }
+    }
+    assert_eq!(
+        s.lease_token(&stored.seen(), "late", until).await.unwrap(),
+        LeaseAttempt::Lost(Some(leased.clone())),
+        "a stale version loses and writes nothing"
+    );
+    assert_eq!(s.get_token(&t.tag).await.unwrap(), Some(leased));
+    let mut gone = stored.seen();
+    gone.tag = tag_of(&unique("gone"));
+    assert_eq!(
+        s.lease_token(&gone, "any", until).await.unwrap(),
+        LeaseAttempt::Lost(None),
+        "no record: nothing to lease"
+    );
+}
+
+/// A lease named after a record that was deleted and stored again under the same tag (another
+/// connection, its version counted from the start again) loses: the new record is not leased on
+/// what was known of the old one.
+async fn a_lease_of_a_replaced_connection_loses_even_at_the_same_version(b: Backend) {
+    let s = &b.stores.tokens;
+    let mut first = token(&unique("tag"));
+    first.connection_id = Some("connection-1".into());
+    s.create_token(&first).await.unwrap();
+    let seen = s
+        .get_token(&first.tag)
+        .await
+        .unwrap()
+        .expect("the record")
+        .seen();
+    s.delete_token(&first.tag).await.unwrap();
+    let mut second = first.clone();
+    second.connection_id = Some("connection-2".into());
+    s.create_token(&second).await.unwrap();
+    let stored = s
+        .get_token(&first.tag)
+        .await
+        .unwrap()
+        .expect("the new record");
+    assert_eq!(stored.version, seen.version, "versions start again");
+    let until = clock::now() + 30;
+    assert_eq!(
+        s.lease_token(&seen, "process", until).await.unwrap(),
+        LeaseAttempt::Lost(Some(stored.clone())),
+        "another connection under the tag is not the record seen"
+    );
+    let mut legacy = seen.clone();
+    legacy.connection_id = None;
+    assert_eq!(
+        s.lease_token(&legacy, "process", until).await.unwrap(),
+        LeaseAttempt::Lost(Some(stored.clone())),
+        "nor is a record seen without a connection id"
+    );
+    assert_eq!(s.get_token(&first.tag).await.unwrap(), Some(stored.clone()));
+    assert!(matches!(
+        s.lease_token(&stored.seen(), "process", until)
+            .await
+            .unwrap(),
+        LeaseAttempt::Won(_)
+    ));
 }
 
 async fn two_users_with_one_email_exactly_one_wins(b: Backend) {
@@ -981,6 +1084,8 @@ on_both_backends!(
     clients_create_read_update_delete,
     a_duplicate_create_loses,
     an_update_on_a_stale_version_fails,
+    a_lease_is_won_on_its_version_and_a_lost_one_answers_the_record,
+    a_lease_of_a_replaced_connection_loses_even_at_the_same_version,
     two_users_with_one_email_exactly_one_wins,
     twenty_concurrent_creates_of_one_email_make_one_user,
     a_user_update_moves_the_unique_email,
