@@ -9,9 +9,11 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement,
-    KeyType, Projection, ProjectionType, ReturnValue, ScalarAttributeType, TimeToLiveSpecification,
+    KeyType, Projection, ProjectionType, ReturnValue, ReturnValuesOnConditionCheckFailure,
+    ScalarAttributeType, TimeToLiveSpecification,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -167,12 +169,21 @@ impl DynamoStore {
             .client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(item.clone()));
+            .set_item(Some(item.clone()))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
         let Err(e) = condition.apply_put(request).send().await else {
             return Ok(());
         };
+        // A failed condition answers the stored item: no read after it.
+        let answered = match e.as_service_error() {
+            Some(PutItemError::ConditionalCheckFailedException(failed)) => failed.item.clone(),
+            _ => None,
+        };
         let failure = (!is_condition_failure(&e)).then(|| backend(context, e));
-        let stored = self.get_item(pk, context).await?;
+        let stored = match answered {
+            Some(stored) => Some(stored),
+            None => self.get_item(pk, context).await?,
+        };
         if stored.as_ref() == Some(&item) {
             return Ok(());
         }
