@@ -153,7 +153,9 @@ impl DynamoStore {
     /// effect and its answer was lost (the SDK's retry met the write itself, or the last
     /// attempt's answer never came), so `Ok`. Else the condition's failure is `lost(stored)`,
     /// and any other failure a backend error. A second call writing the same record has another
-    /// write id, so it still loses.
+    /// write id, so it still loses. A failed condition answers the stored item itself
+    /// (`ReturnValuesOnConditionCheckFailure`); it is read only after another failure, or when
+    /// there is none.
     async fn put_if(
         &self,
         item: Item,
