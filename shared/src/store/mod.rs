@@ -11,8 +11,8 @@ use async_trait::async_trait;
 use crate::clock::Epoch;
 use crate::domain::token_lifecycle::SeenRecord;
 use crate::domain::{
-    AccountKey, ClientId, Email, FlowState, OAuthClient, Owner, StoredToken, Tag, User, UserId,
-    WordpressLink,
+    AccountKey, ClientId, Email, FlowState, NameLookup, OAuthClient, Owner, StoredToken, Tag, User,
+    UserId, WordpressLink,
 };
 
 mod api_tokens;
@@ -280,6 +280,22 @@ pub trait UserStore: Send + Sync {
             .find_user_by_wordpress_login(login)
             .await?
             .map(|user| user.id))
+    }
+    /// What a login by the e-mail address `email` decides on, without reading the user where the
+    /// store keeps it with the name ([`NameLookup::Record`]: on DynamoDB the guard item alone);
+    /// else the user's id. `None`: no user has the address.
+    async fn find_login_by_email(&self, email: &Email) -> StoreResult<Option<NameLookup>> {
+        Ok(self
+            .find_user_id_by_email(email)
+            .await?
+            .map(NameLookup::User))
+    }
+    /// [`UserStore::find_login_by_email`] for the WordPress `user_login` of a link.
+    async fn find_login_by_wordpress_login(&self, login: &str) -> StoreResult<Option<NameLookup>> {
+        Ok(self
+            .find_user_id_by_wordpress_login(login)
+            .await?
+            .map(NameLookup::User))
     }
     /// Writes `user` if its version is current; moves the unique e-mail and ext_id with it.
     async fn update_user(&self, user: &User) -> StoreResult<User>;

@@ -9,9 +9,10 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use authbridge::clock;
+use authbridge::domain::user::PasswordHash;
 use authbridge::domain::{
-    AccountKey, ClientId, Email, FlowState, OAuthClient, Owner, StoredToken, User, UserId,
-    UserSource, WordpressLink,
+    AccountKey, ClientId, Email, FlowState, LoginRecord, NameLookup, OAuthClient, Owner,
+    StoredToken, User, UserId, UserSource, WordpressLink,
 };
 use authbridge::secrets::{ExposeSecret, SecretString};
 use authbridge::store::{LeaseAttempt, Opened, PageRequest, StoreError, Taken, Unique};
@@ -508,6 +509,111 @@ async fn a_wordpress_login_finds_its_user_and_is_unique(b: Backend) {
     // Deleting the user frees its login.
     assert!(s.delete_user(&u.id).await.unwrap());
     assert_eq!(found("grace2").await, None);
+}
+
+/// The login record a name finds, which a refused login decides on without reading the user:
+/// `None` when the name finds nobody; panics when the store keeps no record with the name.
+async fn record_of(b: &Backend, name: &str) -> Option<LoginRecord> {
+    let s = &b.stores.users;
+    let found = match Email::parse(name) {
+        Ok(email) => s.find_login_by_email(&email).await.unwrap(),
+        Err(_) => s.find_login_by_wordpress_login(name).await.unwrap(),
+    };
+    found.map(|found| match found {
+        NameLookup::Record(record) => record,
+        NameLookup::User(id) => panic!("{name} names {id} without its login record"),
+    })
+}
+
+/// Every write that changes what a login decides on (a password, disabling, the e-mail address, a
+/// link saved or renamed) leaves every name of the user with the same, current record: the hash,
+/// whether it is active, its session generation and the spellings of all its names.
+async fn every_name_of_a_user_keeps_its_current_login_record(b: Backend) {
+    let s = &b.stores.users;
+    let mut u = user("record@example.org");
+    u.password_hash = Some(PasswordHash("$argon2id$first".into()));
+    u.wordpress_id = Some(170);
+    let first = WordpressLink {
+        login: "Rec.One".into(),
+        ..link(170, &u.id, &u.email)
+    };
+    s.create_user(&u, Some(&first)).await.unwrap();
+    let names = |extra: &[&'static str]| {
+        let mut all = vec!["record@example.org", "rec.one"];
+        all.extend_from_slice(extra);
+        all
+    };
+    let same_everywhere = |names: Vec<&'static str>| {
+        let b = &b;
+        async move {
+            let mut records = Vec::new();
+            for name in &names {
+                records.push(record_of(b, name).await.unwrap_or_else(|| panic!("{name}")));
+            }
+            for (name, record) in names.iter().zip(&records) {
+                assert_eq!(record, &records[0], "{name}");
+            }
+            records.swap_remove(0)
+        }
+    };
+    let created = same_everywhere(names(&[])).await;
+    assert_eq!(created.user_id, u.id);
+    assert_eq!(created.password_hash, u.password_hash);
+    assert!(created.active);
+    assert_eq!(created.spellings.len(), 2, "the address and the login");
+
+    // A second link: listed on every name, the first link's guard included.
+    let second = WordpressLink {
+        login: "rec.two".into(),
+        ..link(171, &u.id, &u.email)
+    };
+    s.save_wordpress_link(&second).await.unwrap();
+    let linked = same_everywhere(names(&["rec.two"])).await;
+    assert_eq!(linked.spellings.len(), 3);
+
+    // A new password ends sessions: every name has the new hash and generation.
+    let mut changed = s.get_user(&u.id).await.unwrap().unwrap();
+    changed.password_hash = Some(PasswordHash("$argon2id$second".into()));
+    changed.end_sessions();
+    let changed = s.update_user(&changed).await.unwrap();
+    let after = same_everywhere(names(&["rec.two"])).await;
+    assert_eq!(after.password_hash, changed.password_hash);
+    assert_eq!(after.session_generation, changed.session_generation);
+
+    // Disabled: every name says so.
+    let mut disabled = changed.clone();
+    disabled.set_active(false);
+    let disabled = s.update_user(&disabled).await.unwrap();
+    assert!(!same_everywhere(names(&["rec.two"])).await.active);
+
+    // A renamed link: the old login finds nobody, the new one the same record, without the old
+    // spelling.
+    let mut renamed = s.get_wordpress_link(171).await.unwrap().unwrap();
+    renamed.login = "rec.three".into();
+    s.save_wordpress_link(&renamed).await.unwrap();
+    assert_eq!(record_of(&b, "rec.two").await, None);
+    let after_rename = same_everywhere(names(&["rec.three"])).await;
+    assert_eq!(after_rename.spellings.len(), 3);
+    assert_ne!(after_rename.spellings, linked.spellings);
+
+    // A new address: the old one finds nobody, every name carries the new address's spelling.
+    let mut moved = disabled.clone();
+    moved.email = email_of("record.moved@example.org");
+    s.update_user(&moved).await.unwrap();
+    assert_eq!(record_of(&b, "record@example.org").await, None);
+    let at_new = record_of(&b, "record.moved@example.org").await.unwrap();
+    assert_eq!(record_of(&b, "rec.one").await.as_ref(), Some(&at_new));
+    assert_eq!(record_of(&b, "rec.three").await.as_ref(), Some(&at_new));
+    assert_ne!(at_new.spellings[0], after_rename.spellings[0]);
+
+    // A sign-in (nothing the record copies) leaves it as it is.
+    let mut signed_in = s.get_user(&u.id).await.unwrap().unwrap();
+    signed_in.current_sign_in_at = Some(clock::now());
+    s.update_user(&signed_in).await.unwrap();
+    assert_eq!(
+        record_of(&b, "record.moved@example.org").await,
+        Some(at_new)
+    );
 }
 
 /// A user linked to two WordPress accounts: deleting it deletes both links and frees both
@@ -1082,6 +1188,7 @@ async fn api_tokens_are_found_by_hash_and_versioned(b: Backend) {
 
 on_both_backends!(
     clients_create_read_update_delete,
+    every_name_of_a_user_keeps_its_current_login_record,
     a_duplicate_create_loses,
     an_update_on_a_stale_version_fails,
     a_lease_is_won_on_its_version_and_a_lost_one_answers_the_record,

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement,
@@ -153,7 +154,9 @@ impl DynamoStore {
     /// effect and its answer was lost (the SDK's retry met the write itself, or the last
     /// attempt's answer never came), so `Ok`. Else the condition's failure is `lost(stored)`,
     /// and any other failure a backend error. A second call writing the same record has another
-    /// write id, so it still loses.
+    /// write id, so it still loses. A failed condition answers the stored item itself
+    /// (`ReturnValuesOnConditionCheckFailure`); it is read only after another failure, or when
+    /// there is none.
     async fn put_if(
         &self,
         item: Item,
@@ -169,12 +172,21 @@ impl DynamoStore {
             .client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(item.clone()));
+            .set_item(Some(item.clone()))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
         let Err(e) = condition.apply_put(request).send().await else {
             return Ok(());
         };
+        // A failed condition answers the stored item: no read after it.
+        let answered = match e.as_service_error() {
+            Some(PutItemError::ConditionalCheckFailedException(failed)) => failed.item.clone(),
+            _ => None,
+        };
         let failure = (!is_condition_failure(&e)).then(|| backend(context, e));
-        let stored = self.get_item(pk, context).await?;
+        let stored = match answered {
+            Some(stored) => Some(stored),
+            None => self.get_item(pk, context).await?,
+        };
         if stored.as_ref() == Some(&item) {
             return Ok(());
         }
