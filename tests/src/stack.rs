@@ -264,6 +264,46 @@ impl TestStack {
         self.base.join(path).expect("a stack URL")
     }
 
+    /// A second stack on this one's store, secrets, key and providers, with nothing of its
+    /// process shared: its own copies of API tokens and clients, its own refresher (lease owner,
+    /// per-tag locks, what it knows of the records it served), on a port of its own. As another
+    /// Lambda process of the same deployment is.
+    pub async fn another_process(&self) -> OtherProcess {
+        let first = &self.stack.oauth;
+        let stores = authbridge::api_tokens::cache::cached(
+            self.backend.stores.clone(),
+            first.app.config.api_token_cache_ttl,
+        );
+        let app = AppContext {
+            stores,
+            ..first.app.clone()
+        };
+        let http = OutboundHttp::new(first.settings.timeouts).expect("an HTTP client");
+        let providers = ProviderRegistry::load(Some(self.providers_dir()), http.client().clone())
+            .expect("loading the test providers");
+        let login = login_authenticate::Context::new(&app, &LoginSettings::default())
+            .expect("the login context");
+        let oauth = OAuthContext::new(app, first.settings.clone(), providers, http);
+        let stack = Arc::new(LocalStack::new(oauth, login, false));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a free port");
+        let addr = listener.local_addr().expect("the bound address");
+        let app = router(stack.clone());
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await;
+        });
+        OtherProcess {
+            base: Url::parse(&format!("http://{addr}")).expect("a base URL"),
+            stack,
+            server,
+        }
+    }
+
     /// The raw stored form of a token record (the DynamoDB item, or the SQLite row), as text.
     pub async fn raw_token_item(&self, tag: &str) -> String {
         self.backend
@@ -274,6 +314,26 @@ impl TestStack {
             )
             .await
             .join("\n")
+    }
+}
+
+/// A second stack on a [`TestStack`]'s data ([`TestStack::another_process`]).
+pub struct OtherProcess {
+    pub base: Url,
+    pub stack: Arc<LocalStack>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl OtherProcess {
+    /// A URL on this stack.
+    pub fn url(&self, path: &str) -> Url {
+        self.base.join(path).expect("a stack URL")
+    }
+}
+
+impl Drop for OtherProcess {
+    fn drop(&mut self) {
+        self.server.abort();
     }
 }
 

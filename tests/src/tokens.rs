@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use authbridge::clock::Epoch;
 use authbridge::domain::StoredToken;
 use authbridge::oauth::records::field;
 use authbridge::secrets::ExposeSecret;
@@ -219,6 +220,33 @@ pub async fn age(s: &TestStack, tag: &str, secs: i64) -> StoredToken {
         .update_token(&r)
         .await
         .expect("ageing the record")
+}
+
+/// Makes `tag`'s access token fall due for a caller `secs` seconds from now, as a short-lived
+/// token would: granted for 4 s (so its margin is half of that, 2 s), expiring `secs + 2` seconds
+/// from now. Returns the record and the instant it falls due ([`until`] waits for it).
+pub async fn falling_due(s: &TestStack, tag: &str, secs: i64) -> (StoredToken, Epoch) {
+    let mut r = record(s, tag).await;
+    let now = authbridge::clock::now();
+    r.lifetime = Some(4);
+    r.expires = Some(now + secs + 2);
+    let r = s
+        .stack
+        .app
+        .stores
+        .tokens
+        .update_token(&r)
+        .await
+        .expect("shortening the token's life");
+    (r, now + secs)
+}
+
+/// Waits until the clock reaches `instant` (epoch seconds): time passing for a record, not a
+/// measure of anything.
+pub async fn until(instant: Epoch) {
+    while authbridge::clock::now() < instant {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }
 
 /// The sealed field `which` of `r` ([`field::ACCESS_TOKEN`] or [`field::REFRESH_TOKEN`]), opened.

@@ -14,7 +14,8 @@
 //! then reads the rest of the request and makes one call for its answer ([`tokens`],
 //! [`connections`]). A token read or refresh reads its record in the same round trip as the API
 //! token ([`ReadAhead`]); the record is looked at only once the token is allowed, and a refusal is
-//! answered as if it had not been read.
+//! answered as if it had not been read. A token read of a tag the process knows is due, by an API
+//! token it keeps, takes the record's lease without reading it first ([`Refresher::due`]).
 //!
 //! Waiting for another caller's refresh ends in time to answer within the function's timeout
 //! (the invocation's deadline): past it, 503 `refresh_in_progress` with `Retry-After`.
@@ -89,6 +90,9 @@ async fn serve(context: &Context, req: &Request) -> Result<Response<Body>, ApiEr
             connections::serve(context, q, &scope).await
         }
         Call::GetToken(tag) => {
+            if let Some(answer) = known_due_read(context, req, endpoint, tag).await {
+                return answer;
+            }
             let (scope, ahead) = authorized_read(context, req, endpoint, tag).await?;
             tokens::get(context, ahead, &scope).await
         }
@@ -124,6 +128,28 @@ async fn authorized_read(
     let ready = |ahead: ReadAhead| ahead.ready(&context.oauth);
     let (token, ahead) = api_auth::authorize_alongside(tokens, req, endpoint, read, ready).await?;
     Ok((token.scope, ahead))
+}
+
+/// `GET /tokens/{tag}` of a tag this process knows is due ([`Refresher::due`]), by an API token
+/// whose copy the process keeps and which allows the call and the tag, so that no refusal can
+/// follow: the record's lease is taken without reading the record, together with the token's
+/// `last_used` write (when due), then the provider, then the outcome's write. `None` otherwise:
+/// the read goes the usual way ([`authorized_read`]).
+async fn known_due_read(
+    context: &Context,
+    req: &Request,
+    endpoint: Endpoint,
+    raw: &str,
+) -> Option<Result<Response<Body>, ApiError>> {
+    let tag = Tag::parse(raw).ok()?;
+    let tokens = context.oauth.api_tokens();
+    let token = api_auth::kept(tokens, req, endpoint)?;
+    let due = context.refresher.due(&tag, &token.scope)?;
+    let (_, answer) = tokio::join!(
+        tokens.note_use(&token),
+        tokens::get_due(context, due, &token.scope)
+    );
+    Some(answer)
 }
 
 /// The `{tag}` of the path (percent-decoded once, by the route table), parsed: a tag no

@@ -8,7 +8,7 @@ use authbridge::domain::token::TokenVersion;
 use authbridge::domain::{Scope, Tag};
 use authbridge::http::{ApiError, response};
 use authbridge::oauth::mail;
-use authbridge::oauth::refresh::{self, FreshToken, ReadAhead};
+use authbridge::oauth::refresh::{self, DueHint, FreshToken, ReadAhead};
 use authbridge::secrets::ExposeSecret;
 use lambda_http::http::header::{ETAG, IF_MATCH};
 use lambda_http::http::{HeaderMap, HeaderValue};
@@ -28,6 +28,20 @@ pub async fn get(
     let token = context
         .refresher
         .fresh_token_from(&context.oauth, ahead, scope, start_by(context))
+        .await?;
+    Ok(answer(&token))
+}
+
+/// `GET /tokens/{tag}` of a tag this process knows is due ([`refresh::Refresher::due`]): the
+/// token refreshed, its lease taken without reading the record first.
+pub async fn get_due(
+    context: &Context,
+    due: DueHint,
+    scope: &Scope,
+) -> Result<Response<Body>, ApiError> {
+    let token = context
+        .refresher
+        .fresh_token_due(&context.oauth, due, scope, start_by(context))
         .await?;
     Ok(answer(&token))
 }

@@ -76,16 +76,43 @@ pub async fn check(
         .await?
         .filter(|t| bool::from(t.token_hash.as_bytes().ct_eq(hash.as_bytes())))
         .ok_or(ApiTokenRefusal::Unknown)?;
+    allowed(&token, address, endpoint)?;
+    Ok(token)
+}
+
+/// [`check`] answered by the copy this process keeps of the token ([`crate::api_tokens::cache`]),
+/// without a store call: the token when its copy allows the call; `None` when no copy is kept or
+/// the copy refuses (then [`check`] answers, as it always does).
+pub fn check_kept(
+    store: &dyn ApiTokenStore,
+    presented: Option<&str>,
+    address: Option<IpAddr>,
+    endpoint: Endpoint,
+) -> Option<ApiToken> {
+    let hash = token_hash(presented?);
+    let token = store
+        .kept_api_token(&hash)
+        .filter(|t| bool::from(t.token_hash.as_bytes().ct_eq(hash.as_bytes())))?;
+    allowed(&token, address, endpoint).ok()?;
+    Some(token)
+}
+
+/// The checks of a known token, in order: active, the caller's address, the endpoint.
+fn allowed(
+    token: &ApiToken,
+    address: Option<IpAddr>,
+    endpoint: Endpoint,
+) -> Result<(), ApiTokenRefusal> {
     if !token.active {
-        return Err(ApiTokenRefusal::Inactive.into());
+        return Err(ApiTokenRefusal::Inactive);
     }
     if !token.ip_restriction.allows(address) {
-        return Err(ApiTokenRefusal::Address.into());
+        return Err(ApiTokenRefusal::Address);
     }
     if !token.endpoints.contains(&endpoint) {
-        return Err(ApiTokenRefusal::Endpoint.into());
+        return Err(ApiTokenRefusal::Endpoint);
     }
-    Ok(token)
+    Ok(())
 }
 
 /// Writes `last_used` when the one stored is older than [`LAST_USED_RESOLUTION`]. A concurrent

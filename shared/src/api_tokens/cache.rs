@@ -127,6 +127,10 @@ impl ApiTokenStore for CachedApiTokens {
     async fn list_api_tokens(&self, page: &PageRequest) -> StoreResult<Page<ApiToken>> {
         self.inner.list_api_tokens(page).await
     }
+
+    fn kept_api_token(&self, token_hash: &str) -> Option<ApiToken> {
+        self.copy(token_hash)
+    }
 }
 
 #[cfg(all(test, feature = "embedded"))]

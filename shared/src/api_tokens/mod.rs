@@ -17,7 +17,9 @@ use crate::store::{ApiTokenStore, Contention, StoreError, all_pages, retry};
 pub mod authorization;
 pub mod cache;
 
-pub use authorization::{ApiTokenRefusal, AuthorizationError, authorize, check, note_use};
+pub use authorization::{
+    ApiTokenRefusal, AuthorizationError, authorize, check, check_kept, note_use,
+};
 
 /// Why an API-token operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -99,6 +101,17 @@ impl<'a> ApiTokens<'a> {
         endpoint: Endpoint,
     ) -> Result<ApiToken, AuthorizationError> {
         check(self.store, presented, address, endpoint).await
+    }
+
+    /// [`ApiTokens::check`] by the copy of the token this process keeps, without a store call
+    /// ([`check_kept`]): `None` when it keeps none, or the copy refuses.
+    pub fn check_kept(
+        &self,
+        presented: Option<&str>,
+        address: Option<IpAddr>,
+        endpoint: Endpoint,
+    ) -> Option<ApiToken> {
+        check_kept(self.store, presented, address, endpoint)
     }
 
     /// Writes the `last_used` of an allowed `token`, at most once a minute ([`note_use`]).

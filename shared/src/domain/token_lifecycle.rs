@@ -12,6 +12,7 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::Tag;
 use super::token::{Sealed, StoredToken, TokenStatus};
 use crate::clock::Epoch;
 
@@ -122,6 +123,25 @@ fn backoff(attempts: u32) -> Epoch {
     (BACKOFF_START << exp).min(BACKOFF_CAP)
 }
 
+/// A token record as a caller last saw it: its tag, the connection stored under it (a replace or
+/// a new connection under the same tag makes another id, and versions start again with a new
+/// record) and its version. Still the same record only when all three match.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeenRecord {
+    pub tag: Tag,
+    pub version: u64,
+    pub connection_id: Option<String>,
+}
+
+impl SeenRecord {
+    /// Whether `record` is still the record seen, unchanged.
+    pub fn is(&self, record: &StoredToken) -> bool {
+        record.tag == self.tag
+            && record.version == self.version
+            && record.connection_id == self.connection_id
+    }
+}
+
 impl StoredToken {
     /// The lifetime the provider granted; for records written before it was stored, the time
     /// from the last refresh to the expiry.
@@ -219,9 +239,24 @@ impl StoredToken {
 
     /// This record with the refresh lease taken by `owner` for `lease` seconds.
     pub fn leased(&self, owner: &str, lease: Epoch, now: Epoch) -> StoredToken {
+        self.leased_until(owner, now + lease)
+    }
+
+    /// Which record this is and at which version: what a write made without reading the record
+    /// again is conditioned on ([`SeenRecord`]).
+    pub fn seen(&self) -> SeenRecord {
+        SeenRecord {
+            tag: self.tag.clone(),
+            version: self.version,
+            connection_id: self.connection_id.clone(),
+        }
+    }
+
+    /// This record with the refresh lease taken by `owner` until `until`.
+    pub fn leased_until(&self, owner: &str, until: Epoch) -> StoredToken {
         let mut leased = self.clone();
         leased.lease_owner = Some(owner.to_string());
-        leased.lease_until = Some(now + lease);
+        leased.lease_until = Some(until);
         leased
     }
 

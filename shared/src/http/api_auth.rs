@@ -24,6 +24,15 @@ pub async fn authorize(
     Ok(tokens.authorize(presented, address, endpoint).await?)
 }
 
+/// The request's token when the copy this process keeps of it allows `endpoint`, without a store
+/// call and without noting the use (the caller notes it, [`ApiTokens::note_use`]); `None` when
+/// the process keeps no copy, or the copy refuses: then [`authorize`] or [`authorize_alongside`]
+/// answers, as for any request.
+pub fn kept(tokens: ApiTokens<'_>, req: &Request, endpoint: Endpoint) -> Option<ApiToken> {
+    let address = source_ip(req).and_then(|ip| ip.parse::<IpAddr>().ok());
+    tokens.check_kept(bearer_token(req), address, endpoint)
+}
+
 /// [`authorize`], with a read the call makes whatever the token allows, in two waves: the token's
 /// check together with `read`, then the token's `last_used` write (when due) together with `then`
 /// of what was read. Whatever `read` read is handed on only with an allowed token: on a refusal

@@ -14,10 +14,14 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use secrecy::SecretString;
 
 use super::chain::{Authenticated, Authenticator, Failure, Outcome, UserChanges};
 use super::credentials::Credentials;
 use super::error::LoginError;
+use super::lookup::Found;
+use crate::domain::UserId;
+use crate::domain::user::PasswordHash;
 use crate::passwords::{
     Cost, PasswordError, Verification, hash_password_blocking, verify_password_blocking,
 };
@@ -43,6 +47,43 @@ fn refuse(credentials: &Credentials, checked: Option<Cost>, failure: Failure) ->
     Outcome::Failed(failure)
 }
 
+/// What checking a password against a stored hash came to.
+enum Checked {
+    /// It verified; whether the hash is due for an upgrade, and what the check cost.
+    Valid { needs_rehash: bool, cost: Cost },
+    /// It did not (`Some`: the cost of the check run; `None`: the hash could not be run).
+    Refused(Option<Cost>),
+}
+
+/// Checks `password` against `stored`, the hash of the user `user`.
+async fn check(
+    password: &SecretString,
+    stored: &PasswordHash,
+    user: &UserId,
+) -> Result<Checked, LoginError> {
+    let verified = match Cost::of(stored) {
+        Ok(cost) => verify_password_blocking(password, stored)
+            .await
+            .map(|v| (v, cost)),
+        Err(e) => Err(e),
+    };
+    match verified {
+        Ok((Verification::Valid { needs_rehash }, cost)) => {
+            Ok(Checked::Valid { needs_rehash, cost })
+        }
+        Ok((Verification::Invalid, cost)) => Ok(Checked::Refused(Some(cost))),
+        Err(
+            e @ (PasswordError::UnknownFormat
+            | PasswordError::Malformed(_)
+            | PasswordError::CostBeyondBounds(_)),
+        ) => {
+            tracing::warn!(user_id = %user, error = %e, "stored password hash unusable");
+            Ok(Checked::Refused(None))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 #[async_trait]
 impl Authenticator for LocalAuthenticator {
     fn name(&self) -> &'static str {
@@ -52,39 +93,59 @@ impl Authenticator for LocalAuthenticator {
     #[tracing::instrument(name = "local authenticator", skip_all)]
     async fn authenticate(&self, credentials: &Credentials) -> Result<Outcome, LoginError> {
         let password = &credentials.password;
-        let user = credentials
+        let found = credentials
             .local_user
             .of(self.users.as_ref(), &credentials.name)
             .await?;
-        let Some((user, stored)) = user.and_then(|u| u.password_hash.clone().map(|hash| (u, hash)))
+        let Some((found, stored)) =
+            found.and_then(|found| found.password_hash().cloned().map(|hash| (found, hash)))
         else {
             return Ok(refuse(credentials, None, Failure::InvalidCredentials));
         };
-        let verified = match Cost::of(&stored) {
-            Ok(cost) => verify_password_blocking(password, &stored)
-                .await
-                .map(|v| (v, cost)),
-            Err(e) => Err(e),
-        };
-        let (needs_rehash, cost) = match verified {
-            Ok((Verification::Valid { needs_rehash }, cost)) => (needs_rehash, cost),
-            Ok((Verification::Invalid, cost)) => {
-                return Ok(refuse(credentials, Some(cost), Failure::InvalidCredentials));
+        let (mut needs_rehash, cost) = match check(password, &stored, found.user_id()).await? {
+            Checked::Valid { needs_rehash, cost } => (needs_rehash, cost),
+            Checked::Refused(checked) => {
+                return Ok(refuse(credentials, checked, Failure::InvalidCredentials));
             }
-            Err(
-                e @ (PasswordError::UnknownFormat
-                | PasswordError::Malformed(_)
-                | PasswordError::CostBeyondBounds(_)),
-            ) => {
-                tracing::warn!(user_id = %user.id, error = %e, "stored password hash unusable");
-                return Ok(refuse(credentials, None, Failure::InvalidCredentials));
-            }
-            Err(e) => return Err(e.into()),
         };
-        if !user.active {
-            tracing::info!(user_id = %user.id, "login refused: the account is disabled");
+        if !found.active() {
+            tracing::info!(user_id = %found.user_id(), "login refused: the account is disabled");
             return Ok(refuse(credentials, Some(cost), Failure::Inactive));
         }
+        let user = match found {
+            Found::User(user) => *user,
+            // Verified against the name's login record: now the user itself, which the sign-in
+            // writes. A hash changed since the record was read is checked again.
+            Found::Record(record) => {
+                let Some(user) = self.users.get_user(&record.user_id).await? else {
+                    return Ok(refuse(credentials, Some(cost), Failure::InvalidCredentials));
+                };
+                if user.password_hash.as_ref() != Some(&stored) {
+                    let Some(fresh) = &user.password_hash else {
+                        return Ok(refuse(credentials, Some(cost), Failure::InvalidCredentials));
+                    };
+                    match check(password, fresh, &user.id).await? {
+                        Checked::Valid {
+                            needs_rehash: again,
+                            ..
+                        } => needs_rehash = again,
+                        Checked::Refused(_) => {
+                            tracing::info!(user_id = %user.id, "login refused: the password changed while it was checked");
+                            return Ok(refuse(
+                                credentials,
+                                Some(cost),
+                                Failure::InvalidCredentials,
+                            ));
+                        }
+                    }
+                }
+                if !user.active {
+                    tracing::info!(user_id = %user.id, "login refused: the account is disabled");
+                    return Ok(refuse(credentials, Some(cost), Failure::Inactive));
+                }
+                user
+            }
+        };
         let password_hash = if needs_rehash {
             tracing::info!(user_id = %user.id, "upgrading the stored password hash");
             Some(hash_password_blocking(password).await?)

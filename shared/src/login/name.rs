@@ -1,9 +1,8 @@
 //! The name a login is for, parsed at the boundary: an e-mail address or a WordPress username,
 //! bounded, without control characters, and never repeated in an error.
 
-use sha2::{Digest, Sha256};
-
 use crate::domain::Email;
+use crate::domain::login_record::spelling_digest;
 use crate::domain::spelling::wordpress_spelling;
 use crate::domain::text::has_unsafe_chars;
 
@@ -64,7 +63,7 @@ impl LoginName {
     /// width and case folded), so counters of one account meet whatever variant was typed, and the
     /// store never holds what people type (sometimes a password in the wrong field).
     pub fn account_key(&self) -> String {
-        hex::encode(Sha256::digest(wordpress_spelling(self.as_str()).as_bytes()))
+        spelling_digest(&wordpress_spelling(self.as_str()))
     }
 }
 

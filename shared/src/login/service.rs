@@ -9,16 +9,16 @@ use super::chain::{Authenticated, Authenticator, Chain, UserChanges};
 use super::credentials::Credentials;
 use super::error::{LoginError, SetupError};
 use super::local::LocalAuthenticator;
-use super::lookup::local_user_id;
+use super::lookup::{Found, local_login};
 use super::migration::Migration;
 use super::session::{SessionToken, Sessions};
 use super::settings::LoginSettings;
-use super::throttle::{Counters, Throttle, account_key, address_key};
+use super::throttle::{Counters, Throttle, account_key, address_key, spelling_key};
 use super::wordpress::{WordpressAuthenticator, WordpressClient};
 use crate::clock::{self, Epoch};
 use crate::context::AppContext;
 use crate::domain::counter::Counter;
-use crate::domain::{User, UserSource};
+use crate::domain::{NameLookup, User, UserSource};
 use crate::migration_status::Meter;
 use crate::passwords::{PasswordError, Work, counting, finish_refusal, verify_password_blocking};
 use crate::store::{Contention, StoreError, UserStore};
@@ -125,13 +125,15 @@ impl LoginService {
         now: Epoch,
         session: bool,
     ) -> Result<(User, Option<SessionToken>), LoginError> {
-        // One wave: which user the name stands for (both spellings, the guard items alone), the
-        // address's counter and the counter of the name itself (the account's, when no local user
-        // has the name); then, for a local user, the user and its own counter together.
+        // One wave: what the name stands for (both spellings: on DynamoDB the guard items alone,
+        // which keep the user's login record), the address's counter and the counter of the name's
+        // own spelling (the account's: a failure counts under every spelling of it). A name whose
+        // guard keeps no record yet (written before records were kept) names its user alone:
+        // then the user and its own counter are read together after.
         let name_key = account_key(&credentials.name, None);
         let address_key = address.map(address_key);
-        let (user_id, by_name, by_address) = tokio::join!(
-            local_user_id(self.users.as_ref(), &credentials.name),
+        let (found, by_name, by_address) = tokio::join!(
+            local_login(self.users.as_ref(), &credentials.name),
             self.throttle.attempts(&name_key, now),
             async {
                 match &address_key {
@@ -140,23 +142,36 @@ impl LoginService {
                 }
             }
         );
-        let (user_id, by_name, by_address) = (user_id?, by_name?, by_address?);
-        let (account, by_account) = match &user_id {
-            Some(id) => {
-                let key = account_key(&credentials.name, Some(id));
+        let (found, by_name, by_address) = (found?, by_name?, by_address?);
+        let account = match found {
+            Some(NameLookup::Record(record)) => {
+                // The other spellings' counters move with the one typed: its window is theirs.
+                let user_key = account_key(&credentials.name, Some(&record.user_id));
+                let mut keys = vec![(name_key, by_name), (user_key, by_name)];
+                for spelling in &record.spellings {
+                    let key = spelling_key(spelling);
+                    if keys.iter().all(|(listed, _)| *listed != key) {
+                        keys.push((key, by_name));
+                    }
+                }
+                credentials.local_user.found(Some(Found::Record(record)));
+                keys
+            }
+            Some(NameLookup::User(id)) => {
+                let key = account_key(&credentials.name, Some(&id));
                 let (user, attempts) =
-                    tokio::join!(self.users.get_user(id), self.throttle.attempts(&key, now));
-                credentials.local_user.found(user?);
-                (key, attempts?)
+                    tokio::join!(self.users.get_user(&id), self.throttle.attempts(&key, now));
+                credentials
+                    .local_user
+                    .found(user?.map(|user| Found::User(Box::new(user))));
+                vec![(key, attempts?), (name_key, by_name)]
             }
             None => {
                 credentials.local_user.found(None);
-                (name_key, by_name)
+                vec![(name_key, by_name)]
             }
         };
-        let counters = self
-            .throttle
-            .check(account, by_account, address, by_address, now)?;
+        let counters = self.throttle.check(account, address, by_address, now)?;
         let (outcome, work) = counting(async {
             let outcome = self.chain.authenticate(credentials).await;
             if let Err(LoginError::InvalidCredentials | LoginError::Unavailable { .. }) = outcome {

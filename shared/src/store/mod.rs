@@ -9,9 +9,10 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::clock::Epoch;
+use crate::domain::token_lifecycle::SeenRecord;
 use crate::domain::{
-    AccountKey, ClientId, Email, FlowState, OAuthClient, Owner, StoredToken, Tag, User, UserId,
-    WordpressLink,
+    AccountKey, ClientId, Email, FlowState, NameLookup, OAuthClient, Owner, StoredToken, Tag, User,
+    UserId, WordpressLink,
 };
 
 mod api_tokens;
@@ -171,6 +172,16 @@ pub enum Opened<T> {
     Absent,
 }
 
+/// What [`TokenStore::lease_token`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LeaseAttempt {
+    /// The record was the one seen: it is leased now, as stored (the next version).
+    Won(StoredToken),
+    /// The record is another (another version or connection: it is answered as it is), or is
+    /// gone (`None`): nothing was written.
+    Lost(Option<StoredToken>),
+}
+
 /// OAuth clients.
 #[async_trait]
 pub trait ClientStore: Send + Sync {
@@ -192,6 +203,17 @@ pub trait TokenStore: Send + Sync {
     async fn get_token(&self, tag: &Tag) -> StoreResult<Option<StoredToken>>;
     /// Writes `token` if its `version` is still current, and returns it with the next version.
     async fn update_token(&self, token: &StoredToken) -> StoreResult<StoredToken>;
+    /// Takes the refresh lease of the record `seen` for `owner` until `until`, if it is still that
+    /// record (same connection, same version): one conditional write, which also answers the
+    /// record as it is when the condition fails, so that a caller that did not read the record
+    /// first learns in the same round trip what happened to it. Of two callers naming one
+    /// version, one wins.
+    async fn lease_token(
+        &self,
+        seen: &SeenRecord,
+        owner: &str,
+        until: Epoch,
+    ) -> StoreResult<LeaseAttempt>;
     async fn delete_token(&self, tag: &Tag) -> StoreResult<bool>;
     async fn list_tokens(&self, page: &PageRequest) -> StoreResult<Page<StoredToken>>;
     /// The records of `owner`, in tag order, through an index (never a scan).
@@ -258,6 +280,22 @@ pub trait UserStore: Send + Sync {
             .find_user_by_wordpress_login(login)
             .await?
             .map(|user| user.id))
+    }
+    /// What a login by the e-mail address `email` decides on, without reading the user where the
+    /// store keeps it with the name ([`NameLookup::Record`]: on DynamoDB the guard item alone);
+    /// else the user's id. `None`: no user has the address.
+    async fn find_login_by_email(&self, email: &Email) -> StoreResult<Option<NameLookup>> {
+        Ok(self
+            .find_user_id_by_email(email)
+            .await?
+            .map(NameLookup::User))
+    }
+    /// [`UserStore::find_login_by_email`] for the WordPress `user_login` of a link.
+    async fn find_login_by_wordpress_login(&self, login: &str) -> StoreResult<Option<NameLookup>> {
+        Ok(self
+            .find_user_id_by_wordpress_login(login)
+            .await?
+            .map(NameLookup::User))
     }
     /// Writes `user` if its version is current; moves the unique e-mail and ext_id with it.
     async fn update_user(&self, user: &User) -> StoreResult<User>;

@@ -385,6 +385,66 @@ async fn every_spelling_of_an_account_meets_in_one_counter(b: Backend) {
     assert_eq!(again.status, 429, "{again:?}");
 }
 
+/// The account's names as they are now: a link saved later and a new address count with the
+/// account from then on, and a throttled account is refused by every one of them (failures are
+/// counted under each spelling the user's login record lists, written with each change).
+async fn names_given_later_count_with_the_account(b: Backend) {
+    let stack = stack(b, |s| {
+        s.throttle.per_account = 3;
+        s.throttle.per_address = 100;
+    })
+    .await;
+    let alice = save_linked(
+        &stack,
+        user("alice@example.test", Some(&argon2(PASSWORD))),
+        Some((7, "alice")),
+    )
+    .await;
+    let users = &stack.backend.stores.users;
+    let second = authbridge::domain::WordpressLink {
+        login: "alice.two".into(),
+        ..authbridge_tests::login::link(&alice, 8)
+    };
+    users
+        .save_wordpress_link(&second)
+        .await
+        .expect("a second link");
+    let mut moved = users.get_user(&alice.id).await.unwrap().expect("alice");
+    moved.email = authbridge_tests::login::email_of("alice@example.net");
+    users.update_user(&moved).await.expect("a new address");
+
+    assert_refused(
+        &login(
+            &stack,
+            json!({"username": "ALICE.two", "password": "guess 1"}),
+        )
+        .await,
+    );
+    assert_refused(
+        &login(
+            &stack,
+            json!({"email": "alice@example.net", "password": "guess 2"}),
+        )
+        .await,
+    );
+    assert_refused(&login(&stack, json!({"username": "alice", "password": "guess 3"})).await);
+    for name in ["alice.two", "Alice@example.net", "alice"] {
+        let throttled = login(&stack, json!({"username": name, "password": PASSWORD})).await;
+        assert_eq!(
+            throttled.status, 429,
+            "{name}: three guesses in all: {throttled:?}"
+        );
+    }
+    // The old address is nobody's now: its own spelling's counter, not the account's.
+    assert_refused(
+        &login(
+            &stack,
+            json!({"email": "alice@example.test", "password": PASSWORD}),
+        )
+        .await,
+    );
+}
+
 async fn an_inactive_user_is_refused(b: Backend) {
     let stack = stack(b, |_| {}).await;
     let mut ada = user("ada@example.org", Some(&argon2(PASSWORD)));
@@ -532,6 +592,7 @@ on_both_backends!(
     every_refusal_costs_one_argon2_and_one_bcrypt_verification,
     sessions_end_on_logout_password_change_and_disabling,
     every_spelling_of_an_account_meets_in_one_counter,
+    names_given_later_count_with_the_account,
     an_inactive_user_is_refused,
     failed_attempts_are_throttled_per_account_and_per_address,
     a_throttle_window_ends,

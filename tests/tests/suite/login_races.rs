@@ -14,14 +14,14 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use authbridge::clock::Epoch;
-use authbridge::domain::{Email, Session, User, UserId, WordpressLink};
+use authbridge::domain::{Email, NameLookup, Session, User, UserId, WordpressLink};
 use authbridge::login::LoginSettings;
 use authbridge::passwords::hash_password;
 use authbridge::secrets::SecretString;
 use authbridge::store::{Page, PageRequest, SessionStore, StoreResult, UserStore};
 use authbridge::users::UserAdmin;
 use authbridge_tests::login::user_ref;
-use authbridge_tests::login::{self, Answer, login, me, save_user, user};
+use authbridge_tests::login::{self, Answer, login, me, save_linked, save_user, user};
 use authbridge_tests::stack::TestStack;
 use authbridge_tests::{Backend, on_both_backends};
 use serde_json::json;
@@ -99,6 +99,12 @@ impl UserStore for BeforeSignIn {
     }
     async fn find_user_by_wordpress_login(&self, login: &str) -> StoreResult<Option<User>> {
         self.inner.find_user_by_wordpress_login(login).await
+    }
+    async fn find_login_by_email(&self, email: &Email) -> StoreResult<Option<NameLookup>> {
+        self.inner.find_login_by_email(email).await
+    }
+    async fn find_login_by_wordpress_login(&self, login: &str) -> StoreResult<Option<NameLookup>> {
+        self.inner.find_login_by_wordpress_login(login).await
     }
     async fn update_user(&self, user: &User) -> StoreResult<User> {
         self.trap.spring().await;
@@ -220,7 +226,54 @@ async fn a_racing_write_that_keeps_the_password_lets_the_login_through(b: Backen
     assert_eq!(*trap.armed.lock().unwrap(), None, "the write ran");
 }
 
+/// A WordPress link saved while the password changes: whichever write goes first, the login
+/// record every name of the user keeps (the new link's login too) has the new password, never
+/// the old one; the login refused by a name's record never reads the user, so a record left
+/// behind with the old hash would let the old password in by that name (and refuse the new).
+async fn a_link_saved_while_the_password_changes_never_keeps_the_old_one(b: Backend) {
+    let settings = LoginSettings {
+        throttle: authbridge::login::ThrottleLimits {
+            per_account: 1000,
+            per_address: 1000,
+            ..LoginSettings::default().throttle
+        },
+        ..LoginSettings::default()
+    };
+    let users = b.stores.users.clone();
+    let stack = login::start(b, None, settings).await;
+    let hash = hash_password(&SecretString::from("password 0")).unwrap();
+    let ada = save_linked(&stack, user(EMAIL, Some(&hash.0)), Some((7, "ada"))).await;
+    let admin = UserAdmin {
+        users: users.as_ref(),
+    };
+    for round in 1..=4u64 {
+        let (old, new) = (
+            format!("password {}", round - 1),
+            format!("password {round}"),
+        );
+        let login_name = format!("ada.{round}");
+        let link = WordpressLink {
+            login: login_name.clone(),
+            ..login::link(&ada, 100 + round)
+        };
+        let (who, password) = (user_ref(EMAIL), SecretString::from(new.clone()));
+        let (changed, saved) = tokio::join!(
+            admin.set_password(&who, &password),
+            users.save_wordpress_link(&link),
+        );
+        changed.expect("the password change");
+        saved.expect("the link");
+        for name in [EMAIL, "ada", login_name.as_str()] {
+            let refused = login(&stack, json!({"username": name, "password": old})).await;
+            assert_eq!(refused.status, 401, "round {round}, {name}: {refused:?}");
+            let answer = login(&stack, json!({"username": name, "password": new})).await;
+            assert_eq!(answer.status, 200, "round {round}, {name}: {answer:?}");
+        }
+    }
+}
+
 on_both_backends!(
+    a_link_saved_while_the_password_changes_never_keeps_the_old_one,
     a_password_changed_before_the_sign_in_write_refuses_the_login,
     a_password_changed_before_the_session_ends_it,
     a_racing_write_that_keeps_the_password_lets_the_login_through,

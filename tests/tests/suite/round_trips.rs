@@ -4,10 +4,10 @@
 //! round trip, so a change that adds one fails here. The goals (issue 29): a refused login at most
 //! 2 waves besides its verification, a successful one at most 3, a token read 1 (2 when it
 //! refreshes, plus the provider), sync-user no more than before; the constants below say where
-//! each stands (a local user's refusal and a refreshing token read are not there). A wave is
-//! counted conservatively: two independent chains of calls that interleave can count more than
-//! they take, never fewer. DynamoDB only: the embedded store has no round trips; needs the emulator (and the
-//! test authorization server for token reads).
+//! each stands (a refreshing read of a token the process does not know is due is not there: 3).
+//! A wave is counted conservatively: two independent chains of calls that interleave can count
+//! more than they take, never fewer. DynamoDB only: the embedded store has no round trips; needs
+//! the emulator (and the test authorization server for token reads).
 
 use std::sync::Arc;
 
@@ -21,34 +21,47 @@ use authbridge_tests::round_trips::Tally;
 use authbridge_tests::stack::{self, StackOptions, TestStack, api_token_name};
 use authbridge_tests::tokens::{self, TokenProxy, connect, get_token, record, send};
 use authbridge_tests::{Backend, dynamo_backend};
+use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::json;
 
 const PASSWORD: &str = "correct horse battery staple";
 
 /// The most sequential waves each operation may take (goals of issue 29: 2, 3, 1 and 2; before
-/// it: 5, 6, 3 and 7; a warm process keeps its API tokens: 2 and 6). A refusal of a name no local
-/// user has meets the goal (2: the guards and both counters, then the two counts); one of a local
-/// user's name takes 3 (its guard names the user, whose item and counter are read together after).
+/// it: 5, 6, 3 and 7; a warm process keeps its API tokens: 2 and 6). A refusal takes 2 whether
+/// the name is a local user's or nobody's: the guards (which keep the user's login record: its
+/// hash, whether it is active, the spellings of all its names) and the counters of the address
+/// and of the spelling typed, then the counts under every spelling and the address. A success
+/// reads the user after its password verified (3). A name whose guard was written before guards
+/// kept the record takes one wave more, the user and its counter ([`LEGACY_GUARD`]).
 const REFUSED_LOGIN: usize = 2;
-const REFUSED_LOCAL_USER: usize = 3;
+const REFUSED_LOCAL_USER: usize = 2;
 const SUCCESSFUL_LOGIN: usize = 3;
+/// A refusal by a name whose guard keeps no login record yet: its user and counter are read
+/// after the guard, so one wave more than [`REFUSED_LOCAL_USER`].
+const LEGACY_GUARD: usize = 3;
 /// A warm token read: the record alone (the API token and the record's client are kept by the
 /// process for their cache periods, the keys for theirs).
 const TOKEN_READ: usize = 1;
 /// A token read with an API token the process does not keep yet: the API token and the record in
 /// one wave; then its `last_used` write (once a minute) and the record's client, together.
 const COLD_TOKEN_READ: usize = 2;
-/// A token read that refreshes: 3 waves, plus the provider, not the goal's 2. The record's read
-/// (1) is what says a refresh is due: whether the record is within the caller's scope, its expiry
-/// against its provider's margin, whether another process holds its lease, and the version to
-/// lease. The lease (2) is a version-checked write that must be won before the provider is called,
-/// so that one process alone spends the refresh token (RFC 9700 §4.14: spending a rotated one
-/// twice can revoke the grant); it cannot go with the read it depends on, and taking it without
-/// reading would be a write at every token read (a hot item of writes). The outcome (3), the new
-/// token with the lease released, is one version-checked write after the provider's answer. What
-/// is gone: the client's read (kept), a second read of the record after queueing for the tag (only
-/// when another caller of the process went first) and the lease's read-back.
-const REFRESHING_TOKEN_READ: usize = 3;
+/// A token read that refreshes, in a process that knows the token is due: 2 waves, plus the
+/// provider (the goal). The lease must be won before the provider is called, so that one process
+/// alone spends the refresh token (RFC 9700 §4.14: spending a rotated one twice can revoke the
+/// grant), and it is a write: taken at every read, it would be a hot item of writes. So the
+/// process keeps, per tag it has served, the record's version and when it falls due (its expiry
+/// less the provider's margin; never a token), and with an API token it keeps (whose scope allows
+/// the tag, so no refusal can follow) it leases a due token without reading it (1): one write
+/// conditioned on that version, which answers the record as it is when it loses (refreshed by
+/// another process: served; leased by another: waited for, as after a read). The outcome (2), the
+/// new token with the lease released, is one version-checked write after the provider's answer.
+const REFRESHING_TOKEN_READ: usize = 2;
+/// A token read that refreshes in a process that does not know the token is due (it never served
+/// the tag, or the record changed since in a way that made it due sooner): 3 waves, plus the
+/// provider. The record's read (1) is what says a refresh is due (the caller's scope, the expiry
+/// against the provider's margin, another process's lease, the version to lease); the lease (2)
+/// depends on it; then the outcome (3).
+const COLD_REFRESHING_TOKEN_READ: usize = 3;
 
 /// A login stack on a fresh emulator table with one local user, `ada@example.org`, whose
 /// WordPress login is `ada`.
@@ -68,7 +81,7 @@ async fn counted_login(s: &TestStack, body: serde_json::Value) -> (u16, Tally) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_refused_login_is_two_waves_besides_its_verification_three_for_a_local_user() {
+async fn a_refused_login_is_two_waves_besides_its_verification() {
     let Some(s) = login_stack().await else { return };
     for (what, name, most) in [
         ("unknown address", "nobody@example.org", REFUSED_LOGIN),
@@ -128,7 +141,7 @@ async fn token_stack() -> Option<(TestStack, Arc<TokenProxy>)> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_token_read_is_one_wave_and_three_when_it_refreshes() {
+async fn a_token_read_is_one_wave_two_when_it_refreshes_a_token_known_due_else_three() {
     let Some((s, proxy)) = token_stack().await else {
         return;
     };
@@ -169,6 +182,24 @@ async fn a_token_read_is_one_wave_and_three_when_it_refreshes() {
     assert_eq!(status, 200, "{body}");
     assert!(tally.depth <= TOKEN_READ, "token read: {tally}");
 
+    // A token that falls due in 2 s, served once before it does: the process knows when.
+    let (_, due) = tokens::falling_due(&s, "rt:read", 2).await;
+    let (status, _, body) = get_token(&s, "rt:read").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(proxy.refreshes(), 0, "not due yet");
+    tokens::until(due).await;
+    s.backend.calls.reset();
+    let (status, _, body) = get_token(&s, "rt:read").await;
+    let tally = s.backend.calls.take();
+    println!("token read that refreshes, known due: {tally}");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(proxy.refreshes(), 1, "the due token was refreshed");
+    assert!(
+        tally.depth <= REFRESHING_TOKEN_READ,
+        "token read that refreshes, known due: {tally}"
+    );
+
+    // Made stale behind the process's back: it does not know, and reads the record first.
     let mut r = record(&s, "rt:read").await;
     r.expires = Some(clock::now() - 10);
     r.due_at = Some(clock::now() - 310);
@@ -176,12 +207,12 @@ async fn a_token_read_is_one_wave_and_three_when_it_refreshes() {
     s.backend.calls.reset();
     let (status, _, body) = get_token(&s, "rt:read").await;
     let tally = s.backend.calls.take();
-    println!("token read that refreshes: {tally}");
+    println!("token read that refreshes, not known due: {tally}");
     assert_eq!(status, 200, "{body}");
-    assert_eq!(proxy.refreshes(), 1, "the stale token was refreshed");
+    assert_eq!(proxy.refreshes(), 2, "the stale token was refreshed");
     assert!(
-        tally.depth <= REFRESHING_TOKEN_READ,
-        "token read that refreshes: {tally}"
+        tally.depth <= COLD_REFRESHING_TOKEN_READ,
+        "token read that refreshes, not known due: {tally}"
     );
 }
 
@@ -246,4 +277,71 @@ async fn one_api_token_is_read_once_per_process_and_period() {
         .expect("disabling the test API token");
     let (status, _, _) = get_token(&s, "rt:hot").await;
     assert_eq!(status, 403);
+}
+
+/// Drops what a guard written before login records were kept lacks: the record on ada's guards,
+/// and the record's fingerprint among the user item's unique values (so its next write is the
+/// transaction that gives the guards their record, as for a user stored before).
+async fn as_before_login_records(s: &TestStack) {
+    let dynamo = s.backend.dynamo().expect("DynamoDB");
+    let ada = login::stored_user(s, "ada@example.org").await.expect("ada");
+    for pk in ["EMAIL#ada@example.org", "WPLOGIN#ada"] {
+        dynamo
+            .raw_client()
+            .update_item()
+            .table_name(dynamo.table())
+            .key("pk", AttributeValue::S(pk.into()))
+            .update_expression("REMOVE #login")
+            .expression_attribute_names("#login", "login")
+            .send()
+            .await
+            .expect("dropping a guard's login record");
+    }
+    let unique = json!([ada.email.key(), ada.ext_id]).to_string();
+    dynamo
+        .raw_client()
+        .update_item()
+        .table_name(dynamo.table())
+        .key("pk", AttributeValue::S(format!("USER#{}", ada.id)))
+        .update_expression("SET unique_values = :unique")
+        .expression_attribute_values(":unique", AttributeValue::S(unique))
+        .send()
+        .await
+        .expect("the user's unique values as before");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_guard_without_its_login_record_falls_back_to_the_user_until_the_next_sign_in() {
+    let Some(s) = login_stack().await else { return };
+    as_before_login_records(&s).await;
+    for name in ["ada@example.org", "ada"] {
+        let (status, tally) =
+            counted_login(&s, json!({"username": name, "password": "wrong"})).await;
+        println!("refused login by a guard without its record, {name}: {tally}");
+        assert_eq!(status, 401, "{name}");
+        // The user is read after its guard: the fallback, not the record.
+        assert!(
+            (REFUSED_LOCAL_USER + 1..=LEGACY_GUARD).contains(&tally.depth),
+            "{name}: {tally}"
+        );
+    }
+    let (status, _) = counted_login(&s, json!({"username": "ada", "password": PASSWORD})).await;
+    assert_eq!(status, 200, "the right password still logs in");
+    // The sign-in's write gave every guard its record: refusals are two waves again, once the
+    // account's counters are open under all its spellings (the failures above counted under the
+    // user and the spelling typed, and the sign-in cleared those of its own spelling; a counter's
+    // first count after that may take its second step).
+    let (status, tally) = counted_login(
+        &s,
+        json!({"username": "ada@example.org", "password": "wrong"}),
+    )
+    .await;
+    assert_eq!(status, 401);
+    assert!(tally.depth <= LEGACY_GUARD, "{tally}");
+    for name in ["ada", "ada@example.org"] {
+        let (status, tally) =
+            counted_login(&s, json!({"username": name, "password": "wrong"})).await;
+        assert_eq!(status, 401, "{name}");
+        assert!(tally.depth <= REFUSED_LOCAL_USER, "{name}: {tally}");
+    }
 }

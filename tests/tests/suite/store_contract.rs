@@ -9,12 +9,13 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use authbridge::clock;
+use authbridge::domain::user::PasswordHash;
 use authbridge::domain::{
-    AccountKey, ClientId, Email, FlowState, OAuthClient, Owner, StoredToken, User, UserId,
-    UserSource, WordpressLink,
+    AccountKey, ClientId, Email, FlowState, LoginRecord, NameLookup, OAuthClient, Owner,
+    StoredToken, User, UserId, UserSource, WordpressLink,
 };
 use authbridge::secrets::{ExposeSecret, SecretString};
-use authbridge::store::{Opened, PageRequest, StoreError, Taken, Unique};
+use authbridge::store::{LeaseAttempt, Opened, PageRequest, StoreError, Taken, Unique};
 use authbridge_tests::on_both_backends;
 use authbridge_tests::tokens::sample_record;
 use authbridge_tests::{Backend, unique};
@@ -140,6 +141,109 @@ async fn an_update_on_a_stale_version_fails(b: Backend) {
         b.stores.tokens.get_token(&t.tag).await.unwrap(),
         Some(written)
     );
+}
+
+/// A lease taken without reading the record: won only on the version named (of concurrent
+/// takers of one version, exactly one), and a lost one answers the record as it is, in the same
+/// call, with nothing written.
+async fn a_lease_is_won_on_its_version_and_a_lost_one_answers_the_record(b: Backend) {
+    let s = &b.stores.tokens;
+    let t = token(&unique("tag"));
+    s.create_token(&t).await.unwrap();
+    let stored = s.get_token(&t.tag).await.unwrap().expect("the record");
+    let until = clock::now() + 30;
+    let takers = (0..8).map(|i| {
+        let (s, seen) = (s.clone(), stored.seen());
+        async move {
+            s.lease_token(&seen, &format!("process-{i}"), until)
+                .await
+                .unwrap()
+        }
+    });
+    let attempts = futures::future::join_all(takers).await;
+    let won: Vec<&StoredToken> = attempts
+        .iter()
+        .filter_map(|a| match a {
+            LeaseAttempt::Won(leased) => Some(leased),
+            LeaseAttempt::Lost(_) => None,
+        })
+        .collect();
+    assert_eq!(won.len(), 1, "exactly one taker of a version wins");
+    let leased = won[0].clone();
+    assert_eq!(leased.version, stored.version + 1);
+    assert_eq!(leased.lease_until, Some(until));
+    let mut expected = stored.leased_until(leased.lease_owner.as_deref().unwrap(), until);
+    expected.version = stored.version + 1;
+    assert_eq!(leased, expected, "only the lease and the version change");
+    assert_eq!(s.get_token(&t.tag).await.unwrap().as_ref(), Some(&leased));
+    for attempt in &attempts {
+        if let LeaseAttempt::Lost(current) = attempt {
+            assert_eq!(
+                current.as_ref(),
+                Some(&leased),
+                "a lost take answers the record as it is"
+            );
+        }
+    }
+    assert_eq!(
+        s.lease_token(&stored.seen(), "late", until).await.unwrap(),
+        LeaseAttempt::Lost(Some(leased.clone())),
+        "a stale version loses and writes nothing"
+    );
+    assert_eq!(s.get_token(&t.tag).await.unwrap(), Some(leased));
+    let mut gone = stored.seen();
+    gone.tag = tag_of(&unique("gone"));
+    assert_eq!(
+        s.lease_token(&gone, "any", until).await.unwrap(),
+        LeaseAttempt::Lost(None),
+        "no record: nothing to lease"
+    );
+}
+
+/// A lease named after a record that was deleted and stored again under the same tag (another
+/// connection, its version counted from the start again) loses: the new record is not leased on
+/// what was known of the old one.
+async fn a_lease_of_a_replaced_connection_loses_even_at_the_same_version(b: Backend) {
+    let s = &b.stores.tokens;
+    let mut first = token(&unique("tag"));
+    first.connection_id = Some("connection-1".into());
+    s.create_token(&first).await.unwrap();
+    let seen = s
+        .get_token(&first.tag)
+        .await
+        .unwrap()
+        .expect("the record")
+        .seen();
+    s.delete_token(&first.tag).await.unwrap();
+    let mut second = first.clone();
+    second.connection_id = Some("connection-2".into());
+    s.create_token(&second).await.unwrap();
+    let stored = s
+        .get_token(&first.tag)
+        .await
+        .unwrap()
+        .expect("the new record");
+    assert_eq!(stored.version, seen.version, "versions start again");
+    let until = clock::now() + 30;
+    assert_eq!(
+        s.lease_token(&seen, "process", until).await.unwrap(),
+        LeaseAttempt::Lost(Some(stored.clone())),
+        "another connection under the tag is not the record seen"
+    );
+    let mut legacy = seen.clone();
+    legacy.connection_id = None;
+    assert_eq!(
+        s.lease_token(&legacy, "process", until).await.unwrap(),
+        LeaseAttempt::Lost(Some(stored.clone())),
+        "nor is a record seen without a connection id"
+    );
+    assert_eq!(s.get_token(&first.tag).await.unwrap(), Some(stored.clone()));
+    assert!(matches!(
+        s.lease_token(&stored.seen(), "process", until)
+            .await
+            .unwrap(),
+        LeaseAttempt::Won(_)
+    ));
 }
 
 async fn two_users_with_one_email_exactly_one_wins(b: Backend) {
@@ -405,6 +509,111 @@ async fn a_wordpress_login_finds_its_user_and_is_unique(b: Backend) {
     // Deleting the user frees its login.
     assert!(s.delete_user(&u.id).await.unwrap());
     assert_eq!(found("grace2").await, None);
+}
+
+/// The login record a name finds, which a refused login decides on without reading the user:
+/// `None` when the name finds nobody; panics when the store keeps no record with the name.
+async fn record_of(b: &Backend, name: &str) -> Option<LoginRecord> {
+    let s = &b.stores.users;
+    let found = match Email::parse(name) {
+        Ok(email) => s.find_login_by_email(&email).await.unwrap(),
+        Err(_) => s.find_login_by_wordpress_login(name).await.unwrap(),
+    };
+    found.map(|found| match found {
+        NameLookup::Record(record) => record,
+        NameLookup::User(id) => panic!("{name} names {id} without its login record"),
+    })
+}
+
+/// Every write that changes what a login decides on (a password, disabling, the e-mail address, a
+/// link saved or renamed) leaves every name of the user with the same, current record: the hash,
+/// whether it is active, its session generation and the spellings of all its names.
+async fn every_name_of_a_user_keeps_its_current_login_record(b: Backend) {
+    let s = &b.stores.users;
+    let mut u = user("record@example.org");
+    u.password_hash = Some(PasswordHash("$argon2id$first".into()));
+    u.wordpress_id = Some(170);
+    let first = WordpressLink {
+        login: "Rec.One".into(),
+        ..link(170, &u.id, &u.email)
+    };
+    s.create_user(&u, Some(&first)).await.unwrap();
+    let names = |extra: &[&'static str]| {
+        let mut all = vec!["record@example.org", "rec.one"];
+        all.extend_from_slice(extra);
+        all
+    };
+    let same_everywhere = |names: Vec<&'static str>| {
+        let b = &b;
+        async move {
+            let mut records = Vec::new();
+            for name in &names {
+                records.push(record_of(b, name).await.unwrap_or_else(|| panic!("{name}")));
+            }
+            for (name, record) in names.iter().zip(&records) {
+                assert_eq!(record, &records[0], "{name}");
+            }
+            records.swap_remove(0)
+        }
+    };
+    let created = same_everywhere(names(&[])).await;
+    assert_eq!(created.user_id, u.id);
+    assert_eq!(created.password_hash, u.password_hash);
+    assert!(created.active);
+    assert_eq!(created.spellings.len(), 2, "the address and the login");
+
+    // A second link: listed on every name, the first link's guard included.
+    let second = WordpressLink {
+        login: "rec.two".into(),
+        ..link(171, &u.id, &u.email)
+    };
+    s.save_wordpress_link(&second).await.unwrap();
+    let linked = same_everywhere(names(&["rec.two"])).await;
+    assert_eq!(linked.spellings.len(), 3);
+
+    // A new password ends sessions: every name has the new hash and generation.
+    let mut changed = s.get_user(&u.id).await.unwrap().unwrap();
+    changed.password_hash = Some(PasswordHash("$argon2id$second".into()));
+    changed.end_sessions();
+    let changed = s.update_user(&changed).await.unwrap();
+    let after = same_everywhere(names(&["rec.two"])).await;
+    assert_eq!(after.password_hash, changed.password_hash);
+    assert_eq!(after.session_generation, changed.session_generation);
+
+    // Disabled: every name says so.
+    let mut disabled = changed.clone();
+    disabled.set_active(false);
+    let disabled = s.update_user(&disabled).await.unwrap();
+    assert!(!same_everywhere(names(&["rec.two"])).await.active);
+
+    // A renamed link: the old login finds nobody, the new one the same record, without the old
+    // spelling.
+    let mut renamed = s.get_wordpress_link(171).await.unwrap().unwrap();
+    renamed.login = "rec.three".into();
+    s.save_wordpress_link(&renamed).await.unwrap();
+    assert_eq!(record_of(&b, "rec.two").await, None);
+    let after_rename = same_everywhere(names(&["rec.three"])).await;
+    assert_eq!(after_rename.spellings.len(), 3);
+    assert_ne!(after_rename.spellings, linked.spellings);
+
+    // A new address: the old one finds nobody, every name carries the new address's spelling.
+    let mut moved = disabled.clone();
+    moved.email = email_of("record.moved@example.org");
+    s.update_user(&moved).await.unwrap();
+    assert_eq!(record_of(&b, "record@example.org").await, None);
+    let at_new = record_of(&b, "record.moved@example.org").await.unwrap();
+    assert_eq!(record_of(&b, "rec.one").await.as_ref(), Some(&at_new));
+    assert_eq!(record_of(&b, "rec.three").await.as_ref(), Some(&at_new));
+    assert_ne!(at_new.spellings[0], after_rename.spellings[0]);
+
+    // A sign-in (nothing the record copies) leaves it as it is.
+    let mut signed_in = s.get_user(&u.id).await.unwrap().unwrap();
+    signed_in.current_sign_in_at = Some(clock::now());
+    s.update_user(&signed_in).await.unwrap();
+    assert_eq!(
+        record_of(&b, "record.moved@example.org").await,
+        Some(at_new)
+    );
 }
 
 /// A user linked to two WordPress accounts: deleting it deletes both links and frees both
@@ -979,8 +1188,11 @@ async fn api_tokens_are_found_by_hash_and_versioned(b: Backend) {
 
 on_both_backends!(
     clients_create_read_update_delete,
+    every_name_of_a_user_keeps_its_current_login_record,
     a_duplicate_create_loses,
     an_update_on_a_stale_version_fails,
+    a_lease_is_won_on_its_version_and_a_lost_one_answers_the_record,
+    a_lease_of_a_replaced_connection_loses_even_at_the_same_version,
     two_users_with_one_email_exactly_one_wins,
     twenty_concurrent_creates_of_one_email_make_one_user,
     a_user_update_moves_the_unique_email,

@@ -1,20 +1,21 @@
 //! The token lifecycle against the real authorization server (refresh-token rotation on): fresh
 //! tokens on demand through `GET /tokens/{tag}`, refresh when stale, `invalid_grant` → reauthorize,
 //! transient failures backed off, and 50 concurrent callers in several processes sharing one
-//! refresh. Each runs on the embedded store and on DynamoDB (the emulator).
+//! refresh, as do two processes that both know the token is due. Each runs on the embedded store and on DynamoDB (the emulator).
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use authbridge::clock;
-use authbridge::domain::StoredToken;
 use authbridge::domain::tag::MAX_TAG_LEN;
 use authbridge::domain::token::TokenStatus;
+use authbridge::domain::{Scope, StoredToken};
 use authbridge::oauth::records::field;
 use authbridge_tests::Backend;
 use authbridge_tests::oidc::{self, CODE_CLIENT_BASIC};
 use authbridge_tests::on_both_backends;
-use authbridge_tests::stack::{self, TestStack};
-use authbridge_tests::tokens::{self, TokenProxy, connect, get_token, open, record};
+use authbridge_tests::stack::{self, TEST_API_TOKEN, TestStack};
+use authbridge_tests::tokens::{self, TokenProxy, connect, get_token, open, record, tag_of};
 
 /// A stack on the test command's server, its token endpoint behind a counting proxy.
 async fn stack_on(backend: Backend) -> Option<(TestStack, Arc<TokenProxy>)> {
@@ -164,7 +165,69 @@ async fn fifty_callers_in_five_processes_share_one_refresh(b: Backend) {
     assert_eq!(proxy.refreshes(), 2);
 }
 
+/// Two processes on one table that both know a token is due (each served it before it fell due)
+/// take its lease without reading it first, at once, with five callers each: one refresh reaches
+/// the server, and every caller in both gets its token.
+async fn two_processes_that_know_a_token_is_due_refresh_it_once(b: Backend) {
+    let Some((s, proxy)) = stack_on(b).await else {
+        return;
+    };
+    let tag = "raced";
+    connect(&s, tag).await;
+    let other = s.another_process().await;
+    let (_, due) = tokens::falling_due(&s, tag, 2).await;
+    let urls = [
+        s.url(&format!("/tokens/{tag}")),
+        other.url(&format!("/tokens/{tag}")),
+    ];
+    for url in &urls {
+        let (status, _, body) =
+            tokens::send(stack::http().get(url.clone()).bearer_auth(TEST_API_TOKEN)).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    assert_eq!(proxy.refreshes(), 0, "not due yet");
+    tokens::until(due).await;
+    let (tag_key, all) = (tag_of(tag), Scope::everything());
+    for (which, refresher) in [
+        ("the first", &s.stack.token_access.refresher),
+        ("the other", &other.stack.token_access.refresher),
+    ] {
+        assert!(
+            refresher.due(&tag_key, &all).is_some(),
+            "{which} process knows the token is due"
+        );
+    }
+    let callers = urls
+        .iter()
+        .cycle()
+        .take(10)
+        .map(|url| tokens::send(stack::http().get(url.clone()).bearer_auth(TEST_API_TOKEN)));
+    let mut handed = HashSet::new();
+    for (status, _, body) in futures::future::join_all(callers).await {
+        assert_eq!(status, 200, "{body}");
+        handed.insert(body["access_token"].as_str().expect("a token").to_string());
+    }
+    assert_eq!(
+        proxy.refreshes(),
+        1,
+        "exactly one refresh reached the server"
+    );
+    let after = record(&s, tag).await;
+    assert_eq!(
+        handed,
+        HashSet::from([open(&s, &after, field::ACCESS_TOKEN).await]),
+        "every caller got the stored, new token"
+    );
+    assert!(after.lease_owner.is_none(), "the lease was released");
+    // The rotated refresh token still works: nothing was lost.
+    make_stale(&s, tag).await;
+    let (status, _, body) = get_token(&s, tag).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(proxy.refreshes(), 2);
+}
+
 on_both_backends!(
+    two_processes_that_know_a_token_is_due_refresh_it_once,
     a_fresh_token_is_served_and_a_stale_one_refreshed_first,
     a_refused_refresh_token_needs_the_user_again,
     fifty_callers_in_five_processes_share_one_refresh,

@@ -50,9 +50,9 @@ impl Authenticator for WordpressAuthenticator {
             .local_user
             .of(self.users.as_ref(), &credentials.name)
             .await?;
-        if let Some(user) = local.filter(|user| !user.wordpress_may_vouch()) {
+        if let Some(found) = local.filter(|found| !found.wordpress_may_vouch()) {
             tracing::info!(
-                user_id = %user.id,
+                user_id = %found.user_id(),
                 "WordPress not asked: the account's password was set in authbridge"
             );
             return Ok(Outcome::Failed(Failure::InvalidCredentials));

@@ -1,6 +1,7 @@
 //! Taking turns, so that only one caller refreshes a tag at a time: inside one process its callers
 //! queue on the tag's lock ([`TagLocks`]); across processes, on the record's lease, a
-//! version-checked write with an expiry ([`take`]), before the provider is called. A caller waits,
+//! version-checked write with an expiry ([`take`], or [`take_known`] for a record this process
+//! knows is due without reading it), before the provider is called. A caller waits,
 //! polling the record while another process holds the lease ([`wait`]), only until its
 //! [`start_by`].
 
@@ -12,13 +13,14 @@ use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard};
 use tokio::time::Instant;
 
 use super::error::RefreshError;
+use super::hints::DueHint;
 use crate::clock::Epoch;
 use crate::deadline::ANSWER_RESERVE;
 use crate::domain::token::StoredToken;
 use crate::domain::{Scope, Tag};
 use crate::oauth::context::OAuthContext;
 use crate::oauth::records;
-use crate::store::StoreError;
+use crate::store::{LeaseAttempt, StoreError};
 
 /// How long a lease holds when its holder never releases it (longer than a refresh can take).
 pub const LEASE: Epoch = 30;
@@ -143,6 +145,23 @@ pub(super) async fn take(
         Err(StoreError::StaleVersion) => Ok(None),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Takes the lease of the record [`DueHint`] names, without reading it first: one write
+/// conditioned on the record (connection and version) this process last served, which answers the record as it is when
+/// it has changed since ([`LeaseAttempt::Lost`]).
+pub(super) async fn take_known(
+    ctx: &OAuthContext,
+    owner: &str,
+    due: &DueHint,
+    now: Epoch,
+) -> Result<LeaseAttempt, RefreshError> {
+    Ok(ctx
+        .app
+        .stores
+        .tokens
+        .lease_token(&due.seen, owner, now + LEASE)
+        .await?)
 }
 
 #[cfg(test)]

@@ -3,8 +3,8 @@
 
 use super::error::RefreshError;
 use crate::clock::Epoch;
-use crate::domain::OAuthClient;
 use crate::domain::token::StoredToken;
+use crate::domain::{ClientId, OAuthClient};
 use crate::keys::reseal::record_id;
 use crate::oauth::context::OAuthContext;
 use crate::oauth::credentials::with_secret_fallback;
@@ -29,7 +29,12 @@ impl Target {
     /// The active client of `record` (as this process keeps it for the client cache period) and
     /// its provider.
     pub async fn resolve(ctx: &OAuthContext, record: &StoredToken) -> Result<Self, RefreshError> {
-        let client = kept_active_client(ctx, &record.client_id).await?;
+        Self::of_client(ctx, &record.client_id).await
+    }
+
+    /// [`Target::resolve`] of a record whose client is `client_id`.
+    pub async fn of_client(ctx: &OAuthContext, client_id: &ClientId) -> Result<Self, RefreshError> {
+        let client = kept_active_client(ctx, client_id).await?;
         let provider = provider_for(ctx, &client).await?;
         let lifetimes = lifetimes(&provider);
         Ok(Target {

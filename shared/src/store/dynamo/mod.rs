@@ -9,9 +9,12 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement,
-    KeyType, Projection, ProjectionType, ReturnValue, ScalarAttributeType, TimeToLiveSpecification,
+    KeyType, Projection, ProjectionType, ReturnValue, ReturnValuesOnConditionCheckFailure,
+    ScalarAttributeType, TimeToLiveSpecification,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -151,7 +154,9 @@ impl DynamoStore {
     /// effect and its answer was lost (the SDK's retry met the write itself, or the last
     /// attempt's answer never came), so `Ok`. Else the condition's failure is `lost(stored)`,
     /// and any other failure a backend error. A second call writing the same record has another
-    /// write id, so it still loses.
+    /// write id, so it still loses. A failed condition answers the stored item itself
+    /// (`ReturnValuesOnConditionCheckFailure`); it is read only after another failure, or when
+    /// there is none.
     async fn put_if(
         &self,
         item: Item,
@@ -167,12 +172,21 @@ impl DynamoStore {
             .client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(item.clone()));
+            .set_item(Some(item.clone()))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
         let Err(e) = condition.apply_put(request).send().await else {
             return Ok(());
         };
+        // A failed condition answers the stored item: no read after it.
+        let answered = match e.as_service_error() {
+            Some(PutItemError::ConditionalCheckFailedException(failed)) => failed.item.clone(),
+            _ => None,
+        };
         let failure = (!is_condition_failure(&e)).then(|| backend(context, e));
-        let stored = self.get_item(pk, context).await?;
+        let stored = match answered {
+            Some(stored) => Some(stored),
+            None => self.get_item(pk, context).await?,
+        };
         if stored.as_ref() == Some(&item) {
             return Ok(());
         }
@@ -203,6 +217,38 @@ impl DynamoStore {
                 .ok_or_else(|| StoreError::backend(context, "the update returned no item")),
             Err(e) if is_condition_failure(&e) => Ok(None),
             Err(e) => Err(backend(context, e)),
+        }
+    }
+
+    /// [`Self::update_if`] that also answers, when the condition fails, the item as it is (`None`
+    /// when there is none), in the same call (`ReturnValuesOnConditionCheckFailure`): `Ok` with
+    /// the item after the update, or `Err` with the item that failed the condition.
+    pub(crate) async fn update_or_current(
+        &self,
+        pk: String,
+        update: &str,
+        condition: Condition,
+        context: &'static str,
+    ) -> StoreResult<Result<Item, Option<Item>>> {
+        let request = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(schema::PK, AttributeValue::S(pk))
+            .update_expression(update)
+            .return_values(ReturnValue::AllNew)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        match condition.apply_update(request).send().await {
+            Ok(out) => out
+                .attributes
+                .map(Ok)
+                .ok_or_else(|| StoreError::backend(context, "the update returned no item")),
+            Err(e) => match e.as_service_error() {
+                Some(UpdateItemError::ConditionalCheckFailedException(failed)) => {
+                    Ok(Err(failed.item().cloned()))
+                }
+                _ => Err(backend(context, e)),
+            },
         }
     }
 

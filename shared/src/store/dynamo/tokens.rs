@@ -4,12 +4,13 @@
 
 use async_trait::async_trait;
 
-use super::{DynamoStore, Item, backend, number};
+use super::{Condition, DynamoStore, Item, backend, number};
 use crate::clock::Epoch;
+use crate::domain::token_lifecycle::SeenRecord;
 use crate::domain::{AccountKey, ClientId, ConnectionStatus, Owner, StoredToken, Tag};
 use crate::store::schema;
 use crate::store::{
-    DueCursor, Page, PageRequest, StoreError, StoreResult, TokenStore, Unique, Update,
+    DueCursor, LeaseAttempt, Page, PageRequest, StoreError, StoreResult, TokenStore, Unique, Update,
 };
 use aws_sdk_dynamodb::types::AttributeValue;
 
@@ -95,6 +96,40 @@ impl TokenStore for DynamoStore {
         )
         .await?;
         Ok(update.next)
+    }
+
+    /// One `UpdateItem` of the lease's two attributes and the version, conditioned on the
+    /// version and the connection, answering the item as it is when the condition fails.
+    async fn lease_token(
+        &self,
+        seen: &SeenRecord,
+        owner: &str,
+        until: Epoch,
+    ) -> StoreResult<LeaseAttempt> {
+        let same_connection = match &seen.connection_id {
+            Some(id) => Condition::at_version(seen.version)
+                .and("#connection = :connection")
+                .value(":connection", AttributeValue::S(id.clone())),
+            None => Condition::at_version(seen.version).and("attribute_not_exists(#connection)"),
+        };
+        let condition = same_connection
+            .name("#connection", "connection_id")
+            .name("#owner", "lease_owner")
+            .name("#until", "lease_until")
+            .value(":owner", AttributeValue::S(owner.to_string()))
+            .value(":until", number(until))
+            .value(":next", number(seen.version + 1));
+        let update = "SET #owner = :owner, #until = :until, version = :next";
+        let context = "leasing a token record";
+        Ok(
+            match self
+                .update_or_current(pk(seen.tag.as_str()), update, condition, context)
+                .await?
+            {
+                Ok(leased) => LeaseAttempt::Won(Self::decode(leased)?),
+                Err(current) => LeaseAttempt::Lost(current.map(Self::decode).transpose()?),
+            },
+        )
     }
 
     async fn delete_token(&self, tag: &Tag) -> StoreResult<bool> {

@@ -51,7 +51,7 @@ impl Tx {
 
     /// [`Self::put`] of an item that is not looked for when telling whether the transaction
     /// took effect, and keeps no write id: a guard its user rewrites as it is.
-    fn put_unrecorded(
+    pub(super) fn put_unrecorded(
         &mut self,
         item: Item,
         condition: Condition,

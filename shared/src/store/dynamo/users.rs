@@ -5,16 +5,23 @@
 //! `WPLINK#<id>`, with a guard `WPLOGIN#<lower-case login>` (holding `user_id` and
 //! `wordpress_id`) written with each link, so a WordPress username finds its user in two reads. Each link is listed under its
 //! user (`WPLINKS#<user id>` in the `by-kind` index), so deleting a user deletes all its links.
+//! The `EMAIL#` and `WPLOGIN#` guards also keep the user's login record ([`login_guards`]), so a
+//! login refused by its password reads the guards alone.
+
+mod login_guards;
 
 use std::collections::BTreeSet;
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
 
+use login_guards::{
+    Address, Guard, Kept, Login, email_guard, fingerprint, guard, login_guard, write_guards,
+};
+
 use super::transaction::Tx;
-use super::{Condition, DynamoStore, Item, number};
-use crate::domain::{Email, User, UserId, WordpressLink};
-use crate::store::schema;
+use super::{Condition, DynamoStore, Item};
+use crate::domain::{Email, NameLookup, User, UserId, WordpressLink};
 use crate::store::{
     Page, PageRequest, Save, StoreError, StoreResult, Unique, Update, UserStore, all_pages, created,
 };
@@ -37,22 +44,27 @@ fn login_pk(key: &str) -> String {
     format!("WPLOGIN#{key}")
 }
 
-/// A guard item pointing at its user.
-fn guard(pk: String, user: &UserId) -> Item {
-    Item::from([
-        (schema::PK.to_string(), AttributeValue::S(pk)),
-        ("user_id".to_string(), AttributeValue::S(user.to_string())),
-    ])
-}
-
-/// The attribute of a user's item that names the unique values its guard items hold (the e-mail
-/// key and the ext_id), so that an update keeping them is one conditional put, no transaction.
+/// The attribute of a user's item that names the values its guard items hold (the e-mail key,
+/// the ext_id, and what its login record copies: [`fingerprint`]), so that an update keeping them
+/// is one conditional put, no transaction.
 const UNIQUE_VALUES: &str = "unique_values";
 
 /// [`UNIQUE_VALUES`] of `user`.
 fn unique_values(user: &User) -> AttributeValue {
-    let values = serde_json::json!([user.email.key(), user.ext_id]);
+    let values = serde_json::json!([user.email.key(), user.ext_id, fingerprint(user)]);
     AttributeValue::S(values.to_string())
+}
+
+/// How often a write that rewrites a user's login record reads again when another such write
+/// went first (the record it read changed).
+const RECORD_ATTEMPTS: usize = 3;
+
+/// The login of `link`, when it has one.
+fn login_of(link: &WordpressLink) -> Option<Login> {
+    WordpressLink::login_key(&link.login).map(|key| Login {
+        key,
+        wordpress_id: link.wordpress_id,
+    })
 }
 
 fn user_item(user: &User) -> StoreResult<Item> {
@@ -73,26 +85,27 @@ fn link_item(link: &WordpressLink) -> StoreResult<Item> {
     DynamoStore::encode(link, link_pk(link.wordpress_id), Some((&kind, &sort_key)))
 }
 
-/// The login guard of a link, pointing at its user and WordPress account.
-fn login_guard(key: &str, link: &WordpressLink) -> Item {
-    let mut item = guard(login_pk(key), &link.user_id);
-    item.insert("wordpress_id".to_string(), number(link.wordpress_id));
-    item
-}
-
-/// Adds the creation of `link` and of its login guard to `tx`.
-fn put_new_link(tx: &mut Tx, link: &WordpressLink) -> StoreResult<()> {
+/// Adds the creation of `link` and of its login guard (with its user's record `kept`) to `tx`.
+fn put_new_link(tx: &mut Tx, link: &WordpressLink, kept: Option<&Kept>) -> StoreResult<()> {
     tx.put_new(
         link_item(link)?,
         StoreError::AlreadyExists(Unique::WordpressLink),
     )?;
-    if let Some(key) = WordpressLink::login_key(&link.login) {
+    if let Some(login) = login_of(link) {
         tx.put_new(
-            login_guard(&key, link),
+            login_guard(&login, &link.user_id, kept)?,
             StoreError::AlreadyExists(Unique::WordpressLogin),
         )?;
     }
     Ok(())
+}
+
+/// A user's login record as a write that rewrites it starts from: as its `EMAIL#` guard keeps it
+/// (`read`: the stored value, the rewrite's condition), or, from a guard written before records
+/// were kept, made from the user and its links.
+struct Current {
+    kept: Kept,
+    read: Option<AttributeValue>,
 }
 
 impl DynamoStore {
@@ -120,6 +133,45 @@ impl DynamoStore {
         Ok(links)
     }
 
+    /// The login record of `user` as its `EMAIL#` guard keeps it now ([`Current`]).
+    async fn current_record(&self, user: &User, context: &'static str) -> StoreResult<Current> {
+        let item = self.get_item(email_pk(&user.email), context).await?;
+        let guard = item.map(|item| Guard::read(&item, context)).transpose()?;
+        if let Some(Guard {
+            user_id,
+            kept: Some((kept, read)),
+        }) = guard
+            && user_id == user.id
+        {
+            return Ok(Current {
+                kept,
+                read: Some(read),
+            });
+        }
+        let logins = self
+            .links_of(user)
+            .await?
+            .iter()
+            .filter_map(login_of)
+            .collect();
+        Ok(Current {
+            kept: Kept::of(user, logins),
+            read: None,
+        })
+    }
+
+    /// What a login learns from the guard item `pk`.
+    async fn lookup_by_guard(
+        &self,
+        pk: String,
+        context: &'static str,
+    ) -> StoreResult<Option<NameLookup>> {
+        match self.get_item(pk, context).await? {
+            Some(item) => Ok(Some(Guard::read(&item, context)?.lookup())),
+            None => Ok(None),
+        }
+    }
+
     /// Follows a guard item to its user.
     async fn user_by_guard(&self, pk: String, context: &'static str) -> StoreResult<Option<User>> {
         match self.user_id_by_guard(pk, context).await? {
@@ -134,12 +186,9 @@ impl DynamoStore {
         pk: String,
         context: &'static str,
     ) -> StoreResult<Option<UserId>> {
-        let Some(guard) = self.get_item(pk, context).await? else {
-            return Ok(None);
-        };
-        match guard.get("user_id") {
-            Some(AttributeValue::S(id)) => Ok(Some(UserId::from_stored(id.clone()))),
-            _ => Err(StoreError::backend(context, "guard item without user_id")),
+        match self.get_item(pk, context).await? {
+            Some(item) => Ok(Some(Guard::read(&item, context)?.user_id)),
+            None => Ok(None),
         }
     }
 }
@@ -147,10 +196,12 @@ impl DynamoStore {
 #[async_trait]
 impl UserStore for DynamoStore {
     async fn create_user(&self, user: &User, link: Option<&WordpressLink>) -> StoreResult<()> {
+        let link = link.map(created);
+        let kept = Kept::of(user, link.iter().filter_map(login_of).collect());
         let mut tx = Tx::new(self.table());
         tx.put_new(user_item(user)?, StoreError::AlreadyExists(Unique::User))?;
         tx.put_new(
-            guard(email_pk(&user.email), &user.id),
+            email_guard(&user.email, &user.id, &kept)?,
             StoreError::AlreadyExists(Unique::Email),
         )?;
         if let Some(ext_id) = &user.ext_id {
@@ -159,8 +210,8 @@ impl UserStore for DynamoStore {
                 StoreError::AlreadyExists(Unique::ExtId),
             )?;
         }
-        if let Some(link) = link {
-            put_new_link(&mut tx, &created(link))?;
+        if let Some(link) = &link {
+            put_new_link(&mut tx, link, Some(&kept))?;
         }
         tx.commit(self, "creating a user").await
     }
@@ -187,6 +238,19 @@ impl UserStore for DynamoStore {
             return Ok(None);
         };
         self.user_by_guard(login_pk(&key), "finding a user by WordPress login")
+            .await
+    }
+
+    async fn find_login_by_email(&self, email: &Email) -> StoreResult<Option<NameLookup>> {
+        self.lookup_by_guard(email_pk(email), "finding a login by e-mail")
+            .await
+    }
+
+    async fn find_login_by_wordpress_login(&self, login: &str) -> StoreResult<Option<NameLookup>> {
+        let Some(key) = WordpressLink::login_key(login) else {
+            return Ok(None);
+        };
+        self.lookup_by_guard(login_pk(&key), "finding a login by WordPress login")
             .await
     }
 
@@ -224,34 +288,54 @@ impl UserStore for DynamoStore {
             Err(StoreError::StaleVersion) => {}
             Err(e) => return Err(e),
         }
-        let Some(current) = stored.map(DynamoStore::decode::<User>).transpose()? else {
+        let Some(mut current) = stored.map(DynamoStore::decode::<User>).transpose()? else {
             return Err(StoreError::NotFound);
         };
-        if current.version != expected {
-            return Err(StoreError::StaleVersion);
-        }
-        let mut tx = Tx::new(self.table());
-        tx.put_versioned(user_item(&next)?, expected)?;
-        if current.email.key() != next.email.key() {
-            tx.delete_owned(email_pk(&current.email), &user.id)?;
-            tx.put_new(
-                guard(email_pk(&next.email), &user.id),
-                StoreError::AlreadyExists(Unique::Email),
+        // The transaction: the user, its guards moved, and its login record on every guard (as
+        // its address's guard was read: a link saved meanwhile makes it read again).
+        for _ in 0..RECORD_ATTEMPTS {
+            if current.version != expected {
+                return Err(StoreError::StaleVersion);
+            }
+            let record = self.current_record(&current, CONTEXT).await?;
+            let kept = Kept::of(&next, record.kept.logins);
+            let mut tx = Tx::new(self.table());
+            tx.put_versioned(user_item(&next)?, expected)?;
+            let address = match current.email.key() == next.email.key() {
+                true => Address::Same(&next.email),
+                false => Address::Moved {
+                    from: &current.email,
+                    to: &next.email,
+                },
+            };
+            write_guards(
+                &mut tx,
+                &user.id,
+                address,
+                &kept,
+                record.read.as_ref(),
+                None,
             )?;
-        }
-        if current.ext_id != next.ext_id {
-            if let Some(old) = &current.ext_id {
-                tx.delete_owned(ext_pk(old), &user.id)?;
+            if current.ext_id != next.ext_id {
+                if let Some(old) = &current.ext_id {
+                    tx.delete_owned(ext_pk(old), &user.id)?;
+                }
+                if let Some(new) = &next.ext_id {
+                    tx.put_new(
+                        guard(ext_pk(new), &user.id),
+                        StoreError::AlreadyExists(Unique::ExtId),
+                    )?;
+                }
             }
-            if let Some(new) = &next.ext_id {
-                tx.put_new(
-                    guard(ext_pk(new), &user.id),
-                    StoreError::AlreadyExists(Unique::ExtId),
-                )?;
+            match tx.commit(self, CONTEXT).await {
+                Ok(()) => return Ok(next),
+                Err(StoreError::StaleVersion) => {
+                    current = self.get_user(&user.id).await?.ok_or(StoreError::NotFound)?;
+                }
+                Err(e) => return Err(e),
             }
         }
-        tx.commit(self, CONTEXT).await?;
-        Ok(next)
+        Err(StoreError::StaleVersion)
     }
 
     async fn delete_user(&self, id: &UserId) -> StoreResult<bool> {
@@ -286,179 +370,117 @@ impl UserStore for DynamoStore {
     }
 
     async fn save_wordpress_link(&self, link: &WordpressLink) -> StoreResult<WordpressLink> {
-        let mut tx = Tx::new(self.table());
-        let key = WordpressLink::login_key(&link.login);
-        let update = match Save::of(link) {
-            Save::Create(next) => {
-                put_new_link(&mut tx, &next)?;
-                tx.commit(self, "creating a WordPress link").await?;
-                return Ok(next);
-            }
-            Save::Update(update) => update,
-        };
-        let Some(current) = self.get_wordpress_link(link.wordpress_id).await? else {
-            return Err(StoreError::NotFound);
-        };
-        if current.version != update.expected {
-            return Err(StoreError::StaleVersion);
-        }
-        let next = update.next;
-        tx.put_versioned(link_item(&next)?, update.expected)?;
-        let old_key = WordpressLink::login_key(&current.login);
-        if old_key != key
-            && let Some(old) = &old_key
-        {
-            tx.delete_owned(login_pk(old), &current.user_id)?;
-        }
-        // Also rewritten when unchanged: a link written before logins had guards gets its guard.
-        if let Some(key) = &key {
-            let owner = if old_key.as_ref() == Some(key) {
-                &current.user_id
-            } else {
-                &next.user_id
-            };
-            tx.put_owned(
-                login_guard(key, &next),
-                owner,
-                StoreError::AlreadyExists(Unique::WordpressLogin),
-            )?;
-        }
-        tx.commit(self, "updating a WordPress link").await?;
-        Ok(next)
-    }
-}
-
-/// What an update asks DynamoDB, against answers stubbed in the SDK client (no emulator): a rule
-/// that is not there fails the request, so a test sees every call the store makes.
-#[cfg(test)]
-mod tests {
-    use aws_sdk_dynamodb::Client;
-    use aws_sdk_dynamodb::error::ErrorMetadata;
-    use aws_sdk_dynamodb::operation::get_item::GetItemOutput;
-    use aws_sdk_dynamodb::operation::put_item::{PutItemError, PutItemOutput};
-    use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsOutput;
-    use aws_sdk_dynamodb::types::error::ConditionalCheckFailedException;
-    use aws_smithy_mocks::mock;
-
-    use super::*;
-    use crate::store::dynamo::mocked;
-
-    /// DynamoDB's answer to a put whose condition failed.
-    fn condition_failed() -> PutItemError {
-        let code = ErrorMetadata::builder()
-            .code("ConditionalCheckFailedException")
-            .build();
-        PutItemError::ConditionalCheckFailedException(
-            ConditionalCheckFailedException::builder()
-                .meta(code)
-                .build(),
-        )
-    }
-
-    /// A get answering `user`'s item.
-    fn reading(user: &User) -> aws_smithy_mocks::Rule {
-        let item = user_item(user).unwrap();
-        mock!(Client::get_item).then_output(move || {
-            GetItemOutput::builder()
-                .set_item(Some(item.clone()))
-                .build()
-        })
-    }
-
-    fn stored_user() -> User {
-        User {
-            id: UserId::from_stored("u-ada".into()),
-            version: 3,
-            ..User::new(
-                crate::domain::Email::parse("ada@example.org").unwrap(),
-                crate::domain::user::UserSource::Local,
-                0,
-            )
-        }
-    }
-
-    #[tokio::test]
-    async fn an_update_that_keeps_the_email_and_ext_id_is_one_put() {
-        // The put is conditioned on the stored unique values being the ones it keeps.
-        let kept = unique_values(&stored_user());
-        let put = mock!(Client::put_item)
-            .match_requests(move |put| {
-                put.expression_attribute_values()
-                    .and_then(|values| values.get(":unique"))
-                    == Some(&kept)
-            })
-            .then_output(|| PutItemOutput::builder().build());
-        let store = mocked(&[&put]);
-        let mut signed_in = stored_user();
-        signed_in.current_sign_in_at = Some(10);
-        signed_in.email = crate::domain::Email::parse("ADA@example.org").unwrap();
-        let saved = store.update_user(&signed_in).await.unwrap();
-        assert_eq!(saved.version, 4);
-        assert_eq!(put.num_calls(), 1);
-    }
-
-    #[tokio::test]
-    async fn an_update_that_moves_the_email_takes_a_transaction_with_the_guards() {
-        let refused = mock!(Client::put_item).then_error(condition_failed);
-        let read = reading(&stored_user());
-        let moved = mock!(Client::transact_write_items)
-            .match_requests(|tx| tx.transact_items().len() == 3)
-            .then_output(|| TransactWriteItemsOutput::builder().build());
-        let store = mocked(&[&refused, &read, &moved]);
-        let mut changed = stored_user();
-        changed.email = crate::domain::Email::parse("ada@example.net").unwrap();
-        let saved = store.update_user(&changed).await.unwrap();
-        assert_eq!(
-            (saved.version, saved.email.as_str()),
-            (4, "ada@example.net")
-        );
-        assert_eq!(
-            (refused.num_calls(), read.num_calls(), moved.num_calls()),
-            (1, 1, 1)
-        );
-    }
-
-    #[tokio::test]
-    async fn a_user_stored_before_its_unique_values_gets_them_at_its_next_update() {
-        let refused = mock!(Client::put_item).then_error(condition_failed);
-        let mut legacy = user_item(&stored_user()).unwrap();
-        legacy.remove(UNIQUE_VALUES);
-        let read = mock!(Client::get_item).then_output(move || {
-            GetItemOutput::builder()
-                .set_item(Some(legacy.clone()))
-                .build()
-        });
-        // The guards stay: the transaction is the user alone, now with its unique values.
-        let rewritten = mock!(Client::transact_write_items)
-            .match_requests(|tx| {
-                let [entry] = tx.transact_items() else {
-                    return false;
+        const CONTEXT: &str = "saving a WordPress link";
+        let (next, current) = match Save::of(link) {
+            Save::Create(next) => (next, None),
+            Save::Update(update) => {
+                // The link, and the guard of its login (its user's, with the user's record: the
+                // usual update keeps the login, and then touches no guard), read together.
+                let login_guard = async {
+                    match login_of(link) {
+                        Some(login) => self.get_item(login_pk(&login.key), CONTEXT).await,
+                        None => Ok(None),
+                    }
                 };
-                entry
-                    .put()
-                    .is_some_and(|put| put.item().contains_key(UNIQUE_VALUES))
-            })
-            .then_output(|| TransactWriteItemsOutput::builder().build());
-        let store = mocked(&[&refused, &read, &rewritten]);
-        let mut signed_in = stored_user();
-        signed_in.current_sign_in_at = Some(10);
-        let saved = store.update_user(&signed_in).await.unwrap();
-        assert_eq!(saved.version, 4);
-        assert_eq!(rewritten.num_calls(), 1);
-    }
-
-    #[tokio::test]
-    async fn an_update_of_a_stale_version_fails_without_a_transaction() {
-        let refused = mock!(Client::put_item).then_error(condition_failed);
-        let read = reading(&User {
-            version: 4,
-            ..stored_user()
-        });
-        let store = mocked(&[&refused, &read]);
-        let result = store.update_user(&stored_user()).await;
-        assert!(
-            matches!(result, Err(StoreError::StaleVersion)),
-            "{result:?}"
-        );
+                let (current, guard) =
+                    tokio::join!(self.get_wordpress_link(link.wordpress_id), login_guard);
+                let (current, guard) = (current?, guard?);
+                let Some(current) = current else {
+                    return Err(StoreError::NotFound);
+                };
+                if current.version != update.expected {
+                    return Err(StoreError::StaleVersion);
+                }
+                if current.user_id != update.next.user_id {
+                    // Its old user's login record would keep listing it.
+                    return Err(StoreError::backend(
+                        CONTEXT,
+                        "a WordPress link does not move to another user",
+                    ));
+                }
+                let kept_login = login_of(&current).map(|l| l.key) == login_of(link).map(|l| l.key);
+                let guarded = match &guard {
+                    Some(item) => Guard::read(item, CONTEXT)?.user_id == current.user_id,
+                    None => login_of(link).is_none(),
+                };
+                if kept_login && guarded {
+                    let mut tx = Tx::new(self.table());
+                    tx.put_versioned(link_item(&update.next)?, update.expected)?;
+                    tx.commit(self, CONTEXT).await?;
+                    return Ok(update.next);
+                }
+                (update.next, Some((current, update.expected)))
+            }
+        };
+        let login = login_of(&next);
+        let old = current.as_ref().and_then(|(current, _)| login_of(current));
+        let owner = &next.user_id;
+        for _ in 0..RECORD_ATTEMPTS {
+            let mut tx = Tx::new(self.table());
+            match &current {
+                None => tx.put_new(
+                    link_item(&next)?,
+                    StoreError::AlreadyExists(Unique::WordpressLink),
+                )?,
+                Some((_, expected)) => tx.put_versioned(link_item(&next)?, *expected)?,
+            }
+            if let Some(old) = &old
+                && login.as_ref().map(|l| &l.key) != Some(&old.key)
+            {
+                tx.delete_owned(login_pk(&old.key), owner)?;
+            }
+            // The user's login record lists the link's login: every guard of the user gets it.
+            let kept = match self.get_user(owner).await? {
+                Some(user) => {
+                    let record = self.current_record(&user, CONTEXT).await?;
+                    let mut logins = record.kept.logins.clone();
+                    logins.retain(|listed| {
+                        Some(&listed.key) != old.as_ref().map(|o| &o.key)
+                            && Some(&listed.key) != login.as_ref().map(|l| &l.key)
+                    });
+                    logins.extend(login.clone());
+                    let kept = record.kept.with_logins(logins);
+                    let written = login.as_ref().map(|l| l.key.as_str());
+                    let address = Address::Same(&user.email);
+                    write_guards(
+                        &mut tx,
+                        owner,
+                        address,
+                        &kept,
+                        record.read.as_ref(),
+                        written,
+                    )?;
+                    Some(kept)
+                }
+                // A link of no user (yet): its guard names the user alone.
+                None => None,
+            };
+            // Also rewritten when unchanged: a link written before logins had guards gets its guard.
+            if let Some(login) = &login {
+                let item = login_guard(login, owner, kept.as_ref())?;
+                let taken = StoreError::AlreadyExists(Unique::WordpressLogin);
+                match current {
+                    None => tx.put_new(item, taken)?,
+                    Some(_) => tx.put_owned(item, owner, taken)?,
+                }
+            }
+            match tx.commit(self, CONTEXT).await {
+                Ok(()) => return Ok(next),
+                // The link moved on, or another write rewrote the user's record: read again.
+                Err(StoreError::StaleVersion) => {
+                    if let Some((_, expected)) = &current {
+                        let now = self.get_wordpress_link(next.wordpress_id).await?;
+                        if now.map(|link| link.version) != Some(*expected) {
+                            return Err(StoreError::StaleVersion);
+                        }
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(StoreError::StaleVersion)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -8,8 +8,11 @@ use super::{
     list_page_of, to_json,
 };
 use crate::clock::Epoch;
+use crate::domain::token_lifecycle::SeenRecord;
 use crate::domain::{AccountKey, Owner, StoredToken, Tag};
-use crate::store::{DueCursor, Page, PageRequest, StoreResult, TokenStore, Unique, Update};
+use crate::store::{
+    DueCursor, LeaseAttempt, Page, PageRequest, StoreResult, TokenStore, Unique, Update,
+};
 
 #[async_trait]
 impl TokenStore for SqliteStore {
@@ -66,6 +69,39 @@ impl TokenStore for SqliteStore {
         })
         .await?;
         Ok(update.next)
+    }
+
+    /// One transaction: the record's read, and its leased form's write when it is the one seen.
+    async fn lease_token(
+        &self,
+        seen: &SeenRecord,
+        owner: &str,
+        until: Epoch,
+    ) -> StoreResult<LeaseAttempt> {
+        let (seen, owner) = (seen.clone(), owner.to_string());
+        let context = "leasing a token record";
+        self.write(context, move |tx| {
+            let tag = seen.tag.to_string();
+            let current: Option<StoredToken> =
+                get_data(tx, "SELECT data FROM tokens WHERE tag = ?1", &tag, context)?;
+            let current = match current {
+                Some(record) if seen.is(&record) => record,
+                other => return Ok(LeaseAttempt::Lost(other)),
+            };
+            let update = Update::of(&current.leased_until(&owner, until));
+            tx.cached_execute(
+                "UPDATE tokens SET data = ?2, version = ?3 WHERE tag = ?1 AND version = ?4",
+                params![
+                    tag,
+                    to_json(&update.next)?,
+                    update.next_sql(),
+                    update.expected_sql()
+                ],
+            )
+            .map_err(db(context))?;
+            Ok(LeaseAttempt::Won(update.next))
+        })
+        .await
     }
 
     async fn delete_token(&self, tag: &Tag) -> StoreResult<bool> {

@@ -3,8 +3,10 @@
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, Transaction, params};
 
-use super::{Cached, SqliteStore, check_updated, db, get_data, insert_new, list_page, to_json};
-use crate::domain::{Email, User, UserId, WordpressLink};
+use super::{
+    Cached, SqliteStore, check_updated, db, from_json, get_data, insert_new, list_page, to_json,
+};
+use crate::domain::{Email, LoginRecord, NameLookup, User, UserId, WordpressLink};
 use crate::store::{
     Page, PageRequest, Save, StoreError, StoreResult, Unique, Update, UserStore, created,
 };
@@ -84,8 +86,57 @@ fn insert_link(
     )
 }
 
+/// The login record of the user a row of `sql` names (by `key`): one statement, the user's data
+/// and the login keys of all its WordPress links ([`LOGINS`]) together.
+fn login_record(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    key: String,
+    context: &'static str,
+) -> StoreResult<Option<NameLookup>> {
+    let row: Option<(String, String)> = conn
+        .cached_row(sql, [key], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()
+        .map_err(db(context))?;
+    let Some((data, logins)) = row else {
+        return Ok(None);
+    };
+    let user: User = from_json(&data)?;
+    let logins: Vec<String> = from_json(&logins)?;
+    Ok(Some(NameLookup::Record(LoginRecord::of(&user, &logins))))
+}
+
+/// The login keys of the links of the user `users.id`, as a JSON array.
+const LOGINS: &str = "(SELECT json_group_array(login_key) FROM wordpress_links
+     WHERE user_id = users.id AND login_key IS NOT NULL)";
+
 #[async_trait]
 impl UserStore for SqliteStore {
+    async fn find_login_by_email(&self, email: &Email) -> StoreResult<Option<NameLookup>> {
+        const CONTEXT: &str = "finding a login by e-mail";
+        let key = email.key();
+        self.run(CONTEXT, move |conn| {
+            let sql = format!("SELECT users.data, {LOGINS} FROM users WHERE email_key = ?1");
+            login_record(conn, &sql, key, CONTEXT)
+        })
+        .await
+    }
+
+    async fn find_login_by_wordpress_login(&self, login: &str) -> StoreResult<Option<NameLookup>> {
+        const CONTEXT: &str = "finding a login by WordPress login";
+        let Some(key) = WordpressLink::login_key(login) else {
+            return Ok(None);
+        };
+        self.run(CONTEXT, move |conn| {
+            let sql = format!(
+                "SELECT users.data, {LOGINS} FROM wordpress_links AS link
+                 JOIN users ON users.id = link.user_id WHERE link.login_key = ?1"
+            );
+            login_record(conn, &sql, key, CONTEXT)
+        })
+        .await
+    }
+
     async fn create_user(&self, user: &User, link: Option<&WordpressLink>) -> StoreResult<()> {
         let (user, link) = (user.clone(), link.cloned());
         let data = to_json(&user)?;
