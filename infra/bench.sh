@@ -41,6 +41,9 @@ esac
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
+# shellcheck source=infra/arm64.sh
+source "$root/infra/arm64.sh"
+
 venv="$root/.venv"
 if [ ! -x "$venv/bin/moto_server" ]; then
     python3 -m venv "$venv"
@@ -111,19 +114,11 @@ cold_start() {
 }
 
 # What `sam build` ships (template.yaml: arm64): the same release build for aarch64, with Debian's
-# cross linker and C library (installed with apt-get when missing). Sizes only: no arm64 CPU here to time it on.
+# cross linker and C library (installed when missing: infra/arm64.sh). Sizes only: no arm64 CPU
+# here to time it on.
 arm64_sizes() {
-    local target=aarch64-unknown-linux-gnu
-    rustup target list --installed | grep -qx "$target" || rustup target add "$target"
-    # The compiler and the target's C library headers (ring's build compiles C for aarch64).
-    if ! command -v aarch64-linux-gnu-gcc > /dev/null || [ ! -f /usr/aarch64-linux-gnu/include/stdint.h ]; then
-        apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-            gcc-aarch64-linux-gnu libc6-dev-arm64-cross > /dev/null
-    fi
-    CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc \
-        CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc \
-        cargo build --quiet --release --target "$target" -p bench-floor "${functions[@]}"
+    arm64_toolchain
+    cargo build --quiet --release --target "$arm64_target" -p bench-floor "${functions[@]}"
     echo
     echo "### arm64 release binaries (goal: every one <= 8 MB)"
     echo
@@ -132,7 +127,7 @@ arm64_sizes() {
     local name x86 arm
     for name in bench-floor start-auth oauth-return client-credentials login-authenticate wp-sync-user token-refresh token-access admin-console; do
         x86=$(stat -c %s "target/release/$name")
-        arm=$(stat -c %s "target/$target/release/$name")
+        arm=$(stat -c %s "target/$arm64_target/release/$name")
         echo "| $name | $x86 B | $arm B | $([ "$arm" -le 8000000 ] && [ "$x86" -le 8000000 ] && echo pass || echo FAIL) |"
     done
 }

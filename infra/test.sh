@@ -18,6 +18,9 @@
 #      checker's self-test; `mdbook build docs/book`; the link check of the book and the README;
 #   7. the whole workspace's tests (the browser tests start the real local stack binary),
 #      with the servers' endpoints in the environment;
+#   7b. the Argon2 crate's tests built for aarch64 (what the template ships: its NEON compression)
+#      and run under qemu-user (infra/arm64.sh installs the target, Debian's cross compiler and
+#      qemu-user-static when missing);
 #   8. the API tests: schemathesis against the real local stack on both stores, held to
 #      docs/openapi.json (infra/api-test.sh).
 #
@@ -177,6 +180,12 @@ if [ "$status" -ne 0 ]; then
     echo "error: some tests failed; each failing test is listed above under 'failures:'" >&2
     exit "$status"
 fi
+
+say "The Argon2 crate's tests on arm64 (aarch64 build, NEON compression, under qemu-user)"
+# shellcheck source=infra/arm64.sh
+source "$root/infra/arm64.sh"
+arm64_toolchain
+cargo test -p authbridge-argon2id --target "$arm64_target"
 
 say "API tests: schemathesis against the local stack on both stores (infra/api-test.sh)"
 infra/api-test.sh

@@ -1,10 +1,12 @@
 //! Argon2id (RFC 9106) in the PHC string format: the only format authbridge writes. Every hash and
-//! verification runs on the bounded [`super::pool`], in a worker's reused [`Memory`].
+//! verification runs on the bounded [`super::pool`], in a worker's reused [`Memory`], computed by
+//! [`argon2id`] (the `argon2` crate parses and writes the strings).
 
 use std::fmt;
 
 use argon2::password_hash::{Output, ParamsString, PasswordHash as PhcString, Salt, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::{Algorithm, Params, Version};
+use authbridge_argon2id::{self as argon2id, Argon2Error, Inputs};
 use rand::RngCore;
 use secrecy::{ExposeSecret, SecretSlice, SecretString};
 
@@ -58,7 +60,7 @@ impl fmt::Display for Policy {
 impl Policy {
     /// The number of 1 KiB blocks a hash under this policy works through.
     fn block_count(self) -> usize {
-        self.params().map_or(0, |p| p.block_count())
+        self.params().map_or(0, |p| argon2id::block_count(&p))
     }
 
     fn params(self) -> Result<Params, argon2::Error> {
@@ -66,18 +68,24 @@ impl Policy {
     }
 }
 
-/// Computes the raw Argon2 output for `password` and `salt` into `out`, in `memory`.
+/// Computes the raw Argon2 output of `algorithm`, `version` and `params` for `password` and
+/// `salt` into `out`, in `memory` (see [`argon2id`]).
 fn raw_hash(
     memory: &mut Memory,
-    hasher: &Argon2<'_>,
+    (algorithm, version): (Algorithm, Version),
     params: &Params,
     password: &[u8],
     salt: &[u8],
     out: &mut [u8],
-) -> Result<(), argon2::Error> {
+) -> Result<(), Argon2Error> {
     let kept = Policy::CURRENT.block_count();
-    memory.with_blocks(params.block_count(), kept, |blocks| {
-        hasher.hash_password_into_with_memory(password, salt, out, blocks)
+    let inputs = Inputs {
+        password,
+        salt,
+        secret: &[],
+    };
+    memory.with_blocks(argon2id::block_count(params), kept, |blocks| {
+        argon2id::hash_into(blocks, algorithm, version, params, &inputs, out)
     })
 }
 
@@ -108,9 +116,10 @@ pub(super) fn hash_in(
     let mut salt = [0u8; Policy::SALT_LEN];
     rand::rng().fill_bytes(&mut salt);
     let params = policy.params().map_err(hashing)?;
-    let hasher = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
     let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
-    raw_hash(memory, &hasher, &params, password, &salt, &mut out).map_err(hashing)?;
+    let argon2id = (Algorithm::Argon2id, Version::V0x13);
+    raw_hash(memory, argon2id, &params, password, &salt, &mut out)
+        .map_err(|_| PasswordError::Hashing(argon2::password_hash::Error::Crypto))?;
     let salt = SaltString::encode_b64(&salt).map_err(PasswordError::Hashing)?;
     let phc = PhcString {
         algorithm: Algorithm::Argon2id.ident(),
@@ -151,10 +160,16 @@ pub(super) fn verify_in(
     };
     let mut salt_bytes = [0u8; Salt::MAX_LENGTH];
     let salt = salt.decode_b64(&mut salt_bytes).map_err(malformed)?;
-    let hasher = Argon2::new(algorithm, version, params.clone());
     let mut out = vec![0u8; expected.len()];
-    raw_hash(memory, &hasher, &params, password, salt, &mut out)
-        .map_err(|_| PasswordError::Malformed(HashFormat::Argon2))?;
+    raw_hash(
+        memory,
+        (algorithm, version),
+        &params,
+        password,
+        salt,
+        &mut out,
+    )
+    .map_err(|_| PasswordError::Malformed(HashFormat::Argon2))?;
     // `Output`'s equality is constant-time.
     if Output::new(&out).map_err(malformed)? != expected {
         return Ok(Verification::Invalid);
@@ -244,6 +259,48 @@ mod tests {
             (p.memory_kib, p.iterations, p.parallelism),
             "regenerate DUMMY_HASH with the current policy"
         );
+    }
+
+    #[test]
+    fn our_hashes_verify_with_the_argon2_crate() {
+        use argon2::{Argon2, PasswordVerifier};
+        let hash = hash_password(&SecretString::from("interop")).unwrap();
+        let phc = PhcString::new(&hash.0).unwrap();
+        assert!(Argon2::default().verify_password(b"interop", &phc).is_ok());
+        assert!(
+            Argon2::default()
+                .verify_password(b"interopp", &phc)
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn the_argon2_crates_hashes_of_every_type_and_version_verify_here() {
+        use argon2::{Argon2, PasswordHasher};
+        let salt = SaltString::encode_b64(b"sixteen byte sal").unwrap();
+        for algorithm in [Algorithm::Argon2id, Algorithm::Argon2i, Algorithm::Argon2d] {
+            for version in [Version::V0x13, Version::V0x10] {
+                // Two lanes and a memory that is not a multiple of 4p, with associated data.
+                let params = argon2::ParamsBuilder::new()
+                    .m_cost(70)
+                    .t_cost(3)
+                    .p_cost(2)
+                    .data(argon2::AssociatedData::new(b"ad").unwrap())
+                    .build()
+                    .unwrap();
+                let theirs = Argon2::new(algorithm, version, params)
+                    .hash_password(b"interop", &salt)
+                    .unwrap()
+                    .to_string();
+                let case = format!("{algorithm} {version:?}: {theirs}");
+                assert!(verify(b"interop", &theirs).unwrap().is_valid(), "{case}");
+                assert_eq!(
+                    verify(b"Interop", &theirs).unwrap(),
+                    Verification::Invalid,
+                    "{case}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! it once and reuses it, since Argon2 overwrites every block before reading it (no clearing is
 //! needed between uses).
 
-use argon2::Block;
+use authbridge_argon2id::Block;
 
 /// A worker's Argon2 blocks, allocated on first use.
 #[derive(Default)]
@@ -26,12 +26,12 @@ impl Memory {
         work: impl FnOnce(&mut [Block]) -> T,
     ) -> T {
         if count > kept {
-            return work(&mut vec![Block::default(); count]);
+            return work(&mut vec![Block::ZERO; count]);
         }
         if self.blocks.len() < kept {
             #[cfg(test)]
             ALLOCATIONS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            self.blocks = vec![Block::default(); kept];
+            self.blocks = vec![Block::ZERO; kept];
         }
         work(&mut self.blocks[..count])
     }
