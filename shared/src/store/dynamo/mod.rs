@@ -203,21 +203,10 @@ impl DynamoStore {
         condition: Condition,
         context: &'static str,
     ) -> StoreResult<Option<Item>> {
-        let request = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(schema::PK, AttributeValue::S(pk))
-            .update_expression(update)
-            .return_values(ReturnValue::AllNew);
-        match condition.apply_update(request).send().await {
-            Ok(out) => out
-                .attributes
-                .map(Some)
-                .ok_or_else(|| StoreError::backend(context, "the update returned no item")),
-            Err(e) if is_condition_failure(&e) => Ok(None),
-            Err(e) => Err(backend(context, e)),
-        }
+        Ok(self
+            .update_or_current(pk, update, condition, context)
+            .await?
+            .ok())
     }
 
     /// [`Self::update_if`] that also answers, when the condition fails, the item as it is (`None`
