@@ -175,14 +175,7 @@ pub async fn start_with_login(
         .expect("storing the test API token");
     let oauth = OAuthContext::new(app, settings, providers, http);
     let stack = Arc::new(LocalStack::new(oauth, login, ext_id_referencing));
-    let app = router(stack.clone());
-    let server = tokio::spawn(async move {
-        let _ = axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await;
-    });
+    let server = serve(listener, stack.clone());
     TestStack {
         base,
         stack,
@@ -190,6 +183,18 @@ pub async fn start_with_login(
         providers: providers_dir,
         server,
     }
+}
+
+/// Serves `stack`'s routes on `listener` until the task is aborted.
+fn serve(listener: tokio::net::TcpListener, stack: Arc<LocalStack>) -> tokio::task::JoinHandle<()> {
+    let app = router(stack);
+    tokio::spawn(async move {
+        let _ = axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await;
+    })
 }
 
 impl TestStack {
@@ -289,14 +294,7 @@ impl TestStack {
             .await
             .expect("a free port");
         let addr = listener.local_addr().expect("the bound address");
-        let app = router(stack.clone());
-        let server = tokio::spawn(async move {
-            let _ = axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .await;
-        });
+        let server = serve(listener, stack.clone());
         OtherProcess {
             base: Url::parse(&format!("http://{addr}")).expect("a base URL"),
             stack,

@@ -126,3 +126,44 @@ pub struct StoredToken {
     #[serde(default)]
     pub version: u64,
 }
+
+#[cfg(test)]
+impl StoredToken {
+    /// A record of `tag` for the crate's unit tests: an authorization-code grant of a new client,
+    /// active, with nothing sealed, no owner and every time at 0; tests set what they need.
+    pub(crate) fn sample(tag: &str) -> StoredToken {
+        StoredToken {
+            tag: Tag::parse(tag).expect("a test tag"),
+            client_id: ClientId::generate(),
+            grant_type: "authorization_code".into(),
+            scopes: vec![],
+            token_type: None,
+            access_token: None,
+            refresh_token: None,
+            id_token: None,
+            raw: None,
+            expires: None,
+            lifetime: None,
+            resource_owner_name: None,
+            resource_owner: None,
+            error: None,
+            status: TokenStatus::Active,
+            due_at: None,
+            refreshed_at: None,
+            attempts: 0,
+            next_attempt_at: None,
+            lease_owner: None,
+            lease_until: None,
+            owner: None,
+            created_by: None,
+            connection_id: None,
+            metadata: Default::default(),
+            sealed_metadata: Default::default(),
+            refresh_expires: None,
+            expiring_since: None,
+            created: 0,
+            modified: 0,
+            version: 0,
+        }
+    }
+}

@@ -10,8 +10,8 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::reseal::{self, record_id};
 use super::*;
-use crate::domain::token::{Sealed, TokenStatus};
-use crate::domain::{ClientId, KeyNumber, StoredToken, Tag};
+use crate::domain::token::Sealed;
+use crate::domain::{KeyNumber, StoredToken, Tag};
 use crate::secrets::SecretStore;
 use crate::store::TokenStore;
 use crate::store::sqlite::SqliteStore;
@@ -37,39 +37,7 @@ fn keyring(store: &Arc<SqliteStore>, ttl: Duration) -> Keyring {
 }
 
 fn record(tag: &str) -> StoredToken {
-    StoredToken {
-        tag: tag_of(tag),
-        client_id: ClientId::generate(),
-        grant_type: "authorization_code".into(),
-        scopes: vec![],
-        token_type: None,
-        access_token: None,
-        refresh_token: None,
-        id_token: None,
-        raw: None,
-        expires: None,
-        lifetime: None,
-        resource_owner_name: None,
-        resource_owner: None,
-        error: None,
-        status: TokenStatus::Active,
-        due_at: None,
-        refreshed_at: None,
-        attempts: 0,
-        next_attempt_at: None,
-        lease_owner: None,
-        lease_until: None,
-        owner: None,
-        created_by: None,
-        connection_id: None,
-        metadata: Default::default(),
-        sealed_metadata: Default::default(),
-        refresh_expires: None,
-        expiring_since: None,
-        created: 0,
-        modified: 0,
-        version: 0,
-    }
+    StoredToken::sample(tag)
 }
 
 fn secret(s: &str) -> SecretString {

@@ -111,37 +111,13 @@ mod tests {
 
     fn record(expires: Epoch) -> StoredToken {
         StoredToken {
-            tag: Tag::parse("t").unwrap(),
-            client_id: ClientId::generate(),
-            grant_type: "authorization_code".into(),
-            scopes: vec![],
-            token_type: None,
             access_token: Some(Sealed("A".into())),
             refresh_token: Some(Sealed("R".into())),
-            id_token: None,
-            raw: None,
             expires: Some(expires),
             lifetime: Some(3600),
-            resource_owner_name: None,
-            resource_owner: None,
-            error: None,
-            status: TokenStatus::Active,
-            due_at: None,
-            refreshed_at: None,
-            attempts: 0,
-            next_attempt_at: None,
-            lease_owner: None,
-            lease_until: None,
             owner: Some(Owner::parse("contact:1").unwrap()),
-            created_by: None,
-            connection_id: None,
-            metadata: Default::default(),
-            sealed_metadata: Default::default(),
-            refresh_expires: None,
-            expiring_since: None,
-            created: 0,
-            modified: 0,
             version: 7,
+            ..StoredToken::sample("t")
         }
     }
 
